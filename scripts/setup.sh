@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Switchboard needs to build, run and test. Idempotent; apt-get only.
+# Usage: scripts/setup.sh [run|test]   (test adds PostgreSQL server, Node.js and wrk)
+set -euo pipefail
+mode="${1:-run}"
+
+pkgs=(
+  build-essential cmake ninja-build pkg-config
+  libboost-dev libboost-system-dev libcurl4-openssl-dev nlohmann-json3-dev
+  libsqlite3-dev libpq-dev libphonenumber-dev libssl-dev
+  libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+if [ "$mode" = test ]; then
+  pkgs+=(postgresql curl python3)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "setup: installing ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,95 @@
+// The narrow SQL driver interface SqlStore is written against; one implementation per database.
+// Drivers throw DbError; SqlStore turns that into Result errors at its boundary.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace sb::store {
+
+struct DbError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+using Value = std::variant<std::nullptr_t, int64_t, std::string>;
+using Params = std::vector<Value>;
+
+inline Value opt(const std::optional<std::string>& s) {
+  return s ? Value(*s) : Value(nullptr);
+}
+inline Value opt(const std::optional<int64_t>& v) { return v ? Value(*v) : Value(nullptr); }
+inline Value null_if_empty(const std::string& s) { return s.empty() ? Value(nullptr) : Value(s); }
+
+class Row {
+ public:
+  explicit Row(std::vector<std::optional<std::string>> cols) : cols_(std::move(cols)) {}
+  bool is_null(size_t i) const { return !cols_.at(i).has_value(); }
+  std::string str(size_t i) const { return cols_.at(i).value_or(""); }
+  int64_t i64(size_t i) const { return cols_.at(i) ? std::stoll(*cols_[i]) : 0; }
+  std::optional<int64_t> opt_i64(size_t i) const {
+    return cols_.at(i) ? std::optional<int64_t>(std::stoll(*cols_[i])) : std::nullopt;
+  }
+  size_t size() const { return cols_.size(); }
+
+ private:
+  std::vector<std::optional<std::string>> cols_;
+};
+
+enum class Dialect { kSqlite, kPostgres };
+
+// One database connection. SQL uses $1..$n placeholders in both dialects.
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  virtual void exec(std::string_view sql, const Params& params = {}) = 0;
+  virtual std::vector<Row> query(std::string_view sql, const Params& params = {}) = 0;
+  // Rows changed by the last exec.
+  virtual int64_t changes() = 0;
+  // Runs a multi-statement script without parameters (migrations).
+  virtual void exec_script(std::string_view sql) = 0;
+};
+
+// A borrowed connection, returned to its pool (and unlocked) when destroyed.
+class ConnectionLease {
+ public:
+  ConnectionLease(Connection* c, std::function<void()> release)
+      : c_(c), release_(std::move(release)) {}
+  ConnectionLease(ConnectionLease&& o) noexcept : c_(o.c_), release_(std::move(o.release_)) {
+    o.release_ = nullptr;
+  }
+  ConnectionLease(const ConnectionLease&) = delete;
+  ConnectionLease& operator=(const ConnectionLease&) = delete;
+  ~ConnectionLease() {
+    if (release_) release_();
+  }
+  Connection* operator->() const { return c_; }
+  Connection& operator*() const { return *c_; }
+
+ private:
+  Connection* c_;
+  std::function<void()> release_;
+};
+
+class Driver {
+ public:
+  virtual ~Driver() = default;
+  virtual Dialect dialect() const = 0;
+  // A connection for a write transaction (SQLite: the single writer).
+  virtual ConnectionLease writer() = 0;
+  // A connection for reads.
+  virtual ConnectionLease reader() = 0;
+  // Statement that opens a write transaction.
+  virtual std::string_view begin_write_sql() const = 0;
+};
+
+std::unique_ptr<Driver> make_sqlite_driver(const std::string& path);
+std::unique_ptr<Driver> make_postgres_driver(const std::string& conninfo, int pool_size);
+
+}  // namespace sb::store

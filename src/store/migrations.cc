@@ -1,0 +1,99 @@
+// The schema history. Never edit a released migration; add a new one.
+#include "store/migrations.h"
+
+namespace sb::store {
+
+const std::vector<Migration>& migrations() {
+  static const std::vector<Migration> kMigrations = {
+      {1, "initial", R"SQL(
+CREATE TABLE accounts (
+  id TEXT PRIMARY KEY,
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE api_keys (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts(id),
+  key_hash TEXT NOT NULL UNIQUE,
+  prefix TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  revoked_at BIGINT
+);
+CREATE TABLE numbers (
+  number TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts(id),
+  connector_id TEXT NOT NULL,
+  sms INTEGER NOT NULL,
+  mms INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE messages (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts(id),
+  direction TEXT NOT NULL,
+  from_addr TEXT NOT NULL,
+  to_addr TEXT NOT NULL,
+  body TEXT NOT NULL,
+  media_urls TEXT NOT NULL,
+  status TEXT NOT NULL,
+  segments INTEGER NOT NULL,
+  encoding TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  error_code TEXT,
+  error_message TEXT,
+  metadata TEXT NOT NULL,
+  connector_id TEXT,
+  provider_message_id TEXT,
+  status_callback TEXT,
+  validity_period_s BIGINT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT,
+  lease_owner TEXT,
+  idempotency_key TEXT,
+  request_hash TEXT
+);
+CREATE UNIQUE INDEX messages_idempotency ON messages (account_id, idempotency_key)
+  WHERE idempotency_key IS NOT NULL;
+CREATE INDEX messages_outbox ON messages (next_attempt_at)
+  WHERE status IN ('queued', 'sending');
+CREATE INDEX messages_account_id ON messages (account_id, id);
+CREATE INDEX messages_provider_id ON messages (connector_id, provider_message_id)
+  WHERE provider_message_id IS NOT NULL;
+CREATE TABLE message_events (
+  id {{autoid}},
+  message_id TEXT NOT NULL REFERENCES messages(id),
+  type TEXT NOT NULL,
+  status TEXT NOT NULL,
+  at BIGINT NOT NULL,
+  applied INTEGER NOT NULL,
+  provider_status TEXT,
+  error_code TEXT,
+  error_message TEXT,
+  detail TEXT
+);
+CREATE INDEX message_events_message ON message_events (message_id, id);
+CREATE TABLE deliveries (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  url TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT NOT NULL,
+  last_status INTEGER,
+  last_error TEXT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE state = 'pending';
+CREATE INDEX deliveries_message ON deliveries (message_id);
+)SQL"},
+  };
+  return kMigrations;
+}
+
+}  // namespace sb::store

@@ -1,0 +1,579 @@
+// SqlStore: the Store contract written once against the Driver interface, for SQLite and PostgreSQL.
+#include <spdlog/spdlog.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <unordered_map>
+
+#include "core/ids.h"
+#include "core/message_json.h"
+#include "store/db.h"
+#include "store/migrations.h"
+#include "store/store.h"
+
+namespace sb::store {
+namespace {
+
+constexpr std::string_view kMessageColumns =
+    "id, account_id, direction, from_addr, to_addr, body, media_urls, status, segments, encoding, "
+    "created_at, updated_at, error_code, error_message, metadata, connector_id, "
+    "provider_message_id, status_callback, validity_period_s, attempts, next_attempt_at, "
+    "idempotency_key, request_hash";
+
+Message row_to_message(const Row& r) {
+  Message m;
+  m.id = r.str(0);
+  m.account = r.str(1);
+  m.direction = parse_direction(r.str(2)).value_or(Direction::kOutbound);
+  m.from = r.str(3);
+  m.to = r.str(4);
+  m.body = r.str(5);
+  m.media_urls = nlohmann::json::parse(r.str(6)).get<std::vector<std::string>>();
+  m.status = parse_status(r.str(7)).value_or(Status::kFailed);
+  m.segments = static_cast<int>(r.i64(8));
+  m.encoding = r.str(9) == "UCS-2" ? Encoding::kUcs2 : Encoding::kGsm7;
+  m.created_at = r.i64(10);
+  m.updated_at = r.i64(11);
+  m.error_code = r.str(12);
+  m.error_message = r.str(13);
+  m.metadata = nlohmann::json::parse(r.str(14)).get<Metadata>();
+  m.connector = r.str(15);
+  m.provider_message_id = r.str(16);
+  m.status_callback = r.str(17);
+  m.validity_period_s = r.opt_i64(18);
+  m.attempts = static_cast<int>(r.i64(19));
+  m.next_attempt_at = r.i64(20);
+  m.idempotency_key = r.str(21);
+  m.request_hash = r.str(22);
+  return m;
+}
+
+Error db_error(const std::exception& e) {
+  spdlog::error("store: {}", e.what());
+  return Error::make("storage_error", "the database could not complete the operation");
+}
+
+class SqlStore final : public Store {
+ public:
+  SqlStore(std::unique_ptr<Driver> driver, const Clock& clock)
+      : db_(std::move(driver)), clock_(clock) {}
+
+  // ---------------------------------------------------------------- migrations
+  Result<int> migrate() override {
+    try {
+      auto c = db_->writer();
+      c->exec_script(
+          "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+          "name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+      int version = 0;
+      for (const auto& m : migrations()) {
+        c->exec(db_->begin_write_sql());
+        try {
+          if (pg()) c->exec("SELECT pg_advisory_xact_lock(7262001)");
+          auto rows = c->query("SELECT 1 FROM schema_migrations WHERE version = $1",
+                               {int64_t{m.version}});
+          if (rows.empty()) {
+            std::string sql(m.sql);
+            const std::string autoid =
+                pg() ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT";
+            sql = std::regex_replace(sql, std::regex(R"(\{\{autoid\}\})"), autoid);
+            c->exec_script(sql);
+            c->exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                    {int64_t{m.version}, std::string(m.name), clock_.now_ms()});
+            spdlog::info("store: applied migration {} ({})", m.version, m.name);
+          }
+          c->exec("COMMIT");
+        } catch (...) {
+          c->exec("ROLLBACK");
+          throw;
+        }
+        version = m.version;
+      }
+      return version;
+    } catch (const std::exception& e) {
+      spdlog::error("store: migration failed: {}", e.what());
+      return Error::make("migration_failed", e.what());
+    }
+  }
+
+  int schema_version() override {
+    try {
+      auto c = db_->reader();
+      auto rows = c->query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+      return rows.empty() ? 0 : static_cast<int>(rows[0].i64(0));
+    } catch (const std::exception&) {
+      return 0;
+    }
+  }
+
+  Result<void> ping() override {
+    try {
+      auto c = db_->reader();
+      c->query("SELECT 1");
+      return Ok();
+    } catch (const std::exception& e) {
+      return Error::make("database_unavailable", e.what());
+    }
+  }
+
+  // ---------------------------------------------------------------- accounts
+  Result<void> ensure_account(const std::string& account, TimeMs now) override {
+    return write_tx([&](Connection& c) {
+      c.exec("INSERT INTO accounts (id, created_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
+             {account, now});
+    });
+  }
+
+  bool account_exists(const std::string& account) override {
+    return !read([&](Connection& c) {
+              return c.query("SELECT 1 FROM accounts WHERE id = $1", {account});
+            }).empty();
+  }
+
+  Result<void> insert_api_key(const ApiKey& k) override {
+    return write_tx([&](Connection& c) {
+      c.exec(
+          "INSERT INTO api_keys (id, account_id, key_hash, prefix, created_at) "
+          "VALUES ($1, $2, $3, $4, $5)",
+          {k.id, k.account, k.key_hash, k.prefix, k.created_at});
+    });
+  }
+
+  std::optional<ApiKey> find_api_key(const std::string& key_hash) override {
+    auto rows = read([&](Connection& c) {
+      return c.query(
+          "SELECT id, account_id, key_hash, prefix, created_at FROM api_keys "
+          "WHERE key_hash = $1 AND revoked_at IS NULL",
+          {key_hash});
+    });
+    if (rows.empty()) return std::nullopt;
+    return ApiKey{rows[0].str(0), rows[0].str(1), rows[0].str(2), rows[0].str(3), rows[0].i64(4)};
+  }
+
+  int count_api_keys(const std::string& account) override {
+    auto rows = read([&](Connection& c) {
+      return c.query("SELECT COUNT(*) FROM api_keys WHERE account_id = $1 AND revoked_at IS NULL",
+                     {account});
+    });
+    return static_cast<int>(rows[0].i64(0));
+  }
+
+  Result<void> sync_numbers(const std::vector<NumberRecord>& numbers, TimeMs now) override {
+    return write_tx([&](Connection& c) {
+      c.exec("DELETE FROM numbers");
+      int64_t pos = 0;
+      for (const auto& n : numbers) {
+        c.exec(
+            "INSERT INTO numbers (number, account_id, connector_id, sms, mms, type, position, "
+            "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            {n.number, n.account, n.connector, int64_t{n.sms}, int64_t{n.mms}, n.type, pos++, now});
+      }
+    });
+  }
+
+  std::vector<NumberRecord> list_numbers(const std::string& account) override {
+    auto rows = read([&](Connection& c) {
+      return c.query(
+          "SELECT number, account_id, connector_id, sms, mms, type FROM numbers "
+          "WHERE account_id = $1 ORDER BY position",
+          {account});
+    });
+    std::vector<NumberRecord> out;
+    for (const auto& r : rows) {
+      out.push_back({r.str(0), r.str(1), r.str(2), r.i64(3) != 0, r.i64(4) != 0, r.str(5)});
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- messages
+  Result<std::vector<InsertResult>> insert_messages(std::vector<NewMessage>& batch) override {
+    std::vector<InsertResult> out;
+    out.reserve(batch.size());
+    auto r = write_tx([&](Connection& c) {
+      out.clear();
+      std::map<std::pair<std::string, std::string>, size_t> seen;  // idempotency keys in batch
+      for (auto& nm : batch) {
+        Message& m = nm.message;
+        if (!m.idempotency_key.empty()) {
+          const auto key = std::make_pair(m.account, m.idempotency_key);
+          std::optional<Message> existing;
+          if (auto it = seen.find(key); it != seen.end()) {
+            existing = out[it->second].message;
+          } else {
+            auto rows = c.query(select_messages_sql() +
+                                    " WHERE account_id = $1 AND idempotency_key = $2",
+                                {m.account, m.idempotency_key});
+            if (!rows.empty()) existing = row_to_message(rows[0]);
+          }
+          if (existing) {
+            out.push_back({existing->request_hash == m.request_hash ? InsertKind::kDuplicate
+                                                                    : InsertKind::kConflict,
+                           *existing});
+            continue;
+          }
+          seen.emplace(key, out.size());
+        }
+        insert_message_row(c, m);
+        for (auto& e : nm.events) {
+          e.message_id = m.id;
+          insert_event(c, e);
+        }
+        out.push_back({InsertKind::kCreated, m});
+      }
+    });
+    if (!r) return r.error();
+    return out;
+  }
+
+  std::optional<Message> get_message(const std::string& account, const std::string& id) override {
+    auto rows = read([&](Connection& c) {
+      return c.query(select_messages_sql() + " WHERE id = $1 AND account_id = $2", {id, account});
+    });
+    if (rows.empty()) return std::nullopt;
+    return row_to_message(rows[0]);
+  }
+
+  std::vector<MessageEvent> list_events(const std::string& message_id) override {
+    auto rows = read([&](Connection& c) {
+      return c.query(
+          "SELECT id, message_id, type, status, at, applied, provider_status, error_code, "
+          "error_message, detail FROM message_events WHERE message_id = $1 ORDER BY id",
+          {message_id});
+    });
+    std::vector<MessageEvent> out;
+    out.reserve(rows.size());
+    for (const auto& r : rows) {
+      MessageEvent e;
+      e.id = r.i64(0);
+      e.message_id = r.str(1);
+      e.type = r.str(2);
+      e.status = parse_status(r.str(3)).value_or(Status::kFailed);
+      e.at = r.i64(4);
+      e.applied = r.i64(5) != 0;
+      e.provider_status = r.str(6);
+      e.error_code = r.str(7);
+      e.error_message = r.str(8);
+      e.detail = r.str(9);
+      out.push_back(std::move(e));
+    }
+    return out;
+  }
+
+  std::vector<Message> list_messages(const MessageFilter& f) override {
+    std::string sql = select_messages_sql() + " WHERE account_id = $1";
+    Params p{f.account};
+    const auto add = [&](std::string_view cond, Value v) {
+      p.push_back(std::move(v));
+      sql += " AND ";
+      sql += cond;
+      sql += " $" + std::to_string(p.size());
+    };
+    if (f.to) add("to_addr =", *f.to);
+    if (f.from) add("from_addr =", *f.from);
+    if (f.direction) add("direction =", std::string(to_string(*f.direction)));
+    if (f.status) add("status =", std::string(to_string(*f.status)));
+    if (f.since) add("created_at >=", *f.since);
+    if (f.until) add("created_at <", *f.until);
+    if (f.before_id) add("id <", *f.before_id);
+    p.push_back(int64_t{f.limit});
+    sql += " ORDER BY id DESC LIMIT $" + std::to_string(p.size());
+    auto rows = read([&](Connection& c) { return c.query(sql, p); });
+    std::vector<Message> out;
+    out.reserve(rows.size());
+    for (const auto& r : rows) out.push_back(row_to_message(r));
+    return out;
+  }
+
+  Result<std::vector<Message>> claim_due(const std::string& owner, TimeMs now, int64_t lease_ms,
+                                         int limit) override {
+    std::vector<Message> out;
+    auto r = write_tx([&](Connection& c) {
+      out.clear();
+      std::string sql = select_messages_sql() +
+                        " WHERE status IN ('queued', 'sending') AND next_attempt_at <= $1 "
+                        "ORDER BY next_attempt_at LIMIT $2";
+      if (pg()) sql += " FOR UPDATE SKIP LOCKED";
+      auto rows = c.query(sql, {now, int64_t{limit}});
+      for (const auto& row : rows) {
+        Message m = row_to_message(row);
+        const bool reclaimed = m.status == Status::kSending;
+        m.status = Status::kSending;
+        m.attempts += 1;
+        m.next_attempt_at = now + lease_ms;
+        m.updated_at = now;
+        c.exec(
+            "UPDATE messages SET status = 'sending', attempts = $1, next_attempt_at = $2, "
+            "lease_owner = $3, updated_at = $4 WHERE id = $5",
+            {int64_t{m.attempts}, m.next_attempt_at, owner, now, m.id});
+        MessageEvent e;
+        e.message_id = m.id;
+        e.status = Status::kSending;
+        e.at = now;
+        e.applied = true;
+        e.detail = reclaimed ? "lease expired; attempt " + std::to_string(m.attempts)
+                             : "attempt " + std::to_string(m.attempts);
+        insert_event(c, e);
+        out.push_back(std::move(m));
+      }
+    });
+    if (!r) return r.error();
+    return out;
+  }
+
+  Result<std::vector<TransitionResult>> apply(const std::vector<Transition>& ts) override {
+    std::vector<TransitionResult> out;
+    auto r = write_tx([&](Connection& c) {
+      out.clear();
+      for (const auto& t : ts) out.push_back(apply_one(c, t));
+    });
+    if (!r) return r.error();
+    return out;
+  }
+
+  Result<std::vector<TransitionResult>> apply_provider_status(
+      const std::vector<ProviderStatus>& reports) override {
+    std::vector<TransitionResult> out;
+    auto r = write_tx([&](Connection& c) {
+      out.clear();
+      for (const auto& rep : reports) {
+        auto rows = c.query(
+            "SELECT id FROM messages WHERE connector_id = $1 AND provider_message_id = $2",
+            {rep.connector, rep.provider_message_id});
+        if (rows.empty()) {
+          out.push_back({});
+          continue;
+        }
+        Transition t;
+        t.message_id = rows[0].str(0);
+        t.to = rep.status;
+        t.at = rep.at;
+        t.provider_status = rep.provider_status;
+        t.error_code = rep.error_code;
+        t.error_message = rep.error_message;
+        out.push_back(apply_one(c, t));
+      }
+    });
+    if (!r) return r.error();
+    return out;
+  }
+
+  std::map<std::string, int64_t> count_by_status(const std::string& account) override {
+    auto rows = read([&](Connection& c) {
+      return c.query("SELECT status, COUNT(*) FROM messages WHERE account_id = $1 GROUP BY status",
+                     {account});
+    });
+    std::map<std::string, int64_t> out;
+    for (const auto& r : rows) out[r.str(0)] = r.i64(1);
+    return out;
+  }
+
+  std::optional<TimeMs> next_due() override {
+    auto rows = read([&](Connection& c) {
+      return c.query(
+          "SELECT MIN(next_attempt_at) FROM messages WHERE status IN ('queued', 'sending')");
+    });
+    if (rows.empty() || rows[0].is_null(0)) return std::nullopt;
+    return rows[0].i64(0);
+  }
+
+  // ---------------------------------------------------------------- deliveries
+  Result<std::vector<Delivery>> claim_deliveries(TimeMs now, int64_t lease_ms,
+                                                 int limit) override {
+    std::vector<Delivery> out;
+    auto r = write_tx([&](Connection& c) {
+      out.clear();
+      std::string sql =
+          "SELECT id, account_id, message_id, kind, url, payload, attempts, created_at "
+          "FROM deliveries WHERE state = 'pending' AND next_attempt_at <= $1 "
+          "ORDER BY next_attempt_at LIMIT $2";
+      if (pg()) sql += " FOR UPDATE SKIP LOCKED";
+      for (const auto& row : c.query(sql, {now, int64_t{limit}})) {
+        Delivery d{row.str(0), row.str(1), row.str(2), row.str(3), row.str(4), row.str(5),
+                   static_cast<int>(row.i64(6)) + 1, row.i64(7), now + lease_ms};
+        c.exec("UPDATE deliveries SET attempts = $1, next_attempt_at = $2, updated_at = $3 "
+               "WHERE id = $4",
+               {int64_t{d.attempts}, d.next_attempt_at, now, d.id});
+        out.push_back(std::move(d));
+      }
+    });
+    if (!r) return r.error();
+    return out;
+  }
+
+  Result<void> finish_delivery(const std::string& id, bool done, bool success, int http_status,
+                               const std::string& error, TimeMs now,
+                               std::optional<TimeMs> retry_at) override {
+    return write_tx([&](Connection& c) {
+      const std::string state = done ? (success ? "delivered" : "failed") : "pending";
+      c.exec(
+          "UPDATE deliveries SET state = $1, last_status = $2, last_error = $3, updated_at = $4, "
+          "next_attempt_at = COALESCE($5, next_attempt_at) WHERE id = $6",
+          {state, http_status ? Value(int64_t{http_status}) : Value(nullptr), null_if_empty(error),
+           now, opt(retry_at), id});
+    });
+  }
+
+  std::vector<Delivery> list_deliveries(const std::string& message_id) override {
+    auto rows = read([&](Connection& c) {
+      return c.query(
+          "SELECT id, account_id, message_id, kind, url, payload, attempts, created_at, "
+          "next_attempt_at FROM deliveries WHERE message_id = $1 ORDER BY created_at, id",
+          {message_id});
+    });
+    std::vector<Delivery> out;
+    for (const auto& r : rows) {
+      out.push_back({r.str(0), r.str(1), r.str(2), r.str(3), r.str(4), r.str(5),
+                     static_cast<int>(r.i64(6)), r.i64(7), r.i64(8)});
+    }
+    return out;
+  }
+
+ private:
+  bool pg() const { return db_->dialect() == Dialect::kPostgres; }
+
+  static const std::string& select_messages_sql() {
+    static const std::string s = "SELECT " + std::string(kMessageColumns) + " FROM messages";
+    return s;
+  }
+
+  template <typename F>
+  Result<void> write_tx(F&& fn) {
+    try {
+      auto c = db_->writer();
+      c->exec(db_->begin_write_sql());
+      try {
+        fn(*c);
+        c->exec("COMMIT");
+      } catch (...) {
+        try {
+          c->exec("ROLLBACK");
+        } catch (...) {
+        }
+        throw;
+      }
+      return Ok();
+    } catch (const std::exception& e) {
+      return db_error(e);
+    }
+  }
+
+  // Reads throw DbError on failure; callers at the API edge map that to 503.
+  template <typename F>
+  std::vector<Row> read(F&& fn) {
+    auto c = db_->reader();
+    return fn(*c);
+  }
+
+  void insert_message_row(Connection& c, const Message& m) {
+    c.exec(
+        "INSERT INTO messages (" + std::string(kMessageColumns) +
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
+            "$18, $19, $20, $21, $22, $23)",
+        {m.id, m.account, std::string(to_string(m.direction)), m.from, m.to, m.body,
+         nlohmann::json(m.media_urls).dump(), std::string(to_string(m.status)),
+         int64_t{m.segments}, std::string(to_string(m.encoding)), m.created_at, m.updated_at,
+         null_if_empty(m.error_code), null_if_empty(m.error_message),
+         nlohmann::json(m.metadata).dump(), null_if_empty(m.connector),
+         null_if_empty(m.provider_message_id), null_if_empty(m.status_callback),
+         opt(m.validity_period_s), int64_t{m.attempts},
+         m.next_attempt_at ? Value(m.next_attempt_at) : Value(nullptr),
+         null_if_empty(m.idempotency_key), null_if_empty(m.request_hash)});
+  }
+
+  void insert_event(Connection& c, const MessageEvent& e) {
+    c.exec(
+        "INSERT INTO message_events (message_id, type, status, at, applied, provider_status, "
+        "error_code, error_message, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        {e.message_id, e.type, std::string(to_string(e.status)), e.at, int64_t{e.applied},
+         null_if_empty(e.provider_status), null_if_empty(e.error_code),
+         null_if_empty(e.error_message), null_if_empty(e.detail)});
+  }
+
+  TransitionResult apply_one(Connection& c, const Transition& t) {
+    TransitionResult res;
+    auto rows = c.query(select_messages_sql() + " WHERE id = $1", {t.message_id});
+    if (rows.empty()) return res;
+    res.found = true;
+    Message m = row_to_message(rows[0]);
+    const Status previous = m.status;
+    const bool expected = !t.expect || *t.expect == m.status;
+    res.applied = expected && can_transition(m.status, t.to);
+
+    MessageEvent e;
+    e.message_id = m.id;
+    e.status = t.to;
+    e.at = t.at;
+    e.applied = res.applied;
+    e.provider_status = t.provider_status;
+    e.error_code = t.error_code;
+    e.error_message = t.error_message;
+    e.detail = t.detail;
+    if (!res.applied && e.detail.empty()) {
+      e.detail = m.status == t.to ? "duplicate report; status unchanged"
+                                  : "not applied: message is already " +
+                                        std::string(to_string(m.status));
+    }
+    insert_event(c, e);
+    if (!res.applied) {
+      res.message = std::move(m);
+      return res;
+    }
+
+    m.status = t.to;
+    m.updated_at = t.at;
+    if (!t.error_code.empty() || !t.error_message.empty()) {
+      m.error_code = t.error_code;
+      m.error_message = t.error_message;
+    }
+    if (t.provider_message_id) m.provider_message_id = *t.provider_message_id;
+    if (t.connector) m.connector = *t.connector;
+    const bool in_outbox = t.to == Status::kQueued || t.to == Status::kSending;
+    m.next_attempt_at = in_outbox ? t.next_attempt_at.value_or(t.at) : 0;
+    c.exec(
+        "UPDATE messages SET status = $1, updated_at = $2, error_code = $3, error_message = $4, "
+        "provider_message_id = $5, connector_id = $6, next_attempt_at = $7 WHERE id = $8",
+        {std::string(to_string(m.status)), m.updated_at, null_if_empty(m.error_code),
+         null_if_empty(m.error_message), null_if_empty(m.provider_message_id),
+         null_if_empty(m.connector), in_outbox ? Value(m.next_attempt_at) : Value(nullptr), m.id});
+
+    if (!m.status_callback.empty()) {
+      nlohmann::json payload = {{"type", "message.status"},
+                                {"status", to_string(m.status)},
+                                {"previous_status", to_string(previous)},
+                                {"at", format_rfc3339(t.at)},
+                                {"message", to_json(m)}};
+      c.exec(
+          "INSERT INTO deliveries (id, account_id, message_id, kind, url, payload, state, "
+          "attempts, next_attempt_at, created_at, updated_at) "
+          "VALUES ($1, $2, $3, 'status_callback', $4, $5, 'pending', 0, $6, $6, $6)",
+          {new_id("dlv_", t.at), m.account, m.id, m.status_callback, payload.dump(), t.at});
+    }
+    res.message = std::move(m);
+    return res;
+  }
+
+  std::unique_ptr<Driver> db_;
+  const Clock& clock_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_store(const std::string& url, const Clock& clock) {
+  try {
+    if (url.rfind("sqlite://", 0) == 0) {
+      std::string path = url.substr(9);
+      if (path.empty()) return Error::make("invalid_database_url", "sqlite URL has no path");
+      return std::unique_ptr<Store>(new SqlStore(make_sqlite_driver(path), clock));
+    }
+    if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
+      return std::unique_ptr<Store>(new SqlStore(make_postgres_driver(url, 8), clock));
+    }
+    return Error::make("invalid_database_url",
+                       "database url must start with sqlite:// or postgresql://");
+  } catch (const std::exception& e) {
+    return Error::make("database_unavailable", e.what());
+  }
+}
+
+}  // namespace sb::store

@@ -1,0 +1,177 @@
+// SQLite driver: one writer connection (WAL, synchronous=FULL so a commit is fsync'd) and a pool
+// of reader connections; prepared statements cached per connection.
+#include <sqlite3.h>
+
+#include <mutex>
+#include <unordered_map>
+
+#include "store/db.h"
+
+namespace sb::store {
+namespace {
+
+// Rewrites $N placeholders to SQLite's ?N.
+std::string to_sqlite_placeholders(std::string_view sql) {
+  std::string out(sql);
+  for (auto& c : out) {
+    if (c == '$') c = '?';
+  }
+  return out;
+}
+
+class SqliteConnection final : public Connection {
+ public:
+  explicit SqliteConnection(const std::string& path) {
+    if (sqlite3_open_v2(path.c_str(), &db_,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        nullptr) != SQLITE_OK) {
+      std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+      sqlite3_close(db_);
+      throw DbError("cannot open SQLite database " + path + ": " + msg);
+    }
+    sqlite3_busy_timeout(db_, 10'000);
+    exec_script(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+        "PRAGMA temp_store=MEMORY;");
+  }
+  ~SqliteConnection() override {
+    for (auto& [_, st] : cache_) sqlite3_finalize(st);
+    sqlite3_close(db_);
+  }
+
+  void exec(std::string_view sql, const Params& params) override {
+    sqlite3_stmt* st = prepare(sql, params);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    }
+    finish(st, rc);
+  }
+
+  std::vector<Row> query(std::string_view sql, const Params& params) override {
+    sqlite3_stmt* st = prepare(sql, params);
+    std::vector<Row> rows;
+    int rc;
+    const int n = sqlite3_column_count(st);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      std::vector<std::optional<std::string>> cols;
+      cols.reserve(n);
+      for (int i = 0; i < n; ++i) {
+        if (sqlite3_column_type(st, i) == SQLITE_NULL) {
+          cols.emplace_back(std::nullopt);
+        } else {
+          const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, i));
+          cols.emplace_back(std::string(p, sqlite3_column_bytes(st, i)));
+        }
+      }
+      rows.emplace_back(std::move(cols));
+    }
+    finish(st, rc);
+    return rows;
+  }
+
+  int64_t changes() override { return sqlite3_changes64(db_); }
+
+  void exec_script(std::string_view sql) override {
+    char* err = nullptr;
+    const std::string s(sql);
+    if (sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err ? err : "unknown error";
+      sqlite3_free(err);
+      throw DbError("SQLite: " + msg);
+    }
+  }
+
+ private:
+  sqlite3_stmt* prepare(std::string_view sql, const Params& params) {
+    auto it = cache_.find(std::string(sql));
+    sqlite3_stmt* st;
+    if (it == cache_.end()) {
+      const std::string s = to_sqlite_placeholders(sql);
+      if (sqlite3_prepare_v3(db_, s.c_str(), static_cast<int>(s.size()), SQLITE_PREPARE_PERSISTENT,
+                             &st, nullptr) != SQLITE_OK) {
+        throw DbError(std::string("SQLite prepare: ") + sqlite3_errmsg(db_) + " in: " + s);
+      }
+      cache_.emplace(std::string(sql), st);
+    } else {
+      st = it->second;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    for (size_t i = 0; i < params.size(); ++i) {
+      const int idx = static_cast<int>(i + 1);
+      int rc;
+      if (std::holds_alternative<std::nullptr_t>(params[i])) {
+        rc = sqlite3_bind_null(st, idx);
+      } else if (auto* v = std::get_if<int64_t>(&params[i])) {
+        rc = sqlite3_bind_int64(st, idx, *v);
+      } else {
+        const auto& s = std::get<std::string>(params[i]);
+        rc = sqlite3_bind_text(st, idx, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+      }
+      if (rc != SQLITE_OK) throw DbError(std::string("SQLite bind: ") + sqlite3_errmsg(db_));
+    }
+    return st;
+  }
+
+  void finish(sqlite3_stmt* st, int rc) {
+    if (rc != SQLITE_DONE) {
+      std::string msg = sqlite3_errmsg(db_);
+      sqlite3_reset(st);
+      throw DbError("SQLite: " + msg);
+    }
+    sqlite3_reset(st);
+  }
+
+  sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+};
+
+class SqliteDriver final : public Driver {
+ public:
+  explicit SqliteDriver(std::string path) : path_(std::move(path)) {
+    writer_ = std::make_unique<SqliteConnection>(path_);
+  }
+  Dialect dialect() const override { return Dialect::kSqlite; }
+  std::string_view begin_write_sql() const override { return "BEGIN IMMEDIATE"; }
+
+  ConnectionLease writer() override {
+    write_mu_.lock();
+    return ConnectionLease(writer_.get(), [this] { write_mu_.unlock(); });
+  }
+
+  ConnectionLease reader() override {
+    std::unique_ptr<SqliteConnection> c;
+    {
+      std::lock_guard lk(pool_mu_);
+      if (!idle_.empty()) {
+        c = std::move(idle_.back());
+        idle_.pop_back();
+      }
+    }
+    if (!c) c = std::make_unique<SqliteConnection>(path_);
+    SqliteConnection* raw = c.release();
+    return ConnectionLease(raw, [this, raw] {
+      std::lock_guard lk(pool_mu_);
+      if (idle_.size() < 16) {
+        idle_.emplace_back(raw);
+      } else {
+        delete raw;
+      }
+    });
+  }
+
+ private:
+  std::string path_;
+  std::mutex write_mu_;
+  std::unique_ptr<SqliteConnection> writer_;
+  std::mutex pool_mu_;
+  std::vector<std::unique_ptr<SqliteConnection>> idle_;
+};
+
+}  // namespace
+
+std::unique_ptr<Driver> make_sqlite_driver(const std::string& path) {
+  return std::make_unique<SqliteDriver>(path);
+}
+
+}  // namespace sb::store

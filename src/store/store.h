@@ -1,0 +1,163 @@
+// The storage contract: everything the engine and API persist goes through this interface.
+// Implementations: SQLite (embedded default) and PostgreSQL (several instances on one database).
+// Every method is thread-safe and atomic: it commits before returning.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/message.h"
+#include "core/result.h"
+
+namespace sb::store {
+
+struct ApiKey {
+  std::string id;
+  std::string account;
+  std::string key_hash;  // hex SHA-256 of the secret; the secret itself is never stored
+  std::string prefix;    // first characters of the key, safe to show
+  TimeMs created_at = 0;
+};
+
+struct NumberRecord {
+  std::string number;  // E.164 or short code
+  std::string account;
+  std::string connector;
+  bool sms = true;
+  bool mms = false;
+  std::string type = "long_code";  // long_code | toll_free | short_code
+};
+
+enum class InsertKind { kCreated, kDuplicate, kConflict };
+
+// A new message with its first events, inserted atomically (see Store::insert_messages).
+struct NewMessage {
+  Message message;
+  std::vector<MessageEvent> events;
+};
+
+struct InsertResult {
+  InsertKind kind = InsertKind::kCreated;
+  Message message;  // the stored message (the earlier one for kDuplicate)
+};
+
+struct MessageFilter {
+  std::string account;
+  std::optional<std::string> to, from;
+  std::optional<Direction> direction;
+  std::optional<Status> status;
+  std::optional<TimeMs> since, until;  // created_at, inclusive since / exclusive until
+  std::optional<std::string> before_id;  // cursor: only ids strictly older than this
+  int limit = 50;
+};
+
+// A requested status change. The store applies it only if core::can_transition allows it; either
+// way it records an event. Optional fields update the message alongside an applied change.
+struct Transition {
+  std::string message_id;
+  Status to = Status::kQueued;
+  TimeMs at = 0;
+  std::string provider_status;
+  std::string error_code;
+  std::string error_message;
+  std::string detail;
+  std::optional<std::string> provider_message_id;
+  std::optional<std::string> connector;
+  std::optional<TimeMs> next_attempt_at;  // for retries (status queued)
+  // Only apply if the message is currently in this status (guards against races with leases).
+  std::optional<Status> expect;
+};
+
+struct TransitionResult {
+  bool found = false;
+  bool applied = false;
+  Message message;  // after the change
+};
+
+// A status report from a provider, matched to our message by (connector, provider message id).
+struct ProviderStatus {
+  std::string connector;
+  std::string provider_message_id;
+  Status status = Status::kSent;
+  TimeMs at = 0;
+  std::string provider_status;
+  std::string error_code;
+  std::string error_message;
+};
+
+// An outgoing HTTP notification to an app (status callback), retried until acknowledged.
+struct Delivery {
+  std::string id;
+  std::string account;
+  std::string message_id;
+  std::string kind;  // "status_callback"
+  std::string url;
+  std::string payload;  // JSON body
+  int attempts = 0;
+  TimeMs created_at = 0;
+  TimeMs next_attempt_at = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Applies pending migrations; returns the resulting schema version.
+  virtual Result<int> migrate() = 0;
+  virtual int schema_version() = 0;
+  // Cheap connectivity check for /readyz.
+  virtual Result<void> ping() = 0;
+
+  // --- accounts, keys, numbers ---
+  virtual Result<void> ensure_account(const std::string& account, TimeMs now) = 0;
+  virtual bool account_exists(const std::string& account) = 0;
+  virtual Result<void> insert_api_key(const ApiKey& key) = 0;
+  virtual std::optional<ApiKey> find_api_key(const std::string& key_hash) = 0;
+  virtual int count_api_keys(const std::string& account) = 0;
+  // Makes the numbers table match `numbers` (config is the source of truth for now).
+  virtual Result<void> sync_numbers(const std::vector<NumberRecord>& numbers, TimeMs now) = 0;
+  virtual std::vector<NumberRecord> list_numbers(const std::string& account) = 0;
+
+  // --- messages ---
+  // Inserts a batch in one durable transaction (group commit). A message whose
+  // (account, idempotency_key) exists is not inserted: kDuplicate when its request_hash matches,
+  // kConflict otherwise. Results are in input order.
+  virtual Result<std::vector<InsertResult>> insert_messages(std::vector<NewMessage>& batch) = 0;
+  virtual std::optional<Message> get_message(const std::string& account, const std::string& id) = 0;
+  virtual std::vector<MessageEvent> list_events(const std::string& message_id) = 0;
+  virtual std::vector<Message> list_messages(const MessageFilter& filter) = 0;
+
+  // Claims up to `limit` outbound messages that are due: queued with next_attempt_at <= now, or
+  // sending whose lease expired (a crashed worker's). Claimed messages become `sending` with a
+  // lease until now + lease_ms, attempts + 1, and a `sending` event.
+  virtual Result<std::vector<Message>> claim_due(const std::string& owner, TimeMs now,
+                                                 int64_t lease_ms, int limit) = 0;
+  // Applies transitions in one transaction. Applied changes to messages with a status_callback
+  // enqueue a Delivery in the same transaction.
+  virtual Result<std::vector<TransitionResult>> apply(const std::vector<Transition>& ts) = 0;
+  virtual Result<std::vector<TransitionResult>> apply_provider_status(
+      const std::vector<ProviderStatus>& reports) = 0;
+  // Number of messages per status for an account (all directions).
+  virtual std::map<std::string, int64_t> count_by_status(const std::string& account) = 0;
+  // Earliest next_attempt_at among queued/sending messages, for the dispatcher's sleep.
+  virtual std::optional<TimeMs> next_due() = 0;
+
+  // --- deliveries (outgoing callbacks) ---
+  virtual Result<std::vector<Delivery>> claim_deliveries(TimeMs now, int64_t lease_ms,
+                                                         int limit) = 0;
+  // Records an attempt's outcome: done (acknowledged or given up) or retry at `retry_at`.
+  virtual Result<void> finish_delivery(const std::string& id, bool done, bool success,
+                                       int http_status, const std::string& error, TimeMs now,
+                                       std::optional<TimeMs> retry_at) = 0;
+  virtual std::vector<Delivery> list_deliveries(const std::string& message_id) = 0;
+};
+
+// Opens the store named by a database URL: sqlite:///abs/path, sqlite://rel/path, or
+// postgresql://user@host:port/db (also postgres://).
+Result<std::unique_ptr<Store>> open_store(const std::string& url, const Clock& clock);
+
+}  // namespace sb::store
