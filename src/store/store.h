@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/message.h"
 #include "core/result.h"
+#include "core/status_report.h"
 
 namespace sb::store {
 
@@ -79,15 +80,7 @@ struct TransitionResult {
 };
 
 // A status report from a provider, matched to our message by (connector, provider message id).
-struct ProviderStatus {
-  std::string connector;
-  std::string provider_message_id;
-  Status status = Status::kSent;
-  TimeMs at = 0;
-  std::string provider_status;
-  std::string error_code;
-  std::string error_message;
-};
+using ProviderStatus = StatusReport;
 
 // An outgoing HTTP notification to an app (status callback), retried until acknowledged.
 struct Delivery {

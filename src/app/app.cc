@@ -1,0 +1,181 @@
+// Process wiring for serve / keys create / migrate.
+#include "app/app.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <set>
+
+#include "core/crypto.h"
+#include "core/ids.h"
+#include "engine/callbacks.h"
+#include "engine/dispatcher.h"
+#include "engine/gateway.h"
+#include "engine/outbox.h"
+#include "engine/status_ingest.h"
+#include "http/api.h"
+#include "http/server.h"
+#include "providers/sim/sim_connector.h"
+#include "providers/transport/curl_client.h"
+#include "store/store.h"
+
+namespace sb::app {
+namespace {
+
+// Creates the directory of a relative or absolute file path if it is missing.
+void ensure_parent_dir(const std::string& file) {
+  const auto parent = std::filesystem::path(file).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent);
+}
+
+std::unique_ptr<store::Store> open_and_migrate(const Config& c) {
+  if (c.database_url.rfind("sqlite://", 0) == 0) ensure_parent_dir(c.database_url.substr(9));
+  auto s = store::open_store(c.database_url, SystemClock::instance());
+  if (!s) throw std::runtime_error("database: " + s.error().message);
+  auto v = (*s)->migrate();
+  if (!v) throw std::runtime_error("database migration: " + v.error().message);
+  return std::move(*s);
+}
+
+// Makes a new key: "sbk_" + 48 hex characters (192 random bits). Only its hash is stored.
+std::string new_api_key(store::Store& st, const std::string& account) {
+  const std::string key = "sbk_" + crypto::hex(crypto::random_bytes(24));
+  const TimeMs now = SystemClock::instance().now_ms();
+  store::ApiKey rec{new_id("key_", now), account, engine::Gateway::hash_api_key(key),
+                    key.substr(0, 12), now};
+  if (auto r = st.insert_api_key(rec); !r) throw std::runtime_error(r.error().message);
+  return key;
+}
+
+void setup_accounts(store::Store& st, const Config& c) {
+  const TimeMs now = SystemClock::instance().now_ms();
+  std::set<std::string> accounts{c.bootstrap_account};
+  for (const auto& n : c.numbers) accounts.insert(n.account);
+  for (const auto& a : accounts) {
+    if (auto r = st.ensure_account(a, now); !r) throw std::runtime_error(r.error().message);
+  }
+}
+
+std::vector<store::NumberRecord> number_records(const Config& c) {
+  std::vector<store::NumberRecord> out;
+  for (const auto& n : c.numbers) {
+    out.push_back({n.number, n.account, n.connector, n.sms, n.mms, n.type});
+  }
+  return out;
+}
+
+}  // namespace
+
+int migrate(const Config& config) {
+  auto st = open_and_migrate(config);
+  std::cout << "schema version " << st->schema_version() << std::endl;
+  return 0;
+}
+
+int create_key(const Config& config, const std::string& account) {
+  auto st = open_and_migrate(config);
+  if (auto r = st->ensure_account(account, SystemClock::instance().now_ms()); !r) {
+    throw std::runtime_error(r.error().message);
+  }
+  const std::string key = new_api_key(*st, account);
+  std::cout << "API key for account " << account << " (store it now; it is not shown again):\n"
+            << key << std::endl;
+  return 0;
+}
+
+int serve(const Config& config) {
+  // Signals are taken synchronously by this thread; every thread started below inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  const Clock& clock = SystemClock::instance();
+  auto st = open_and_migrate(config);
+  setup_accounts(*st, config);
+  const auto numbers = number_records(config);
+  if (auto r = st->sync_numbers(numbers, clock.now_ms()); !r) {
+    throw std::runtime_error(r.error().message);
+  }
+
+  std::vector<std::unique_ptr<providers::Connector>> connectors;
+  std::map<std::string, providers::Connector*> by_id;
+  for (const auto& cc : config.connectors) {
+    if (cc.provider == "sim") {
+      ensure_parent_dir(cc.journal);
+      connectors.push_back(std::make_unique<providers::SimConnector>(
+          providers::SimOptions{cc.id, cc.delivery_delay_ms, cc.journal}, clock));
+    }
+    by_id[cc.id] = connectors.back().get();
+  }
+  auto http_client = providers::make_curl_client();
+
+  engine::CallbackOptions cb_opt;
+  cb_opt.workers = static_cast<int>(config.callback_workers);
+  cb_opt.timeout_ms = static_cast<int>(config.callback_timeout_ms);
+  cb_opt.max_age_ms = config.callback_max_age_ms;
+  engine::CallbackSender callbacks(*st, *http_client, clock, cb_opt);
+
+  engine::DispatcherOptions d_opt;
+  d_opt.workers = static_cast<int>(config.dispatcher_workers);
+  d_opt.batch_size = static_cast<int>(config.dispatcher_batch_size);
+  d_opt.lease_ms = config.lease_ms;
+  d_opt.poll_interval_ms = config.poll_interval_ms;
+  d_opt.retry.max_attempts = static_cast<int>(config.max_attempts);
+  d_opt.retry.base_delay_ms = config.retry_base_ms;
+  d_opt.retry.max_delay_ms = config.retry_max_ms;
+  engine::Dispatcher dispatcher(*st, by_id, clock, d_opt, new_id("wrk_", clock.now_ms()));
+
+  engine::Outbox outbox(*st, [&dispatcher] { dispatcher.wake(); });
+  engine::StatusIngest ingest(*st, [&callbacks] { callbacks.wake(); });
+  engine::Gateway gateway(*st, outbox, clock, {config.default_region});
+  gateway.set_numbers(numbers);
+
+  http::Router router;
+  http::register_api(router, gateway);
+  http::ServerOptions s_opt;
+  s_opt.host = config.listen_host();
+  s_opt.port = config.listen_port();
+  s_opt.io_threads = static_cast<int>(config.io_threads);
+  s_opt.handler_threads = static_cast<int>(config.handler_threads);
+  s_opt.max_body_bytes = static_cast<size_t>(config.max_body_bytes);
+  s_opt.max_header_bytes = static_cast<size_t>(config.max_header_bytes);
+  s_opt.read_timeout_ms = static_cast<int>(config.read_timeout_ms);
+  s_opt.write_timeout_ms = static_cast<int>(config.write_timeout_ms);
+  s_opt.shutdown_grace_ms = static_cast<int>(config.shutdown_grace_ms);
+  http::Server server(s_opt, router);
+  server.start();
+
+  for (auto& c : connectors) c->start(ingest);
+  dispatcher.start();
+  callbacks.start();
+
+  if (config.print_first_key && st->count_api_keys(config.bootstrap_account) == 0) {
+    const std::string key = new_api_key(*st, config.bootstrap_account);
+    std::cout << "First start: API key for account " << config.bootstrap_account
+              << " (store it now; it is not shown again):\n"
+              << key << std::endl;
+  }
+  spdlog::info("switchboard {} listening on {}:{} (database {})", SWITCHBOARD_VERSION,
+               s_opt.host, server.port(),
+               config.database_url.rfind("sqlite://", 0) == 0 ? config.database_url : "postgresql");
+  std::cout << "listening on http://" << s_opt.host << ":" << server.port() << std::endl;
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  server.stop();       // in-flight requests finish; their messages reach the outbox
+  outbox.stop();       // commit everything accepted
+  dispatcher.stop();   // finish and record in-flight sends
+  for (auto& c : connectors) c->stop();
+  callbacks.stop();
+  spdlog::info("shutdown complete");
+  return 0;
+}
+
+}  // namespace sb::app

@@ -1,0 +1,308 @@
+// Table-driven config loading: one row per scalar key, so parsing, env overrides and unknown-key
+// checks share a single list.
+#include "app/config.h"
+
+#include <toml++/toml.h>
+
+#include <cstdlib>
+#include <functional>
+#include <set>
+#include <variant>
+
+#include "core/phone.h"
+
+extern char** environ;
+
+namespace sb::app {
+namespace {
+
+using Field = std::variant<std::string Config::*, int64_t Config::*, bool Config::*>;
+
+struct Key {
+  const char* section;
+  const char* name;
+  Field field;
+  int64_t min = 0;  // for integers
+};
+
+const std::vector<Key>& keys() {
+  static const std::vector<Key> kKeys = {
+      {"server", "listen", &Config::listen},
+      {"server", "public_url", &Config::public_url},
+      {"server", "io_threads", &Config::io_threads, 1},
+      {"server", "handler_threads", &Config::handler_threads, 1},
+      {"server", "max_body_bytes", &Config::max_body_bytes, 1024},
+      {"server", "max_header_bytes", &Config::max_header_bytes, 1024},
+      {"server", "read_timeout_ms", &Config::read_timeout_ms, 100},
+      {"server", "write_timeout_ms", &Config::write_timeout_ms, 100},
+      {"server", "shutdown_grace_ms", &Config::shutdown_grace_ms, 0},
+      {"database", "url", &Config::database_url},
+      {"messages", "default_region", &Config::default_region},
+      {"accounts", "bootstrap", &Config::bootstrap_account},
+      {"accounts", "print_first_key", &Config::print_first_key},
+      {"dispatcher", "workers", &Config::dispatcher_workers, 1},
+      {"dispatcher", "batch_size", &Config::dispatcher_batch_size, 1},
+      {"dispatcher", "lease_ms", &Config::lease_ms, 1000},
+      {"dispatcher", "poll_interval_ms", &Config::poll_interval_ms, 10},
+      {"dispatcher", "max_attempts", &Config::max_attempts, 1},
+      {"dispatcher", "retry_base_ms", &Config::retry_base_ms, 1},
+      {"dispatcher", "retry_max_ms", &Config::retry_max_ms, 1},
+      {"callbacks", "workers", &Config::callback_workers, 1},
+      {"callbacks", "timeout_ms", &Config::callback_timeout_ms, 100},
+      {"callbacks", "max_age_ms", &Config::callback_max_age_ms, 1000},
+      {"log", "level", &Config::log_level},
+  };
+  return kKeys;
+}
+
+Error bad(const std::string& key, const std::string& why) {
+  return Error::make("invalid_config", key + ": " + why, key);
+}
+
+std::string env_name(const std::string& section, const std::string& name) {
+  std::string s = "SWITCHBOARD_" + section + "_" + name;
+  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+Result<void> set_from_toml(Config& c, const Key& k, const toml::node& n) {
+  const std::string key = std::string(k.section) + "." + k.name;
+  if (auto* s = std::get_if<std::string Config::*>(&k.field)) {
+    if (!n.is_string()) return bad(key, "must be a string");
+    c.*(*s) = *n.value<std::string>();
+  } else if (auto* i = std::get_if<int64_t Config::*>(&k.field)) {
+    if (!n.is_integer()) return bad(key, "must be an integer");
+    const int64_t v = *n.value<int64_t>();
+    if (v < k.min) return bad(key, "must be at least " + std::to_string(k.min));
+    c.*(*i) = v;
+  } else {
+    if (!n.is_boolean()) return bad(key, "must be true or false");
+    c.*std::get<bool Config::*>(k.field) = *n.value<bool>();
+  }
+  return Ok();
+}
+
+Result<void> set_from_env(Config& c, const Key& k, const std::string& name,
+                          const std::string& v) {
+  if (auto* s = std::get_if<std::string Config::*>(&k.field)) {
+    c.*(*s) = v;
+  } else if (auto* i = std::get_if<int64_t Config::*>(&k.field)) {
+    char* end = nullptr;
+    const long long n = std::strtoll(v.c_str(), &end, 10);
+    if (v.empty() || *end) return bad(name, "must be an integer");
+    if (n < k.min) return bad(name, "must be at least " + std::to_string(k.min));
+    c.*(*i) = n;
+  } else {
+    if (v != "true" && v != "false") return bad(name, "must be true or false");
+    c.*std::get<bool Config::*>(k.field) = v == "true";
+  }
+  return Ok();
+}
+
+template <typename T>
+Result<void> read_opt(const toml::table& t, const std::string& where, const char* name, T& out) {
+  const toml::node* n = t.get(name);
+  if (!n) return Ok();
+  if (auto v = n->value<T>()) {
+    out = *v;
+    return Ok();
+  }
+  return bad(where + "." + name, "has the wrong type");
+}
+
+Result<void> parse_connectors(Config& c, const toml::node& node) {
+  const auto* arr = node.as_array();
+  if (!arr) return bad("connectors", "must be an array of tables ([[connectors]])");
+  static const std::set<std::string> kCommon = {"id", "provider", "base_url"};
+  static const std::set<std::string> kSim = {"delivery_delay_ms", "journal"};
+  for (size_t i = 0; i < arr->size(); ++i) {
+    const std::string where = "connectors[" + std::to_string(i) + "]";
+    const auto* t = arr->get(i)->as_table();
+    if (!t) return bad(where, "must be a table");
+    ConnectorConfig cc;
+    for (auto r : {read_opt(*t, where, "id", cc.id), read_opt(*t, where, "provider", cc.provider),
+                   read_opt(*t, where, "base_url", cc.base_url),
+                   read_opt(*t, where, "delivery_delay_ms", cc.delivery_delay_ms),
+                   read_opt(*t, where, "journal", cc.journal)}) {
+      if (!r) return r;
+    }
+    if (cc.id.empty()) return bad(where + ".id", "is required");
+    if (cc.provider.empty()) return bad(where + ".provider", "is required");
+    if (cc.provider != "sim") {
+      return bad(where + ".provider", "unknown provider '" + cc.provider + "' (supported: sim)");
+    }
+    for (const auto& [k, _] : *t) {
+      const std::string key(k.str());
+      if (!kCommon.count(key) && !(cc.provider == "sim" && kSim.count(key))) {
+        return bad(where + "." + key, "unknown key for provider " + cc.provider);
+      }
+    }
+    if (cc.delivery_delay_ms < 0) return bad(where + ".delivery_delay_ms", "must be >= 0");
+    for (const auto& other : c.connectors) {
+      if (other.id == cc.id) return bad(where + ".id", "duplicate connector id '" + cc.id + "'");
+    }
+    c.connectors.push_back(std::move(cc));
+  }
+  return Ok();
+}
+
+Result<void> parse_numbers(Config& c, const toml::node& node) {
+  const auto* arr = node.as_array();
+  if (!arr) return bad("numbers", "must be an array of tables ([[numbers]])");
+  static const std::set<std::string> kKnown = {"number", "connector", "account",
+                                               "sms",    "mms",       "type"};
+  for (size_t i = 0; i < arr->size(); ++i) {
+    const std::string where = "numbers[" + std::to_string(i) + "]";
+    const auto* t = arr->get(i)->as_table();
+    if (!t) return bad(where, "must be a table");
+    for (const auto& [k, _] : *t) {
+      if (!kKnown.count(std::string(k.str()))) {
+        return bad(where + "." + std::string(k.str()), "unknown key");
+      }
+    }
+    NumberConfig n;
+    for (auto r : {read_opt(*t, where, "number", n.number),
+                   read_opt(*t, where, "connector", n.connector),
+                   read_opt(*t, where, "account", n.account), read_opt(*t, where, "sms", n.sms),
+                   read_opt(*t, where, "mms", n.mms), read_opt(*t, where, "type", n.type)}) {
+      if (!r) return r;
+    }
+    c.numbers.push_back(std::move(n));
+  }
+  return Ok();
+}
+
+bool valid_account_name(const std::string& s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (unsigned char ch : s) {
+    if (!std::isalnum(ch) && ch != '-' && ch != '_' && ch != '.') return false;
+  }
+  return true;
+}
+
+Result<void> validate(Config& c) {
+  if (c.listen.rfind(':') == std::string::npos) return bad("server.listen", "must be host:port");
+  const std::string port = c.listen.substr(c.listen.rfind(':') + 1);
+  char* end = nullptr;
+  const long p = std::strtol(port.c_str(), &end, 10);
+  if (port.empty() || *end || p < 0 || p > 65535) return bad("server.listen", "bad port");
+  if (c.public_url.empty()) c.public_url = "http://" + c.listen;
+  if (c.public_url.rfind("http://", 0) != 0 && c.public_url.rfind("https://", 0) != 0) {
+    return bad("server.public_url", "must be an http:// or https:// URL");
+  }
+  if (!is_supported_region(c.default_region)) {
+    return bad("messages.default_region", "unknown region '" + c.default_region + "'");
+  }
+  static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "off"};
+  if (!kLevels.count(c.log_level)) return bad("log.level", "must be one of trace..off");
+  if (!valid_account_name(c.bootstrap_account)) {
+    return bad("accounts.bootstrap", "account names are 1-64 of [A-Za-z0-9._-]");
+  }
+
+  if (c.connectors.empty()) c.connectors.push_back({"sim", "sim", "", 1000, ""});
+  if (c.numbers.empty()) {
+    for (const char* n : {"+12025550100", "+12025550101", "+12025550102"}) {
+      c.numbers.push_back({n, c.connectors.front().id, c.bootstrap_account, true, true,
+                           "long_code"});
+    }
+  }
+  for (auto& cc : c.connectors) {
+    if (cc.provider == "sim" && cc.journal.empty()) cc.journal = "var/sim-" + cc.id + ".jsonl";
+  }
+  std::set<std::string> seen;
+  for (size_t i = 0; i < c.numbers.size(); ++i) {
+    auto& n = c.numbers[i];
+    const std::string where = "numbers[" + std::to_string(i) + "]";
+    if (n.type != "long_code" && n.type != "toll_free" && n.type != "short_code") {
+      return bad(where + ".type", "must be long_code, toll_free or short_code");
+    }
+    if (n.type == "short_code") {
+      const bool digits = n.number.size() >= 3 && n.number.size() <= 8 &&
+                          n.number.find_first_not_of("0123456789") == std::string::npos;
+      if (!digits) return bad(where + ".number", "a short code is 3-8 digits");
+    } else {
+      auto parsed = parse_phone(n.number, c.default_region, where + ".number");
+      if (!parsed) return bad(where + ".number", parsed.error().message);
+      n.number = parsed->e164;
+    }
+    if (!seen.insert(n.number).second) {
+      return bad(where + ".number", "number " + n.number + " is listed twice");
+    }
+    if (!valid_account_name(n.account)) {
+      return bad(where + ".account", "account names are 1-64 of [A-Za-z0-9._-]");
+    }
+    if (n.connector.empty()) n.connector = c.connectors.front().id;
+    bool found = false;
+    for (const auto& cc : c.connectors) found |= cc.id == n.connector;
+    if (!found) return bad(where + ".connector", "no connector with id '" + n.connector + "'");
+    if (!n.sms && !n.mms) return bad(where, "a number needs sms or mms capability");
+  }
+  return Ok();
+}
+
+}  // namespace
+
+std::string Config::listen_host() const { return listen.substr(0, listen.rfind(':')); }
+unsigned short Config::listen_port() const {
+  return static_cast<unsigned short>(std::stoi(listen.substr(listen.rfind(':') + 1)));
+}
+
+std::map<std::string, std::string> switchboard_env() {
+  std::map<std::string, std::string> out;
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view kv(*e);
+    if (kv.rfind("SWITCHBOARD_", 0) != 0) continue;
+    const auto eq = kv.find('=');
+    if (eq == std::string_view::npos) continue;
+    out.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
+  }
+  return out;
+}
+
+Result<Config> load_config(const std::string& path, const std::map<std::string, std::string>& env) {
+  Config c;
+  if (!path.empty()) {
+    toml::table root;
+    try {
+      root = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+      return Error::make("invalid_config",
+                         path + ":" + std::to_string(e.source().begin.line) + ": " +
+                             std::string(e.description()));
+    }
+    for (const auto& [sk, node] : root) {
+      const std::string section(sk.str());
+      if (section == "connectors") {
+        if (auto r = parse_connectors(c, node); !r) return r.error();
+        continue;
+      }
+      if (section == "numbers") {
+        if (auto r = parse_numbers(c, node); !r) return r.error();
+        continue;
+      }
+      const auto* table = node.as_table();
+      bool known_section = false;
+      for (const auto& k : keys()) known_section |= section == k.section;
+      if (!known_section || !table) return bad(section, "unknown section");
+      for (const auto& [kk, value] : *table) {
+        const std::string name(kk.str());
+        const Key* key = nullptr;
+        for (const auto& k : keys()) {
+          if (section == k.section && name == k.name) key = &k;
+        }
+        if (!key) return bad(section + "." + name, "unknown key");
+        if (auto r = set_from_toml(c, *key, value); !r) return r.error();
+      }
+    }
+  }
+  for (const auto& k : keys()) {
+    const std::string name = env_name(k.section, k.name);
+    if (auto it = env.find(name); it != env.end()) {
+      if (auto r = set_from_env(c, k, name, it->second); !r) return r.error();
+    }
+  }
+  if (auto r = validate(c); !r) return r.error();
+  return c;
+}
+
+}  // namespace sb::app

@@ -1,0 +1,79 @@
+// switchboard.toml: every key optional, unknown keys rejected, SWITCHBOARD_* env overrides.
+// docs/configuration.md documents each key; keep the two in step.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+
+namespace sb::app {
+
+struct ConnectorConfig {
+  std::string id;
+  std::string provider;
+  std::string base_url;
+  // sim
+  int64_t delivery_delay_ms = 1000;
+  std::string journal;  // default: var/sim-<id>.jsonl
+};
+
+struct NumberConfig {
+  std::string number;
+  std::string connector;
+  std::string account = "default";
+  bool sms = true;
+  bool mms = true;
+  std::string type = "long_code";
+};
+
+struct Config {
+  // [server]
+  std::string listen = "127.0.0.1:8080";
+  std::string public_url;  // default: http://<listen>
+  int64_t io_threads = 2;
+  int64_t handler_threads = 8;
+  int64_t max_body_bytes = 1 << 20;
+  int64_t max_header_bytes = 16 << 10;
+  int64_t read_timeout_ms = 30'000;
+  int64_t write_timeout_ms = 30'000;
+  int64_t shutdown_grace_ms = 10'000;
+  // [database]
+  std::string database_url = "sqlite://var/switchboard.db";
+  // [messages]
+  std::string default_region = "US";
+  // [accounts]
+  std::string bootstrap_account = "default";
+  bool print_first_key = true;
+  // [dispatcher]
+  int64_t dispatcher_workers = 4;
+  int64_t dispatcher_batch_size = 64;
+  int64_t lease_ms = 60'000;
+  int64_t poll_interval_ms = 500;
+  int64_t max_attempts = 10;
+  int64_t retry_base_ms = 1'000;
+  int64_t retry_max_ms = 300'000;
+  // [callbacks]
+  int64_t callback_workers = 4;
+  int64_t callback_timeout_ms = 10'000;
+  int64_t callback_max_age_ms = 86'400'000;
+  // [log]
+  std::string log_level = "info";
+
+  std::vector<ConnectorConfig> connectors;
+  std::vector<NumberConfig> numbers;
+
+  std::string listen_host() const;
+  unsigned short listen_port() const;
+};
+
+// Loads `path` (or the embedded defaults when path is empty), applies environment overrides
+// from `env` (name -> value), validates. Errors name the offending key.
+Result<Config> load_config(const std::string& path, const std::map<std::string, std::string>& env);
+
+// The process environment's SWITCHBOARD_* variables.
+std::map<std::string, std::string> switchboard_env();
+
+}  // namespace sb::app

@@ -1,0 +1,68 @@
+// switchboard: the command-line entry point (serve, keys create, migrate, --version).
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <iostream>
+
+#include "app/app.h"
+#include "app/config.h"
+
+namespace {
+
+// --config, else $SWITCHBOARD_CONFIG, else ./switchboard.toml if present, else embedded defaults.
+std::string config_path(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  if (const char* env = std::getenv("SWITCHBOARD_CONFIG"); env && *env) return env;
+  if (std::filesystem::exists("switchboard.toml")) return "switchboard.toml";
+  return {};
+}
+
+void setup_logging(const std::string& level) {
+  auto logger = spdlog::stderr_logger_mt("switchboard");
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+  logger->set_level(spdlog::level::from_str(level));
+  spdlog::set_default_logger(logger);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"Switchboard: self-hosted SMS/MMS gateway"};
+  cli.set_version_flag("--version", std::string("switchboard ") + SWITCHBOARD_VERSION);
+  cli.require_subcommand(1);
+  std::string config_flag;
+
+  auto* serve = cli.add_subcommand("serve", "Run the gateway");
+  serve->add_option("--config", config_flag, "Path to switchboard.toml");
+
+  auto* keys = cli.add_subcommand("keys", "Manage API keys");
+  keys->require_subcommand(1);
+  auto* keys_create = keys->add_subcommand("create", "Create an API key (and the account if new)");
+  std::string account = "default";
+  keys_create->add_option("--account", account, "Account name")->capture_default_str();
+  keys_create->add_option("--config", config_flag, "Path to switchboard.toml");
+
+  auto* migrate = cli.add_subcommand("migrate", "Apply database migrations and exit");
+  migrate->add_option("--config", config_flag, "Path to switchboard.toml");
+
+  CLI11_PARSE(cli, argc, argv);
+
+  auto config = sb::app::load_config(config_path(config_flag), sb::app::switchboard_env());
+  if (!config) {
+    std::cerr << "switchboard: configuration error: " << config.error().message << std::endl;
+    return 2;
+  }
+  setup_logging(config->log_level);
+  try {
+    if (*serve) return sb::app::serve(*config);
+    if (*keys_create) return sb::app::create_key(*config, account);
+    if (*migrate) return sb::app::migrate(*config);
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    std::cerr << "switchboard: " << e.what() << std::endl;
+    return 1;
+  }
+  return 0;
+}

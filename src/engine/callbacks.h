@@ -1,0 +1,54 @@
+// Delivers queued app notifications (status callbacks) over HTTP, at least once: claimed with a
+// lease, retried with exponential back-off until acknowledged with 2xx or too old. Runs on its own
+// threads so a slow app never delays sending.
+#pragma once
+
+#include <condition_variable>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "core/http_types.h"
+#include "store/store.h"
+
+namespace sb::engine {
+
+struct CallbackOptions {
+  int workers = 4;
+  int batch_size = 16;
+  int timeout_ms = 10'000;
+  int64_t lease_ms = 60'000;
+  int64_t base_delay_ms = 5'000;
+  int64_t max_delay_ms = 3'600'000;
+  int64_t max_age_ms = 86'400'000;  // give up a day after the notification was created
+  int64_t poll_interval_ms = 1'000;
+};
+
+class CallbackSender {
+ public:
+  CallbackSender(store::Store& store, HttpClient& http, const Clock& clock, CallbackOptions options);
+  ~CallbackSender();
+  void start();
+  void wake();
+  void stop();
+  // Claims and attempts one batch on the calling thread; returns how many were attempted.
+  int run_once();
+
+ private:
+  void worker_loop();
+
+  store::Store& store_;
+  HttpClient& http_;
+  const Clock& clock_;
+  CallbackOptions options_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  uint64_t wake_seq_ = 0;
+  bool stopping_ = false;
+  std::vector<std::thread> workers_;
+  std::mutex rng_mu_;
+  std::mt19937_64 rng_{std::random_device{}()};
+};
+
+}  // namespace sb::engine

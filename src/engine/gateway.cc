@@ -1,0 +1,186 @@
+// Send validation and key authentication.
+#include "engine/gateway.h"
+
+#include <mutex>
+
+#include "core/crypto.h"
+#include "core/ids.h"
+#include "core/phone.h"
+#include "core/segments.h"
+#include "core/utf8.h"
+
+namespace sb::engine {
+namespace {
+
+constexpr TimeMs kAuthCacheMs = 30'000;
+
+// Absolute http(s) URL with a host and no whitespace.
+bool is_http_url(std::string_view u) {
+  size_t rest;
+  if (u.rfind("https://", 0) == 0) {
+    rest = 8;
+  } else if (u.rfind("http://", 0) == 0) {
+    rest = 7;
+  } else {
+    return false;
+  }
+  if (u.size() <= rest || u[rest] == '/' || u.size() > 2048) return false;
+  for (unsigned char c : u) {
+    if (c <= 0x20 || c == 0x7F) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Gateway::Gateway(store::Store& store, Outbox& outbox, const Clock& clock, GatewayOptions options)
+    : store_(store), outbox_(outbox), clock_(clock), options_(std::move(options)) {}
+
+void Gateway::set_numbers(const std::vector<store::NumberRecord>& numbers) {
+  std::unordered_map<std::string, store::NumberRecord> by_number;
+  std::unordered_map<std::string, std::string> defaults;
+  for (const auto& n : numbers) {
+    defaults.emplace(n.account, n.number);  // the account's first number is its default
+    by_number.emplace(n.number, n);
+  }
+  std::unique_lock lk(numbers_mu_);
+  numbers_ = std::move(by_number);
+  default_number_ = std::move(defaults);
+}
+
+Result<store::NewMessage> Gateway::prepare(const std::string& account,
+                                           const SendRequest& req) const {
+  const TimeMs now = clock_.now_ms();
+  Message m;
+  m.account = account;
+  m.direction = Direction::kOutbound;
+
+  auto to = parse_phone(req.to, options_.default_region, "to");
+  if (!to) return to.error();
+  m.to = to->e164;
+
+  {
+    std::shared_lock lk(numbers_mu_);
+    std::string from;
+    if (req.from) {
+      auto parsed = parse_phone(*req.from, options_.default_region, "from");
+      if (!parsed) return parsed.error();
+      from = parsed->e164;
+    } else {
+      auto it = default_number_.find(account);
+      if (it == default_number_.end()) {
+        return Error::make("no_sender",
+                           "this account has no numbers; configure one in [[numbers]] or pass "
+                           "`from`",
+                           "from");
+      }
+      from = it->second;
+    }
+    auto it = numbers_.find(from);
+    if (it == numbers_.end() || it->second.account != account) {
+      return Error::make("from_not_owned", "`from` " + from + " is not a number of this account",
+                         "from");
+    }
+    if (!req.media_urls.empty() && !it->second.mms) {
+      return Error::make("mms_not_supported",
+                         "number " + from + " cannot send MMS; remove media_urls or use another "
+                         "number",
+                         "media_urls");
+    }
+    m.from = from;
+    m.connector = it->second.connector;
+  }
+
+  if (auto bad = utf8::find_invalid(req.body)) {
+    return Error::make("invalid_utf8", "body is not valid UTF-8 (byte " + std::to_string(*bad) + ")",
+                       "body");
+  }
+  const size_t chars = utf8::count_code_points(req.body);
+  if (chars > options_.max_body_chars) {
+    return Error::make("body_too_long",
+                       "body has " + std::to_string(chars) + " characters; the limit is " +
+                           std::to_string(options_.max_body_chars),
+                       "body");
+  }
+  if (req.body.empty() && req.media_urls.empty()) {
+    return Error::make("missing_content", "a message needs a body or media_urls", "body");
+  }
+  if (req.media_urls.size() > options_.max_media) {
+    return Error::make("too_many_media",
+                       "at most " + std::to_string(options_.max_media) + " media_urls are allowed",
+                       "media_urls");
+  }
+  for (size_t i = 0; i < req.media_urls.size(); ++i) {
+    if (!is_http_url(req.media_urls[i])) {
+      return Error::make("invalid_media_url", "media URLs must be absolute http or https URLs",
+                         "media_urls[" + std::to_string(i) + "]");
+    }
+  }
+  if (!req.status_callback.empty() && !is_http_url(req.status_callback)) {
+    return Error::make("invalid_url", "status_callback must be an absolute http or https URL",
+                       "status_callback");
+  }
+  if (req.validity_period_s &&
+      (*req.validity_period_s < 1 || *req.validity_period_s > options_.max_validity_period_s)) {
+    return Error::make("invalid_validity_period",
+                       "validity_period must be between 1 and " +
+                           std::to_string(options_.max_validity_period_s) + " seconds",
+                       "validity_period");
+  }
+
+  m.body = req.body;
+  m.media_urls = req.media_urls;
+  const SegmentInfo seg = analyze_segments(m.body);
+  m.segments = seg.segments;
+  m.encoding = seg.encoding;
+  m.status_callback = req.status_callback;
+  m.validity_period_s = req.validity_period_s;
+  m.metadata = req.metadata;
+  m.idempotency_key = req.idempotency_key;
+  m.request_hash = req.request_hash;
+  m.id = new_id("msg_", now);
+  m.created_at = m.updated_at = now;
+  m.status = Status::kQueued;
+  m.next_attempt_at = now;
+
+  store::NewMessage nm;
+  MessageEvent accepted;
+  accepted.status = Status::kAccepted;
+  accepted.at = now;
+  MessageEvent queued = accepted;
+  queued.status = Status::kQueued;
+  nm.events = {accepted, queued};
+  nm.message = std::move(m);
+  return nm;
+}
+
+void Gateway::send(const std::string& account, const SendRequest& req, Outbox::Done done) {
+  auto prepared = prepare(account, req);
+  if (!prepared) return done(prepared.error());
+  outbox_.submit(std::move(*prepared), std::move(done));
+}
+
+std::string Gateway::hash_api_key(const std::string& api_key) {
+  return crypto::hex(crypto::sha256(api_key));
+}
+
+std::optional<std::string> Gateway::authenticate(const std::string& api_key) {
+  if (api_key.empty() || api_key.size() > 256) return std::nullopt;
+  const std::string hash = hash_api_key(api_key);
+  const TimeMs now = clock_.now_ms();
+  {
+    std::shared_lock lk(auth_mu_);
+    auto it = auth_cache_.find(hash);
+    if (it != auth_cache_.end() && it->second.expires_at > now) return it->second.account;
+  }
+  // The lookup is by hash (an index probe), so response time does not depend on how much of a
+  // guessed key matched.
+  auto key = store_.find_api_key(hash);
+  if (!key) return std::nullopt;
+  std::unique_lock lk(auth_mu_);
+  if (auth_cache_.size() > 10'000) auth_cache_.clear();
+  auth_cache_[hash] = {key->account, now + kAuthCacheMs};
+  return key->account;
+}
+
+}  // namespace sb::engine

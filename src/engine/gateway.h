@@ -1,0 +1,76 @@
+// The engine's front: what the API layer may ask of the system (accept a message, read
+// messages, authenticate a key), independent of HTTP.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/clock.h"
+#include "engine/outbox.h"
+#include "store/store.h"
+
+namespace sb::engine {
+
+// A send request after syntactic parsing, before validation.
+struct SendRequest {
+  std::string to;
+  std::optional<std::string> from;
+  std::string body;
+  std::vector<std::string> media_urls;
+  std::string status_callback;
+  std::optional<int64_t> validity_period_s;
+  Metadata metadata;
+  std::string idempotency_key;
+  std::string request_hash;  // hash of the canonical request, for idempotency
+};
+
+struct GatewayOptions {
+  std::string default_region = "US";
+  size_t max_body_chars = 1600;
+  size_t max_media = 10;
+  int64_t max_validity_period_s = 36'000;
+};
+
+class Gateway {
+ public:
+  Gateway(store::Store& store, Outbox& outbox, const Clock& clock, GatewayOptions options);
+
+  // Replaces the number directory (who owns which number, through which connector).
+  void set_numbers(const std::vector<store::NumberRecord>& numbers);
+
+  // Validates and builds the message to store (E.164 numbers, sender ownership, limits,
+  // segments). Errors name the offending field.
+  Result<store::NewMessage> prepare(const std::string& account, const SendRequest& req) const;
+  // Validates, then queues for durable insert; `done` runs once committed (or on failure).
+  void send(const std::string& account, const SendRequest& req, Outbox::Done done);
+
+  // Account owning the API key, or nullopt. Cached briefly; the secret is only ever hashed.
+  std::optional<std::string> authenticate(const std::string& api_key);
+  static std::string hash_api_key(const std::string& api_key);
+
+  store::Store& store() { return store_; }
+  const Clock& clock() const { return clock_; }
+  const GatewayOptions& options() const { return options_; }
+
+ private:
+  store::Store& store_;
+  Outbox& outbox_;
+  const Clock& clock_;
+  GatewayOptions options_;
+  mutable std::shared_mutex numbers_mu_;
+  std::unordered_map<std::string, store::NumberRecord> numbers_;
+  std::unordered_map<std::string, std::string> default_number_;  // account -> first number
+  std::shared_mutex auth_mu_;
+  struct CachedKey {
+    std::string account;
+    TimeMs expires_at;
+  };
+  std::unordered_map<std::string, CachedKey> auth_cache_;
+};
+
+}  // namespace sb::engine

@@ -1,0 +1,321 @@
+// /v1 handlers: authentication, send, read, list; /healthz and /readyz.
+#include "http/api.h"
+
+#include <spdlog/spdlog.h>
+#include <strings.h>
+
+#include <set>
+
+#include "core/crypto.h"
+#include "core/ids.h"
+#include "core/message_json.h"
+#include "core/phone.h"
+#include "core/utf8.h"
+
+namespace sb::http {
+namespace {
+
+using nlohmann::json;
+
+std::optional<std::string> bearer_account(engine::Gateway& gw, const Request& req) {
+  const std::string h = req.header("authorization");
+  constexpr std::string_view kPrefix = "Bearer ";
+  if (h.size() <= kPrefix.size() || strncasecmp(h.data(), kPrefix.data(), kPrefix.size()) != 0) {
+    return std::nullopt;
+  }
+  return gw.authenticate(h.substr(kPrefix.size()));
+}
+
+// Wraps a handler with API-key authentication; the account is passed on.
+Handler authed(engine::Gateway& gw,
+               std::function<void(Request&, const std::string&, Reply)> fn) {
+  return [&gw, fn = std::move(fn)](Request& req, Reply reply) {
+    std::optional<std::string> account;
+    try {
+      account = bearer_account(gw, req);
+    } catch (const std::exception& e) {
+      spdlog::error("auth: key lookup failed: {}", e.what());
+      return reply(Response::error(
+          Error::make("database_unavailable", "cannot check credentials right now")));
+    }
+    if (!account) {
+      Response r = Response::error(Error::make(
+          "unauthorized", "missing or invalid API key; send Authorization: Bearer <key>"));
+      r.headers.emplace_back("WWW-Authenticate", "Bearer");
+      return reply(std::move(r));
+    }
+    try {
+      fn(req, *account, reply);
+    } catch (const std::exception& e) {
+      spdlog::error("api: {} {}: {}", req.method, req.path, e.what());
+      reply(Response::error(Error::make("database_unavailable", "the database is unavailable")));
+    }
+  };
+}
+
+// Reads a JSON object body, accepting application/json (and, for `curl -d` convenience, a JSON
+// object sent as application/x-www-form-urlencoded).
+Result<json> json_body(const Request& req) {
+  std::string ct = req.header("content-type");
+  for (auto& c : ct) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string media = ct.substr(0, ct.find(';'));
+  const bool json_type = media == "application/json" || media.empty();
+  const bool curl_default = media == "application/x-www-form-urlencoded" &&
+                            req.body.find_first_not_of(" \t\r\n") != std::string::npos &&
+                            req.body[req.body.find_first_not_of(" \t\r\n")] == '{';
+  if (!json_type && !curl_default) {
+    return Error::make("unsupported_media_type",
+                       "send the request body as application/json (got " + media + ")",
+                       "Content-Type");
+  }
+  if (auto bad = utf8::find_invalid(req.body)) {
+    return Error::make("invalid_utf8",
+                       "request body is not valid UTF-8 (byte " + std::to_string(*bad) + ")");
+  }
+  json j;
+  try {
+    j = json::parse(req.body);
+  } catch (const json::parse_error& e) {
+    return Error::make("invalid_json", std::string("request body is not valid JSON: ") + e.what());
+  }
+  if (!j.is_object()) return Error::make("invalid_json", "request body must be a JSON object");
+  return j;
+}
+
+Error type_error(const std::string& field, std::string_view expected) {
+  return Error::make("invalid_type", field + " must be " + std::string(expected), field);
+}
+
+Response message_response(int status, const Message& m) { return Response::json(status, to_json(m)); }
+
+Result<std::optional<TimeMs>> time_param(const Request& req, const std::string& name) {
+  auto v = req.query_param(name);
+  if (!v) return std::optional<TimeMs>{};
+  auto t = parse_rfc3339(*v);
+  if (!t) {
+    return Error::make("invalid_parameter", name + " must be an RFC 3339 time such as 2026-01-31T09:00:00Z",
+                       name);
+  }
+  return std::optional<TimeMs>{*t};
+}
+
+void list_messages(engine::Gateway& gw, Request& req, const std::string& account, Reply reply) {
+  store::MessageFilter f;
+  f.account = account;
+  const auto& region = gw.options().default_region;
+  for (const char* name : {"to", "from"}) {
+    if (auto v = req.query_param(name)) {
+      auto p = parse_phone(*v, region, name);
+      if (!p) return reply(Response::error(p.error()));
+      (std::string_view(name) == "to" ? f.to : f.from) = p->e164;
+    }
+  }
+  if (auto v = req.query_param("direction")) {
+    f.direction = parse_direction(*v);
+    if (!f.direction) {
+      return reply(Response::error(Error::make(
+          "invalid_parameter", "direction must be outbound or inbound", "direction")));
+    }
+  }
+  if (auto v = req.query_param("status")) {
+    f.status = parse_status(*v);
+    if (!f.status) {
+      return reply(Response::error(Error::make("invalid_parameter", "unknown status '" + *v + "'",
+                                               "status")));
+    }
+  }
+  for (const char* name : {"since", "until"}) {
+    auto t = time_param(req, name);
+    if (!t) return reply(Response::error(t.error()));
+    (std::string_view(name) == "since" ? f.since : f.until) = *t;
+  }
+  f.limit = 50;
+  if (auto v = req.query_param("limit")) {
+    char* end = nullptr;
+    const long n = std::strtol(v->c_str(), &end, 10);
+    if (v->empty() || *end != '\0' || n < 1 || n > 1000) {
+      return reply(Response::error(
+          Error::make("invalid_parameter", "limit must be an integer from 1 to 1000", "limit")));
+    }
+    f.limit = static_cast<int>(n);
+  }
+  if (auto v = req.query_param("cursor")) {
+    if (!is_valid_id(*v, "msg_")) {
+      return reply(Response::error(Error::make("invalid_parameter",
+                                               "cursor is not one this API returned", "cursor")));
+    }
+    f.before_id = *v;
+  }
+  const int limit = f.limit;
+  f.limit = limit + 1;  // one extra row tells whether another page exists
+  auto rows = gw.store().list_messages(f);
+  json data = json::array();
+  json next = nullptr;
+  for (size_t i = 0; i < rows.size() && static_cast<int>(i) < limit; ++i) data.push_back(to_json(rows[i]));
+  if (static_cast<int>(rows.size()) > limit) next = rows[static_cast<size_t>(limit) - 1].id;
+  reply(Response::json(200, {{"data", std::move(data)}, {"next_cursor", next}}));
+}
+
+}  // namespace
+
+Result<engine::SendRequest> parse_send_request(const Request& req) {
+  auto body = json_body(req);
+  if (!body) return body.error();
+  const json& j = *body;
+  engine::SendRequest r;
+  static const std::set<std::string> kKnown = {"to",       "from",            "body",
+                                               "media_urls", "status_callback", "validity_period",
+                                               "metadata"};
+  for (const auto& [k, _] : j.items()) {
+    if (!kKnown.count(k)) return Error::make("unknown_field", "unknown field '" + k + "'", k);
+  }
+  const auto str = [&](const char* name, bool required) -> Result<std::optional<std::string>> {
+    auto it = j.find(name);
+    if (it == j.end() || it->is_null()) {
+      if (required) return Error::make("missing_field", std::string(name) + " is required", name);
+      return std::optional<std::string>{};
+    }
+    if (!it->is_string()) return type_error(name, "a string");
+    return std::optional<std::string>{it->get<std::string>()};
+  };
+  auto to = str("to", true);
+  if (!to) return to.error();
+  r.to = **to;
+  auto from = str("from", false);
+  if (!from) return from.error();
+  r.from = *from;
+  auto text = str("body", false);
+  if (!text) return text.error();
+  r.body = text->value_or("");
+  auto cb = str("status_callback", false);
+  if (!cb) return cb.error();
+  r.status_callback = cb->value_or("");
+  if (auto it = j.find("media_urls"); it != j.end() && !it->is_null()) {
+    if (!it->is_array()) return type_error("media_urls", "an array of URL strings");
+    for (size_t i = 0; i < it->size(); ++i) {
+      if (!(*it)[i].is_string()) {
+        return type_error("media_urls[" + std::to_string(i) + "]", "a URL string");
+      }
+      r.media_urls.push_back((*it)[i].get<std::string>());
+    }
+  }
+  if (auto it = j.find("validity_period"); it != j.end() && !it->is_null()) {
+    if (!it->is_number_integer()) return type_error("validity_period", "an integer (seconds)");
+    r.validity_period_s = it->get<int64_t>();
+  }
+  if (auto it = j.find("metadata"); it != j.end() && !it->is_null()) {
+    if (!it->is_object()) return type_error("metadata", "an object of string values");
+    if (it->size() > 50) {
+      return Error::make("invalid_metadata", "metadata may hold at most 50 keys", "metadata");
+    }
+    for (const auto& [k, v] : it->items()) {
+      const std::string field = "metadata." + k;
+      if (!v.is_string()) return type_error(field, "a string");
+      if (k.empty() || k.size() > 64 || v.get_ref<const std::string&>().size() > 512) {
+        return Error::make("invalid_metadata",
+                           "metadata keys are 1-64 bytes and values at most 512 bytes", field);
+      }
+      r.metadata[k] = v.get<std::string>();
+    }
+  }
+  const std::string key = req.header("idempotency-key");
+  if (!key.empty()) {
+    if (key.size() > 255) {
+      return Error::make("invalid_idempotency_key", "Idempotency-Key is longer than 255 characters",
+                         "Idempotency-Key");
+    }
+    for (unsigned char c : key) {
+      if (c < 0x21 || c > 0x7E) {
+        return Error::make("invalid_idempotency_key",
+                           "Idempotency-Key must be printable ASCII without spaces",
+                           "Idempotency-Key");
+      }
+    }
+    r.idempotency_key = key;
+    // Canonical form: nlohmann::json objects keep keys sorted, so field order and whitespace
+    // do not change the hash.
+    r.request_hash = crypto::hex(crypto::sha256(j.dump()));
+  }
+  return r;
+}
+
+void register_api(Router& router, engine::Gateway& gw) {
+  router.add("GET", "/healthz", [](Request&, Reply reply) {
+    reply(Response::json(200, {{"status", "ok"}}));
+  });
+  router.add("GET", "/readyz", [&gw](Request&, Reply reply) {
+    auto ok = gw.store().ping();
+    if (!ok) {
+      spdlog::warn("readyz: database unreachable: {}", ok.error().message);
+      return reply(Response::json(
+          503, {{"status", "unavailable"},
+                {"checks", {{"database", {{"ok", false}, {"error", "unreachable"}}}}}}));
+    }
+    reply(Response::json(200, {{"status", "ready"}, {"checks", {{"database", {{"ok", true}}}}}}));
+  });
+
+  router.add("POST", "/v1/messages",
+             authed(gw, [&gw](Request& req, const std::string& account, Reply reply) {
+               auto parsed = parse_send_request(req);
+               if (!parsed) {
+                 spdlog::info("api: send rejected for {}: {} ({})", account, parsed.error().code,
+                              parsed.error().field);
+                 return reply(Response::error(parsed.error()));
+               }
+               gw.send(account, *parsed, [reply, account](Result<store::InsertResult> r) {
+                 if (!r) {
+                   if (r.error().code != "storage_error" && r.error().code != "shutting_down") {
+                     spdlog::info("api: send rejected for {}: {} ({})", account, r.error().code,
+                                  r.error().field);
+                   }
+                   return reply(Response::error(r.error()));
+                 }
+                 switch (r->kind) {
+                   case store::InsertKind::kCreated:
+                     spdlog::debug("message {} accepted for {}", r->message.id, account);
+                     return reply(message_response(202, r->message));
+                   case store::InsertKind::kDuplicate: {
+                     Response resp = message_response(202, r->message);
+                     resp.headers.emplace_back("Idempotent-Replayed", "true");
+                     return reply(std::move(resp));
+                   }
+                   case store::InsertKind::kConflict:
+                     return reply(Response::error(Error::make(
+                         "idempotency_conflict",
+                         "this Idempotency-Key was already used with a different request (message " +
+                             r->message.id + ")",
+                         "Idempotency-Key")));
+                 }
+               });
+             }));
+
+  router.add("GET", "/v1/messages", authed(gw, [&gw](Request& req, const std::string& account,
+                                                      Reply reply) {
+               list_messages(gw, req, account, std::move(reply));
+             }));
+
+  router.add("GET", "/v1/messages/{id}",
+             authed(gw, [&gw](Request& req, const std::string& account, Reply reply) {
+               const std::string& id = req.params["id"];
+               auto m = is_valid_id(id, "msg_") ? gw.store().get_message(account, id)
+                                                : std::nullopt;
+               if (!m) {
+                 return reply(Response::error(
+                     Error::make("not_found", "no message " + id + " in this account", "id")));
+               }
+               reply(Response::json(200, to_json(*m, gw.store().list_events(m->id))));
+             }));
+
+  router.add("GET", "/v1/stats", authed(gw, [&gw](Request&, const std::string& account,
+                                                   Reply reply) {
+               json counts = json::object();
+               int64_t total = 0;
+               for (const auto& [status, n] : gw.store().count_by_status(account)) {
+                 counts[status] = n;
+                 total += n;
+               }
+               reply(Response::json(200, {{"messages", {{"total", total}, {"by_status", counts}}}}));
+             }));
+}
+
+}  // namespace sb::http

@@ -1,0 +1,65 @@
+// Linear route matching: there are few routes, and segment compares are cheap.
+#include "http/router.h"
+
+namespace sb::http {
+namespace {
+std::vector<std::string_view> split(std::string_view path) {
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '/') {
+      ++i;
+      continue;
+    }
+    const size_t j = path.find('/', i);
+    out.push_back(path.substr(i, j == std::string_view::npos ? std::string_view::npos : j - i));
+    if (j == std::string_view::npos) break;
+    i = j;
+  }
+  return out;
+}
+}  // namespace
+
+void Router::add(std::string method, std::string pattern, Handler handler) {
+  Route r{std::move(method), {}, std::move(handler)};
+  for (auto s : split(pattern)) r.segments.emplace_back(s);
+  routes_.push_back(std::move(r));
+}
+
+void Router::dispatch(Request& req, Reply reply) const {
+  const auto parts = split(req.path);
+  std::string allowed;
+  for (const auto& r : routes_) {
+    if (r.segments.size() != parts.size()) continue;
+    std::map<std::string, std::string> params;
+    bool match = true;
+    for (size_t i = 0; i < parts.size() && match; ++i) {
+      const auto& seg = r.segments[i];
+      if (seg.size() > 2 && seg.front() == '{' && seg.back() == '}') {
+        params[seg.substr(1, seg.size() - 2)] = std::string(parts[i]);
+      } else {
+        match = seg == parts[i];
+      }
+    }
+    if (!match) continue;
+    if (r.method != req.method && !(req.method == "HEAD" && r.method == "GET")) {
+      if (allowed.find(r.method) == std::string::npos) {
+        allowed += allowed.empty() ? r.method : ", " + r.method;
+      }
+      continue;
+    }
+    req.params = std::move(params);
+    r.handler(req, std::move(reply));
+    return;
+  }
+  if (!allowed.empty()) {
+    Response resp = Response::error(
+        Error::make("method_not_allowed", req.method + " is not allowed on " + req.path));
+    resp.headers.emplace_back("Allow", allowed);
+    reply(std::move(resp));
+    return;
+  }
+  reply(Response::error(Error::make("not_found", "no such endpoint: " + req.path)));
+}
+
+}  // namespace sb::http

@@ -1,0 +1,296 @@
+// Beast listener and sessions, after Beast's example/advanced/server structure.
+#include "http/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "core/utf8.h"
+
+namespace sb::http {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Percent-decodes; '+' becomes a space in query components only.
+std::string url_decode(std::string_view s, bool plus_is_space) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
+      i += 2;
+    } else if (plus_is_space && s[i] == '+') {
+      out.push_back(' ');
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  ServerOptions opt;
+  const Router& router;
+  net::io_context ioc;
+  net::thread_pool handlers;
+  tcp::acceptor acceptor{ioc};
+  std::vector<std::thread> threads;
+  std::atomic<bool> stopping{false};
+  bool stopped = false;
+
+  class Session;
+  std::mutex sessions_mu;
+  std::condition_variable sessions_cv;
+  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+
+  Impl(ServerOptions o, const Router& r)
+      : opt(std::move(o)), router(r), ioc(o.io_threads), handlers(o.handler_threads) {}
+
+  class Session : public std::enable_shared_from_this<Session> {
+   public:
+    Session(Impl& server, tcp::socket socket) : s_(server), stream_(std::move(socket)) {
+      beast::error_code ec;
+      auto ep = stream_.socket().remote_endpoint(ec);
+      if (!ec) remote_ = ep.address().to_string();
+    }
+    ~Session() {
+      std::lock_guard lk(s_.sessions_mu);
+      s_.sessions.erase(this);
+      s_.sessions_cv.notify_all();
+    }
+
+    void start() {
+      {
+        std::lock_guard lk(s_.sessions_mu);
+        s_.sessions.emplace(this, weak_from_this());
+      }
+      net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+    }
+
+    // Called on shutdown: idle connections close now, busy ones after their response.
+    void shutdown() {
+      net::post(stream_.get_executor(), [self = shared_from_this()] {
+        self->closing_ = true;
+        if (!self->busy_) self->close();
+      });
+    }
+
+   private:
+    void read() {
+      if (closing_ || s_.stopping) return close();
+      parser_.emplace();
+      parser_->body_limit(s_.opt.max_body_bytes);
+      parser_->header_limit(static_cast<std::uint32_t>(s_.opt.max_header_bytes));
+      busy_ = false;
+      // One deadline covers waiting for and reading a whole request (slow clients included).
+      stream_.expires_after(std::chrono::milliseconds(s_.opt.read_timeout_ms));
+      read_request();
+    }
+
+    void read_request() {
+      bhttp::async_read(stream_, buffer_, *parser_,
+                        [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                          self->on_read(ec);
+                        });
+    }
+
+    void on_read(beast::error_code ec) {
+      if (ec == bhttp::error::end_of_stream || ec == net::error::eof ||
+          ec == beast::error::timeout || ec == net::error::operation_aborted ||
+          ec == net::error::connection_reset) {
+        return close();
+      }
+      if (ec) {
+        Error err;
+        if (ec == bhttp::error::body_limit) {
+          err = Error::make("payload_too_large", "request body exceeds " +
+                                                     std::to_string(s_.opt.max_body_bytes) +
+                                                     " bytes");
+        } else if (ec == bhttp::error::header_limit) {
+          err = Error::make("headers_too_large", "request headers exceed " +
+                                                     std::to_string(s_.opt.max_header_bytes) +
+                                                     " bytes");
+        } else {
+          err = Error::make("bad_request", "malformed HTTP request: " + ec.message());
+        }
+        spdlog::info("http: {} from {}: {}", err.code, remote_, ec.message());
+        keep_alive_ = false;
+        busy_ = true;
+        return write(Response::error(err), false);
+      }
+      busy_ = true;
+      auto& msg = parser_->get();
+      keep_alive_ = msg.keep_alive();
+      head_ = msg.method() == bhttp::verb::head;
+      auto req = std::make_shared<Request>();
+      req->method = std::string(msg.method_string());
+      req->target = std::string(msg.target());
+      req->remote_address = remote_;
+      const auto q = req->target.find('?');
+      req->path = url_decode(std::string_view(req->target).substr(0, q), false);
+      if (q != std::string::npos) {
+        std::string_view qs = std::string_view(req->target).substr(q + 1);
+        while (!qs.empty()) {
+          const auto amp = qs.find('&');
+          const auto part = qs.substr(0, amp);
+          if (!part.empty()) {
+            const auto eq = part.find('=');
+            req->query.emplace_back(url_decode(part.substr(0, eq), true),
+                                    eq == std::string_view::npos
+                                        ? std::string()
+                                        : url_decode(part.substr(eq + 1), true));
+          }
+          if (amp == std::string_view::npos) break;
+          qs.remove_prefix(amp + 1);
+        }
+      }
+      for (const auto& f : msg) {
+        std::string name(f.name_string());
+        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        req->headers.emplace_back(std::move(name), std::string(f.value()));
+      }
+      req->body = std::move(msg.body());
+      parser_.reset();
+
+      auto self = shared_from_this();
+      Reply reply = [self](Response r) {
+        net::post(self->stream_.get_executor(),
+                  [self, r = std::move(r)]() mutable { self->write(std::move(r), self->keep_alive_); });
+      };
+      net::post(s_.handlers, [this, self, req, reply = std::move(reply)]() mutable {
+        try {
+          s_.router.dispatch(*req, std::move(reply));
+        } catch (const std::exception& e) {
+          spdlog::error("http: handler for {} {} threw: {}", req->method, req->path, e.what());
+          reply(Response::error(Error::make("internal_error", "internal error")));
+        }
+      });
+    }
+
+    void write(Response r, bool keep_alive) {
+      auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
+      res->version(11);
+      res->result(static_cast<unsigned>(r.status));
+      res->set(bhttp::field::server, "switchboard");
+      res->set(bhttp::field::content_type, r.content_type);
+      for (const auto& [k, v] : r.headers) res->set(k, v);
+      if (closing_ || s_.stopping) keep_alive = false;
+      res->keep_alive(keep_alive);
+      res->body() = std::move(r.body);
+      res->prepare_payload();
+      if (head_) res->body().clear();
+      stream_.expires_after(std::chrono::milliseconds(s_.opt.write_timeout_ms));
+      bhttp::async_write(stream_, *res,
+                         [self = shared_from_this(), res, keep_alive](beast::error_code ec,
+                                                                      std::size_t) {
+                           if (ec || !keep_alive) return self->close();
+                           self->read();
+                         });
+    }
+
+    void close() {
+      beast::error_code ec;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+      stream_.socket().close(ec);
+    }
+
+    Impl& s_;
+    beast::tcp_stream stream_;
+    beast::flat_buffer buffer_;
+    std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+    std::string remote_;
+    bool keep_alive_ = true;
+    bool head_ = false;
+    bool busy_ = false;
+    bool closing_ = false;
+  };
+
+  void accept() {
+    acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket sock) {
+      if (stopping) return;
+      if (!ec) {
+        sock.set_option(tcp::no_delay(true), ec);
+        std::make_shared<Session>(*this, std::move(sock))->start();
+      } else if (ec != net::error::operation_aborted) {
+        spdlog::warn("http: accept failed: {}", ec.message());
+      }
+      accept();
+    });
+  }
+};
+
+Server::Server(ServerOptions options, const Router& router)
+    : impl_(std::make_unique<Impl>(std::move(options), router)) {}
+
+Server::~Server() { stop(); }
+
+void Server::start() {
+  auto& im = *impl_;
+  beast::error_code ec;
+  const auto addr = net::ip::make_address(im.opt.host, ec);
+  if (ec) throw std::runtime_error("invalid listen address '" + im.opt.host + "'");
+  tcp::endpoint ep{addr, im.opt.port};
+  im.acceptor.open(ep.protocol(), ec);
+  if (!ec) im.acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) im.acceptor.bind(ep, ec);
+  if (!ec) im.acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    throw std::runtime_error("cannot listen on " + im.opt.host + ":" +
+                             std::to_string(im.opt.port) + ": " + ec.message());
+  }
+  im.accept();
+  for (int i = 0; i < im.opt.io_threads; ++i) im.threads.emplace_back([&im] { im.ioc.run(); });
+}
+
+unsigned short Server::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+void Server::stop() {
+  auto& im = *impl_;
+  if (im.stopped) return;
+  im.stopped = true;
+  im.stopping = true;
+  net::post(im.acceptor.get_executor(), [&im] {
+    beast::error_code ec;
+    im.acceptor.close(ec);
+  });
+  {
+    std::vector<std::shared_ptr<Impl::Session>> live;
+    {
+      std::lock_guard lk(im.sessions_mu);
+      for (auto& [_, w] : im.sessions) {
+        if (auto s = w.lock()) live.push_back(std::move(s));
+      }
+    }
+    for (auto& s : live) s->shutdown();
+  }
+  {
+    std::unique_lock lk(im.sessions_mu);
+    im.sessions_cv.wait_for(lk, std::chrono::milliseconds(im.opt.shutdown_grace_ms),
+                            [&] { return im.sessions.empty(); });
+  }
+  im.handlers.join();
+  im.ioc.stop();
+  for (auto& t : im.threads) t.join();
+}
+
+}  // namespace sb::http

@@ -1,0 +1,79 @@
+// Request helpers, the error -> status table.
+#include "http/types.h"
+
+#include <unordered_map>
+
+namespace sb::http {
+
+std::string Request::header(std::string_view name) const {
+  for (const auto& [k, v] : headers) {
+    if (k == name) return v;
+  }
+  return {};
+}
+
+std::optional<std::string> Request::query_param(std::string_view name) const {
+  for (const auto& [k, v] : query) {
+    if (k == name) return v;
+  }
+  return std::nullopt;
+}
+
+Response Response::json(int status, const nlohmann::json& body) {
+  Response r;
+  r.status = status;
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return r;
+}
+
+int status_for(const std::string& code) {
+  static const std::unordered_map<std::string, int> kTable = {
+      // 400: the request cannot be read
+      {"invalid_json", 400},
+      {"invalid_utf8", 400},
+      {"invalid_request", 400},
+      {"missing_field", 400},
+      {"invalid_type", 400},
+      {"unknown_field", 400},
+      {"invalid_parameter", 400},
+      {"invalid_idempotency_key", 400},
+      {"bad_request", 400},
+      // 401/404/405/409
+      {"unauthorized", 401},
+      {"not_found", 404},
+      {"method_not_allowed", 405},
+      {"idempotency_conflict", 409},
+      // 413/415/431
+      {"payload_too_large", 413},
+      {"unsupported_media_type", 415},
+      {"headers_too_large", 431},
+      // 422: readable but not acceptable
+      {"invalid_phone_number", 422},
+      {"from_not_owned", 422},
+      {"no_sender", 422},
+      {"body_too_long", 422},
+      {"missing_content", 422},
+      {"too_many_media", 422},
+      {"invalid_media_url", 422},
+      {"invalid_url", 422},
+      {"invalid_validity_period", 422},
+      {"invalid_metadata", 422},
+      {"mms_not_supported", 422},
+      // 429/5xx
+      {"rate_limited", 429},
+      {"internal_error", 500},
+      {"storage_error", 503},
+      {"database_unavailable", 503},
+      {"shutting_down", 503},
+  };
+  auto it = kTable.find(code);
+  return it == kTable.end() ? 400 : it->second;
+}
+
+Response Response::error(const Error& e) {
+  nlohmann::json err = {{"code", e.code}, {"message", e.message}};
+  err["field"] = e.field.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.field);
+  return json(status_for(e.code), {{"error", err}});
+}
+
+}  // namespace sb::http

@@ -1,0 +1,62 @@
+// The one connector interface every provider implements, and the failure classes the dispatcher
+// decides on. Connectors classify failures; they never retry, back off or touch the database.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/message.h"
+#include "core/status_report.h"
+
+namespace sb::providers {
+
+enum class FailureKind {
+  kTransient,    // 5xx, timeouts, connection errors: retry with back-off
+  kRateLimited,  // 429 / throttling: retry after retry_after_ms (or back-off)
+  kPermanent,    // the provider refused this message for good (invalid number, content, ...)
+  kAuth,         // credentials or configuration rejected: the connector needs an operator
+};
+std::string_view to_string(FailureKind k);
+
+struct SendAccepted {
+  std::string provider_message_id;
+  std::string provider_status;  // e.g. Twilio "queued"
+};
+
+struct SendFailure {
+  FailureKind kind = FailureKind::kTransient;
+  std::string code;  // the provider's own error code, verbatim
+  std::string message;
+  std::optional<int64_t> retry_after_ms;
+};
+
+using SendResult = std::variant<SendAccepted, SendFailure>;
+
+// Where connectors deliver provider-originated status reports (the sim pushes them; HTTP
+// providers' webhooks arrive through the http module into the same sink).
+class StatusSink {
+ public:
+  virtual ~StatusSink() = default;
+  // Durably records a batch of reports. Returns, per report, true when it was stored (matched to a
+  // message) and false when it should be retried later (unknown id yet, storage unavailable).
+  virtual std::vector<bool> on_status(const std::vector<StatusReport>& reports) = 0;
+};
+
+class Connector {
+ public:
+  virtual ~Connector() = default;
+  virtual const std::string& id() const = 0;
+  virtual std::string_view provider() const = 0;
+  // Hands one message to the provider. `idempotency_key` is stable across retries of the same
+  // message, so a provider that honours it never creates a second message.
+  virtual SendResult send(const Message& m, const std::string& idempotency_key) = 0;
+  // Starts background work (if any); reports go to `sink`.
+  virtual void start(StatusSink& /*sink*/) {}
+  virtual void stop() {}
+};
+
+}  // namespace sb::providers

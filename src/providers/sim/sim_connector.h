@@ -1,0 +1,78 @@
+// The built-in simulated carrier: a real connector that accepts sends, then reports `sent` and a
+// final status after a configurable delay. Magic recipients give deterministic outcomes (see
+// README "Simulated carrier"). Everything it is given is appended to a journal file, which also
+// makes it survive restarts: it never accepts the same idempotency key twice and re-sends the
+// status reports a crash interrupted.
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <queue>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+#include "providers/connector.h"
+
+namespace sb::providers {
+
+struct SimOptions {
+  std::string id = "sim";
+  int64_t delivery_delay_ms = 1000;  // time from acceptance to the final report (sent at half)
+  std::string journal_path;          // empty: keep nothing across restarts
+};
+
+// Magic recipients.
+inline constexpr std::string_view kSimInvalidNumber = "+15005550001";  // rejected: 21211
+inline constexpr std::string_view kSimNotSmsCapable = "+15005550009";  // rejected: 21614
+inline constexpr std::string_view kSimUndelivered = "+15005550003";    // accepted, undelivered
+inline constexpr std::string_view kSimFlaky = "+15005550004";          // 2 transient failures
+inline constexpr std::string_view kSimThrottled = "+15005550005";      // 1 rate limit (1 s)
+
+class SimConnector final : public Connector {
+ public:
+  SimConnector(SimOptions options, const Clock& clock);
+  ~SimConnector() override;
+
+  const std::string& id() const override { return options_.id; }
+  std::string_view provider() const override { return "sim"; }
+  SendResult send(const Message& m, const std::string& idempotency_key) override;
+  void start(StatusSink& sink) override;
+  void stop() override;
+
+ private:
+  struct KeyState {
+    int attempts = 0;
+    std::string provider_id;  // set once accepted
+    std::string to;
+    TimeMs accepted_at = 0;
+    bool sent_reported = false;
+    bool final_reported = false;
+  };
+  struct Pending {
+    TimeMs due;
+    StatusReport report;
+    int tries = 0;
+    bool operator>(const Pending& o) const { return due > o.due; }
+  };
+
+  void replay_journal();
+  void journal(const std::string& line);
+  void schedule_reports(const std::string& key, KeyState& st, TimeMs now);
+  void run_reporter();
+
+  SimOptions options_;
+  const Clock& clock_;
+  int journal_fd_ = -1;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::unordered_map<std::string, KeyState> keys_;
+  std::unordered_map<std::string, std::string> key_by_provider_id_;
+  std::priority_queue<Pending, std::vector<Pending>, std::greater<>> pending_;
+  StatusSink* sink_ = nullptr;
+  bool stopping_ = false;
+  std::thread reporter_;
+};
+
+}  // namespace sb::providers

@@ -1,0 +1,18 @@
+// libcurl implementation of core's HttpClient: size- and time-bounded, http/https only.
+#pragma once
+
+#include <memory>
+
+#include "core/http_types.h"
+
+namespace sb::providers {
+
+struct CurlClientOptions {
+  size_t max_response_bytes = 1 << 20;
+  int connect_timeout_ms = 5'000;
+  std::string user_agent = "Switchboard/0.1";
+};
+
+std::unique_ptr<HttpClient> make_curl_client(CurlClientOptions options = {});
+
+}  // namespace sb::providers
