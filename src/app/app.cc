@@ -119,6 +119,9 @@ int serve(const Config& config) {
   cb_opt.workers = static_cast<int>(config.callback_workers);
   cb_opt.timeout_ms = static_cast<int>(config.callback_timeout_ms);
   cb_opt.max_age_ms = config.callback_max_age_ms;
+  cb_opt.base_delay_ms = config.callback_retry_base_ms;
+  cb_opt.max_delay_ms = config.callback_retry_max_ms;
+  cb_opt.poll_interval_ms = std::min<int64_t>(1000, config.callback_retry_base_ms);
   engine::CallbackSender callbacks(*st, *http_client, clock, cb_opt);
 
   engine::DispatcherOptions d_opt;

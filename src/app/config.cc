@@ -50,6 +50,8 @@ const std::vector<Key>& keys() {
       {"callbacks", "workers", &Config::callback_workers, 1},
       {"callbacks", "timeout_ms", &Config::callback_timeout_ms, 100},
       {"callbacks", "max_age_ms", &Config::callback_max_age_ms, 1000},
+      {"callbacks", "retry_base_ms", &Config::callback_retry_base_ms, 1},
+      {"callbacks", "retry_max_ms", &Config::callback_retry_max_ms, 1},
       {"log", "level", &Config::log_level},
   };
   return kKeys;

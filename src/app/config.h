@@ -59,6 +59,8 @@ struct Config {
   int64_t callback_workers = 4;
   int64_t callback_timeout_ms = 10'000;
   int64_t callback_max_age_ms = 86'400'000;
+  int64_t callback_retry_base_ms = 5'000;
+  int64_t callback_retry_max_ms = 3'600'000;
   // [log]
   std::string log_level = "info";
 
