@@ -39,6 +39,16 @@ Gcb property(char32_t cp) {
 }
 
 bool Breaker::feed(char32_t cp) {
+  // Fast path: printable ASCII is never Extend/SpacingMark/ZWJ, so a boundary always precedes it
+  // unless the previous code point is a Prepend; and it leaves every multi-character rule reset.
+  if (cp - 0x20 < 0x5F && prev_ != Gcb::kPrepend) {
+    started_ = true;
+    prev_ = Gcb::kOther;
+    ri_run_ = 0;
+    pict_ext_ = pict_zwj_ = false;
+    conjunct_ = 0;
+    return true;
+  }
   const Gcb raw = property(cp);
   // The conjunct classes behave as their base class everywhere but in GB9c.
   const Gcb cur = raw == Gcb::kConjunctConsonant ? Gcb::kOther

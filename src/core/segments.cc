@@ -84,10 +84,13 @@ SegmentInfo analyze_segments(std::string_view body) {
   int ucs_units = 0;
   int code_points = 0;
   bool gsm = true;
+  // Printable ASCII and LF only: every code point is then its own cluster, no counting needed.
+  bool one_cluster_each = true;
   for (size_t i = 0; i < body.size();) {
     const char32_t cp = utf8::next_unchecked(body, i);
     const int cost = gsm7_cost(cp);
     gsm = gsm && cost != 0;
+    one_cluster_each = one_cluster_each && ((cp >= 0x20 && cp < 0x7F) || cp == U'\n');
     gsm_units += cost;
     ucs_units += ucs2_units(cp);
     ++code_points;
@@ -95,7 +98,7 @@ SegmentInfo analyze_segments(std::string_view body) {
   info.encoding = gsm ? Encoding::kGsm7 : Encoding::kUcs2;
   info.total_units = gsm ? gsm_units : ucs_units;
   info.code_points = code_points;
-  info.characters = static_cast<int>(grapheme::count(body));
+  info.characters = one_cluster_each ? code_points : static_cast<int>(grapheme::count(body));
   if (!gsm) info.non_gsm_characters = non_gsm_clusters(body);
 
   const int single = gsm ? kGsm7SingleSegment : kUcs2SingleSegment;
