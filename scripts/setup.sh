@@ -7,7 +7,7 @@ mode="${1:-run}"
 pkgs=(
   build-essential cmake ninja-build pkg-config
   libboost-dev libboost-system-dev libcurl4-openssl-dev nlohmann-json3-dev
-  libsqlite3-dev libpq-dev libphonenumber-dev libssl-dev
+  libsqlite3-dev libpq-dev libphonenumber-dev libprotobuf-dev libssl-dev
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )

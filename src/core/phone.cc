@@ -4,6 +4,10 @@
 #include <phonenumbers/phonenumberutil.h>
 
 #include <algorithm>
+#include <array>
+#include <mutex>
+#include <unordered_map>
+#include <variant>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -249,16 +253,67 @@ std::string_view to_string(AddressRole r) {
   return r == AddressRole::kSender ? "sender" : "recipient";
 }
 
+namespace {
+
+// libphonenumber spends ~50-90 us per parse+validate (regex matching over region metadata), the
+// largest cost on the send path. Results depend only on (input, region), so they are cached:
+// 16 shards of at most 4096 entries each, a shard cleared when full (bounded, no LRU bookkeeping).
+class ParseCache {
+ public:
+  std::optional<std::variant<PhoneNumber, Problem>> find(const std::string& key) {
+    Shard& s = shard(key);
+    std::lock_guard lk(s.mu);
+    auto it = s.map.find(key);
+    if (it == s.map.end()) return std::nullopt;
+    return it->second;
+  }
+  void put(const std::string& key, std::variant<PhoneNumber, Problem> v) {
+    Shard& s = shard(key);
+    std::lock_guard lk(s.mu);
+    if (s.map.size() >= kShardCapacity) s.map.clear();
+    s.map.emplace(key, std::move(v));
+  }
+
+ private:
+  static constexpr size_t kShardCapacity = 4096;
+  struct Shard {
+    std::mutex mu;
+    std::unordered_map<std::string, std::variant<PhoneNumber, Problem>> map;
+  };
+  Shard& shard(const std::string& key) { return shards_[std::hash<std::string>{}(key) % 16]; }
+  std::array<Shard, 16> shards_;
+};
+
+ParseCache& parse_cache() {
+  static ParseCache cache;
+  return cache;
+}
+
+}  // namespace
+
 Result<PhoneNumber> parse_phone(std::string_view input, std::string_view default_region,
                                 std::string_view field) {
-  PhoneNumber out;
-  if (auto problem = parse_number(trim(input), upper(default_region), false, out)) {
+  std::string key;
+  key.reserve(default_region.size() + 1 + input.size());
+  key.append(default_region).push_back('\x1f');
+  key.append(input);
+  auto cached = parse_cache().find(key);
+  if (!cached) {
+    PhoneNumber out;
+    if (auto problem = parse_number(trim(input), upper(default_region), false, out)) {
+      cached = *problem;
+    } else {
+      cached = std::move(out);
+    }
+    if (input.size() <= 64) parse_cache().put(key, *cached);
+  }
+  if (const auto* problem = std::get_if<Problem>(&*cached)) {
     return Error::make("invalid_phone_number",
                        std::string(field) + " is not a valid phone number (" + problem->reason +
                            "): " + problem->detail,
                        std::string(field));
   }
-  return out;
+  return std::get<PhoneNumber>(std::move(*cached));
 }
 
 bool is_supported_region(std::string_view region) {
