@@ -40,7 +40,7 @@ const std::vector<Key>& keys() {
       {"messages", "default_region", &Config::default_region},
       {"accounts", "bootstrap", &Config::bootstrap_account},
       {"accounts", "print_first_key", &Config::print_first_key},
-      {"dispatcher", "workers", &Config::dispatcher_workers, 1},
+      {"dispatcher", "workers", &Config::dispatcher_workers, 0},
       {"dispatcher", "batch_size", &Config::dispatcher_batch_size, 1},
       {"dispatcher", "lease_ms", &Config::lease_ms, 1000},
       {"dispatcher", "poll_interval_ms", &Config::poll_interval_ms, 10},

@@ -1,0 +1,31 @@
+# Switchboard: `make run` installs what is needed, builds and serves; `make test` runs every test.
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+JOBS ?= $(shell nproc)
+
+.PHONY: all setup build run test test-sanitize bench clean
+
+all: build
+
+setup:
+	@scripts/setup.sh run
+
+build: setup
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	@mkdir -p var
+	./$(BUILD)/switchboard serve
+
+test:
+	@scripts/run-tests.sh $(BUILD) Release
+
+test-sanitize:
+	@scripts/run-tests.sh $(ASAN_BUILD) Debug -DSWITCHBOARD_SANITIZE=ON -DSWITCHBOARD_BENCH=OFF
+
+bench: build
+	@bench/run.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Load benchmark: POST /v1/messages with 50 concurrent connections (wrk) against the real binary
+# on SQLite with durable commits, plus a GET /healthz baseline in the same run. Reports accepted
+# messages/s, p50/p99 latency, and how long the dispatcher takes to deliver everything.
+# Usage: bench/run.sh [BUILD_DIR]   env: DURATION (s, default 10), CONNECTIONS (50), DB (sqlite URL)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build="${1:-build}"
+duration="${DURATION:-10}"
+conns="${CONNECTIONS:-50}"
+command -v wrk >/dev/null || { echo "bench: installing wrk" >&2; apt-get install -y -qq wrk >/dev/null; }
+
+dir="$(mktemp -d)"
+server_pid=""
+cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"; }
+trap cleanup EXIT
+
+cat > "$dir/switchboard.toml" <<TOML
+[server]
+listen = "127.0.0.1:0"
+[database]
+url = "${DB:-sqlite://$dir/switchboard.db}"
+[accounts]
+print_first_key = false
+[dispatcher]
+workers = ${WORKERS:-4}
+[log]
+level = "warn"
+[[connectors]]
+id = "sim"
+provider = "sim"
+delivery_delay_ms = 0
+journal = "$dir/sim.jsonl"
+[[numbers]]
+number = "+12025550100"
+account = "bench"
+TOML
+
+key="$("$build/switchboard" keys create --account bench --config "$dir/switchboard.toml" | tail -n 1)"
+${SB_WRAP:-} "$build/switchboard" serve --config "$dir/switchboard.toml" > "$dir/out.txt" 2> "$dir/err.txt" &
+server_pid=$!
+for _ in $(seq 1 200); do grep -q "listening on" "$dir/out.txt" 2>/dev/null && break; sleep 0.05; done
+url="$(grep -o 'http://[0-9.:]*' "$dir/out.txt" | head -n 1)"
+[ -n "$url" ] || { cat "$dir/err.txt"; exit 1; }
+
+field() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" <<< "$2"; }
+stats() { curl -s -H "Authorization: Bearer $key" "$url/v1/stats"; }
+pending() { stats | python3 -c 'import json,sys; s=json.load(sys.stdin)["messages"]["by_status"]; print(sum(s.get(k,0) for k in ("accepted","queued","sending","sent")))'; }
+
+echo "== baseline: GET /healthz, $conns connections, ${duration}s"
+base="$(wrk -t2 -c"$conns" -d"${duration}s" -s bench/healthz.lua "$url/healthz" | grep '^RESULT')"
+echo "$base"
+
+echo "== POST /v1/messages, $conns connections, ${duration}s (SQLite, synchronous=FULL, group commit)"
+start_ns=$(date +%s%N)
+load="$(SB_KEY="$key" wrk -t2 -c"$conns" -d"${duration}s" -s bench/post_messages.lua "$url/v1/messages" | grep '^RESULT')"
+load_end_ns=$(date +%s%N)
+echo "$load"
+if [ "${WORKERS:-4}" != 0 ]; then while [ "$(pending)" != "0" ]; do sleep 0.1; done; fi
+done_ns=$(date +%s%N)
+
+python3 - "$base" "$load" "$start_ns" "$load_end_ns" "$done_ns" "$(stats)" <<'PY'
+import json, re, sys
+def parse(line): return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)}
+base, load = parse(sys.argv[1]), parse(sys.argv[2])
+start, load_end, done = (int(x) for x in sys.argv[3:6])
+stats = json.loads(sys.argv[6])["messages"]
+rps = lambda r: r["requests"] / (r["duration_us"] / 1e6)
+accepted = stats["total"]
+print(f"healthz baseline:   {rps(base):10.0f} req/s  p50 {base['p50_us']/1000:.2f} ms  p99 {base['p99_us']/1000:.2f} ms")
+print(f"accepted messages:  {rps(load):10.0f} msg/s  p50 {load['p50_us']/1000:.2f} ms  p99 {load['p99_us']/1000:.2f} ms  (non-2xx: {load['errors_status']}, socket errors: {load['errors_connect']+load['errors_timeout']})")
+print(f"send / healthz:     {rps(load)/rps(base):10.2f}")
+print(f"stored messages:    {accepted}  by status {stats['by_status']}")
+print(f"dispatch drain:     {(done-load_end)/1e9:.2f} s after the load ended; "
+      f"{accepted/((done-start)/1e9):.0f} delivered/s over the whole run")
+PY
