@@ -95,10 +95,11 @@ Result<store::NewMessage> Gateway::prepare(const std::string& account,
     return Error::make("invalid_utf8", "body is not valid UTF-8 (byte " + std::to_string(*bad) + ")",
                        "body");
   }
-  const size_t chars = utf8::count_code_points(req.body);
-  if (chars > options_.max_body_chars) {
+  // The limit counts characters as users see them (grapheme clusters), not bytes or code units.
+  const SegmentInfo seg = analyze_segments(req.body);
+  if (static_cast<size_t>(seg.characters) > options_.max_body_chars) {
     return Error::make("body_too_long",
-                       "body has " + std::to_string(chars) + " characters; the limit is " +
+                       "body has " + std::to_string(seg.characters) + " characters; the limit is " +
                            std::to_string(options_.max_body_chars),
                        "body");
   }
@@ -130,7 +131,6 @@ Result<store::NewMessage> Gateway::prepare(const std::string& account,
 
   m.body = req.body;
   m.media_urls = req.media_urls;
-  const SegmentInfo seg = analyze_segments(m.body);
   m.segments = seg.segments;
   m.encoding = seg.encoding;
   m.status_callback = req.status_callback;

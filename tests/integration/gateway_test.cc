@@ -126,10 +126,13 @@ TEST_P(GatewayTest, ValidationErrorsNameCodeAndField) {
     EXPECT_EQ(r.json["error"]["field"], c.field) << c.name << ": " << r.body;
     EXPECT_FALSE(r.json["error"]["message"].get<std::string>().empty()) << c.name;
   }
-  // Exactly 1600 characters (multi-byte ones count once) is accepted.
+  // Exactly 1600 characters is accepted, counted as users see them: a multi-byte letter and a
+  // flag (two code points) count once each.
   std::string max_body;
-  for (int i = 0; i < 1600; ++i) max_body += "é";
+  for (int i = 0; i < 800; ++i) max_body += "é\xF0\x9F\x87\xAB\xF0\x9F\x87\xB7";  // é🇫🇷
   EXPECT_EQ(send({{"to", "+14155550123"}, {"body", max_body}}).status, 202);
+  auto over = send({{"to", "+14155550123"}, {"body", max_body + "x"}});
+  EXPECT_EQ(over.json["error"]["code"], "body_too_long");
   // Nothing invalid was stored.
   EXPECT_EQ(gw_->get("/v1/stats", acme_).json["messages"]["total"], 1);
 }
