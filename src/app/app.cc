@@ -132,7 +132,8 @@ int serve(const Config& config) {
   d_opt.retry.max_attempts = static_cast<int>(config.max_attempts);
   d_opt.retry.base_delay_ms = config.retry_base_ms;
   d_opt.retry.max_delay_ms = config.retry_max_ms;
-  engine::Dispatcher dispatcher(*st, by_id, clock, d_opt, new_id("wrk_", clock.now_ms()));
+  engine::Dispatcher dispatcher(*st, by_id, clock, d_opt, new_id("wrk_", clock.now_ms()),
+                                [&callbacks] { callbacks.wake(); });
 
   engine::Outbox outbox(*st, [&dispatcher] { dispatcher.wake(); });
   engine::StatusIngest ingest(*st, [&callbacks] { callbacks.wake(); });

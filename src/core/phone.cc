@@ -96,9 +96,11 @@ NumberType convert(PhoneNumberUtil::PhoneNumberType t) {
   }
 }
 
-// Parses a phone number; extensions are kept when `allow_extension`, else a problem.
+// Parses a phone number; extensions are kept when `allow_extension`, else a problem. Without
+// `details` only e164, region and country_code are filled (the formats and the type cost as much
+// as the parse itself).
 std::optional<Problem> parse_number(std::string_view input, const std::string& region,
-                                    bool allow_extension, PhoneNumber& out) {
+                                    bool allow_extension, PhoneNumber& out, bool details = true) {
   if (input.empty()) return Problem{"empty", "no digits given"};
   if (input.size() > kMaxInputBytes) return Problem{"too_long", "input is too long"};
   auto* util = PhoneNumberUtil::GetInstance();
@@ -141,6 +143,7 @@ std::optional<Problem> parse_number(std::string_view input, const std::string& r
   util->Format(parsed, PhoneNumberUtil::E164, &out.e164);
   util->GetRegionCodeForNumber(parsed, &out.region);
   out.country_code = parsed.country_code();
+  if (!details) return std::nullopt;
   util->Format(parsed, PhoneNumberUtil::NATIONAL, &out.national);
   util->Format(parsed, PhoneNumberUtil::INTERNATIONAL, &out.international);
   // The formatted forms carry " ext. N"; the extension is reported on its own.
@@ -289,18 +292,17 @@ ParseCache& parse_cache() {
   return cache;
 }
 
-}  // namespace
-
-Result<PhoneNumber> parse_phone(std::string_view input, std::string_view default_region,
-                                std::string_view field) {
+Result<PhoneNumber> parse_cached(std::string_view input, std::string_view default_region,
+                                 std::string_view field, bool details) {
   std::string key;
-  key.reserve(default_region.size() + 1 + input.size());
+  key.reserve(default_region.size() + 2 + input.size());
+  key.push_back(details ? 'D' : 'E');
   key.append(default_region).push_back('\x1f');
   key.append(input);
   auto cached = parse_cache().find(key);
   if (!cached) {
     PhoneNumber out;
-    if (auto problem = parse_number(trim(input), upper(default_region), false, out)) {
+    if (auto problem = parse_number(trim(input), upper(default_region), false, out, details)) {
       cached = *problem;
     } else {
       cached = std::move(out);
@@ -314,6 +316,18 @@ Result<PhoneNumber> parse_phone(std::string_view input, std::string_view default
                        std::string(field));
   }
   return std::get<PhoneNumber>(std::move(*cached));
+}
+
+}  // namespace
+
+Result<PhoneNumber> parse_phone(std::string_view input, std::string_view default_region,
+                                std::string_view field) {
+  return parse_cached(input, default_region, field, /*details=*/true);
+}
+
+Result<PhoneNumber> normalize_phone(std::string_view input, std::string_view default_region,
+                                    std::string_view field) {
+  return parse_cached(input, default_region, field, /*details=*/false);
 }
 
 bool is_supported_region(std::string_view region) {

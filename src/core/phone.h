@@ -47,6 +47,11 @@ struct PhoneNumber {
 Result<PhoneNumber> parse_phone(std::string_view input, std::string_view default_region,
                                 std::string_view field);
 
+// parse_phone for hot paths (sending): the same validation and errors, but only e164, region
+// and country_code are filled. Results of both are cached per (input, region).
+Result<PhoneNumber> normalize_phone(std::string_view input, std::string_view default_region,
+                                    std::string_view field);
+
 // True when libphonenumber knows `region` (e.g. "US", "FR"); case-sensitive, upper case.
 bool is_supported_region(std::string_view region);
 

@@ -24,7 +24,7 @@ void CallbackSender::wake() {
     std::lock_guard lk(mu_);
     ++wake_seq_;
   }
-  cv_.notify_all();
+  cv_.notify_one();
 }
 
 void CallbackSender::stop() {
@@ -45,7 +45,9 @@ void CallbackSender::worker_loop() {
       if (stopping_) return;
       seen = wake_seq_;
     }
-    if (run_once() >= options_.batch_size) continue;
+    const int attempted = run_once();
+    if (attempted > 0) cv_.notify_one();  // enlist a peer while there is work
+    if (attempted >= options_.batch_size) continue;
     std::unique_lock lk(mu_);
     cv_.wait_for(lk, std::chrono::milliseconds(options_.poll_interval_ms),
                  [&] { return stopping_ || wake_seq_ != seen; });

@@ -6,12 +6,14 @@
 namespace sb::engine {
 
 Dispatcher::Dispatcher(store::Store& store, std::map<std::string, providers::Connector*> connectors,
-                       const Clock& clock, DispatcherOptions options, std::string owner)
+                       const Clock& clock, DispatcherOptions options, std::string owner,
+                       std::function<void()> on_callbacks_queued)
     : store_(store),
       connectors_(std::move(connectors)),
       clock_(clock),
       options_(options),
-      owner_(std::move(owner)) {}
+      owner_(std::move(owner)),
+      on_callbacks_queued_(std::move(on_callbacks_queued)) {}
 
 Dispatcher::~Dispatcher() { stop(); }
 
@@ -26,7 +28,9 @@ void Dispatcher::wake() {
     std::lock_guard lk(mu_);
     ++wake_seq_;
   }
-  cv_.notify_all();
+  // One worker is enough to look; a worker that finds work wakes a peer (see worker_loop), so
+  // idle workers do not all race for the write lock after every commit.
+  cv_.notify_one();
 }
 
 void Dispatcher::stop() {
@@ -48,6 +52,7 @@ void Dispatcher::worker_loop() {
       seen = wake_seq_;
     }
     const int claimed = run_once();
+    if (claimed > 0) cv_.notify_one();              // enlist a peer while there is work
     if (claimed >= options_.batch_size) continue;  // likely more waiting
     std::unique_lock lk(mu_);
     int64_t wait_ms = options_.poll_interval_ms;
@@ -102,7 +107,16 @@ int Dispatcher::run_once() {
   // If this write fails the leases expire and the messages are retried: the connectors' stable
   // idempotency key (the message id) keeps a retry from creating a second message.
   auto applied = store_.apply(outcomes);
-  if (!applied) spdlog::error("dispatcher: could not record outcomes: {}", applied.error().message);
+  if (!applied) {
+    spdlog::error("dispatcher: could not record outcomes: {}", applied.error().message);
+  } else if (on_callbacks_queued_) {
+    for (const auto& r : *applied) {
+      if (r.applied && !r.message.status_callback.empty()) {
+        on_callbacks_queued_();
+        break;
+      }
+    }
+  }
   return static_cast<int>(claimed->size());
 }
 

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <random>
@@ -28,8 +29,10 @@ struct DispatcherOptions {
 
 class Dispatcher {
  public:
+  // `on_callbacks_queued` runs when recorded outcomes queued app callbacks.
   Dispatcher(store::Store& store, std::map<std::string, providers::Connector*> connectors,
-             const Clock& clock, DispatcherOptions options, std::string owner);
+             const Clock& clock, DispatcherOptions options, std::string owner,
+             std::function<void()> on_callbacks_queued = {});
   ~Dispatcher();
 
   void start();
@@ -50,6 +53,7 @@ class Dispatcher {
   const Clock& clock_;
   DispatcherOptions options_;
   std::string owner_;
+  std::function<void()> on_callbacks_queued_;
   std::mutex mu_;
   std::condition_variable cv_;
   uint64_t wake_seq_ = 0;

@@ -55,7 +55,7 @@ Result<store::NewMessage> Gateway::prepare(const std::string& account,
   m.account = account;
   m.direction = Direction::kOutbound;
 
-  auto to = parse_phone(req.to, options_.default_region, "to");
+  auto to = normalize_phone(req.to, options_.default_region, "to");
   if (!to) return to.error();
   m.to = to->e164;
 
@@ -63,7 +63,7 @@ Result<store::NewMessage> Gateway::prepare(const std::string& account,
     std::shared_lock lk(numbers_mu_);
     std::string from;
     if (req.from) {
-      auto parsed = parse_phone(*req.from, options_.default_region, "from");
+      auto parsed = normalize_phone(*req.from, options_.default_region, "from");
       if (!parsed) return parsed.error();
       from = parsed->e164;
     } else {

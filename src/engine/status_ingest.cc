@@ -13,9 +13,11 @@ std::vector<bool> StatusIngest::on_status(const std::vector<StatusReport>& repor
   }
   std::vector<bool> out;
   out.reserve(reports.size());
+  bool callbacks_queued = false;
   for (size_t i = 0; i < reports.size(); ++i) {
     const auto& r = (*results)[i];
     out.push_back(r.found);
+    callbacks_queued |= r.applied && !r.message.status_callback.empty();
     if (!r.found) {
       spdlog::debug("status: {} {} for unknown provider id {}", reports[i].connector,
                     reports[i].provider_status, reports[i].provider_message_id);
@@ -24,7 +26,7 @@ std::vector<bool> StatusIngest::on_status(const std::vector<StatusReport>& repor
                     reports[i].provider_status, r.applied ? "" : " not applied");
     }
   }
-  if (on_applied_) on_applied_();
+  if (callbacks_queued && on_applied_) on_applied_();
   return out;
 }
 

@@ -10,7 +10,7 @@ namespace sb::engine {
 
 class StatusIngest final : public providers::StatusSink {
  public:
-  // `on_applied` runs after reports were stored (e.g. to wake the callback sender).
+  // `on_applied` runs after stored reports queued app callbacks (to wake the callback sender).
   StatusIngest(store::Store& store, std::function<void()> on_applied)
       : store_(store), on_applied_(std::move(on_applied)) {}
   std::vector<bool> on_status(const std::vector<StatusReport>& reports) override;

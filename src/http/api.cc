@@ -105,7 +105,7 @@ void list_messages(engine::Gateway& gw, Request& req, const std::string& account
   const auto& region = gw.options().default_region;
   for (const char* name : {"to", "from"}) {
     if (auto v = req.query_param(name)) {
-      auto p = parse_phone(*v, region, name);
+      auto p = normalize_phone(*v, region, name);
       if (!p) return reply(Response::error(p.error()));
       (std::string_view(name) == "to" ? f.to : f.from) = p->e164;
     }
@@ -240,9 +240,9 @@ Result<engine::SendRequest> parse_send_request(const Request& req) {
 }
 
 void register_api(Router& router, engine::Gateway& gw) {
-  router.add("GET", "/healthz", [](Request&, Reply reply) {
-    reply(Response::json(200, {{"status", "ok"}}));
-  });
+  router.add(
+      "GET", "/healthz",
+      [](Request&, Reply reply) { reply(Response::json(200, {{"status", "ok"}})); }, Run::kInline);
   router.add("GET", "/readyz", [&gw](Request&, Reply reply) {
     auto ok = gw.store().ping();
     if (!ok) {
@@ -287,7 +287,10 @@ void register_api(Router& router, engine::Gateway& gw) {
                          "Idempotency-Key")));
                  }
                });
-             }));
+             }),
+             // Inline: validation is CPU-only and the commit is asynchronous (the outbox replies);
+             // only an uncached key lookup touches the database here.
+             Run::kInline);
 
   router.add("GET", "/v1/messages", authed(gw, [&gw](Request& req, const std::string& account,
                                                       Reply reply) {

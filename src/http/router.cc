@@ -20,13 +20,15 @@ std::vector<std::string_view> split(std::string_view path) {
 }
 }  // namespace
 
-void Router::add(std::string method, std::string pattern, Handler handler) {
-  Route r{std::move(method), {}, std::move(handler)};
+void Router::add(std::string method, std::string pattern, Handler handler, Run run) {
+  Route r{std::move(method), {}, std::move(handler), run};
   for (auto s : split(pattern)) r.segments.emplace_back(s);
   routes_.push_back(std::move(r));
 }
 
-void Router::dispatch(Request& req, Reply reply) const {
+void Router::dispatch(std::shared_ptr<Request> req_ptr, Reply reply,
+                      const Offload& offload) const {
+  Request& req = *req_ptr;
   const auto parts = split(req.path);
   std::string allowed;
   for (const auto& r : routes_) {
@@ -49,7 +51,11 @@ void Router::dispatch(Request& req, Reply reply) const {
       continue;
     }
     req.params = std::move(params);
-    r.handler(req, std::move(reply));
+    if (r.run == Run::kInline) {
+      r.handler(req, std::move(reply));
+    } else {
+      offload([&r, req_ptr, reply = std::move(reply)]() mutable { r.handler(*req_ptr, reply); });
+    }
     return;
   }
   if (!allowed.empty()) {

@@ -1,6 +1,7 @@
 // Maps (method, path pattern) to handlers; patterns have {name} segments.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -8,17 +9,27 @@
 
 namespace sb::http {
 
+// Runs a task on the handler pool (off the network threads).
+using Offload = std::function<void(std::function<void()>)>;
+
+enum class Run {
+  kOffload,  // may block (database reads): runs on the handler pool
+  kInline,   // never blocks (CPU only, or hands off asynchronously): runs on the network thread
+};
+
 class Router {
  public:
-  void add(std::string method, std::string pattern, Handler handler);
-  // Routes the request: fills req.params and calls the handler, or replies 404/405.
-  void dispatch(Request& req, Reply reply) const;
+  void add(std::string method, std::string pattern, Handler handler, Run run = Run::kOffload);
+  // Routes the request: fills req.params and calls the handler (inline or through `offload`),
+  // or replies 404/405.
+  void dispatch(std::shared_ptr<Request> req, Reply reply, const Offload& offload) const;
 
  private:
   struct Route {
     std::string method;
     std::vector<std::string> segments;
     Handler handler;
+    Run run;
   };
   std::vector<Route> routes_;
 };

@@ -177,14 +177,20 @@ struct Server::Impl {
         net::post(self->stream_.get_executor(),
                   [self, r = std::move(r)]() mutable { self->write(std::move(r), self->keep_alive_); });
       };
-      net::post(s_.handlers, [this, self, req, reply = std::move(reply)]() mutable {
+      // Handlers that may block run on the handler pool; a throwing handler is a 500 with a log
+      // line, never a dead connection.
+      auto guarded = [req, reply](const std::function<void()>& run) {
         try {
-          s_.router.dispatch(*req, std::move(reply));
+          run();
         } catch (const std::exception& e) {
           spdlog::error("http: handler for {} {} threw: {}", req->method, req->path, e.what());
           reply(Response::error(Error::make("internal_error", "internal error")));
         }
-      });
+      };
+      const Offload offload = [this, guarded](std::function<void()> task) {
+        net::post(s_.handlers, [guarded, task = std::move(task)] { guarded(task); });
+      };
+      guarded([&] { s_.router.dispatch(req, reply, offload); });
     }
 
     void write(Response r, bool keep_alive) {

@@ -87,6 +87,11 @@ class Driver {
   virtual ConnectionLease reader() = 0;
   // Statement that opens a write transaction.
   virtual std::string_view begin_write_sql() const = 0;
+  // Script that opens a write transaction. Durable ones are on disk when COMMIT returns
+  // (SQLite synchronous=FULL, PostgreSQL synchronous commit); relaxed ones survive a process
+  // crash but may be lost with the machine until the next durable commit (SQLite
+  // synchronous=NORMAL in WAL mode, PostgreSQL synchronous_commit=off).
+  virtual std::string_view begin_sql(bool durable) const = 0;
 };
 
 std::unique_ptr<Driver> make_sqlite_driver(const std::string& path);

@@ -3,7 +3,6 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <unordered_map>
 
 #include "core/ids.h"
@@ -63,9 +62,19 @@ class SqlStore final : public Store {
   Result<int> migrate() override {
     try {
       auto c = db_->writer();
-      c->exec_script(
-          "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
-          "name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+      // Under the same lock as the migrations: concurrent CREATE TABLE IF NOT EXISTS on
+      // PostgreSQL can fail on the catalog's unique index when instances start together.
+      c->exec(db_->begin_write_sql());
+      try {
+        if (pg()) c->exec("SELECT pg_advisory_xact_lock(7262001)");
+        c->exec_script(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+            "name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+        c->exec("COMMIT");
+      } catch (...) {
+        c->exec("ROLLBACK");
+        throw;
+      }
       int version = 0;
       for (const auto& m : migrations()) {
         c->exec(db_->begin_write_sql());
@@ -77,7 +86,12 @@ class SqlStore final : public Store {
             std::string sql(m.sql);
             const std::string autoid =
                 pg() ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT";
-            sql = std::regex_replace(sql, std::regex(R"(\{\{autoid\}\})"), autoid);
+            // Plain replace, not std::regex: GCC 12 -O3 + sanitizers warns inside <regex>.
+            static constexpr std::string_view kAutoid = "{{autoid}}";
+            for (size_t at = sql.find(kAutoid); at != std::string::npos;
+                 at = sql.find(kAutoid, at + autoid.size())) {
+              sql.replace(at, kAutoid.size(), autoid);
+            }
             c->exec_script(sql);
             c->exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
                     {int64_t{m.version}, std::string(m.name), clock_.now_ms()});
@@ -214,7 +228,19 @@ class SqlStore final : public Store {
           }
           seen.emplace(key, out.size());
         }
-        insert_message_row(c, m);
+        if (!insert_message_row(c, m)) {
+          // Another transaction committed the same idempotency key after the check above
+          // (PostgreSQL; SQLite has one writer): answer as if the check had seen it.
+          auto rows = c.query(select_messages_sql() +
+                                  " WHERE account_id = $1 AND idempotency_key = $2",
+                              {m.account, m.idempotency_key});
+          if (rows.empty()) throw DbError("idempotency key conflict without a visible row");
+          Message existing = row_to_message(rows[0]);
+          out.push_back({existing.request_hash == m.request_hash ? InsertKind::kDuplicate
+                                                                 : InsertKind::kConflict,
+                         std::move(existing)});
+          continue;
+        }
         for (auto& e : nm.events) {
           e.message_id = m.id;
           insert_event(c, e);
@@ -276,7 +302,7 @@ class SqlStore final : public Store {
     if (f.since) add("created_at >=", *f.since);
     if (f.until) add("created_at <", *f.until);
     if (f.before_id) add("id <", *f.before_id);
-    p.push_back(int64_t{f.limit});
+    p.emplace_back(int64_t{f.limit});
     sql += " ORDER BY id DESC LIMIT $" + std::to_string(p.size());
     auto rows = read([&](Connection& c) { return c.query(sql, p); });
     std::vector<Message> out;
@@ -288,6 +314,12 @@ class SqlStore final : public Store {
   Result<std::vector<Message>> claim_due(const std::string& owner, TimeMs now, int64_t lease_ms,
                                          int limit) override {
     std::vector<Message> out;
+    // Idle workers poll: look before taking the (single, on SQLite) write lock.
+    if (!due_exists("SELECT 1 FROM messages WHERE status IN ('queued', 'sending') AND "
+                    "next_attempt_at <= $1 LIMIT 1",
+                    now)) {
+      return out;
+    }
     auto r = write_tx([&](Connection& c) {
       out.clear();
       std::string sql = select_messages_sql() +
@@ -316,7 +348,7 @@ class SqlStore final : public Store {
         insert_event(c, e);
         out.push_back(std::move(m));
       }
-    });
+    }, /*durable=*/false);
     if (!r) return r.error();
     return out;
   }
@@ -326,7 +358,7 @@ class SqlStore final : public Store {
     auto r = write_tx([&](Connection& c) {
       out.clear();
       for (const auto& t : ts) out.push_back(apply_one(c, t));
-    });
+    }, /*durable=*/false);
     if (!r) return r.error();
     return out;
   }
@@ -381,6 +413,11 @@ class SqlStore final : public Store {
   Result<std::vector<Delivery>> claim_deliveries(TimeMs now, int64_t lease_ms,
                                                  int limit) override {
     std::vector<Delivery> out;
+    if (!due_exists("SELECT 1 FROM deliveries WHERE state = 'pending' AND next_attempt_at <= $1 "
+                    "LIMIT 1",
+                    now)) {
+      return out;
+    }
     auto r = write_tx([&](Connection& c) {
       out.clear();
       std::string sql =
@@ -396,7 +433,7 @@ class SqlStore final : public Store {
                {int64_t{d.attempts}, d.next_attempt_at, now, d.id});
         out.push_back(std::move(d));
       }
-    });
+    }, /*durable=*/false);
     if (!r) return r.error();
     return out;
   }
@@ -411,7 +448,7 @@ class SqlStore final : public Store {
           "next_attempt_at = COALESCE($5, next_attempt_at) WHERE id = $6",
           {state, http_status ? Value(int64_t{http_status}) : Value(nullptr), null_if_empty(error),
            now, opt(retry_at), id});
-    });
+    }, /*durable=*/false);
   }
 
   std::vector<Delivery> list_deliveries(const std::string& message_id) override {
@@ -432,16 +469,25 @@ class SqlStore final : public Store {
  private:
   bool pg() const { return db_->dialect() == Dialect::kPostgres; }
 
+  // True when the probe query finds a row (or cannot tell: then the caller's claim decides).
+  bool due_exists(std::string_view sql, TimeMs now) {
+    try {
+      return !read([&](Connection& c) { return c.query(sql, {now}); }).empty();
+    } catch (const std::exception&) {
+      return true;
+    }
+  }
+
   static const std::string& select_messages_sql() {
     static const std::string s = "SELECT " + std::string(kMessageColumns) + " FROM messages";
     return s;
   }
 
   template <typename F>
-  Result<void> write_tx(F&& fn) {
+  Result<void> write_tx(F&& fn, bool durable = true) {
     try {
       auto c = db_->writer();
-      c->exec(db_->begin_write_sql());
+      c->exec_script(db_->begin_sql(durable));
       try {
         fn(*c);
         c->exec("COMMIT");
@@ -465,11 +511,14 @@ class SqlStore final : public Store {
     return fn(*c);
   }
 
-  void insert_message_row(Connection& c, const Message& m) {
+  // Returns false, inserting nothing, when (account, idempotency_key) already exists; the
+  // conflict waits for a concurrent inserter of the same key to commit or roll back.
+  bool insert_message_row(Connection& c, const Message& m) {
     c.exec(
         "INSERT INTO messages (" + std::string(kMessageColumns) +
             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
-            "$18, $19, $20, $21, $22, $23)",
+            "$18, $19, $20, $21, $22, $23) ON CONFLICT (account_id, idempotency_key) "
+            "WHERE idempotency_key IS NOT NULL DO NOTHING",
         {m.id, m.account, std::string(to_string(m.direction)), m.from, m.to, m.body,
          nlohmann::json(m.media_urls).dump(), std::string(to_string(m.status)),
          int64_t{m.segments}, std::string(to_string(m.encoding)), m.created_at, m.updated_at,
@@ -479,6 +528,7 @@ class SqlStore final : public Store {
          opt(m.validity_period_s), int64_t{m.attempts},
          m.next_attempt_at ? Value(m.next_attempt_at) : Value(nullptr),
          null_if_empty(m.idempotency_key), null_if_empty(m.request_hash)});
+    return c.changes() == 1;
   }
 
   void insert_event(Connection& c, const MessageEvent& e) {
@@ -492,7 +542,10 @@ class SqlStore final : public Store {
 
   TransitionResult apply_one(Connection& c, const Transition& t) {
     TransitionResult res;
-    auto rows = c.query(select_messages_sql() + " WHERE id = $1", {t.message_id});
+    // Lock the row: without it a concurrent transition (a webhook's `delivered` racing the
+    // dispatcher's `sent`) is checked against a stale status and then overwritten.
+    auto rows = c.query(select_messages_sql() + " WHERE id = $1" + (pg() ? " FOR UPDATE" : ""),
+                        {t.message_id});
     if (rows.empty()) return res;
     res.found = true;
     Message m = row_to_message(rows[0]);

@@ -1,6 +1,9 @@
 // The storage contract: everything the engine and API persist goes through this interface.
 // Implementations: SQLite (embedded default) and PostgreSQL (several instances on one database).
-// Every method is thread-safe and atomic: it commits before returning.
+// Every method is thread-safe and atomic: it commits before returning. Commits are durable (on
+// disk before returning) except the dispatcher's and callback sender's bookkeeping (claim_due,
+// apply, claim_deliveries, finish_delivery), which survives a process crash but may roll back
+// with a machine crash until the next durable commit; leases make such a rollback a retry.
 #pragma once
 
 #include <map>

@@ -103,6 +103,9 @@ class PgDriver final : public Driver {
   }
   Dialect dialect() const override { return Dialect::kPostgres; }
   std::string_view begin_write_sql() const override { return "BEGIN"; }
+  std::string_view begin_sql(bool durable) const override {
+    return durable ? "BEGIN" : "BEGIN; SET LOCAL synchronous_commit TO OFF";
+  }
   ConnectionLease writer() override { return acquire(); }
   ConnectionLease reader() override { return acquire(); }
 

@@ -133,6 +133,10 @@ class SqliteDriver final : public Driver {
   }
   Dialect dialect() const override { return Dialect::kSqlite; }
   std::string_view begin_write_sql() const override { return "BEGIN IMMEDIATE"; }
+  std::string_view begin_sql(bool durable) const override {
+    return durable ? "PRAGMA synchronous=FULL; BEGIN IMMEDIATE"
+                   : "PRAGMA synchronous=NORMAL; BEGIN IMMEDIATE";
+  }
 
   ConnectionLease writer() override {
     write_mu_.lock();
