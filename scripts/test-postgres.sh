@@ -34,7 +34,7 @@ case "$dir" in
   *) dir="$PWD/$dir" ;;
 esac
 dir="${dir%/}"
-[ -n "$dir" ] && [ "$dir" != "/" ] || die "refusing to use '/' as the state directory"
+if [ -z "$dir" ] || [ "$dir" = "/" ]; then die "refusing to use '/' as the state directory"; fi
 data="$dir/data"
 marker="$dir/.switchboard-test-postgres"
 port_file="$dir/port"
@@ -54,7 +54,7 @@ find_bin() {
     return
   fi
   local d
-  d="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
+  d="$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
   if [ -n "$d" ] && [ -x "$d/initdb" ]; then
     echo "$d"
     return
@@ -65,8 +65,9 @@ find_bin() {
 
 bin="$(find_bin || true)"
 if [ "$cmd" = start ]; then
-  [ -n "$bin" ] && [ -x "$bin/initdb" ] && [ -x "$bin/pg_ctl" ] ||
+  if [ -z "$bin" ] || [ ! -x "$bin/initdb" ] || [ ! -x "$bin/pg_ctl" ]; then
     die "PostgreSQL server binaries not found (looked in /usr/lib/postgresql/*/bin); run: scripts/setup.sh test"
+  fi
 fi
 
 # initdb and the server refuse to run as root: run them as the postgres user instead.
@@ -221,5 +222,5 @@ case "$cmd" in
     p="$(running_port)" || die "not running (start it with: $0 start)"
     url_for "$p"
     ;;
-  status) running_port >/dev/null ;;
+  status) running_port >/dev/null || exit 1 ;;
 esac

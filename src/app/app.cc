@@ -18,7 +18,7 @@
 #include "engine/status_ingest.h"
 #include "http/api.h"
 #include "http/server.h"
-#include "providers/sim/sim_connector.h"
+#include "providers/registry.h"
 #include "providers/transport/curl_client.h"
 #include "store/store.h"
 
@@ -103,17 +103,16 @@ int serve(const Config& config) {
     throw std::runtime_error(r.error().message);
   }
 
+  auto http_client = providers::make_curl_client();
+  providers::ConnectorDeps deps{clock, *http_client, config.public_url};
   std::vector<std::unique_ptr<providers::Connector>> connectors;
   std::map<std::string, providers::Connector*> by_id;
-  for (const auto& cc : config.connectors) {
-    if (cc.provider == "sim") {
-      ensure_parent_dir(cc.journal);
-      connectors.push_back(std::make_unique<providers::SimConnector>(
-          providers::SimOptions{cc.id, cc.delivery_delay_ms, cc.journal}, clock));
-    }
-    by_id[cc.id] = connectors.back().get();
+  for (const auto& cs : config.connectors) {
+    auto made = providers::make_connector(cs, deps);
+    if (!made) throw std::runtime_error(made.error().message);
+    by_id[cs.id] = made->get();
+    connectors.push_back(std::move(*made));
   }
-  auto http_client = providers::make_curl_client();
 
   engine::CallbackOptions cb_opt;
   cb_opt.workers = static_cast<int>(config.callback_workers);

@@ -4,6 +4,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <functional>
 #include <set>
@@ -112,38 +113,69 @@ Result<void> read_opt(const toml::table& t, const std::string& where, const char
   return bad(where + "." + name, "has the wrong type");
 }
 
+// Expands a value that is exactly "${NAME}" from the process environment.
+Result<std::string> expand_env(const std::string& where, const std::string& v) {
+  if (v.size() < 4 || v.rfind("${", 0) != 0 || v.back() != '}') return v;
+  const std::string name = v.substr(2, v.size() - 3);
+  const char* value = std::getenv(name.c_str());
+  if (!value) return bad(where, "environment variable " + name + " is not set");
+  return std::string(value);
+}
+
 Result<void> parse_connectors(Config& c, const toml::node& node) {
   const auto* arr = node.as_array();
   if (!arr) return bad("connectors", "must be an array of tables ([[connectors]])");
-  static const std::set<std::string> kCommon = {"id", "provider", "base_url"};
-  static const std::set<std::string> kSim = {"delivery_delay_ms", "journal"};
   for (size_t i = 0; i < arr->size(); ++i) {
-    const std::string where = "connectors[" + std::to_string(i) + "]";
+    std::string where = "connectors[" + std::to_string(i) + "]";
     const auto* t = arr->get(i)->as_table();
     if (!t) return bad(where, "must be a table");
-    ConnectorConfig cc;
-    for (auto r : {read_opt(*t, where, "id", cc.id), read_opt(*t, where, "provider", cc.provider),
-                   read_opt(*t, where, "base_url", cc.base_url),
-                   read_opt(*t, where, "delivery_delay_ms", cc.delivery_delay_ms),
-                   read_opt(*t, where, "journal", cc.journal)}) {
+    providers::ConnectorSettings cs;
+    for (auto r : {read_opt(*t, where, "id", cs.id), read_opt(*t, where, "provider", cs.provider),
+                   read_opt(*t, where, "base_url", cs.base_url),
+                   read_opt(*t, where, "timeout_ms", cs.timeout_ms),
+                   read_opt(*t, where, "max_concurrency", cs.max_concurrency)}) {
       if (!r) return r;
     }
-    if (cc.id.empty()) return bad(where + ".id", "is required");
-    if (cc.provider.empty()) return bad(where + ".provider", "is required");
-    if (cc.provider != "sim") {
-      return bad(where + ".provider", "unknown provider '" + cc.provider + "' (supported: sim)");
-    }
-    for (const auto& [k, _] : *t) {
+    if (cs.id.empty()) return bad(where + ".id", "is required");
+    where = "connectors[" + cs.id + "]";
+    if (cs.provider.empty()) return bad(where + ".provider", "is required");
+    const providers::ProviderSpec* spec = providers::find_provider(cs.provider);
+    if (!spec) return bad(where + ".provider", "unknown provider '" + cs.provider + "'");
+    if (cs.timeout_ms < 100) return bad(where + ".timeout_ms", "must be at least 100");
+    if (cs.max_concurrency < 1) return bad(where + ".max_concurrency", "must be at least 1");
+    for (const auto& [k, v] : *t) {
       const std::string key(k.str());
-      if (!kCommon.count(key) && !(cc.provider == "sim" && kSim.count(key))) {
-        return bad(where + "." + key, "unknown key for provider " + cc.provider);
+      if (key == "id" || key == "provider" || key == "base_url" || key == "timeout_ms" ||
+          key == "max_concurrency") {
+        continue;
+      }
+      const bool known =
+          std::find(spec->required.begin(), spec->required.end(), key) != spec->required.end() ||
+          std::find(spec->optional.begin(), spec->optional.end(), key) != spec->optional.end();
+      if (!known) return bad(where + "." + key, "unknown key for provider " + cs.provider);
+      std::string value;
+      if (auto sv = v.value<std::string>()) {
+        auto expanded = expand_env(where + "." + key, *sv);
+        if (!expanded) return expanded.error();
+        value = *expanded;
+      } else if (auto iv = v.value<int64_t>(); iv && v.is_integer()) {
+        value = std::to_string(*iv);
+      } else if (auto bv = v.value<bool>()) {
+        value = *bv ? "true" : "false";
+      } else {
+        return bad(where + "." + key, "must be a string, an integer or a boolean");
+      }
+      cs.values[key] = value;
+    }
+    for (const auto& k : spec->required) {
+      if (cs.values.count(k) == 0 || cs.values[k].empty()) {
+        return bad(where + "." + k, "is required for provider " + cs.provider);
       }
     }
-    if (cc.delivery_delay_ms < 0) return bad(where + ".delivery_delay_ms", "must be >= 0");
     for (const auto& other : c.connectors) {
-      if (other.id == cc.id) return bad(where + ".id", "duplicate connector id '" + cc.id + "'");
+      if (other.id == cs.id) return bad(where + ".id", "duplicate connector id '" + cs.id + "'");
     }
-    c.connectors.push_back(std::move(cc));
+    c.connectors.push_back(std::move(cs));
   }
   return Ok();
 }
@@ -201,15 +233,17 @@ Result<void> validate(Config& c) {
     return bad("accounts.bootstrap", "account names are 1-64 of [A-Za-z0-9._-]");
   }
 
-  if (c.connectors.empty()) c.connectors.push_back({"sim", "sim", "", 1000, ""});
+  if (c.connectors.empty()) {
+    providers::ConnectorSettings sim;
+    sim.id = "sim";
+    sim.provider = "sim";
+    c.connectors.push_back(std::move(sim));
+  }
   if (c.numbers.empty()) {
     for (const char* n : {"+12025550100", "+12025550101", "+12025550102"}) {
       c.numbers.push_back({n, c.connectors.front().id, c.bootstrap_account, true, true,
                            "long_code"});
     }
-  }
-  for (auto& cc : c.connectors) {
-    if (cc.provider == "sim" && cc.journal.empty()) cc.journal = "var/sim-" + cc.id + ".jsonl";
   }
   std::set<std::string> seen;
   for (size_t i = 0; i < c.numbers.size(); ++i) {

@@ -8,17 +8,10 @@
 #include <vector>
 
 #include "core/result.h"
+#include "providers/registry.h"
 
 namespace sb::app {
 
-struct ConnectorConfig {
-  std::string id;
-  std::string provider;
-  std::string base_url;
-  // sim
-  int64_t delivery_delay_ms = 1000;
-  std::string journal;  // default: var/sim-<id>.jsonl
-};
 
 struct NumberConfig {
   std::string number;
@@ -64,7 +57,7 @@ struct Config {
   // [log]
   std::string log_level = "info";
 
-  std::vector<ConnectorConfig> connectors;
+  std::vector<providers::ConnectorSettings> connectors;
   std::vector<NumberConfig> numbers;
 
   std::string listen_host() const;

@@ -1,4 +1,4 @@
-// switchboard: the command-line entry point (serve, keys create, migrate, --version).
+// switchboard: the command-line entry point (serve, keys, migrate, segments, phone, --version).
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -8,6 +8,7 @@
 
 #include "app/app.h"
 #include "app/config.h"
+#include "app/tools_cli.h"
 
 namespace {
 
@@ -47,7 +48,35 @@ int main(int argc, char** argv) {
   auto* migrate = cli.add_subcommand("migrate", "Apply database migrations and exit");
   migrate->add_option("--config", config_flag, "Path to switchboard.toml");
 
+  sb::app::SegmentsArgs segments_args;
+  auto* segments = cli.add_subcommand("segments", "Show how a message body is encoded and split");
+  segments->add_flag("--json", segments_args.json, "Print the POST /v1/segments JSON object");
+  segments->add_flag("--smart", segments_args.smart, "Apply smart encoding first");
+  segments
+      ->add_option("TEXT", segments_args.text,
+                   "Message body, or - for one JSON request per line on stdin")
+      ->required();
+
+  sb::app::PhoneArgs phone_args;
+  auto* phone = cli.add_subcommand("phone", "Parse and validate a phone number or sender ID");
+  phone->add_flag("--json", phone_args.json, "Print the POST /v1/lookup JSON object");
+  phone->add_option("--region", phone_args.region, "Region for national formats")
+      ->capture_default_str();
+  phone
+      ->add_option("INPUT", phone_args.input,
+                   "Number or sender ID, or - for one JSON request per line on stdin")
+      ->required();
+
   CLI11_PARSE(cli, argc, argv);
+
+  // The text and number tools need no configuration or database.
+  try {
+    if (*segments) return sb::app::run_segments(segments_args, std::cin, std::cout, std::cerr);
+    if (*phone) return sb::app::run_phone(phone_args, std::cin, std::cout, std::cerr);
+  } catch (const std::exception& e) {
+    std::cerr << "switchboard: " << e.what() << std::endl;
+    return 1;
+  }
 
   auto config = sb::app::load_config(config_path(config_flag), sb::app::switchboard_env());
   if (!config) {

@@ -1,4 +1,4 @@
-// Group-commit writer loop.
+// Group-commit writer loop and its completion thread.
 #include "engine/outbox.h"
 
 #include <spdlog/spdlog.h>
@@ -7,7 +7,8 @@ namespace sb::engine {
 
 Outbox::Outbox(store::Store& store, std::function<void()> on_commit, size_t max_batch)
     : store_(store), on_commit_(std::move(on_commit)), max_batch_(max_batch) {
-  writer_ = std::thread([this] { run(); });
+  writer_ = std::thread([this] { write_loop(); });
+  completer_ = std::thread([this] { complete_loop(); });
 }
 
 Outbox::~Outbox() { stop(); }
@@ -31,33 +32,61 @@ void Outbox::stop() {
   }
   cv_.notify_all();
   if (writer_.joinable()) writer_.join();
+  if (completer_.joinable()) completer_.join();
 }
 
-void Outbox::run() {
-  std::vector<Item> items;
+void Outbox::write_loop() {
   std::vector<store::NewMessage> batch;
   for (;;) {
+    std::vector<Done> dones;
     {
       std::unique_lock lk(mu_);
       cv_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping and drained
-      while (!queue_.empty() && items.size() < max_batch_) {
-        items.push_back(std::move(queue_.front()));
+      if (queue_.empty()) break;  // stopping and drained
+      batch.clear();
+      while (!queue_.empty() && batch.size() < max_batch_) {
+        batch.push_back(std::move(queue_.front().message));
+        dones.push_back(std::move(queue_.front().done));
         queue_.pop_front();
       }
     }
-    batch.clear();
-    batch.reserve(items.size());
-    for (auto& it : items) batch.push_back(std::move(it.message));
-    auto result = store_.insert_messages(batch);
-    if (result) {
-      for (size_t i = 0; i < items.size(); ++i) items[i].done((*result)[i]);
+    auto results = store_.insert_messages(batch);
+    if (results) {
       if (on_commit_) on_commit_();
     } else {
-      spdlog::error("outbox: batch of {} not committed: {}", items.size(), result.error().message);
-      for (auto& it : items) it.done(result.error());
+      spdlog::error("outbox: batch of {} not committed: {}", batch.size(),
+                    results.error().message);
     }
-    items.clear();
+    {
+      std::lock_guard lk(done_mu_);
+      completed_.push_back({std::move(dones), std::move(results)});
+    }
+    done_cv_.notify_one();
+  }
+  {
+    std::lock_guard lk(done_mu_);
+    writer_finished_ = true;
+  }
+  done_cv_.notify_one();
+}
+
+void Outbox::complete_loop() {
+  for (;;) {
+    Completed c{{}, std::vector<store::InsertResult>{}};
+    {
+      std::unique_lock lk(done_mu_);
+      done_cv_.wait(lk, [&] { return writer_finished_ || !completed_.empty(); });
+      if (completed_.empty()) return;
+      c = std::move(completed_.front());
+      completed_.pop_front();
+    }
+    for (size_t i = 0; i < c.dones.size(); ++i) {
+      if (c.results) {
+        c.dones[i](std::move((*c.results)[i]));
+      } else {
+        c.dones[i](c.results.error());
+      }
+    }
   }
 }
 

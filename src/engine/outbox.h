@@ -21,10 +21,10 @@ class Outbox {
   Outbox(store::Store& store, std::function<void()> on_commit, size_t max_batch = 1024);
   ~Outbox();
 
-  // Queues a message; `done` runs on the writer thread once the batch holding it committed
-  // (or failed). Never blocks on the database.
+  // Queues a message; `done` runs on the outbox's completion thread once the batch holding it
+  // committed (or failed). Never blocks on the database.
   void submit(store::NewMessage message, Done done);
-  // Stops accepting, commits what is queued, joins the writer.
+  // Stops accepting, commits what is queued, runs every pending `done`, joins the threads.
   void stop();
 
  private:
@@ -32,7 +32,12 @@ class Outbox {
     store::NewMessage message;
     Done done;
   };
-  void run();
+  struct Completed {
+    std::vector<Done> dones;
+    Result<std::vector<store::InsertResult>> results;
+  };
+  void write_loop();
+  void complete_loop();
 
   store::Store& store_;
   std::function<void()> on_commit_;
@@ -41,7 +46,13 @@ class Outbox {
   std::condition_variable cv_;
   std::deque<Item> queue_;
   bool stopping_ = false;
+  // Replies are built and sent on a second thread so the writer starts the next batch at once.
+  std::mutex done_mu_;
+  std::condition_variable done_cv_;
+  std::deque<Completed> completed_;
+  bool writer_finished_ = false;
   std::thread writer_;
+  std::thread completer_;
 };
 
 }  // namespace sb::engine

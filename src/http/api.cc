@@ -1,8 +1,7 @@
-// /v1 handlers: authentication, send, read, list; /healthz and /readyz.
+// /v1 handlers: send, read, list, stats; /healthz and /readyz.
 #include "http/api.h"
 
 #include <spdlog/spdlog.h>
-#include <strings.h>
 
 #include <set>
 
@@ -10,81 +9,12 @@
 #include "core/ids.h"
 #include "core/message_json.h"
 #include "core/phone.h"
-#include "core/utf8.h"
+#include "http/api_util.h"
 
 namespace sb::http {
 namespace {
 
 using nlohmann::json;
-
-std::optional<std::string> bearer_account(engine::Gateway& gw, const Request& req) {
-  const std::string h = req.header("authorization");
-  constexpr std::string_view kPrefix = "Bearer ";
-  if (h.size() <= kPrefix.size() || strncasecmp(h.data(), kPrefix.data(), kPrefix.size()) != 0) {
-    return std::nullopt;
-  }
-  return gw.authenticate(h.substr(kPrefix.size()));
-}
-
-// Wraps a handler with API-key authentication; the account is passed on.
-Handler authed(engine::Gateway& gw,
-               std::function<void(Request&, const std::string&, Reply)> fn) {
-  return [&gw, fn = std::move(fn)](Request& req, Reply reply) {
-    std::optional<std::string> account;
-    try {
-      account = bearer_account(gw, req);
-    } catch (const std::exception& e) {
-      spdlog::error("auth: key lookup failed: {}", e.what());
-      return reply(Response::error(
-          Error::make("database_unavailable", "cannot check credentials right now")));
-    }
-    if (!account) {
-      Response r = Response::error(Error::make(
-          "unauthorized", "missing or invalid API key; send Authorization: Bearer <key>"));
-      r.headers.emplace_back("WWW-Authenticate", "Bearer");
-      return reply(std::move(r));
-    }
-    try {
-      fn(req, *account, reply);
-    } catch (const std::exception& e) {
-      spdlog::error("api: {} {}: {}", req.method, req.path, e.what());
-      reply(Response::error(Error::make("database_unavailable", "the database is unavailable")));
-    }
-  };
-}
-
-// Reads a JSON object body, accepting application/json (and, for `curl -d` convenience, a JSON
-// object sent as application/x-www-form-urlencoded).
-Result<json> json_body(const Request& req) {
-  std::string ct = req.header("content-type");
-  for (auto& c : ct) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  const std::string media = ct.substr(0, ct.find(';'));
-  const bool json_type = media == "application/json" || media.empty();
-  const bool curl_default = media == "application/x-www-form-urlencoded" &&
-                            req.body.find_first_not_of(" \t\r\n") != std::string::npos &&
-                            req.body[req.body.find_first_not_of(" \t\r\n")] == '{';
-  if (!json_type && !curl_default) {
-    return Error::make("unsupported_media_type",
-                       "send the request body as application/json (got " + media + ")",
-                       "Content-Type");
-  }
-  if (auto bad = utf8::find_invalid(req.body)) {
-    return Error::make("invalid_utf8",
-                       "request body is not valid UTF-8 (byte " + std::to_string(*bad) + ")");
-  }
-  json j;
-  try {
-    j = json::parse(req.body);
-  } catch (const json::parse_error& e) {
-    return Error::make("invalid_json", std::string("request body is not valid JSON: ") + e.what());
-  }
-  if (!j.is_object()) return Error::make("invalid_json", "request body must be a JSON object");
-  return j;
-}
-
-Error type_error(const std::string& field, std::string_view expected) {
-  return Error::make("invalid_type", field + " must be " + std::string(expected), field);
-}
 
 Response message_response(int status, const Message& m) { return Response::json(status, to_json(m)); }
 
@@ -319,6 +249,8 @@ void register_api(Router& router, engine::Gateway& gw) {
                }
                reply(Response::json(200, {{"messages", {{"total", total}, {"by_status", counts}}}}));
              }));
+
+  register_tools_api(router, gw);
 }
 
 }  // namespace sb::http

@@ -1,12 +1,38 @@
 // The JSON API (/v1) and health endpoints, registered on a Router.
 #pragma once
 
+#include <string_view>
+
 #include "engine/gateway.h"
 #include "http/router.h"
 
 namespace sb::http {
 
+// Registers /healthz, /readyz, /v1/messages*, /v1/stats and (through register_tools_api) the
+// text and number tools.
 void register_api(Router& router, engine::Gateway& gateway);
+
+// Registers POST /v1/segments and POST /v1/lookup (API key required; CPU only, run inline).
+void register_tools_api(Router& router, engine::Gateway& gateway);
+
+// Parses request-body text as one JSON object. Errors, all without a field: invalid_utf8 (the
+// message gives the byte offset), invalid_json (unparsable, or not an object).
+Result<nlohmann::json> parse_json_object(std::string_view text);
+
+// The 200 answer of POST /v1/segments for a parsed request object {"body": string (required),
+// "smart_encoding": bool (optional, default `default_smart`)}: to_json(SegmentReport). Errors:
+// unknown_field, missing_field, invalid_type, invalid_utf8 (field "body"). Shared with
+// `switchboard segments`, so the CLI and the API answer alike.
+Result<nlohmann::json> segments_answer(const nlohmann::json& request, bool default_smart = false);
+
+// The 200 answer of POST /v1/lookup for a parsed request object {"number": string (required),
+// "region": string (optional: ISO 3166 code, any case; default `default_region`)}:
+// to_json(LookupResult); an invalid number is an answer (valid false, reason), not an error.
+// Errors: unknown_field, missing_field, invalid_type, invalid_utf8 (field "number"),
+// invalid_parameter (field "region": not a region libphonenumber knows). Shared with
+// `switchboard phone`.
+Result<nlohmann::json> lookup_answer(const nlohmann::json& request,
+                                     std::string_view default_region);
 
 // Parses a POST /v1/messages body (JSON object) into a SendRequest; errors name the field.
 Result<engine::SendRequest> parse_send_request(const Request& req);

@@ -1,6 +1,7 @@
 // SqlStore: the Store contract written once against the Driver interface, for SQLite and PostgreSQL.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
@@ -357,7 +358,14 @@ class SqlStore final : public Store {
     std::vector<TransitionResult> out;
     auto r = write_tx([&](Connection& c) {
       out.clear();
-      for (const auto& t : ts) out.push_back(apply_one(c, t));
+      // Row locks are taken in id order, so two concurrent batches cannot deadlock; results
+      // still come back in input order.
+      std::vector<size_t> order(ts.size());
+      for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+      std::sort(order.begin(), order.end(),
+                [&](size_t a, size_t b) { return ts[a].message_id < ts[b].message_id; });
+      out.resize(ts.size());
+      for (size_t i : order) out[i] = apply_one(c, ts[i]);
     }, /*durable=*/false);
     if (!r) return r.error();
     return out;

@@ -3,10 +3,12 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
@@ -42,7 +44,7 @@ std::vector<std::string> merged_env(const std::map<std::string, std::string>& ex
 }
 
 pid_t spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-            int out_fd, int err_fd) {
+            int out_fd, int err_fd, int in_fd = -1) {
   std::vector<std::string> envs = merged_env(env);
   std::vector<char*> cargv, cenv;
   for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
@@ -52,6 +54,7 @@ pid_t spawn(const std::vector<std::string>& argv, const std::map<std::string, st
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
+    if (in_fd >= 0) dup2(in_fd, 0);
     dup2(out_fd, 1);
     if (err_fd >= 0) dup2(err_fd, 2);
     execve(cargv[0], cargv.data(), cenv.data());
@@ -161,6 +164,46 @@ CommandResult run_command(const std::vector<std::string>& argv,
   int st = 0;
   waitpid(pid, &st, 0);
   return {WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), out};
+}
+
+CommandResult run_command_with_input(const std::vector<std::string>& argv, const std::string& input,
+                                     const std::map<std::string, std::string>& env) {
+  int out[2], in[2];
+  if (pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  if (pipe2(in, O_CLOEXEC) != 0) {
+    ::close(out[0]);
+    ::close(out[1]);
+    throw std::runtime_error("pipe failed");
+  }
+  const pid_t pid = spawn(argv, env, out[1], -1, in[0]);
+  ::close(out[1]);
+  ::close(in[0]);
+  // Written from another thread so a child that answers as it reads never deadlocks on a full
+  // pipe. SIGPIPE is blocked there: a child that exits early makes write() fail with EPIPE
+  // instead of killing the test.
+  std::thread writer([fd = in[1], &input] {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    size_t done = 0;
+    while (done < input.size()) {
+      const ssize_t n = ::write(fd, input.data() + done, input.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      done += static_cast<size_t>(n);
+    }
+    ::close(fd);
+  });
+  std::string text;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(out[0], buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+  ::close(out[0]);
+  writer.join();
+  int st = 0;
+  waitpid(pid, &st, 0);
+  return {WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), text};
 }
 
 bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {

@@ -59,6 +59,9 @@ struct CommandResult {
 };
 CommandResult run_command(const std::vector<std::string>& argv,
                           const std::map<std::string, std::string>& env = {});
+// run_command with `input` written to the child's stdin (then closed), for commands that read it.
+CommandResult run_command_with_input(const std::vector<std::string>& argv, const std::string& input,
+                                     const std::map<std::string, std::string>& env = {});
 
 // Polls `cond` until true or the deadline passes (no fixed sleeps: short back-off between polls).
 bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds timeout);

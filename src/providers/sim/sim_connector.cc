@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -18,6 +19,9 @@ using nlohmann::json;
 SimConnector::SimConnector(SimOptions options, const Clock& clock)
     : options_(std::move(options)), clock_(clock) {
   if (!options_.journal_path.empty()) {
+    const auto parent = std::filesystem::path(options_.journal_path).parent_path();
+    std::error_code ec;
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
     replay_journal();
     journal_fd_ = ::open(options_.journal_path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
                          0644);

@@ -1,0 +1,87 @@
+// Helpers shared by the /v1 handlers: key authentication and JSON request bodies.
+#include "http/api_util.h"
+
+#include <spdlog/spdlog.h>
+#include <strings.h>
+
+#include <cctype>
+
+#include "core/utf8.h"
+#include "http/api.h"
+
+namespace sb::http {
+namespace {
+
+std::optional<std::string> bearer_account(engine::Gateway& gw, const Request& req) {
+  const std::string h = req.header("authorization");
+  constexpr std::string_view kPrefix = "Bearer ";
+  if (h.size() <= kPrefix.size() || strncasecmp(h.data(), kPrefix.data(), kPrefix.size()) != 0) {
+    return std::nullopt;
+  }
+  return gw.authenticate(h.substr(kPrefix.size()));
+}
+
+}  // namespace
+
+Handler authed(engine::Gateway& gw, std::function<void(Request&, const std::string&, Reply)> fn) {
+  return [&gw, fn = std::move(fn)](Request& req, Reply reply) {
+    std::optional<std::string> account;
+    try {
+      account = bearer_account(gw, req);
+    } catch (const std::exception& e) {
+      spdlog::error("auth: key lookup failed: {}", e.what());
+      return reply(Response::error(
+          Error::make("database_unavailable", "cannot check credentials right now")));
+    }
+    if (!account) {
+      Response r = Response::error(Error::make(
+          "unauthorized", "missing or invalid API key; send Authorization: Bearer <key>"));
+      r.headers.emplace_back("WWW-Authenticate", "Bearer");
+      return reply(std::move(r));
+    }
+    try {
+      fn(req, *account, reply);
+    } catch (const std::exception& e) {
+      spdlog::error("api: {} {}: {}", req.method, req.path, e.what());
+      reply(Response::error(Error::make("database_unavailable", "the database is unavailable")));
+    }
+  };
+}
+
+Result<nlohmann::json> parse_json_object(std::string_view text) {
+  using nlohmann::json;
+  if (auto bad = utf8::find_invalid(text)) {
+    return Error::make("invalid_utf8",
+                       "request body is not valid UTF-8 (byte " + std::to_string(*bad) + ")");
+  }
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    return Error::make("invalid_json", std::string("request body is not valid JSON: ") + e.what());
+  }
+  if (!j.is_object()) return Error::make("invalid_json", "request body must be a JSON object");
+  return j;
+}
+
+Result<nlohmann::json> json_body(const Request& req) {
+  std::string ct = req.header("content-type");
+  for (auto& c : ct) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string media = ct.substr(0, ct.find(';'));
+  const bool json_type = media == "application/json" || media.empty();
+  const bool curl_default = media == "application/x-www-form-urlencoded" &&
+                            req.body.find_first_not_of(" \t\r\n") != std::string::npos &&
+                            req.body[req.body.find_first_not_of(" \t\r\n")] == '{';
+  if (!json_type && !curl_default) {
+    return Error::make("unsupported_media_type",
+                       "send the request body as application/json (got " + media + ")",
+                       "Content-Type");
+  }
+  return parse_json_object(req.body);
+}
+
+Error type_error(const std::string& field, std::string_view expected) {
+  return Error::make("invalid_type", field + " must be " + std::string(expected), field);
+}
+
+}  // namespace sb::http

@@ -1,0 +1,26 @@
+// Helpers shared by the /v1 handler files (api.cc, tools_api.cc); internal to the http module.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "engine/gateway.h"
+#include "http/types.h"
+
+namespace sb::http {
+
+// Wraps a handler with API-key authentication (Authorization: Bearer <key>); the handler gets the
+// key's account. Replies 401 unauthorized without a valid key, 503 database_unavailable when the
+// key cannot be checked; an exception thrown by `fn` becomes 503 database_unavailable.
+Handler authed(engine::Gateway& gw, std::function<void(Request&, const std::string&, Reply)> fn);
+
+// Reads a request's JSON object body, accepting application/json, no Content-Type, and (for
+// `curl -d` convenience) a JSON object sent as application/x-www-form-urlencoded. Errors:
+// unsupported_media_type (field Content-Type), then those of parse_json_object (api.h).
+Result<nlohmann::json> json_body(const Request& req);
+
+// An invalid_type error: "`field` must be `expected`", naming the field.
+Error type_error(const std::string& field, std::string_view expected);
+
+}  // namespace sb::http

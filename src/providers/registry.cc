@@ -1,0 +1,81 @@
+// The provider table.
+#include "providers/registry.h"
+
+#include <algorithm>
+
+#include "providers/sim/sim_connector.h"
+
+namespace sb::providers {
+namespace {
+
+Error setting_error(const ConnectorSettings& s, const std::string& key, const std::string& why) {
+  return Error::make("invalid_config", "connectors[" + s.id + "]." + key + ": " + why,
+                     "connectors[" + s.id + "]." + key);
+}
+
+Result<std::unique_ptr<Connector>> make_sim(const ConnectorSettings& s, ConnectorDeps& deps) {
+  auto delay = int_setting(s, "delivery_delay_ms", 1000);
+  if (!delay) return delay.error();
+  if (*delay < 0) return setting_error(s, "delivery_delay_ms", "must be >= 0");
+  SimOptions o;
+  o.id = s.id;
+  o.delivery_delay_ms = *delay;
+  auto it = s.values.find("journal");
+  o.journal_path = it != s.values.end() ? it->second : "var/sim-" + s.id + ".jsonl";
+  try {
+    return std::unique_ptr<Connector>(std::make_unique<SimConnector>(o, deps.clock));
+  } catch (const std::exception& e) {
+    return setting_error(s, "journal", e.what());
+  }
+}
+
+}  // namespace
+
+const std::vector<ProviderSpec>& provider_specs() {
+  static const std::vector<ProviderSpec> kSpecs = {
+      {"sim", {}, {"delivery_delay_ms", "journal"}, make_sim},
+  };
+  return kSpecs;
+}
+
+const ProviderSpec* find_provider(const std::string& name) {
+  for (const auto& p : provider_specs()) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+Result<int64_t> int_setting(const ConnectorSettings& s, const std::string& key, int64_t fallback) {
+  auto it = s.values.find(key);
+  if (it == s.values.end()) return fallback;
+  char* end = nullptr;
+  const long long v = std::strtoll(it->second.c_str(), &end, 10);
+  if (it->second.empty() || *end) return setting_error(s, key, "must be an integer");
+  return static_cast<int64_t>(v);
+}
+
+Result<std::unique_ptr<Connector>> make_connector(const ConnectorSettings& s,
+                                                  ConnectorDeps& deps) {
+  const ProviderSpec* spec = find_provider(s.provider);
+  if (!spec) {
+    std::string names;
+    for (const auto& p : provider_specs()) names += (names.empty() ? "" : ", ") + p.name;
+    return setting_error(s, "provider", "unknown provider '" + s.provider + "' (known: " + names + ")");
+  }
+  for (const auto& [k, _] : s.values) {
+    const bool known = std::find(spec->required.begin(), spec->required.end(), k) !=
+                           spec->required.end() ||
+                       std::find(spec->optional.begin(), spec->optional.end(), k) !=
+                           spec->optional.end();
+    if (!known) return setting_error(s, k, "unknown key for provider " + s.provider);
+  }
+  for (const auto& k : spec->required) {
+    auto it = s.values.find(k);
+    if (it == s.values.end() || it->second.empty()) {
+      return setting_error(s, k, "is required for provider " + s.provider);
+    }
+  }
+  return spec->make(s, deps);
+}
+
+}  // namespace sb::providers

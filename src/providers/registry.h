@@ -1,0 +1,55 @@
+// Which providers exist, which configuration keys each takes, and how to build a connector from
+// its [[connectors]] table. The one place a new provider is added.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/http_types.h"
+#include "core/result.h"
+#include "providers/connector.h"
+
+namespace sb::providers {
+
+// One [[connectors]] table after parsing: the common keys, plus the provider's own keys as
+// strings (integers and booleans in their TOML spelling), ${ENV_VAR} references already expanded.
+struct ConnectorSettings {
+  std::string id;
+  std::string provider;
+  std::string base_url;  // empty: the provider's default
+  int64_t timeout_ms = 10'000;
+  int64_t max_concurrency = 16;
+  std::map<std::string, std::string> values;
+};
+
+// What connectors may use from the process.
+struct ConnectorDeps {
+  const Clock& clock;
+  HttpClient& http;
+  std::string public_url;  // this gateway's public base URL (for status-callback URLs)
+};
+
+struct ProviderSpec {
+  std::string name;
+  std::vector<std::string> required;  // provider keys that must be present (after ${} expansion)
+  std::vector<std::string> optional;
+  // Builds the connector; errors name the connector and the offending key.
+  std::function<Result<std::unique_ptr<Connector>>(const ConnectorSettings&, ConnectorDeps&)> make;
+};
+
+const std::vector<ProviderSpec>& provider_specs();
+const ProviderSpec* find_provider(const std::string& name);
+
+// Checks keys (unknown ones and missing required ones are errors naming "connectors[<id>].<key>")
+// and builds the connector.
+Result<std::unique_ptr<Connector>> make_connector(const ConnectorSettings& settings,
+                                                  ConnectorDeps& deps);
+
+// Reads a provider key as an integer; errors name the connector and key.
+Result<int64_t> int_setting(const ConnectorSettings& s, const std::string& key, int64_t fallback);
+
+}  // namespace sb::providers

@@ -1,0 +1,1418 @@
+// The Store contract, checked against every implementation (SQLite and PostgreSQL) by one suite.
+// PostgreSQL runs when SWITCHBOARD_TEST_PG_URL names an admin URL (scripts/test-postgres.sh start);
+// each test gets its own freshly created database. SWITCHBOARD_REQUIRE_PG=1 turns a missing URL
+// into a failure instead of a skip (CI).
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <barrier>
+#include <cstdlib>
+#include <filesystem>
+#include <latch>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/ids.h"
+#include "core/message.h"
+#include "store/migrations.h"
+#include "store/store.h"
+
+namespace sb {
+void PrintTo(Status s, std::ostream* os) { *os << to_string(s); }
+namespace store {
+void PrintTo(InsertKind k, std::ostream* os) {
+  *os << (k == InsertKind::kCreated ? "kCreated" : k == InsertKind::kDuplicate ? "kDuplicate"
+                                                                               : "kConflict");
+}
+}  // namespace store
+}  // namespace sb
+
+namespace sb::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+enum class Backend { kSqlite, kPostgres };
+void PrintTo(Backend b, std::ostream* os) { *os << (b == Backend::kSqlite ? "SQLite" : "PostgreSQL"); }
+
+constexpr TimeMs kT0 = 1'700'000'000'000;
+const std::string kAcctA = "acct_a";
+const std::string kAcctB = "acct_b";
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? std::string(v) : std::string();
+}
+
+// Replaces the database of a postgresql:// URL (keeping user, host, port and query parameters).
+std::string with_database(const std::string& url, const std::string& db) {
+  const size_t authority = url.find("://");
+  if (authority == std::string::npos) return url;
+  const size_t query = url.find('?', authority + 3);
+  const size_t authority_end = std::min(url.find('/', authority + 3), query);
+  const std::string tail = query == std::string::npos ? "" : url.substr(query);
+  return url.substr(0, std::min(authority_end, url.size())) + "/" + db + tail;
+}
+
+// Runs one statement on the admin database; returns an error message, empty on success.
+std::string pg_admin_exec(const std::string& admin_url, const std::string& sql) {
+  PGconn* c = PQconnectdb(admin_url.c_str());
+  if (PQstatus(c) != CONNECTION_OK) {
+    std::string msg = PQerrorMessage(c);
+    PQfinish(c);
+    return "cannot connect to " + admin_url + ": " + msg;
+  }
+  PGresult* r = PQexec(c, sql.c_str());
+  std::string err;
+  if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
+    err = sql + ": " + PQresultErrorMessage(r);
+  }
+  PQclear(r);
+  PQfinish(c);
+  return err;
+}
+
+std::string random_suffix() {
+  static std::mt19937_64 rng{std::random_device{}()};
+  static std::mutex mu;
+  std::lock_guard lk(mu);
+  static const char kHex[] = "0123456789abcdef";
+  std::string s;
+  for (int i = 0; i < 8; ++i) s.push_back(kHex[rng() % 16]);
+  return s;
+}
+
+Message outbound(const std::string& account, TimeMs created, Status status = Status::kQueued,
+                 std::optional<TimeMs> next_attempt_at = std::nullopt) {
+  Message m;
+  m.id = new_id("msg_", created);
+  m.account = account;
+  m.direction = Direction::kOutbound;
+  m.from = "+15550000001";
+  m.to = "+15550000002";
+  m.body = "hello";
+  m.status = status;
+  m.segments = 1;
+  m.created_at = created;
+  m.updated_at = created;
+  if (status == Status::kQueued || status == Status::kSending) {
+    m.next_attempt_at = next_attempt_at.value_or(created);
+  }
+  return m;
+}
+
+MessageEvent event(Status s, TimeMs at) {
+  MessageEvent e;
+  e.status = s;
+  e.at = at;
+  return e;
+}
+
+std::vector<std::string> ids(const std::vector<Message>& ms) {
+  std::vector<std::string> out;
+  for (const auto& m : ms) out.push_back(m.id);
+  return out;
+}
+
+void expect_same_message(const Message& got, const Message& want) {
+  EXPECT_EQ(got.id, want.id);
+  EXPECT_EQ(got.account, want.account);
+  EXPECT_EQ(got.direction, want.direction);
+  EXPECT_EQ(got.from, want.from);
+  EXPECT_EQ(got.to, want.to);
+  EXPECT_EQ(got.body, want.body);
+  EXPECT_EQ(got.media_urls, want.media_urls);
+  EXPECT_EQ(got.status, want.status);
+  EXPECT_EQ(got.segments, want.segments);
+  EXPECT_EQ(got.encoding, want.encoding);
+  EXPECT_EQ(got.created_at, want.created_at);
+  EXPECT_EQ(got.updated_at, want.updated_at);
+  EXPECT_EQ(got.error_code, want.error_code);
+  EXPECT_EQ(got.error_message, want.error_message);
+  EXPECT_EQ(got.metadata, want.metadata);
+  EXPECT_EQ(got.connector, want.connector);
+  EXPECT_EQ(got.provider_message_id, want.provider_message_id);
+  EXPECT_EQ(got.status_callback, want.status_callback);
+  EXPECT_EQ(got.validity_period_s, want.validity_period_s);
+  EXPECT_EQ(got.attempts, want.attempts);
+  EXPECT_EQ(got.next_attempt_at, want.next_attempt_at);
+  EXPECT_EQ(got.idempotency_key, want.idempotency_key);
+  EXPECT_EQ(got.request_hash, want.request_hash);
+}
+
+class StoreContractTest : public testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == Backend::kPostgres) {
+      admin_url_ = env("SWITCHBOARD_TEST_PG_URL");
+      if (admin_url_.empty()) {
+        if (env("SWITCHBOARD_REQUIRE_PG") == "1") {
+          FAIL() << "SWITCHBOARD_REQUIRE_PG=1 but SWITCHBOARD_TEST_PG_URL is not set; start one "
+                    "with: export SWITCHBOARD_TEST_PG_URL=$(scripts/test-postgres.sh start)";
+        }
+        GTEST_SKIP() << "SWITCHBOARD_TEST_PG_URL is not set (scripts/test-postgres.sh start)";
+      }
+    } else {
+      std::string tmpl = (fs::temp_directory_path() / "sb-store-test-XXXXXX").string();
+      ASSERT_NE(mkdtemp(tmpl.data()), nullptr) << "mkdtemp failed";
+      dir_ = tmpl;
+    }
+    url_ = fresh_url();
+    store_ = open(url_);
+    ASSERT_NE(store_, nullptr) << "cannot open " << url_;
+    auto v = store_->migrate();
+    ASSERT_TRUE(v.ok()) << v.error().message;
+    ASSERT_TRUE(store_->ensure_account(kAcctA, kT0).ok());
+    ASSERT_TRUE(store_->ensure_account(kAcctB, kT0).ok());
+  }
+
+  void TearDown() override {
+    store_.reset();
+    extra_stores_.clear();
+    for (const auto& db : databases_) {
+      const std::string err =
+          pg_admin_exec(admin_url_, "DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
+      EXPECT_TRUE(err.empty()) << err;
+    }
+    if (!dir_.empty()) {
+      std::error_code ec;
+      fs::remove_all(dir_, ec);
+    }
+  }
+
+  bool pg() const { return GetParam() == Backend::kPostgres; }
+
+  // A URL naming a new, empty database of the backend under test (dropped at teardown).
+  std::string fresh_url() {
+    static std::atomic<int> counter{0};
+    const std::string name =
+        "sb_test_" + std::to_string(getpid()) + "_" + std::to_string(counter++) + "_" +
+        random_suffix();
+    if (!pg()) return "sqlite://" + (dir_ / (name + ".db")).string();
+    const std::string err = pg_admin_exec(admin_url_, "CREATE DATABASE " + name);
+    EXPECT_TRUE(err.empty()) << err;
+    if (err.empty()) databases_.push_back(name);
+    return with_database(admin_url_, name);
+  }
+
+  std::unique_ptr<Store> open(const std::string& url) {
+    auto s = open_store(url, clock_);
+    EXPECT_TRUE(s.ok()) << url << ": " << s.error().message;
+    if (!s.ok()) return nullptr;
+    return std::move(s).value();
+  }
+
+  // Another Store on the same database (a second gateway instance), closed at teardown.
+  Store& another_instance() {
+    auto s = open(url_);
+    // gtest reports an exception escaping a test as a failure (a reference cannot be null).
+    if (!s) throw std::runtime_error("cannot open another instance on " + url_);
+    extra_stores_.push_back(std::move(s));
+    return *extra_stores_.back();
+  }
+
+  std::vector<InsertResult> insert(std::vector<NewMessage> batch) {
+    auto r = store_->insert_messages(batch);
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    if (!r.ok()) return {};
+    EXPECT_EQ(r->size(), batch.size());
+    return std::move(r).value();
+  }
+
+  // Inserts one message (with an event for its initial status) and returns it.
+  Message add(Message m) {
+    auto res = insert({NewMessage{m, {event(m.status, m.created_at)}}});
+    EXPECT_EQ(res.size(), 1u);
+    if (res.size() == 1) {
+      EXPECT_EQ(res[0].kind, InsertKind::kCreated);
+    }
+    return m;
+  }
+
+  std::vector<Message> claim(TimeMs now, int64_t lease_ms = 30'000, int limit = 100,
+                             const std::string& owner = "worker-1") {
+    auto r = store_->claim_due(owner, now, lease_ms, limit);
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    return r.ok() ? std::move(r).value() : std::vector<Message>{};
+  }
+
+  std::vector<TransitionResult> apply(std::vector<Transition> ts) {
+    auto r = store_->apply(ts);
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    if (!r.ok()) return {};
+    EXPECT_EQ(r->size(), ts.size());
+    return std::move(r).value();
+  }
+
+  TransitionResult apply1(Transition t) {
+    auto r = apply({std::move(t)});
+    return r.empty() ? TransitionResult{} : r[0];
+  }
+
+  Message get(const std::string& id, const std::string& account = kAcctA) {
+    auto m = store_->get_message(account, id);
+    EXPECT_TRUE(m.has_value()) << id;
+    return m.value_or(Message{});
+  }
+
+  std::vector<Delivery> claim_deliveries(TimeMs now, int64_t lease_ms = 10'000, int limit = 100) {
+    auto r = store_->claim_deliveries(now, lease_ms, limit);
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    return r.ok() ? std::move(r).value() : std::vector<Delivery>{};
+  }
+
+  ManualClock clock_{kT0};
+  std::string admin_url_;
+  fs::path dir_;
+  std::vector<std::string> databases_;
+  std::string url_;
+  std::unique_ptr<Store> store_;
+  std::vector<std::unique_ptr<Store>> extra_stores_;
+};
+
+// ------------------------------------------------------------------------------ migrations
+
+TEST_P(StoreContractTest, MigrateIsIdempotentAndKeepsData) {
+  const int latest = migrations().back().version;
+  EXPECT_EQ(store_->schema_version(), latest);
+  ASSERT_TRUE(store_->ping().ok());
+
+  add(outbound(kAcctA, kT0));
+  auto again = store_->migrate();
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(*again, latest);
+  EXPECT_EQ(store_->schema_version(), latest);
+  EXPECT_TRUE(store_->account_exists(kAcctA));
+  EXPECT_EQ(store_->list_messages({.account = kAcctA}).size(), 1u);
+
+  // A second instance on the same database finds it migrated and migrates as a no-op.
+  Store& other = another_instance();
+  EXPECT_EQ(other.schema_version(), latest);
+  auto third = other.migrate();
+  ASSERT_TRUE(third.ok()) << third.error().message;
+  EXPECT_EQ(*third, latest);
+  EXPECT_EQ(other.list_messages({.account = kAcctA}).size(), 1u);
+}
+
+TEST_P(StoreContractTest, FreshDatabaseHasVersionZeroUntilMigrated) {
+  auto fresh = open(fresh_url());
+  ASSERT_NE(fresh, nullptr);
+  EXPECT_EQ(fresh->schema_version(), 0);
+  EXPECT_TRUE(fresh->ping().ok());
+  auto v = fresh->migrate();
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  EXPECT_EQ(*v, migrations().back().version);
+  EXPECT_EQ(fresh->schema_version(), migrations().back().version);
+}
+
+TEST_P(StoreContractTest, ConcurrentMigrationsOfAFreshDatabaseAllSucceed) {
+  const std::string url = fresh_url();
+  constexpr int kInstances = 4;
+  std::vector<std::unique_ptr<Store>> stores;
+  for (int i = 0; i < kInstances; ++i) {
+    stores.push_back(open(url));
+    ASSERT_NE(stores.back(), nullptr);
+  }
+  std::latch start(kInstances);
+  std::vector<std::string> errors(kInstances);
+  std::vector<int> versions(kInstances, -1);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kInstances; ++i) {
+    threads.emplace_back([&, i] {
+      start.arrive_and_wait();
+      auto v = stores[i]->migrate();
+      if (v.ok()) {
+        versions[i] = *v;
+      } else {
+        errors[i] = v.error().message;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < kInstances; ++i) {
+    EXPECT_EQ(errors[i], "") << "instance " << i;
+    EXPECT_EQ(versions[i], migrations().back().version) << "instance " << i;
+  }
+  EXPECT_EQ(stores[0]->schema_version(), migrations().back().version);
+  ASSERT_TRUE(stores[0]->ensure_account("acct_x", kT0).ok());
+  EXPECT_TRUE(stores[3]->account_exists("acct_x"));
+}
+
+// ------------------------------------------------------------------------------ accounts, keys
+
+TEST_P(StoreContractTest, EnsureAccountIsIdempotent) {
+  EXPECT_FALSE(store_->account_exists("acct_new"));
+  ASSERT_TRUE(store_->ensure_account("acct_new", kT0).ok());
+  ASSERT_TRUE(store_->ensure_account("acct_new", kT0 + 1).ok());
+  EXPECT_TRUE(store_->account_exists("acct_new"));
+  EXPECT_TRUE(store_->account_exists(kAcctA));
+  EXPECT_FALSE(store_->account_exists("acct_other"));
+  EXPECT_FALSE(store_->account_exists(""));
+}
+
+TEST_P(StoreContractTest, ApiKeysInsertFindAndCount) {
+  const ApiKey k1{"key_1", kAcctA, std::string(64, 'a'), "sb_live_aaaa", kT0};
+  const ApiKey k2{"key_2", kAcctA, std::string(64, 'b'), "sb_live_bbbb", kT0 + 5};
+  const ApiKey k3{"key_3", kAcctB, std::string(64, 'c'), "sb_live_cccc", kT0 + 9};
+  for (const auto& k : {k1, k2, k3}) ASSERT_TRUE(store_->insert_api_key(k).ok()) << k.id;
+
+  auto found = store_->find_api_key(k2.key_hash);
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->id, "key_2");
+  EXPECT_EQ(found->account, kAcctA);
+  EXPECT_EQ(found->key_hash, k2.key_hash);
+  EXPECT_EQ(found->prefix, "sb_live_bbbb");
+  EXPECT_EQ(found->created_at, kT0 + 5);
+  auto found3 = store_->find_api_key(k3.key_hash);
+  ASSERT_TRUE(found3.has_value());
+  EXPECT_EQ(found3->account, kAcctB);
+
+  EXPECT_FALSE(store_->find_api_key(std::string(64, 'd')).has_value());
+  EXPECT_FALSE(store_->find_api_key("").has_value());
+  EXPECT_EQ(store_->count_api_keys(kAcctA), 2);
+  EXPECT_EQ(store_->count_api_keys(kAcctB), 1);
+  EXPECT_EQ(store_->count_api_keys("acct_none"), 0);
+
+  // A key hash identifies one key: a second key with the same hash is refused.
+  EXPECT_FALSE(store_->insert_api_key({"key_4", kAcctB, k1.key_hash, "sb_x", kT0}).ok());
+  EXPECT_EQ(store_->find_api_key(k1.key_hash)->id, "key_1");
+  EXPECT_EQ(store_->count_api_keys(kAcctB), 1);
+}
+
+// ------------------------------------------------------------------------------ numbers
+
+TEST_P(StoreContractTest, SyncNumbersKeepsConfigOrderAndReplaces) {
+  const std::vector<NumberRecord> first = {
+      {"+15550000300", kAcctA, "twilio", true, true, "long_code"},
+      {"+15550000100", kAcctA, "telnyx", true, false, "toll_free"},
+      {"12345", kAcctB, "sim", true, false, "short_code"},
+      {"+15550000200", kAcctA, "sim", false, true, "long_code"},
+  };
+  ASSERT_TRUE(store_->sync_numbers(first, kT0).ok());
+  auto a = store_->list_numbers(kAcctA);
+  ASSERT_EQ(a.size(), 3u);
+  // Config order, not number order.
+  EXPECT_EQ(a[0].number, "+15550000300");
+  EXPECT_EQ(a[1].number, "+15550000100");
+  EXPECT_EQ(a[2].number, "+15550000200");
+  EXPECT_EQ(a[0].connector, "twilio");
+  EXPECT_TRUE(a[0].sms);
+  EXPECT_TRUE(a[0].mms);
+  EXPECT_EQ(a[1].type, "toll_free");
+  EXPECT_FALSE(a[1].mms);
+  EXPECT_FALSE(a[2].sms);
+  EXPECT_TRUE(a[2].mms);
+  EXPECT_EQ(a[2].account, kAcctA);
+  auto b = store_->list_numbers(kAcctB);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b[0].number, "12345");
+  EXPECT_EQ(b[0].type, "short_code");
+  EXPECT_TRUE(store_->list_numbers("acct_none").empty());
+
+  // Sync again: removed numbers disappear, moved numbers change account, new order applies.
+  const std::vector<NumberRecord> second = {
+      {"+15550000200", kAcctA, "twilio", true, false, "long_code"},
+      {"+15550000100", kAcctB, "telnyx", true, true, "toll_free"},
+  };
+  ASSERT_TRUE(store_->sync_numbers(second, kT0 + 1).ok());
+  a = store_->list_numbers(kAcctA);
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].number, "+15550000200");
+  EXPECT_EQ(a[0].connector, "twilio");
+  EXPECT_TRUE(a[0].sms);
+  EXPECT_FALSE(a[0].mms);
+  b = store_->list_numbers(kAcctB);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b[0].number, "+15550000100");
+  EXPECT_TRUE(b[0].mms);
+
+  ASSERT_TRUE(store_->sync_numbers({}, kT0 + 2).ok());
+  EXPECT_TRUE(store_->list_numbers(kAcctA).empty());
+  EXPECT_TRUE(store_->list_numbers(kAcctB).empty());
+}
+
+// ------------------------------------------------------------------------------ insert & read
+
+TEST_P(StoreContractTest, InsertedMessageRoundTripsEveryField) {
+  Message m = outbound(kAcctA, kT0 + 17, Status::kQueued, kT0 + 5000);
+  m.from = "+15551230000";
+  m.to = "+447700900123";
+  m.body = "Grüße 👋 \"quoted\" 'single' back\\slash\nnew line; DROP TABLE messages;--";
+  m.media_urls = {"https://example.com/a.jpg", "https://example.com/b.png?x=1&y=2"};
+  m.segments = 3;
+  m.encoding = Encoding::kUcs2;
+  m.updated_at = kT0 + 18;
+  m.metadata = {{"order", "42"}, {"ключ", "値"}, {"empty", ""}};
+  m.connector = "twilio";
+  m.status_callback = "https://app.example.com/status?token=abc";
+  m.validity_period_s = 3600;
+  m.idempotency_key = "idem-1";
+  m.request_hash = std::string(64, 'f');
+
+  Message plain = outbound(kAcctA, kT0 + 18, Status::kAccepted);
+  Message inbound = outbound(kAcctA, kT0 + 19, Status::kReceived);
+  inbound.direction = Direction::kInbound;
+  inbound.connector = "sim";
+  inbound.provider_message_id = "SIM-IN-1";
+
+  MessageEvent accepted = event(Status::kAccepted, kT0 + 17);
+  accepted.detail = "accepted via API";
+  MessageEvent queued = event(Status::kQueued, kT0 + 17);
+  queued.provider_status = "n/a";
+  auto res = insert({{m, {accepted, queued}}, {plain, {}}, {inbound, {event(Status::kReceived, 1)}}});
+  ASSERT_EQ(res.size(), 3u);
+  for (const auto& r : res) EXPECT_EQ(r.kind, InsertKind::kCreated);
+  EXPECT_EQ(res[0].message.id, m.id);
+  EXPECT_EQ(res[1].message.id, plain.id);
+  EXPECT_EQ(res[2].message.id, inbound.id);
+
+  expect_same_message(get(m.id), m);
+  expect_same_message(get(plain.id), plain);
+  expect_same_message(get(inbound.id), inbound);
+
+  auto events = store_->list_events(m.id);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].message_id, m.id);
+  EXPECT_EQ(events[0].type, "status");
+  EXPECT_EQ(events[0].status, Status::kAccepted);
+  EXPECT_EQ(events[0].at, kT0 + 17);
+  EXPECT_TRUE(events[0].applied);
+  EXPECT_EQ(events[0].detail, "accepted via API");
+  EXPECT_EQ(events[1].status, Status::kQueued);
+  EXPECT_EQ(events[1].provider_status, "n/a");
+  EXPECT_LT(events[0].id, events[1].id);
+  EXPECT_TRUE(store_->list_events(plain.id).empty());
+  EXPECT_EQ(store_->list_events(inbound.id).size(), 1u);
+  EXPECT_TRUE(store_->list_events("msg_unknown").empty());
+}
+
+TEST_P(StoreContractTest, FailedBatchInsertsNothing) {
+  Message ok1 = outbound(kAcctA, kT0 + 1);
+  Message bad = outbound("acct_does_not_exist", kT0 + 2);
+  std::vector<NewMessage> batch = {{ok1, {event(Status::kQueued, kT0)}}, {bad, {}}};
+  auto r = store_->insert_messages(batch);
+  EXPECT_FALSE(r.ok()) << "a message for an unknown account must fail the batch";
+  EXPECT_FALSE(store_->get_message(kAcctA, ok1.id).has_value()) << "the batch is atomic";
+  EXPECT_TRUE(store_->list_events(ok1.id).empty());
+
+  // Same id twice is refused, and leaves the first row alone.
+  add(ok1);
+  Message dup = outbound(kAcctA, kT0 + 3);
+  dup.id = ok1.id;
+  dup.body = "other";
+  std::vector<NewMessage> again = {{dup, {}}};
+  EXPECT_FALSE(store_->insert_messages(again).ok());
+  EXPECT_EQ(get(ok1.id).body, "hello");
+}
+
+TEST_P(StoreContractTest, IdempotentRetryReturnsTheFirstMessage) {
+  Message first = outbound(kAcctA, kT0 + 1);
+  first.idempotency_key = "key-1";
+  first.request_hash = "hash-1";
+  first.body = "first";
+  add(first);
+
+  Message retry = outbound(kAcctA, kT0 + 2);
+  retry.idempotency_key = "key-1";
+  retry.request_hash = "hash-1";
+  retry.body = "retry";
+  auto res = insert({{retry, {event(Status::kQueued, kT0 + 2)}}});
+  ASSERT_EQ(res.size(), 1u);
+  EXPECT_EQ(res[0].kind, InsertKind::kDuplicate);
+  EXPECT_EQ(res[0].message.id, first.id);
+  EXPECT_EQ(res[0].message.body, "first");
+  EXPECT_EQ(res[0].message.request_hash, "hash-1");
+  EXPECT_FALSE(store_->get_message(kAcctA, retry.id).has_value());
+  EXPECT_TRUE(store_->list_events(retry.id).empty());
+  EXPECT_EQ(store_->list_events(first.id).size(), 1u);
+  EXPECT_EQ(store_->list_messages({.account = kAcctA}).size(), 1u);
+}
+
+TEST_P(StoreContractTest, IdempotencyKeyWithDifferentRequestConflicts) {
+  Message first = outbound(kAcctA, kT0 + 1);
+  first.idempotency_key = "key-1";
+  first.request_hash = "hash-1";
+  add(first);
+
+  Message other = outbound(kAcctA, kT0 + 2);
+  other.idempotency_key = "key-1";
+  other.request_hash = "hash-2";
+  auto res = insert({{other, {}}});
+  ASSERT_EQ(res.size(), 1u);
+  EXPECT_EQ(res[0].kind, InsertKind::kConflict);
+  EXPECT_EQ(res[0].message.id, first.id);
+  EXPECT_EQ(res[0].message.request_hash, "hash-1");
+  EXPECT_FALSE(store_->get_message(kAcctA, other.id).has_value());
+  EXPECT_EQ(store_->list_messages({.account = kAcctA}).size(), 1u);
+}
+
+TEST_P(StoreContractTest, DuplicateKeysWithinOneBatch) {
+  auto with_key = [](TimeMs t, std::string key, std::string hash) {
+    Message m = outbound(kAcctA, t);
+    m.idempotency_key = std::move(key);
+    m.request_hash = std::move(hash);
+    return m;
+  };
+  Message a = with_key(kT0 + 1, "k", "h1");
+  Message b = with_key(kT0 + 2, "k", "h1");
+  Message c = with_key(kT0 + 3, "k", "h2");
+  Message d = outbound(kAcctA, kT0 + 4);  // no key: never deduplicated
+  Message e = outbound(kAcctA, kT0 + 5);
+  Message f = with_key(kT0 + 6, "k2", "h1");
+  auto res = insert({{a, {}}, {b, {}}, {c, {}}, {d, {}}, {e, {}}, {f, {}}});
+  ASSERT_EQ(res.size(), 6u);
+  EXPECT_EQ(res[0].kind, InsertKind::kCreated);
+  EXPECT_EQ(res[0].message.id, a.id);
+  EXPECT_EQ(res[1].kind, InsertKind::kDuplicate);
+  EXPECT_EQ(res[1].message.id, a.id);
+  EXPECT_EQ(res[2].kind, InsertKind::kConflict);
+  EXPECT_EQ(res[2].message.id, a.id);
+  EXPECT_EQ(res[3].kind, InsertKind::kCreated);
+  EXPECT_EQ(res[3].message.id, d.id);
+  EXPECT_EQ(res[4].kind, InsertKind::kCreated);
+  EXPECT_EQ(res[4].message.id, e.id);
+  EXPECT_EQ(res[5].kind, InsertKind::kCreated);
+  EXPECT_EQ(res[5].message.id, f.id);
+  EXPECT_EQ(ids(store_->list_messages({.account = kAcctA})),
+            (std::vector<std::string>{f.id, e.id, d.id, a.id}));
+}
+
+TEST_P(StoreContractTest, SameIdempotencyKeyInDifferentAccountsAreIndependent) {
+  Message a = outbound(kAcctA, kT0 + 1);
+  a.idempotency_key = "shared";
+  a.request_hash = "h";
+  Message b = outbound(kAcctB, kT0 + 2);
+  b.idempotency_key = "shared";
+  b.request_hash = "h";
+  auto res = insert({{a, {}}, {b, {}}});
+  ASSERT_EQ(res.size(), 2u);
+  EXPECT_EQ(res[0].kind, InsertKind::kCreated);
+  EXPECT_EQ(res[1].kind, InsertKind::kCreated);
+  EXPECT_EQ(res[1].message.id, b.id);
+  Message b2 = outbound(kAcctB, kT0 + 3);
+  b2.idempotency_key = "shared";
+  b2.request_hash = "h";
+  res = insert({{b2, {}}});
+  ASSERT_EQ(res.size(), 1u);
+  EXPECT_EQ(res[0].kind, InsertKind::kDuplicate);
+  EXPECT_EQ(res[0].message.id, b.id);
+  EXPECT_EQ(get(a.id).account, kAcctA);
+  EXPECT_EQ(get(b.id, kAcctB).account, kAcctB);
+}
+
+TEST_P(StoreContractTest, GetMessageIsTenantIsolated) {
+  Message m = add(outbound(kAcctA, kT0));
+  EXPECT_TRUE(store_->get_message(kAcctA, m.id).has_value());
+  EXPECT_FALSE(store_->get_message(kAcctB, m.id).has_value());
+  EXPECT_FALSE(store_->get_message("", m.id).has_value());
+  EXPECT_FALSE(store_->get_message(kAcctA, "msg_missing").has_value());
+  EXPECT_TRUE(store_->list_messages({.account = kAcctB}).empty());
+  EXPECT_TRUE(store_->count_by_status(kAcctB).empty());
+}
+
+TEST_P(StoreContractTest, ListEventsInInsertionOrderAcrossTransitions) {
+  Message m = outbound(kAcctA, kT0);
+  insert({{m, {event(Status::kAccepted, kT0), event(Status::kQueued, kT0)}}});
+  ASSERT_EQ(claim(kT0 + 10).size(), 1u);
+  Transition sent{.message_id = m.id, .to = Status::kSent, .at = kT0 + 20};
+  sent.provider_status = "queued";
+  EXPECT_TRUE(apply1(sent).applied);
+  Transition delivered{.message_id = m.id, .to = Status::kDelivered, .at = kT0 + 30};
+  EXPECT_TRUE(apply1(delivered).applied);
+
+  auto ev = store_->list_events(m.id);
+  ASSERT_EQ(ev.size(), 5u);
+  const std::vector<Status> want = {Status::kAccepted, Status::kQueued, Status::kSending,
+                                    Status::kSent, Status::kDelivered};
+  const std::vector<TimeMs> at = {kT0, kT0, kT0 + 10, kT0 + 20, kT0 + 30};
+  for (size_t i = 0; i < ev.size(); ++i) {
+    EXPECT_EQ(ev[i].status, want[i]) << i;
+    EXPECT_EQ(ev[i].at, at[i]) << i;
+    EXPECT_TRUE(ev[i].applied) << i;
+    EXPECT_EQ(ev[i].message_id, m.id);
+    if (i > 0) {
+      EXPECT_GT(ev[i].id, ev[i - 1].id);
+    }
+  }
+  EXPECT_EQ(ev[3].provider_status, "queued");
+}
+
+TEST_P(StoreContractTest, ListMessagesFiltersAndPaginatesNewestFirst) {
+  const std::string x = "+15550009999";
+  Message m1 = outbound(kAcctA, kT0 + 1000);
+  m1.to = x;
+  Message m2 = outbound(kAcctA, kT0 + 2000, Status::kDelivered);
+  Message m3 = outbound(kAcctA, kT0 + 3000, Status::kReceived);
+  m3.direction = Direction::kInbound;
+  m3.from = x;
+  m3.to = "+15550000001";
+  Message m4 = outbound(kAcctA, kT0 + 4000, Status::kFailed);
+  m4.from = "+15550000007";
+  m4.to = x;
+  Message m5 = outbound(kAcctA, kT0 + 5000);
+  m5.to = x;
+  Message other = outbound(kAcctB, kT0 + 6000);
+  other.to = x;
+  // Inserted out of order: the listing order comes from the data, not insertion.
+  insert({{m3, {}}, {m1, {}}, {m5, {}}, {other, {}}, {m2, {}}, {m4, {}}});
+
+  using V = std::vector<std::string>;
+  auto list = [&](MessageFilter f) { return ids(store_->list_messages(f)); };
+  EXPECT_EQ(list({.account = kAcctA}), (V{m5.id, m4.id, m3.id, m2.id, m1.id}));
+  EXPECT_EQ(list({.account = kAcctB}), (V{other.id}));
+  EXPECT_EQ(list({.account = "acct_none"}), V{});
+  EXPECT_EQ(list({.account = kAcctA, .to = x}), (V{m5.id, m4.id, m1.id}));
+  EXPECT_EQ(list({.account = kAcctA, .from = "+15550000001"}), (V{m5.id, m2.id, m1.id}));
+  EXPECT_EQ(list({.account = kAcctA, .from = x}), (V{m3.id}));
+  EXPECT_EQ(list({.account = kAcctA, .direction = Direction::kInbound}), (V{m3.id}));
+  EXPECT_EQ(list({.account = kAcctA, .direction = Direction::kOutbound}),
+            (V{m5.id, m4.id, m2.id, m1.id}));
+  EXPECT_EQ(list({.account = kAcctA, .status = Status::kQueued}), (V{m5.id, m1.id}));
+  EXPECT_EQ(list({.account = kAcctA, .status = Status::kFailed}), (V{m4.id}));
+  EXPECT_EQ(list({.account = kAcctA, .status = Status::kSending}), V{});
+  // since is inclusive, until exclusive.
+  EXPECT_EQ(list({.account = kAcctA, .since = kT0 + 2000}), (V{m5.id, m4.id, m3.id, m2.id}));
+  EXPECT_EQ(list({.account = kAcctA, .until = kT0 + 4000}), (V{m3.id, m2.id, m1.id}));
+  EXPECT_EQ(list({.account = kAcctA, .since = kT0 + 2000, .until = kT0 + 4000}),
+            (V{m3.id, m2.id}));
+  EXPECT_EQ(list({.account = kAcctA, .since = kT0 + 2001, .until = kT0 + 2999}), V{});
+  EXPECT_EQ(list({.account = kAcctA, .before_id = m4.id}), (V{m3.id, m2.id, m1.id}));
+  EXPECT_EQ(list({.account = kAcctA, .before_id = m1.id}), V{});
+  EXPECT_EQ(list({.account = kAcctA, .limit = 2}), (V{m5.id, m4.id}));
+  EXPECT_EQ(list({.account = kAcctA, .to = x, .status = Status::kQueued, .before_id = m5.id}),
+            (V{m1.id}));
+  EXPECT_EQ(list({.account = kAcctA, .to = x, .direction = Direction::kOutbound,
+                  .since = kT0 + 1001}),
+            (V{m5.id, m4.id}));
+
+  // Paging with the cursor visits every message exactly once, newest first.
+  V paged;
+  std::optional<std::string> cursor;
+  for (int page = 0; page < 10; ++page) {
+    auto got = store_->list_messages({.account = kAcctA, .before_id = cursor, .limit = 2});
+    EXPECT_LE(got.size(), 2u);
+    if (got.empty()) break;
+    for (const auto& m : got) paged.push_back(m.id);
+    cursor = got.back().id;
+  }
+  EXPECT_EQ(paged, (V{m5.id, m4.id, m3.id, m2.id, m1.id}));
+
+  // Listed messages carry their full content.
+  auto one = store_->list_messages({.account = kAcctA, .from = x});
+  ASSERT_EQ(one.size(), 1u);
+  expect_same_message(one[0], m3);
+}
+
+// ------------------------------------------------------------------------------ outbox
+
+TEST_P(StoreContractTest, ClaimDueTakesOnlyDueQueuedMessages) {
+  const TimeMs now = kT0 + 10'000;
+  Message past = add(outbound(kAcctA, kT0 + 1, Status::kQueued, now - 5000));
+  Message other_account = add(outbound(kAcctB, kT0 + 2, Status::kQueued, now - 2000));
+  Message exactly_now = add(outbound(kAcctA, kT0 + 3, Status::kQueued, now));
+  Message future = add(outbound(kAcctA, kT0 + 4, Status::kQueued, now + 1));
+  Message accepted = add(outbound(kAcctA, kT0 + 5, Status::kAccepted));
+  Message scheduled = add(outbound(kAcctA, kT0 + 6, Status::kScheduled));
+  Message sent = add(outbound(kAcctA, kT0 + 7, Status::kSent));
+  Message delivered = add(outbound(kAcctA, kT0 + 8, Status::kDelivered));
+  Message received = outbound(kAcctA, kT0 + 9, Status::kReceived);
+  received.direction = Direction::kInbound;
+  add(received);
+
+  auto claimed = claim(now, 30'000, 100, "worker-7");
+  ASSERT_EQ(ids(claimed), (std::vector<std::string>{past.id, other_account.id, exactly_now.id}))
+      << "due messages, earliest first, across accounts";
+  for (const auto& m : claimed) {
+    EXPECT_EQ(m.status, Status::kSending);
+    EXPECT_EQ(m.attempts, 1);
+    EXPECT_EQ(m.next_attempt_at, now + 30'000);
+    EXPECT_EQ(m.updated_at, now);
+    Message stored = get(m.id, m.account);
+    EXPECT_EQ(stored.status, Status::kSending);
+    EXPECT_EQ(stored.attempts, 1);
+    EXPECT_EQ(stored.next_attempt_at, now + 30'000);
+    EXPECT_EQ(stored.body, "hello");
+    auto ev = store_->list_events(m.id);
+    ASSERT_EQ(ev.size(), 2u);
+    EXPECT_EQ(ev[1].status, Status::kSending);
+    EXPECT_EQ(ev[1].at, now);
+    EXPECT_TRUE(ev[1].applied);
+  }
+  for (const auto* m : {&future, &accepted, &scheduled, &sent, &delivered, &received}) {
+    Message stored = get(m->id);
+    EXPECT_EQ(stored.status, m->status) << m->id;
+    EXPECT_EQ(stored.attempts, 0) << m->id;
+    EXPECT_EQ(store_->list_events(m->id).size(), 1u) << m->id;
+  }
+
+  EXPECT_TRUE(claim(now).empty()) << "claimed messages are leased; the rest is not due";
+  auto later = claim(now + 1);
+  EXPECT_EQ(ids(later), (std::vector<std::string>{future.id}));
+  EXPECT_EQ(claim(now + 1'000'000'000).size(), 4u)
+      << "only the four leased messages come back when their leases expire";
+}
+
+TEST_P(StoreContractTest, ClaimDueRespectsLimit) {
+  std::vector<std::string> want;
+  for (int i = 0; i < 5; ++i) {
+    want.push_back(add(outbound(kAcctA, kT0 + i, Status::kQueued, kT0 + 100 - i)).id);
+  }
+  std::reverse(want.begin(), want.end());  // earliest next_attempt_at first
+  std::vector<std::string> got;
+  for (size_t expect : {2u, 2u, 1u, 0u}) {
+    auto c = claim(kT0 + 1000, 30'000, 2);
+    EXPECT_EQ(c.size(), expect);
+    for (const auto& m : c) got.push_back(m.id);
+  }
+  EXPECT_EQ(got, want);
+}
+
+TEST_P(StoreContractTest, LeaseExpiryMakesSendingMessageClaimableAgain) {
+  const TimeMs now = kT0 + 1000;
+  Message m = add(outbound(kAcctA, kT0));
+  ASSERT_EQ(claim(now, 30'000, 10, "crashed-worker").size(), 1u);
+  EXPECT_TRUE(claim(now + 1, 30'000, 10, "worker-2").empty());
+  EXPECT_TRUE(claim(now + 29'999, 30'000, 10, "worker-2").empty());
+  auto again = claim(now + 30'000, 45'000, 10, "worker-2");
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].id, m.id);
+  EXPECT_EQ(again[0].status, Status::kSending);
+  EXPECT_EQ(again[0].attempts, 2);
+  EXPECT_EQ(again[0].next_attempt_at, now + 30'000 + 45'000);
+  Message stored = get(m.id);
+  EXPECT_EQ(stored.attempts, 2);
+  EXPECT_EQ(stored.status, Status::kSending);
+  auto ev = store_->list_events(m.id);
+  ASSERT_EQ(ev.size(), 3u);
+  EXPECT_EQ(ev[1].status, Status::kSending);
+  EXPECT_EQ(ev[2].status, Status::kSending);
+  EXPECT_EQ(ev[2].at, now + 30'000);
+  EXPECT_TRUE(claim(now + 30'000 + 44'999, 45'000, 10).empty());
+  EXPECT_EQ(store_->next_due(), now + 30'000 + 45'000);
+}
+
+TEST_P(StoreContractTest, ApplyFollowsTheStateMachine) {
+  const TimeMs now = kT0 + 1000;
+  Message m = add(outbound(kAcctA, kT0));
+  ASSERT_EQ(claim(now).size(), 1u);
+
+  Transition sent{.message_id = m.id, .to = Status::kSent, .at = now + 100};
+  sent.provider_status = "accepted";
+  sent.provider_message_id = "SM123";
+  sent.connector = "sim";
+  auto r = apply1(sent);
+  EXPECT_TRUE(r.found);
+  EXPECT_TRUE(r.applied);
+  EXPECT_EQ(r.message.id, m.id);
+  EXPECT_EQ(r.message.status, Status::kSent);
+  EXPECT_EQ(r.message.provider_message_id, "SM123");
+  EXPECT_EQ(r.message.connector, "sim");
+  EXPECT_EQ(r.message.updated_at, now + 100);
+  Message stored = get(m.id);
+  EXPECT_EQ(stored.status, Status::kSent);
+  EXPECT_EQ(stored.provider_message_id, "SM123");
+  EXPECT_EQ(stored.connector, "sim");
+  EXPECT_EQ(stored.updated_at, now + 100);
+  EXPECT_EQ(stored.attempts, 1);
+
+  r = apply1({.message_id = m.id, .to = Status::kDelivered, .at = now + 200});
+  EXPECT_TRUE(r.applied);
+  EXPECT_EQ(r.message.status, Status::kDelivered);
+  EXPECT_EQ(get(m.id).status, Status::kDelivered);
+
+  // A late `sent` after `delivered` is recorded but does not move the status backwards.
+  Transition late{.message_id = m.id, .to = Status::kSent, .at = now + 300};
+  late.provider_status = "late";
+  late.provider_message_id = "SM-OTHER";
+  r = apply1(late);
+  EXPECT_TRUE(r.found);
+  EXPECT_FALSE(r.applied);
+  EXPECT_EQ(r.message.status, Status::kDelivered);
+  stored = get(m.id);
+  EXPECT_EQ(stored.status, Status::kDelivered);
+  EXPECT_EQ(stored.updated_at, now + 200);
+  EXPECT_EQ(stored.provider_message_id, "SM123");
+  // Nor do other finals, or a repeat.
+  EXPECT_FALSE(apply1({.message_id = m.id, .to = Status::kFailed, .at = now + 400}).applied);
+  EXPECT_FALSE(apply1({.message_id = m.id, .to = Status::kDelivered, .at = now + 500}).applied);
+  EXPECT_EQ(get(m.id).status, Status::kDelivered);
+
+  auto ev = store_->list_events(m.id);
+  ASSERT_EQ(ev.size(), 7u);  // queued, sending, sent, delivered, late sent, failed, delivered
+  EXPECT_EQ(ev[2].status, Status::kSent);
+  EXPECT_TRUE(ev[2].applied);
+  EXPECT_EQ(ev[3].status, Status::kDelivered);
+  EXPECT_TRUE(ev[3].applied);
+  EXPECT_EQ(ev[4].status, Status::kSent);
+  EXPECT_FALSE(ev[4].applied);
+  EXPECT_EQ(ev[4].at, now + 300);
+  EXPECT_EQ(ev[4].provider_status, "late");
+  EXPECT_EQ(ev[5].status, Status::kFailed);
+  EXPECT_FALSE(ev[5].applied);
+  EXPECT_FALSE(ev[6].applied);
+
+  r = apply1({.message_id = "msg_unknown", .to = Status::kSent, .at = now});
+  EXPECT_FALSE(r.found);
+  EXPECT_FALSE(r.applied);
+}
+
+TEST_P(StoreContractTest, ApplyRecordsErrorsAndRunsABatchInOrder) {
+  const TimeMs now = kT0 + 1000;
+  Message a = add(outbound(kAcctA, kT0 + 1));
+  Message b = add(outbound(kAcctA, kT0 + 2));
+  Message c = add(outbound(kAcctA, kT0 + 3, Status::kAccepted));
+  ASSERT_EQ(claim(now).size(), 2u);
+
+  Transition fail_a{.message_id = a.id, .to = Status::kUndelivered, .at = now + 1};
+  fail_a.error_code = "30003";
+  fail_a.error_message = "Unreachable destination handset";
+  fail_a.provider_status = "undelivered";
+  auto rs = apply({fail_a,
+                   {.message_id = "msg_nope", .to = Status::kSent, .at = now + 2},
+                   {.message_id = b.id, .to = Status::kSent, .at = now + 3},
+                   {.message_id = b.id, .to = Status::kQueued, .at = now + 4},  // sent -> queued
+                   {.message_id = c.id, .to = Status::kCanceled, .at = now + 5}});
+  ASSERT_EQ(rs.size(), 5u);
+  EXPECT_TRUE(rs[0].applied);
+  EXPECT_EQ(rs[0].message.id, a.id);
+  EXPECT_EQ(rs[0].message.error_code, "30003");
+  EXPECT_FALSE(rs[1].found);
+  EXPECT_TRUE(rs[2].applied);
+  EXPECT_EQ(rs[2].message.id, b.id);
+  EXPECT_TRUE(rs[3].found);
+  EXPECT_FALSE(rs[3].applied) << "sent -> queued is not a legal transition";
+  EXPECT_EQ(rs[3].message.status, Status::kSent) << "later transitions see earlier ones";
+  EXPECT_TRUE(rs[4].applied);
+  EXPECT_EQ(rs[4].message.status, Status::kCanceled);
+
+  Message stored = get(a.id);
+  EXPECT_EQ(stored.status, Status::kUndelivered);
+  EXPECT_EQ(stored.error_code, "30003");
+  EXPECT_EQ(stored.error_message, "Unreachable destination handset");
+  auto ev = store_->list_events(a.id);
+  ASSERT_FALSE(ev.empty());
+  EXPECT_EQ(ev.back().error_code, "30003");
+  EXPECT_EQ(ev.back().error_message, "Unreachable destination handset");
+  EXPECT_EQ(ev.back().provider_status, "undelivered");
+  EXPECT_EQ(get(b.id).status, Status::kSent);
+  EXPECT_EQ(get(c.id).status, Status::kCanceled);
+}
+
+TEST_P(StoreContractTest, ApplyHonoursExpectGuard) {
+  const TimeMs now = kT0 + 1000;
+  Message m = add(outbound(kAcctA, kT0));
+  ASSERT_EQ(claim(now).size(), 1u);
+
+  Transition guarded{.message_id = m.id, .to = Status::kSent, .at = now + 1};
+  guarded.expect = Status::kQueued;
+  auto r = apply1(guarded);
+  EXPECT_TRUE(r.found);
+  EXPECT_FALSE(r.applied);
+  EXPECT_EQ(r.message.status, Status::kSending);
+  EXPECT_EQ(get(m.id).status, Status::kSending);
+  auto ev = store_->list_events(m.id);
+  ASSERT_EQ(ev.size(), 3u) << "a refused transition is still recorded";
+  EXPECT_EQ(ev[2].status, Status::kSent);
+  EXPECT_FALSE(ev[2].applied);
+
+  guarded.expect = Status::kSending;
+  r = apply1(guarded);
+  EXPECT_TRUE(r.applied);
+  EXPECT_EQ(get(m.id).status, Status::kSent);
+}
+
+TEST_P(StoreContractTest, RetryRequeuesForLater) {
+  const TimeMs now = kT0 + 1000;
+  Message m = add(outbound(kAcctA, kT0));
+  ASSERT_EQ(claim(now).size(), 1u);
+
+  Transition retry{.message_id = m.id, .to = Status::kQueued, .at = now + 10};
+  retry.next_attempt_at = now + 60'000;
+  retry.expect = Status::kSending;
+  retry.error_code = "provider_timeout";
+  auto r = apply1(retry);
+  EXPECT_TRUE(r.applied);
+  EXPECT_EQ(r.message.status, Status::kQueued);
+  EXPECT_EQ(r.message.next_attempt_at, now + 60'000);
+  Message stored = get(m.id);
+  EXPECT_EQ(stored.status, Status::kQueued);
+  EXPECT_EQ(stored.next_attempt_at, now + 60'000);
+  EXPECT_EQ(stored.attempts, 1);
+  EXPECT_EQ(store_->next_due(), now + 60'000);
+
+  EXPECT_TRUE(claim(now + 59'999).empty());
+  auto again = claim(now + 60'000);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].id, m.id);
+  EXPECT_EQ(again[0].attempts, 2);
+
+  // A retry without a time is due at once.
+  r = apply1({.message_id = m.id, .to = Status::kQueued, .at = now + 70'000});
+  EXPECT_TRUE(r.applied);
+  EXPECT_EQ(store_->next_due(), now + 70'000);
+  EXPECT_EQ(claim(now + 70'000).size(), 1u);
+}
+
+TEST_P(StoreContractTest, NextDueTracksTheOutboxAndFinalStatusesLeaveIt) {
+  EXPECT_FALSE(store_->next_due().has_value());
+  add(outbound(kAcctA, kT0, Status::kDelivered));
+  add(outbound(kAcctA, kT0, Status::kAccepted));
+  EXPECT_FALSE(store_->next_due().has_value());
+
+  const TimeMs now = kT0 + 1000;
+  Message a = add(outbound(kAcctA, kT0 + 1, Status::kQueued, now + 5000));
+  Message b = add(outbound(kAcctB, kT0 + 2, Status::kQueued, now + 1000));
+  EXPECT_EQ(store_->next_due(), now + 1000);
+  ASSERT_EQ(ids(claim(now + 1000, 30'000)), (std::vector<std::string>{b.id}));
+  EXPECT_EQ(store_->next_due(), now + 5000) << "a's due time is before b's lease expiry";
+  EXPECT_TRUE(apply1({.message_id = b.id, .to = Status::kDelivered, .at = now + 1001}).applied);
+  EXPECT_EQ(get(b.id, kAcctB).next_attempt_at, 0);
+  EXPECT_EQ(store_->next_due(), now + 5000);
+  EXPECT_TRUE(apply1({.message_id = a.id, .to = Status::kCanceled, .at = now + 1002}).applied);
+  EXPECT_FALSE(store_->next_due().has_value());
+  EXPECT_TRUE(claim(now + 1'000'000'000).empty()) << "final messages are never claimed";
+}
+
+// ------------------------------------------------------------------------------ provider status
+
+TEST_P(StoreContractTest, ApplyProviderStatusMatchesConnectorAndProviderId) {
+  const TimeMs now = kT0 + 1000;
+  Message m = add(outbound(kAcctA, kT0));
+  Message n = add(outbound(kAcctB, kT0 + 1));
+  ASSERT_EQ(claim(now).size(), 2u);
+  Transition sent_m{.message_id = m.id, .to = Status::kSent, .at = now + 1};
+  sent_m.provider_message_id = "SM-1";
+  sent_m.connector = "sim";
+  Transition sent_n{.message_id = n.id, .to = Status::kSent, .at = now + 1};
+  sent_n.provider_message_id = "SM-1";  // same provider id, other connector
+  sent_n.connector = "twilio";
+  ASSERT_EQ(apply({sent_m, sent_n}).size(), 2u);
+
+  ProviderStatus delivered{.connector = "sim", .provider_message_id = "SM-1",
+                           .status = Status::kDelivered, .at = now + 50,
+                           .provider_status = "DELIVRD"};
+  ProviderStatus unknown{.connector = "sim", .provider_message_id = "SM-404",
+                         .status = Status::kDelivered, .at = now + 51};
+  ProviderStatus wrong_connector{.connector = "telnyx", .provider_message_id = "SM-1",
+                                 .status = Status::kDelivered, .at = now + 52};
+  auto r = store_->apply_provider_status({delivered, unknown, wrong_connector});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->size(), 3u);
+  EXPECT_TRUE((*r)[0].found);
+  EXPECT_TRUE((*r)[0].applied);
+  EXPECT_EQ((*r)[0].message.id, m.id);
+  EXPECT_EQ((*r)[0].message.status, Status::kDelivered);
+  EXPECT_FALSE((*r)[1].found);
+  EXPECT_FALSE((*r)[1].applied);
+  EXPECT_FALSE((*r)[2].found);
+
+  EXPECT_EQ(get(m.id).status, Status::kDelivered);
+  EXPECT_EQ(get(m.id).updated_at, now + 50);
+  EXPECT_EQ(get(n.id, kAcctB).status, Status::kSent) << "matched by connector too";
+  auto ev = store_->list_events(m.id);
+  ASSERT_FALSE(ev.empty());
+  EXPECT_EQ(ev.back().status, Status::kDelivered);
+  EXPECT_EQ(ev.back().provider_status, "DELIVRD");
+  EXPECT_EQ(ev.back().at, now + 50);
+
+  // Late or out-of-order report: recorded, not applied.
+  ProviderStatus late{.connector = "sim", .provider_message_id = "SM-1",
+                      .status = Status::kSent, .at = now + 60, .provider_status = "sent"};
+  r = store_->apply_provider_status({late});
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_TRUE((*r)[0].found);
+  EXPECT_FALSE((*r)[0].applied);
+  EXPECT_EQ((*r)[0].message.status, Status::kDelivered);
+  EXPECT_EQ(store_->list_events(m.id).back().provider_status, "sent");
+  EXPECT_FALSE(store_->list_events(m.id).back().applied);
+
+  // Undelivered with an error for the other message.
+  ProviderStatus undelivered{.connector = "twilio", .provider_message_id = "SM-1",
+                             .status = Status::kUndelivered, .at = now + 70,
+                             .provider_status = "undelivered", .error_code = "30005",
+                             .error_message = "Unknown destination"};
+  r = store_->apply_provider_status({undelivered});
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE((*r)[0].applied);
+  Message stored = get(n.id, kAcctB);
+  EXPECT_EQ(stored.status, Status::kUndelivered);
+  EXPECT_EQ(stored.error_code, "30005");
+  EXPECT_EQ(stored.error_message, "Unknown destination");
+}
+
+// ------------------------------------------------------------------------------ deliveries
+
+TEST_P(StoreContractTest, StatusCallbackEnqueuesDeliveryWithPayload) {
+  const TimeMs now = kT0 + 1000;
+  Message m = outbound(kAcctA, kT0);
+  m.status_callback = "https://app.example.com/cb";
+  m.metadata = {{"order", "7"}};
+  add(m);
+  Message quiet = add(outbound(kAcctA, kT0 + 1));  // no callback
+  ASSERT_EQ(claim(now).size(), 2u);
+  const size_t before = store_->list_deliveries(m.id).size();
+
+  Transition sent{.message_id = m.id, .to = Status::kSent, .at = now + 10};
+  sent.provider_message_id = "SM-9";
+  sent.connector = "sim";
+  ASSERT_TRUE(apply1(sent).applied);
+  ASSERT_TRUE(apply1({.message_id = quiet.id, .to = Status::kSent, .at = now + 10}).applied);
+  EXPECT_TRUE(store_->list_deliveries(quiet.id).empty());
+
+  auto ds = store_->list_deliveries(m.id);
+  ASSERT_EQ(ds.size(), before + 1);
+  const Delivery& d = ds.back();
+  EXPECT_FALSE(d.id.empty());
+  EXPECT_EQ(d.account, kAcctA);
+  EXPECT_EQ(d.message_id, m.id);
+  EXPECT_EQ(d.kind, "status_callback");
+  EXPECT_EQ(d.url, "https://app.example.com/cb");
+  EXPECT_EQ(d.attempts, 0);
+  EXPECT_EQ(d.created_at, now + 10);
+  EXPECT_EQ(d.next_attempt_at, now + 10);
+  auto payload = nlohmann::json::parse(d.payload, nullptr, false);
+  ASSERT_FALSE(payload.is_discarded()) << d.payload;
+  EXPECT_EQ(payload.value("status", ""), "sent");
+  ASSERT_TRUE(payload.contains("message")) << d.payload;
+  EXPECT_EQ(payload["message"].value("id", ""), m.id);
+  EXPECT_EQ(payload["message"].value("status", ""), "sent");
+  EXPECT_EQ(payload["message"].value("account", ""), kAcctA);
+  EXPECT_EQ(payload["message"]["provider_message_id"], "SM-9");
+  EXPECT_EQ(payload["message"]["metadata"]["order"], "7");
+
+  // A provider report enqueues another; a refused transition enqueues nothing.
+  auto r = store_->apply_provider_status(
+      {{.connector = "sim", .provider_message_id = "SM-9", .status = Status::kDelivered,
+        .at = now + 20}});
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE((*r)[0].applied);
+  EXPECT_FALSE(apply1({.message_id = m.id, .to = Status::kSent, .at = now + 30}).applied);
+  ds = store_->list_deliveries(m.id);
+  ASSERT_EQ(ds.size(), before + 2);
+  auto p2 = nlohmann::json::parse(ds.back().payload, nullptr, false);
+  ASSERT_FALSE(p2.is_discarded());
+  EXPECT_EQ(p2.value("status", ""), "delivered");
+  EXPECT_EQ(p2["message"].value("status", ""), "delivered");
+  EXPECT_EQ(p2["message"].value("id", ""), m.id);
+  EXPECT_NE(ds.back().id, ds[ds.size() - 2].id);
+}
+
+TEST_P(StoreContractTest, DeliveriesAreLeasedRetriedAndFinished) {
+  const TimeMs now = kT0 + 1000;
+  Message m = outbound(kAcctA, kT0);
+  m.status_callback = "https://app.example.com/cb";
+  add(m);
+  ASSERT_EQ(claim(now).size(), 1u);
+  const TimeMs t1 = now + 100, t2 = now + 200;
+  ASSERT_TRUE(apply1({.message_id = m.id, .to = Status::kSent, .at = t1}).applied);
+  ASSERT_TRUE(apply1({.message_id = m.id, .to = Status::kDelivered, .at = t2}).applied);
+  auto all = store_->list_deliveries(m.id);
+  ASSERT_EQ(all.size(), 2u);
+  const std::string d1 = all[0].id, d2 = all[1].id;
+
+  EXPECT_TRUE(claim_deliveries(t1 - 1).empty()) << "not due yet";
+  auto c = claim_deliveries(t1, 10'000);
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].id, d1);
+  EXPECT_EQ(c[0].attempts, 1);
+  EXPECT_EQ(c[0].next_attempt_at, t1 + 10'000);
+  EXPECT_EQ(c[0].url, "https://app.example.com/cb");
+  EXPECT_EQ(c[0].message_id, m.id);
+  EXPECT_EQ(c[0].account, kAcctA);
+  EXPECT_EQ(c[0].kind, "status_callback");
+  EXPECT_EQ(c[0].payload, all[0].payload);
+
+  c = claim_deliveries(t2, 10'000);
+  ASSERT_EQ(c.size(), 1u) << "d1 is leased";
+  EXPECT_EQ(c[0].id, d2);
+  EXPECT_TRUE(claim_deliveries(t1 + 9'999).empty());
+
+  // d1's worker crashed: its lease expires and it is claimed again.
+  c = claim_deliveries(t1 + 10'000, 10'000);
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].id, d1);
+  EXPECT_EQ(c[0].attempts, 2);
+
+  ASSERT_TRUE(store_->finish_delivery(d2, true, true, 200, "", t2 + 5, std::nullopt).ok());
+  ASSERT_TRUE(
+      store_->finish_delivery(d1, false, false, 503, "unavailable", t1 + 10'001, t1 + 50'000)
+          .ok());
+  EXPECT_TRUE(claim_deliveries(t1 + 49'999).empty()) << "d1 waits for retry_at; d2 is done";
+  c = claim_deliveries(t1 + 50'000, 10'000);
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].id, d1);
+  EXPECT_EQ(c[0].attempts, 3);
+  ASSERT_TRUE(
+      store_->finish_delivery(d1, true, false, 500, "gave up", t1 + 50'001, std::nullopt).ok());
+  EXPECT_TRUE(claim_deliveries(t1 + 1'000'000'000).empty()) << "finished deliveries stay done";
+
+  all = store_->list_deliveries(m.id);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].id, d1);
+  EXPECT_EQ(all[0].attempts, 3);
+  EXPECT_EQ(all[1].id, d2);
+  EXPECT_EQ(all[1].attempts, 1);
+}
+
+TEST_P(StoreContractTest, ClaimDeliveriesRespectsLimit) {
+  const TimeMs now = kT0 + 1000;
+  std::vector<std::string> mids;
+  for (int i = 0; i < 3; ++i) {
+    Message m = outbound(kAcctA, kT0 + i);
+    m.status_callback = "https://app.example.com/cb";
+    mids.push_back(add(m).id);
+  }
+  ASSERT_EQ(claim(now).size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(apply1({.message_id = mids[i], .to = Status::kSent, .at = now + i}).applied);
+  }
+  std::set<std::string> seen;
+  for (size_t expect : {2u, 1u, 0u}) {
+    auto c = claim_deliveries(now + 100, 10'000, 2);
+    EXPECT_EQ(c.size(), expect);
+    for (const auto& d : c) EXPECT_TRUE(seen.insert(d.id).second) << "claimed twice: " << d.id;
+  }
+  EXPECT_EQ(seen.size(), 3u);
+  EXPECT_EQ(store_->list_deliveries("msg_unknown").size(), 0u);
+}
+
+// ------------------------------------------------------------------------------ counts
+
+TEST_P(StoreContractTest, CountByStatusPerAccount) {
+  EXPECT_TRUE(store_->count_by_status(kAcctA).empty());
+  add(outbound(kAcctA, kT0 + 1));
+  add(outbound(kAcctA, kT0 + 2));
+  add(outbound(kAcctA, kT0 + 3, Status::kDelivered));
+  Message in = outbound(kAcctA, kT0 + 4, Status::kReceived);
+  in.direction = Direction::kInbound;
+  add(in);
+  add(outbound(kAcctB, kT0 + 5, Status::kFailed));
+  using M = std::map<std::string, int64_t>;
+  EXPECT_EQ(store_->count_by_status(kAcctA), (M{{"queued", 2}, {"delivered", 1}, {"received", 1}}));
+  EXPECT_EQ(store_->count_by_status(kAcctB), (M{{"failed", 1}}));
+  EXPECT_TRUE(store_->count_by_status("acct_none").empty());
+  ASSERT_EQ(claim(kT0 + 1, 30'000, 1).size(), 1u);
+  EXPECT_EQ(store_->count_by_status(kAcctA),
+            (M{{"queued", 1}, {"sending", 1}, {"delivered", 1}, {"received", 1}}));
+}
+
+// ------------------------------------------------------------------------------ concurrency
+
+// Inserts `messages` due messages, then claims them with one worker thread per entry of `stores`
+// (entries may repeat) and checks that each message was claimed exactly once.
+void claim_concurrently(Store& shared, const std::vector<Store*>& stores, int messages) {
+  const TimeMs now = kT0 + 100'000;
+  std::vector<NewMessage> batch;
+  for (int i = 0; i < messages; ++i) {
+    batch.push_back({outbound(i % 2 ? kAcctA : kAcctB, kT0 + i, Status::kQueued, kT0 + i % 17),
+                     {event(Status::kQueued, kT0)}});
+  }
+  auto ins = shared.insert_messages(batch);
+  ASSERT_TRUE(ins.ok()) << ins.error().message;
+
+  const int n = static_cast<int>(stores.size());
+  std::latch start(n);
+  std::mutex mu;
+  std::vector<std::string> claimed;
+  std::vector<std::string> errors;
+  std::vector<std::thread> threads;
+  for (int w = 0; w < n; ++w) {
+    threads.emplace_back([&, w] {
+      start.arrive_and_wait();
+      for (int round = 0; round < 10'000; ++round) {
+        auto r = stores[w]->claim_due("worker-" + std::to_string(w), now, 600'000, 7);
+        std::lock_guard lk(mu);
+        if (!r.ok()) {
+          errors.push_back(r.error().message);
+          continue;
+        }
+        if (r->empty()) break;
+        for (const auto& m : *r) claimed.push_back(m.id);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+
+  EXPECT_TRUE(errors.empty()) << errors.size() << " errors, first: " << errors.front();
+  std::set<std::string> unique(claimed.begin(), claimed.end());
+  EXPECT_EQ(claimed.size(), static_cast<size_t>(messages)) << "every message claimed exactly once";
+  EXPECT_EQ(unique.size(), static_cast<size_t>(messages));
+  int wrong = 0;
+  std::string first_wrong;
+  for (const auto& r : *ins) {
+    auto m = shared.get_message(r.message.account, r.message.id);
+    ASSERT_TRUE(m.has_value());
+    const size_t events = shared.list_events(m->id).size();
+    if (m->status != Status::kSending || m->attempts != 1 || events != 2) {
+      if (wrong++ == 0) {
+        first_wrong = m->id + ": status " + std::string(to_string(m->status)) + ", attempts " +
+                      std::to_string(m->attempts) + ", events " + std::to_string(events);
+      }
+    }
+  }
+  EXPECT_EQ(wrong, 0) << "messages not claimed exactly once (want sending, attempts 1, "
+                         "2 events); first: "
+                      << first_wrong;
+  auto rest = shared.claim_due("late", now, 600'000, 1000);
+  ASSERT_TRUE(rest.ok());
+  EXPECT_TRUE(rest->empty());
+}
+
+TEST_P(StoreContractTest, ConcurrentClaimsFromOneStoreClaimEachMessageOnce) {
+  claim_concurrently(*store_, {store_.get(), store_.get(), store_.get(), store_.get()}, 200);
+}
+
+TEST_P(StoreContractTest, ConcurrentClaimsFromSeveralInstancesClaimEachMessageOnce) {
+  std::vector<Store*> stores;
+  for (int i = 0; i < 4; ++i) stores.push_back(&another_instance());
+  claim_concurrently(*store_, stores, 200);
+}
+
+TEST_P(StoreContractTest, ConcurrentIdempotentInsertsCreateOnce) {
+  constexpr int kThreads = 4, kKeys = 25;
+  std::vector<Store*> stores = {store_.get(), store_.get(), &another_instance(),
+                                &another_instance()};
+  std::barrier in_step(kThreads);  // all threads insert the same key at the same moment
+  std::mutex mu;
+  std::map<std::string, std::vector<InsertResult>> by_key;
+  std::vector<std::string> errors;
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kThreads; ++w) {
+    threads.emplace_back([&, w] {
+      for (int k = 0; k < kKeys; ++k) {
+        in_step.arrive_and_wait();
+        Message m = outbound(kAcctA, kT0 + k);
+        m.idempotency_key = "key-" + std::to_string(k);
+        m.request_hash = "hash-" + std::to_string(k);
+        m.body = "from worker " + std::to_string(w);
+        std::vector<NewMessage> batch = {{m, {event(Status::kQueued, kT0)}}};
+        auto r = stores[w]->insert_messages(batch);
+        std::lock_guard lk(mu);
+        if (!r.ok()) {
+          errors.push_back(r.error().message);
+        } else if (r->size() == 1) {
+          by_key[m.idempotency_key].push_back((*r)[0]);
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+
+  EXPECT_TRUE(errors.empty()) << errors.size() << " inserts failed, first: " << errors.front();
+  ASSERT_EQ(by_key.size(), static_cast<size_t>(kKeys));
+  for (const auto& [key, results] : by_key) {
+    int created = 0;
+    std::string created_id;
+    for (const auto& r : results) {
+      if (r.kind == InsertKind::kCreated) {
+        ++created;
+        created_id = r.message.id;
+      }
+    }
+    EXPECT_EQ(created, 1) << key;
+    for (const auto& r : results) {
+      if (r.kind != InsertKind::kCreated) {
+        EXPECT_EQ(r.kind, InsertKind::kDuplicate) << key;
+        EXPECT_EQ(r.message.id, created_id) << key;
+      }
+    }
+  }
+  EXPECT_EQ(store_->list_messages({.account = kAcctA, .limit = 1000}).size(),
+            static_cast<size_t>(kKeys));
+}
+
+TEST_P(StoreContractTest, ConcurrentStatusUpdatesNeverMoveBackwards) {
+  // The dispatcher records `sent` while the provider's `delivered` webhook races it.
+  constexpr int kMessages = 150;
+  const TimeMs now = kT0 + 1000;
+  std::vector<NewMessage> batch;
+  for (int i = 0; i < kMessages; ++i) batch.push_back({outbound(kAcctA, kT0 + i), {}});
+  auto ins = store_->insert_messages(batch);
+  ASSERT_TRUE(ins.ok()) << ins.error().message;
+  ASSERT_EQ(claim(now, 600'000, 1000).size(), static_cast<size_t>(kMessages));
+
+  Store& webhook_instance = another_instance();
+  std::barrier in_step(2);  // both threads update the same message at the same moment
+  std::atomic<int> errors{0};
+  auto run = [&](Store& s, Status to, TimeMs at) {
+    for (const auto& nm : batch) {
+      in_step.arrive_and_wait();
+      auto r = s.apply({{.message_id = nm.message.id, .to = to, .at = at}});
+      if (!r.ok()) ++errors;
+    }
+  };
+  std::thread dispatcher(run, std::ref(*store_), Status::kSent, now + 1);
+  std::thread webhook(run, std::ref(webhook_instance), Status::kDelivered, now + 2);
+  dispatcher.join();
+  webhook.join();
+  EXPECT_EQ(errors.load(), 0);
+
+  int backwards = 0;
+  for (const auto& nm : batch) {
+    Message m = get(nm.message.id);
+    if (m.status != Status::kDelivered) ++backwards;
+    // Every event agrees with the final status: whatever was applied last is what is stored.
+    auto ev = store_->list_events(m.id);
+    ASSERT_EQ(ev.size(), 3u);  // sending, sent, delivered in some order
+    Status last_applied = Status::kSending;
+    for (const auto& e : ev) {
+      if (e.applied) last_applied = e.status;
+    }
+    EXPECT_EQ(last_applied, m.status) << m.id;
+  }
+  EXPECT_EQ(backwards, 0) << "messages left in `sent` after `delivered` was applied";
+}
+
+std::string backend_name(const testing::TestParamInfo<Backend>& info) {
+  return info.param == Backend::kSqlite ? "SQLite" : "PostgreSQL";
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreContractTest,
+                         testing::Values(Backend::kSqlite, Backend::kPostgres), backend_name);
+
+// ------------------------------------------------------------------------------ open_store
+
+TEST(OpenStoreTest, RejectsUnknownOrEmptyUrls) {
+  ManualClock clock;
+  auto r = open_store("mysql://localhost/db", clock);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "invalid_database_url");
+  r = open_store("sqlite://", clock);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "invalid_database_url");
+  r = open_store("", clock);
+  EXPECT_FALSE(r.ok());
+}
+
+TEST(OpenStoreTest, UnreachablePostgresIsAnErrorNotACrash) {
+  ManualClock clock;
+  auto r = open_store("postgresql://postgres@127.0.0.1:1/postgres?connect_timeout=2", clock);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "database_unavailable");
+}
+
+TEST(OpenStoreTest, WithDatabaseRewritesOnlyThePath) {
+  EXPECT_EQ(with_database("postgresql://postgres@127.0.0.1:5432/postgres", "x"),
+            "postgresql://postgres@127.0.0.1:5432/x");
+  EXPECT_EQ(with_database("postgresql://u:p@h:1/postgres?sslmode=disable", "x"),
+            "postgresql://u:p@h:1/x?sslmode=disable");
+  EXPECT_EQ(with_database("postgres://h", "x"), "postgres://h/x");
+  EXPECT_EQ(with_database("postgres://h?a=b", "x"), "postgres://h/x?a=b");
+}
+
+}  // namespace
+}  // namespace sb::store
