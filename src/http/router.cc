@@ -58,6 +58,10 @@ void Router::dispatch(std::shared_ptr<Request> req_ptr, Reply reply,
     }
     return;
   }
+  if (fallback_) {
+    offload([this, req_ptr, reply = std::move(reply)]() mutable { fallback_(*req_ptr, reply); });
+    return;
+  }
   if (!allowed.empty()) {
     Response resp = Response::error(
         Error::make("method_not_allowed", req.method + " is not allowed on " + req.path));

@@ -20,6 +20,8 @@ enum class Run {
 class Router {
  public:
   void add(std::string method, std::string pattern, Handler handler, Run run = Run::kOffload);
+  // Handles every request no route matches (instead of 404/405); runs on the handler pool.
+  void set_fallback(Handler handler) { fallback_ = std::move(handler); }
   // Routes the request: fills req.params and calls the handler (inline or through `offload`),
   // or replies 404/405.
   void dispatch(std::shared_ptr<Request> req, Reply reply, const Offload& offload) const;
@@ -32,6 +34,7 @@ class Router {
     Run run;
   };
   std::vector<Route> routes_;
+  Handler fallback_;
 };
 
 }  // namespace sb::http

@@ -46,6 +46,14 @@ class StatusSink {
   virtual std::vector<bool> on_status(const std::vector<StatusReport>& reports) = 0;
 };
 
+// The provider's current view of a message (status query, for reconciliation).
+struct StatusQueryResult {
+  Status status = Status::kSent;  // mapped onto our lifecycle
+  std::string provider_status;    // verbatim
+  std::string error_code;
+  std::string error_message;
+};
+
 class Connector {
  public:
   virtual ~Connector() = default;
@@ -54,6 +62,15 @@ class Connector {
   // Hands one message to the provider. `idempotency_key` is stable across retries of the same
   // message, so a provider that honours it never creates a second message.
   virtual SendResult send(const Message& m, const std::string& idempotency_key) = 0;
+  // Asks the provider for a message's current status by its provider message id. Returns
+  // nullopt when the provider has no such lookup (or the connector does not support it), and a
+  // SendFailure-classified error when the lookup itself failed.
+  virtual std::optional<std::variant<StatusQueryResult, SendFailure>> query_status(
+      const Message& /*m*/) {
+    return std::nullopt;
+  }
+  // A cheap authenticated call proving the credentials work (for /readyz and start-up checks).
+  virtual std::optional<SendFailure> health_check() { return std::nullopt; }
   // Starts background work (if any); reports go to `sink`.
   virtual void start(StatusSink& /*sink*/) {}
   virtual void stop() {}

@@ -1,0 +1,124 @@
+// Wire helpers.
+#include "providers/transport/http_util.h"
+
+#include <ctime>
+
+#include "core/crypto.h"
+
+namespace sb::providers {
+
+std::string url_encode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size() * 3 / 2);
+  for (unsigned char c : s) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+std::string form_encode(const FormFields& fields) {
+  std::string out;
+  for (const auto& [k, v] : fields) {
+    if (!out.empty()) out.push_back('&');
+    out += url_encode(k);
+    out.push_back('=');
+    out += url_encode(v);
+  }
+  return out;
+}
+
+namespace {
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+std::string form_unescape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out.push_back(' ');
+    } else if (s[i] == '%' && i + 2 < s.size() && hex_digit(s[i + 1]) >= 0 &&
+               hex_digit(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+}  // namespace
+
+FormFields form_decode(std::string_view body) {
+  FormFields out;
+  while (!body.empty()) {
+    const auto amp = body.find('&');
+    const auto part = body.substr(0, amp);
+    if (!part.empty()) {
+      const auto eq = part.find('=');
+      out.emplace_back(form_unescape(part.substr(0, eq)),
+                       eq == std::string_view::npos ? "" : form_unescape(part.substr(eq + 1)));
+    }
+    if (amp == std::string_view::npos) break;
+    body.remove_prefix(amp + 1);
+  }
+  return out;
+}
+
+std::string basic_auth(std::string_view user, std::string_view password) {
+  std::string raw(user);
+  raw.push_back(':');
+  raw.append(password);
+  return "Basic " + crypto::base64(raw);
+}
+
+std::optional<int64_t> retry_after_ms(const HttpResponse& r, TimeMs now) {
+  const std::string v = r.header("Retry-After");
+  if (v.empty()) return std::nullopt;
+  if (v.find_first_not_of("0123456789") == std::string::npos && v.size() < 10) {
+    return std::stoll(v) * 1000;
+  }
+  std::tm tm{};
+  if (strptime(v.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm)) {
+    const int64_t at = static_cast<int64_t>(timegm(&tm)) * 1000;
+    return at > now ? at - now : 0;
+  }
+  return std::nullopt;
+}
+
+SendFailure classify_failure(const HttpResponse& r, TimeMs now, std::string code,
+                             std::string message) {
+  SendFailure f;
+  f.code = std::move(code);
+  f.message = std::move(message);
+  if (r.status == 0) {
+    f.kind = FailureKind::kTransient;
+    if (f.code.empty()) f.code = r.timed_out ? "timeout" : "connection_error";
+    if (f.message.empty()) f.message = r.error;
+  } else if (r.status == 429) {
+    f.kind = FailureKind::kRateLimited;
+    f.retry_after_ms = retry_after_ms(r, now);
+  } else if (r.status == 401 || r.status == 403) {
+    f.kind = FailureKind::kAuth;
+  } else if (r.status >= 500 || r.status == 408) {
+    f.kind = FailureKind::kTransient;
+  } else {
+    f.kind = FailureKind::kPermanent;
+  }
+  if (f.code.empty()) f.code = "http_" + std::to_string(r.status);
+  if (f.message.empty()) f.message = "HTTP " + std::to_string(r.status);
+  return f;
+}
+
+}  // namespace sb::providers

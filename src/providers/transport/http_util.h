@@ -1,0 +1,36 @@
+// Wire helpers every HTTP provider connector shares: form encoding, Basic auth, Retry-After, and
+// the default classification of HTTP failures.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/http_types.h"
+#include "providers/connector.h"
+
+namespace sb::providers {
+
+using FormFields = std::vector<std::pair<std::string, std::string>>;
+
+// RFC 3986 percent-encoding of everything but unreserved characters (space is %20).
+std::string url_encode(std::string_view s);
+// application/x-www-form-urlencoded, fields in the given order (a repeated key is repeated).
+std::string form_encode(const FormFields& fields);
+// Parses application/x-www-form-urlencoded ('+' is a space); malformed escapes are kept literally.
+FormFields form_decode(std::string_view body);
+// "Basic base64(user:password)".
+std::string basic_auth(std::string_view user, std::string_view password);
+// Retry-After as delay-seconds or an HTTP-date; nullopt when absent or unreadable.
+std::optional<int64_t> retry_after_ms(const HttpResponse& r, TimeMs now);
+
+// Default failure class of a response that is not a success: no response or 5xx/408 are
+// transient, 429 is rate-limited (with Retry-After), 401/403 auth, other 4xx permanent.
+// `code`/`message` are the provider's own (parsed from its error body by the caller).
+SendFailure classify_failure(const HttpResponse& r, TimeMs now, std::string code,
+                             std::string message);
+
+}  // namespace sb::providers
