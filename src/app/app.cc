@@ -131,13 +131,23 @@ int serve(const Config& config) {
   d_opt.retry.max_attempts = static_cast<int>(config.max_attempts);
   d_opt.retry.base_delay_ms = config.retry_base_ms;
   d_opt.retry.max_delay_ms = config.retry_max_ms;
+  d_opt.send_threads = static_cast<int>(config.send_threads);
+  d_opt.circuit.failure_threshold = static_cast<int>(config.circuit_failure_threshold);
+  d_opt.circuit.open_ms = config.circuit_open_ms;
+  d_opt.reconcile_interval_ms = config.reconcile_interval_ms;
+  d_opt.reconcile_after_ms = config.reconcile_after_ms;
+  std::unordered_map<std::string, double> throughput;
+  for (const auto& n : config.numbers) {
+    if (n.effective_throughput() > 0) throughput[n.number] = n.effective_throughput();
+  }
   engine::Dispatcher dispatcher(*st, by_id, clock, d_opt, new_id("wrk_", clock.now_ms()),
-                                [&callbacks] { callbacks.wake(); });
+                                throughput, [&callbacks] { callbacks.wake(); });
 
   engine::Outbox outbox(*st, [&dispatcher] { dispatcher.wake(); });
   engine::StatusIngest ingest(*st, [&callbacks] { callbacks.wake(); });
   engine::Gateway gateway(*st, outbox, clock, {config.default_region});
   gateway.set_numbers(numbers);
+  gateway.set_connector_states([&dispatcher] { return dispatcher.connector_states(); });
 
   http::Router router;
   http::register_api(router, gateway);

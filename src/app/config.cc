@@ -48,6 +48,11 @@ const std::vector<Key>& keys() {
       {"dispatcher", "max_attempts", &Config::max_attempts, 1},
       {"dispatcher", "retry_base_ms", &Config::retry_base_ms, 1},
       {"dispatcher", "retry_max_ms", &Config::retry_max_ms, 1},
+      {"dispatcher", "send_threads", &Config::send_threads, 1},
+      {"dispatcher", "circuit_failure_threshold", &Config::circuit_failure_threshold, 1},
+      {"dispatcher", "circuit_open_ms", &Config::circuit_open_ms, 100},
+      {"dispatcher", "reconcile_interval_ms", &Config::reconcile_interval_ms, 0},
+      {"dispatcher", "reconcile_after_ms", &Config::reconcile_after_ms, 1000},
       {"callbacks", "workers", &Config::callback_workers, 1},
       {"callbacks", "timeout_ms", &Config::callback_timeout_ms, 100},
       {"callbacks", "max_age_ms", &Config::callback_max_age_ms, 1000},
@@ -183,8 +188,8 @@ Result<void> parse_connectors(Config& c, const toml::node& node) {
 Result<void> parse_numbers(Config& c, const toml::node& node) {
   const auto* arr = node.as_array();
   if (!arr) return bad("numbers", "must be an array of tables ([[numbers]])");
-  static const std::set<std::string> kKnown = {"number", "connector", "account",
-                                               "sms",    "mms",       "type"};
+  static const std::set<std::string> kKnown = {"number", "connector", "account", "sms",
+                                               "mms",    "type",      "throughput"};
   for (size_t i = 0; i < arr->size(); ++i) {
     const std::string where = "numbers[" + std::to_string(i) + "]";
     const auto* t = arr->get(i)->as_table();
@@ -200,6 +205,14 @@ Result<void> parse_numbers(Config& c, const toml::node& node) {
                    read_opt(*t, where, "account", n.account), read_opt(*t, where, "sms", n.sms),
                    read_opt(*t, where, "mms", n.mms), read_opt(*t, where, "type", n.type)}) {
       if (!r) return r;
+    }
+    if (const toml::node* tp = t->get("throughput")) {
+      if (auto d = tp->value<double>()) {
+        n.throughput = *d;
+      } else {
+        return bad(where + ".throughput", "must be a number (messages per second)");
+      }
+      if (n.throughput < 0) return bad(where + ".throughput", "must be >= 0 (0: unlimited)");
     }
     c.numbers.push_back(std::move(n));
   }
@@ -272,11 +285,25 @@ Result<void> validate(Config& c) {
     for (const auto& cc : c.connectors) found |= cc.id == n.connector;
     if (!found) return bad(where + ".connector", "no connector with id '" + n.connector + "'");
     if (!n.sms && !n.mms) return bad(where, "a number needs sms or mms capability");
+    if (n.throughput < 0) {
+      // Carrier defaults by number type; the simulated carrier has no carrier to please.
+      const bool sim = c.provider_of(n) == "sim";
+      n.throughput = sim ? 0 : n.type == "short_code" ? 100 : n.type == "toll_free" ? 3 : 1;
+    }
   }
   return Ok();
 }
 
 }  // namespace
+
+std::string Config::provider_of(const NumberConfig& n) const {
+  for (const auto& c : connectors) {
+    if (c.id == n.connector) return c.provider;
+  }
+  return {};
+}
+
+double NumberConfig::effective_throughput() const { return throughput; }
 
 std::string Config::listen_host() const { return listen.substr(0, listen.rfind(':')); }
 unsigned short Config::listen_port() const {

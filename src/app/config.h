@@ -20,6 +20,11 @@ struct NumberConfig {
   bool sms = true;
   bool mms = true;
   std::string type = "long_code";
+  // Messages per second from this number; < 0: the default for its type (long_code 1,
+  // toll_free 3, short_code 100; unlimited on the simulated carrier); 0: unlimited.
+  double throughput = -1;
+  // The limit in force after defaults are applied (0: unlimited).
+  double effective_throughput() const;
 };
 
 struct Config {
@@ -48,6 +53,11 @@ struct Config {
   int64_t max_attempts = 10;
   int64_t retry_base_ms = 1'000;
   int64_t retry_max_ms = 300'000;
+  int64_t send_threads = 64;
+  int64_t circuit_failure_threshold = 5;
+  int64_t circuit_open_ms = 10'000;
+  int64_t reconcile_interval_ms = 60'000;
+  int64_t reconcile_after_ms = 600'000;
   // [callbacks]
   int64_t callback_workers = 4;
   int64_t callback_timeout_ms = 10'000;
@@ -59,6 +69,8 @@ struct Config {
 
   std::vector<providers::ConnectorSettings> connectors;
   std::vector<NumberConfig> numbers;
+  // Provider of the connector a number uses ("sim", "twilio", ...).
+  std::string provider_of(const NumberConfig& n) const;
 
   std::string listen_host() const;
   unsigned short listen_port() const;

@@ -1,26 +1,44 @@
-// Dispatcher workers.
+// Dispatcher workers, the send pool, and reconciliation.
 #include "engine/dispatcher.h"
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
+
 namespace sb::engine {
+namespace {
+constexpr TimeMs kSlotToleranceMs = 5;  // a slot this close counts as now
+}
 
 Dispatcher::Dispatcher(store::Store& store, std::map<std::string, providers::Connector*> connectors,
                        const Clock& clock, DispatcherOptions options, std::string owner,
+                       std::unordered_map<std::string, double> throughput,
                        std::function<void()> on_callbacks_queued)
     : store_(store),
       connectors_(std::move(connectors)),
       clock_(clock),
       options_(options),
       owner_(std::move(owner)),
-      on_callbacks_queued_(std::move(on_callbacks_queued)) {}
+      throughput_(std::move(throughput)),
+      on_callbacks_queued_(std::move(on_callbacks_queued)) {
+  for (const auto& [id, _] : connectors_) {
+    circuits_[id] = std::make_unique<CircuitBreaker>(options_.circuit);
+  }
+}
 
 Dispatcher::~Dispatcher() { stop(); }
 
 void Dispatcher::start() {
   std::lock_guard lk(mu_);
   stopping_ = false;
+  send_stopping_ = false;
+  for (int i = 0; i < std::max(1, options_.send_threads); ++i) {
+    send_threads_.emplace_back([this] { send_thread_loop(); });
+  }
   for (int i = 0; i < options_.workers; ++i) workers_.emplace_back([this] { worker_loop(); });
+  if (options_.workers > 0 && options_.reconcile_interval_ms > 0) {
+    workers_.emplace_back([this] { reconcile_loop(); });
+  }
 }
 
 void Dispatcher::wake() {
@@ -41,6 +59,18 @@ void Dispatcher::stop() {
   cv_.notify_all();
   for (auto& t : workers_) t.join();
   workers_.clear();
+  {
+    std::lock_guard lk(send_mu_);
+    send_stopping_ = true;
+  }
+  send_cv_.notify_all();
+  for (auto& t : send_threads_) t.join();
+  send_threads_.clear();
+}
+
+double Dispatcher::jitter() {
+  std::lock_guard lk(rng_mu_);
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
 }
 
 void Dispatcher::worker_loop() {
@@ -66,6 +96,46 @@ void Dispatcher::worker_loop() {
   }
 }
 
+void Dispatcher::send_thread_loop() {
+  for (;;) {
+    std::function<void()>* task;
+    {
+      std::unique_lock lk(send_mu_);
+      send_cv_.wait(lk, [&] { return send_stopping_ || !send_queue_.empty(); });
+      if (send_queue_.empty()) return;
+      task = send_queue_.back();
+      send_queue_.pop_back();
+    }
+    (*task)();
+  }
+}
+
+void Dispatcher::run_parallel(std::vector<std::function<void()>>& tasks) {
+  if (tasks.size() == 1 || send_threads_.empty()) {
+    for (auto& t : tasks) t();
+    return;
+  }
+  std::mutex done_mu;
+  std::condition_variable done_cv;
+  size_t remaining = tasks.size();
+  std::vector<std::function<void()>> wrapped;
+  wrapped.reserve(tasks.size());
+  for (auto& t : tasks) {
+    wrapped.emplace_back([&, &task = t] {
+      task();
+      std::lock_guard lk(done_mu);
+      if (--remaining == 0) done_cv.notify_one();
+    });
+  }
+  {
+    std::lock_guard lk(send_mu_);
+    for (auto& w : wrapped) send_queue_.push_back(&w);
+  }
+  send_cv_.notify_all();
+  std::unique_lock lk(done_mu);
+  done_cv.wait(lk, [&] { return remaining == 0; });
+}
+
 int Dispatcher::run_once() {
   auto claimed = store_.claim_due(owner_, clock_.now_ms(), options_.lease_ms, options_.batch_size);
   if (!claimed) {
@@ -73,31 +143,95 @@ int Dispatcher::run_once() {
     return 0;
   }
   if (claimed->empty()) return 0;
+
+  const TimeMs now = clock_.now_ms();
   std::vector<store::Transition> outcomes;
   outcomes.reserve(claimed->size());
+  // A message that waits (circuit open, throughput slot) gives its claim back without it
+  // counting as an attempt, and the app hears nothing of it.
+  const auto defer = [&](const Message& m, TimeMs until, std::string why) {
+    store::Transition t;
+    t.message_id = m.id;
+    t.to = Status::kQueued;
+    t.at = now;
+    t.expect = Status::kSending;
+    t.next_attempt_at = until;
+    t.attempts = m.attempts - 1;
+    t.quiet = true;
+    t.detail = std::move(why);
+    outcomes.push_back(std::move(t));
+  };
+
+  struct Job {
+    const Message* m;
+    providers::Connector* connector;
+    providers::SendResult result;
+  };
+  std::vector<Job> jobs;
   for (const Message& m : *claimed) {
-    const TimeMs now = clock_.now_ms();
     if (auto t = expiry(m, now)) {
       spdlog::info("message {} expired before sending", m.id);
       outcomes.push_back(std::move(*t));
       continue;
     }
     auto it = connectors_.find(m.connector);
-    providers::SendResult result;
     if (it == connectors_.end()) {
-      result = providers::SendFailure{providers::FailureKind::kAuth, "connector_unavailable",
-                                      "connector '" + m.connector + "' is not configured", {}};
-    } else {
-      result = it->second->send(m, m.id);
+      outcomes.push_back(decide(m,
+                                providers::SendFailure{providers::FailureKind::kAuth,
+                                                       "connector_unavailable",
+                                                       "connector '" + m.connector +
+                                                           "' is not configured",
+                                                       {}},
+                                now, options_.retry, jitter()));
+      continue;
     }
-    double jitter;
-    {
-      std::lock_guard lk(rng_mu_);
-      jitter = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+    if (auto rate = throughput_.find(m.from); rate != throughput_.end() && rate->second > 0) {
+      TimeMs slot;
+      {
+        std::lock_guard lk(reserved_mu_);
+        auto r = reserved_.find(m.id);
+        if (r != reserved_.end()) {
+          slot = r->second;
+          reserved_.erase(r);
+        } else {
+          slot = limiter_.reserve(m.from, rate->second, now);
+        }
+        if (slot > now + kSlotToleranceMs) reserved_[m.id] = slot;
+      }
+      if (slot > now + kSlotToleranceMs) {
+        defer(m, slot, "waiting for a throughput slot of " + m.from);
+        continue;
+      }
     }
-    store::Transition t = decide(m, result, clock_.now_ms(), options_.retry, jitter);
+    CircuitBreaker& circuit = *circuits_.at(m.connector);
+    if (!circuit.allow(now)) {
+      defer(m, circuit.retry_at(now),
+            "connector " + m.connector + " circuit open: " + circuit.snapshot().reason);
+      continue;
+    }
+    jobs.push_back({&m, it->second, {}});
+  }
+
+  std::vector<std::function<void()>> tasks;
+  tasks.reserve(jobs.size());
+  for (auto& j : jobs) {
+    tasks.emplace_back([&j] { j.result = j.connector->send(*j.m, j.m->id); });
+  }
+  run_parallel(tasks);
+
+  for (auto& j : jobs) {
+    const Message& m = *j.m;
+    const TimeMs at = clock_.now_ms();
+    const auto* failure = std::get_if<providers::SendFailure>(&j.result);
+    circuits_.at(m.connector)
+        ->record(failure ? std::optional(failure->kind) : std::nullopt,
+                 failure ? failure->code + " " + failure->message : "", at);
+    store::Transition t = decide(m, j.result, at, options_.retry, jitter());
     if (t.to == Status::kSent) {
       spdlog::debug("message {} sent via {} as {}", m.id, m.connector, *t.provider_message_id);
+    } else if (failure && failure->kind == providers::FailureKind::kAuth) {
+      spdlog::error("message {}: connector {} rejected its credentials ({} {}); holding messages",
+                    m.id, m.connector, failure->code, failure->message);
     } else {
       spdlog::info("message {} attempt {} via {}: {} ({}) -> {}", m.id, m.attempts, m.connector,
                    t.error_code, t.error_message, to_string(t.to));
@@ -118,6 +252,62 @@ int Dispatcher::run_once() {
     }
   }
   return static_cast<int>(claimed->size());
+}
+
+int Dispatcher::reconcile_once() {
+  const TimeMs now = clock_.now_ms();
+  int changed = 0;
+  for (const auto& [id, connector] : connectors_) {
+    auto stale = store_.list_stale(id, Status::kSent, now - options_.reconcile_window_ms,
+                                   now - options_.reconcile_after_ms, 100);
+    std::vector<store::Transition> ts;
+    for (const auto& m : stale) {
+      auto answer = connector->query_status(m);
+      if (!answer) break;  // this connector has no status lookup
+      if (const auto* f = std::get_if<providers::SendFailure>(&*answer)) {
+        spdlog::info("message {}: status query via {} failed: {} {}", m.id, id, f->code,
+                     f->message);
+        continue;
+      }
+      const auto& q = std::get<providers::StatusQueryResult>(*answer);
+      if (q.status == m.status) continue;
+      store::Transition t;
+      t.message_id = m.id;
+      t.to = q.status;
+      t.at = clock_.now_ms();
+      t.provider_status = q.provider_status;
+      t.error_code = q.error_code;
+      t.error_message = q.error_message;
+      t.detail = "reconciled by status query";
+      ts.push_back(std::move(t));
+    }
+    if (ts.empty()) continue;
+    auto r = store_.apply(ts);
+    if (!r) continue;
+    for (const auto& x : *r) changed += x.applied;
+    if (on_callbacks_queued_) on_callbacks_queued_();
+  }
+  return changed;
+}
+
+void Dispatcher::reconcile_loop() {
+  for (;;) {
+    {
+      std::unique_lock lk(mu_);
+      if (cv_.wait_for(lk, std::chrono::milliseconds(options_.reconcile_interval_ms),
+                       [&] { return stopping_; })) {
+        return;
+      }
+    }
+    const int changed = reconcile_once();
+    if (changed > 0) spdlog::info("reconciliation updated {} messages", changed);
+  }
+}
+
+std::vector<ConnectorState> Dispatcher::connector_states() const {
+  std::vector<ConnectorState> out;
+  for (const auto& [id, c] : circuits_) out.push_back({id, c->snapshot()});
+  return out;
 }
 
 }  // namespace sb::engine

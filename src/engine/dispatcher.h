@@ -1,42 +1,55 @@
-// The dispatcher: claims due messages from the outbox with a lease, hands each to its
-// connector, and records the outcome. Several dispatchers (threads or instances on one
-// PostgreSQL) can run at once; a crashed one's claims return to the queue when the lease ends.
+// The dispatcher: claims due messages from the outbox with a lease, hands them to their
+// connectors concurrently, and records the outcomes. It enforces per-sender throughput limits,
+// opens a circuit breaker on a failing connector (its messages wait, they are not failed), and
+// reconciles messages whose provider report never came by querying the provider. Several
+// dispatchers (threads, or instances on one PostgreSQL) can run at once; a crashed one's claims
+// return to the queue when the lease ends.
 #pragma once
 
-#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
+#include "engine/circuit.h"
 #include "engine/retry.h"
+#include "engine/throughput.h"
 #include "providers/connector.h"
 #include "store/store.h"
 
 namespace sb::engine {
 
 struct DispatcherOptions {
-  int workers = 4;
-  int batch_size = 64;
+  int workers = 4;          // claiming threads
+  int batch_size = 64;      // messages per claim
+  int send_threads = 64;    // provider requests in flight at once (all connectors)
   int64_t lease_ms = 60'000;
   int64_t poll_interval_ms = 500;  // also how soon another instance's messages are noticed
   RetryPolicy retry;
+  CircuitOptions circuit;
+  int64_t reconcile_interval_ms = 60'000;     // 0 disables reconciliation
+  int64_t reconcile_after_ms = 600'000;       // query messages `sent` for longer than this
+  int64_t reconcile_window_ms = 86'400'000;   // ... but not older than this
 };
 
 class Dispatcher {
  public:
+  // `throughput`: messages/s per sender number (absent or <= 0: unlimited).
   // `on_callbacks_queued` runs when recorded outcomes queued app callbacks.
   Dispatcher(store::Store& store, std::map<std::string, providers::Connector*> connectors,
              const Clock& clock, DispatcherOptions options, std::string owner,
+             std::unordered_map<std::string, double> throughput = {},
              std::function<void()> on_callbacks_queued = {});
   ~Dispatcher();
 
   void start();
-  // Wakes idle workers (new messages committed).
+  // Wakes an idle worker (new messages committed).
   void wake();
   // Stops claiming; in-flight sends finish and are recorded before this returns.
   void stop();
@@ -44,21 +57,43 @@ class Dispatcher {
   // Claims and processes one batch on the calling thread; returns how many were claimed.
   // (The workers' loop body; public for tests.)
   int run_once();
+  // One reconciliation pass over every connector; returns how many messages changed status.
+  int reconcile_once();
+
+  std::vector<ConnectorState> connector_states() const;
 
  private:
   void worker_loop();
+  void reconcile_loop();
+  // Runs every task on the send threads and waits for all of them.
+  void run_parallel(std::vector<std::function<void()>>& tasks);
+  void send_thread_loop();
+  double jitter();
 
   store::Store& store_;
   std::map<std::string, providers::Connector*> connectors_;
   const Clock& clock_;
   DispatcherOptions options_;
   std::string owner_;
+  std::unordered_map<std::string, double> throughput_;
   std::function<void()> on_callbacks_queued_;
+  std::map<std::string, std::unique_ptr<CircuitBreaker>> circuits_;
+  ThroughputLimiter limiter_;
+  std::mutex reserved_mu_;
+  std::unordered_map<std::string, TimeMs> reserved_;  // message id -> its throughput slot
+
   std::mutex mu_;
   std::condition_variable cv_;
   uint64_t wake_seq_ = 0;
   bool stopping_ = false;
   std::vector<std::thread> workers_;
+
+  std::mutex send_mu_;
+  std::condition_variable send_cv_;
+  std::vector<std::function<void()>*> send_queue_;
+  bool send_stopping_ = false;
+  std::vector<std::thread> send_threads_;
+
   std::mutex rng_mu_;
   std::mt19937_64 rng_{std::random_device{}()};
 };

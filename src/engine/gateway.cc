@@ -160,6 +160,10 @@ void Gateway::send(const std::string& account, const SendRequest& req, Outbox::D
   outbox_.submit(std::move(*prepared), std::move(done));
 }
 
+std::vector<ConnectorState> Gateway::connector_states() const {
+  return connector_states_ ? connector_states_() : std::vector<ConnectorState>{};
+}
+
 std::string Gateway::hash_api_key(const std::string& api_key) {
   return crypto::hex(crypto::sha256(api_key));
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "engine/circuit.h"
 #include "engine/outbox.h"
 #include "store/store.h"
 
@@ -53,6 +54,12 @@ class Gateway {
   std::optional<std::string> authenticate(const std::string& api_key);
   static std::string hash_api_key(const std::string& api_key);
 
+  // Where /readyz learns the connectors' circuit states.
+  void set_connector_states(std::function<std::vector<ConnectorState>()> fn) {
+    connector_states_ = std::move(fn);
+  }
+  std::vector<ConnectorState> connector_states() const;
+
   store::Store& store() { return store_; }
   const Clock& clock() const { return clock_; }
   const GatewayOptions& options() const { return options_; }
@@ -62,6 +69,7 @@ class Gateway {
   Outbox& outbox_;
   const Clock& clock_;
   GatewayOptions options_;
+  std::function<std::vector<ConnectorState>()> connector_states_;
   mutable std::shared_mutex numbers_mu_;
   std::unordered_map<std::string, store::NumberRecord> numbers_;
   std::unordered_map<std::string, std::string> default_number_;  // account -> first number

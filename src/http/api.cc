@@ -174,14 +174,29 @@ void register_api(Router& router, engine::Gateway& gw) {
       "GET", "/healthz",
       [](Request&, Reply reply) { reply(Response::json(200, {{"status", "ok"}})); }, Run::kInline);
   router.add("GET", "/readyz", [&gw](Request&, Reply reply) {
+    // Ready means the database answers. Connectors are reported too: one whose credentials were
+    // rejected (or that keeps failing) is "open" with the reason, and its messages wait.
+    json connectors = json::array();
+    bool degraded = false;
+    for (const auto& c : gw.connector_states()) {
+      json j = {{"id", c.id}, {"circuit", to_string(c.circuit.state)}};
+      if (c.circuit.state != engine::CircuitState::kClosed) {
+        degraded = true;
+        j["reason"] = c.circuit.reason;
+        j["retry_at"] = format_rfc3339(c.circuit.retry_at);
+      }
+      connectors.push_back(std::move(j));
+    }
     auto ok = gw.store().ping();
     if (!ok) {
       spdlog::warn("readyz: database unreachable: {}", ok.error().message);
-      return reply(Response::json(
-          503, {{"status", "unavailable"},
-                {"checks", {{"database", {{"ok", false}, {"error", "unreachable"}}}}}}));
+      return reply(Response::json(503, {{"status", "unavailable"},
+                                        {"checks",
+                                         {{"database", {{"ok", false}, {"error", "unreachable"}}},
+                                          {"connectors", connectors}}}}));
     }
-    reply(Response::json(200, {{"status", "ready"}, {"checks", {{"database", {{"ok", true}}}}}}));
+    reply(Response::json(200, {{"status", degraded ? "degraded" : "ready"},
+                               {"checks", {{"database", {{"ok", true}}}, {"connectors", connectors}}}}));
   });
 
   router.add("POST", "/v1/messages",

@@ -92,6 +92,10 @@ CREATE TABLE deliveries (
 CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE state = 'pending';
 CREATE INDEX deliveries_message ON deliveries (message_id);
 )SQL"},
+      {2, "reconciliation index", R"SQL(
+CREATE INDEX messages_in_flight ON messages (connector_id, status, updated_at)
+  WHERE status IN ('sending', 'sent');
+)SQL"},
   };
   return kMigrations;
 }

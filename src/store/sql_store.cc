@@ -398,6 +398,19 @@ class SqlStore final : public Store {
     return out;
   }
 
+  std::vector<Message> list_stale(const std::string& connector, Status status, TimeMs after,
+                                  TimeMs before, int limit) override {
+    auto rows = read([&](Connection& c) {
+      return c.query(select_messages_sql() +
+                         " WHERE connector_id = $1 AND status = $2 AND direction = 'outbound' AND "
+                         "updated_at >= $3 AND updated_at < $4 ORDER BY updated_at LIMIT $5",
+                     {connector, std::string(to_string(status)), after, before, int64_t{limit}});
+    });
+    std::vector<Message> out;
+    for (const auto& r : rows) out.push_back(row_to_message(r));
+    return out;
+  }
+
   std::map<std::string, int64_t> count_by_status(const std::string& account) override {
     auto rows = read([&](Connection& c) {
       return c.query("SELECT status, COUNT(*) FROM messages WHERE account_id = $1 GROUP BY status",
@@ -589,16 +602,19 @@ class SqlStore final : public Store {
     }
     if (t.provider_message_id) m.provider_message_id = *t.provider_message_id;
     if (t.connector) m.connector = *t.connector;
+    if (t.attempts) m.attempts = *t.attempts;
     const bool in_outbox = t.to == Status::kQueued || t.to == Status::kSending;
     m.next_attempt_at = in_outbox ? t.next_attempt_at.value_or(t.at) : 0;
     c.exec(
         "UPDATE messages SET status = $1, updated_at = $2, error_code = $3, error_message = $4, "
-        "provider_message_id = $5, connector_id = $6, next_attempt_at = $7 WHERE id = $8",
+        "provider_message_id = $5, connector_id = $6, next_attempt_at = $7, attempts = $8 "
+        "WHERE id = $9",
         {std::string(to_string(m.status)), m.updated_at, null_if_empty(m.error_code),
          null_if_empty(m.error_message), null_if_empty(m.provider_message_id),
-         null_if_empty(m.connector), in_outbox ? Value(m.next_attempt_at) : Value(nullptr), m.id});
+         null_if_empty(m.connector), in_outbox ? Value(m.next_attempt_at) : Value(nullptr),
+         int64_t{m.attempts}, m.id});
 
-    if (!m.status_callback.empty()) {
+    if (!m.status_callback.empty() && !t.quiet) {
       nlohmann::json payload = {{"type", "message.status"},
                                 {"status", to_string(m.status)},
                                 {"previous_status", to_string(previous)},

@@ -74,6 +74,10 @@ struct Transition {
   std::optional<TimeMs> next_attempt_at;  // for retries (status queued)
   // Only apply if the message is currently in this status (guards against races with leases).
   std::optional<Status> expect;
+  // Replaces the attempt count (a deferral that was not an attempt gives its claim back).
+  std::optional<int> attempts;
+  // Internal bookkeeping the app need not hear about: no status callback is queued.
+  bool quiet = false;
 };
 
 struct TransitionResult {
@@ -139,6 +143,10 @@ class Store {
       const std::vector<ProviderStatus>& reports) = 0;
   // Number of messages per status for an account (all directions).
   virtual std::map<std::string, int64_t> count_by_status(const std::string& account) = 0;
+  // Outbound messages of `connector` in status `status` last updated in [after, before), oldest
+  // first (reconciliation of messages whose provider report never came).
+  virtual std::vector<Message> list_stale(const std::string& connector, Status status,
+                                          TimeMs after, TimeMs before, int limit) = 0;
   // Earliest next_attempt_at among queued/sending messages, for the dispatcher's sleep.
   virtual std::optional<TimeMs> next_due() = 0;
 

@@ -1,0 +1,17 @@
+// Slot reservation.
+#include "engine/throughput.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace sb::engine {
+
+TimeMs ThroughputLimiter::reserve(const std::string& sender, double rate_per_s, TimeMs now) {
+  std::lock_guard lk(mu_);
+  double& tat = next_free_ms_[sender];
+  const double slot = std::max<double>(static_cast<double>(now), tat);
+  tat = slot + 1000.0 / rate_per_s;
+  return static_cast<TimeMs>(std::ceil(slot));
+}
+
+}  // namespace sb::engine
