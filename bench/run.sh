@@ -52,14 +52,18 @@ base="$(wrk -t2 -c"$conns" -d"${duration}s" -s bench/healthz.lua "$url/healthz" 
 echo "$base"
 
 echo "== POST /v1/messages, $conns connections, ${duration}s (SQLite, synchronous=FULL, group commit)"
+cpu() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
+cpu0=$(cpu)
 start_ns=$(date +%s%N)
 load="$(SB_KEY="$key" wrk -t2 -c"$conns" -d"${duration}s" -s bench/post_messages.lua "$url/v1/messages" | grep '^RESULT')"
 load_end_ns=$(date +%s%N)
+cpu1=$(cpu)
 echo "$load"
 if [ "${WORKERS:-4}" != 0 ]; then while [ "$(pending)" != "0" ]; do sleep 0.1; done; fi
 done_ns=$(date +%s%N)
+cpu2=$(cpu)
 
-python3 - "$base" "$load" "$start_ns" "$load_end_ns" "$done_ns" "$(stats)" <<'PY'
+python3 - "$base" "$load" "$start_ns" "$load_end_ns" "$done_ns" "$(stats)" "$cpu0" "$cpu1" "$cpu2" "$(getconf CLK_TCK)" <<'PY'
 import json, re, sys
 def parse(line): return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)}
 base, load = parse(sys.argv[1]), parse(sys.argv[2])
@@ -71,6 +75,9 @@ print(f"healthz baseline:   {rps(base):10.0f} req/s  p50 {base['p50_us']/1000:.2
 print(f"accepted messages:  {rps(load):10.0f} msg/s  p50 {load['p50_us']/1000:.2f} ms  p99 {load['p99_us']/1000:.2f} ms  (non-2xx: {load['errors_status']}, socket errors: {load['errors_connect']+load['errors_timeout']})")
 print(f"send / healthz:     {rps(load)/rps(base):10.2f}")
 print(f"stored messages:    {accepted}  by status {stats['by_status']}")
+cpu0, cpu1, cpu2, tck = (int(x) for x in sys.argv[7:11])
+print(f"server CPU:         {(cpu2-cpu0)/tck*1e6/max(accepted,1):.0f} us per message end to end "
+      f"({(cpu1-cpu0)/tck:.1f} s during the load, {(cpu2-cpu1)/tck:.1f} s draining)")
 print(f"dispatch drain:     {(done-load_end)/1e9:.2f} s after the load ended; "
       f"{accepted/((done-start)/1e9):.0f} delivered/s over the whole run")
 PY

@@ -1,4 +1,5 @@
 // Callback delivery loop.
+#include "core/thread_name.h"
 #include "engine/callbacks.h"
 
 #include <spdlog/spdlog.h>
@@ -16,7 +17,10 @@ CallbackSender::~CallbackSender() { stop(); }
 void CallbackSender::start() {
   std::lock_guard lk(mu_);
   stopping_ = false;
-  for (int i = 0; i < options_.workers; ++i) workers_.emplace_back([this] { worker_loop(); });
+  for (int i = 0; i < options_.workers; ++i) workers_.emplace_back([this] {
+      set_thread_name("sb-callbacks");
+      worker_loop();
+    });
 }
 
 void CallbackSender::wake() {

@@ -1,4 +1,5 @@
 // Dispatcher workers, the send pool, and reconciliation.
+#include "core/thread_name.h"
 #include "engine/dispatcher.h"
 
 #include <spdlog/spdlog.h>
@@ -33,11 +34,22 @@ void Dispatcher::start() {
   stopping_ = false;
   send_stopping_ = false;
   for (int i = 0; i < std::max(1, options_.send_threads); ++i) {
-    send_threads_.emplace_back([this] { send_thread_loop(); });
+    send_threads_.emplace_back([this] {
+      set_thread_name("sb-send");
+      send_thread_loop();
+    });
   }
-  for (int i = 0; i < options_.workers; ++i) workers_.emplace_back([this] { worker_loop(); });
+  for (int i = 0; i < options_.workers; ++i) {
+    workers_.emplace_back([this] {
+      set_thread_name("sb-dispatch");
+      worker_loop();
+    });
+  }
   if (options_.workers > 0 && options_.reconcile_interval_ms > 0) {
-    workers_.emplace_back([this] { reconcile_loop(); });
+    workers_.emplace_back([this] {
+      set_thread_name("sb-reconcile");
+      reconcile_loop();
+    });
   }
 }
 
@@ -111,7 +123,7 @@ void Dispatcher::send_thread_loop() {
 }
 
 void Dispatcher::run_parallel(std::vector<std::function<void()>>& tasks) {
-  if (tasks.size() == 1 || send_threads_.empty()) {
+  if (tasks.size() <= 1 || send_threads_.empty()) {
     for (auto& t : tasks) t();
     return;
   }
@@ -131,7 +143,7 @@ void Dispatcher::run_parallel(std::vector<std::function<void()>>& tasks) {
     std::lock_guard lk(send_mu_);
     for (auto& w : wrapped) send_queue_.push_back(&w);
   }
-  send_cv_.notify_all();
+  for (size_t i = 0; i < wrapped.size(); ++i) send_cv_.notify_one();
   std::unique_lock lk(done_mu);
   done_cv.wait(lk, [&] { return remaining == 0; });
 }
@@ -212,10 +224,16 @@ int Dispatcher::run_once() {
     jobs.push_back({&m, it->second, {}});
   }
 
+  // Connectors that answer without blocking (the simulated carrier) run inline; the others go
+  // to the send threads so their network round trips overlap.
   std::vector<std::function<void()>> tasks;
   tasks.reserve(jobs.size());
   for (auto& j : jobs) {
-    tasks.emplace_back([&j] { j.result = j.connector->send(*j.m, j.m->id); });
+    if (j.connector->blocking_send()) {
+      tasks.emplace_back([&j] { j.result = j.connector->send(*j.m, j.m->id); });
+    } else {
+      j.result = j.connector->send(*j.m, j.m->id);
+    }
   }
   run_parallel(tasks);
 

@@ -1,4 +1,5 @@
 // Group-commit writer loop and its completion thread.
+#include "core/thread_name.h"
 #include "engine/outbox.h"
 
 #include <spdlog/spdlog.h>
@@ -7,8 +8,14 @@ namespace sb::engine {
 
 Outbox::Outbox(store::Store& store, std::function<void()> on_commit, size_t max_batch)
     : store_(store), on_commit_(std::move(on_commit)), max_batch_(max_batch) {
-  writer_ = std::thread([this] { write_loop(); });
-  completer_ = std::thread([this] { complete_loop(); });
+  writer_ = std::thread([this] {
+    set_thread_name("sb-outbox");
+    write_loop();
+  });
+  completer_ = std::thread([this] {
+    set_thread_name("sb-outbox-done");
+    complete_loop();
+  });
 }
 
 Outbox::~Outbox() { stop(); }

@@ -1,4 +1,5 @@
 // Beast listener and sessions, after Beast's example/advanced/server structure.
+#include "core/thread_name.h"
 #include "http/server.h"
 
 #include <spdlog/spdlog.h>
@@ -265,7 +266,12 @@ void Server::start() {
                              std::to_string(im.opt.port) + ": " + ec.message());
   }
   im.accept();
-  for (int i = 0; i < im.opt.io_threads; ++i) im.threads.emplace_back([&im] { im.ioc.run(); });
+  for (int i = 0; i < im.opt.io_threads; ++i) {
+    im.threads.emplace_back([&im] {
+      set_thread_name("sb-http-io");
+      im.ioc.run();
+    });
+  }
 }
 
 unsigned short Server::port() const { return impl_->acceptor.local_endpoint().port(); }

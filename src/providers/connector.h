@@ -62,6 +62,9 @@ class Connector {
   // Hands one message to the provider. `idempotency_key` is stable across retries of the same
   // message, so a provider that honours it never creates a second message.
   virtual SendResult send(const Message& m, const std::string& idempotency_key) = 0;
+  // Whether send() waits on the network. Non-blocking connectors are called inline by the
+  // dispatcher instead of occupying a send thread.
+  virtual bool blocking_send() const { return true; }
   // Asks the provider for a message's current status by its provider message id. Returns
   // nullopt when the provider has no such lookup (or the connector does not support it), and a
   // SendFailure-classified error when the lookup itself failed.

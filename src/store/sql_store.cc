@@ -377,9 +377,10 @@ class SqlStore final : public Store {
     auto r = write_tx([&](Connection& c) {
       out.clear();
       for (const auto& rep : reports) {
-        auto rows = c.query(
-            "SELECT id FROM messages WHERE connector_id = $1 AND provider_message_id = $2",
-            {rep.connector, rep.provider_message_id});
+        auto rows = c.query(select_messages_sql() +
+                                " WHERE connector_id = $1 AND provider_message_id = $2" +
+                                (pg() ? " FOR UPDATE" : ""),
+                            {rep.connector, rep.provider_message_id});
         if (rows.empty()) {
           out.push_back({});
           continue;
@@ -391,7 +392,7 @@ class SqlStore final : public Store {
         t.provider_status = rep.provider_status;
         t.error_code = rep.error_code;
         t.error_message = rep.error_message;
-        out.push_back(apply_one(c, t));
+        out.push_back(apply_one(c, t, row_to_message(rows[0])));
       }
     });
     if (!r) return r.error();
@@ -561,15 +562,20 @@ class SqlStore final : public Store {
          null_if_empty(e.error_message), null_if_empty(e.detail)});
   }
 
-  TransitionResult apply_one(Connection& c, const Transition& t) {
+  // `locked`: the message row, already read (and on PostgreSQL locked) in this transaction.
+  TransitionResult apply_one(Connection& c, const Transition& t,
+                             std::optional<Message> locked = std::nullopt) {
     TransitionResult res;
-    // Lock the row: without it a concurrent transition (a webhook's `delivered` racing the
-    // dispatcher's `sent`) is checked against a stale status and then overwritten.
-    auto rows = c.query(select_messages_sql() + " WHERE id = $1" + (pg() ? " FOR UPDATE" : ""),
-                        {t.message_id});
-    if (rows.empty()) return res;
+    if (!locked) {
+      // Lock the row: without it a concurrent transition (a webhook's `delivered` racing the
+      // dispatcher's `sent`) is checked against a stale status and then overwritten.
+      auto rows = c.query(select_messages_sql() + " WHERE id = $1" + (pg() ? " FOR UPDATE" : ""),
+                          {t.message_id});
+      if (rows.empty()) return res;
+      locked = row_to_message(rows[0]);
+    }
     res.found = true;
-    Message m = row_to_message(rows[0]);
+    Message m = std::move(*locked);
     const Status previous = m.status;
     const bool expected = !t.expect || *t.expect == m.status;
     res.applied = expected && can_transition(m.status, t.to);

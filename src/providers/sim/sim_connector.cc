@@ -1,4 +1,5 @@
 // Simulated carrier implementation: journal, magic outcomes, scheduled status reports.
+#include "core/thread_name.h"
 #include "providers/sim/sim_connector.h"
 
 #include <fcntl.h>
@@ -155,7 +156,10 @@ void SimConnector::start(StatusSink& sink) {
   if (reporter_.joinable()) return;
   sink_ = &sink;
   stopping_ = false;
-  reporter_ = std::thread([this] { run_reporter(); });
+  reporter_ = std::thread([this] {
+    set_thread_name("sb-sim");
+    run_reporter();
+  });
 }
 
 void SimConnector::stop() {

@@ -38,6 +38,7 @@ class SimConnector final : public Connector {
   const std::string& id() const override { return options_.id; }
   std::string_view provider() const override { return "sim"; }
   SendResult send(const Message& m, const std::string& idempotency_key) override;
+  bool blocking_send() const override { return false; }
   void start(StatusSink& sink) override;
   void stop() override;
 
