@@ -4,14 +4,14 @@
 #include <algorithm>
 
 #include "providers/sim/sim_connector.h"
+#include "providers/signalwire/signalwire_connector.h"
+#include "providers/sinch/sinch_connector.h"
+#include "providers/telnyx/telnyx_connector.h"
+#include "providers/twilio/twilio_connector.h"
+#include "providers/voicemeup/voicemeup_connector.h"
 
 namespace sb::providers {
 namespace {
-
-Error setting_error(const ConnectorSettings& s, const std::string& key, const std::string& why) {
-  return Error::make("invalid_config", "connectors[" + s.id + "]." + key + ": " + why,
-                     "connectors[" + s.id + "]." + key);
-}
 
 Result<std::unique_ptr<Connector>> make_sim(const ConnectorSettings& s, ConnectorDeps& deps) {
   auto delay = int_setting(s, "delivery_delay_ms", 1000);
@@ -31,9 +31,32 @@ Result<std::unique_ptr<Connector>> make_sim(const ConnectorSettings& s, Connecto
 
 }  // namespace
 
+Error setting_error(const ConnectorSettings& s, const std::string& key, const std::string& why) {
+  return Error::make("invalid_config", "connectors[" + s.id + "]." + key + ": " + why,
+                     "connectors[" + s.id + "]." + key);
+}
+
+std::string setting_value(const ConnectorSettings& s, const std::string& key) {
+  auto it = s.values.find(key);
+  return it == s.values.end() ? std::string() : it->second;
+}
+
+bool has_space_or_control(std::string_view v) {
+  for (unsigned char c : v) {
+    if (c <= ' ' || c == 0x7F) return true;
+  }
+  return false;
+}
+
 const std::vector<ProviderSpec>& provider_specs() {
   static const std::vector<ProviderSpec> kSpecs = {
       {"sim", {}, {"delivery_delay_ms", "journal"}, make_sim},
+      twilio::twilio_provider_spec(),
+      signalwire::signalwire_provider_spec(),
+      {"telnyx", {"api_key"}, {"public_key", "messaging_profile_id"}, telnyx::make_connector},
+      {"sinch", {"service_plan_id", "api_token"}, {"region", "callback_secret"},
+       sinch::make_connector},
+      {"voicemeup", {"username", "auth_token"}, {"webhook_secret"}, voicemeup::make_voicemeup},
   };
   return kSpecs;
 }

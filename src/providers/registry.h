@@ -49,6 +49,13 @@ const ProviderSpec* find_provider(const std::string& name);
 Result<std::unique_ptr<Connector>> make_connector(const ConnectorSettings& settings,
                                                   ConnectorDeps& deps);
 
+// A configuration error naming "connectors[<id>].<key>".
+Error setting_error(const ConnectorSettings& s, const std::string& key, const std::string& why);
+// A provider key's value, or "" when absent.
+std::string setting_value(const ConnectorSettings& s, const std::string& key);
+// True when `v` holds whitespace or control characters (never valid in credentials or ids).
+bool has_space_or_control(std::string_view v);
+
 // Reads a provider key as an integer; errors name the connector and key.
 Result<int64_t> int_setting(const ConnectorSettings& s, const std::string& key, int64_t fallback);
 

@@ -35,6 +35,9 @@ TestGateway::TestGateway(Backend backend, std::string extra_toml)
       << "[accounts]\nprint_first_key = false\n"
       << "[dispatcher]\npoll_interval_ms = 50\nretry_base_ms = 50\nretry_max_ms = 500\n"
       << "lease_ms = 2000\n"
+      // Durability tests mix per-message transient failures (the sim's flaky recipient) into
+      // bulk traffic; the circuit breaker has its own unit tests.
+      << "circuit_failure_threshold = 1000\n"
       << "[log]\nlevel = \"info\"\n"
       << "[[connectors]]\nid = \"sim\"\nprovider = \"sim\"\ndelivery_delay_ms = 200\n"
       << "journal = \"" << sim_journal() << "\"\n"

@@ -1,0 +1,123 @@
+// SignalWire connector: configuration, and the REST-mode connector (LaML mode reuses Twilio's).
+#include "providers/registry.h"
+#include "providers/signalwire/signalwire_connector.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace sb::providers::signalwire {
+
+namespace {
+
+std::string value(const ConnectorSettings& s, const std::string& key) {
+  auto it = s.values.find(key);
+  return it == s.values.end() ? std::string() : it->second;
+}
+
+// 8-4-4-4-12 hex digits, as SignalWire shows project ids.
+bool is_uuid(std::string_view v) {
+  if (v.size() != 36) return false;
+  for (size_t i = 0; i < v.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? v[i] != '-' : !std::isxdigit(static_cast<unsigned char>(v[i]))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+twilio::TwilioApi laml_api(const std::string& space_root, const std::string& project_id,
+                           const std::string& api_token, const std::string& status_callback,
+                           int timeout_ms) {
+  twilio::TwilioApi api;
+  api.api_root = space_root + "/api/laml";
+  api.account_sid = project_id;
+  api.username = project_id;
+  api.password = api_token;
+  api.status_callback = status_callback;
+  // SignalWire documents ValidityPeriod's default (14400) but no larger accepted value.
+  api.max_validity_s = 14'400;
+  api.timeout_ms = timeout_ms;
+  return api;
+}
+
+SignalWireRestConnector::SignalWireRestConnector(std::string id, RestApi rest,
+                                                 twilio::TwilioApi laml, int64_t max_concurrency,
+                                                 HttpClient& http, const Clock& clock)
+    : id_(std::move(id)),
+      rest_(std::move(rest)),
+      laml_(std::move(laml)),
+      clock_(clock),
+      http_(http, max_concurrency) {}
+
+SendResult SignalWireRestConnector::send(const Message& m, const std::string& /*key*/) {
+  if (auto refused = check_rest_message(m)) return *refused;
+  return parse_send_response(http_.send(build_send_request(rest_, m)), clock_.now_ms());
+}
+
+std::optional<SendFailure> SignalWireRestConnector::health_check() {
+  return twilio::parse_health_response(http_.send(twilio::build_message_page_request(laml_)),
+                                       clock_.now_ms());
+}
+
+Result<std::unique_ptr<Connector>> make_signalwire_connector(const ConnectorSettings& s,
+                                                             ConnectorDeps& deps) {
+  std::string space = value(s, "space_url");
+  if (space.find("://") == std::string::npos) space = "https://" + space;
+  auto space_root = twilio::http_url_setting(s, "space_url", space);
+  if (!space_root) return space_root.error();
+  const std::string host = space_root->substr(space_root->find("://") + 3);
+  if (host.find('/') != std::string::npos || host.find('.') == std::string::npos) {
+    return setting_error(s, "space_url",
+                                "must be the space's host, e.g. example.signalwire.com");
+  }
+  std::string root = *space_root;
+  if (!s.base_url.empty()) {
+    auto over = twilio::http_url_setting(s, "base_url", s.base_url);
+    if (!over) return over.error();
+    root = *over;
+  }
+
+  const std::string project_id = value(s, "project_id");
+  if (!is_uuid(project_id)) {
+    return setting_error(s, "project_id",
+                                "must be the project id, a UUID like "
+                                "ea108133-d6b3-407c-9536-9fad8a929a6a");
+  }
+  if (auto r = twilio::check_secret(s, "api_token"); !r) return r.error();
+  if (s.values.count("signing_key")) {
+    if (auto r = twilio::check_secret(s, "signing_key"); !r) return r.error();
+  }
+  const std::string api = s.values.count("api") ? value(s, "api") : "laml";
+  if (api != "laml" && api != "rest") {
+    return setting_error(s, "api", "must be \"laml\" or \"rest\"");
+  }
+
+  const std::string callback = twilio::webhook_url(deps.public_url, s.id);
+  twilio::TwilioApi laml =
+      laml_api(root, project_id, value(s, "api_token"), callback, static_cast<int>(s.timeout_ms));
+  if (api == "rest") {
+    RestApi rest{root, project_id, value(s, "api_token"), callback, static_cast<int>(s.timeout_ms)};
+    return std::unique_ptr<Connector>(std::make_unique<SignalWireRestConnector>(
+        s.id, std::move(rest), std::move(laml), s.max_concurrency, deps.http, deps.clock));
+  }
+  twilio::TwilioConnectorOptions o;
+  o.id = s.id;
+  o.provider = "signalwire";
+  o.api = std::move(laml);
+  // Reading the Account (project) needs the Management scope; the message list only Messaging,
+  // which a sending token has anyway.
+  o.probe = twilio::HealthProbe::kMessagePage;
+  o.max_concurrency = s.max_concurrency;
+  return std::unique_ptr<Connector>(
+      std::make_unique<twilio::TwilioConnector>(std::move(o), deps.http, deps.clock));
+}
+
+ProviderSpec signalwire_provider_spec() {
+  return {"signalwire",
+          {"space_url", "project_id", "api_token"},
+          {"signing_key", "api"},
+          make_signalwire_connector};
+}
+
+}  // namespace sb::providers::signalwire

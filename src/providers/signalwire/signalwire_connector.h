@@ -1,0 +1,52 @@
+// The SignalWire connector: LaML mode is the Twilio connector pointed at the space's
+// /api/laml root with project credentials; REST mode speaks the JSON messaging API.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/result.h"
+#include "providers/connector.h"
+#include "providers/registry.h"
+#include "providers/signalwire/signalwire_rest.h"
+#include "providers/twilio/twilio_connector.h"
+
+namespace sb::providers::signalwire {
+
+// api = "rest": sends through the REST messaging API. Health checks use the LaML message list
+// (same project credentials); status queries are not offered, the REST API documents no lookup.
+class SignalWireRestConnector final : public Connector {
+ public:
+  SignalWireRestConnector(std::string id, RestApi rest, twilio::TwilioApi laml,
+                          int64_t max_concurrency, HttpClient& http, const Clock& clock);
+
+  const std::string& id() const override { return id_; }
+  std::string_view provider() const override { return "signalwire"; }
+  // No idempotency key on SignalWire's API either: `idempotency_key` is unused.
+  SendResult send(const Message& m, const std::string& idempotency_key) override;
+  std::optional<SendFailure> health_check() override;
+
+ private:
+  std::string id_;
+  RestApi rest_;
+  twilio::TwilioApi laml_;
+  const Clock& clock_;
+  RequestLimiter http_;
+};
+
+// The LaML API settings for a space root ("https://<space>.signalwire.com" or a base_url
+// override): {root}/api/laml, account path and Basic user = project id, password = API token,
+// ValidityPeriod capped at SignalWire's documented 14400 s.
+twilio::TwilioApi laml_api(const std::string& space_root, const std::string& project_id,
+                           const std::string& api_token, const std::string& status_callback,
+                           int timeout_ms);
+
+// Builds a SignalWire connector from its [[connectors]] table. Keys: space_url
+// ("<space>.signalwire.com", https:// optional), project_id (a UUID), api_token, signing_key
+// (optional here; it verifies webhooks), api ("laml" default | "rest"). base_url, when set,
+// replaces the space URL as the request root. Errors name "connectors[<id>].<key>".
+Result<std::unique_ptr<Connector>> make_signalwire_connector(const ConnectorSettings& s,
+                                                             ConnectorDeps& deps);
+ProviderSpec signalwire_provider_spec();
+
+}  // namespace sb::providers::signalwire

@@ -1,0 +1,101 @@
+// Sinch SMS REST ("xms") connector: pure batch request builders / parsers plus the connector.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "core/http_types.h"
+#include "core/result.h"
+#include "providers/connector.h"
+#include "providers/transport/request_limiter.h"
+#include "providers/registry.h"
+
+namespace sb::providers::sinch {
+
+// A validated [[connectors]] table for provider "sinch".
+struct SinchConfig {
+  std::string id;
+  std::string base_url;         // default https://{region}.sms.api.sinch.com; no trailing slash
+  std::string service_plan_id;  // path segment of every call
+  std::string api_token;        // "Authorization: Bearer <api_token>"
+  std::string region = "us";    // us | eu | au | br | ca
+  std::string callback_secret;  // HMAC secret for callbacks (webhook issue); unused for sending
+  std::string callback_url;     // <public_url>/webhooks/<id>
+  int timeout_ms = 10'000;
+  int64_t max_concurrency = 16;
+};
+
+// Validates the provider keys (service_plan_id, api_token required; region, callback_secret
+// optional) and derives base URL and callback URL. Errors name "connectors[<id>].<key>".
+Result<SinchConfig> make_config(const ConnectorSettings& s, const std::string& public_url);
+
+// Sinch wants MSISDNs without the leading '+' (and returns them that way).
+std::string msisdn(std::string_view e164);
+
+// The batches one message needs: POST {base}/xms/v1/{plan}/batches, JSON {from, to[], body,
+// delivery_report: "per_recipient", callback_url, client_reference: <message id>, expire_at}.
+// SMS is one mt_text batch. An mt_media batch carries one media URL, so an MMS with N media URLs
+// becomes N batches: the first {type: mt_media, body: {url: media[0], message: text}}, the rest
+// {url: media[i]} alone, all with the same client_reference. expire_at is
+// created_at + validity_period_s when the message has one.
+std::vector<HttpRequest> build_send_requests(const SinchConfig& c, const Message& m);
+// 2xx batch -> SendAccepted{batch id, "Queued"} (a new batch has no status field; Queued is
+// Sinch's first delivery status); anything else is classified by classify_send_failure.
+SendResult parse_send_response(const HttpResponse& r, TimeMs now);
+
+// GET {base}/xms/v1/{plan}/batches/{batch_id}/delivery_report/{recipient msisdn}.
+HttpRequest build_status_request(const SinchConfig& c, const std::string& batch_id,
+                                 const std::string& recipient_e164);
+// 2xx recipient_delivery_report_sms|mms -> its status mapped onto ours; failures (404: no report
+// yet / unknown batch) classified.
+std::variant<StatusQueryResult, SendFailure> parse_status_response(const HttpResponse& r,
+                                                                   TimeMs now);
+// Sinch delivery status -> ours. Unknown words map to kSent (accepted, outcome unknown).
+Status map_status(std::string_view sinch_status);
+
+// GET {base}/xms/v1/{plan}/batches?page_size=1: authenticated, reads one row.
+HttpRequest build_health_request(const SinchConfig& c);
+
+// Classifies a failed send, keeping Sinch's {code, text}. 401 is auth; 403 is split by code:
+// illegal_number_type refuses this recipient (permanent), every other 403 code (blocked_account,
+// unprovisioned_region, missing_callback_url, ...) is about the account or service plan (auth /
+// config); 404 on the batches endpoint means the service plan is not there (config).
+SendFailure classify_send_failure(const HttpResponse& r, TimeMs now);
+
+class SinchConnector final : public Connector {
+ public:
+  SinchConnector(SinchConfig config, HttpClient& http, const Clock& clock);
+
+  const std::string& id() const override { return config_.id; }
+  std::string_view provider() const override { return "sinch"; }
+  // Sends every batch of the message; the first batch's id is the provider message id. Batches
+  // already accepted for `idempotency_key` are not sent again when a later one failed and the
+  // dispatcher retries (kept in memory only: a restart forgets them).
+  SendResult send(const Message& m, const std::string& idempotency_key) override;
+  std::optional<std::variant<StatusQueryResult, SendFailure>> query_status(
+      const Message& m) override;
+  std::optional<SendFailure> health_check() override;
+
+  const SinchConfig& config() const { return config_; }
+
+ private:
+  // Performs one request while holding one of max_concurrency slots (waits for a free one).
+  HttpResponse call(const HttpRequest& req);
+
+  SinchConfig config_;
+  RequestLimiter http_;
+  const Clock& clock_;
+  std::mutex parts_mu_;
+  std::map<std::string, std::vector<std::string>> accepted_parts_;  // key -> batch ids so far
+};
+
+// The registry's factory.
+Result<std::unique_ptr<Connector>> make_connector(const ConnectorSettings& s, ConnectorDeps& deps);
+
+}  // namespace sb::providers::sinch

@@ -1,0 +1,604 @@
+// Twilio connector: pure wire functions against Twilio's documented payloads, then the connector
+// against a loopback fake asserting the exact request and replaying Twilio's answers.
+//
+// Sources for shapes:
+//  - request fields and paths: twilio-python twilio/rest/api/v2010/account/message/__init__.py
+//    (MessageList.create: To, From, MessagingServiceSid, Body, MediaUrl (serialize.map: one
+//    parameter per URL), StatusCallback, ValidityPeriod; MessageContext.fetch: GET
+//    /Accounts/{account_sid}/Messages/{sid}.json), Twilio docs "Message resource".
+//  - success bodies: twilio-python tests/integration/api/v2010/account/test_message.py
+//    (test_create_response, 201; test_fetch_response, 200) and Twilio docs "Twilio API responses"
+//    (the queued JSON message).
+//  - error bodies: twilio-go client/error.go (TwilioRestError: code, message, more_info, status)
+//    with codes from Twilio's error dictionary (21211, 21610, 20003, 20429, 14107, 20404).
+//  - ValidityPeriod range 1..36000: Twilio errors 21624 / 90007.
+//  - Standard API keys cannot read /Accounts: Twilio docs "API keys" (Key resource v1).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
+#include "providers/transport/curl_client.h"
+#include "providers/transport/http_util.h"
+#include "providers/twilio/twilio_connector.h"
+#include "providers/twilio/twilio_wire.h"
+#include "support/fake_provider.h"
+
+namespace sb::providers::twilio {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr char kAccountSid[] = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+constexpr char kAuthToken[] = "your_auth_token";
+// base64("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa:your_auth_token")
+constexpr char kBasicToken[] =
+    "Basic QUNhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYTp5b3VyX2F1dGhfdG9rZW4=";
+constexpr char kApiKeySid[] = "SKbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+// base64("SKbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb:key_secret")
+constexpr char kBasicKey[] = "Basic U0tiYmJiYmJiYmJiYmJiYmJiYmJiYmJiYmJiYmJiYmJiYjprZXlfc2VjcmV0";
+constexpr char kServiceSid[] = "MGaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+constexpr TimeMs kNow = 1'700'000'000'000;
+
+// twilio-python tests/integration/api/v2010/account/test_message.py, test_create_response (201).
+constexpr char kCreated[] = R"({
+    "account_sid": "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    "api_version": "2010-04-01",
+    "body": "O Slash: \u00d8, PoP: \ud83d\udca9",
+    "date_created": "Thu, 30 Jul 2015 20:12:31 +0000",
+    "date_sent": "Thu, 30 Jul 2015 20:12:33 +0000",
+    "date_updated": "Thu, 30 Jul 2015 20:12:33 +0000",
+    "direction": "outbound-api",
+    "error_code": null,
+    "error_message": null,
+    "from": "+14155552345",
+    "messaging_service_sid": "MGaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    "num_media": "0",
+    "num_segments": "1",
+    "price": "-0.00750",
+    "price_unit": "USD",
+    "sid": "SMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    "status": "sent",
+    "subresource_uris": {
+        "media": "/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/Messages/SMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/Media.json"
+    },
+    "to": "+14155552345",
+    "uri": "/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/Messages/SMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.json"
+})";
+
+// Twilio docs "Twilio API responses", the JSON message (a fresh send is still queued).
+constexpr char kQueued[] = R"({
+    "sid": "SM1f0e8ae6ade43cb3c0ce4525424e404f",
+    "date_created": "Fri, 13 Aug 2010 01:16:24 +0000",
+    "date_updated": "Fri, 13 Aug 2010 01:16:24 +0000",
+    "date_sent": null,
+    "account_sid": "ACXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
+    "to": "+13455431221",
+    "from": "+15104564545",
+    "body": "A Test Message",
+    "status": "queued",
+    "flags": ["outbound"],
+    "api_version": "2010-04-01",
+    "price": null,
+    "uri": "/2010-04-01/Accounts/ACXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX/Messages/SM1f0e8ae6ade43cb3c0ce4525424e404f.json"
+})";
+
+// Error bodies in TwilioRestError's shape (twilio-go client/error.go).
+constexpr char kInvalidTo[] =
+    R"({"code": 21211, "message": "Invalid 'To' Phone Number: +1500555000", "more_info": "https://www.twilio.com/docs/errors/21211", "status": 400})";
+constexpr char kUnsubscribed[] =
+    R"({"code": 21610, "message": "Attempt to send to unsubscribed recipient", "more_info": "https://www.twilio.com/docs/errors/21610", "status": 400})";
+constexpr char kAuthFailed[] =
+    R"({"code": 20003, "message": "Authenticate", "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401})";
+constexpr char kTooMany[] =
+    R"({"code": 20429, "message": "Too Many Requests", "more_info": "https://www.twilio.com/docs/errors/20429", "status": 429})";
+constexpr char kNotFound[] =
+    R"({"code": 20404, "message": "The requested resource /2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/Messages/SMdeadbeefdeadbeefdeadbeefdeadbeef.json was not found", "more_info": "https://www.twilio.com/docs/errors/20404", "status": 404})";
+
+TwilioApi test_api() {
+  TwilioApi api;
+  api.api_root = "https://api.twilio.com";
+  api.account_sid = kAccountSid;
+  api.username = kAccountSid;
+  api.password = kAuthToken;
+  api.status_callback = "https://gw.example.com/webhooks/tw";
+  api.timeout_ms = 4000;
+  return api;
+}
+
+Message test_message() {
+  Message m;
+  m.id = "msg_1";
+  m.from = "+12025550100";
+  m.to = "+14155550123";
+  m.body = "Hello & welcome: 100% +1";
+  m.created_at = kNow;
+  return m;
+}
+
+HttpResponse response(int status, std::string body, Headers headers = {}) {
+  HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  r.headers = std::move(headers);
+  return r;
+}
+
+std::string header(const HttpRequest& req, std::string_view name) {
+  HttpResponse r;
+  r.headers = req.headers;
+  return r.header(name);
+}
+
+const SendFailure& failure(const SendResult& r) {
+  EXPECT_TRUE(std::holds_alternative<SendFailure>(r));
+  return std::get<SendFailure>(r);
+}
+
+// ---- pure functions ---------------------------------------------------------------------------
+
+TEST(TwilioWire, SmsRequestIsTheDocumentedFormPost) {
+  Message m = test_message();
+  m.validity_period_s = 600;
+  const HttpRequest req = build_send_request(test_api(), m, kNow);
+  EXPECT_EQ(req.method, "POST");
+  EXPECT_EQ(req.url, "https://api.twilio.com/2010-04-01/Accounts/" + std::string(kAccountSid) +
+                         "/Messages.json");
+  EXPECT_EQ(header(req, "Authorization"), kBasicToken);
+  EXPECT_EQ(header(req, "Content-Type"), "application/x-www-form-urlencoded");
+  EXPECT_EQ(req.timeout_ms, 4000);
+  EXPECT_EQ(form_decode(req.body),
+            (FormFields{{"To", "+14155550123"},
+                        {"From", "+12025550100"},
+                        {"Body", "Hello & welcome: 100% +1"},
+                        {"StatusCallback", "https://gw.example.com/webhooks/tw"},
+                        {"ValidityPeriod", "600"}}));
+  // '+' must be escaped, or Twilio reads a space and rejects the number.
+  EXPECT_NE(req.body.find("To=%2B14155550123"), std::string::npos) << req.body;
+}
+
+TEST(TwilioWire, MmsRepeatsMediaUrlAndCarriesTheMessagingService) {
+  TwilioApi api = test_api();
+  api.messaging_service_sid = kServiceSid;
+  Message m = test_message();
+  m.body.clear();
+  m.media_urls = {"https://x.test/a.png", "https://x.test/b.jpg?x=1&y=2"};
+  const HttpRequest req = build_send_request(api, m, kNow);
+  EXPECT_EQ(form_decode(req.body),
+            (FormFields{{"To", "+14155550123"},
+                        {"From", "+12025550100"},
+                        {"MessagingServiceSid", kServiceSid},
+                        {"MediaUrl", "https://x.test/a.png"},
+                        {"MediaUrl", "https://x.test/b.jpg?x=1&y=2"},
+                        {"StatusCallback", "https://gw.example.com/webhooks/tw"}}));
+}
+
+TEST(TwilioWire, ValidityPeriodIsWhatIsLeftAndWithinTwiliosRange) {
+  auto validity = [](int64_t period_s, TimeMs now) {
+    Message m = test_message();
+    m.validity_period_s = period_s;
+    for (const auto& [k, v] : form_decode(build_send_request(test_api(), m, now).body)) {
+      if (k == "ValidityPeriod") return v;
+    }
+    return std::string("absent");
+  };
+  EXPECT_EQ(validity(600, kNow + 120'500), "480");  // a retry 2 minutes later
+  EXPECT_EQ(validity(86'400, kNow), "36000");       // Twilio's ceiling (error 21624/90007)
+  EXPECT_EQ(validity(60, kNow + 3'600'000), "1");   // never 0 or negative
+  Message m = test_message();
+  EXPECT_EQ(form_decode(build_send_request(test_api(), m, kNow).body).size(), 4u);  // none sent
+}
+
+TEST(TwilioWire, ParsesCreatedMessage) {
+  auto r = parse_send_response(response(201, kCreated), kNow);
+  ASSERT_TRUE(std::holds_alternative<SendAccepted>(r));
+  EXPECT_EQ(std::get<SendAccepted>(r).provider_message_id, "SMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+  EXPECT_EQ(std::get<SendAccepted>(r).provider_status, "sent");
+  r = parse_send_response(response(201, kQueued), kNow);
+  ASSERT_TRUE(std::holds_alternative<SendAccepted>(r));
+  EXPECT_EQ(std::get<SendAccepted>(r).provider_message_id, "SM1f0e8ae6ade43cb3c0ce4525424e404f");
+  EXPECT_EQ(std::get<SendAccepted>(r).provider_status, "queued");
+}
+
+TEST(TwilioWire, ClassifiesFailuresKeepingTwiliosCodeAndMessage) {
+  auto f = failure(parse_send_response(response(400, kInvalidTo), kNow));
+  EXPECT_EQ(f.kind, FailureKind::kPermanent);
+  EXPECT_EQ(f.code, "21211");
+  EXPECT_EQ(f.message, "Invalid 'To' Phone Number: +1500555000");
+
+  f = failure(parse_send_response(response(400, kUnsubscribed), kNow));
+  EXPECT_EQ(f.kind, FailureKind::kPermanent);
+  EXPECT_EQ(f.code, "21610");
+
+  f = failure(parse_send_response(response(401, kAuthFailed), kNow));
+  EXPECT_EQ(f.kind, FailureKind::kAuth);
+  EXPECT_EQ(f.code, "20003");
+  EXPECT_EQ(f.message, "Authenticate");
+
+  f = failure(parse_send_response(response(429, kTooMany, {{"Retry-After", "3"}}), kNow));
+  EXPECT_EQ(f.kind, FailureKind::kRateLimited);
+  EXPECT_EQ(f.code, "20429");
+  ASSERT_TRUE(f.retry_after_ms);
+  EXPECT_EQ(*f.retry_after_ms, 3000);
+
+  // Twilio's per-sender throttle comes back as a 400 with 14107: still a rate limit.
+  f = failure(parse_send_response(
+      response(400, R"({"code": 14107, "message": "SMS send rate limit exceeded", "status": 400})"),
+      kNow));
+  EXPECT_EQ(f.kind, FailureKind::kRateLimited);
+  EXPECT_EQ(f.code, "14107");
+
+  // An unreadable 5xx (a load balancer's page) is transient, named by its HTTP status.
+  f = failure(parse_send_response(response(502, "<html>Bad Gateway</html>"), kNow));
+  EXPECT_EQ(f.kind, FailureKind::kTransient);
+  EXPECT_EQ(f.code, "http_502");
+
+  f = failure(parse_send_response(
+      response(500, R"({"code": 20500, "message": "Internal Server Error", "status": 500})"),
+      kNow));
+  EXPECT_EQ(f.kind, FailureKind::kTransient);
+  EXPECT_EQ(f.code, "20500");
+
+  // 404 on the Messages list: the Account SID in the path is wrong, i.e. configuration.
+  f = failure(parse_send_response(response(404, kNotFound), kNow));
+  EXPECT_EQ(f.kind, FailureKind::kAuth);
+  EXPECT_EQ(f.code, "20404");
+
+  HttpResponse timed_out;
+  timed_out.timed_out = true;
+  timed_out.error = "Operation timed out after 4000 milliseconds";
+  f = failure(parse_send_response(timed_out, kNow));
+  EXPECT_EQ(f.kind, FailureKind::kTransient);
+  EXPECT_EQ(f.code, "timeout");
+
+  f = failure(parse_send_response(response(201, "{}"), kNow));
+  EXPECT_EQ(f.kind, FailureKind::kTransient);
+  EXPECT_EQ(f.code, "invalid_response");
+}
+
+TEST(TwilioWire, StatusQueryRequestAndParse) {
+  const HttpRequest req = build_status_request(test_api(), "SMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+  EXPECT_EQ(req.method, "GET");
+  EXPECT_EQ(req.url, "https://api.twilio.com/2010-04-01/Accounts/" + std::string(kAccountSid) +
+                         "/Messages/SMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.json");
+  EXPECT_EQ(header(req, "Authorization"), kBasicToken);
+  EXPECT_TRUE(req.body.empty());
+
+  // test_fetch_response carries the same body as test_create_response.
+  auto out = parse_status_response(response(200, kCreated), kNow);
+  ASSERT_TRUE(std::holds_alternative<StatusQueryResult>(out));
+  EXPECT_EQ(std::get<StatusQueryResult>(out).status, Status::kSent);
+  EXPECT_EQ(std::get<StatusQueryResult>(out).provider_status, "sent");
+  EXPECT_EQ(std::get<StatusQueryResult>(out).error_code, "");
+
+  out = parse_status_response(
+      response(200, R"({"sid": "SMx", "status": "undelivered", "error_code": 30003,
+                        "error_message": "Unreachable destination handset"})"),
+      kNow);
+  ASSERT_TRUE(std::holds_alternative<StatusQueryResult>(out));
+  EXPECT_EQ(std::get<StatusQueryResult>(out).status, Status::kUndelivered);
+  EXPECT_EQ(std::get<StatusQueryResult>(out).error_code, "30003");
+  EXPECT_EQ(std::get<StatusQueryResult>(out).error_message, "Unreachable destination handset");
+
+  // Unknown to Twilio: it never created the message, a permanent answer.
+  out = parse_status_response(response(404, kNotFound), kNow);
+  ASSERT_TRUE(std::holds_alternative<SendFailure>(out));
+  EXPECT_EQ(std::get<SendFailure>(out).kind, FailureKind::kPermanent);
+  EXPECT_EQ(std::get<SendFailure>(out).code, "20404");
+}
+
+TEST(TwilioWire, MapsEveryDocumentedStatus) {
+  // MessageInstance.Status (twilio-python) plus canceled / partially_delivered (MessageStatus in
+  // @signalwire/compatibility-api lib/rest/api/v2010/account/message.d.ts, generated from
+  // Twilio's definitions).
+  const std::vector<std::pair<std::string, Status>> cases = {
+      {"accepted", Status::kSending},
+      {"scheduled", Status::kSending},
+      {"queued", Status::kSending},
+      {"sending", Status::kSending},
+      {"sent", Status::kSent},
+      {"delivered", Status::kDelivered},
+      {"read", Status::kDelivered},
+      {"undelivered", Status::kUndelivered},
+      {"partially_delivered", Status::kUndelivered},
+      {"failed", Status::kFailed},
+      {"canceled", Status::kCanceled},
+      {"something_new", Status::kSending},
+  };
+  for (const auto& [s, want] : cases) EXPECT_EQ(map_status(s), want) << s;
+}
+
+TEST(TwilioWire, HealthRequests) {
+  HttpRequest req = build_account_request(test_api());
+  EXPECT_EQ(req.method, "GET");
+  EXPECT_EQ(req.url,
+            "https://api.twilio.com/2010-04-01/Accounts/" + std::string(kAccountSid) + ".json");
+  req = build_message_page_request(test_api());
+  EXPECT_EQ(req.url, "https://api.twilio.com/2010-04-01/Accounts/" + std::string(kAccountSid) +
+                         "/Messages.json?PageSize=1");
+  EXPECT_FALSE(parse_health_response(response(200, "{}"), kNow));
+  auto f = parse_health_response(response(401, kAuthFailed), kNow);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->kind, FailureKind::kAuth);
+}
+
+TEST(TwilioWire, ReadsEveryErrorBodyShape) {
+  EXPECT_EQ(parse_error_body(kInvalidTo).code, "21211");
+  const auto array = parse_error_body(
+      R"({"errors": [{"code": "30010", "message": "Max price exceeded", "more_info": "x"}]})");
+  EXPECT_EQ(array.code, "30010");
+  EXPECT_EQ(array.message, "Max price exceeded");
+  EXPECT_EQ(parse_error_body(R"({"errors": ["To is invalid"]})").message, "To is invalid");
+  EXPECT_EQ(parse_error_body("not json").code, "");
+}
+
+// ---- configuration ----------------------------------------------------------------------------
+
+ConnectorSettings settings(std::map<std::string, std::string> values, std::string base_url = {}) {
+  ConnectorSettings s;
+  s.id = "tw";
+  s.provider = "twilio";
+  s.base_url = std::move(base_url);
+  s.timeout_ms = 2000;
+  s.max_concurrency = 4;
+  s.values = std::move(values);
+  return s;
+}
+
+class TwilioConfig : public ::testing::Test {
+ protected:
+  std::string error_of(std::map<std::string, std::string> values, std::string base_url = {}) {
+    auto made = make_connector(settings(std::move(values), std::move(base_url)), deps_);
+    return made ? std::string("ok") : made.error().message;
+  }
+  ManualClock clock_;
+  std::unique_ptr<HttpClient> http_ = make_curl_client();
+  ConnectorDeps deps_{clock_, *http_, "https://gw.example.com/"};
+};
+
+TEST_F(TwilioConfig, NamesTheConnectorAndKeyOfEveryMistake) {
+  EXPECT_EQ(error_of({{"account_sid", kAccountSid}, {"auth_token", kAuthToken}}), "ok");
+  EXPECT_EQ(error_of({{"account_sid", kAccountSid},
+                      {"api_key_sid", kApiKeySid},
+                      {"api_key_secret", "key_secret"},
+                      {"messaging_service_sid", kServiceSid}}),
+            "ok");
+  EXPECT_EQ(error_of({{"auth_token", kAuthToken}}),
+            "connectors[tw].account_sid: is required for provider twilio");
+  EXPECT_EQ(error_of({{"account_sid", "SKaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}, {"auth_token", "t"}}),
+            "connectors[tw].account_sid: must be a Twilio Account SID (AC + 32 hex digits)");
+  EXPECT_EQ(error_of({{"account_sid", "AC123"}, {"auth_token", "t"}}),
+            "connectors[tw].account_sid: must be a Twilio Account SID (AC + 32 hex digits)");
+  EXPECT_EQ(error_of({{"account_sid", kAccountSid}}),
+            "connectors[tw].auth_token: is required (or api_key_sid + api_key_secret) for "
+            "provider twilio");
+  EXPECT_EQ(error_of({{"account_sid", kAccountSid}, {"api_key_sid", kApiKeySid}}),
+            "connectors[tw].api_key_secret: api_key_sid and api_key_secret go together");
+  EXPECT_EQ(error_of({{"account_sid", kAccountSid},
+                      {"api_key_sid", "ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"},
+                      {"api_key_secret", "s"}}),
+            "connectors[tw].api_key_sid: must be a Twilio API Key SID (SK + 32 hex digits)");
+  EXPECT_EQ(error_of({{"account_sid", kAccountSid}, {"auth_token", "abc\n"}}),
+            "connectors[tw].auth_token: must not contain whitespace");
+  EXPECT_EQ(error_of({{"account_sid", kAccountSid},
+                      {"auth_token", kAuthToken},
+                      {"messaging_service_sid", "PN0123"}}),
+            "connectors[tw].messaging_service_sid: must be a Messaging Service SID (MG + 32 hex "
+            "digits)");
+  EXPECT_EQ(error_of({{"account_sid", kAccountSid}, {"auth_token", kAuthToken}}, "api.twilio.com"),
+            "connectors[tw].base_url: must be an http:// or https:// URL");
+  EXPECT_EQ(error_of({{"account_sid", kAccountSid}, {"auth_token", kAuthToken}, {"region", "x"}}),
+            "connectors[tw].region: unknown key for provider twilio");
+}
+
+// ---- the connector against a fake Twilio ------------------------------------------------------
+
+class TwilioConnectorTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<Connector> make(std::map<std::string, std::string> values = {
+                                      {"account_sid", kAccountSid}, {"auth_token", kAuthToken}}) {
+    auto s = settings(std::move(values), fake_.base_url() + "/");
+    s.timeout_ms = timeout_ms_;
+    auto made = make_connector(s, deps_);
+    EXPECT_TRUE(made) << made.error().message;
+    return std::move(*made);
+  }
+  std::string messages_path() const {
+    return "/2010-04-01/Accounts/" + std::string(kAccountSid) + "/Messages.json";
+  }
+
+  test::FakeProvider fake_;
+  ManualClock clock_{kNow};
+  std::unique_ptr<HttpClient> http_ = make_curl_client();
+  ConnectorDeps deps_{clock_, *http_, "https://gw.example.com"};
+  int64_t timeout_ms_ = 2000;
+};
+
+TEST_F(TwilioConnectorTest, SendsTheExactDocumentedRequestAndReadsThe201) {
+  auto c = make();
+  EXPECT_EQ(c->provider(), "twilio");
+  fake_.push({201, kQueued});
+  Message m = test_message();
+  m.media_urls = {"https://x.test/a.png", "https://x.test/b.png"};
+  m.validity_period_s = 3600;
+  auto r = c->send(m, "msg_1");
+  ASSERT_TRUE(std::holds_alternative<SendAccepted>(r)) << failure(r).message;
+  EXPECT_EQ(std::get<SendAccepted>(r).provider_message_id, "SM1f0e8ae6ade43cb3c0ce4525424e404f");
+  EXPECT_EQ(std::get<SendAccepted>(r).provider_status, "queued");
+
+  auto reqs = fake_.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].method, "POST");
+  EXPECT_EQ(reqs[0].target, messages_path());
+  EXPECT_EQ(reqs[0].header("authorization"), kBasicToken);
+  EXPECT_EQ(reqs[0].header("content-type"), "application/x-www-form-urlencoded");
+  EXPECT_EQ(form_decode(reqs[0].body),
+            (FormFields{{"To", "+14155550123"},
+                        {"From", "+12025550100"},
+                        {"Body", "Hello & welcome: 100% +1"},
+                        {"MediaUrl", "https://x.test/a.png"},
+                        {"MediaUrl", "https://x.test/b.png"},
+                        {"StatusCallback", "https://gw.example.com/webhooks/tw"},
+                        {"ValidityPeriod", "3600"}}));
+}
+
+TEST_F(TwilioConnectorTest, ApiKeyAuthenticatesWithTheKeyAndSendsTheService) {
+  auto c = make({{"account_sid", kAccountSid},
+                 {"api_key_sid", kApiKeySid},
+                 {"api_key_secret", "key_secret"},
+                 {"messaging_service_sid", kServiceSid}});
+  fake_.push({201, kCreated});
+  ASSERT_TRUE(std::holds_alternative<SendAccepted>(c->send(test_message(), "k")));
+  auto req = fake_.requests().at(0);
+  EXPECT_EQ(req.target, messages_path());  // the account path stays the Account SID
+  EXPECT_EQ(req.header("authorization"), kBasicKey);
+  EXPECT_EQ(form_decode(req.body).at(2),
+            (std::pair<std::string, std::string>{"MessagingServiceSid", kServiceSid}));
+}
+
+TEST_F(TwilioConnectorTest, ClassifiesEveryDocumentedFailure) {
+  auto c = make();
+  struct Case {
+    test::FakeReply reply;
+    FailureKind kind;
+    std::string code;
+    std::optional<int64_t> retry_after_ms;
+  };
+  const std::vector<Case> cases = {
+      {{400, kInvalidTo}, FailureKind::kPermanent, "21211", {}},
+      {{400, kUnsubscribed}, FailureKind::kPermanent, "21610", {}},
+      {{401, kAuthFailed}, FailureKind::kAuth, "20003", {}},
+      {{429, kTooMany, "application/json", {{"Retry-After", "2"}}},
+       FailureKind::kRateLimited,
+       "20429",
+       2000},
+      {{500, R"({"code": 20500, "message": "Internal Server Error", "status": 500})"},
+       FailureKind::kTransient,
+       "20500",
+       {}},
+      {{503, "Service Unavailable", "text/plain"}, FailureKind::kTransient, "http_503", {}},
+  };
+  for (const auto& tc : cases) {
+    fake_.push(tc.reply);
+    const auto f = failure(c->send(test_message(), "k"));
+    EXPECT_EQ(f.kind, tc.kind) << tc.code;
+    EXPECT_EQ(f.code, tc.code);
+    EXPECT_FALSE(f.message.empty());
+    EXPECT_EQ(f.retry_after_ms, tc.retry_after_ms) << tc.code;
+  }
+  EXPECT_EQ(fake_.request_count(), cases.size());
+}
+
+TEST_F(TwilioConnectorTest, AReplySlowerThanTheTimeoutIsATransientTimeout) {
+  timeout_ms_ = 300;
+  auto c = make();
+  fake_.push({201, kQueued, "application/json", {}, /*delay_ms=*/800});
+  const auto started = std::chrono::steady_clock::now();
+  const auto f = failure(c->send(test_message(), "k"));
+  EXPECT_EQ(f.kind, FailureKind::kTransient);
+  EXPECT_EQ(f.code, "timeout");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 700ms);
+}
+
+TEST_F(TwilioConnectorTest, ConnectionRefusedIsTransient) {
+  auto s =
+      settings({{"account_sid", kAccountSid}, {"auth_token", kAuthToken}}, "http://127.0.0.1:1");
+  auto c = make_connector(s, deps_);
+  ASSERT_TRUE(c);
+  const auto f = failure((*c)->send(test_message(), "k"));
+  EXPECT_EQ(f.kind, FailureKind::kTransient);
+  EXPECT_EQ(f.code, "connection_error");
+}
+
+TEST_F(TwilioConnectorTest, QueryStatusFetchesTheMessage) {
+  auto c = make();
+  Message m = test_message();
+  EXPECT_FALSE(c->query_status(m));  // no provider id: nothing to look up, no request
+  EXPECT_EQ(fake_.request_count(), 0u);
+
+  m.provider_message_id = "SMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+  fake_.push({200, R"({"sid": "SMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "status": "delivered",
+                      "error_code": null, "error_message": null})"});
+  auto out = c->query_status(m);
+  ASSERT_TRUE(out);
+  ASSERT_TRUE(std::holds_alternative<StatusQueryResult>(*out));
+  EXPECT_EQ(std::get<StatusQueryResult>(*out).status, Status::kDelivered);
+  EXPECT_EQ(std::get<StatusQueryResult>(*out).provider_status, "delivered");
+  auto req = fake_.requests().at(0);
+  EXPECT_EQ(req.method, "GET");
+  EXPECT_EQ(req.target, "/2010-04-01/Accounts/" + std::string(kAccountSid) +
+                            "/Messages/SMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.json");
+  EXPECT_EQ(req.header("authorization"), kBasicToken);
+
+  fake_.push({404, kNotFound});
+  out = c->query_status(m);
+  ASSERT_TRUE(out);
+  ASSERT_TRUE(std::holds_alternative<SendFailure>(*out));
+  EXPECT_EQ(std::get<SendFailure>(*out).kind, FailureKind::kPermanent);
+}
+
+TEST_F(TwilioConnectorTest, HealthCheckReadsTheAccountOrWithAKeyTheMessageList) {
+  auto c = make();
+  fake_.push({200, R"({"sid": "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "status": "active"})"});
+  EXPECT_FALSE(c->health_check());
+  fake_.push({401, kAuthFailed});
+  auto f = c->health_check();
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->kind, FailureKind::kAuth);
+  EXPECT_EQ(f->code, "20003");
+  auto reqs = fake_.requests();
+  EXPECT_EQ(reqs.at(0).method, "GET");
+  EXPECT_EQ(reqs.at(0).target, "/2010-04-01/Accounts/" + std::string(kAccountSid) + ".json");
+  EXPECT_EQ(reqs.at(0).header("authorization"), kBasicToken);
+
+  auto keyed = make({{"account_sid", kAccountSid},
+                     {"api_key_sid", kApiKeySid},
+                     {"api_key_secret", "key_secret"}});
+  fake_.push({200, R"({"messages": [], "next_page_uri": null})"});
+  EXPECT_FALSE(keyed->health_check());
+  EXPECT_EQ(fake_.requests().back().target, messages_path() + "?PageSize=1");
+  EXPECT_EQ(fake_.requests().back().header("authorization"), kBasicKey);
+}
+
+// Counts requests in flight to prove the cap without timing guesses.
+class CountingHttp final : public HttpClient {
+ public:
+  HttpResponse send(const HttpRequest&) override {
+    const int now = ++in_flight_;
+    int seen = max_.load();
+    while (now > seen && !max_.compare_exchange_weak(seen, now)) {
+    }
+    std::this_thread::sleep_for(30ms);
+    --in_flight_;
+    HttpResponse r;
+    r.status = 201;
+    r.body = kQueued;
+    return r;
+  }
+  std::atomic<int> in_flight_{0};
+  std::atomic<int> max_{0};
+};
+
+TEST(TwilioConnectorLimit, NeverMoreThanMaxConcurrencyInFlight) {
+  ManualClock clock;
+  CountingHttp http;
+  ConnectorDeps deps{clock, http, "https://gw.example.com"};
+  auto s = settings({{"account_sid", kAccountSid}, {"auth_token", kAuthToken}});
+  s.max_concurrency = 2;
+  auto c = make_connector(s, deps);
+  ASSERT_TRUE(c);
+  std::vector<std::thread> threads;
+  std::atomic<int> accepted{0};
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] {
+      if (std::holds_alternative<SendAccepted>((*c)->send(test_message(), "k"))) ++accepted;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(accepted.load(), 8);  // beyond the cap, requests wait; none are refused
+  EXPECT_EQ(http.max_.load(), 2);
+}
+
+}  // namespace
+}  // namespace sb::providers::twilio
