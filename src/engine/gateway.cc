@@ -31,6 +31,20 @@ bool is_http_url(std::string_view u) {
   return true;
 }
 
+// The digits of `input` when it is a short code of `region` (spaces and hyphens allowed).
+std::optional<std::string> short_code(std::string_view input, std::string_view region) {
+  std::string digits;
+  for (char c : input) {
+    if (c >= '0' && c <= '9') {
+      digits.push_back(c);
+    } else if (c != ' ' && c != '-') {
+      return std::nullopt;
+    }
+  }
+  if (digits.size() < 3 || digits.size() > 8 || !is_short_code(digits, region)) return std::nullopt;
+  return digits;
+}
+
 }  // namespace
 
 Gateway::Gateway(store::Store& store, Outbox& outbox, const Clock& clock, GatewayOptions options)
@@ -55,14 +69,22 @@ Result<store::NewMessage> Gateway::prepare(const std::string& account,
   m.account = account;
   m.direction = Direction::kOutbound;
 
-  auto to = normalize_phone(req.to, options_.default_region, "to");
-  if (!to) return to.error();
-  m.to = to->e164;
+  // Short codes are recipients as dialled (never turned into fake E.164); everything else is a
+  // phone number normalized to E.164.
+  if (auto code = short_code(req.to, options_.default_region)) {
+    m.to = *code;
+  } else {
+    auto to = normalize_phone(req.to, options_.default_region, "to");
+    if (!to) return to.error();
+    m.to = to->e164;
+  }
 
   {
     std::shared_lock lk(numbers_mu_);
     std::string from;
-    if (req.from) {
+    if (req.from && numbers_.count(*req.from)) {
+      from = *req.from;  // as configured: E.164, a short code or an alphanumeric sender ID
+    } else if (req.from) {
       auto parsed = normalize_phone(*req.from, options_.default_region, "from");
       if (!parsed) return parsed.error();
       from = parsed->e164;

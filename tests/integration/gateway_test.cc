@@ -240,6 +240,14 @@ TEST_P(GatewayTest, IdempotencyKeyReturnsTheSameMessageOrConflicts) {
   EXPECT_EQ(gw_->get("/v1/messages?to=%2B14155550124", acme_).json["data"].size(), 1u);
 }
 
+TEST_P(GatewayTest, ShortCodesAreRecipientsAsDialled) {
+  auto r = send({{"to", "55555"}, {"body", "JOIN"}});
+  ASSERT_EQ(r.status, 202) << r.body;
+  EXPECT_EQ(r.json["to"], "55555");
+  // Too short for a short code and not a phone number either.
+  EXPECT_EQ(send({{"to", "1234"}, {"body", "x"}}).json["error"]["code"], "invalid_phone_number");
+}
+
 TEST_P(GatewayTest, TenantsNeverSeeEachOther) {
   auto a = send({{"to", "+14155550123"}, {"body", "secret"}});
   ASSERT_EQ(a.status, 202);
