@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <set>
 #include <cstdlib>
 
 #include "providers/transport/http_util.h"
@@ -132,6 +135,40 @@ TEST_F(TwilioProviderTest, An400InvalidNumberFailsWithTwiliosCode) {
   EXPECT_EQ(m["error_code"], "21211");
   EXPECT_EQ(m["error_message"], "Invalid 'To' Phone Number: +1415555012X");
   EXPECT_EQ(sends().size(), 1u);  // permanent: never retried
+}
+
+}  // namespace
+}  // namespace sb::test
+
+namespace sb::test {
+namespace {
+
+// A provider that is down for a while (503s, then healthy) delays messages; none is lost and
+// none is created twice.
+TEST_F(TwilioProviderTest, AnOutageDelaysMessagesWithoutLosingOrDoublingAny) {
+  std::atomic<int> posts{0};
+  std::atomic<int> created{0};
+  fake_.set_responder([&](const RecordedRequest& r) {
+    if (r.method != "POST") return FakeReply{200, "{}"};
+    if (++posts <= 8) {
+      return FakeReply{503, R"({"code": 20500, "message": "Service unavailable", "status": 503})"};
+    }
+    std::string body = kCreated;
+    const std::string sid = "SM" + std::string(31, 'b') + std::to_string(++created);
+    body.replace(body.find(kSid), std::strlen(kSid), sid);
+    return FakeReply{201, body};
+  });
+  std::vector<std::string> ids;
+  for (const char* to : {"+14155550123", "+14155550124", "+14155550125"}) ids.push_back(send(to));
+  std::set<std::string> sids;
+  for (const auto& id : ids) {
+    json m = gw_->wait_for_status(id, key_, "sent", 30s);
+    ASSERT_EQ(m["status"], "sent") << m.dump();
+    sids.insert(m["provider_message_id"].get<std::string>());
+  }
+  EXPECT_EQ(sids.size(), 3u);
+  EXPECT_EQ(created.load(), 3);  // each message created once at the provider
+  EXPECT_GE(posts.load(), 11);   // 8 refused + 3 accepted
 }
 
 }  // namespace
