@@ -83,10 +83,4 @@ void append(std::string& out, char32_t cp) {
   }
 }
 
-size_t count_code_points(std::string_view s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
-
 }  // namespace sb::utf8

@@ -15,8 +15,6 @@ inline bool is_valid(std::string_view s) { return !find_invalid(s).has_value(); 
 // Decodes valid UTF-8 (call is_valid first) into code points.
 std::vector<char32_t> decode(std::string_view s);
 void append(std::string& out, char32_t cp);
-// Number of code points in valid UTF-8.
-size_t count_code_points(std::string_view s);
 
 // Decodes the code point starting at s[i] and advances i past it. `s` must be valid UTF-8 (call
 // is_valid first) and i < s.size(); no checks are made, which keeps the hot loops cheap.

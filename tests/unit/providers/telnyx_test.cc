@@ -10,6 +10,7 @@
 #include "providers/registry.h"
 #include "providers/telnyx/telnyx_connector.h"
 #include "providers/transport/curl_client.h"
+#include "support/counting_client.h"
 #include "support/fake_provider.h"
 
 namespace sb::providers::telnyx {
@@ -395,26 +396,7 @@ TEST_F(TelnyxConnectorTest, QueryStatusAndHealthCheck) {
   EXPECT_EQ(h->code, "10009");
 }
 
-// Counts calls in flight through the real client.
-class CountingClient final : public HttpClient {
- public:
-  explicit CountingClient(HttpClient& inner) : inner_(inner) {}
-  HttpResponse send(const HttpRequest& req) override {
-    const int now = ++active_;
-    int seen = max_.load();
-    while (now > seen && !max_.compare_exchange_weak(seen, now)) {
-    }
-    HttpResponse r = inner_.send(req);
-    --active_;
-    return r;
-  }
-  int max() const { return max_.load(); }
-
- private:
-  HttpClient& inner_;
-  std::atomic<int> active_{0};
-  std::atomic<int> max_{0};
-};
+using test::CountingClient;
 
 TEST_F(TelnyxConnectorTest, NeverMoreThanMaxConcurrencyRequestsInFlight) {
   fake_.set_responder([](const test::RecordedRequest&) {
