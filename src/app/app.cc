@@ -12,12 +12,15 @@
 #include "core/crypto.h"
 #include "core/ids.h"
 #include "engine/callbacks.h"
+#include "engine/webhooks.h"
 #include "engine/dispatcher.h"
 #include "engine/gateway.h"
 #include "engine/outbox.h"
 #include "engine/status_ingest.h"
 #include "http/api.h"
+#include "http/conversations_api.h"
 #include "http/server.h"
+#include "http/webhooks_api.h"
 #include "providers/registry.h"
 #include "providers/transport/curl_client.h"
 #include "store/store.h"
@@ -149,8 +152,30 @@ int serve(const Config& config) {
   gateway.set_numbers(numbers);
   gateway.set_connector_states([&dispatcher] { return dispatcher.connector_states(); });
 
+  engine::WebhookOptions wh_opt;
+  wh_opt.mms_timeout_ms = config.mms_timeout_ms;
+  wh_opt.mms_settle_ms = config.mms_settle_ms;
+  wh_opt.retention_ms = config.webhook_retention_days * 86'400'000;
+  engine::WebhookProcessor webhooks(*st, clock, gateway, wh_opt, [&callbacks] { callbacks.wake(); });
+  std::vector<engine::WebhookEndpoint> endpoints;
+  for (const auto& cs : config.connectors) {
+    auto secrets = providers::webhook_secrets(cs);
+    if (!secrets) throw std::runtime_error(secrets.error().message);
+    if (cs.provider != "sim") {
+      if (auto missing = providers::missing_webhook_material(*secrets); !missing.empty()) {
+        spdlog::warn("webhooks: connector {} has no {}: its webhooks will be refused (403) "
+                     "until it is configured",
+                     cs.id, missing);
+      }
+    }
+    endpoints.push_back({cs.id, cs.provider, std::move(*secrets)});
+  }
+  webhooks.set_endpoints(std::move(endpoints));
+
   http::Router router;
   http::register_api(router, gateway);
+  http::register_conversations_api(router, gateway);
+  http::register_webhooks(router, webhooks, config.public_url);
   http::ServerOptions s_opt;
   s_opt.host = config.listen_host();
   s_opt.port = config.listen_port();
@@ -167,6 +192,7 @@ int serve(const Config& config) {
   for (auto& c : connectors) c->start(ingest);
   dispatcher.start();
   callbacks.start();
+  webhooks.start();
 
   if (config.print_first_key && st->count_api_keys(config.bootstrap_account) == 0) {
     const std::string key = new_api_key(*st, config.bootstrap_account);
@@ -183,6 +209,7 @@ int serve(const Config& config) {
   sigwait(&signals, &sig);
   spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
   server.stop();       // in-flight requests finish; their messages reach the outbox
+  webhooks.stop();
   outbox.stop();       // commit everything accepted
   dispatcher.stop();   // finish and record in-flight sends
   for (auto& c : connectors) c->stop();

@@ -58,6 +58,9 @@ const std::vector<Key>& keys() {
       {"callbacks", "max_age_ms", &Config::callback_max_age_ms, 1000},
       {"callbacks", "retry_base_ms", &Config::callback_retry_base_ms, 1},
       {"callbacks", "retry_max_ms", &Config::callback_retry_max_ms, 1},
+      {"webhooks", "mms_timeout_ms", &Config::mms_timeout_ms, 100},
+      {"webhooks", "mms_settle_ms", &Config::mms_settle_ms, 0},
+      {"webhooks", "retention_days", &Config::webhook_retention_days, 1},
       {"log", "level", &Config::log_level},
   };
   return kKeys;
@@ -138,7 +141,8 @@ Result<void> parse_connectors(Config& c, const toml::node& node) {
     for (auto r : {read_opt(*t, where, "id", cs.id), read_opt(*t, where, "provider", cs.provider),
                    read_opt(*t, where, "base_url", cs.base_url),
                    read_opt(*t, where, "timeout_ms", cs.timeout_ms),
-                   read_opt(*t, where, "max_concurrency", cs.max_concurrency)}) {
+                   read_opt(*t, where, "max_concurrency", cs.max_concurrency),
+                   read_opt(*t, where, "verify_webhooks", cs.verify_webhooks)}) {
       if (!r) return r;
     }
     if (cs.id.empty()) return bad(where + ".id", "is required");
@@ -151,7 +155,7 @@ Result<void> parse_connectors(Config& c, const toml::node& node) {
     for (const auto& [k, v] : *t) {
       const std::string key(k.str());
       if (key == "id" || key == "provider" || key == "base_url" || key == "timeout_ms" ||
-          key == "max_concurrency") {
+          key == "max_concurrency" || key == "verify_webhooks") {
         continue;
       }
       const bool known =

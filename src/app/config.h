@@ -64,6 +64,10 @@ struct Config {
   int64_t callback_max_age_ms = 86'400'000;
   int64_t callback_retry_base_ms = 5'000;
   int64_t callback_retry_max_ms = 3'600'000;
+  // [webhooks]
+  int64_t mms_timeout_ms = 5'000;
+  int64_t mms_settle_ms = 500;
+  int64_t webhook_retention_days = 30;
   // [log]
   std::string log_level = "info";
 

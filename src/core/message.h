@@ -15,6 +15,13 @@ namespace sb {
 
 using Metadata = std::map<std::string, std::string>;
 
+// What a provider told us about one media item of an inbound message.
+struct MediaItem {
+  std::string url;
+  std::string content_type;     // "" when unknown
+  std::optional<int64_t> size;  // bytes, when known
+};
+
 struct Message {
   std::string id;
   std::string account;
@@ -23,6 +30,7 @@ struct Message {
   std::string to;
   std::string body;
   std::vector<std::string> media_urls;
+  std::vector<MediaItem> media;  // inbound: details per media URL (same order as media_urls)
   Status status = Status::kAccepted;
   int segments = 0;
   Encoding encoding = Encoding::kGsm7;
@@ -35,6 +43,7 @@ struct Message {
   std::string provider_message_id;
   std::string status_callback;
   std::optional<int64_t> validity_period_s;
+  std::string conversation_id;  // the thread (our number, the other party); set when stored
   // Outbox bookkeeping.
   int attempts = 0;
   TimeMs next_attempt_at = 0;
@@ -54,6 +63,11 @@ struct MessageEvent {
   std::string error_code;
   std::string error_message;
   std::string detail;
+  std::string raw_payload;  // the provider webhook this event came from, verbatim (audit)
 };
+
+// A conversation's one-line summary of its latest message: the first 100 characters of the body
+// (whole code points), or "[media]" for a media-only message.
+std::string message_preview(const Message& m);
 
 }  // namespace sb

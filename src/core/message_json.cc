@@ -32,7 +32,17 @@ nlohmann::json to_json(const Message& m) {
       {"validity_period", m.validity_period_s ? nlohmann::json(*m.validity_period_s)
                                               : nlohmann::json(nullptr)},
       {"attempts", m.attempts},
+      {"conversation_id", nullable(m.conversation_id)},
   };
+  if (!m.media.empty()) {
+    nlohmann::json media = nlohmann::json::array();
+    for (const auto& item : m.media) {
+      media.push_back({{"url", item.url},
+                       {"content_type", nullable(item.content_type)},
+                       {"size", item.size ? nlohmann::json(*item.size) : nlohmann::json(nullptr)}});
+    }
+    j["media"] = std::move(media);
+  }
   return j;
 }
 
@@ -45,6 +55,7 @@ nlohmann::json to_json(const MessageEvent& e) {
                       {"error_code", nullable(e.error_code)},
                       {"error_message", nullable(e.error_message)}};
   if (!e.detail.empty()) j["detail"] = e.detail;
+  if (!e.raw_payload.empty()) j["raw_payload"] = e.raw_payload;
   return j;
 }
 
@@ -54,6 +65,17 @@ nlohmann::json to_json(const Message& m, const std::vector<MessageEvent>& events
   for (const auto& e : events) ev.push_back(to_json(e));
   j["events"] = std::move(ev);
   return j;
+}
+
+std::string message_preview(const Message& m) {
+  if (m.body.empty()) return m.media_urls.empty() ? std::string() : "[media]";
+  size_t chars = 0;
+  size_t i = 0;
+  for (; i < m.body.size(); ++i) {
+    const auto c = static_cast<unsigned char>(m.body[i]);
+    if ((c & 0xC0) != 0x80 && chars++ == 100) break;  // a lead byte starts a code point
+  }
+  return m.body.substr(0, i);
 }
 
 }  // namespace sb

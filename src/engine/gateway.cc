@@ -62,6 +62,13 @@ void Gateway::set_numbers(const std::vector<store::NumberRecord>& numbers) {
   default_number_ = std::move(defaults);
 }
 
+std::optional<store::NumberRecord> Gateway::find_number(const std::string& number) const {
+  std::shared_lock lk(numbers_mu_);
+  auto it = numbers_.find(number);
+  if (it == numbers_.end()) return std::nullopt;
+  return it->second;
+}
+
 Result<store::NewMessage> Gateway::prepare(const std::string& account,
                                            const SendRequest& req) const {
   const TimeMs now = clock_.now_ms();

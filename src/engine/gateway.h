@@ -44,6 +44,9 @@ class Gateway {
   // Replaces the number directory (who owns which number, through which connector).
   void set_numbers(const std::vector<store::NumberRecord>& numbers);
 
+  // The configured number `number` (exactly as configured), or nullopt.
+  std::optional<store::NumberRecord> find_number(const std::string& number) const;
+
   // Validates and builds the message to store (E.164 numbers, sender ownership, limits,
   // segments). Errors name the offending field.
   Result<store::NewMessage> prepare(const std::string& account, const SendRequest& req) const;

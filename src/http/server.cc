@@ -23,6 +23,13 @@ using tcp = net::ip::tcp;
 
 namespace {
 
+// A path fit for logs: /webhooks/<connector>/<segment> may carry a secret (VoiceMeUp).
+std::string loggable_path(const std::string& path) {
+  if (path.rfind("/webhooks/", 0) != 0) return path;
+  const auto slash = path.find('/', 10);
+  return slash == std::string::npos ? path : path.substr(0, slash) + "/[redacted]";
+}
+
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -184,7 +191,8 @@ struct Server::Impl {
         try {
           run();
         } catch (const std::exception& e) {
-          spdlog::error("http: handler for {} {} threw: {}", req->method, req->path, e.what());
+          spdlog::error("http: handler for {} {} threw: {}", req->method, loggable_path(req->path),
+                        e.what());
           reply(Response::error(Error::make("internal_error", "internal error")));
         }
       };

@@ -53,10 +53,19 @@ const std::vector<ProviderSpec>& provider_specs() {
       {"sim", {}, {"delivery_delay_ms", "journal"}, make_sim},
       twilio::twilio_provider_spec(),
       signalwire::signalwire_provider_spec(),
-      {"telnyx", {"api_key"}, {"public_key", "messaging_profile_id"}, telnyx::make_connector},
-      {"sinch", {"service_plan_id", "api_token"}, {"region", "callback_secret"},
+      {"telnyx",
+       {"api_key"},
+       {"public_key", "messaging_profile_id", "webhook_tolerance_s"},
+       telnyx::make_connector},
+      {"sinch",
+       {"service_plan_id", "api_token"},
+       {"region", "callback_secret", "callback_username", "callback_password",
+        "webhook_tolerance_s"},
        sinch::make_connector},
-      {"voicemeup", {"username", "auth_token"}, {"webhook_secret"}, voicemeup::make_voicemeup},
+      {"voicemeup",
+       {"username", "auth_token"},
+       {"webhook_secret", "webhook_allow_ips"},
+       voicemeup::make_voicemeup},
   };
   return kSpecs;
 }
@@ -66,6 +75,63 @@ const ProviderSpec* find_provider(const std::string& name) {
     if (p.name == name) return &p;
   }
   return nullptr;
+}
+
+Result<WebhookSecrets> webhook_secrets(const ConnectorSettings& s) {
+  WebhookSecrets w;
+  w.provider = s.provider;
+  w.verification_disabled = !s.verify_webhooks;
+  if (s.provider == "twilio") {
+    w.signing_key = setting_value(s, "auth_token");
+  } else if (s.provider == "signalwire") {
+    w.signing_key = setting_value(s, "signing_key");
+    if (w.signing_key.empty()) w.signing_key = setting_value(s, "api_token");
+  } else if (s.provider == "telnyx") {
+    w.public_key = setting_value(s, "public_key");
+  } else if (s.provider == "sinch") {
+    w.hmac_secret = setting_value(s, "callback_secret");
+    w.basic_username = setting_value(s, "callback_username");
+    w.basic_password = setting_value(s, "callback_password");
+    if (w.basic_username.empty() != w.basic_password.empty()) {
+      return setting_error(s, w.basic_username.empty() ? "callback_username" : "callback_password",
+                           "callback_username and callback_password go together");
+    }
+  } else if (s.provider == "voicemeup") {
+    w.path_secret = setting_value(s, "webhook_secret");
+    if (!w.path_secret.empty() && w.path_secret.size() < 16) {
+      return setting_error(s, "webhook_secret", "must be at least 16 characters (it is the only "
+                                                "proof a VoiceMeUp webhook is genuine)");
+    }
+    std::string ips = setting_value(s, "webhook_allow_ips");
+    size_t at = 0;
+    while (at <= ips.size() && !ips.empty()) {
+      size_t comma = ips.find(',', at);
+      if (comma == std::string::npos) comma = ips.size();
+      std::string ip = ips.substr(at, comma - at);
+      ip.erase(0, ip.find_first_not_of(' '));
+      ip.erase(ip.find_last_not_of(' ') + 1);
+      if (!ip.empty()) w.allow_ips.push_back(ip);
+      at = comma + 1;
+    }
+  }
+  auto tolerance = int_setting(s, "webhook_tolerance_s", 300);
+  if (!tolerance) return tolerance.error();
+  if (*tolerance < 1) return setting_error(s, "webhook_tolerance_s", "must be at least 1");
+  w.tolerance_s = *tolerance;
+  return w;
+}
+
+std::string missing_webhook_material(const WebhookSecrets& w) {
+  if (w.verification_disabled) return "";
+  if ((w.provider == "twilio" || w.provider == "signalwire") && w.signing_key.empty()) {
+    return w.provider == "twilio" ? "auth_token" : "signing_key";
+  }
+  if (w.provider == "telnyx" && w.public_key.empty()) return "public_key";
+  if (w.provider == "sinch" && w.hmac_secret.empty() && w.basic_username.empty()) {
+    return "callback_secret (or callback_username + callback_password)";
+  }
+  if (w.provider == "voicemeup" && w.path_secret.empty()) return "webhook_secret";
+  return "";
 }
 
 Result<int64_t> int_setting(const ConnectorSettings& s, const std::string& key, int64_t fallback) {

@@ -12,6 +12,7 @@
 #include "core/http_types.h"
 #include "core/result.h"
 #include "providers/connector.h"
+#include "providers/webhook.h"
 
 namespace sb::providers {
 
@@ -23,6 +24,8 @@ struct ConnectorSettings {
   std::string base_url;  // empty: the provider's default
   int64_t timeout_ms = 10'000;
   int64_t max_concurrency = 16;
+  // Webhook signature checks; turning them off is explicit and warned about at every start.
+  bool verify_webhooks = true;
   std::map<std::string, std::string> values;
 };
 
@@ -55,6 +58,14 @@ Error setting_error(const ConnectorSettings& s, const std::string& key, const st
 std::string setting_value(const ConnectorSettings& s, const std::string& key);
 // True when `v` holds whitespace or control characters (never valid in credentials or ids).
 bool has_space_or_control(std::string_view v);
+
+// What verifies this connector's webhooks, from its keys: twilio auth_token; signalwire
+// signing_key (else api_token); telnyx public_key and webhook_tolerance_s; sinch callback_secret
+// or callback_username + callback_password; voicemeup webhook_secret and webhook_allow_ips
+// (comma-separated). Errors name the key. Missing material is not an error here (a connector
+// may only send); `missing_webhook_material` says what is missing, for a start-up warning.
+Result<WebhookSecrets> webhook_secrets(const ConnectorSettings& s);
+std::string missing_webhook_material(const WebhookSecrets& w);
 
 // Reads a provider key as an integer; errors name the connector and key.
 Result<int64_t> int_setting(const ConnectorSettings& s, const std::string& key, int64_t fallback);

@@ -96,6 +96,85 @@ CREATE INDEX deliveries_message ON deliveries (message_id);
 CREATE INDEX messages_in_flight ON messages (connector_id, status, updated_at)
   WHERE status IN ('sending', 'sent');
 )SQL"},
+      {3, "webhooks, contacts, conversations", R"SQL(
+CREATE TABLE contacts (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts(id),
+  number TEXT NOT NULL,
+  name TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX contacts_number ON contacts (account_id, number);
+CREATE TABLE conversations (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts(id),
+  our_number TEXT NOT NULL,
+  contact_id TEXT NOT NULL REFERENCES contacts(id),
+  created_at BIGINT NOT NULL,
+  last_message_at BIGINT NOT NULL,
+  last_message_id TEXT NOT NULL,
+  last_message_preview TEXT NOT NULL,
+  unread_count INTEGER NOT NULL,
+  inbound_count INTEGER NOT NULL,
+  outbound_count INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX conversations_pair ON conversations (account_id, our_number, contact_id);
+CREATE INDEX conversations_recent ON conversations (account_id, last_message_at, id);
+ALTER TABLE messages ADD COLUMN conversation_id TEXT;
+ALTER TABLE messages ADD COLUMN media TEXT;
+CREATE INDEX messages_conversation ON messages (conversation_id, id)
+  WHERE conversation_id IS NOT NULL;
+ALTER TABLE message_events ADD COLUMN webhook_event_id BIGINT;
+CREATE TABLE webhook_events (
+  id {{autoid}},
+  connector_id TEXT NOT NULL,
+  dedupe_key TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  event_type TEXT,
+  message_id TEXT,
+  received_at BIGINT NOT NULL,
+  content_type TEXT,
+  payload TEXT
+);
+CREATE UNIQUE INDEX webhook_events_dedupe ON webhook_events (connector_id, dedupe_key);
+CREATE INDEX webhook_events_received ON webhook_events (received_at);
+CREATE TABLE orphan_statuses (
+  id {{autoid}},
+  connector_id TEXT NOT NULL,
+  provider_message_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  at BIGINT NOT NULL,
+  provider_status TEXT,
+  error_code TEXT,
+  error_message TEXT,
+  webhook_event_id BIGINT,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX orphan_statuses_key ON orphan_statuses (connector_id, provider_message_id);
+CREATE TABLE unrouted_inbound (
+  id TEXT PRIMARY KEY,
+  connector_id TEXT NOT NULL,
+  from_addr TEXT NOT NULL,
+  to_addr TEXT NOT NULL,
+  body TEXT NOT NULL,
+  media TEXT NOT NULL,
+  provider_message_id TEXT,
+  received_at BIGINT NOT NULL,
+  webhook_event_id BIGINT
+);
+CREATE TABLE mms_parts (
+  id {{autoid}},
+  connector_id TEXT NOT NULL,
+  part_key TEXT NOT NULL,
+  text_part INTEGER NOT NULL,
+  payload TEXT NOT NULL,
+  received_at BIGINT NOT NULL,
+  webhook_event_id BIGINT
+);
+CREATE INDEX mms_parts_key ON mms_parts (connector_id, part_key);
+)SQL"},
   };
   return kMigrations;
 }

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "core/crypto.h"
 #include "core/ids.h"
 #include "core/message_json.h"
 #include "store/db.h"
@@ -19,7 +20,50 @@ constexpr std::string_view kMessageColumns =
     "id, account_id, direction, from_addr, to_addr, body, media_urls, status, segments, encoding, "
     "created_at, updated_at, error_code, error_message, metadata, connector_id, "
     "provider_message_id, status_callback, validity_period_s, attempts, next_attempt_at, "
-    "idempotency_key, request_hash";
+    "idempotency_key, request_hash, conversation_id, media";
+
+nlohmann::json media_json(const std::vector<MediaItem>& media) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& m : media) {
+    nlohmann::json j = {{"url", m.url}, {"content_type", m.content_type}};
+    if (m.size) j["size"] = *m.size;
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+std::vector<MediaItem> media_from_json(const std::string& text) {
+  std::vector<MediaItem> out;
+  if (text.empty()) return out;
+  for (const auto& j : nlohmann::json::parse(text)) {
+    MediaItem m;
+    m.url = j.value("url", "");
+    m.content_type = j.value("content_type", "");
+    if (j.contains("size") && j["size"].is_number_integer()) m.size = j["size"].get<int64_t>();
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+// Contacts and conversations have ids derived from what makes them unique, so a message row can
+// name its conversation before the conversation row is written (one upsert, no read-back).
+std::string derived_id(std::string_view prefix, std::initializer_list<std::string_view> parts) {
+  std::string key;
+  for (auto p : parts) {
+    key.append(p);
+    key.push_back('\0');
+  }
+  return std::string(prefix) + crypto::hex(crypto::sha256(key)).substr(0, 26);
+}
+
+std::string contact_id_for(const std::string& account, const std::string& number) {
+  return derived_id("ct_", {account, number});
+}
+
+std::string conversation_id_for(const std::string& account, const std::string& our_number,
+                                const std::string& contact_id) {
+  return derived_id("conv_", {account, our_number, contact_id});
+}
 
 Message row_to_message(const Row& r) {
   Message m;
@@ -46,10 +90,18 @@ Message row_to_message(const Row& r) {
   m.next_attempt_at = r.i64(20);
   m.idempotency_key = r.str(21);
   m.request_hash = r.str(22);
+  m.conversation_id = r.str(23);
+  m.media = media_from_json(r.str(24));
   return m;
 }
 
+// Thrown inside a transaction to roll it back on purpose (not a database failure).
+struct Rollback : DbError {
+  Rollback() : DbError("rolled back") {}
+};
+
 Error db_error(const std::exception& e) {
+  if (dynamic_cast<const Rollback*>(&e)) return Error::make("rolled_back", e.what());
   spdlog::error("store: {}", e.what());
   return Error::make("storage_error", "the database could not complete the operation");
 }
@@ -229,6 +281,7 @@ class SqlStore final : public Store {
           }
           seen.emplace(key, out.size());
         }
+        assign_conversation(m);
         if (!insert_message_row(c, m)) {
           // Another transaction committed the same idempotency key after the check above
           // (PostgreSQL; SQLite has one writer): answer as if the check had seen it.
@@ -246,6 +299,7 @@ class SqlStore final : public Store {
           e.message_id = m.id;
           insert_event(c, e);
         }
+        thread_message(c, m);
         out.push_back({InsertKind::kCreated, m});
       }
     });
@@ -264,8 +318,10 @@ class SqlStore final : public Store {
   std::vector<MessageEvent> list_events(const std::string& message_id) override {
     auto rows = read([&](Connection& c) {
       return c.query(
-          "SELECT id, message_id, type, status, at, applied, provider_status, error_code, "
-          "error_message, detail FROM message_events WHERE message_id = $1 ORDER BY id",
+          "SELECT e.id, e.message_id, e.type, e.status, e.at, e.applied, e.provider_status, "
+          "e.error_code, e.error_message, e.detail, w.payload FROM message_events e "
+          "LEFT JOIN webhook_events w ON w.id = e.webhook_event_id "
+          "WHERE e.message_id = $1 ORDER BY e.id",
           {message_id});
     });
     std::vector<MessageEvent> out;
@@ -282,6 +338,7 @@ class SqlStore final : public Store {
       e.error_code = r.str(7);
       e.error_message = r.str(8);
       e.detail = r.str(9);
+      e.raw_payload = r.str(10);
       out.push_back(std::move(e));
     }
     return out;
@@ -303,8 +360,11 @@ class SqlStore final : public Store {
     if (f.since) add("created_at >=", *f.since);
     if (f.until) add("created_at <", *f.until);
     if (f.before_id) add("id <", *f.before_id);
+    if (f.after_id) add("id >", *f.after_id);
+    if (f.conversation_id) add("conversation_id =", *f.conversation_id);
     p.emplace_back(int64_t{f.limit});
-    sql += " ORDER BY id DESC LIMIT $" + std::to_string(p.size());
+    sql += std::string(f.oldest_first ? " ORDER BY id" : " ORDER BY id DESC") + " LIMIT $" +
+           std::to_string(p.size());
     auto rows = read([&](Connection& c) { return c.query(sql, p); });
     std::vector<Message> out;
     out.reserve(rows.size());
@@ -376,24 +436,7 @@ class SqlStore final : public Store {
     std::vector<TransitionResult> out;
     auto r = write_tx([&](Connection& c) {
       out.clear();
-      for (const auto& rep : reports) {
-        auto rows = c.query(select_messages_sql() +
-                                " WHERE connector_id = $1 AND provider_message_id = $2" +
-                                (pg() ? " FOR UPDATE" : ""),
-                            {rep.connector, rep.provider_message_id});
-        if (rows.empty()) {
-          out.push_back({});
-          continue;
-        }
-        Transition t;
-        t.message_id = rows[0].str(0);
-        t.to = rep.status;
-        t.at = rep.at;
-        t.provider_status = rep.provider_status;
-        t.error_code = rep.error_code;
-        t.error_message = rep.error_message;
-        out.push_back(apply_one(c, t, row_to_message(rows[0])));
-      }
+      for (const auto& rep : reports) out.push_back(apply_report(c, rep));
     });
     if (!r) return r.error();
     return out;
@@ -488,7 +531,305 @@ class SqlStore final : public Store {
     return out;
   }
 
+  // ---------------------------------------------------------------- webhooks in
+  Result<WebhookIngestResult> ingest_webhook(WebhookIngest& in) override {
+    WebhookIngestResult out;
+    auto r = write_tx([&](Connection& c) {
+      out = {};
+      const auto& w = in.webhook;
+      const std::optional<std::string> message_id =
+          in.inbound ? std::optional<std::string>(in.inbound->id) : std::nullopt;
+      auto rows = c.query(
+          "INSERT INTO webhook_events (connector_id, dedupe_key, kind, event_type, message_id, "
+          "received_at, content_type, payload) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+          "ON CONFLICT (connector_id, dedupe_key) DO NOTHING RETURNING id",
+          {w.connector, w.dedupe_key, w.kind, null_if_empty(w.event_type), opt(message_id),
+           w.received_at, null_if_empty(w.content_type), w.payload});
+      if (rows.empty()) {
+        out.duplicate = true;
+        return;
+      }
+      const int64_t webhook_id = rows[0].i64(0);
+      if (in.inbound) {
+        insert_inbound(c, *in.inbound, webhook_id);
+        out.inbound = *in.inbound;
+      }
+      if (in.unrouted) {
+        const auto& u = *in.unrouted;
+        c.exec(
+            "INSERT INTO unrouted_inbound (id, connector_id, from_addr, to_addr, body, media, "
+            "provider_message_id, received_at, webhook_event_id) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            {u.id, w.connector, u.from, u.to, u.body, media_json(u.media).dump(),
+             null_if_empty(u.provider_message_id), w.received_at, webhook_id});
+      }
+      if (in.mms_part) {
+        const auto& p = *in.mms_part;
+        c.exec(
+            "INSERT INTO mms_parts (connector_id, part_key, text_part, payload, received_at, "
+            "webhook_event_id) VALUES ($1, $2, $3, $4, $5, $6)",
+            {w.connector, p.key, int64_t{p.text_part}, part_json(p.message).dump(),
+             w.received_at, webhook_id});
+      }
+      for (const auto& rep : in.statuses) {
+        auto res = apply_report(c, rep, webhook_id);
+        if (!res.found) {
+          c.exec(
+              "INSERT INTO orphan_statuses (connector_id, provider_message_id, status, at, "
+              "provider_status, error_code, error_message, webhook_event_id, created_at) "
+              "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+              {rep.connector, rep.provider_message_id, std::string(to_string(rep.status)),
+               rep.at, null_if_empty(rep.provider_status), null_if_empty(rep.error_code),
+               null_if_empty(rep.error_message), webhook_id, w.received_at});
+        }
+        out.statuses.push_back(std::move(res));
+      }
+    });
+    if (!r) return r.error();
+    return out;
+  }
+
+  Result<std::vector<TransitionResult>> match_orphans() override {
+    std::vector<TransitionResult> out;
+    // Look before taking the write lock: the table is almost always empty.
+    auto probe = read([&](Connection& c) {
+      return c.query(
+          "SELECT 1 FROM orphan_statuses o JOIN messages m ON m.connector_id = o.connector_id "
+          "AND m.provider_message_id = o.provider_message_id LIMIT 1");
+    });
+    if (probe.empty()) return out;
+    auto r = write_tx([&](Connection& c) {
+      out.clear();
+      auto rows = c.query(
+          "SELECT o.id, o.connector_id, o.provider_message_id, o.status, o.at, "
+          "o.provider_status, o.error_code, o.error_message, o.webhook_event_id "
+          "FROM orphan_statuses o JOIN messages m ON m.connector_id = o.connector_id AND "
+          "m.provider_message_id = o.provider_message_id ORDER BY o.at, o.id LIMIT 500");
+      for (const auto& row : rows) {
+        c.exec("DELETE FROM orphan_statuses WHERE id = $1", {row.i64(0)});
+        if (c.changes() != 1) continue;  // another instance matched it
+        ProviderStatus rep;
+        rep.connector = row.str(1);
+        rep.provider_message_id = row.str(2);
+        rep.status = parse_status(row.str(3)).value_or(Status::kSending);
+        rep.at = row.i64(4);
+        rep.provider_status = row.str(5);
+        rep.error_code = row.str(6);
+        rep.error_message = row.str(7);
+        auto res = apply_report(c, rep, row.i64(8));
+        if (res.found) {
+          c.exec("UPDATE webhook_events SET message_id = $1 WHERE id = $2",
+                 {res.message.id, row.i64(8)});
+        }
+        out.push_back(std::move(res));
+      }
+    });
+    if (!r) return r.error();
+    return out;
+  }
+
+  std::vector<MmsPart> list_mms_parts() override {
+    auto rows = read([&](Connection& c) {
+      return c.query(
+          "SELECT id, connector_id, part_key, text_part, payload, received_at FROM mms_parts "
+          "ORDER BY received_at, id");
+    });
+    std::vector<MmsPart> out;
+    for (const auto& r : rows) {
+      MmsPart p;
+      p.id = r.i64(0);
+      p.connector = r.str(1);
+      p.key = r.str(2);
+      p.text_part = r.i64(3) != 0;
+      p.message = part_from_json(nlohmann::json::parse(r.str(4)));
+      p.received_at = r.i64(5);
+      out.push_back(std::move(p));
+    }
+    return out;
+  }
+
+  Result<bool> complete_mms_group(const std::vector<int64_t>& part_ids,
+                                  std::vector<Message>& messages) override {
+    bool taken = false;
+    auto r = write_tx([&](Connection& c) {
+      taken = false;
+      for (int64_t id : part_ids) {
+        c.exec("DELETE FROM mms_parts WHERE id = $1", {id});
+        if (c.changes() != 1) throw Rollback();  // another instance took the group
+      }
+      for (auto& m : messages) insert_inbound(c, m, 0);
+      taken = true;
+    });
+    if (!r) {
+      if (r.error().code == "rolled_back") return false;
+      return r.error();
+    }
+    return taken;
+  }
+
+  Result<int64_t> prune_webhooks(TimeMs before) override {
+    int64_t pruned = 0;
+    auto r = write_tx([&](Connection& c) {
+      c.exec(
+          "UPDATE webhook_events SET payload = NULL WHERE received_at < $1 AND payload IS NOT NULL",
+          {before});
+      pruned = c.changes();
+      c.exec("DELETE FROM orphan_statuses WHERE created_at < $1", {before});
+    }, /*durable=*/false);
+    if (!r) return r.error();
+    return pruned;
+  }
+
+  int64_t count_unrouted() override {
+    auto rows = read([&](Connection& c) { return c.query("SELECT COUNT(*) FROM unrouted_inbound"); });
+    return rows.empty() ? 0 : rows[0].i64(0);
+  }
+
+  std::vector<Conversation> list_conversations(const ConversationFilter& f) override {
+    std::string sql = select_conversations_sql() + " WHERE v.account_id = $1";
+    Params p{f.account};
+    const auto add = [&](std::string_view cond, Value v) {
+      p.push_back(std::move(v));
+      sql += " AND ";
+      sql += cond;
+      sql += " $" + std::to_string(p.size());
+    };
+    if (f.our_number) add("v.our_number =", *f.our_number);
+    if (f.contact_id) add("v.contact_id =", *f.contact_id);
+    if (f.unread_only) sql += " AND v.unread_count > 0";
+    if (f.before) {
+      p.push_back(f.before->first);
+      p.push_back(f.before->second);
+      const auto a = std::to_string(p.size() - 1), b = std::to_string(p.size());
+      sql += " AND (v.last_message_at < $" + a + " OR (v.last_message_at = $" + a +
+             " AND v.id < $" + b + "))";
+    }
+    p.emplace_back(int64_t{f.limit});
+    sql += " ORDER BY v.last_message_at DESC, v.id DESC LIMIT $" + std::to_string(p.size());
+    auto rows = read([&](Connection& c) { return c.query(sql, p); });
+    std::vector<Conversation> out;
+    for (const auto& r : rows) out.push_back(row_to_conversation(r));
+    return out;
+  }
+
+  std::optional<Conversation> get_conversation(const std::string& account,
+                                               const std::string& id) override {
+    auto rows = read([&](Connection& c) {
+      return c.query(select_conversations_sql() + " WHERE v.account_id = $1 AND v.id = $2",
+                     {account, id});
+    });
+    if (rows.empty()) return std::nullopt;
+    return row_to_conversation(rows[0]);
+  }
+
+  std::optional<Contact> find_contact(const std::string& account,
+                                      const std::string& number) override {
+    auto rows = read([&](Connection& c) {
+      return c.query(
+          "SELECT id, account_id, number, name, metadata, created_at, updated_at FROM contacts "
+          "WHERE account_id = $1 AND number = $2",
+          {account, number});
+    });
+    if (rows.empty()) return std::nullopt;
+    return row_to_contact(rows[0], 0);
+  }
+
  private:
+  static const std::string& select_conversations_sql() {
+    static const std::string s =
+        "SELECT t.id, t.account_id, t.number, t.name, t.metadata, t.created_at, t.updated_at, "
+        "v.id, v.our_number, v.created_at, v.last_message_at, v.last_message_id, "
+        "v.last_message_preview, v.unread_count, v.inbound_count, v.outbound_count "
+        "FROM conversations v JOIN contacts t ON t.id = v.contact_id";
+    return s;
+  }
+
+  static Contact row_to_contact(const Row& r, size_t at) {
+    Contact k;
+    k.id = r.str(at);
+    k.account = r.str(at + 1);
+    k.number = r.str(at + 2);
+    k.name = r.str(at + 3);
+    k.metadata = nlohmann::json::parse(r.str(at + 4)).get<Metadata>();
+    k.created_at = r.i64(at + 5);
+    k.updated_at = r.i64(at + 6);
+    return k;
+  }
+
+  static Conversation row_to_conversation(const Row& r) {
+    Conversation v;
+    v.contact = row_to_contact(r, 0);
+    v.account = v.contact.account;
+    v.id = r.str(7);
+    v.our_number = r.str(8);
+    v.created_at = r.i64(9);
+    v.last_message_at = r.i64(10);
+    v.last_message_id = r.str(11);
+    v.last_message_preview = r.str(12);
+    v.unread_count = r.i64(13);
+    v.inbound_count = r.i64(14);
+    v.outbound_count = r.i64(15);
+    return v;
+  }
+
+  // A buffered MMS part keeps the fields an inbound message needs.
+  static nlohmann::json part_json(const Message& m) {
+    return {{"id", m.id},         {"account", m.account}, {"from", m.from},
+            {"to", m.to},         {"body", m.body},       {"media", media_json(m.media)},
+            {"connector", m.connector}, {"provider_message_id", m.provider_message_id},
+            {"created_at", m.created_at}};
+  }
+  static Message part_from_json(const nlohmann::json& j) {
+    Message m;
+    m.direction = Direction::kInbound;
+    m.status = Status::kReceived;
+    m.id = j.value("id", "");
+    m.account = j.value("account", "");
+    m.from = j.value("from", "");
+    m.to = j.value("to", "");
+    m.body = j.value("body", "");
+    m.media = media_from_json(j["media"].dump());
+    for (const auto& item : m.media) m.media_urls.push_back(item.url);
+    m.connector = j.value("connector", "");
+    m.provider_message_id = j.value("provider_message_id", "");
+    m.created_at = m.updated_at = j.value("created_at", int64_t{0});
+    return m;
+  }
+
+  // Stores a routed inbound message with its `received` event and threads it.
+  void insert_inbound(Connection& c, Message& m, int64_t webhook_id) {
+    assign_conversation(m);
+    if (!insert_message_row(c, m)) throw DbError("inbound message id collision");
+    MessageEvent e;
+    e.message_id = m.id;
+    e.status = Status::kReceived;
+    e.at = m.created_at;
+    e.applied = true;
+    e.provider_status = "received";
+    insert_event(c, e, webhook_id);
+    thread_message(c, m);
+  }
+
+  // Matches one provider report to its message (by connector and provider message id) and
+  // applies it; found=false when no message has that provider id (yet).
+  TransitionResult apply_report(Connection& c, const ProviderStatus& rep,
+                                int64_t webhook_id = 0) {
+    auto rows = c.query(select_messages_sql() +
+                            " WHERE connector_id = $1 AND provider_message_id = $2" +
+                            (pg() ? " FOR UPDATE" : ""),
+                        {rep.connector, rep.provider_message_id});
+    if (rows.empty()) return {};
+    Transition t;
+    t.message_id = rows[0].str(0);
+    t.to = rep.status;
+    t.at = rep.at;
+    t.provider_status = rep.provider_status;
+    t.error_code = rep.error_code;
+    t.error_message = rep.error_message;
+    t.webhook_event_id = webhook_id;
+    return apply_one(c, t, row_to_message(rows[0]));
+  }
+
   bool pg() const { return db_->dialect() == Dialect::kPostgres; }
 
   // True when the probe query finds a row (or cannot tell: then the caller's claim decides).
@@ -539,7 +880,7 @@ class SqlStore final : public Store {
     c.exec(
         "INSERT INTO messages (" + std::string(kMessageColumns) +
             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
-            "$18, $19, $20, $21, $22, $23) ON CONFLICT (account_id, idempotency_key) "
+            "$18, $19, $20, $21, $22, $23, $24, $25) ON CONFLICT (account_id, idempotency_key) "
             "WHERE idempotency_key IS NOT NULL DO NOTHING",
         {m.id, m.account, std::string(to_string(m.direction)), m.from, m.to, m.body,
          nlohmann::json(m.media_urls).dump(), std::string(to_string(m.status)),
@@ -549,17 +890,57 @@ class SqlStore final : public Store {
          null_if_empty(m.provider_message_id), null_if_empty(m.status_callback),
          opt(m.validity_period_s), int64_t{m.attempts},
          m.next_attempt_at ? Value(m.next_attempt_at) : Value(nullptr),
-         null_if_empty(m.idempotency_key), null_if_empty(m.request_hash)});
+         null_if_empty(m.idempotency_key), null_if_empty(m.request_hash),
+         null_if_empty(m.conversation_id),
+         m.media.empty() ? Value(nullptr) : Value(media_json(m.media).dump())});
     return c.changes() == 1;
   }
 
-  void insert_event(Connection& c, const MessageEvent& e) {
+  void insert_event(Connection& c, const MessageEvent& e, int64_t webhook_event_id = 0) {
     c.exec(
         "INSERT INTO message_events (message_id, type, status, at, applied, provider_status, "
-        "error_code, error_message, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "error_code, error_message, detail, webhook_event_id) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         {e.message_id, e.type, std::string(to_string(e.status)), e.at, int64_t{e.applied},
          null_if_empty(e.provider_status), null_if_empty(e.error_code),
-         null_if_empty(e.error_message), null_if_empty(e.detail)});
+         null_if_empty(e.error_message), null_if_empty(e.detail),
+         webhook_event_id ? Value(webhook_event_id) : Value(nullptr)});
+  }
+
+  // Sets m.conversation_id (derived, so it can be written with the message row).
+  static void assign_conversation(Message& m) {
+    const bool out = m.direction == Direction::kOutbound;
+    const std::string& their = out ? m.to : m.from;
+    m.conversation_id = conversation_id_for(m.account, out ? m.from : m.to,
+                                            contact_id_for(m.account, their));
+  }
+
+  // Finds or creates the contact and the conversation of a stored message and counts it there.
+  void thread_message(Connection& c, const Message& m) {
+    const bool out = m.direction == Direction::kOutbound;
+    const std::string& their = out ? m.to : m.from;
+    const std::string contact = contact_id_for(m.account, their);
+    c.exec(
+        "INSERT INTO contacts (id, account_id, number, name, metadata, created_at, updated_at) "
+        "VALUES ($1, $2, $3, 'Unknown', '{}', $4, $4) ON CONFLICT DO NOTHING",
+        {contact, m.account, their, m.created_at});
+    c.exec(
+        "INSERT INTO conversations (id, account_id, our_number, contact_id, created_at, "
+        "last_message_at, last_message_id, last_message_preview, unread_count, inbound_count, "
+        "outbound_count) VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $8, $9) "
+        "ON CONFLICT (account_id, our_number, contact_id) DO UPDATE SET "
+        "last_message_id = CASE WHEN excluded.last_message_at >= conversations.last_message_at "
+        "THEN excluded.last_message_id ELSE conversations.last_message_id END, "
+        "last_message_preview = CASE WHEN excluded.last_message_at >= "
+        "conversations.last_message_at THEN excluded.last_message_preview "
+        "ELSE conversations.last_message_preview END, "
+        "last_message_at = CASE WHEN excluded.last_message_at >= conversations.last_message_at "
+        "THEN excluded.last_message_at ELSE conversations.last_message_at END, "
+        "unread_count = conversations.unread_count + excluded.unread_count, "
+        "inbound_count = conversations.inbound_count + excluded.inbound_count, "
+        "outbound_count = conversations.outbound_count + excluded.outbound_count",
+        {m.conversation_id, m.account, out ? m.from : m.to, contact, m.created_at, m.id,
+         message_preview(m), int64_t{out ? 0 : 1}, int64_t{out ? 1 : 0}});
   }
 
   // `locked`: the message row, already read (and on PostgreSQL locked) in this transaction.
@@ -594,7 +975,7 @@ class SqlStore final : public Store {
                                   : "not applied: message is already " +
                                         std::string(to_string(m.status));
     }
-    insert_event(c, e);
+    insert_event(c, e, t.webhook_event_id);
     if (!res.applied) {
       res.message = std::move(m);
       return res;

@@ -56,6 +56,9 @@ struct MessageFilter {
   std::optional<Status> status;
   std::optional<TimeMs> since, until;  // created_at, inclusive since / exclusive until
   std::optional<std::string> before_id;  // cursor: only ids strictly older than this
+  std::optional<std::string> after_id;   // cursor: only ids strictly newer than this
+  std::optional<std::string> conversation_id;
+  bool oldest_first = false;             // default: newest first
   int limit = 50;
 };
 
@@ -78,6 +81,7 @@ struct Transition {
   std::optional<int> attempts;
   // Internal bookkeeping the app need not hear about: no status callback is queued.
   bool quiet = false;
+  int64_t webhook_event_id = 0;  // the provider webhook that reported it (0: none)
 };
 
 struct TransitionResult {
@@ -100,6 +104,91 @@ struct Delivery {
   int attempts = 0;
   TimeMs created_at = 0;
   TimeMs next_attempt_at = 0;
+};
+
+// --- provider webhooks in ---
+
+// One verified webhook as received: the dedupe key makes a provider's retry a no-op, and the raw
+// payload is kept for audit (until the retention prunes it).
+struct WebhookRecord {
+  std::string connector;
+  std::string dedupe_key;
+  std::string kind;        // inbound | status | mms_part | unrouted | ignored
+  std::string event_type;  // the provider's own name
+  TimeMs received_at = 0;
+  std::string content_type;
+  std::string payload;
+};
+
+// An inbound message whose `to` number belongs to no account: kept for an operator.
+struct UnroutedInbound {
+  std::string id;
+  std::string from, to, body;
+  std::vector<MediaItem> media;
+  std::string provider_message_id;
+};
+
+// One part of a provider's split MMS (VoiceMeUp), buffered durably until its group completes.
+struct MmsPart {
+  int64_t id = 0;
+  std::string connector;
+  std::string key;
+  bool text_part = false;
+  Message message;  // the part, read as an inbound message (account and routing filled in)
+  TimeMs received_at = 0;
+};
+
+// What one webhook does, applied atomically with its dedupe record.
+struct WebhookIngest {
+  WebhookRecord webhook;
+  // A routed inbound message (status received, account set): stored with its `received` event,
+  // its contact and conversation found or created, the conversation's counters updated.
+  std::optional<Message> inbound;
+  std::optional<UnroutedInbound> unrouted;
+  std::optional<MmsPart> mms_part;
+  // Status reports (connector set). One that matches no message yet is kept as an orphan and
+  // applied by match_orphans once the message's provider id is known.
+  std::vector<ProviderStatus> statuses;
+};
+
+struct WebhookIngestResult {
+  bool duplicate = false;             // seen before: nothing was done
+  std::optional<Message> inbound;     // the stored inbound message
+  std::vector<TransitionResult> statuses;  // per report; found=false: kept as an orphan
+};
+
+struct Contact {
+  std::string id;
+  std::string account;
+  std::string number;
+  std::string name;
+  Metadata metadata;
+  TimeMs created_at = 0;
+  TimeMs updated_at = 0;
+};
+
+struct Conversation {
+  std::string id;
+  std::string account;
+  std::string our_number;
+  Contact contact;
+  TimeMs created_at = 0;
+  TimeMs last_message_at = 0;
+  std::string last_message_id;
+  std::string last_message_preview;
+  int64_t unread_count = 0;
+  int64_t inbound_count = 0;
+  int64_t outbound_count = 0;
+};
+
+struct ConversationFilter {
+  std::string account;
+  std::optional<std::string> our_number;
+  std::optional<std::string> contact_id;
+  bool unread_only = false;
+  // Cursor: conversations strictly older than (last_message_at, id).
+  std::optional<std::pair<TimeMs, std::string>> before;
+  int limit = 50;
 };
 
 class Store {
@@ -158,6 +247,28 @@ class Store {
                                        int http_status, const std::string& error, TimeMs now,
                                        std::optional<TimeMs> retry_at) = 0;
   virtual std::vector<Delivery> list_deliveries(const std::string& message_id) = 0;
+
+  // --- webhooks in, contacts, conversations ---
+  // Applies one webhook in one durable transaction, unless (connector, dedupe_key) was seen.
+  virtual Result<WebhookIngestResult> ingest_webhook(WebhookIngest& in) = 0;
+  // Applies kept orphan statuses whose message is now known; returns the applied results.
+  virtual Result<std::vector<TransitionResult>> match_orphans() = 0;
+  // Every buffered split-MMS part, oldest first.
+  virtual std::vector<MmsPart> list_mms_parts() = 0;
+  // Removes the parts `part_ids` and stores `messages` (routed inbound, threaded) in one durable
+  // transaction. Returns false, storing nothing, if any part was already taken (another
+  // instance completed the group first).
+  virtual Result<bool> complete_mms_group(const std::vector<int64_t>& part_ids,
+                                          std::vector<Message>& messages) = 0;
+  // Drops raw webhook payloads received before `before` (audit retention) and orphans older than
+  // it; returns how many payloads were dropped.
+  virtual Result<int64_t> prune_webhooks(TimeMs before) = 0;
+  virtual int64_t count_unrouted() = 0;
+  virtual std::vector<Conversation> list_conversations(const ConversationFilter& f) = 0;
+  virtual std::optional<Conversation> get_conversation(const std::string& account,
+                                                       const std::string& id) = 0;
+  virtual std::optional<Contact> find_contact(const std::string& account,
+                                              const std::string& number) = 0;
 };
 
 // Opens the store named by a database URL: sqlite:///abs/path, sqlite://rel/path, or

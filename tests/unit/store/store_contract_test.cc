@@ -1210,6 +1210,338 @@ TEST_P(StoreContractTest, CountByStatusPerAccount) {
             (M{{"queued", 1}, {"sending", 1}, {"delivered", 1}, {"received", 1}}));
 }
 
+// ------------------------------------------------------------------------------ webhooks in
+
+const std::string kOurs = "+15550000001";
+const std::string kTheirs = "+15550000002";
+
+Message inbound_msg(const std::string& account, TimeMs at, const std::string& body,
+                    const std::string& from = kTheirs, const std::string& pmid = "") {
+  Message m;
+  m.id = new_id("msg_", at);
+  m.account = account;
+  m.direction = Direction::kInbound;
+  m.status = Status::kReceived;
+  m.from = from;
+  m.to = kOurs;
+  m.body = body;
+  m.segments = 1;
+  m.created_at = m.updated_at = at;
+  m.connector = "tw";
+  m.provider_message_id = pmid.empty() ? "SM" + m.id : pmid;
+  return m;
+}
+
+WebhookIngest webhook(const std::string& key, const std::string& kind, TimeMs at,
+                      const std::string& connector = "tw") {
+  WebhookIngest in;
+  in.webhook.connector = connector;
+  in.webhook.dedupe_key = key;
+  in.webhook.kind = kind;
+  in.webhook.event_type = kind;
+  in.webhook.received_at = at;
+  in.webhook.content_type = "application/x-www-form-urlencoded";
+  in.webhook.payload = "Body=raw+" + key;
+  return in;
+}
+
+ProviderStatus report(const std::string& pmid, Status s, TimeMs at, const std::string& raw) {
+  ProviderStatus r;
+  r.connector = "tw";
+  r.provider_message_id = pmid;
+  r.status = s;
+  r.at = at;
+  r.provider_status = raw;
+  return r;
+}
+
+TEST_P(StoreContractTest, InboundWebhookStoresMessageContactAndConversation) {
+  auto in = webhook("SM1:received", "inbound", kT0 + 10);
+  Message m = inbound_msg(kAcctA, kT0 + 10, "hello there");
+  m.media = {{"https://media.example/1.jpg", "image/jpeg", 1234}};
+  m.media_urls = {"https://media.example/1.jpg"};
+  in.inbound = m;
+  auto r = store_->ingest_webhook(in);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_FALSE(r->duplicate);
+  ASSERT_TRUE(r->inbound.has_value());
+  EXPECT_FALSE(r->inbound->conversation_id.empty());
+
+  Message got = get(m.id);
+  EXPECT_EQ(got.status, Status::kReceived);
+  EXPECT_EQ(got.direction, Direction::kInbound);
+  EXPECT_EQ(got.conversation_id, r->inbound->conversation_id);
+  ASSERT_EQ(got.media.size(), 1u);
+  EXPECT_EQ(got.media[0].content_type, "image/jpeg");
+  EXPECT_EQ(got.media[0].size, 1234);
+  auto events = store_->list_events(m.id);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].status, Status::kReceived);
+  EXPECT_EQ(events[0].raw_payload, "Body=raw+SM1:received");
+
+  auto contact = store_->find_contact(kAcctA, kTheirs);
+  ASSERT_TRUE(contact.has_value());
+  EXPECT_EQ(contact->name, "Unknown");
+  EXPECT_FALSE(store_->find_contact(kAcctB, kTheirs).has_value());
+
+  auto conv = store_->get_conversation(kAcctA, got.conversation_id);
+  ASSERT_TRUE(conv.has_value());
+  EXPECT_EQ(conv->our_number, kOurs);
+  EXPECT_EQ(conv->contact.id, contact->id);
+  EXPECT_EQ(conv->unread_count, 1);
+  EXPECT_EQ(conv->inbound_count, 1);
+  EXPECT_EQ(conv->outbound_count, 0);
+  EXPECT_EQ(conv->last_message_preview, "hello there");
+  EXPECT_EQ(conv->last_message_at, kT0 + 10);
+  EXPECT_FALSE(store_->get_conversation(kAcctB, got.conversation_id).has_value());
+
+  // The reply threads into the same conversation; unread is untouched.
+  Message reply = outbound(kAcctA, kT0 + 20);
+  reply.body = "";
+  reply.media_urls = {"https://app.example/pic.png"};
+  add(reply);
+  EXPECT_EQ(get(reply.id).conversation_id, got.conversation_id);
+  conv = store_->get_conversation(kAcctA, got.conversation_id);
+  EXPECT_EQ(conv->unread_count, 1);
+  EXPECT_EQ(conv->outbound_count, 1);
+  EXPECT_EQ(conv->last_message_id, reply.id);
+  EXPECT_EQ(conv->last_message_preview, "[media]");
+
+  // A late-arriving older message counts but does not become the latest.
+  auto late = webhook("SM0:received", "inbound", kT0 + 30);
+  late.inbound = inbound_msg(kAcctA, kT0 + 5, "older");
+  ASSERT_TRUE(store_->ingest_webhook(late).ok());
+  conv = store_->get_conversation(kAcctA, got.conversation_id);
+  EXPECT_EQ(conv->unread_count, 2);
+  EXPECT_EQ(conv->last_message_id, reply.id);
+  EXPECT_EQ(conv->last_message_at, kT0 + 20);
+}
+
+TEST_P(StoreContractTest, ReplayedWebhookIsStoredOnce) {
+  auto first = webhook("SM1:received", "inbound", kT0);
+  first.inbound = inbound_msg(kAcctA, kT0, "hi");
+  ASSERT_FALSE(store_->ingest_webhook(first).value().duplicate);
+  auto again = webhook("SM1:received", "inbound", kT0 + 1000);
+  again.inbound = inbound_msg(kAcctA, kT0 + 1000, "hi");
+  auto r = store_->ingest_webhook(again);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->duplicate);
+  EXPECT_FALSE(r->inbound.has_value());
+  MessageFilter f;
+  f.account = kAcctA;
+  EXPECT_EQ(store_->list_messages(f).size(), 1u);
+  // The same key from another connector is another event.
+  auto other = webhook("SM1:received", "inbound", kT0 + 2000, "tw2");
+  other.inbound = inbound_msg(kAcctA, kT0 + 2000, "hi");
+  EXPECT_FALSE(store_->ingest_webhook(other).value().duplicate);
+  EXPECT_EQ(store_->list_messages(f).size(), 2u);
+  auto conv = store_->list_conversations({kAcctA});
+  ASSERT_EQ(conv.size(), 1u);
+  EXPECT_EQ(conv[0].unread_count, 2);
+}
+
+TEST_P(StoreContractTest, StatusBeforeTheProviderIdIsKnownIsKeptAndAppliedLater) {
+  Message m = add(outbound(kAcctA, kT0));
+  ASSERT_EQ(claim(kT0).size(), 1u);
+  // The provider's `delivered` races the send response that names its id.
+  auto early = webhook("SMx:delivered", "status", kT0 + 5);
+  early.statuses = {report("SMx", Status::kDelivered, kT0 + 5, "delivered")};
+  auto r = store_->ingest_webhook(early);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->statuses.size(), 1u);
+  EXPECT_FALSE(r->statuses[0].found);
+  EXPECT_TRUE(store_->match_orphans().value().empty());  // still unknown
+
+  Transition sent;
+  sent.message_id = m.id;
+  sent.to = Status::kSent;
+  sent.at = kT0 + 6;
+  sent.provider_message_id = "SMx";
+  sent.connector = "tw";
+  ASSERT_TRUE(apply1(sent).applied);
+  auto matched = store_->match_orphans();
+  ASSERT_TRUE(matched.ok());
+  ASSERT_EQ(matched->size(), 1u);
+  EXPECT_TRUE((*matched)[0].applied);
+  EXPECT_EQ(get(m.id).status, Status::kDelivered);
+  EXPECT_TRUE(store_->match_orphans().value().empty());  // applied once
+
+  // A late `sent` after `delivered` is recorded, not applied.
+  auto late = webhook("SMx:sent", "status", kT0 + 7);
+  late.statuses = {report("SMx", Status::kSent, kT0 + 7, "sent")};
+  r = store_->ingest_webhook(late);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->statuses[0].found);
+  EXPECT_FALSE(r->statuses[0].applied);
+  EXPECT_EQ(get(m.id).status, Status::kDelivered);
+  auto events = store_->list_events(m.id);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().provider_status, "sent");
+  EXPECT_FALSE(events.back().applied);
+  EXPECT_EQ(events.back().raw_payload, "Body=raw+SMx:sent");
+}
+
+TEST_P(StoreContractTest, UnroutedInboundIsKeptForAnOperator) {
+  EXPECT_EQ(store_->count_unrouted(), 0);
+  auto in = webhook("SM9:received", "unrouted", kT0);
+  in.unrouted = UnroutedInbound{"unr_1", kTheirs, "+15559999999", "who is this", {}, "SM9"};
+  ASSERT_TRUE(store_->ingest_webhook(in).ok());
+  ASSERT_TRUE(store_->ingest_webhook(in).value().duplicate);
+  EXPECT_EQ(store_->count_unrouted(), 1);
+}
+
+TEST_P(StoreContractTest, SplitMmsPartsAreBufferedAndCompletedOnce) {
+  auto text = webhook("hash-1", "mms_part", kT0);
+  MmsPart p1;
+  p1.key = "a:b:c";
+  p1.text_part = true;
+  p1.message = inbound_msg(kAcctA, kT0, "look at this", kTheirs, "hash-1");
+  text.mms_part = p1;
+  ASSERT_TRUE(store_->ingest_webhook(text).ok());
+  auto image = webhook("hash-2", "mms_part", kT0 + 100);
+  MmsPart p2;
+  p2.key = "a:b:c";
+  p2.message = inbound_msg(kAcctA, kT0 + 100, "", kTheirs, "hash-2");
+  p2.message.media = {{"https://vmu.example/img.jpg", "image/jpeg", 99}};
+  p2.message.media_urls = {"https://vmu.example/img.jpg"};
+  image.mms_part = p2;
+  ASSERT_TRUE(store_->ingest_webhook(image).ok());
+  ASSERT_TRUE(store_->ingest_webhook(image).value().duplicate);
+
+  // A second instance sees the same buffer (it is durable, not in memory).
+  auto parts = another_instance().list_mms_parts();
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_TRUE(parts[0].text_part);
+  EXPECT_EQ(parts[0].key, "a:b:c");
+  EXPECT_EQ(parts[0].message.body, "look at this");
+  EXPECT_EQ(parts[1].message.media.at(0).url, "https://vmu.example/img.jpg");
+
+  Message merged = parts[0].message;
+  merged.media = parts[1].message.media;
+  merged.media_urls = parts[1].message.media_urls;
+  std::vector<Message> out{merged};
+  auto done = store_->complete_mms_group({parts[0].id, parts[1].id}, out);
+  ASSERT_TRUE(done.ok()) << done.error().message;
+  EXPECT_TRUE(*done);
+  std::vector<Message> again{merged};
+  again[0].id = new_id("msg_", kT0 + 200);
+  auto twice = store_->complete_mms_group({parts[0].id, parts[1].id}, again);
+  ASSERT_TRUE(twice.ok());
+  EXPECT_FALSE(*twice);
+  EXPECT_TRUE(store_->list_mms_parts().empty());
+  Message got = get(merged.id);
+  EXPECT_EQ(got.body, "look at this");
+  EXPECT_EQ(got.media_urls, std::vector<std::string>{"https://vmu.example/img.jpg"});
+  MessageFilter f;
+  f.account = kAcctA;
+  EXPECT_EQ(store_->list_messages(f).size(), 1u);
+}
+
+TEST_P(StoreContractTest, PruneDropsOldRawPayloadsOnly) {
+  auto old_in = webhook("old", "inbound", kT0);
+  old_in.inbound = inbound_msg(kAcctA, kT0, "old");
+  ASSERT_TRUE(store_->ingest_webhook(old_in).ok());
+  auto new_in = webhook("new", "inbound", kT0 + 10'000);
+  new_in.inbound = inbound_msg(kAcctA, kT0 + 10'000, "new");
+  ASSERT_TRUE(store_->ingest_webhook(new_in).ok());
+  EXPECT_EQ(store_->prune_webhooks(kT0 + 5'000).value(), 1);
+  EXPECT_EQ(store_->list_events(old_in.inbound->id).at(0).raw_payload, "");
+  EXPECT_EQ(store_->list_events(new_in.inbound->id).at(0).raw_payload, "Body=raw+new");
+  // Still a duplicate after pruning: the dedupe record stays.
+  EXPECT_TRUE(store_->ingest_webhook(old_in).value().duplicate);
+}
+
+TEST_P(StoreContractTest, ConversationsListNewestActivityFirstWithFiltersAndCursor) {
+  for (int i = 0; i < 5; ++i) {
+    auto in = webhook(std::string("k").append(std::to_string(i)), "inbound", kT0 + i);
+    in.inbound = inbound_msg(kAcctA, kT0 + 100 * i, std::string("m").append(std::to_string(i)),
+                             std::string("+1555000010").append(std::to_string(i)));
+    ASSERT_TRUE(store_->ingest_webhook(in).ok());
+  }
+  auto other = webhook("kb", "inbound", kT0);
+  other.inbound = inbound_msg(kAcctB, kT0 + 1000, "b");
+  ASSERT_TRUE(store_->ingest_webhook(other).ok());
+
+  ConversationFilter f;
+  f.account = kAcctA;
+  f.limit = 2;
+  auto page1 = store_->list_conversations(f);
+  ASSERT_EQ(page1.size(), 2u);
+  EXPECT_EQ(page1[0].last_message_preview, "m4");
+  EXPECT_EQ(page1[1].last_message_preview, "m3");
+  f.before = std::make_pair(page1[1].last_message_at, page1[1].id);
+  f.limit = 10;
+  auto rest = store_->list_conversations(f);
+  ASSERT_EQ(rest.size(), 3u);
+  EXPECT_EQ(rest[0].last_message_preview, "m2");
+  EXPECT_EQ(rest[2].last_message_preview, "m0");
+
+  ConversationFilter by_contact;
+  by_contact.account = kAcctA;
+  by_contact.contact_id = rest[0].contact.id;
+  ASSERT_EQ(store_->list_conversations(by_contact).size(), 1u);
+  ConversationFilter by_number;
+  by_number.account = kAcctA;
+  by_number.our_number = "+19999999999";
+  EXPECT_TRUE(store_->list_conversations(by_number).empty());
+  ConversationFilter b;
+  b.account = kAcctB;
+  EXPECT_EQ(store_->list_conversations(b).size(), 1u);
+
+  // Messages of one conversation, oldest first, paged forward.
+  for (int i = 0; i < 3; ++i) {
+    Message m = outbound(kAcctA, kT0 + 1000 + i);
+    m.to = "+15550000104";
+    add(m);
+  }
+  MessageFilter mf;
+  mf.account = kAcctA;
+  mf.conversation_id = page1[0].id;
+  mf.oldest_first = true;
+  mf.limit = 2;
+  auto msgs = store_->list_messages(mf);
+  ASSERT_EQ(msgs.size(), 2u);
+  EXPECT_EQ(msgs[0].body, "m4");
+  EXPECT_LT(msgs[0].id, msgs[1].id);
+  mf.after_id = msgs[1].id;
+  auto more = store_->list_messages(mf);
+  ASSERT_EQ(more.size(), 2u);
+  EXPECT_LT(msgs[1].id, more[0].id);
+  mf.account = kAcctB;  // tenant isolation
+  mf.after_id.reset();
+  EXPECT_TRUE(store_->list_messages(mf).empty());
+}
+
+TEST_P(StoreContractTest, ConversationCountsStayExactUnderConcurrentTraffic) {
+  constexpr int kThreads = 4;
+  constexpr int kEach = 25;
+  std::vector<Store*> stores{store_.get(), &another_instance(), store_.get(), &another_instance()};
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const TimeMs at = kT0 + t * 1000 + i;
+        if (t % 2 == 0) {
+          auto in = webhook(std::string("t").append(std::to_string(t)).append("-").append(std::to_string(i)), "inbound", at);
+          in.inbound = inbound_msg(kAcctA, at, "in");
+          if (!stores[t]->ingest_webhook(in).ok()) failures++;
+        } else {
+          std::vector<NewMessage> batch{{outbound(kAcctA, at), {event(Status::kQueued, at)}}};
+          if (!stores[t]->insert_messages(batch).ok()) failures++;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto convs = store_->list_conversations({kAcctA});
+  ASSERT_EQ(convs.size(), 1u);
+  EXPECT_EQ(convs[0].inbound_count, 2 * kEach);
+  EXPECT_EQ(convs[0].outbound_count, 2 * kEach);
+  EXPECT_EQ(convs[0].unread_count, 2 * kEach);
+}
+
 // ------------------------------------------------------------------------------ concurrency
 
 // Inserts `messages` due messages, then claims them with one worker thread per entry of `stores`

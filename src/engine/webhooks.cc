@@ -1,0 +1,334 @@
+// Webhook ingest: verify -> parse -> route -> one durable transaction -> answer.
+#include "engine/webhooks.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "core/ids.h"
+#include "core/phone.h"
+#include "core/segments.h"
+#include "core/thread_name.h"
+#include "engine/gateway.h"
+
+namespace sb::engine {
+namespace {
+
+WebhookOutcome refuse(int status, const std::string& code, const std::string& message,
+                      const std::string& field = "") {
+  WebhookOutcome o;
+  o.status = status;
+  o.error_code = code;
+  nlohmann::json j = {{"error", {{"code", code}, {"message", message}}}};
+  if (!field.empty()) j["error"]["field"] = field;
+  o.body = j.dump();
+  return o;
+}
+
+std::string_view kind_name(providers::WebhookEvent::Kind k) {
+  switch (k) {
+    case providers::WebhookEvent::Kind::kInbound:
+      return "inbound";
+    case providers::WebhookEvent::Kind::kStatus:
+      return "status";
+    case providers::WebhookEvent::Kind::kIgnored:
+      break;
+  }
+  return "ignored";
+}
+
+}  // namespace
+
+WebhookProcessor::WebhookProcessor(store::Store& store, const Clock& clock, const Gateway& gateway,
+                                   WebhookOptions options, std::function<void()> on_applied)
+    : store_(store),
+      clock_(clock),
+      gateway_(gateway),
+      options_(options),
+      on_applied_(std::move(on_applied)) {}
+
+WebhookProcessor::~WebhookProcessor() { stop(); }
+
+void WebhookProcessor::set_endpoints(std::vector<WebhookEndpoint> endpoints) {
+  endpoints_.clear();
+  for (auto& e : endpoints) {
+    if (e.secrets.verification_disabled) {
+      spdlog::warn("webhooks: signature verification is DISABLED for connector {} "
+                   "(verify_webhooks = false): anyone who can reach /webhooks/{} can forge "
+                   "messages and statuses",
+                   e.connector, e.connector);
+    }
+    endpoints_.emplace(e.connector, std::move(e));
+  }
+}
+
+bool WebhookProcessor::has_endpoint(const std::string& connector) const {
+  return endpoints_.count(connector) > 0;
+}
+
+WebhookProcessor::Routed WebhookProcessor::route(const std::string& connector,
+                                                 const providers::InboundMessage& in,
+                                                 TimeMs now) const {
+  Routed r;
+  const std::string& region = gateway_.options().default_region;
+  // Our number: as configured (E.164 or a short code), else normalized.
+  std::string to = in.to;
+  auto number = gateway_.find_number(to);
+  if (!number) {
+    if (auto a = parse_address(in.to, region, AddressRole::kRecipient, "to")) {
+      to = a->value;
+      number = gateway_.find_number(to);
+    }
+  }
+  // The sender, normalized when it reads as an address; otherwise kept as the provider gave it
+  // (an inbound message is never refused for its sender's spelling).
+  std::string from = in.from;
+  if (auto a = parse_address(in.from, region, AddressRole::kSender, "from")) from = a->value;
+
+  Message& m = r.message;
+  m.id = new_id("msg_", now);
+  m.direction = Direction::kInbound;
+  m.status = Status::kReceived;
+  m.from = from;
+  m.to = to;
+  m.body = in.body;
+  for (const auto& item : in.media) {
+    m.media_urls.push_back(item.url);
+    m.media.push_back({item.url, item.content_type, item.size});
+  }
+  const SegmentInfo seg = analyze_segments(in.body);
+  m.segments = in.segments > 0 ? in.segments : seg.segments;
+  m.encoding = seg.encoding;
+  m.created_at = in.received_at > 0 ? in.received_at : now;
+  m.updated_at = now;
+  m.connector = connector;
+  m.provider_message_id = in.provider_message_id;
+  if (number) {
+    r.found = true;
+    m.account = number->account;
+    if (number->connector != connector) {
+      spdlog::info("webhooks: {} received a message for {}, configured on connector {}",
+                   connector, to, number->connector);
+    }
+  }
+  return r;
+}
+
+WebhookOutcome WebhookProcessor::handle(const std::string& connector,
+                                        const providers::WebhookRequest& req) {
+  auto it = endpoints_.find(connector);
+  if (it == endpoints_.end()) {
+    spdlog::warn("webhooks: request for unknown connector {} from {}", connector,
+                 req.remote_addr);
+    return refuse(404, "not_found", "no connector named " + connector);
+  }
+  const WebhookEndpoint& ep = it->second;
+  const TimeMs now = clock_.now_ms();
+
+  if (auto v = providers::verify_webhook(ep.secrets, req, now); !v) {
+    spdlog::warn("webhooks: {} rejected a request from {}: {}", connector, req.remote_addr,
+                 v.error().message);
+    return refuse(403, "webhook_unverified", v.error().message);
+  }
+  auto parsed = providers::parse_webhook(ep.provider, req, now);
+  if (!parsed) {
+    spdlog::warn("webhooks: {} could not read a request from {}: {}{}", connector,
+                 req.remote_addr, parsed.error().message,
+                 parsed.error().field.empty() ? "" : " (field " + parsed.error().field + ")");
+    return refuse(400, parsed.error().code, parsed.error().message, parsed.error().field);
+  }
+  providers::WebhookEvent& ev = *parsed;
+
+  store::WebhookIngest in;
+  in.webhook.connector = connector;
+  in.webhook.dedupe_key = ev.dedupe_key;
+  in.webhook.kind = std::string(kind_name(ev.kind));
+  in.webhook.event_type = ev.event_type;
+  in.webhook.received_at = now;
+  in.webhook.content_type = req.header("content-type");
+  in.webhook.payload = req.body;
+
+  bool unrouted = false;
+  if (ev.kind == providers::WebhookEvent::Kind::kInbound) {
+    Routed r = route(connector, ev.inbound, now);
+    if (!r.found) {
+      unrouted = true;
+      in.webhook.kind = "unrouted";
+      store::UnroutedInbound u;
+      u.id = new_id("unr_", now);
+      u.from = r.message.from;
+      u.to = r.message.to;
+      u.body = r.message.body;
+      u.media = r.message.media;
+      u.provider_message_id = r.message.provider_message_id;
+      in.unrouted = std::move(u);
+    } else if (ev.mms_part) {
+      in.webhook.kind = "mms_part";
+      store::MmsPart part;
+      part.connector = connector;
+      part.key = ev.mms_part->key;
+      part.text_part = ev.mms_part->text_part;
+      part.message = std::move(r.message);
+      part.received_at = now;
+      in.mms_part = std::move(part);
+    } else {
+      in.inbound = std::move(r.message);
+    }
+  } else if (ev.kind == providers::WebhookEvent::Kind::kStatus) {
+    for (auto& s : ev.statuses) {
+      s.connector = connector;
+      if (s.at == 0) s.at = now;
+      in.statuses.push_back(s);
+    }
+  }
+
+  auto stored = store_.ingest_webhook(in);
+  if (!stored) {
+    spdlog::error("webhooks: {} {} not stored ({}); answering 503 so the provider retries",
+                  connector, ev.event_type, stored.error().message);
+    return refuse(503, "storage_unavailable", "the webhook could not be stored; retry later");
+  }
+  const auto reply = providers::webhook_reply(ep.provider, req);
+  WebhookOutcome ok;
+  ok.status = reply.status;
+  ok.content_type = reply.content_type;
+  ok.body = reply.body;
+
+  if (stored->duplicate) {
+    spdlog::info("webhooks: {} {} key={} is a duplicate; already stored", connector,
+                 ev.event_type, ev.dedupe_key);
+    return ok;
+  }
+  if (unrouted) {
+    spdlog::warn("webhooks: {} inbound message to {} matches no configured number; kept as "
+                 "unrouted (provider id {})",
+                 connector, in.unrouted->to, in.unrouted->provider_message_id);
+  } else if (in.inbound) {
+    spdlog::info("message {} received from {} to {} on {} (provider id {})", in.inbound->id,
+                 in.inbound->from, in.inbound->to, connector, in.inbound->provider_message_id);
+  } else if (in.mms_part) {
+    spdlog::info("webhooks: {} buffered a split-MMS {} part (key {})", connector,
+                 in.mms_part->text_part ? "text" : "media", in.mms_part->key);
+  }
+  bool callbacks = false;
+  for (size_t i = 0; i < stored->statuses.size(); ++i) {
+    const auto& r = stored->statuses[i];
+    const auto& s = in.statuses[i];
+    if (!r.found) {
+      spdlog::info("webhooks: {} status {} for unknown provider id {}: kept as an orphan until "
+                   "the message is known",
+                   connector, s.provider_status, s.provider_message_id);
+      continue;
+    }
+    callbacks |= r.applied && !r.message.status_callback.empty();
+    spdlog::info("message {} status {} ({}) from {}{}", r.message.id, to_string(s.status),
+                 s.provider_status, connector, r.applied ? "" : " not applied");
+  }
+  if (callbacks && on_applied_) on_applied_();
+  return ok;
+}
+
+void WebhookProcessor::flush_mms(TimeMs now) {
+  auto parts = store_.list_mms_parts();
+  if (parts.empty()) return;
+  std::map<std::pair<std::string, std::string>, std::vector<store::MmsPart*>> groups;
+  for (auto& p : parts) groups[{p.connector, p.key}].push_back(&p);
+  for (auto& [key, group] : groups) {
+    TimeMs first = group.front()->received_at, last = first;
+    std::vector<store::MmsPart*> texts, media;
+    for (auto* p : group) {
+      first = std::min(first, p->received_at);
+      last = std::max(last, p->received_at);
+      (p->text_part ? texts : media).push_back(p);
+    }
+    const bool complete = !texts.empty() && !media.empty();
+    const bool due = (complete && now >= last + options_.mms_settle_ms) ||
+                     now >= first + options_.mms_timeout_ms;
+    if (!due) continue;
+    // The first text part takes every media part; further text parts (a second message with the
+    // same key) are delivered as their own messages; media alone becomes one message.
+    std::vector<Message> out;
+    for (auto* t : texts) out.push_back(t->message);
+    if (out.empty()) {
+      out.push_back(media.front()->message);
+      out.front().media.clear();
+      out.front().media_urls.clear();
+    }
+    Message& head = out.front();
+    for (auto* p : media) {
+      for (const auto& item : p->message.media) {
+        head.media.push_back(item);
+        head.media_urls.push_back(item.url);
+      }
+    }
+    for (auto& m : out) m.updated_at = now;
+    std::vector<int64_t> ids;
+    for (auto* p : group) ids.push_back(p->id);
+    auto done = store_.complete_mms_group(ids, out);
+    if (!done) {
+      spdlog::error("webhooks: split MMS {} not stored yet: {}", key.second,
+                    done.error().message);
+      continue;
+    }
+    if (!*done) continue;  // another instance completed it
+    for (const auto& m : out) {
+      spdlog::info("message {} received from {} to {} on {} (split MMS {}: {} part(s){})", m.id,
+                   m.from, m.to, key.first, key.second, group.size(),
+                   complete ? "" : texts.empty() ? ", media without its text"
+                                                 : ", media part never came");
+    }
+  }
+}
+
+void WebhookProcessor::tick() {
+  const TimeMs now = clock_.now_ms();
+  flush_mms(now);
+  if (auto matched = store_.match_orphans(); !matched) {
+    spdlog::error("webhooks: orphan statuses not matched: {}", matched.error().message);
+  } else if (!matched->empty()) {
+    bool callbacks = false;
+    for (const auto& r : *matched) {
+      callbacks |= r.applied && !r.message.status_callback.empty();
+      spdlog::info("message {} status {} applied from an earlier orphan report{}", r.message.id,
+                   to_string(r.message.status), r.applied ? "" : " (not applied)");
+    }
+    if (callbacks && on_applied_) on_applied_();
+  }
+  if (now - last_prune_ >= 3'600'000) {
+    last_prune_ = now;
+    if (auto pruned = store_.prune_webhooks(now - options_.retention_ms); pruned && *pruned > 0) {
+      spdlog::info("webhooks: dropped {} raw payloads older than the retention", *pruned);
+    }
+  }
+}
+
+void WebhookProcessor::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void WebhookProcessor::run() {
+  set_thread_name("sb-webhooks");
+  std::unique_lock lk(mu_);
+  while (!stopping_) {
+    lk.unlock();
+    try {
+      tick();
+    } catch (const std::exception& e) {
+      spdlog::error("webhooks: background pass failed: {}", e.what());
+    }
+    lk.lock();
+    cv_.wait_for(lk, std::chrono::milliseconds(options_.tick_ms), [&] { return stopping_; });
+  }
+}
+
+void WebhookProcessor::stop() {
+  {
+    std::lock_guard lk(mu_);
+    stopping_ = true;
+    cv_.notify_all();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace sb::engine

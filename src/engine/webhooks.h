@@ -1,0 +1,94 @@
+// Provider webhooks in: verify, read, route and store each one before the provider hears 2xx.
+// Inbound messages land on the account owning the `to` number, threaded into its conversation;
+// status reports move our messages through the state machine (or wait as orphans until the send
+// response that names their provider id is stored); VoiceMeUp's split MMS parts wait in a
+// durable buffer until their group completes or times out. A provider retry is recognised by
+// its dedupe key and stored once.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/clock.h"
+#include "providers/webhook.h"
+#include "store/store.h"
+
+namespace sb::engine {
+
+class Gateway;
+
+// One connector's webhook endpoint.
+struct WebhookEndpoint {
+  std::string connector;
+  std::string provider;
+  providers::WebhookSecrets secrets;
+};
+
+struct WebhookOptions {
+  // Split MMS (VoiceMeUp): how long a part waits for the rest of its group before it is
+  // delivered alone, and how long a complete-looking group (text + image) waits for more images.
+  int64_t mms_timeout_ms = 5'000;
+  int64_t mms_settle_ms = 500;
+  int64_t retention_ms = 30LL * 86'400'000;  // raw payloads kept this long for audit
+  int64_t tick_ms = 500;                     // orphan matching and MMS expiry cadence
+};
+
+// What to answer the provider.
+struct WebhookOutcome {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body = "{}";
+  std::string error_code;  // for the log line when status >= 400
+};
+
+class WebhookProcessor {
+ public:
+  // `on_applied` runs after stored statuses may have queued app callbacks.
+  WebhookProcessor(store::Store& store, const Clock& clock, const Gateway& gateway,
+                   WebhookOptions options, std::function<void()> on_applied);
+  ~WebhookProcessor();
+
+  void set_endpoints(std::vector<WebhookEndpoint> endpoints);
+  bool has_endpoint(const std::string& connector) const;
+
+  // Verifies, parses and durably stores one webhook; the answer says what the provider should
+  // hear: 2xx only once stored, 403 unverified, 400 unreadable, 404 unknown connector, 503 when
+  // storage failed (so the provider retries).
+  WebhookOutcome handle(const std::string& connector, const providers::WebhookRequest& req);
+
+  // Background work: split-MMS groups that are due, orphan statuses whose message is now known,
+  // and audit retention.
+  void start();
+  void stop();
+  // One pass of that work at the clock's now (tests call it directly).
+  void tick();
+
+ private:
+  struct Routed {
+    bool found = false;
+    Message message;  // account, from/to normalized, inbound and received
+  };
+  Routed route(const std::string& connector, const providers::InboundMessage& in, TimeMs now) const;
+  void flush_mms(TimeMs now);
+  void run();
+
+  store::Store& store_;
+  const Clock& clock_;
+  const Gateway& gateway_;
+  WebhookOptions options_;
+  std::function<void()> on_applied_;
+  std::map<std::string, WebhookEndpoint> endpoints_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  TimeMs last_prune_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace sb::engine

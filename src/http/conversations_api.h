@@ -1,0 +1,13 @@
+// The conversation read API.
+#pragma once
+
+#include "engine/gateway.h"
+#include "http/router.h"
+
+namespace sb::http {
+
+// GET /v1/conversations (newest activity first; number, contact_id, unread, cursor, limit),
+// GET /v1/conversations/{id}, GET /v1/conversations/{id}/messages (oldest first; before/after).
+void register_conversations_api(Router& router, engine::Gateway& gw);
+
+}  // namespace sb::http

@@ -1,0 +1,32 @@
+// POST /webhooks/{connector} (and /webhooks/{connector}/{segment}: the status alias, or
+// VoiceMeUp's secret path): provider callbacks in, through the engine's WebhookProcessor.
+#include "http/webhooks_api.h"
+
+#include <spdlog/spdlog.h>
+
+namespace sb::http {
+
+void register_webhooks(Router& router, engine::WebhookProcessor& processor,
+                       std::string public_url) {
+  while (!public_url.empty() && public_url.back() == '/') public_url.pop_back();
+  auto handle = [&processor, public_url](Request& req, Reply reply) {
+    providers::WebhookRequest w;
+    w.method = req.method;
+    // Providers sign the URL they called: our public base plus the path and query as received.
+    w.url = public_url + req.target;
+    w.headers = req.headers;
+    w.body = std::move(req.body);
+    w.remote_addr = req.remote_address;
+    if (auto it = req.params.find("segment"); it != req.params.end()) w.path_secret = it->second;
+    const auto out = processor.handle(req.params.at("connector"), w);
+    Response r;
+    r.status = out.status;
+    r.content_type = out.content_type;
+    r.body = out.body;
+    reply(std::move(r));
+  };
+  router.add("POST", "/webhooks/{connector}", handle);
+  router.add("POST", "/webhooks/{connector}/{segment}", handle);
+}
+
+}  // namespace sb::http
