@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,13 @@ std::string hmac_sha256(std::string_view key, std::string_view data);   // raw 3
 std::string hmac_sha1(std::string_view key, std::string_view data);     // raw 20 bytes
 std::string hex(std::string_view raw);
 std::string base64(std::string_view raw);
+// Standard base64 (RFC 4648 alphabet, '=' padding optional); nullopt on any other character or
+// an impossible length.
+std::optional<std::string> base64_decode(std::string_view text);
+// Ed25519 (RFC 8032) verification: `public_key` is the raw 32-byte key, `signature` the raw 64
+// bytes. False for wrong sizes or a bad signature; never throws.
+bool ed25519_verify(std::string_view public_key, std::string_view message,
+                    std::string_view signature);
 // Cryptographically secure random bytes (OpenSSL's CSPRNG).
 std::string random_bytes(size_t n);
 uint64_t random_u64();

@@ -16,6 +16,9 @@ struct StatusReport {
   std::string provider_status;  // the provider's own word, kept verbatim
   std::string error_code;
   std::string error_message;
+  // The recipient this report is about, when the provider says (a message to several recipients
+  // gets one report each); "" when it does not.
+  std::string recipient;
 };
 
 }  // namespace sb

@@ -165,8 +165,10 @@ Status map_status(std::string_view s) {
   if (s == "Delivered") return Status::kDelivered;
   // Reached the operator but not the handset, or removed from the operator's SMSC.
   if (s == "Failed" || s == "Deleted") return Status::kUndelivered;
-  // Never left Sinch: refused by Sinch or the operator, aborted, or canceled.
-  if (s == "Rejected" || s == "Aborted" || s == "Cancelled") return Status::kFailed;
+  // Never left Sinch: refused by Sinch or the operator, or aborted.
+  if (s == "Rejected" || s == "Aborted") return Status::kFailed;
+  // Canceled by us (the batch was cancelled) before it reached the operator.
+  if (s == "Cancelled") return Status::kCanceled;
   if (s == "Expired") return Status::kExpired;
   // "Unknown": the operator sent no delivery report.
   return Status::kSent;

@@ -308,7 +308,7 @@ TEST(SinchWire, RecipientDeliveryReport) {
   EXPECT_EQ(map_status("Deleted"), Status::kUndelivered);
   EXPECT_EQ(map_status("Rejected"), Status::kFailed);
   EXPECT_EQ(map_status("Aborted"), Status::kFailed);
-  EXPECT_EQ(map_status("Cancelled"), Status::kFailed);
+  EXPECT_EQ(map_status("Cancelled"), Status::kCanceled);
   EXPECT_EQ(map_status("Expired"), Status::kExpired);
   EXPECT_EQ(map_status("Unknown"), Status::kSent);
 

@@ -1,0 +1,47 @@
+// Twilio-shaped webhooks (Twilio, and SignalWire's LaML/Compatibility API): signature checks and
+// reading of form-encoded inbound-message and status-callback requests, as pure functions.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/result.h"
+#include "providers/transport/http_util.h"
+#include "providers/webhook.h"
+
+namespace sb::providers::twilio {
+
+// How repeated parameters are laid out in the signed string.
+enum class ParamOrder {
+  kTwilio,     // Twilio's validators: values of one name de-duplicated and sorted
+  kAsReceived  // SignalWire's SDK: values kept in the order received, duplicates kept
+};
+
+// base64(HMAC-SHA1(key, url + name1 + value1 + ...)), parameters sorted by name (byte order).
+std::string compute_signature(std::string_view key, std::string_view url, const FormFields& params,
+                              ParamOrder order = ParamOrder::kTwilio);
+
+// Checks `signature` against `req` keyed with `key`:
+//  - URL with `bodySHA256=<hex>` in its query: the signature covers the URL alone and the hash
+//    must equal hex(sha256(body));
+//  - otherwise the form body's parameters are signed after the URL.
+// Every URL spelling of url_port_variants is tried; with `accept_unsorted` also the
+// ParamOrder::kAsReceived layout. Constant-time compares. Errors say what failed.
+Result<void> check_signature(std::string_view key, const WebhookRequest& req,
+                             std::string_view signature, bool accept_unsorted);
+
+// Twilio: X-Twilio-Signature keyed with the Auth Token (secrets.signing_key).
+Result<void> verify_webhook(const WebhookSecrets& secrets, const WebhookRequest& req);
+
+// Reads a form-encoded Twilio/LaML messaging webhook. A request carrying MessageStatus (or SmsStatus
+// without MessageStatus) other than received/receiving is a status callback: one StatusReport
+// about To. Only received/receiving -- or no status word at all with a Body -- is an inbound
+// message. Dedupe keys: "<MessageSid>:<status>" and "<MessageSid>:received".
+Result<WebhookEvent> parse_form_webhook(const WebhookRequest& req, TimeMs now);
+
+// The empty TwiML answer: <?xml version="1.0" encoding="UTF-8"?><Response/>, text/xml.
+WebhookReply empty_twiml_reply();
+
+}  // namespace sb::providers::twilio
