@@ -94,8 +94,12 @@ void Dispatcher::worker_loop() {
       seen = wake_seq_;
     }
     const int claimed = run_once();
-    if (claimed > 0) cv_.notify_one();              // enlist a peer while there is work
-    if (claimed >= options_.batch_size) continue;  // likely more waiting
+    if (claimed >= options_.batch_size) {  // likely more waiting: enlist a peer and go on
+      cv_.notify_one();
+      continue;
+    }
+    // A partial batch took everything due; new commits wake a worker (wake()), so a peer woken
+    // now would only race this one for the write lock and claim nothing.
     std::unique_lock lk(mu_);
     int64_t wait_ms = options_.poll_interval_ms;
     if (auto due = store_.next_due()) {
