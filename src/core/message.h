@@ -64,6 +64,7 @@ struct MessageEvent {
   std::string error_message;
   std::string detail;
   std::string raw_payload;  // the provider webhook this event came from, verbatim (audit)
+  int64_t webhook_event_id = 0;  // that webhook's stored record (0: none)
 };
 
 // A conversation's one-line summary of its latest message: the first 100 characters of the body

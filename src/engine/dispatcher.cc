@@ -94,8 +94,12 @@ void Dispatcher::worker_loop() {
       seen = wake_seq_;
     }
     const int claimed = run_once();
-    if (claimed > 0) cv_.notify_one();              // enlist a peer while there is work
-    if (claimed >= options_.batch_size) continue;  // likely more waiting
+    if (claimed >= options_.batch_size) {  // likely more waiting: enlist a peer and go on
+      cv_.notify_one();
+      continue;
+    }
+    // A partial batch took everything due; new commits wake a worker (wake()), so a peer woken
+    // now would only race this one for the write lock and claim nothing.
     std::unique_lock lk(mu_);
     int64_t wait_ms = options_.poll_interval_ms;
     if (auto due = store_.next_due()) {
@@ -258,12 +262,13 @@ int Dispatcher::run_once() {
   }
   // If this write fails the leases expire and the messages are retried: the connectors' stable
   // idempotency key (the message id) keeps a retry from creating a second message.
-  auto applied = store_.apply(outcomes);
+  // Only what happened is needed back, not the messages: the narrow form skips full-row reads.
+  auto applied = store_.apply_summary(outcomes);
   if (!applied) {
     spdlog::error("dispatcher: could not record outcomes: {}", applied.error().message);
   } else if (on_callbacks_queued_) {
     for (const auto& r : *applied) {
-      if (r.applied && !r.message.status_callback.empty()) {
+      if (r.callback_queued) {
         on_callbacks_queued_();
         break;
       }
@@ -300,7 +305,7 @@ int Dispatcher::reconcile_once() {
       ts.push_back(std::move(t));
     }
     if (ts.empty()) continue;
-    auto r = store_.apply(ts);
+    auto r = store_.apply_summary(ts);
     if (!r) continue;
     for (const auto& x : *r) changed += x.applied;
     if (on_callbacks_queued_) on_callbacks_queued_();

@@ -6,7 +6,7 @@
 namespace sb::engine {
 
 std::vector<bool> StatusIngest::on_status(const std::vector<StatusReport>& reports) {
-  auto results = store_.apply_provider_status(reports);
+  auto results = store_.apply_provider_status_summary(reports);
   if (!results) {
     spdlog::error("status: {} reports not stored: {}", reports.size(), results.error().message);
     return std::vector<bool>(reports.size(), false);
@@ -17,12 +17,12 @@ std::vector<bool> StatusIngest::on_status(const std::vector<StatusReport>& repor
   for (size_t i = 0; i < reports.size(); ++i) {
     const auto& r = (*results)[i];
     out.push_back(r.found);
-    callbacks_queued |= r.applied && !r.message.status_callback.empty();
+    callbacks_queued |= r.callback_queued;
     if (!r.found) {
       spdlog::debug("status: {} {} for unknown provider id {}", reports[i].connector,
                     reports[i].provider_status, reports[i].provider_message_id);
     } else {
-      spdlog::debug("message {} status {} ({}){}", r.message.id, to_string(reports[i].status),
+      spdlog::debug("message {} status {} ({}){}", r.message_id, to_string(reports[i].status),
                     reports[i].provider_status, r.applied ? "" : " not applied");
     }
   }

@@ -92,6 +92,8 @@ class Driver {
   // crash but may be lost with the machine until the next durable commit (SQLite
   // synchronous=NORMAL in WAL mode, PostgreSQL synchronous_commit=off).
   virtual std::string_view begin_sql(bool durable) const = 0;
+  // Opens such a write transaction on `c`, a writer() connection held by the caller.
+  virtual void begin(Connection& c, bool durable) { c.exec_script(begin_sql(durable)); }
 };
 
 std::unique_ptr<Driver> make_sqlite_driver(const std::string& path);

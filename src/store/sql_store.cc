@@ -73,7 +73,10 @@ Message row_to_message(const Row& r) {
   m.from = r.str(3);
   m.to = r.str(4);
   m.body = r.str(5);
-  m.media_urls = nlohmann::json::parse(r.str(6)).get<std::vector<std::string>>();
+  // Most messages have no media and no metadata: skip the JSON parser for the empty forms.
+  if (const std::string media = r.str(6); media != "[]") {
+    m.media_urls = nlohmann::json::parse(media).get<std::vector<std::string>>();
+  }
   m.status = parse_status(r.str(7)).value_or(Status::kFailed);
   m.segments = static_cast<int>(r.i64(8));
   m.encoding = r.str(9) == "UCS-2" ? Encoding::kUcs2 : Encoding::kGsm7;
@@ -81,7 +84,9 @@ Message row_to_message(const Row& r) {
   m.updated_at = r.i64(11);
   m.error_code = r.str(12);
   m.error_message = r.str(13);
-  m.metadata = nlohmann::json::parse(r.str(14)).get<Metadata>();
+  if (const std::string metadata = r.str(14); metadata != "{}") {
+    m.metadata = nlohmann::json::parse(metadata).get<Metadata>();
+  }
   m.connector = r.str(15);
   m.provider_message_id = r.str(16);
   m.status_callback = r.str(17);
@@ -99,6 +104,59 @@ Message row_to_message(const Row& r) {
 struct Rollback : DbError {
   Rollback() : DbError("rolled back") {}
 };
+
+// The columns a status transition reads and writes: no body, media or metadata (and so no JSON
+// parse) unless a status callback's payload needs the whole message.
+constexpr std::string_view kStateColumns =
+    "id, account_id, status, status_callback, attempts, error_code, error_message, "
+    "provider_message_id, connector_id, updated_at, next_attempt_at";
+
+Message row_to_state(const Row& r) {
+  Message m;
+  m.id = r.str(0);
+  m.account = r.str(1);
+  m.status = parse_status(r.str(2)).value_or(Status::kFailed);
+  m.status_callback = r.str(3);
+  m.attempts = static_cast<int>(r.i64(4));
+  m.error_code = r.str(5);
+  m.error_message = r.str(6);
+  m.provider_message_id = r.str(7);
+  m.connector = r.str(8);
+  m.updated_at = r.i64(9);
+  m.next_attempt_at = r.i64(10);
+  return m;
+}
+
+// Copies the fields a transition changes (the kStateColumns) from `state` onto a full message.
+void merge_state(Message& full, const Message& state) {
+  full.status = state.status;
+  full.attempts = state.attempts;
+  full.error_code = state.error_code;
+  full.error_message = state.error_message;
+  full.provider_message_id = state.provider_message_id;
+  full.connector = state.connector;
+  full.updated_at = state.updated_at;
+  full.next_attempt_at = state.next_attempt_at;
+}
+
+// Multi-row statements are built for a few fixed row counts so each SQL text is prepared once.
+constexpr size_t kChunkSizes[] = {64, 16, 4, 1};
+
+// "($1, $2, $3), ($4, $5, $6)" for `rows` rows of `cols` placeholders, starting after `first`.
+std::string placeholders(size_t rows, size_t cols, size_t first = 0) {
+  std::string out;
+  size_t n = first;
+  for (size_t r = 0; r < rows; ++r) {
+    out += r ? ", (" : "(";
+    for (size_t c = 0; c < cols; ++c) {
+      if (c) out += ", ";
+      out += '$';
+      out += std::to_string(++n);
+    }
+    out += ")";
+  }
+  return out;
+}
 
 Error db_error(const std::exception& e) {
   if (dynamic_cast<const Rollback*>(&e)) return Error::make("rolled_back", e.what());
@@ -383,11 +441,16 @@ class SqlStore final : public Store {
     }
     auto r = write_tx([&](Connection& c) {
       out.clear();
-      std::string sql = select_messages_sql() +
-                        " WHERE status IN ('queued', 'sending') AND next_attempt_at <= $1 "
-                        "ORDER BY next_attempt_at LIMIT $2";
-      if (pg()) sql += " FOR UPDATE SKIP LOCKED";
-      auto rows = c.query(sql, {now, int64_t{limit}});
+      static const std::string sqlite_sql =
+          select_messages_sql() +
+          " WHERE status IN ('queued', 'sending') AND next_attempt_at <= $1 "
+          "ORDER BY next_attempt_at LIMIT $2";
+      static const std::string pg_sql = sqlite_sql + " FOR UPDATE SKIP LOCKED";
+      auto rows = c.query(pg() ? pg_sql : sqlite_sql, {now, int64_t{limit}});
+      std::vector<MessageEvent> events;
+      std::vector<std::string> ids;
+      events.reserve(rows.size());
+      ids.reserve(rows.size());
       for (const auto& row : rows) {
         Message m = row_to_message(row);
         const bool reclaimed = m.status == Status::kSending;
@@ -395,10 +458,6 @@ class SqlStore final : public Store {
         m.attempts += 1;
         m.next_attempt_at = now + lease_ms;
         m.updated_at = now;
-        c.exec(
-            "UPDATE messages SET status = 'sending', attempts = $1, next_attempt_at = $2, "
-            "lease_owner = $3, updated_at = $4 WHERE id = $5",
-            {int64_t{m.attempts}, m.next_attempt_at, owner, now, m.id});
         MessageEvent e;
         e.message_id = m.id;
         e.status = Status::kSending;
@@ -406,9 +465,19 @@ class SqlStore final : public Store {
         e.applied = true;
         e.detail = reclaimed ? "lease expired; attempt " + std::to_string(m.attempts)
                              : "attempt " + std::to_string(m.attempts);
-        insert_event(c, e);
+        events.push_back(std::move(e));
+        ids.push_back(m.id);
         out.push_back(std::move(m));
       }
+      // The rows are locked (PostgreSQL) or the writer is single (SQLite), so attempts + 1 in
+      // SQL is the value computed above.
+      for_chunks(ids.size(), [&](size_t from, size_t n) {
+        Params p{now + lease_ms, owner, now};
+        p.reserve(3 + n);
+        for (size_t i = from; i < from + n; ++i) p.emplace_back(ids[i]);
+        c.exec(claim_update_sql(n), p);
+      });
+      insert_events(c, events);
     }, /*durable=*/false);
     if (!r) return r.error();
     return out;
@@ -417,15 +486,34 @@ class SqlStore final : public Store {
   Result<std::vector<TransitionResult>> apply(const std::vector<Transition>& ts) override {
     std::vector<TransitionResult> out;
     auto r = write_tx([&](Connection& c) {
-      out.clear();
-      // Row locks are taken in id order, so two concurrent batches cannot deadlock; results
-      // still come back in input order.
-      std::vector<size_t> order(ts.size());
-      for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-      std::sort(order.begin(), order.end(),
-                [&](size_t a, size_t b) { return ts[a].message_id < ts[b].message_id; });
-      out.resize(ts.size());
-      for (size_t i : order) out[i] = apply_one(c, ts[i]);
+      out.assign(ts.size(), {});
+      TxWork w;
+      for (size_t i : lock_order(ts)) {
+        TxEntry* e = load(c, w, ts[i].message_id, /*full=*/true);
+        if (!e) continue;
+        out[i].found = true;
+        out[i].applied = transition(c, w, *e, ts[i]).applied;
+        out[i].message = e->m;
+      }
+      flush(c, w);
+    }, /*durable=*/false);
+    if (!r) return r.error();
+    return out;
+  }
+
+  Result<std::vector<TransitionSummary>> apply_summary(
+      const std::vector<Transition>& ts) override {
+    std::vector<TransitionSummary> out;
+    auto r = write_tx([&](Connection& c) {
+      out.assign(ts.size(), {});
+      TxWork w;
+      for (size_t i : lock_order(ts)) {
+        TxEntry* e = load(c, w, ts[i].message_id, /*full=*/false);
+        if (!e) continue;
+        const auto o = transition(c, w, *e, ts[i]);
+        out[i] = {true, o.applied, o.callback_queued, e->m.id, e->m.status};
+      }
+      flush(c, w);
     }, /*durable=*/false);
     if (!r) return r.error();
     return out;
@@ -435,8 +523,34 @@ class SqlStore final : public Store {
       const std::vector<ProviderStatus>& reports) override {
     std::vector<TransitionResult> out;
     auto r = write_tx([&](Connection& c) {
-      out.clear();
-      for (const auto& rep : reports) out.push_back(apply_report(c, rep));
+      out.assign(reports.size(), {});
+      TxWork w;
+      for (size_t i = 0; i < reports.size(); ++i) {
+        TxEntry* e = load_by_provider(c, w, reports[i], /*full=*/true);
+        if (!e) continue;
+        out[i].found = true;
+        out[i].applied = transition(c, w, *e, report_transition(e->m.id, reports[i])).applied;
+        out[i].message = e->m;
+      }
+      flush(c, w);
+    });
+    if (!r) return r.error();
+    return out;
+  }
+
+  Result<std::vector<TransitionSummary>> apply_provider_status_summary(
+      const std::vector<ProviderStatus>& reports) override {
+    std::vector<TransitionSummary> out;
+    auto r = write_tx([&](Connection& c) {
+      out.assign(reports.size(), {});
+      TxWork w;
+      for (size_t i = 0; i < reports.size(); ++i) {
+        TxEntry* e = load_by_provider(c, w, reports[i], /*full=*/false);
+        if (!e) continue;
+        const auto o = transition(c, w, *e, report_transition(e->m.id, reports[i]));
+        out[i] = {true, o.applied, o.callback_queued, e->m.id, e->m.status};
+      }
+      flush(c, w);
     });
     if (!r) return r.error();
     return out;
@@ -806,7 +920,8 @@ class SqlStore final : public Store {
     e.at = m.created_at;
     e.applied = true;
     e.provider_status = "received";
-    insert_event(c, e, webhook_id);
+    e.webhook_event_id = webhook_id;
+    insert_event(c, e);
     thread_message(c, m);
   }
 
@@ -814,20 +929,17 @@ class SqlStore final : public Store {
   // applies it; found=false when no message has that provider id (yet).
   TransitionResult apply_report(Connection& c, const ProviderStatus& rep,
                                 int64_t webhook_id = 0) {
-    auto rows = c.query(select_messages_sql() +
-                            " WHERE connector_id = $1 AND provider_message_id = $2" +
-                            (pg() ? " FOR UPDATE" : ""),
-                        {rep.connector, rep.provider_message_id});
-    if (rows.empty()) return {};
-    Transition t;
-    t.message_id = rows[0].str(0);
-    t.to = rep.status;
-    t.at = rep.at;
-    t.provider_status = rep.provider_status;
-    t.error_code = rep.error_code;
-    t.error_message = rep.error_message;
+    TxWork w;
+    TxEntry* e = load_by_provider(c, w, rep, /*full=*/true);
+    if (!e) return {};
+    Transition t = report_transition(e->m.id, rep);
     t.webhook_event_id = webhook_id;
-    return apply_one(c, t, row_to_message(rows[0]));
+    TransitionResult res;
+    res.found = true;
+    res.applied = transition(c, w, *e, t).applied;
+    res.message = e->m;
+    flush(c, w);
+    return res;
   }
 
   bool pg() const { return db_->dialect() == Dialect::kPostgres; }
@@ -850,7 +962,7 @@ class SqlStore final : public Store {
   Result<void> write_tx(F&& fn, bool durable = true) {
     try {
       auto c = db_->writer();
-      c->exec_script(db_->begin_sql(durable));
+      db_->begin(*c, durable);
       try {
         fn(*c);
         c->exec("COMMIT");
@@ -896,7 +1008,7 @@ class SqlStore final : public Store {
     return c.changes() == 1;
   }
 
-  void insert_event(Connection& c, const MessageEvent& e, int64_t webhook_event_id = 0) {
+  void insert_event(Connection& c, const MessageEvent& e) {
     c.exec(
         "INSERT INTO message_events (message_id, type, status, at, applied, provider_status, "
         "error_code, error_message, detail, webhook_event_id) "
@@ -904,7 +1016,7 @@ class SqlStore final : public Store {
         {e.message_id, e.type, std::string(to_string(e.status)), e.at, int64_t{e.applied},
          null_if_empty(e.provider_status), null_if_empty(e.error_code),
          null_if_empty(e.error_message), null_if_empty(e.detail),
-         webhook_event_id ? Value(webhook_event_id) : Value(nullptr)});
+         e.webhook_event_id ? Value(e.webhook_event_id) : Value(nullptr)});
   }
 
   // Sets m.conversation_id (derived, so it can be written with the message row).
@@ -943,43 +1055,207 @@ class SqlStore final : public Store {
          message_preview(m), int64_t{out ? 0 : 1}, int64_t{out ? 1 : 0}});
   }
 
-  // `locked`: the message row, already read (and on PostgreSQL locked) in this transaction.
-  TransitionResult apply_one(Connection& c, const Transition& t,
-                             std::optional<Message> locked = std::nullopt) {
-    TransitionResult res;
-    if (!locked) {
-      // Lock the row: without it a concurrent transition (a webhook's `delivered` racing the
-      // dispatcher's `sent`) is checked against a stale status and then overwritten.
-      auto rows = c.query(select_messages_sql() + " WHERE id = $1" + (pg() ? " FOR UPDATE" : ""),
-                          {t.message_id});
-      if (rows.empty()) return res;
-      locked = row_to_message(rows[0]);
+  // Calls fn(first, count) over [0, total) in chunks of the fixed kChunkSizes.
+  template <typename F>
+  static void for_chunks(size_t total, F&& fn) {
+    size_t at = 0;
+    for (size_t size : kChunkSizes) {
+      while (total - at >= size) {
+        fn(at, size);
+        at += size;
+      }
     }
-    res.found = true;
-    Message m = std::move(*locked);
+  }
+
+  static const std::string& claim_update_sql(size_t n) {
+    static const auto sqls = [] {
+      std::map<size_t, std::string> m;
+      for (size_t k : kChunkSizes) {
+        std::string in;
+        for (size_t i = 0; i < k; ++i) {
+          in += i ? ", $" : "$";
+          in += std::to_string(4 + i);
+        }
+        m[k] = "UPDATE messages SET status = 'sending', attempts = attempts + 1, "
+               "next_attempt_at = $1, lease_owner = $2, updated_at = $3 WHERE id IN (" +
+               in + ")";
+      }
+      return m;
+    }();
+    return sqls.at(n);
+  }
+
+  static const std::string& insert_events_sql(size_t n) {
+    static const auto sqls = [] {
+      std::map<size_t, std::string> m;
+      for (size_t k : kChunkSizes) {
+        m[k] = "INSERT INTO message_events (message_id, type, status, at, applied, "
+               "provider_status, error_code, error_message, detail, webhook_event_id) VALUES " +
+               placeholders(k, 10);
+      }
+      return m;
+    }();
+    return sqls.at(n);
+  }
+
+  // Inserts event rows in input order (their ids keep that order) with multi-row statements.
+  void insert_events(Connection& c, std::vector<MessageEvent>& events) {
+    for_chunks(events.size(), [&](size_t from, size_t n) {
+      Params p;
+      p.reserve(10 * n);
+      for (size_t i = from; i < from + n; ++i) {
+        MessageEvent& e = events[i];
+        p.emplace_back(std::move(e.message_id));
+        p.emplace_back(std::move(e.type));
+        p.emplace_back(std::string(to_string(e.status)));
+        p.emplace_back(e.at);
+        p.emplace_back(int64_t{e.applied});
+        p.emplace_back(null_if_empty(e.provider_status));
+        p.emplace_back(null_if_empty(e.error_code));
+        p.emplace_back(null_if_empty(e.error_message));
+        p.emplace_back(null_if_empty(e.detail));
+        p.emplace_back(e.webhook_event_id ? Value(e.webhook_event_id) : Value(nullptr));
+      }
+      c.exec(insert_events_sql(n), p);
+    });
+    events.clear();
+  }
+
+  // A write transaction's status work: each message is read (and on PostgreSQL locked) once,
+  // transitions apply to that in-memory state, and the changed rows and all event rows are
+  // written together at the end (flush).
+  struct TxEntry {
+    Message m;          // kStateColumns only unless `full`
+    bool full = false;
+    bool dirty = false;
+  };
+  struct TxWork {
+    std::unordered_map<std::string, size_t> by_id;
+    std::unordered_map<std::string, size_t> by_provider;  // connector '\n' provider id
+    std::vector<TxEntry> entries;
+    std::vector<MessageEvent> events;
+  };
+
+  // Row locks are taken in id order, so two concurrent batches cannot deadlock; results still
+  // come back in input order.
+  static std::vector<size_t> lock_order(const std::vector<Transition>& ts) {
+    std::vector<size_t> order(ts.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(),
+              [&](size_t a, size_t b) { return ts[a].message_id < ts[b].message_id; });
+    return order;
+  }
+
+  static Transition report_transition(const std::string& message_id, const ProviderStatus& rep) {
+    Transition t;
+    t.message_id = message_id;
+    t.to = rep.status;
+    t.at = rep.at;
+    t.provider_status = rep.provider_status;
+    t.error_code = rep.error_code;
+    t.error_message = rep.error_message;
+    return t;
+  }
+
+  const std::string& by_id_sql(bool full) const {
+    // Lock the row: without it a concurrent transition (a webhook's `delivered` racing the
+    // dispatcher's `sent`) is checked against a stale status and then overwritten.
+    static const std::string f = select_messages_sql() + " WHERE id = $1";
+    static const std::string f_pg = f + " FOR UPDATE";
+    static const std::string n =
+        "SELECT " + std::string(kStateColumns) + " FROM messages WHERE id = $1";
+    static const std::string n_pg = n + " FOR UPDATE";
+    return full ? (pg() ? f_pg : f) : (pg() ? n_pg : n);
+  }
+
+  const std::string& by_provider_sql(bool full) const {
+    static const std::string f =
+        select_messages_sql() + " WHERE connector_id = $1 AND provider_message_id = $2";
+    static const std::string f_pg = f + " FOR UPDATE";
+    static const std::string n = "SELECT " + std::string(kStateColumns) +
+                                 " FROM messages WHERE connector_id = $1 AND "
+                                 "provider_message_id = $2";
+    static const std::string n_pg = n + " FOR UPDATE";
+    return full ? (pg() ? f_pg : f) : (pg() ? n_pg : n);
+  }
+
+  TxEntry& remember(TxWork& w, const Row& row, bool full) {
+    const std::string id = row.str(0);
+    if (auto it = w.by_id.find(id); it != w.by_id.end()) return w.entries[it->second];
+    w.by_id.emplace(id, w.entries.size());
+    w.entries.push_back({full ? row_to_message(row) : row_to_state(row), full, false});
+    return w.entries.back();
+  }
+
+  // The whole row under this transaction's changes so far (for a callback payload or a result).
+  void make_full(Connection& c, TxEntry& e) {
+    if (e.full) return;
+    static const std::string sql = select_messages_sql() + " WHERE id = $1";
+    auto rows = c.query(sql, {e.m.id});  // already locked by load()
+    if (rows.empty()) throw DbError("message " + e.m.id + " vanished inside a transaction");
+    Message full = row_to_message(rows[0]);
+    merge_state(full, e.m);
+    e.m = std::move(full);
+    e.full = true;
+  }
+
+  TxEntry* load(Connection& c, TxWork& w, const std::string& id, bool full) {
+    if (auto it = w.by_id.find(id); it != w.by_id.end()) {
+      TxEntry& e = w.entries[it->second];
+      if (full) make_full(c, e);
+      return &e;
+    }
+    auto rows = c.query(by_id_sql(full), {id});
+    if (rows.empty()) return nullptr;
+    return &remember(w, rows[0], full);
+  }
+
+  TxEntry* load_by_provider(Connection& c, TxWork& w, const ProviderStatus& rep, bool full) {
+    std::string key = rep.connector + '\n' + rep.provider_message_id;
+    if (auto it = w.by_provider.find(key); it != w.by_provider.end()) {
+      TxEntry& e = w.entries[it->second];
+      if (full) make_full(c, e);
+      return &e;
+    }
+    auto rows = c.query(by_provider_sql(full), {rep.connector, rep.provider_message_id});
+    if (rows.empty()) return nullptr;
+    TxEntry& e = remember(w, rows[0], full);
+    if (full) make_full(c, e);  // when the entry was remembered narrow from an earlier load
+    w.by_provider.emplace(std::move(key), static_cast<size_t>(&e - w.entries.data()));
+    return &e;
+  }
+
+  struct StepOutcome {
+    bool applied = false;
+    bool callback_queued = false;
+  };
+
+  // Applies one transition to the entry's in-memory state: the event row is queued either way,
+  // a status callback delivery is inserted at once; the row itself is written by flush().
+  StepOutcome transition(Connection& c, TxWork& w, TxEntry& entry, const Transition& t) {
+    Message& m = entry.m;
     const Status previous = m.status;
     const bool expected = !t.expect || *t.expect == m.status;
-    res.applied = expected && can_transition(m.status, t.to);
+    StepOutcome out;
+    out.applied = expected && can_transition(m.status, t.to);
 
     MessageEvent e;
     e.message_id = m.id;
     e.status = t.to;
     e.at = t.at;
-    e.applied = res.applied;
+    e.applied = out.applied;
     e.provider_status = t.provider_status;
     e.error_code = t.error_code;
     e.error_message = t.error_message;
     e.detail = t.detail;
-    if (!res.applied && e.detail.empty()) {
+    if (!out.applied && e.detail.empty()) {
       e.detail = m.status == t.to ? "duplicate report; status unchanged"
                                   : "not applied: message is already " +
                                         std::string(to_string(m.status));
     }
-    insert_event(c, e, t.webhook_event_id);
-    if (!res.applied) {
-      res.message = std::move(m);
-      return res;
-    }
+    e.webhook_event_id = t.webhook_event_id;
+    w.events.push_back(std::move(e));
+    if (!out.applied) return out;
 
     m.status = t.to;
     m.updated_at = t.at;
@@ -992,29 +1268,43 @@ class SqlStore final : public Store {
     if (t.attempts) m.attempts = *t.attempts;
     const bool in_outbox = t.to == Status::kQueued || t.to == Status::kSending;
     m.next_attempt_at = in_outbox ? t.next_attempt_at.value_or(t.at) : 0;
-    c.exec(
-        "UPDATE messages SET status = $1, updated_at = $2, error_code = $3, error_message = $4, "
-        "provider_message_id = $5, connector_id = $6, next_attempt_at = $7, attempts = $8 "
-        "WHERE id = $9",
-        {std::string(to_string(m.status)), m.updated_at, null_if_empty(m.error_code),
-         null_if_empty(m.error_message), null_if_empty(m.provider_message_id),
-         null_if_empty(m.connector), in_outbox ? Value(m.next_attempt_at) : Value(nullptr),
-         int64_t{m.attempts}, m.id});
+    entry.dirty = true;
 
     if (!m.status_callback.empty() && !t.quiet) {
+      make_full(c, entry);
+      const Message& full = entry.m;
       nlohmann::json payload = {{"type", "message.status"},
-                                {"status", to_string(m.status)},
+                                {"status", to_string(full.status)},
                                 {"previous_status", to_string(previous)},
                                 {"at", format_rfc3339(t.at)},
-                                {"message", to_json(m)}};
+                                {"message", to_json(full)}};
       c.exec(
           "INSERT INTO deliveries (id, account_id, message_id, kind, url, payload, state, "
           "attempts, next_attempt_at, created_at, updated_at) "
           "VALUES ($1, $2, $3, 'status_callback', $4, $5, 'pending', 0, $6, $6, $6)",
-          {new_id("dlv_", t.at), m.account, m.id, m.status_callback, payload.dump(), t.at});
+          {new_id("dlv_", t.at), full.account, full.id, full.status_callback, payload.dump(),
+           t.at});
+      out.callback_queued = true;
     }
-    res.message = std::move(m);
-    return res;
+    return out;
+  }
+
+  // Writes each changed message once (its final state in this transaction) and all event rows.
+  void flush(Connection& c, TxWork& w) {
+    for (const TxEntry& e : w.entries) {
+      if (!e.dirty) continue;
+      const Message& m = e.m;
+      const bool in_outbox = m.status == Status::kQueued || m.status == Status::kSending;
+      c.exec(
+          "UPDATE messages SET status = $1, updated_at = $2, error_code = $3, error_message = $4, "
+          "provider_message_id = $5, connector_id = $6, next_attempt_at = $7, attempts = $8 "
+          "WHERE id = $9",
+          {std::string(to_string(m.status)), m.updated_at, null_if_empty(m.error_code),
+           null_if_empty(m.error_message), null_if_empty(m.provider_message_id),
+           null_if_empty(m.connector), in_outbox ? Value(m.next_attempt_at) : Value(nullptr),
+           int64_t{m.attempts}, m.id});
+    }
+    insert_events(c, w.events);
   }
 
   std::unique_ptr<Driver> db_;

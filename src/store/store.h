@@ -90,6 +90,15 @@ struct TransitionResult {
   Message message;  // after the change
 };
 
+// What a transition did, without the message: the answer of the narrow apply methods.
+struct TransitionSummary {
+  bool found = false;
+  bool applied = false;
+  bool callback_queued = false;  // an app status callback was enqueued in the same transaction
+  std::string message_id;
+  Status status = Status::kQueued;  // the message's status afterwards
+};
+
 // A status report from a provider, matched to our message by (connector, provider message id).
 using ProviderStatus = StatusReport;
 
@@ -230,6 +239,22 @@ class Store {
   virtual Result<std::vector<TransitionResult>> apply(const std::vector<Transition>& ts) = 0;
   virtual Result<std::vector<TransitionResult>> apply_provider_status(
       const std::vector<ProviderStatus>& reports) = 0;
+  // The same as apply and apply_provider_status (same transaction, guards, events and
+  // callbacks) for callers that do not need the messages back: no full-row read unless a status
+  // callback's payload needs one. The dispatcher's and status ingest's hot path.
+  virtual Result<std::vector<TransitionSummary>> apply_summary(const std::vector<Transition>& ts) {
+    auto r = apply(ts);
+    if (!r) return r.error();
+    auto out = summarize(*r);
+    for (size_t i = 0; i < out.size() && i < ts.size(); ++i) out[i].callback_queued &= !ts[i].quiet;
+    return out;
+  }
+  virtual Result<std::vector<TransitionSummary>> apply_provider_status_summary(
+      const std::vector<ProviderStatus>& reports) {
+    auto r = apply_provider_status(reports);
+    if (!r) return r.error();
+    return summarize(*r);
+  }
   // Number of messages per status for an account (all directions).
   virtual std::map<std::string, int64_t> count_by_status(const std::string& account) = 0;
   // Outbound messages of `connector` in status `status` last updated in [after, before), oldest
@@ -269,6 +294,17 @@ class Store {
                                                        const std::string& id) = 0;
   virtual std::optional<Contact> find_contact(const std::string& account,
                                               const std::string& number) = 0;
+
+ private:
+  static std::vector<TransitionSummary> summarize(const std::vector<TransitionResult>& rs) {
+    std::vector<TransitionSummary> out;
+    out.reserve(rs.size());
+    for (const auto& r : rs) {
+      out.push_back({r.found, r.applied, r.applied && !r.message.status_callback.empty(),
+                     r.message.id, r.message.status});
+    }
+    return out;
+  }
 };
 
 // Opens the store named by a database URL: sqlite:///abs/path, sqlite://rel/path, or

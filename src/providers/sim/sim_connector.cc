@@ -71,11 +71,12 @@ void SimConnector::replay_journal() {
   }
 }
 
-void SimConnector::journal(const std::string& line) {
+void SimConnector::journal(const std::string& line) { write_journal(line + "\n"); }
+
+void SimConnector::write_journal(const std::string& lines) {
   if (journal_fd_ < 0) return;
-  const std::string l = line + "\n";
-  // One write per line: O_APPEND keeps lines whole, and the page cache survives a kill -9.
-  if (::write(journal_fd_, l.data(), l.size()) != static_cast<ssize_t>(l.size())) {
+  // One write per call: O_APPEND keeps its lines whole, and the page cache survives a kill -9.
+  if (::write(journal_fd_, lines.data(), lines.size()) != static_cast<ssize_t>(lines.size())) {
     spdlog::error("sim {}: journal write failed", options_.id);
   }
 }
@@ -193,16 +194,18 @@ void SimConnector::run_reporter() {
     lk.unlock();
     const std::vector<bool> stored = sink_->on_status(reports);
     lk.lock();
+    std::string lines;  // the batch's journal lines, written at once
     for (size_t i = 0; i < batch.size(); ++i) {
       Pending& p = batch[i];
       const bool ok = i < stored.size() && stored[i];
       auto key_it = key_by_provider_id_.find(p.report.provider_message_id);
       if (ok) {
-        journal(json{{"op", "report"},
-                     {"provider_id", p.report.provider_message_id},
-                     {"status", std::string(to_string(p.report.status))},
-                     {"at", now}}
-                    .dump());
+        lines += json{{"op", "report"},
+                      {"provider_id", p.report.provider_message_id},
+                      {"status", std::string(to_string(p.report.status))},
+                      {"at", now}}
+                     .dump();
+        lines += '\n';
         if (key_it != key_by_provider_id_.end()) {
           auto& st = keys_[key_it->second];
           (p.report.status == Status::kSent ? st.sent_reported : st.final_reported) = true;
@@ -220,6 +223,7 @@ void SimConnector::run_reporter() {
                     .dump());
       }
     }
+    if (!lines.empty()) write_journal(lines);
   }
 }
 

@@ -60,6 +60,7 @@ class SimConnector final : public Connector {
 
   void replay_journal();
   void journal(const std::string& line);
+  void write_journal(const std::string& lines);  // whole lines, each ending in '\n'
   void schedule_reports(const std::string& key, KeyState& st, TimeMs now);
   void run_reporter();
 

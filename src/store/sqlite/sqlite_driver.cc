@@ -83,7 +83,7 @@ class SqliteConnection final : public Connection {
 
  private:
   sqlite3_stmt* prepare(std::string_view sql, const Params& params) {
-    auto it = cache_.find(std::string(sql));
+    auto it = cache_.find(sql);  // heterogeneous lookup: no key copy per statement
     sqlite3_stmt* st;
     if (it == cache_.end()) {
       const std::string s = to_sqlite_placeholders(sql);
@@ -106,7 +106,9 @@ class SqliteConnection final : public Connection {
         rc = sqlite3_bind_int64(st, idx, *v);
       } else {
         const auto& s = std::get<std::string>(params[i]);
-        rc = sqlite3_bind_text(st, idx, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+        // SQLITE_STATIC: `params` outlives the statement's use (exec/query step it to the end
+        // and reset it before returning; the next use rebinds).
+        rc = sqlite3_bind_text(st, idx, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
       }
       if (rc != SQLITE_OK) throw DbError(std::string("SQLite bind: ") + sqlite3_errmsg(db_));
     }
@@ -123,7 +125,11 @@ class SqliteConnection final : public Connection {
   }
 
   sqlite3* db_ = nullptr;
-  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, sqlite3_stmt*, Hash, std::equal_to<>> cache_;
 };
 
 class SqliteDriver final : public Driver {
@@ -136,6 +142,16 @@ class SqliteDriver final : public Driver {
   std::string_view begin_sql(bool durable) const override {
     return durable ? "PRAGMA synchronous=FULL; BEGIN IMMEDIATE"
                    : "PRAGMA synchronous=NORMAL; BEGIN IMMEDIATE";
+  }
+
+  // Prepared statements instead of begin_sql's script (which sqlite3_exec would parse on every
+  // transaction), and the synchronous pragma only when the mode changes.
+  void begin(Connection& c, bool durable) override {
+    if (durable != writer_durable_) {  // the caller holds write_mu_ (a writer() lease)
+      c.exec(durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+      writer_durable_ = durable;
+    }
+    c.exec("BEGIN IMMEDIATE");
   }
 
   ConnectionLease writer() override {
@@ -168,6 +184,7 @@ class SqliteDriver final : public Driver {
   std::string path_;
   std::mutex write_mu_;
   std::unique_ptr<SqliteConnection> writer_;
+  bool writer_durable_ = true;  // connections open with synchronous=FULL
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<SqliteConnection>> idle_;
 };

@@ -1192,6 +1192,93 @@ TEST_P(StoreContractTest, ClaimDeliveriesRespectsLimit) {
 
 // ------------------------------------------------------------------------------ counts
 
+// The narrow forms answer found/applied/callback without the message, with the same effects:
+// several reports for one message in one batch apply in order, each with its event row.
+TEST_P(StoreContractTest, SummaryFormsApplyLikeTheFullForms) {
+  const TimeMs now = kT0 + 1000;
+  Message m = outbound(kAcctA, kT0);
+  m.status_callback = "https://app.example.com/cb";
+  m.metadata = {{"order", "9"}};
+  add(m);
+  Message plain = add(outbound(kAcctA, kT0 + 1));
+  ASSERT_EQ(claim(now).size(), 2u);
+
+  Transition sent_m{.message_id = m.id, .to = Status::kSent, .at = now + 1};
+  sent_m.provider_message_id = "SM-A";
+  sent_m.connector = "sim";
+  Transition sent_p{.message_id = plain.id, .to = Status::kSent, .at = now + 1};
+  sent_p.provider_message_id = "SM-B";
+  sent_p.connector = "sim";
+  auto s = store_->apply_summary({sent_m, sent_p, {.message_id = "msg_unknown", .to = Status::kSent,
+                                                    .at = now}});
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  ASSERT_EQ(s->size(), 3u);
+  EXPECT_TRUE((*s)[0].found && (*s)[0].applied && (*s)[0].callback_queued);
+  EXPECT_EQ((*s)[0].message_id, m.id);
+  EXPECT_EQ((*s)[0].status, Status::kSent);
+  EXPECT_TRUE((*s)[1].found && (*s)[1].applied);
+  EXPECT_FALSE((*s)[1].callback_queued);
+  EXPECT_FALSE((*s)[2].found);
+  Message stored = get(m.id);
+  EXPECT_EQ(stored.status, Status::kSent);
+  EXPECT_EQ(stored.provider_message_id, "SM-A");
+  EXPECT_EQ(stored.next_attempt_at, 0);
+  EXPECT_EQ(stored.attempts, 1);
+  EXPECT_EQ(stored.metadata.at("order"), "9");
+
+  // A duplicate `sent`, then `delivered`, then a late `sent` for m in one batch; one for plain.
+  auto r = store_->apply_provider_status_summary(
+      {{.connector = "sim", .provider_message_id = "SM-A", .status = Status::kSent,
+        .at = now + 2, .provider_status = "sent"},
+       {.connector = "sim", .provider_message_id = "SM-A", .status = Status::kDelivered,
+        .at = now + 3, .provider_status = "delivered"},
+       {.connector = "sim", .provider_message_id = "SM-A", .status = Status::kSent,
+        .at = now + 4, .provider_status = "sent"},
+       {.connector = "sim", .provider_message_id = "SM-B", .status = Status::kUndelivered,
+        .at = now + 5, .provider_status = "undelivered", .error_code = "30003",
+        .error_message = "Unreachable"},
+       {.connector = "sim", .provider_message_id = "SM-404", .status = Status::kDelivered,
+        .at = now + 6}});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->size(), 5u);
+  EXPECT_TRUE((*r)[0].found);
+  EXPECT_FALSE((*r)[0].applied);
+  EXPECT_TRUE((*r)[1].applied && (*r)[1].callback_queued);
+  EXPECT_EQ((*r)[1].status, Status::kDelivered);
+  EXPECT_FALSE((*r)[2].applied);
+  EXPECT_EQ((*r)[2].status, Status::kDelivered) << "never backwards";
+  EXPECT_TRUE((*r)[3].applied);
+  EXPECT_FALSE((*r)[4].found);
+
+  stored = get(m.id);
+  EXPECT_EQ(stored.status, Status::kDelivered);
+  EXPECT_EQ(stored.updated_at, now + 3);
+  Message p = get(plain.id);
+  EXPECT_EQ(p.status, Status::kUndelivered);
+  EXPECT_EQ(p.error_code, "30003");
+  EXPECT_EQ(p.error_message, "Unreachable");
+
+  auto ev = store_->list_events(m.id);
+  ASSERT_GE(ev.size(), 5u);
+  const std::vector<std::pair<Status, bool>> tail = {
+      {Status::kSent, true}, {Status::kSent, false}, {Status::kDelivered, true},
+      {Status::kSent, false}};
+  for (size_t i = 0; i < tail.size(); ++i) {
+    const auto& e = ev[ev.size() - tail.size() + i];
+    EXPECT_EQ(e.status, tail[i].first) << i;
+    EXPECT_EQ(e.applied, tail[i].second) << i;
+  }
+  auto ds = store_->list_deliveries(m.id);
+  ASSERT_EQ(ds.size(), 2u);
+  auto payload = nlohmann::json::parse(ds.back().payload, nullptr, false);
+  ASSERT_FALSE(payload.is_discarded());
+  EXPECT_EQ(payload.value("status", ""), "delivered");
+  EXPECT_EQ(payload.value("previous_status", ""), "sent");
+  EXPECT_EQ(payload["message"]["provider_message_id"], "SM-A");
+  EXPECT_EQ(payload["message"]["metadata"]["order"], "9");
+  EXPECT_TRUE(store_->list_deliveries(plain.id).empty());
+}
+
 TEST_P(StoreContractTest, CountByStatusPerAccount) {
   EXPECT_TRUE(store_->count_by_status(kAcctA).empty());
   add(outbound(kAcctA, kT0 + 1));
