@@ -204,9 +204,11 @@ WebhookOutcome WebhookProcessor::handle(const std::string& connector,
     spdlog::warn("webhooks: {} inbound message to {} matches no configured number; kept as "
                  "unrouted (provider id {})",
                  connector, in.unrouted->to, in.unrouted->provider_message_id);
-  } else if (in.inbound) {
-    spdlog::info("message {} received from {} to {} on {} (provider id {})", in.inbound->id,
-                 in.inbound->from, in.inbound->to, connector, in.inbound->provider_message_id);
+  } else if (stored->inbound) {
+    const Message& m = *stored->inbound;
+    spdlog::info("message {} received from {} to {} on {} (provider id {})", m.id, m.from, m.to,
+                 connector, m.provider_message_id);
+    if (inbound_hook_) inbound_hook_(m);
   } else if (in.mms_part) {
     spdlog::info("webhooks: {} buffered a split-MMS {} part (key {})", connector,
                  in.mms_part->text_part ? "text" : "media", in.mms_part->key);
@@ -277,6 +279,7 @@ void WebhookProcessor::flush_mms(TimeMs now) {
                    m.from, m.to, key.first, key.second, group.size(),
                    complete ? "" : texts.empty() ? ", media without its text"
                                                  : ", media part never came");
+      if (inbound_hook_) inbound_hook_(m);
     }
   }
 }

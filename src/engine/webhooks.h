@@ -54,6 +54,12 @@ class WebhookProcessor {
   ~WebhookProcessor();
 
   void set_endpoints(std::vector<WebhookEndpoint> endpoints);
+  // Runs after each inbound message is durably stored (once per message, never for a
+  // duplicate), on the thread that stored it: where opt-out keywords, auto-replies and app
+  // forwarding hook in. Set before start().
+  void set_inbound_hook(std::function<void(const Message&)> hook) {
+    inbound_hook_ = std::move(hook);
+  }
   bool has_endpoint(const std::string& connector) const;
 
   // Verifies, parses and durably stores one webhook; the answer says what the provider should
@@ -82,6 +88,7 @@ class WebhookProcessor {
   const Gateway& gateway_;
   WebhookOptions options_;
   std::function<void()> on_applied_;
+  std::function<void(const Message&)> inbound_hook_;
   std::map<std::string, WebhookEndpoint> endpoints_;
 
   std::mutex mu_;
