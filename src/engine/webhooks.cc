@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "core/ids.h"
@@ -46,7 +47,13 @@ WebhookProcessor::WebhookProcessor(store::Store& store, const Clock& clock, cons
       clock_(clock),
       gateway_(gateway),
       options_(options),
-      on_applied_(std::move(on_applied)) {}
+      on_applied_(std::move(on_applied)),
+      writer_(
+          "webhooks",
+          [&store](std::vector<store::WebhookIngest>& batch) {
+            return store.ingest_webhooks(batch);
+          },
+          nullptr) {}
 
 WebhookProcessor::~WebhookProcessor() { stop(); }
 
@@ -115,13 +122,13 @@ WebhookProcessor::Routed WebhookProcessor::route(const std::string& connector,
   return r;
 }
 
-WebhookOutcome WebhookProcessor::handle(const std::string& connector,
-                                        const providers::WebhookRequest& req) {
+void WebhookProcessor::handle(const std::string& connector, const providers::WebhookRequest& req,
+                              Done done) {
   auto it = endpoints_.find(connector);
   if (it == endpoints_.end()) {
     spdlog::warn("webhooks: request for unknown connector {} from {}", connector,
                  req.remote_addr);
-    return refuse(404, "not_found", "no connector named " + connector);
+    return done(refuse(404, "not_found", "no connector named " + connector));
   }
   const WebhookEndpoint& ep = it->second;
   const TimeMs now = clock_.now_ms();
@@ -129,14 +136,15 @@ WebhookOutcome WebhookProcessor::handle(const std::string& connector,
   if (auto v = providers::verify_webhook(ep.secrets, req, now); !v) {
     spdlog::warn("webhooks: {} rejected a request from {}: {}", connector, req.remote_addr,
                  v.error().message);
-    return refuse(403, "webhook_unverified", v.error().message);
+    return done(refuse(403, "webhook_unverified", v.error().message));
   }
   auto parsed = providers::parse_webhook(ep.provider, req, now);
   if (!parsed) {
     spdlog::warn("webhooks: {} could not read a request from {}: {}{}", connector,
                  req.remote_addr, parsed.error().message,
                  parsed.error().field.empty() ? "" : " (field " + parsed.error().field + ")");
-    return refuse(400, parsed.error().code, parsed.error().message, parsed.error().field);
+    return done(
+        refuse(400, parsed.error().code, parsed.error().message, parsed.error().field));
   }
   providers::WebhookEvent& ev = *parsed;
 
@@ -149,11 +157,9 @@ WebhookOutcome WebhookProcessor::handle(const std::string& connector,
   in.webhook.content_type = req.header("content-type");
   in.webhook.payload = req.body;
 
-  bool unrouted = false;
   if (ev.kind == providers::WebhookEvent::Kind::kInbound) {
     Routed r = route(connector, ev.inbound, now);
     if (!r.found) {
-      unrouted = true;
       in.webhook.kind = "unrouted";
       store::UnroutedInbound u;
       u.id = new_id("unr_", now);
@@ -183,29 +189,38 @@ WebhookOutcome WebhookProcessor::handle(const std::string& connector,
     }
   }
 
-  auto stored = store_.ingest_webhook(in);
-  if (!stored) {
-    spdlog::error("webhooks: {} {} not stored ({}); answering 503 so the provider retries",
-                  connector, ev.event_type, stored.error().message);
-    return refuse(503, "storage_unavailable", "the webhook could not be stored; retry later");
-  }
   const auto reply = providers::webhook_reply(ep.provider, req);
   WebhookOutcome ok;
   ok.status = reply.status;
   ok.content_type = reply.content_type;
   ok.body = reply.body;
+  auto shared = std::make_shared<store::WebhookIngest>(in);
+  writer_.submit(std::move(in), [this, connector, shared, ok = std::move(ok),
+                                 done = std::move(done)](Result<store::WebhookIngestResult> r) {
+    if (!r) {
+      spdlog::error("webhooks: {} {} not stored ({}); answering 503 so the provider retries",
+                    connector, shared->webhook.event_type, r.error().message);
+      return done(refuse(503, "storage_unavailable",
+                         "the webhook could not be stored; retry later"));
+    }
+    after_commit(connector, *shared, *r);
+    done(ok);
+  });
+}
 
-  if (stored->duplicate) {
+void WebhookProcessor::after_commit(const std::string& connector, const store::WebhookIngest& in,
+                                    const store::WebhookIngestResult& stored) {
+  if (stored.duplicate) {
     spdlog::info("webhooks: {} {} key={} is a duplicate; already stored", connector,
-                 ev.event_type, ev.dedupe_key);
-    return ok;
+                 in.webhook.event_type, in.webhook.dedupe_key);
+    return;
   }
-  if (unrouted) {
+  if (in.unrouted) {
     spdlog::warn("webhooks: {} inbound message to {} matches no configured number; kept as "
                  "unrouted (provider id {})",
                  connector, in.unrouted->to, in.unrouted->provider_message_id);
-  } else if (stored->inbound) {
-    const Message& m = *stored->inbound;
+  } else if (stored.inbound) {
+    const Message& m = *stored.inbound;
     spdlog::info("message {} received from {} to {} on {} (provider id {})", m.id, m.from, m.to,
                  connector, m.provider_message_id);
     if (inbound_hook_) inbound_hook_(m);
@@ -214,8 +229,8 @@ WebhookOutcome WebhookProcessor::handle(const std::string& connector,
                  in.mms_part->text_part ? "text" : "media", in.mms_part->key);
   }
   bool callbacks = false;
-  for (size_t i = 0; i < stored->statuses.size(); ++i) {
-    const auto& r = stored->statuses[i];
+  for (size_t i = 0; i < stored.statuses.size(); ++i) {
+    const auto& r = stored.statuses[i];
     const auto& s = in.statuses[i];
     if (!r.found) {
       spdlog::info("webhooks: {} status {} for unknown provider id {}: kept as an orphan until "
@@ -228,7 +243,6 @@ WebhookOutcome WebhookProcessor::handle(const std::string& connector,
                  s.provider_status, connector, r.applied ? "" : " not applied");
   }
   if (callbacks && on_applied_) on_applied_();
-  return ok;
 }
 
 void WebhookProcessor::flush_mms(TimeMs now) {
@@ -326,6 +340,7 @@ void WebhookProcessor::run() {
 }
 
 void WebhookProcessor::stop() {
+  writer_.stop();  // commits what was accepted, answers every waiting provider
   {
     std::lock_guard lk(mu_);
     stopping_ = true;

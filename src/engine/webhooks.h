@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "engine/group_commit.h"
 #include "providers/webhook.h"
 #include "store/store.h"
 
@@ -62,10 +63,13 @@ class WebhookProcessor {
   }
   bool has_endpoint(const std::string& connector) const;
 
-  // Verifies, parses and durably stores one webhook; the answer says what the provider should
-  // hear: 2xx only once stored, 403 unverified, 400 unreadable, 404 unknown connector, 503 when
-  // storage failed (so the provider retries).
-  WebhookOutcome handle(const std::string& connector, const providers::WebhookRequest& req);
+  // Verifies, parses and durably stores one webhook, then calls `done` with what the provider
+  // should hear: 2xx only once stored (group commit: concurrent webhooks share a transaction),
+  // 403 unverified, 400 unreadable, 404 unknown connector, 503 when storage failed (so the
+  // provider retries). `done` runs on this thread for refusals, on the commit completion thread
+  // otherwise.
+  using Done = std::function<void(WebhookOutcome)>;
+  void handle(const std::string& connector, const providers::WebhookRequest& req, Done done);
 
   // Background work: split-MMS groups that are due, orphan statuses whose message is now known,
   // and audit retention.
@@ -82,6 +86,8 @@ class WebhookProcessor {
   Routed route(const std::string& connector, const providers::InboundMessage& in, TimeMs now) const;
   void flush_mms(TimeMs now);
   void run();
+  void after_commit(const std::string& connector, const store::WebhookIngest& in,
+                    const store::WebhookIngestResult& stored);
 
   store::Store& store_;
   const Clock& clock_;
@@ -90,6 +96,7 @@ class WebhookProcessor {
   std::function<void()> on_applied_;
   std::function<void(const Message&)> inbound_hook_;
   std::map<std::string, WebhookEndpoint> endpoints_;
+  GroupCommit<store::WebhookIngest, store::WebhookIngestResult> writer_;
 
   std::mutex mu_;
   std::condition_variable cv_;

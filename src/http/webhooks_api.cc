@@ -18,12 +18,14 @@ void register_webhooks(Router& router, engine::WebhookProcessor& processor,
     w.body = std::move(req.body);
     w.remote_addr = req.remote_address;
     if (auto it = req.params.find("segment"); it != req.params.end()) w.path_secret = it->second;
-    const auto out = processor.handle(req.params.at("connector"), w);
-    Response r;
-    r.status = out.status;
-    r.content_type = out.content_type;
-    r.body = out.body;
-    reply(std::move(r));
+    processor.handle(req.params.at("connector"), w,
+                     [reply = std::move(reply)](engine::WebhookOutcome out) {
+                       Response r;
+                       r.status = out.status;
+                       r.content_type = out.content_type;
+                       r.body = std::move(out.body);
+                       reply(std::move(r));
+                     });
   };
   router.add("POST", "/webhooks/{connector}", handle);
   router.add("POST", "/webhooks/{connector}/{segment}", handle);

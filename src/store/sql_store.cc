@@ -646,61 +646,15 @@ class SqlStore final : public Store {
   }
 
   // ---------------------------------------------------------------- webhooks in
-  Result<WebhookIngestResult> ingest_webhook(WebhookIngest& in) override {
-    WebhookIngestResult out;
+  Result<std::vector<WebhookIngestResult>> ingest_webhooks(
+      std::vector<WebhookIngest>& batch) override {
+    std::vector<WebhookIngestResult> results;
     auto r = write_tx([&](Connection& c) {
-      out = {};
-      const auto& w = in.webhook;
-      const std::optional<std::string> message_id =
-          in.inbound ? std::optional<std::string>(in.inbound->id) : std::nullopt;
-      auto rows = c.query(
-          "INSERT INTO webhook_events (connector_id, dedupe_key, kind, event_type, message_id, "
-          "received_at, content_type, payload) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
-          "ON CONFLICT (connector_id, dedupe_key) DO NOTHING RETURNING id",
-          {w.connector, w.dedupe_key, w.kind, null_if_empty(w.event_type), opt(message_id),
-           w.received_at, null_if_empty(w.content_type), w.payload});
-      if (rows.empty()) {
-        out.duplicate = true;
-        return;
-      }
-      const int64_t webhook_id = rows[0].i64(0);
-      if (in.inbound) {
-        insert_inbound(c, *in.inbound, webhook_id);
-        out.inbound = *in.inbound;
-      }
-      if (in.unrouted) {
-        const auto& u = *in.unrouted;
-        c.exec(
-            "INSERT INTO unrouted_inbound (id, connector_id, from_addr, to_addr, body, media, "
-            "provider_message_id, received_at, webhook_event_id) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            {u.id, w.connector, u.from, u.to, u.body, media_json(u.media).dump(),
-             null_if_empty(u.provider_message_id), w.received_at, webhook_id});
-      }
-      if (in.mms_part) {
-        const auto& p = *in.mms_part;
-        c.exec(
-            "INSERT INTO mms_parts (connector_id, part_key, text_part, payload, received_at, "
-            "webhook_event_id) VALUES ($1, $2, $3, $4, $5, $6)",
-            {w.connector, p.key, int64_t{p.text_part}, part_json(p.message).dump(),
-             w.received_at, webhook_id});
-      }
-      for (const auto& rep : in.statuses) {
-        auto res = apply_report(c, rep, webhook_id);
-        if (!res.found) {
-          c.exec(
-              "INSERT INTO orphan_statuses (connector_id, provider_message_id, status, at, "
-              "provider_status, error_code, error_message, webhook_event_id, created_at) "
-              "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-              {rep.connector, rep.provider_message_id, std::string(to_string(rep.status)),
-               rep.at, null_if_empty(rep.provider_status), null_if_empty(rep.error_code),
-               null_if_empty(rep.error_message), webhook_id, w.received_at});
-        }
-        out.statuses.push_back(std::move(res));
-      }
+      results.clear();
+      for (auto& in : batch) results.push_back(ingest_one(c, in));
     });
     if (!r) return r.error();
-    return out;
+    return results;
   }
 
   Result<std::vector<TransitionResult>> match_orphans() override {
@@ -908,6 +862,60 @@ class SqlStore final : public Store {
     m.provider_message_id = j.value("provider_message_id", "");
     m.created_at = m.updated_at = j.value("created_at", int64_t{0});
     return m;
+  }
+
+  // One webhook inside a batch's transaction.
+  WebhookIngestResult ingest_one(Connection& c, WebhookIngest& in) {
+    WebhookIngestResult out;
+    const auto& w = in.webhook;
+    const std::optional<std::string> message_id =
+        in.inbound ? std::optional<std::string>(in.inbound->id) : std::nullopt;
+    auto rows = c.query(
+        "INSERT INTO webhook_events (connector_id, dedupe_key, kind, event_type, message_id, "
+        "received_at, content_type, payload) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+        "ON CONFLICT (connector_id, dedupe_key) DO NOTHING RETURNING id",
+        {w.connector, w.dedupe_key, w.kind, null_if_empty(w.event_type), opt(message_id),
+         w.received_at, null_if_empty(w.content_type), w.payload});
+    if (rows.empty()) {
+      out.duplicate = true;
+      return out;
+    }
+    const int64_t webhook_id = rows[0].i64(0);
+    if (in.inbound) {
+      insert_inbound(c, *in.inbound, webhook_id);
+      out.inbound = *in.inbound;
+    }
+    if (in.unrouted) {
+      const auto& u = *in.unrouted;
+      c.exec(
+          "INSERT INTO unrouted_inbound (id, connector_id, from_addr, to_addr, body, media, "
+          "provider_message_id, received_at, webhook_event_id) "
+          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+          {u.id, w.connector, u.from, u.to, u.body, media_json(u.media).dump(),
+           null_if_empty(u.provider_message_id), w.received_at, webhook_id});
+    }
+    if (in.mms_part) {
+      const auto& p = *in.mms_part;
+      c.exec(
+          "INSERT INTO mms_parts (connector_id, part_key, text_part, payload, received_at, "
+          "webhook_event_id) VALUES ($1, $2, $3, $4, $5, $6)",
+          {w.connector, p.key, int64_t{p.text_part}, part_json(p.message).dump(),
+           w.received_at, webhook_id});
+    }
+    for (const auto& rep : in.statuses) {
+      auto res = apply_report(c, rep, webhook_id);
+      if (!res.found) {
+        c.exec(
+            "INSERT INTO orphan_statuses (connector_id, provider_message_id, status, at, "
+            "provider_status, error_code, error_message, webhook_event_id, created_at) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            {rep.connector, rep.provider_message_id, std::string(to_string(rep.status)),
+             rep.at, null_if_empty(rep.provider_status), null_if_empty(rep.error_code),
+             null_if_empty(rep.error_message), webhook_id, w.received_at});
+      }
+      out.statuses.push_back(std::move(res));
+    }
+    return out;
   }
 
   // Stores a routed inbound message with its `received` event and threads it.

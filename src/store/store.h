@@ -274,8 +274,18 @@ class Store {
   virtual std::vector<Delivery> list_deliveries(const std::string& message_id) = 0;
 
   // --- webhooks in, contacts, conversations ---
-  // Applies one webhook in one durable transaction, unless (connector, dedupe_key) was seen.
-  virtual Result<WebhookIngestResult> ingest_webhook(WebhookIngest& in) = 0;
+  // Applies a batch of webhooks in one durable transaction (group commit); each one unless its
+  // (connector, dedupe_key) was seen, earlier or in this batch. Results in input order.
+  virtual Result<std::vector<WebhookIngestResult>> ingest_webhooks(
+      std::vector<WebhookIngest>& batch) = 0;
+  // One webhook on its own.
+  Result<WebhookIngestResult> ingest_webhook(WebhookIngest& in) {
+    std::vector<WebhookIngest> one{in};
+    auto r = ingest_webhooks(one);
+    if (!r) return r.error();
+    in = std::move(one.front());
+    return std::move(r->front());
+  }
   // Applies kept orphan statuses whose message is now known; returns the applied results.
   virtual Result<std::vector<TransitionResult>> match_orphans() = 0;
   // Every buffered split-MMS part, oldest first.

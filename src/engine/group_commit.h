@@ -1,0 +1,155 @@
+// Group commit: many concurrent submissions share one transaction (and one fsync), so throughput
+// grows with load while each caller still hears back only after its own item is committed. Used
+// by the outbox (new messages) and by webhook ingest (provider callbacks).
+#pragma once
+
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/result.h"
+#include "core/thread_name.h"
+
+namespace sb::engine {
+
+template <typename Item, typename Out>
+class GroupCommit {
+ public:
+  using Done = std::function<void(Result<Out>)>;
+  // Commits a batch in one transaction; results in input order (or one error for all).
+  using Commit = std::function<Result<std::vector<Out>>(std::vector<Item>&)>;
+
+  // `on_commit` runs after each committed batch. `name` names the threads and log lines.
+  GroupCommit(std::string name, Commit commit, std::function<void()> on_commit,
+              size_t max_batch = 1024)
+      : name_(std::move(name)),
+        commit_(std::move(commit)),
+        on_commit_(std::move(on_commit)),
+        max_batch_(max_batch) {
+    writer_ = std::thread([this] {
+      set_thread_name(("sb-" + name_).substr(0, 15).c_str());
+      write_loop();
+    });
+    completer_ = std::thread([this] {
+      set_thread_name(("sb-" + name_ + "-done").substr(0, 15).c_str());
+      complete_loop();
+    });
+  }
+  GroupCommit(const GroupCommit&) = delete;
+  GroupCommit& operator=(const GroupCommit&) = delete;
+  ~GroupCommit() { stop(); }
+
+  // Queues an item; `done` runs on the completion thread once the batch holding it committed
+  // (or failed). Never blocks on the database.
+  void submit(Item item, Done done) {
+    {
+      std::lock_guard lk(mu_);
+      if (!stopping_) {
+        queue_.push_back({std::move(item), std::move(done)});
+        cv_.notify_one();
+        return;
+      }
+    }
+    done(Error::make("shutting_down", "the server is shutting down; retry on another instance"));
+  }
+
+  // Stops accepting, commits what is queued, runs every pending `done`, joins the threads.
+  void stop() {
+    {
+      std::lock_guard lk(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (writer_.joinable()) writer_.join();
+    if (completer_.joinable()) completer_.join();
+  }
+
+ private:
+  struct Queued {
+    Item item;
+    Done done;
+  };
+  struct Completed {
+    std::vector<Done> dones;
+    Result<std::vector<Out>> results;
+  };
+
+  void write_loop() {
+    std::vector<Item> batch;
+    for (;;) {
+      std::vector<Done> dones;
+      {
+        std::unique_lock lk(mu_);
+        cv_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) break;  // stopping and drained
+        batch.clear();
+        while (!queue_.empty() && batch.size() < max_batch_) {
+          batch.push_back(std::move(queue_.front().item));
+          dones.push_back(std::move(queue_.front().done));
+          queue_.pop_front();
+        }
+      }
+      auto results = commit_(batch);
+      if (results) {
+        if (on_commit_) on_commit_();
+      } else {
+        spdlog::error("{}: batch of {} not committed: {}", name_, batch.size(),
+                      results.error().message);
+      }
+      {
+        std::lock_guard lk(done_mu_);
+        completed_.push_back({std::move(dones), std::move(results)});
+      }
+      done_cv_.notify_one();
+    }
+    {
+      std::lock_guard lk(done_mu_);
+      writer_finished_ = true;
+    }
+    done_cv_.notify_one();
+  }
+
+  // Replies are built and sent here so the writer starts the next batch at once.
+  void complete_loop() {
+    for (;;) {
+      Completed c{{}, std::vector<Out>{}};
+      {
+        std::unique_lock lk(done_mu_);
+        done_cv_.wait(lk, [&] { return writer_finished_ || !completed_.empty(); });
+        if (completed_.empty()) return;
+        c = std::move(completed_.front());
+        completed_.pop_front();
+      }
+      for (size_t i = 0; i < c.dones.size(); ++i) {
+        if (c.results) {
+          c.dones[i](std::move((*c.results)[i]));
+        } else {
+          c.dones[i](c.results.error());
+        }
+      }
+    }
+  }
+
+  std::string name_;
+  Commit commit_;
+  std::function<void()> on_commit_;
+  size_t max_batch_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Queued> queue_;
+  bool stopping_ = false;
+  std::mutex done_mu_;
+  std::condition_variable done_cv_;
+  std::deque<Completed> completed_;
+  bool writer_finished_ = false;
+  std::thread writer_;
+  std::thread completer_;
+};
+
+}  // namespace sb::engine
