@@ -139,6 +139,7 @@ int serve(const Config& config) {
   d_opt.circuit.open_ms = config.circuit_open_ms;
   d_opt.reconcile_interval_ms = config.reconcile_interval_ms;
   d_opt.reconcile_after_ms = config.reconcile_after_ms;
+  d_opt.health_check_at_start = config.health_check_at_start;
   std::unordered_map<std::string, double> throughput;
   for (const auto& n : config.numbers) {
     if (n.effective_throughput() > 0) throughput[n.number] = n.effective_throughput();

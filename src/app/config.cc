@@ -53,6 +53,7 @@ const std::vector<Key>& keys() {
       {"dispatcher", "circuit_open_ms", &Config::circuit_open_ms, 100},
       {"dispatcher", "reconcile_interval_ms", &Config::reconcile_interval_ms, 0},
       {"dispatcher", "reconcile_after_ms", &Config::reconcile_after_ms, 1000},
+      {"dispatcher", "health_check_at_start", &Config::health_check_at_start},
       {"callbacks", "workers", &Config::callback_workers, 1},
       {"callbacks", "timeout_ms", &Config::callback_timeout_ms, 100},
       {"callbacks", "max_age_ms", &Config::callback_max_age_ms, 1000},

@@ -58,6 +58,7 @@ struct Config {
   int64_t circuit_open_ms = 10'000;
   int64_t reconcile_interval_ms = 60'000;
   int64_t reconcile_after_ms = 600'000;
+  bool health_check_at_start = true;
   // [callbacks]
   int64_t callback_workers = 4;
   int64_t callback_timeout_ms = 10'000;

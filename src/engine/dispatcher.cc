@@ -51,6 +51,39 @@ void Dispatcher::start() {
       reconcile_loop();
     });
   }
+  if (options_.workers > 0 && options_.health_check_at_start) {
+    // Off the start path: a slow provider must not delay serving.
+    workers_.emplace_back([this] {
+      set_thread_name("sb-health");
+      check_health();
+    });
+  }
+}
+
+void Dispatcher::check_health() {
+  for (const auto& [id, connector] : connectors_) {
+    {
+      std::lock_guard lk(mu_);
+      if (stopping_) return;
+    }
+    const auto failure = connector->health_check();
+    const TimeMs now = clock_.now_ms();
+    if (!failure) {
+      spdlog::info("connector {} ({}): health check passed", id, connector->provider());
+      continue;
+    }
+    const std::string reason = "health check: " + std::string(to_string(failure->kind)) + " " +
+                               failure->code + " " + failure->message;
+    if (failure->kind == providers::FailureKind::kAuth) {
+      // Credentials rejected: hold this connector's messages now rather than on each send.
+      circuits_.at(id)->record(failure->kind, reason, now);
+      spdlog::error("connector {} ({}): credentials rejected at start ({} {}); its messages "
+                    "wait until a probe succeeds (see /readyz)",
+                    id, connector->provider(), failure->code, failure->message);
+    } else {
+      spdlog::warn("connector {} ({}): {}", id, connector->provider(), reason);
+    }
+  }
 }
 
 void Dispatcher::wake() {

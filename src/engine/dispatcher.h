@@ -36,6 +36,9 @@ struct DispatcherOptions {
   int64_t reconcile_interval_ms = 60'000;     // 0 disables reconciliation
   int64_t reconcile_after_ms = 600'000;       // query messages `sent` for longer than this
   int64_t reconcile_window_ms = 86'400'000;   // ... but not older than this
+  // Calls every connector's health_check once at start: rejected credentials open its circuit
+  // (shown in /readyz) before the first message fails on them.
+  bool health_check_at_start = true;
 };
 
 class Dispatcher {
@@ -61,6 +64,8 @@ class Dispatcher {
   int reconcile_once();
 
   std::vector<ConnectorState> connector_states() const;
+  // One health check of every connector (see DispatcherOptions::health_check_at_start).
+  void check_health();
 
  private:
   void worker_loop();

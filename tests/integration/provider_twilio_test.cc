@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstring>
 #include <set>
+#include <thread>
 #include <cstdlib>
 
 #include "providers/transport/http_util.h"
@@ -169,6 +170,53 @@ TEST_F(TwilioProviderTest, AnOutageDelaysMessagesWithoutLosingOrDoublingAny) {
   EXPECT_EQ(sids.size(), 3u);
   EXPECT_EQ(created.load(), 3);  // each message created once at the provider
   EXPECT_GE(posts.load(), 11);   // 8 refused + 3 accepted
+}
+
+
+
+TEST(TwilioHealthCheckTest, RejectedCredentialsAtStartHoldMessagesAndShowInReadyz) {
+  FakeProvider fake;
+  // Twilio's answer to a wrong Auth Token (twilio-go client/error.go shape, code 20003).
+  fake.set_responder([](const RecordedRequest& r) {
+    if (r.method == "GET") {
+      return FakeReply{401,
+                       R"({"code": 20003, "message": "Authenticate", "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401})"};
+    }
+    return FakeReply{201, kCreated};
+  });
+  ASSERT_EQ(setenv("SWITCHBOARD_DISPATCHER_HEALTH_CHECK_AT_START", "true", 1), 0);
+  TestGateway gw(Backend::kSqlite,
+                 "[[connectors]]\nid = \"tw\"\nprovider = \"twilio\"\nbase_url = \"" +
+                     fake.base_url() + "\"\naccount_sid = \"" + kAccountSid +
+                     "\"\nauth_token = \"wrong_token\"\n[[numbers]]\nnumber = \"" + kFrom +
+                     "\"\naccount = \"acme\"\nconnector = \"tw\"\n");
+  const std::string key = gw.create_key("acme");
+  gw.start();
+  unsetenv("SWITCHBOARD_DISPATCHER_HEALTH_CHECK_AT_START");
+
+  ASSERT_TRUE(fake.wait_for_requests(1, 10s));
+  auto reqs = fake.requests();
+  EXPECT_EQ(reqs[0].method, "GET");
+  EXPECT_EQ(reqs[0].target, "/2010-04-01/Accounts/" + std::string(kAccountSid) + ".json");
+  json tw;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto ready = gw.get("/readyz", "");
+    for (const auto& c : ready.json["checks"]["connectors"]) {
+      if (c["id"] == "tw") tw = c;
+    }
+    if (tw.value("circuit", "") == "open") break;
+    std::this_thread::yield();
+  }
+  ASSERT_EQ(tw.value("circuit", ""), "open") << tw.dump();
+  EXPECT_NE(tw["reason"].get<std::string>().find("20003"), std::string::npos) << tw.dump();
+
+  // A message sent now waits for the circuit instead of failing on the rejected credentials.
+  auto r = gw.post_json("/v1/messages", key, {{"to", "+14155550123"}, {"body", "hi"}});
+  ASSERT_EQ(r.status, 202) << r.body;
+  auto m = gw.get("/v1/messages/" + r.json["id"].get<std::string>(), key);
+  EXPECT_NE(m.json["status"], "failed");
+  for (const auto& req : fake.requests()) EXPECT_NE(req.method, "POST");
 }
 
 }  // namespace
