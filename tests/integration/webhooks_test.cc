@@ -534,6 +534,27 @@ TEST_P(WebhooksTest, EveryProvidersInboundMessageLandsOnTheOwnerOfTheNumberOnly)
   EXPECT_TRUE(conversations(other_).empty());
 }
 
+TEST_P(WebhooksTest, AlternativeSignatureHeadersAndTheStatusAlias) {
+  // SignalWire's LaML webhooks may carry the Twilio-named header.
+  auto r = post(form_hook("/webhooks/sw",
+                          twilio_sms("e3f5a3b0-8d5a-4b8b-9b62-3f1f8d0b7c12", "+14155550101",
+                                     kSwNumber, "via X-Twilio-Signature"),
+                          kSignalWireKey, "X-Twilio-Signature"));
+  EXPECT_EQ(r.status, 200) << r.body;
+  // /webhooks/{connector}/status is signed over its own URL.
+  r = post(form_hook("/webhooks/tw/status",
+                     twilio_sms("SMdddddddddddddddddddddddddddddddd", "+14155550100", kTwNumber,
+                                "via the status alias"),
+                     kTwilioToken, "X-Twilio-Signature"));
+  EXPECT_EQ(r.status, 200) << r.body;
+  const json messages = inbound(acme_);
+  ASSERT_EQ(messages.size(), 2u) << messages.dump(1);
+  EXPECT_EQ(find_by_provider_id(messages, "e3f5a3b0-8d5a-4b8b-9b62-3f1f8d0b7c12")["body"],
+            "via X-Twilio-Signature");
+  EXPECT_EQ(find_by_provider_id(messages, "SMdddddddddddddddddddddddddddddddd")["body"],
+            "via the status alias");
+}
+
 // ---- 2. replays ----------------------------------------------------------------------------
 
 TEST_P(WebhooksTest, ReplayedWebhooksAreAcknowledgedAndStoredOnce) {
@@ -684,6 +705,15 @@ TEST_P(WebhooksTest, StatusCallbacksMoveTheMessageAndALateSentIsNotApplied) {
   ASSERT_EQ(m["status"], "sent") << m.dump();
   ASSERT_EQ(m["provider_message_id"], kSid);
 
+  // Twilio was told to call back the URL the signatures are checked against.
+  bool told = false;
+  for (const auto& req : fake_.requests()) {
+    for (const auto& [k, v] : providers::form_decode(req.body)) {
+      if (k == "StatusCallback") told = v == std::string(kPublicUrl) + "/webhooks/tw";
+    }
+  }
+  EXPECT_TRUE(told);
+
   const Hook delivered = twilio_hook(twilio_status(kSid, "delivered", kTwNumber, kTo));
   auto r = post(delivered);
   EXPECT_EQ(r.status, 200) << r.body;
@@ -817,6 +847,41 @@ TEST_P(WebhooksSplitMmsTest, TextAndImagePartsBecomeOneMessage) {
   EXPECT_EQ(conv["last_message_preview"], "Look at this photo!");
 }
 
+TEST_P(WebhooksSplitMmsTest, ImagesBeforeOrBesideTheTextJoinIt) {
+  // Image first, then a second image, then the text: one message with both images.
+  std::string second = vmu_image_part("2026-01-28 13:10:00", "second-image-hash");
+  second.replace(second.find("249fad7f.mms.jpg"), 16, "5a5a5a5a.mms.png");
+  second.replace(second.find("image/jpeg"), 10, "image/png");
+  EXPECT_EQ(post(vmu_hook(vmu_image_part("2026-01-28 13:10:00", "first-image-hash"))).status, 200);
+  EXPECT_EQ(post(vmu_hook(second)).status, 200);
+  EXPECT_EQ(post(vmu_hook(vmu_text_part("2026-01-28 13:10:00", "text-last-hash"))).status, 200);
+  // Another group's parts posted at the same time.
+  auto text = std::async(std::launch::async, [&] {
+    return post(vmu_hook(vmu_text_part("2026-01-28 13:20:00", "race-text-hash"))).status;
+  });
+  auto image = std::async(std::launch::async, [&] {
+    return post(vmu_hook(vmu_image_part("2026-01-28 13:20:00", "race-image-hash"))).status;
+  });
+  EXPECT_EQ(text.get(), 200);
+  EXPECT_EQ(image.get(), 200);
+
+  const json messages = wait_for_inbound(2);
+  ASSERT_EQ(messages.size(), 2u) << messages.dump(1);
+  const json late_text = find_by_provider_id(messages, "text-last-hash");
+  ASSERT_TRUE(late_text.is_object()) << messages.dump(1);
+  EXPECT_EQ(late_text["body"], "Look at this photo!");
+  EXPECT_EQ(late_text["media_urls"],
+            json::array({"https://clients.voicemeup.com/file/249fad7f.mms.jpg",
+                         "https://clients.voicemeup.com/file/5a5a5a5a.mms.png"}));
+  ASSERT_TRUE(late_text.contains("media"));
+  EXPECT_EQ(late_text["media"][1]["content_type"], "image/png");
+  const json raced = find_by_provider_id(messages, "race-text-hash");
+  ASSERT_TRUE(raced.is_object()) << messages.dump(1);
+  expect_merged(raced);
+  EXPECT_EQ(query_db("SELECT COUNT(*) FROM mms_parts"), "0");
+  EXPECT_EQ(inbound(acme_).size(), 2u);
+}
+
 TEST_P(WebhooksSplitMmsTest, APartAloneIsDeliveredAfterTheTimeout) {
   const auto posted = std::chrono::steady_clock::now();
   EXPECT_EQ(post(vmu_hook(vmu_text_part("2026-01-28 13:05:00", "text-alone-hash"))).status, 200);
@@ -911,6 +976,48 @@ TEST(WebhooksConfig, AConnectorWithoutVerificationMaterialRefusesItsWebhooks) {
     expect_unverified(r, "voicemeup without webhook_secret: " + path);
   }
   EXPECT_TRUE(gw.get("/v1/messages", acme).json["data"].empty());
+}
+
+TEST(WebhooksConfig, VoiceMeUpAllowListAndTelnyxToleranceAreHonoured) {
+  FakeProvider fake;
+  fake.set_responder([](const RecordedRequest&) { return FakeReply{200, "{}"}; });
+  const std::string base = "base_url = \"" + fake.base_url() + "\"\n";
+  Ed25519Key key;
+  TestGateway gw(Backend::kSqlite,
+                 "[[connectors]]\nid = \"vmu-far\"\nprovider = \"voicemeup\"\n" + base +
+                     "username = \"acme-api\"\nauth_token = \"tok_123\"\nwebhook_secret = \"" +
+                     kVmuSecret + "\"\nwebhook_allow_ips = \"203.0.113.7\"\n"
+                     "[[connectors]]\nid = \"vmu-near\"\nprovider = \"voicemeup\"\n" + base +
+                     "username = \"acme-api\"\nauth_token = \"tok_123\"\nwebhook_secret = \"" +
+                     kVmuSecret + "\"\nwebhook_allow_ips = \"203.0.113.7, 127.0.0.1\"\n"
+                     "[[connectors]]\nid = \"telnyx-lax\"\nprovider = \"telnyx\"\n" + base +
+                     "api_key = \"KEY0123456789ABCDEF_test\"\npublic_key = \"" +
+                     key.public_key_base64() + "\"\nwebhook_tolerance_s = 900\n"
+                     "[[numbers]]\nnumber = \"" + kVmuNumber +
+                     "\"\naccount = \"acme\"\nconnector = \"vmu-near\"\n"
+                     "[[numbers]]\nnumber = \"" + kTelnyxNumber +
+                     "\"\naccount = \"acme\"\nconnector = \"telnyx-lax\"\n",
+                 "public_url = \"" + std::string(kPublicUrl) + "\"\n");
+  const std::string acme = gw.create_key("acme");
+  gw.start();
+  const Headers json_ct = {{"Content-Type", "application/json"}};
+  auto r = gw.request("POST", "/webhooks/vmu-far/" + std::string(kVmuSecret), "", vmu_sms(), json_ct);
+  expect_unverified(r, "voicemeup from an address not allowed");
+  EXPECT_NE(error_field(r.json, "message").find("address not allowed"), std::string::npos) << r.body;
+  r = gw.request("POST", "/webhooks/vmu-near/" + std::string(kVmuSecret), "", vmu_sms(), json_ct);
+  EXPECT_EQ(r.status, 200) << r.body;
+
+  // 10 minutes old: stale at the default 300 s, fine at 900 s; 20 minutes is not.
+  const std::string body = telnyx_sms();
+  Headers h = json_ct;
+  for (auto& kv : telnyx_signature_headers(key, body, now_s() - 600)) h.push_back(kv);
+  r = gw.request("POST", "/webhooks/telnyx-lax", "", body, h);
+  EXPECT_EQ(r.status, 200) << r.body;
+  h = json_ct;
+  for (auto& kv : telnyx_signature_headers(key, body, now_s() - 1200)) h.push_back(kv);
+  expect_unverified(gw.request("POST", "/webhooks/telnyx-lax", "", body, h), "telnyx 20 min old");
+
+  EXPECT_EQ(gw.get("/v1/messages?direction=inbound", acme).json["data"].size(), 2u);
 }
 
 TEST(WebhooksConfig, VerifyWebhooksFalseAcceptsUnsignedWebhooksAndSaysSo) {
