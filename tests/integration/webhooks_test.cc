@@ -532,6 +532,8 @@ TEST_P(WebhooksTest, EveryProvidersInboundMessageLandsOnTheOwnerOfTheNumberOnly)
   EXPECT_EQ(conversations(acme_).size(), cases.size());
   EXPECT_TRUE(inbound(other_).empty());
   EXPECT_TRUE(conversations(other_).empty());
+  // VoiceMeUp's path secret is its only credential: it never reaches the log.
+  EXPECT_EQ(gw_->server_log().find(kVmuSecret), std::string::npos);
 }
 
 TEST_P(WebhooksTest, AlternativeSignatureHeadersAndTheStatusAlias) {
