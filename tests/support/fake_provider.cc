@@ -29,6 +29,7 @@ FakeProvider::FakeProvider() {
         r = responder_(rec);
       }
     }
+    if (r.hold.valid()) r.hold.wait_for(std::chrono::seconds(30));
     if (r.delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(r.delay_ms));
     http::Response resp;
     resp.status = r.status;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -33,6 +34,9 @@ struct FakeReply {
   std::string content_type = "application/json";
   Headers headers;
   int delay_ms = 0;  // answer late (past a client timeout to simulate a hung provider)
+  // When valid, the request is recorded at once but answered only once `hold` is ready (at most
+  // 30 s): lets a test act while the provider is "still processing" a request.
+  std::shared_future<void> hold;
 };
 
 class FakeProvider {

@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
 
 #include "providers/transport/curl_client.h"
@@ -18,7 +19,7 @@ std::string HttpResult::header(const std::string& name) const {
 
 std::string backend_name(Backend b) { return b == Backend::kSqlite ? "sqlite" : "postgres"; }
 
-TestGateway::TestGateway(Backend backend, std::string extra_toml)
+TestGateway::TestGateway(Backend backend, std::string extra_toml, std::string server_toml)
     : http_(providers::make_curl_client()) {
   std::string db_url;
   if (backend == Backend::kPostgres) {
@@ -31,6 +32,7 @@ TestGateway::TestGateway(Backend backend, std::string extra_toml)
   }
   std::ofstream cfg(config_path());
   cfg << "[server]\nlisten = \"127.0.0.1:0\"\nmax_body_bytes = 65536\nshutdown_grace_ms = 5000\n"
+      << server_toml << (server_toml.empty() || server_toml.back() == '\n' ? "" : "\n")
       << "[database]\nurl = \"" << db_url << "\"\n"
       << "[accounts]\nprint_first_key = false\n"
       << "[dispatcher]\npoll_interval_ms = 50\nretry_base_ms = 50\nretry_max_ms = 500\n"
@@ -62,6 +64,11 @@ void TestGateway::start() {
       std::map<std::string, std::string>{}, dir_.file("server.log"));
   const std::string line = proc_->wait_for_line("listening on ", std::chrono::seconds(30));
   base_url_ = line.substr(line.find("http://"));
+}
+
+std::string TestGateway::server_log() const {
+  std::ifstream in(dir_.file("server.log"));
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 void TestGateway::kill9() {

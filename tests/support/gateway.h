@@ -26,7 +26,9 @@ std::string backend_name(Backend b);
 class TestGateway {
  public:
   // Throws if the backend is unavailable; callers skip on PostgreSQL without a server.
-  explicit TestGateway(Backend backend, std::string extra_toml = {});
+  // `extra_toml` is appended after the built-in [[numbers]]; `server_toml` goes into [server]
+  // (e.g. public_url = "https://sms.example.test").
+  explicit TestGateway(Backend backend, std::string extra_toml = {}, std::string server_toml = {});
   ~TestGateway();
 
   void start();
@@ -37,6 +39,8 @@ class TestGateway {
   const std::string& dir() const { return dir_.path(); }
   std::string sim_journal() const { return dir_.file("sim.jsonl"); }
   std::string config_path() const { return dir_.file("switchboard.toml"); }
+  // What the server logged so far (its stderr, kept across restarts).
+  std::string server_log() const;
   // Creates an API key for `account` with the CLI.
   std::string create_key(const std::string& account);
 

@@ -13,6 +13,7 @@
 
 #include "core/crypto.h"
 #include "providers/webhook.h"
+#include "support/webhook_signing.h"
 
 namespace sb::providers {
 namespace {
@@ -78,13 +79,7 @@ WebhookRequest json_request(std::string body) {
 
 WebhookRequest hmac_signed(std::string body, int64_t ts = kNowS, std::string secret = kSecret) {
   WebhookRequest r = json_request(std::move(body));
-  const std::string nonce = "01FJA8B4A7BM43YGWSG9GBV067";
-  const std::string t = std::to_string(ts);
-  r.headers.emplace_back("x-sinch-webhook-signature-nonce", nonce);
-  r.headers.emplace_back("x-sinch-webhook-signature-timestamp", t);
-  r.headers.emplace_back("x-sinch-webhook-signature-algorithm", "HmacSHA256");
-  r.headers.emplace_back("x-sinch-webhook-signature",
-                         crypto::base64(crypto::hmac_sha256(secret, r.body + "." + nonce + "." + t)));
+  for (auto& h : test::sinch_signature_headers(secret, r.body, ts)) r.headers.push_back(std::move(h));
   return r;
 }
 

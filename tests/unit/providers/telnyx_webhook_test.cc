@@ -9,12 +9,8 @@
 //    (telnyx-signature-ed25519 over "<telnyx-timestamp>|<body>", public key from the portal).
 #include <gtest/gtest.h>
 
-#include <openssl/evp.h>
-
-#include <memory>
-
-#include "core/crypto.h"
 #include "providers/webhook.h"
+#include "support/webhook_signing.h"
 
 namespace sb::providers {
 namespace {
@@ -22,42 +18,7 @@ namespace {
 constexpr TimeMs kNow = 1'700'000'000'000;
 constexpr int64_t kNowS = kNow / 1000;
 
-// An Ed25519 key pair made with OpenSSL EVP, signing like Telnyx does.
-class Ed25519Key {
- public:
-  Ed25519Key() {
-    EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, nullptr);
-    EXPECT_NE(ctx, nullptr);
-    EXPECT_EQ(EVP_PKEY_keygen_init(ctx), 1);
-    EVP_PKEY* k = nullptr;
-    EXPECT_EQ(EVP_PKEY_keygen(ctx, &k), 1);
-    EVP_PKEY_CTX_free(ctx);
-    key_.reset(k);
-  }
-  std::string public_key_base64() const {
-    unsigned char raw[32];
-    size_t len = sizeof raw;
-    EXPECT_EQ(EVP_PKEY_get_raw_public_key(key_.get(), raw, &len), 1);
-    return crypto::base64(std::string(reinterpret_cast<char*>(raw), len));
-  }
-  std::string sign_base64(const std::string& message) const {
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-    EXPECT_EQ(EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, key_.get()), 1);
-    unsigned char sig[64];
-    size_t len = sizeof sig;
-    EXPECT_EQ(EVP_DigestSign(ctx, sig, &len, reinterpret_cast<const unsigned char*>(message.data()),
-                             message.size()),
-              1);
-    EVP_MD_CTX_free(ctx);
-    return crypto::base64(std::string(reinterpret_cast<char*>(sig), len));
-  }
-
- private:
-  struct Free {
-    void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-  };
-  std::unique_ptr<EVP_PKEY, Free> key_;
-};
+using test::Ed25519Key;  // OpenSSL EVP key pair, signing like Telnyx does
 
 // openapi/spec3.json, message.received example.
 const std::string kReceived = R"({
@@ -147,10 +108,8 @@ WebhookRequest signed_request(const Ed25519Key& key, std::string body, int64_t t
   WebhookRequest r;
   r.url = "https://sms.example.com/webhooks/telnyx-main";
   r.body = std::move(body);
-  const std::string t = std::to_string(ts);
-  r.headers = {{"Content-Type", "application/json"},
-               {"telnyx-timestamp", t},
-               {"telnyx-signature-ed25519", key.sign_base64(t + "|" + r.body)}};
+  r.headers = {{"Content-Type", "application/json"}};
+  for (auto& h : test::telnyx_signature_headers(key, r.body, ts)) r.headers.push_back(std::move(h));
   return r;
 }
 
