@@ -10,6 +10,7 @@ pkgs=(
   libsqlite3-dev libpq-dev libphonenumber-dev libprotobuf-dev libssl-dev
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libhowardhinnant-date-dev tzdata
 )
 if [ "$mode" = test ]; then
   pkgs+=(postgresql curl python3)

@@ -17,10 +17,13 @@
 #include "engine/gateway.h"
 #include "engine/outbox.h"
 #include "engine/status_ingest.h"
+#include "engine/scheduling.h"
+#include "engine/verifications.h"
 #include "http/api.h"
 #include "http/conversations_api.h"
 #include "http/server.h"
 #include "http/webhooks_api.h"
+#include "http/scheduling_api.h"
 #include "providers/registry.h"
 #include "providers/transport/curl_client.h"
 #include "store/store.h"
@@ -60,6 +63,33 @@ void setup_accounts(store::Store& st, const Config& c) {
   for (const auto& a : accounts) {
     if (auto r = st.ensure_account(a, now); !r) throw std::runtime_error(r.error().message);
   }
+}
+
+// Quiet hours: the rules of [[quiet_hours]] and the phone-prefix time-zone table. The table is
+// read from messages.phone_timezones (must exist) or, unset, data/phone-timezones.txt when
+// present; without a table every recipient gets its rule's timezone.
+std::shared_ptr<const engine::QuietHours> make_quiet_hours(const Config& c) {
+  PhoneTimezones zones;
+  std::string path = c.phone_timezones;
+  if (path.empty() && std::filesystem::exists("data/phone-timezones.txt")) {
+    path = "data/phone-timezones.txt";
+  }
+  if (!path.empty()) {
+    auto loaded = PhoneTimezones::load(path);
+    if (!loaded) throw std::runtime_error("messages.phone_timezones: " + loaded.error().message);
+    zones = std::move(*loaded);
+    spdlog::info("quiet hours: {} number prefixes with time zones from {}", zones.size(), path);
+  } else if (!c.quiet_hours.empty()) {
+    spdlog::warn("quiet hours: no phone time-zone table (messages.phone_timezones); using each "
+                 "rule's timezone for every recipient");
+  }
+  std::vector<engine::QuietHoursRule> rules;
+  for (const auto& q : c.quiet_hours) {
+    rules.push_back({q.account, q.number, q.enabled,
+                     QuietWindow{*parse_clock_time(q.start), *parse_clock_time(q.end)},
+                     q.timezone});
+  }
+  return std::make_shared<const engine::QuietHours>(std::move(rules), std::move(zones));
 }
 
 std::vector<store::NumberRecord> number_records(const Config& c) {
@@ -149,8 +179,22 @@ int serve(const Config& config) {
 
   engine::Outbox outbox(*st, [&dispatcher] { dispatcher.wake(); });
   engine::StatusIngest ingest(*st, [&callbacks] { callbacks.wake(); });
-  engine::Gateway gateway(*st, outbox, clock, {config.default_region});
+  engine::GatewayOptions gw_opt;
+  gw_opt.default_region = config.default_region;
+  gw_opt.min_schedule_ahead_s = config.min_schedule_ahead_s;
+  gw_opt.max_schedule_ahead_s = config.max_schedule_ahead_s;
+  engine::Gateway gateway(*st, outbox, clock, gw_opt);
   gateway.set_numbers(numbers);
+  // Scheduling, quiet hours, verifications.
+  const auto quiet_hours = make_quiet_hours(config);
+  gateway.set_quiet_hours(quiet_hours);
+  dispatcher.set_quiet_hours(quiet_hours);
+  engine::VerificationOptions v_opt;
+  v_opt.sends_per_hour = static_cast<int>(config.verification_sends_per_hour);
+  v_opt.max_checks = static_cast<int>(config.verification_max_checks);
+  v_opt.min_ttl_s = config.verification_min_ttl_s;
+  v_opt.max_ttl_s = config.verification_max_ttl_s;
+  engine::Verifier verifier(*st, gateway, clock, v_opt);
   gateway.set_connector_states([&dispatcher] { return dispatcher.connector_states(); });
 
   engine::WebhookOptions wh_opt;
@@ -176,6 +220,7 @@ int serve(const Config& config) {
   http::Router router;
   http::register_api(router, gateway);
   http::register_conversations_api(router, gateway);
+  http::register_scheduling_api(router, gateway, verifier);
   http::register_webhooks(router, webhooks, config.public_url);
   http::ServerOptions s_opt;
   s_opt.host = config.listen_host();

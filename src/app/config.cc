@@ -11,6 +11,7 @@
 #include <variant>
 
 #include "core/phone.h"
+#include "core/quiet_hours.h"
 
 extern char** environ;
 
@@ -63,6 +64,14 @@ const std::vector<Key>& keys() {
       {"webhooks", "mms_settle_ms", &Config::mms_settle_ms, 0},
       {"webhooks", "retention_days", &Config::webhook_retention_days, 1},
       {"log", "level", &Config::log_level},
+      // Scheduling, quiet hours, verifications.
+      {"messages", "min_schedule_ahead_s", &Config::min_schedule_ahead_s, 0},
+      {"messages", "max_schedule_ahead_s", &Config::max_schedule_ahead_s, 60},
+      {"messages", "phone_timezones", &Config::phone_timezones},
+      {"verifications", "sends_per_hour", &Config::verification_sends_per_hour, 1},
+      {"verifications", "max_checks", &Config::verification_max_checks, 1},
+      {"verifications", "min_ttl_seconds", &Config::verification_min_ttl_s, 1},
+      {"verifications", "max_ttl_seconds", &Config::verification_max_ttl_s, 1},
   };
   return kKeys;
 }
@@ -224,6 +233,39 @@ Result<void> parse_numbers(Config& c, const toml::node& node) {
   return Ok();
 }
 
+// [[quiet_hours]]: one table per account rule or number override.
+Result<void> parse_quiet_hours(Config& c, const toml::node& node) {
+  const auto* arr = node.as_array();
+  if (!arr) return bad("quiet_hours", "must be an array of tables ([[quiet_hours]])");
+  static const std::set<std::string> kKnown = {"account", "number", "enabled",
+                                               "start",   "end",    "timezone"};
+  for (size_t i = 0; i < arr->size(); ++i) {
+    const std::string where = "quiet_hours[" + std::to_string(i) + "]";
+    const auto* t = arr->get(i)->as_table();
+    if (!t) return bad(where, "must be a table");
+    for (const auto& [k, _] : *t) {
+      if (!kKnown.count(std::string(k.str()))) {
+        return bad(where + "." + std::string(k.str()), "unknown key");
+      }
+    }
+    QuietHoursConfig q;
+    for (auto r : {read_opt(*t, where, "account", q.account),
+                   read_opt(*t, where, "number", q.number),
+                   read_opt(*t, where, "enabled", q.enabled), read_opt(*t, where, "start", q.start),
+                   read_opt(*t, where, "end", q.end),
+                   read_opt(*t, where, "timezone", q.timezone)}) {
+      if (!r) return r;
+    }
+    if (!parse_clock_time(q.start)) return bad(where + ".start", "must be HH:MM (00:00-23:59)");
+    if (!parse_clock_time(q.end)) return bad(where + ".end", "must be HH:MM (00:00-23:59)");
+    if (!is_known_time_zone(q.timezone)) {
+      return bad(where + ".timezone", "unknown time zone '" + q.timezone + "'");
+    }
+    c.quiet_hours.push_back(std::move(q));
+  }
+  return Ok();
+}
+
 bool valid_account_name(const std::string& s) {
   if (s.empty() || s.size() > 64) return false;
   for (unsigned char ch : s) {
@@ -263,6 +305,12 @@ Result<void> validate(Config& c) {
                            "long_code"});
     }
   }
+  if (c.max_schedule_ahead_s < c.min_schedule_ahead_s) {
+    return bad("messages.max_schedule_ahead_s", "must be at least messages.min_schedule_ahead_s");
+  }
+  if (c.verification_max_ttl_s < c.verification_min_ttl_s) {
+    return bad("verifications.max_ttl_seconds", "must be at least verifications.min_ttl_seconds");
+  }
   std::set<std::string> seen;
   for (size_t i = 0; i < c.numbers.size(); ++i) {
     auto& n = c.numbers[i];
@@ -295,6 +343,15 @@ Result<void> validate(Config& c) {
       const bool sim = c.provider_of(n) == "sim";
       n.throughput = sim ? 0 : n.type == "short_code" ? 100 : n.type == "toll_free" ? 3 : 1;
     }
+  }
+  // Quiet-hours number overrides name sending numbers as configured in [[numbers]].
+  for (size_t i = 0; i < c.quiet_hours.size(); ++i) {
+    auto& q = c.quiet_hours[i];
+    if (q.number.empty()) continue;
+    const std::string where = "quiet_hours[" + std::to_string(i) + "].number";
+    auto parsed = parse_phone(q.number, c.default_region, where);
+    if (parsed) q.number = parsed->e164;
+    if (!seen.count(q.number)) return bad(where, "is not a number in [[numbers]]");
   }
   return Ok();
 }
@@ -346,6 +403,10 @@ Result<Config> load_config(const std::string& path, const std::map<std::string, 
       }
       if (section == "numbers") {
         if (auto r = parse_numbers(c, node); !r) return r.error();
+        continue;
+      }
+      if (section == "quiet_hours") {
+        if (auto r = parse_quiet_hours(c, node); !r) return r.error();
         continue;
       }
       const auto* table = node.as_table();

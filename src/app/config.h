@@ -27,6 +27,16 @@ struct NumberConfig {
   double effective_throughput() const;
 };
 
+// One [[quiet_hours]] entry: account-wide, or (number set) an override for one sending number.
+struct QuietHoursConfig {
+  std::string account = "default";
+  std::string number;  // empty: the whole account
+  bool enabled = true;
+  std::string start = "21:00";
+  std::string end = "08:00";
+  std::string timezone = "UTC";  // when the recipient's number maps to no zone
+};
+
 struct Config {
   // [server]
   std::string listen = "127.0.0.1:8080";
@@ -71,6 +81,17 @@ struct Config {
   int64_t webhook_retention_days = 30;
   // [log]
   std::string log_level = "info";
+  // Scheduling, quiet hours, verifications (docs/scheduling.md).
+  // [messages]
+  int64_t min_schedule_ahead_s = 60;
+  int64_t max_schedule_ahead_s = 35 * 86'400;
+  std::string phone_timezones;  // empty: data/phone-timezones.txt when it exists
+  // [verifications]
+  int64_t verification_sends_per_hour = 5;
+  int64_t verification_max_checks = 5;
+  int64_t verification_min_ttl_s = 60;
+  int64_t verification_max_ttl_s = 86'400;
+  std::vector<QuietHoursConfig> quiet_hours;
 
   std::vector<providers::ConnectorSettings> connectors;
   std::vector<NumberConfig> numbers;

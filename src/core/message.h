@@ -49,6 +49,10 @@ struct Message {
   TimeMs next_attempt_at = 0;
   std::string idempotency_key;
   std::string request_hash;  // hex SHA-256 of the canonical request, for idempotency checks
+  // Scheduling and quiet hours (docs/scheduling.md).
+  std::optional<TimeMs> send_at;         // scheduled: not sent before this instant
+  std::string category = "transactional";  // transactional | marketing (quiet hours hold marketing)
+  std::optional<TimeMs> deferred_until;  // quiet hours held the message until this instant
 };
 
 // One row of a message's history: a status transition (applied or not) or another fact.

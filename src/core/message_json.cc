@@ -33,6 +33,11 @@ nlohmann::json to_json(const Message& m) {
                                               : nlohmann::json(nullptr)},
       {"attempts", m.attempts},
       {"conversation_id", nullable(m.conversation_id)},
+      // Scheduling and quiet hours.
+      {"send_at", m.send_at ? nlohmann::json(format_rfc3339(*m.send_at)) : nlohmann::json(nullptr)},
+      {"category", m.category},
+      {"deferred_until", m.deferred_until ? nlohmann::json(format_rfc3339(*m.deferred_until))
+                                          : nlohmann::json(nullptr)},
   };
   if (!m.media.empty()) {
     nlohmann::json media = nlohmann::json::array();

@@ -223,6 +223,14 @@ int Dispatcher::run_once() {
       outcomes.push_back(std::move(*t));
       continue;
     }
+    if (quiet_hours_) {  // quiet hours
+      if (auto until = quiet_hours_->hold_until(m, now)) {
+        spdlog::info("message {} held for quiet hours until {}", m.id, format_rfc3339(*until));
+        defer(m, *until, "quiet hours: held until " + format_rfc3339(*until));
+        outcomes.back().deferred_until = *until;
+        continue;
+      }
+    }
     auto it = connectors_.find(m.connector);
     if (it == connectors_.end()) {
       outcomes.push_back(decide(m,

@@ -19,6 +19,7 @@
 
 #include "engine/circuit.h"
 #include "engine/retry.h"
+#include "engine/scheduling.h"
 #include "engine/throughput.h"
 #include "providers/connector.h"
 #include "store/store.h"
@@ -67,6 +68,10 @@ class Dispatcher {
   // One health check of every connector (see DispatcherOptions::health_check_at_start).
   void check_health();
 
+  // Quiet hours: a claimed marketing message inside its recipient's window goes back to the
+  // queue until it ends (a scheduled one that came due at night, a retry). Set before start().
+  void set_quiet_hours(std::shared_ptr<const QuietHours> q) { quiet_hours_ = std::move(q); }
+
  private:
   void worker_loop();
   void reconcile_loop();
@@ -82,6 +87,7 @@ class Dispatcher {
   std::string owner_;
   std::unordered_map<std::string, double> throughput_;
   std::function<void()> on_callbacks_queued_;
+  std::shared_ptr<const QuietHours> quiet_hours_;
   std::map<std::string, std::unique_ptr<CircuitBreaker>> circuits_;
   ThroughputLimiter limiter_;
   std::mutex reserved_mu_;

@@ -178,6 +178,31 @@ Result<store::NewMessage> Gateway::prepare(const std::string& account,
   accepted.at = now;
   MessageEvent queued = accepted;
   queued.status = Status::kQueued;
+
+  // Scheduling and quiet hours: a scheduled message waits in `scheduled` until send_at (the
+  // dispatcher claims it then and checks quiet hours at that time); a marketing message inside
+  // its recipient's quiet hours waits in `queued` until they end.
+  if (req.category != "transactional" && req.category != "marketing") {
+    return Error::make("invalid_category", "category must be transactional or marketing",
+                       "category");
+  }
+  m.category = req.category;
+  if (req.send_at) {
+    auto at = validate_send_at(*req.send_at, now, options_.min_schedule_ahead_s,
+                               options_.max_schedule_ahead_s);
+    if (!at) return at.error();
+    m.send_at = *at;
+    m.status = Status::kScheduled;
+    m.next_attempt_at = *at;
+    queued.status = Status::kScheduled;
+    queued.detail = "scheduled for " + format_rfc3339(*at);
+  } else if (quiet_hours_) {
+    if (auto until = quiet_hours_->hold_until(m, now)) {
+      m.deferred_until = *until;
+      m.next_attempt_at = *until;
+      queued.detail = "quiet hours: held until " + format_rfc3339(*until);
+    }
+  }
   nm.events = {accepted, queued};
   nm.message = std::move(m);
   return nm;
@@ -187,6 +212,17 @@ void Gateway::send(const std::string& account, const SendRequest& req, Outbox::D
   auto prepared = prepare(account, req);
   if (!prepared) return done(prepared.error());
   outbox_.submit(std::move(*prepared), std::move(done));
+}
+
+Result<std::string> Gateway::normalize_recipient(const std::string& to) const {
+  if (auto code = short_code(to, options_.default_region)) return *code;
+  auto p = normalize_phone(to, options_.default_region, "to");
+  if (!p) return p.error();
+  return p->e164;
+}
+
+void Gateway::submit(store::NewMessage message, Outbox::Done done) {
+  outbox_.submit(std::move(message), std::move(done));
 }
 
 std::vector<ConnectorState> Gateway::connector_states() const {

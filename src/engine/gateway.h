@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "engine/circuit.h"
 #include "engine/outbox.h"
+#include "engine/scheduling.h"
 #include "store/store.h"
 
 namespace sb::engine {
@@ -28,6 +29,9 @@ struct SendRequest {
   Metadata metadata;
   std::string idempotency_key;
   std::string request_hash;  // hash of the canonical request, for idempotency
+  // Scheduling and quiet hours (docs/scheduling.md).
+  std::optional<TimeMs> send_at;
+  std::string category = "transactional";  // transactional | marketing
 };
 
 struct GatewayOptions {
@@ -35,6 +39,9 @@ struct GatewayOptions {
   size_t max_body_chars = 1600;
   size_t max_media = 10;
   int64_t max_validity_period_s = 36'000;
+  // Scheduling: how far ahead send_at may be.
+  int64_t min_schedule_ahead_s = 60;
+  int64_t max_schedule_ahead_s = 35 * 86'400;
 };
 
 class Gateway {
@@ -52,6 +59,15 @@ class Gateway {
   Result<store::NewMessage> prepare(const std::string& account, const SendRequest& req) const;
   // Validates, then queues for durable insert; `done` runs once committed (or on failure).
   void send(const std::string& account, const SendRequest& req, Outbox::Done done);
+  // The recipient as prepare() stores it (a short code's digits, else E.164); errors name `to`.
+  Result<std::string> normalize_recipient(const std::string& to) const;
+  // Queues an already prepared message for durable insert (verifications build their own).
+  void submit(store::NewMessage message, Outbox::Done done);
+
+  // Quiet hours: marketing messages accepted inside a recipient's window are held (queued with
+  // deferred_until). Unset: nothing is held.
+  void set_quiet_hours(std::shared_ptr<const QuietHours> q) { quiet_hours_ = std::move(q); }
+  const QuietHours* quiet_hours() const { return quiet_hours_.get(); }
 
   // Account owning the API key, or nullopt. Cached briefly; the secret is only ever hashed.
   std::optional<std::string> authenticate(const std::string& api_key);
@@ -73,6 +89,7 @@ class Gateway {
   const Clock& clock_;
   GatewayOptions options_;
   std::function<std::vector<ConnectorState>()> connector_states_;
+  std::shared_ptr<const QuietHours> quiet_hours_;
   mutable std::shared_mutex numbers_mu_;
   std::unordered_map<std::string, store::NumberRecord> numbers_;
   std::unordered_map<std::string, std::string> default_number_;  // account -> first number

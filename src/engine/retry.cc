@@ -15,7 +15,9 @@ int64_t backoff_ms(const RetryPolicy& p, int attempt, double jitter) {
 
 std::optional<store::Transition> expiry(const Message& m, TimeMs now) {
   if (!m.validity_period_s) return std::nullopt;
-  if (now < m.created_at + *m.validity_period_s * 1000) return std::nullopt;
+  // A scheduled message's validity starts at its scheduled time, not when it was accepted.
+  const TimeMs start = m.send_at.value_or(m.created_at);
+  if (now < start + *m.validity_period_s * 1000) return std::nullopt;
   store::Transition t;
   t.message_id = m.id;
   t.to = Status::kExpired;

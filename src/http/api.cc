@@ -95,7 +95,9 @@ Result<engine::SendRequest> parse_send_request(const Request& req) {
   engine::SendRequest r;
   static const std::set<std::string> kKnown = {"to",       "from",            "body",
                                                "media_urls", "status_callback", "validity_period",
-                                               "metadata"};
+                                               "metadata",
+                                               // scheduling and quiet hours
+                                               "send_at",  "category"};
   for (const auto& [k, _] : j.items()) {
     if (!kKnown.count(k)) return Error::make("unknown_field", "unknown field '" + k + "'", k);
   }
@@ -147,6 +149,27 @@ Result<engine::SendRequest> parse_send_request(const Request& req) {
       }
       r.metadata[k] = v.get<std::string>();
     }
+  }
+  // Scheduling and quiet hours (docs/scheduling.md).
+  auto send_at = str("send_at", false);
+  if (!send_at) return send_at.error();
+  if (*send_at) {
+    auto t = parse_rfc3339(**send_at);
+    if (!t) {
+      return Error::make("invalid_send_at",
+                         "send_at must be an RFC 3339 time such as 2026-01-31T09:00:00Z",
+                         "send_at");
+    }
+    r.send_at = *t;
+  }
+  auto category = str("category", false);
+  if (!category) return category.error();
+  if (*category) {
+    if (**category != "transactional" && **category != "marketing") {
+      return Error::make("invalid_category", "category must be transactional or marketing",
+                         "category");
+    }
+    r.category = **category;
   }
   const std::string key = req.header("idempotency-key");
   if (!key.empty()) {

@@ -59,6 +59,13 @@ int status_for(const std::string& code) {
       {"invalid_validity_period", 422},
       {"invalid_metadata", 422},
       {"mms_not_supported", 422},
+      // scheduling, quiet hours, verifications
+      {"not_cancelable", 409},
+      {"invalid_send_at", 422},
+      {"invalid_category", 422},
+      {"invalid_code_length", 422},
+      {"invalid_ttl", 422},
+      {"invalid_template", 422},
       // 429/5xx
       {"rate_limited", 429},
       {"internal_error", 500},

@@ -175,6 +175,29 @@ CREATE TABLE mms_parts (
 );
 CREATE INDEX mms_parts_key ON mms_parts (connector_id, part_key);
 )SQL"},
+      // v4 is opt-outs/keywords (another branch); v5 needs nothing from it.
+      {5, "scheduled messages, quiet hours, verifications", R"SQL(
+ALTER TABLE messages ADD COLUMN send_at BIGINT;
+ALTER TABLE messages ADD COLUMN category TEXT;
+ALTER TABLE messages ADD COLUMN deferred_until BIGINT;
+DROP INDEX messages_outbox;
+CREATE INDEX messages_outbox ON messages (next_attempt_at)
+  WHERE status IN ('queued', 'sending', 'scheduled');
+CREATE TABLE verifications (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts(id),
+  to_addr TEXT NOT NULL,
+  message_id TEXT,
+  salt TEXT NOT NULL,
+  code_hash TEXT NOT NULL,
+  status TEXT NOT NULL,
+  checks INTEGER NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX verifications_recipient ON verifications (account_id, to_addr, created_at);
+)SQL"},
   };
   return kMigrations;
 }

@@ -20,7 +20,9 @@ constexpr std::string_view kMessageColumns =
     "id, account_id, direction, from_addr, to_addr, body, media_urls, status, segments, encoding, "
     "created_at, updated_at, error_code, error_message, metadata, connector_id, "
     "provider_message_id, status_callback, validity_period_s, attempts, next_attempt_at, "
-    "idempotency_key, request_hash, conversation_id, media";
+    "idempotency_key, request_hash, conversation_id, media, "
+    // v5: scheduling and quiet hours
+    "send_at, category, deferred_until";
 
 nlohmann::json media_json(const std::vector<MediaItem>& media) {
   nlohmann::json out = nlohmann::json::array();
@@ -97,6 +99,10 @@ Message row_to_message(const Row& r) {
   m.request_hash = r.str(22);
   m.conversation_id = r.str(23);
   m.media = media_from_json(r.str(24));
+  // v5: scheduling and quiet hours
+  m.send_at = r.opt_i64(25);
+  if (std::string category = r.str(26); !category.empty()) m.category = std::move(category);
+  m.deferred_until = r.opt_i64(27);
   return m;
 }
 
@@ -434,8 +440,8 @@ class SqlStore final : public Store {
                                          int limit) override {
     std::vector<Message> out;
     // Idle workers poll: look before taking the (single, on SQLite) write lock.
-    if (!due_exists("SELECT 1 FROM messages WHERE status IN ('queued', 'sending') AND "
-                    "next_attempt_at <= $1 LIMIT 1",
+    if (!due_exists("SELECT 1 FROM messages WHERE status IN ('queued', 'sending', 'scheduled') "
+                    "AND next_attempt_at <= $1 LIMIT 1",
                     now)) {
       return out;
     }
@@ -443,7 +449,7 @@ class SqlStore final : public Store {
       out.clear();
       static const std::string sqlite_sql =
           select_messages_sql() +
-          " WHERE status IN ('queued', 'sending') AND next_attempt_at <= $1 "
+          " WHERE status IN ('queued', 'sending', 'scheduled') AND next_attempt_at <= $1 "
           "ORDER BY next_attempt_at LIMIT $2";
       static const std::string pg_sql = sqlite_sql + " FOR UPDATE SKIP LOCKED";
       auto rows = c.query(pg() ? pg_sql : sqlite_sql, {now, int64_t{limit}});
@@ -454,6 +460,7 @@ class SqlStore final : public Store {
       for (const auto& row : rows) {
         Message m = row_to_message(row);
         const bool reclaimed = m.status == Status::kSending;
+        const bool scheduled = m.status == Status::kScheduled;
         m.status = Status::kSending;
         m.attempts += 1;
         m.next_attempt_at = now + lease_ms;
@@ -463,8 +470,9 @@ class SqlStore final : public Store {
         e.status = Status::kSending;
         e.at = now;
         e.applied = true;
-        e.detail = reclaimed ? "lease expired; attempt " + std::to_string(m.attempts)
-                             : "attempt " + std::to_string(m.attempts);
+        e.detail = reclaimed   ? "lease expired; attempt " + std::to_string(m.attempts)
+                   : scheduled ? "scheduled time reached; attempt " + std::to_string(m.attempts)
+                               : "attempt " + std::to_string(m.attempts);
         events.push_back(std::move(e));
         ids.push_back(m.id);
         out.push_back(std::move(m));
@@ -582,7 +590,8 @@ class SqlStore final : public Store {
   std::optional<TimeMs> next_due() override {
     auto rows = read([&](Connection& c) {
       return c.query(
-          "SELECT MIN(next_attempt_at) FROM messages WHERE status IN ('queued', 'sending')");
+          "SELECT MIN(next_attempt_at) FROM messages "
+          "WHERE status IN ('queued', 'sending', 'scheduled')");
     });
     if (rows.empty() || rows[0].is_null(0)) return std::nullopt;
     return rows[0].i64(0);
@@ -802,6 +811,70 @@ class SqlStore final : public Store {
     return row_to_contact(rows[0], 0);
   }
 
+  // ---------------------------------------------------------------- verifications (2FA)
+  Result<VerificationStart> start_verification(const Verification& v, int max_per_window,
+                                               TimeMs window_ms) override {
+    VerificationStart out;
+    auto r = write_tx([&](Connection& c) {
+      out = {};
+      // Serializes starts per account on PostgreSQL so two cannot both pass the count.
+      if (pg()) c.query("SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE", {v.account});
+      auto rows = c.query(
+          "SELECT created_at FROM verifications WHERE account_id = $1 AND to_addr = $2 AND "
+          "created_at > $3 ORDER BY created_at DESC LIMIT $4",
+          {v.account, v.to, v.created_at - window_ms, int64_t{std::max(max_per_window, 1)}});
+      if (static_cast<int>(rows.size()) >= max_per_window) {
+        out.retry_at = (rows.empty() ? v.created_at : rows.back().i64(0)) + window_ms;
+        return;
+      }
+      // A new code supersedes the recipient's earlier ones.
+      c.exec(
+          "UPDATE verifications SET status = 'canceled', updated_at = $1 WHERE account_id = $2 "
+          "AND to_addr = $3 AND status = 'pending'",
+          {v.created_at, v.account, v.to});
+      c.exec(
+          "INSERT INTO verifications (id, account_id, to_addr, message_id, salt, code_hash, "
+          "status, checks, created_at, expires_at, updated_at) "
+          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+          {v.id, v.account, v.to, null_if_empty(v.message_id), v.salt, v.code_hash, v.status,
+           int64_t{v.checks}, v.created_at, v.expires_at, v.updated_at});
+      out.created = true;
+    });
+    if (!r) return r.error();
+    return out;
+  }
+
+  std::optional<Verification> find_pending_verification(const std::string& account,
+                                                        const std::string& to,
+                                                        TimeMs now) override {
+    auto rows = read([&](Connection& c) {
+      return c.query(
+          "SELECT id, account_id, to_addr, message_id, salt, code_hash, status, checks, "
+          "created_at, expires_at, updated_at FROM verifications WHERE account_id = $1 AND "
+          "to_addr = $2 AND status = 'pending' AND expires_at > $3 "
+          "ORDER BY created_at DESC, id DESC LIMIT 1",
+          {account, to, now});
+    });
+    if (rows.empty()) return std::nullopt;
+    const Row& r = rows[0];
+    return Verification{r.str(0), r.str(1), r.str(2), r.str(3), r.str(4), r.str(5), r.str(6),
+                        static_cast<int>(r.i64(7)), r.i64(8), r.i64(9), r.i64(10)};
+  }
+
+  Result<bool> record_verification_check(const std::string& id, int checks_before,
+                                         const std::string& new_status, TimeMs now) override {
+    bool changed = false;
+    auto r = write_tx([&](Connection& c) {
+      c.exec(
+          "UPDATE verifications SET checks = checks + 1, status = $1, updated_at = $2 "
+          "WHERE id = $3 AND checks = $4 AND status = 'pending'",
+          {new_status, now, id, int64_t{checks_before}});
+      changed = c.changes() == 1;
+    });
+    if (!r) return r.error();
+    return changed;
+  }
+
  private:
   static const std::string& select_conversations_sql() {
     static const std::string s =
@@ -1000,7 +1073,8 @@ class SqlStore final : public Store {
     c.exec(
         "INSERT INTO messages (" + std::string(kMessageColumns) +
             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
-            "$18, $19, $20, $21, $22, $23, $24, $25) ON CONFLICT (account_id, idempotency_key) "
+            "$18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28) "
+            "ON CONFLICT (account_id, idempotency_key) "
             "WHERE idempotency_key IS NOT NULL DO NOTHING",
         {m.id, m.account, std::string(to_string(m.direction)), m.from, m.to, m.body,
          nlohmann::json(m.media_urls).dump(), std::string(to_string(m.status)),
@@ -1012,7 +1086,9 @@ class SqlStore final : public Store {
          m.next_attempt_at ? Value(m.next_attempt_at) : Value(nullptr),
          null_if_empty(m.idempotency_key), null_if_empty(m.request_hash),
          null_if_empty(m.conversation_id),
-         m.media.empty() ? Value(nullptr) : Value(media_json(m.media).dump())});
+         m.media.empty() ? Value(nullptr) : Value(media_json(m.media).dump()),
+         // v5: scheduling and quiet hours
+         opt(m.send_at), m.category, opt(m.deferred_until)});
     return c.changes() == 1;
   }
 
@@ -1274,6 +1350,10 @@ class SqlStore final : public Store {
     if (t.provider_message_id) m.provider_message_id = *t.provider_message_id;
     if (t.connector) m.connector = *t.connector;
     if (t.attempts) m.attempts = *t.attempts;
+    if (t.deferred_until) {  // quiet hours (v5); not one of the narrow state columns
+      m.deferred_until = t.deferred_until;
+      c.exec("UPDATE messages SET deferred_until = $1 WHERE id = $2", {*t.deferred_until, m.id});
+    }
     const bool in_outbox = t.to == Status::kQueued || t.to == Status::kSending;
     m.next_attempt_at = in_outbox ? t.next_attempt_at.value_or(t.at) : 0;
     entry.dirty = true;

@@ -82,6 +82,8 @@ struct Transition {
   // Internal bookkeeping the app need not hear about: no status callback is queued.
   bool quiet = false;
   int64_t webhook_event_id = 0;  // the provider webhook that reported it (0: none)
+  // Quiet hours: the message is held until this instant (recorded on the message when applied).
+  std::optional<TimeMs> deferred_until;
 };
 
 struct TransitionResult {
@@ -200,6 +202,28 @@ struct ConversationFilter {
   int limit = 50;
 };
 
+// --- verifications (2FA) ---
+
+// One verification code sent to a recipient; only the salted hash of the code is stored.
+struct Verification {
+  std::string id;
+  std::string account;
+  std::string to;
+  std::string message_id;  // the message that carried the code
+  std::string salt;
+  std::string code_hash;
+  std::string status = "pending";  // pending | approved | failed (check limit) | canceled
+  int checks = 0;                  // check attempts so far
+  TimeMs created_at = 0;
+  TimeMs expires_at = 0;
+  TimeMs updated_at = 0;
+};
+
+struct VerificationStart {
+  bool created = false;
+  TimeMs retry_at = 0;  // when not created (rate limited): when the next send is allowed
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -229,8 +253,9 @@ class Store {
   virtual std::vector<MessageEvent> list_events(const std::string& message_id) = 0;
   virtual std::vector<Message> list_messages(const MessageFilter& filter) = 0;
 
-  // Claims up to `limit` outbound messages that are due: queued with next_attempt_at <= now, or
-  // sending whose lease expired (a crashed worker's). Claimed messages become `sending` with a
+  // Claims up to `limit` outbound messages that are due: queued with next_attempt_at <= now,
+  // scheduled whose send_at (kept in next_attempt_at) has come, or sending whose lease expired
+  // (a crashed worker's). Claimed messages become `sending` with a
   // lease until now + lease_ms, attempts + 1, and a `sending` event.
   virtual Result<std::vector<Message>> claim_due(const std::string& owner, TimeMs now,
                                                  int64_t lease_ms, int limit) = 0;
@@ -261,7 +286,7 @@ class Store {
   // first (reconciliation of messages whose provider report never came).
   virtual std::vector<Message> list_stale(const std::string& connector, Status status,
                                           TimeMs after, TimeMs before, int limit) = 0;
-  // Earliest next_attempt_at among queued/sending messages, for the dispatcher's sleep.
+  // Earliest next_attempt_at among queued/sending/scheduled messages, for the dispatcher's sleep.
   virtual std::optional<TimeMs> next_due() = 0;
 
   // --- deliveries (outgoing callbacks) ---
@@ -304,6 +329,24 @@ class Store {
                                                        const std::string& id) = 0;
   virtual std::optional<Contact> find_contact(const std::string& account,
                                               const std::string& number) = 0;
+
+  // --- verifications (2FA) ---
+  // Inserts `v` unless (v.account, v.to) already has `max_per_window` verifications created in
+  // (v.created_at - window_ms, v.created_at]; the check and the insert are one transaction, so
+  // concurrent starts cannot exceed the limit. When limited: created=false and retry_at = the
+  // instant the oldest of those leaves the window. A new verification cancels the recipient's
+  // earlier pending ones (status canceled): only the newest code can be approved.
+  virtual Result<VerificationStart> start_verification(const Verification& v, int max_per_window,
+                                                       TimeMs window_ms) = 0;
+  // The newest verification of (account, to) that is pending and not expired at `now`.
+  virtual std::optional<Verification> find_pending_verification(const std::string& account,
+                                                                const std::string& to,
+                                                                TimeMs now) = 0;
+  // Records one check of verification `id`: checks + 1 and the new status, only if it still has
+  // `checks_before` checks and is pending (compare-and-set: a concurrent check makes this
+  // return false and change nothing).
+  virtual Result<bool> record_verification_check(const std::string& id, int checks_before,
+                                                 const std::string& new_status, TimeMs now) = 0;
 
  private:
   static std::vector<TransitionSummary> summarize(const std::vector<TransitionResult>& rs) {

@@ -1800,6 +1800,156 @@ std::string backend_name(const testing::TestParamInfo<Backend>& info) {
   return info.param == Backend::kSqlite ? "SQLite" : "PostgreSQL";
 }
 
+// ------------------------------------------------------------------ scheduling, quiet hours, 2FA
+
+Message scheduled_at(const std::string& account, TimeMs created, TimeMs send_at) {
+  Message m = outbound(account, created, Status::kScheduled);
+  m.send_at = send_at;
+  m.next_attempt_at = send_at;
+  m.category = "marketing";
+  return m;
+}
+
+TEST_P(StoreContractTest, ScheduledMessagesAreClaimedOnlyWhenDue) {
+  const TimeMs send_at = kT0 + 60'000;
+  Message m = add(scheduled_at(kAcctA, kT0, send_at));
+  Message stored = get(m.id);
+  EXPECT_EQ(stored.status, Status::kScheduled);
+  EXPECT_EQ(stored.send_at, send_at);
+  EXPECT_EQ(stored.category, "marketing");
+  EXPECT_FALSE(stored.deferred_until);
+  EXPECT_EQ(store_->next_due(), send_at);
+
+  EXPECT_TRUE(claim(send_at - 1).empty());
+  auto claimed = claim(send_at);
+  ASSERT_EQ(ids(claimed), std::vector<std::string>{m.id});
+  EXPECT_EQ(claimed[0].status, Status::kSending);
+  EXPECT_EQ(claimed[0].send_at, send_at);
+  auto ev = store_->list_events(m.id);
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_EQ(ev[1].status, Status::kSending);
+  EXPECT_NE(ev[1].detail.find("scheduled"), std::string::npos) << ev[1].detail;
+  EXPECT_TRUE(claim(send_at + 1).empty()) << "claimed once";
+}
+
+TEST_P(StoreContractTest, DefaultCategoryIsTransactional) {
+  Message m = add(outbound(kAcctA, kT0));
+  EXPECT_EQ(get(m.id).category, "transactional");
+  EXPECT_FALSE(get(m.id).send_at);
+}
+
+TEST_P(StoreContractTest, CanceledScheduledMessageLeavesTheOutbox) {
+  Message m = add(scheduled_at(kAcctA, kT0, kT0 + 60'000));
+  Transition t;
+  t.message_id = m.id;
+  t.to = Status::kCanceled;
+  t.at = kT0 + 1;
+  t.expect = Status::kScheduled;
+  auto r = apply1(t);
+  EXPECT_TRUE(r.applied);
+  EXPECT_EQ(r.message.status, Status::kCanceled);
+  EXPECT_FALSE(store_->next_due());
+  EXPECT_TRUE(claim(kT0 + 1'000'000).empty());
+  EXPECT_FALSE(apply1(t).applied) << "canceling twice changes nothing";
+}
+
+TEST_P(StoreContractTest, DeferralRecordsDeferredUntil) {
+  Message m = add(outbound(kAcctA, kT0));
+  auto claimed = claim(kT0);
+  ASSERT_EQ(claimed.size(), 1u);
+  Transition t;
+  t.message_id = m.id;
+  t.to = Status::kQueued;
+  t.at = kT0 + 1;
+  t.expect = Status::kSending;
+  t.next_attempt_at = kT0 + 3'600'000;
+  t.attempts = 0;
+  t.quiet = true;
+  t.deferred_until = kT0 + 3'600'000;
+  EXPECT_TRUE(apply1(t).applied);
+  Message stored = get(m.id);
+  EXPECT_EQ(stored.status, Status::kQueued);
+  EXPECT_EQ(stored.deferred_until, kT0 + 3'600'000);
+  EXPECT_EQ(stored.next_attempt_at, kT0 + 3'600'000);
+  EXPECT_TRUE(claim(kT0 + 3'599'999).empty());
+  EXPECT_EQ(claim(kT0 + 3'600'000).size(), 1u);
+}
+
+Verification verification(const std::string& account, const std::string& to, TimeMs created,
+                          TimeMs ttl_ms = 600'000) {
+  Verification v;
+  v.id = new_id("vrf_", created);
+  v.account = account;
+  v.to = to;
+  v.message_id = new_id("msg_", created);
+  v.salt = "salt";
+  v.code_hash = "hash-" + v.id;
+  v.created_at = v.updated_at = created;
+  v.expires_at = created + ttl_ms;
+  return v;
+}
+
+TEST_P(StoreContractTest, VerificationStartsAreLimitedPerRecipientAndWindow) {
+  const std::string to = "+15550001111";
+  constexpr TimeMs kHour = 3'600'000;
+  for (int i = 0; i < 3; ++i) {
+    auto r = store_->start_verification(verification(kAcctA, to, kT0 + i * 1000), 3, kHour);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_TRUE(r->created);
+  }
+  auto limited = store_->start_verification(verification(kAcctA, to, kT0 + 5000), 3, kHour);
+  ASSERT_TRUE(limited.ok());
+  EXPECT_FALSE(limited->created);
+  EXPECT_EQ(limited->retry_at, kT0 + kHour) << "when the oldest leaves the window";
+  // Another recipient and another account have their own limits.
+  EXPECT_TRUE(store_->start_verification(verification(kAcctA, "+15550002222", kT0), 3, kHour)
+                  ->created);
+  EXPECT_TRUE(store_->start_verification(verification(kAcctB, to, kT0 + 5000), 3, kHour)->created);
+  // An hour after the first, one more fits.
+  EXPECT_TRUE(store_->start_verification(verification(kAcctA, to, kT0 + kHour), 3, kHour)->created);
+}
+
+TEST_P(StoreContractTest, OnlyTheNewestUnexpiredPendingVerificationIsFound) {
+  const std::string to = "+15550001111";
+  Verification first = verification(kAcctA, to, kT0);
+  ASSERT_TRUE(store_->start_verification(first, 5, 3'600'000)->created);
+  auto found = store_->find_pending_verification(kAcctA, to, kT0 + 1);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->id, first.id);
+  EXPECT_EQ(found->salt, "salt");
+  EXPECT_EQ(found->code_hash, first.code_hash);
+  EXPECT_EQ(found->checks, 0);
+  EXPECT_EQ(found->expires_at, first.expires_at);
+  EXPECT_FALSE(store_->find_pending_verification(kAcctB, to, kT0 + 1)) << "tenant isolation";
+  EXPECT_FALSE(store_->find_pending_verification(kAcctA, to, first.expires_at)) << "expired";
+
+  Verification second = verification(kAcctA, to, kT0 + 10);
+  ASSERT_TRUE(store_->start_verification(second, 5, 3'600'000)->created);
+  found = store_->find_pending_verification(kAcctA, to, kT0 + 11);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->id, second.id);
+  // The first was superseded: approving the second leaves nothing pending.
+  auto ok = store_->record_verification_check(second.id, 0, "approved", kT0 + 12);
+  ASSERT_TRUE(ok.ok());
+  EXPECT_TRUE(*ok);
+  EXPECT_FALSE(store_->find_pending_verification(kAcctA, to, kT0 + 13));
+}
+
+TEST_P(StoreContractTest, VerificationChecksAreCompareAndSet) {
+  Verification v = verification(kAcctA, "+15550001111", kT0);
+  ASSERT_TRUE(store_->start_verification(v, 5, 3'600'000)->created);
+  EXPECT_TRUE(*store_->record_verification_check(v.id, 0, "pending", kT0 + 1));
+  EXPECT_FALSE(*store_->record_verification_check(v.id, 0, "approved", kT0 + 2))
+      << "a stale check count loses";
+  auto found = store_->find_pending_verification(kAcctA, v.to, kT0 + 3);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->checks, 1);
+  EXPECT_TRUE(*store_->record_verification_check(v.id, 1, "failed", kT0 + 4));
+  EXPECT_FALSE(store_->find_pending_verification(kAcctA, v.to, kT0 + 5));
+  EXPECT_FALSE(*store_->record_verification_check(v.id, 2, "approved", kT0 + 6))
+      << "only pending verifications change";
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContractTest,
                          testing::Values(Backend::kSqlite, Backend::kPostgres), backend_name);
 

@@ -1,0 +1,151 @@
+// Cancel a scheduled/queued message; send and check verification codes.
+#include "http/scheduling_api.h"
+
+#include <spdlog/spdlog.h>
+
+#include <set>
+
+#include "core/ids.h"
+#include "core/message_json.h"
+#include "http/api_util.h"
+
+namespace sb::http {
+namespace {
+
+using nlohmann::json;
+
+Result<json> object_with(const Request& req, const std::set<std::string>& known) {
+  auto body = json_body(req);
+  if (!body) return body.error();
+  for (const auto& [k, _] : body->items()) {
+    if (!known.count(k)) return Error::make("unknown_field", "unknown field '" + k + "'", k);
+  }
+  return *body;
+}
+
+// A string field: nullopt when absent or null; an error when required and missing or not a string.
+Result<std::optional<std::string>> string_field(const json& j, const char* name, bool required) {
+  auto it = j.find(name);
+  if (it == j.end() || it->is_null()) {
+    if (required) return Error::make("missing_field", std::string(name) + " is required", name);
+    return std::optional<std::string>{};
+  }
+  if (!it->is_string()) return type_error(name, "a string");
+  return std::optional<std::string>{it->get<std::string>()};
+}
+
+Result<std::optional<int64_t>> int_field(const json& j, const char* name) {
+  auto it = j.find(name);
+  if (it == j.end() || it->is_null()) return std::optional<int64_t>{};
+  if (!it->is_number_integer()) return type_error(name, "an integer");
+  return std::optional<int64_t>{it->get<int64_t>()};
+}
+
+void cancel_message(engine::Gateway& gw, Request& req, const std::string& account, Reply reply) {
+  const std::string& id = req.params["id"];
+  auto m = is_valid_id(id, "msg_") ? gw.store().get_message(account, id) : std::nullopt;
+  if (!m) {
+    return reply(
+        Response::error(Error::make("not_found", "no message " + id + " in this account", "id")));
+  }
+  // The expect guard makes this lose cleanly to a dispatcher that claims the message first.
+  for (int round = 0; round < 3; ++round) {
+    if (m->status == Status::kCanceled) return reply(Response::json(200, to_json(*m)));
+    if (m->direction != Direction::kOutbound || !can_transition(m->status, Status::kCanceled)) {
+      return reply(Response::error(Error::make(
+          "not_cancelable",
+          "message " + id + " is " + std::string(to_string(m->status)) +
+              "; only scheduled or queued messages can be canceled",
+          "id")));
+    }
+    store::Transition t;
+    t.message_id = id;
+    t.to = Status::kCanceled;
+    t.at = gw.clock().now_ms();
+    t.expect = m->status;
+    t.detail = "canceled by API request";
+    auto r = gw.store().apply({t});
+    if (!r) return reply(Response::error(r.error()));
+    if (!r->empty() && (*r)[0].applied) {
+      spdlog::info("message {} canceled", id);
+      return reply(Response::json(200, to_json((*r)[0].message)));
+    }
+    m = gw.store().get_message(account, id);
+    if (!m) break;
+  }
+  reply(Response::error(Error::make("not_cancelable", "message " + id + " is being sent", "id")));
+}
+
+json verification_json(const store::Verification& v) {
+  return {{"id", v.id},
+          {"to", v.to},
+          {"status", v.status},
+          {"message_id", v.message_id},
+          {"created_at", format_rfc3339(v.created_at)},
+          {"expires_at", format_rfc3339(v.expires_at)}};
+}
+
+void start_verification(engine::Verifier& verifier, Request& req, const std::string& account,
+                        Reply reply) {
+  auto body =
+      object_with(req, {"to", "from", "code_length", "ttl_seconds", "template"});
+  if (!body) return reply(Response::error(body.error()));
+  engine::VerificationRequest vr;
+  auto to = string_field(*body, "to", true);
+  if (!to) return reply(Response::error(to.error()));
+  vr.to = **to;
+  auto from = string_field(*body, "from", false);
+  if (!from) return reply(Response::error(from.error()));
+  vr.from = *from;
+  auto tmpl = string_field(*body, "template", false);
+  if (!tmpl) return reply(Response::error(tmpl.error()));
+  if (*tmpl) vr.template_text = **tmpl;
+  for (auto [name, field] : {std::pair{"code_length", &vr.code_length},
+                             std::pair{"ttl_seconds", &vr.ttl_seconds}}) {
+    auto v = int_field(*body, name);
+    if (!v) return reply(Response::error(v.error()));
+    if (*v) *field = **v;
+  }
+  verifier.start(account, vr, [reply](engine::VerificationStartResult r) {
+    if (!r.verification) {
+      Response resp = Response::error(r.verification.error());
+      if (r.retry_after_s > 0) {
+        resp.headers.emplace_back("Retry-After", std::to_string(r.retry_after_s));
+      }
+      return reply(std::move(resp));
+    }
+    reply(Response::json(201, verification_json(*r.verification)));
+  });
+}
+
+void check_verification(engine::Verifier& verifier, Request& req, const std::string& account,
+                        Reply reply) {
+  auto body = object_with(req, {"to", "code"});
+  if (!body) return reply(Response::error(body.error()));
+  auto to = string_field(*body, "to", true);
+  if (!to) return reply(Response::error(to.error()));
+  auto code = string_field(*body, "code", true);
+  if (!code) return reply(Response::error(code.error()));
+  auto ok = verifier.check(account, **to, **code);
+  if (!ok) return reply(Response::error(ok.error()));
+  reply(Response::json(200, {{"status", *ok ? "approved" : "denied"}}));
+}
+
+}  // namespace
+
+void register_scheduling_api(Router& router, engine::Gateway& gw, engine::Verifier& verifier) {
+  router.add("POST", "/v1/messages/{id}/cancel",
+             authed(gw, [&gw](Request& req, const std::string& account, Reply reply) {
+               cancel_message(gw, req, account, std::move(reply));
+             }));
+  router.add("POST", "/v1/verifications",
+             authed(gw, [&verifier](Request& req, const std::string& account, Reply reply) {
+               start_verification(verifier, req, account, std::move(reply));
+             }));
+  router.add("POST", "/v1/verifications/check",
+             authed(gw, [&verifier](Request& req, const std::string& account, Reply reply) {
+               check_verification(verifier, req, account, std::move(reply));
+             }));
+}
+
+}  // namespace sb::http
