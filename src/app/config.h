@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/keywords.h"
 #include "core/result.h"
 #include "providers/registry.h"
 
@@ -25,6 +26,13 @@ struct NumberConfig {
   double throughput = -1;
   // The limit in force after defaults are applied (0: unlimited).
   double effective_throughput() const;
+};
+
+// [[compliance.accounts]]: the compliance profile of one account, or of one of its numbers.
+struct ComplianceOverride {
+  std::string account;  // "" when only `number` was given (filled in from [[numbers]])
+  std::string number;   // "" : the whole account
+  ComplianceProfile profile;
 };
 
 struct Config {
@@ -70,6 +78,11 @@ struct Config {
   int64_t webhook_retention_days = 30;
   // [log]
   std::string log_level = "info";
+
+  // [compliance] (defaults) and [[compliance.accounts]] (per account / per number); the
+  // overrides' profiles are complete (inherited keys filled in) after load_config.
+  ComplianceProfile compliance = ComplianceProfile::defaults();
+  std::vector<ComplianceOverride> compliance_overrides;
 
   std::vector<providers::ConnectorSettings> connectors;
   std::vector<NumberConfig> numbers;
