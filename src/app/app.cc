@@ -11,6 +11,7 @@
 
 #include "core/crypto.h"
 #include "core/ids.h"
+#include "engine/automation.h"
 #include "engine/callbacks.h"
 #include "engine/webhooks.h"
 #include "engine/dispatcher.h"
@@ -20,6 +21,7 @@
 #include "engine/scheduling.h"
 #include "engine/verifications.h"
 #include "http/api.h"
+#include "http/compliance_api.h"
 #include "http/conversations_api.h"
 #include "http/server.h"
 #include "http/webhooks_api.h"
@@ -98,6 +100,22 @@ std::vector<store::NumberRecord> number_records(const Config& c) {
     out.push_back({n.number, n.account, n.connector, n.sms, n.mms, n.type});
   }
   return out;
+}
+
+engine::ComplianceSettings compliance_settings(const Config& c) {
+  engine::ComplianceSettings s;
+  s.defaults = c.compliance;
+  for (const auto& o : c.compliance_overrides) {
+    if (o.number.empty()) {
+      s.accounts[o.account] = o.profile;
+    } else {
+      s.numbers[o.number] = o.profile;
+    }
+  }
+  for (const auto& cs : c.connectors) {
+    if (cs.provider_handles_keywords) s.provider_handles_keywords.insert(cs.id);
+  }
+  return s;
 }
 
 }  // namespace
@@ -217,10 +235,15 @@ int serve(const Config& config) {
   }
   webhooks.set_endpoints(std::move(endpoints));
 
+  // Compliance keywords and auto-replies run on each stored inbound message.
+  engine::Automation automation(*st, gateway, clock, compliance_settings(config));
+  webhooks.set_inbound_hook([&automation](const Message& m) { automation.on_inbound(m); });
+
   http::Router router;
   http::register_api(router, gateway);
   http::register_conversations_api(router, gateway);
   http::register_scheduling_api(router, gateway, verifier);
+  http::register_compliance_api(router, gateway);
   http::register_webhooks(router, webhooks, config.public_url);
   http::ServerOptions s_opt;
   s_opt.host = config.listen_host();

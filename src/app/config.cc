@@ -12,6 +12,7 @@
 
 #include "core/phone.h"
 #include "core/quiet_hours.h"
+#include "core/utf8.h"
 
 extern char** environ;
 
@@ -152,7 +153,9 @@ Result<void> parse_connectors(Config& c, const toml::node& node) {
                    read_opt(*t, where, "base_url", cs.base_url),
                    read_opt(*t, where, "timeout_ms", cs.timeout_ms),
                    read_opt(*t, where, "max_concurrency", cs.max_concurrency),
-                   read_opt(*t, where, "verify_webhooks", cs.verify_webhooks)}) {
+                   read_opt(*t, where, "verify_webhooks", cs.verify_webhooks),
+                   read_opt(*t, where, "provider_handles_keywords",
+                            cs.provider_handles_keywords)}) {
       if (!r) return r;
     }
     if (cs.id.empty()) return bad(where + ".id", "is required");
@@ -165,7 +168,8 @@ Result<void> parse_connectors(Config& c, const toml::node& node) {
     for (const auto& [k, v] : *t) {
       const std::string key(k.str());
       if (key == "id" || key == "provider" || key == "base_url" || key == "timeout_ms" ||
-          key == "max_concurrency" || key == "verify_webhooks") {
+          key == "max_concurrency" || key == "verify_webhooks" ||
+          key == "provider_handles_keywords") {
         continue;
       }
       const bool known =
@@ -272,6 +276,183 @@ bool valid_account_name(const std::string& s) {
     if (!std::isalnum(ch) && ch != '-' && ch != '_' && ch != '.') return false;
   }
   return true;
+}
+
+// --- [compliance]: keyword lists and replies, table-driven like keys() ---
+
+using LangField =
+    std::variant<std::string KeywordLanguage::*, std::vector<std::string> KeywordLanguage::*>;
+struct LangKey {
+  const char* name;
+  LangField field;
+};
+
+// Keys of one language: in [compliance], [[compliance.languages]], [[compliance.accounts]] and
+// [[compliance.accounts.languages]].
+const std::vector<LangKey>& lang_keys() {
+  static const std::vector<LangKey> kKeys = {
+      {"language", &KeywordLanguage::language},
+      {"opt_out_keywords", &KeywordLanguage::opt_out},
+      {"opt_in_keywords", &KeywordLanguage::opt_in},
+      {"help_keywords", &KeywordLanguage::help},
+      {"opt_out_reply", &KeywordLanguage::opt_out_reply},
+      {"opt_in_reply", &KeywordLanguage::opt_in_reply},
+      {"help_reply", &KeywordLanguage::help_reply},
+  };
+  return kKeys;
+}
+
+Result<void> set_lang_key(KeywordLanguage& l, const LangKey& k, const toml::node& n,
+                          const std::string& key) {
+  if (auto* s = std::get_if<std::string KeywordLanguage::*>(&k.field)) {
+    if (!n.is_string()) return bad(key, "must be a string");
+    std::string v = *n.value<std::string>();
+    if (!utf8::is_valid(v)) return bad(key, "is not valid UTF-8");
+    if (std::string_view(k.name) == "language" && (v.empty() || v.size() > 35)) {
+      return bad(key, "must be a language tag such as \"en\" or \"fr-CA\"");
+    }
+    if (v.size() > 1600 * 4) return bad(key, "is too long for a message");
+    l.*(*s) = std::move(v);
+    return Ok();
+  }
+  const auto* arr = n.as_array();
+  if (!arr) return bad(key, "must be an array of strings");
+  std::vector<std::string> words;
+  for (const auto& item : *arr) {
+    auto v = item.value<std::string>();
+    if (!v || v->empty() || v->size() > 64 || !utf8::is_valid(*v)) {
+      return bad(key, "must hold non-empty keyword strings of at most 64 bytes");
+    }
+    words.push_back(*v);
+  }
+  l.*std::get<std::vector<std::string> KeywordLanguage::*>(k.field) = std::move(words);
+  return Ok();
+}
+
+// Reads one compliance table onto `p` (which holds the inherited values). `where` names it in
+// errors; `override_keys` are also accepted (account, number).
+Result<void> parse_profile(ComplianceProfile& p, const toml::table& t, const std::string& where,
+                           const std::set<std::string>& override_keys) {
+  for (const auto& [kk, n] : t) {
+    const std::string name(kk.str());
+    const std::string key = where + "." + name;
+    if (override_keys.count(name)) continue;
+    if (name == "enabled") {
+      if (!n.is_boolean()) return bad(key, "must be true or false");
+      p.enabled = *n.value<bool>();
+      continue;
+    }
+    if (name == "opt_out_scope") {
+      auto v = n.value<std::string>();
+      if (!n.is_string() || (*v != "account" && *v != "number")) {
+        return bad(key, "must be \"account\" or \"number\"");
+      }
+      p.opt_out_scope = *v;
+      continue;
+    }
+    if (name == "languages") {
+      const auto* arr = n.as_array();
+      if (!arr) return bad(key, "must be an array of tables ([[...languages]])");
+      p.languages.resize(1);  // an override's list replaces the inherited extra languages
+      for (size_t i = 0; i < arr->size(); ++i) {
+        const std::string lw = key + "[" + std::to_string(i) + "]";
+        const auto* lt = arr->get(i)->as_table();
+        if (!lt) return bad(lw, "must be a table");
+        KeywordLanguage lang;
+        lang.opt_out_reply.clear();
+        for (const auto& [lk, ln] : *lt) {
+          const std::string lname(lk.str());
+          const LangKey* found = nullptr;
+          for (const auto& k : lang_keys()) {
+            if (lname == k.name) found = &k;
+          }
+          if (!found) return bad(lw + "." + lname, "unknown key");
+          if (auto r = set_lang_key(lang, *found, ln, lw + "." + lname); !r) return r;
+        }
+        if (!lt->get("language")) return bad(lw + ".language", "is required");
+        p.languages.push_back(std::move(lang));
+      }
+      continue;
+    }
+    const LangKey* found = nullptr;
+    for (const auto& k : lang_keys()) {
+      if (name == k.name) found = &k;
+    }
+    if (!found) return bad(key, "unknown key");
+    if (auto r = set_lang_key(p.languages.front(), *found, n, key); !r) return r;
+  }
+  return Ok();
+}
+
+Result<void> parse_compliance(Config& c, const toml::node& node) {
+  const auto* t = node.as_table();
+  if (!t) return bad("compliance", "must be a table");
+  if (auto r = parse_profile(c.compliance, *t, "compliance", {"accounts"}); !r) return r;
+  const toml::node* accounts = t->get("accounts");
+  if (!accounts) return Ok();
+  const auto* arr = accounts->as_array();
+  if (!arr) return bad("compliance.accounts", "must be an array of tables ([[compliance.accounts]])");
+  // Account overrides first (they inherit [compliance]); number overrides then inherit their
+  // account's override when there is one (resolved in validate, once numbers are known).
+  for (size_t i = 0; i < arr->size(); ++i) {
+    const std::string where = "compliance.accounts[" + std::to_string(i) + "]";
+    const auto* ot = arr->get(i)->as_table();
+    if (!ot) return bad(where, "must be a table");
+    ComplianceOverride o;
+    if (auto r = read_opt(*ot, where, "account", o.account); !r) return r;
+    if (auto r = read_opt(*ot, where, "number", o.number); !r) return r;
+    if (o.account.empty() && o.number.empty()) {
+      return bad(where + ".account", "an override needs an account, a number or both");
+    }
+    c.compliance_overrides.push_back(std::move(o));
+  }
+  return Ok();
+}
+
+// Second pass, after [[numbers]] are normalized: fills in accounts, checks numbers and builds
+// each override's complete profile (defaults < account override < number override).
+Result<void> resolve_compliance(Config& c, const toml::table* compliance_table) {
+  const toml::array* arr = nullptr;
+  if (compliance_table) {
+    if (const toml::node* n = compliance_table->get("accounts")) arr = n->as_array();
+  }
+  if (!arr) return Ok();
+  std::map<std::string, ComplianceProfile> by_account;
+  std::set<std::string> seen;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (size_t i = 0; i < c.compliance_overrides.size(); ++i) {
+      auto& o = c.compliance_overrides[i];
+      const std::string where = "compliance.accounts[" + std::to_string(i) + "]";
+      if ((pass == 0) != o.number.empty()) continue;
+      if (!o.number.empty()) {
+        const NumberConfig* found = nullptr;
+        auto parsed = parse_phone(o.number, c.default_region, where + ".number");
+        for (const auto& n : c.numbers) {
+          if (n.number == o.number || (parsed && n.number == parsed->e164)) found = &n;
+        }
+        if (!found) return bad(where + ".number", "is not one of the [[numbers]]");
+        o.number = found->number;
+        if (o.account.empty()) o.account = found->account;
+        if (o.account != found->account) {
+          return bad(where + ".account", "number " + o.number + " belongs to account " +
+                                             found->account);
+        }
+      } else if (!valid_account_name(o.account)) {
+        return bad(where + ".account", "account names are 1-64 of [A-Za-z0-9._-]");
+      }
+      if (!seen.insert(o.account + "\n" + o.number).second) {
+        return bad(where, "a second override for the same account/number");
+      }
+      auto base = by_account.find(o.account);
+      o.profile = base != by_account.end() ? base->second : c.compliance;
+      if (auto r = parse_profile(o.profile, *arr->get(i)->as_table(), where, {"account", "number"});
+          !r) {
+        return r;
+      }
+      if (o.number.empty()) by_account[o.account] = o.profile;
+    }
+  }
+  return Ok();
 }
 
 Result<void> validate(Config& c) {
@@ -386,8 +567,9 @@ std::map<std::string, std::string> switchboard_env() {
 
 Result<Config> load_config(const std::string& path, const std::map<std::string, std::string>& env) {
   Config c;
+  toml::table root;
+  const toml::table* compliance_table = nullptr;
   if (!path.empty()) {
-    toml::table root;
     try {
       root = toml::parse_file(path);
     } catch (const toml::parse_error& e) {
@@ -407,6 +589,11 @@ Result<Config> load_config(const std::string& path, const std::map<std::string, 
       }
       if (section == "quiet_hours") {
         if (auto r = parse_quiet_hours(c, node); !r) return r.error();
+        continue;
+      }
+      if (section == "compliance") {
+        if (auto r = parse_compliance(c, node); !r) return r.error();
+        compliance_table = node.as_table();
         continue;
       }
       const auto* table = node.as_table();
@@ -431,6 +618,7 @@ Result<Config> load_config(const std::string& path, const std::map<std::string, 
     }
   }
   if (auto r = validate(c); !r) return r.error();
+  if (auto r = resolve_compliance(c, compliance_table); !r) return r.error();
   return c;
 }
 

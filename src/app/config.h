@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/keywords.h"
 #include "core/result.h"
 #include "providers/registry.h"
 
@@ -35,6 +36,13 @@ struct QuietHoursConfig {
   std::string start = "21:00";
   std::string end = "08:00";
   std::string timezone = "UTC";  // when the recipient's number maps to no zone
+};
+
+// [[compliance.accounts]]: the compliance profile of one account, or of one of its numbers.
+struct ComplianceOverride {
+  std::string account;  // "" when only `number` was given (filled in from [[numbers]])
+  std::string number;   // "" : the whole account
+  ComplianceProfile profile;
 };
 
 struct Config {
@@ -92,6 +100,11 @@ struct Config {
   int64_t verification_min_ttl_s = 60;
   int64_t verification_max_ttl_s = 86'400;
   std::vector<QuietHoursConfig> quiet_hours;
+
+  // [compliance] (defaults) and [[compliance.accounts]] (per account / per number); the
+  // overrides' profiles are complete (inherited keys filled in) after load_config.
+  ComplianceProfile compliance = ComplianceProfile::defaults();
+  std::vector<ComplianceOverride> compliance_overrides;
 
   std::vector<providers::ConnectorSettings> connectors;
   std::vector<NumberConfig> numbers;

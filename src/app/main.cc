@@ -8,6 +8,7 @@
 
 #include "app/app.h"
 #include "app/config.h"
+#include "app/opt_outs_cli.h"
 #include "app/tools_cli.h"
 
 namespace {
@@ -47,6 +48,18 @@ int main(int argc, char** argv) {
 
   auto* migrate = cli.add_subcommand("migrate", "Apply database migrations and exit");
   migrate->add_option("--config", config_flag, "Path to switchboard.toml");
+
+  auto* opt_outs = cli.add_subcommand("opt-outs", "Import or export an account's opt-outs (CSV)");
+  opt_outs->require_subcommand(1);
+  std::string opt_outs_file;
+  auto* opt_outs_import = opt_outs->add_subcommand(
+      "import", "Record opt-outs from CSV: number,scope,our_number,source,created_at");
+  auto* opt_outs_export = opt_outs->add_subcommand("export", "Write the opt-outs as CSV");
+  for (auto* sub : {opt_outs_import, opt_outs_export}) {
+    sub->add_option("--account", account, "Account name")->required();
+    sub->add_option("--config", config_flag, "Path to switchboard.toml");
+    sub->add_option("--file", opt_outs_file, "CSV file (default: stdin / stdout)");
+  }
 
   sb::app::SegmentsArgs segments_args;
   auto* segments = cli.add_subcommand("segments", "Show how a message body is encoded and split");
@@ -88,6 +101,8 @@ int main(int argc, char** argv) {
     if (*serve) return sb::app::serve(*config);
     if (*keys_create) return sb::app::create_key(*config, account);
     if (*migrate) return sb::app::migrate(*config);
+    if (*opt_outs_import) return sb::app::opt_outs_import(*config, account, opt_outs_file);
+    if (*opt_outs_export) return sb::app::opt_outs_export(*config, account, opt_outs_file);
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
     std::cerr << "switchboard: " << e.what() << std::endl;

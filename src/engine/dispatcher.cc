@@ -1,6 +1,7 @@
 // Dispatcher workers, the send pool, and reconciliation.
 #include "core/thread_name.h"
 #include "engine/dispatcher.h"
+#include "engine/opt_outs.h"
 
 #include <spdlog/spdlog.h>
 
@@ -216,8 +217,42 @@ int Dispatcher::run_once() {
     providers::Connector* connector;
     providers::SendResult result;
   };
+  // Compliance: one read of the opt-out list per batch. A message meeting an opt-out recorded
+  // after it was created fails before any provider call; later ones were checked at accept time
+  // (only HELP / opt-in confirmations get through then).
+  std::vector<store::OptOut> opt_outs;
+  bool opt_outs_known = true;
+  {
+    std::vector<std::string> tos;
+    tos.reserve(claimed->size());
+    for (const Message& m : *claimed) tos.push_back(m.to);
+    try {
+      opt_outs = store_.find_opt_outs(tos);
+    } catch (const std::exception& e) {
+      spdlog::warn("dispatcher: opt-out list unreadable ({}); batch deferred", e.what());
+      opt_outs_known = false;
+    }
+  }
+
   std::vector<Job> jobs;
   for (const Message& m : *claimed) {
+    if (!opt_outs_known) {
+      defer(m, now + options_.poll_interval_ms, "opt-out list unavailable");
+      continue;
+    }
+    if (const auto* o = blocking_opt_out(opt_outs, m.account, m.from, m.to);
+        o && o->created_at > m.created_at) {
+      spdlog::info("message {} not sent: {} opted out ({})", m.id, m.to, o->source);
+      store::Transition t;
+      t.message_id = m.id;
+      t.to = Status::kFailed;
+      t.at = now;
+      t.expect = Status::kSending;
+      t.error_code = "recipient_opted_out";
+      t.error_message = opted_out_error(*o).message;
+      outcomes.push_back(std::move(t));
+      continue;
+    }
     if (auto t = expiry(m, now)) {
       spdlog::info("message {} expired before sending", m.id);
       outcomes.push_back(std::move(*t));
@@ -282,6 +317,8 @@ int Dispatcher::run_once() {
   }
   run_parallel(tasks);
 
+  std::vector<std::pair<store::OptOut, std::string>> provider_opt_outs;  // with the message id
+
   for (auto& j : jobs) {
     const Message& m = *j.m;
     const TimeMs at = clock_.now_ms();
@@ -289,6 +326,15 @@ int Dispatcher::run_once() {
     circuits_.at(m.connector)
         ->record(failure ? std::optional(failure->kind) : std::nullopt,
                  failure ? failure->code + " " + failure->message : "", at);
+    if (failure && failure->recipient_opted_out) {
+      store::OptOut o;
+      o.account = m.account;
+      o.number = m.to;
+      o.scope = "account";
+      o.source = "provider_error";
+      o.created_at = at;
+      provider_opt_outs.emplace_back(std::move(o), m.id);
+    }
     store::Transition t = decide(m, j.result, at, options_.retry, jitter());
     if (t.to == Status::kSent) {
       spdlog::debug("message {} sent via {} as {}", m.id, m.connector, *t.provider_message_id);
@@ -313,6 +359,16 @@ int Dispatcher::run_once() {
         on_callbacks_queued_();
         break;
       }
+    }
+  }
+  for (const auto& [o, message_id] : provider_opt_outs) {
+    auto added = store_.add_opt_out(o, message_id);
+    if (!added) {
+      spdlog::error("message {}: provider says {} unsubscribed; opt-out not recorded: {}",
+                    message_id, o.number, added.error().message);
+    } else if (added->created) {
+      spdlog::info("message {}: provider says {} unsubscribed; opt-out recorded", message_id,
+                   o.number);
     }
   }
   return static_cast<int>(claimed->size());

@@ -1,6 +1,8 @@
 // Send validation and key authentication.
 #include "engine/gateway.h"
 
+#include <spdlog/spdlog.h>
+
 #include <mutex>
 
 #include "core/crypto.h"
@@ -8,6 +10,7 @@
 #include "core/phone.h"
 #include "core/segments.h"
 #include "core/utf8.h"
+#include "engine/opt_outs.h"
 
 namespace sb::engine {
 namespace {
@@ -211,6 +214,9 @@ Result<store::NewMessage> Gateway::prepare(const std::string& account,
 void Gateway::send(const std::string& account, const SendRequest& req, Outbox::Done done) {
   auto prepared = prepare(account, req);
   if (!prepared) return done(prepared.error());
+  if (!req.compliance_reply) {
+    if (auto allowed = check_opt_out(prepared->message); !allowed) return done(allowed.error());
+  }
   outbox_.submit(std::move(*prepared), std::move(done));
 }
 
@@ -223,6 +229,18 @@ Result<std::string> Gateway::normalize_recipient(const std::string& to) const {
 
 void Gateway::submit(store::NewMessage message, Outbox::Done done) {
   outbox_.submit(std::move(message), std::move(done));
+}
+
+Result<void> Gateway::check_opt_out(const Message& m) const {
+  std::vector<store::OptOut> rows;
+  try {
+    rows = store_.find_opt_outs({m.to});
+  } catch (const std::exception& e) {
+    spdlog::error("opt-out check for {} failed: {}", m.to, e.what());
+    return Error::make("storage_error", "the opt-out list could not be read");
+  }
+  if (const auto* o = blocking_opt_out(rows, m.account, m.from, m.to)) return opted_out_error(*o);
+  return Ok();
 }
 
 std::vector<ConnectorState> Gateway::connector_states() const {

@@ -32,6 +32,9 @@ struct SendRequest {
   // Scheduling and quiet hours (docs/scheduling.md).
   std::optional<TimeMs> send_at;
   std::string category = "transactional";  // transactional | marketing
+  // Compliance: a HELP or opt-in confirmation, the only messages an opted-out recipient may
+  // get. Internal (keyword handling sets it); never read from the API.
+  bool compliance_reply = false;
 };
 
 struct GatewayOptions {
@@ -57,7 +60,8 @@ class Gateway {
   // Validates and builds the message to store (E.164 numbers, sender ownership, limits,
   // segments). Errors name the offending field.
   Result<store::NewMessage> prepare(const std::string& account, const SendRequest& req) const;
-  // Validates, then queues for durable insert; `done` runs once committed (or on failure).
+  // Validates, refuses an opted-out recipient (unless req.compliance_reply), then queues for
+  // durable insert; `done` runs once committed (or on failure).
   void send(const std::string& account, const SendRequest& req, Outbox::Done done);
   // The recipient as prepare() stores it (a short code's digits, else E.164); errors name `to`.
   Result<std::string> normalize_recipient(const std::string& to) const;
@@ -72,6 +76,10 @@ class Gateway {
   // Account owning the API key, or nullopt. Cached briefly; the secret is only ever hashed.
   std::optional<std::string> authenticate(const std::string& api_key);
   static std::string hash_api_key(const std::string& api_key);
+
+  // Compliance: the opt-out that forbids `m` (account, from, to), if any. Errors:
+  // recipient_opted_out (field to), storage_error when the list cannot be read.
+  Result<void> check_opt_out(const Message& m) const;
 
   // Where /readyz learns the connectors' circuit states.
   void set_connector_states(std::function<std::vector<ConnectorState>()> fn) {

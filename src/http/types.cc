@@ -66,6 +66,14 @@ int status_for(const std::string& code) {
       {"invalid_code_length", 422},
       {"invalid_ttl", 422},
       {"invalid_template", 422},
+      // 422, compliance (opt-outs, auto-replies)
+      {"recipient_opted_out", 422},
+      {"invalid_scope", 422},
+      {"number_not_owned", 422},
+      {"invalid_match", 422},
+      {"invalid_pattern", 422},
+      {"invalid_regex", 422},
+      {"too_many_rules", 422},
       // 429/5xx
       {"rate_limited", 429},
       {"internal_error", 500},

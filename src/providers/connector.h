@@ -32,6 +32,9 @@ struct SendFailure {
   std::string code;  // the provider's own error code, verbatim
   std::string message;
   std::optional<int64_t> retry_after_ms;
+  // The provider refused because the recipient unsubscribed (Twilio 21610): the dispatcher
+  // records an opt-out so nothing else is sent to it.
+  bool recipient_opted_out = false;
 };
 
 using SendResult = std::variant<SendAccepted, SendFailure>;

@@ -26,6 +26,9 @@ struct ConnectorSettings {
   int64_t max_concurrency = 16;
   // Webhook signature checks; turning them off is explicit and warned about at every start.
   bool verify_webhooks = true;
+  // The provider answers STOP/HELP keywords itself (e.g. Twilio Advanced Opt-Out): opt-outs
+  // are still recorded, but Switchboard sends no confirmation of its own.
+  bool provider_handles_keywords = false;
   std::map<std::string, std::string> values;
 };
 

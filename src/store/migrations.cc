@@ -175,6 +175,45 @@ CREATE TABLE mms_parts (
 );
 CREATE INDEX mms_parts_key ON mms_parts (connector_id, part_key);
 )SQL"},
+      {4, "compliance: opt-outs, auto-replies", R"SQL(
+CREATE TABLE opt_outs (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts(id),
+  number TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  our_number TEXT NOT NULL,
+  source TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX opt_outs_key ON opt_outs (account_id, number, our_number);
+CREATE INDEX opt_outs_number ON opt_outs (number);
+CREATE TABLE opt_out_events (
+  id {{autoid}},
+  account_id TEXT NOT NULL,
+  number TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  our_number TEXT NOT NULL,
+  action TEXT NOT NULL,
+  source TEXT NOT NULL,
+  message_id TEXT,
+  at BIGINT NOT NULL
+);
+CREATE INDEX opt_out_events_number ON opt_out_events (account_id, number, id);
+CREATE TABLE auto_replies (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts(id),
+  our_number TEXT NOT NULL,
+  match_type TEXT NOT NULL,
+  pattern TEXT NOT NULL,
+  reply_body TEXT NOT NULL,
+  media_urls TEXT NOT NULL,
+  priority BIGINT NOT NULL,
+  enabled INTEGER NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX auto_replies_account ON auto_replies (account_id, priority);
+)SQL"},
       // v4 is opt-outs/keywords (another branch); v5 needs nothing from it.
       {5, "scheduled messages, quiet hours, verifications", R"SQL(
 ALTER TABLE messages ADD COLUMN send_at BIGINT;

@@ -224,6 +224,61 @@ struct VerificationStart {
   TimeMs retry_at = 0;  // when not created (rate limited): when the next send is allowed
 };
 
+// --- compliance: opt-outs and keyword auto-replies (migration v4) ---
+
+// A recipient who asked for no more messages. scope "account": nothing from any number of the
+// account; scope "number": nothing from `our_number`. (account, number, our_number) is unique,
+// our_number being "" for account scope.
+struct OptOut {
+  std::string id;
+  std::string account;
+  std::string number;  // the recipient, E.164 (or a short code as dialled)
+  std::string scope = "account";  // account | number
+  std::string our_number;         // scope number: the sender it applies to; else ""
+  std::string source;             // keyword | api | provider_error | import
+  TimeMs created_at = 0;
+};
+
+// The audit trail of opt-outs: one row per change.
+struct OptOutEvent {
+  int64_t id = 0;
+  std::string account;
+  std::string number;
+  std::string scope;
+  std::string our_number;
+  std::string action;      // opt_out | opt_in
+  std::string source;      // keyword | api | provider_error | import
+  std::string message_id;  // the inbound keyword or the refused message, when there is one
+  TimeMs at = 0;
+};
+
+struct OptOutFilter {
+  std::string account;
+  std::optional<std::string> number;
+  std::optional<std::string> after_id;  // cursor: ids strictly greater (oldest first)
+  int limit = 50;
+};
+
+struct AddOptOutResult {
+  bool created = false;  // false: an opt-out with the same key already existed (unchanged)
+  OptOut opt_out;        // the stored row
+};
+
+// A keyword auto-reply rule of an account (our_number "": every number of the account).
+struct AutoReply {
+  std::string id;
+  std::string account;
+  std::string our_number;
+  std::string match_type = "contains";  // exact | prefix | contains | regex
+  std::string pattern;
+  std::string reply_body;
+  std::vector<std::string> media_urls;
+  int64_t priority = 0;  // higher is tried first
+  bool enabled = true;
+  TimeMs created_at = 0;
+  TimeMs updated_at = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -347,6 +402,37 @@ class Store {
   // return false and change nothing).
   virtual Result<bool> record_verification_check(const std::string& id, int checks_before,
                                                  const std::string& new_status, TimeMs now) = 0;
+  // --- compliance: opt-outs and auto-replies ---
+  // Records an opt-out (with an opt_out event) unless one with the same (account, number,
+  // our_number) exists, which is returned unchanged. `message_id` is for the event ("" : none).
+  virtual Result<AddOptOutResult> add_opt_out(const OptOut& o, const std::string& message_id) = 0;
+  // Removes `number`'s opt-outs in `account`: the account-wide one and the one for
+  // `our_number` (nullopt: every one). Each removal writes an opt_in event. Returns the removed.
+  virtual Result<std::vector<OptOut>> remove_opt_outs(const std::string& account,
+                                                      const std::string& number,
+                                                      const std::optional<std::string>& our_number,
+                                                      const std::string& source,
+                                                      const std::string& message_id,
+                                                      TimeMs at) = 0;
+  // Removes one opt-out by id (with an opt_in event); false when the account has no such id.
+  virtual Result<bool> remove_opt_out(const std::string& account, const std::string& id,
+                                      const std::string& source, TimeMs at) = 0;
+  // Every opt-out of these recipients, in any account (the send paths filter by account and
+  // sender). Throws DbError-derived exceptions like other reads.
+  virtual std::vector<OptOut> find_opt_outs(const std::vector<std::string>& numbers) = 0;
+  // An account's opt-outs, oldest first, paged by id.
+  virtual std::vector<OptOut> list_opt_outs(const OptOutFilter& f) = 0;
+  virtual std::vector<OptOutEvent> list_opt_out_events(const std::string& account,
+                                                       const std::string& number) = 0;
+
+  virtual Result<void> insert_auto_reply(const AutoReply& r) = 0;
+  virtual std::optional<AutoReply> get_auto_reply(const std::string& account,
+                                                  const std::string& id) = 0;
+  // An account's rules, highest priority first (ties: oldest first).
+  virtual std::vector<AutoReply> list_auto_replies(const std::string& account) = 0;
+  // Replaces the rule's mutable fields (all but id, account, created_at); false when not found.
+  virtual Result<bool> update_auto_reply(const AutoReply& r) = 0;
+  virtual Result<bool> delete_auto_reply(const std::string& account, const std::string& id) = 0;
 
  private:
   static std::vector<TransitionSummary> summarize(const std::vector<TransitionResult>& rs) {

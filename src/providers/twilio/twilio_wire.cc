@@ -205,6 +205,7 @@ SendFailure classify_error(const HttpResponse& r, TimeMs now, ProviderError e) {
   } else if (contains(kPermanentCodes, e.code)) {
     f.kind = FailureKind::kPermanent;
   }
+  f.recipient_opted_out = e.code == "21610";
   return f;
 }
 

@@ -99,5 +99,71 @@ TEST_F(ConfigTest, NumbersAreNormalizedAndDefaultToTheFirstConnector) {
   EXPECT_EQ(c->numbers[1].number, "55555");
 }
 
+TEST_F(ConfigTest, ComplianceDefaultsOverridesAndLanguages) {
+  auto d = load_config("", {});
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(d->compliance.enabled);
+  EXPECT_EQ(d->compliance.opt_out_scope, "account");
+  ASSERT_EQ(d->compliance.languages.size(), 1u);
+  EXPECT_EQ(d->compliance.languages[0].opt_out.size(), 8u);
+
+  auto c = load_config(write(R"(
+[[connectors]]
+id = "tw"
+provider = "twilio"
+account_sid = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+auth_token = "t"
+provider_handles_keywords = true
+[[numbers]]
+number = "+12025550100"
+account = "acme"
+[[numbers]]
+number = "+12025550101"
+account = "acme"
+[compliance]
+help_reply = "Help!"
+[[compliance.languages]]
+language = "fr"
+opt_out_keywords = ["ARRET", "ARRÊT"]
+opt_out_reply = "Désinscrit."
+[[compliance.accounts]]
+number = "(202) 555-0101"
+opt_out_scope = "number"
+[[compliance.accounts]]
+account = "acme"
+help_reply = "Acme help"
+opt_in_keywords = ["GO"]
+)"),
+                       {});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_TRUE(c->connectors[0].provider_handles_keywords);
+  EXPECT_EQ(c->compliance.languages[0].help_reply, "Help!");
+  ASSERT_EQ(c->compliance.languages.size(), 2u);
+  EXPECT_EQ(c->compliance.languages[1].opt_out_reply, "Désinscrit.");
+  ASSERT_EQ(c->compliance_overrides.size(), 2u);
+  const auto& num = c->compliance_overrides[0];
+  EXPECT_EQ(num.number, "+12025550101");
+  EXPECT_EQ(num.account, "acme");
+  EXPECT_EQ(num.profile.opt_out_scope, "number");
+  // The number inherits its account's override, which inherits [compliance].
+  EXPECT_EQ(num.profile.languages[0].help_reply, "Acme help");
+  EXPECT_EQ(num.profile.languages[0].opt_in, std::vector<std::string>{"GO"});
+  EXPECT_EQ(num.profile.languages.size(), 2u);
+  EXPECT_EQ(c->compliance_overrides[1].profile.opt_out_scope, "account");
+
+  for (const auto& [toml, key] : std::vector<std::pair<std::string, std::string>>{
+           {"[compliance]\nopt_out_scope = \"all\"\n", "compliance.opt_out_scope"},
+           {"[compliance]\nstop_words = [\"X\"]\n", "compliance.stop_words"},
+           {"[compliance]\nopt_out_keywords = [\"\"]\n", "compliance.opt_out_keywords"},
+           {"[[compliance.accounts]]\nnumber = \"+19995550100\"\n",
+            "compliance.accounts[0].number"},
+           {"[[compliance.languages]]\nopt_out_keywords = [\"X\"]\n",
+            "compliance.languages[0].language"}}) {
+    auto bad = load_config(write(toml), {});
+    ASSERT_FALSE(bad.ok()) << toml;
+    EXPECT_EQ(bad.error().field, key) << toml << bad.error().message;
+  }
+}
+
 }  // namespace
 }  // namespace sb::app

@@ -207,9 +207,12 @@ TEST(TwilioWire, ClassifiesFailuresKeepingTwiliosCodeAndMessage) {
   EXPECT_EQ(f.code, "21211");
   EXPECT_EQ(f.message, "Invalid 'To' Phone Number: +1500555000");
 
+  EXPECT_FALSE(f.recipient_opted_out);
+
   f = failure(parse_send_response(response(400, kUnsubscribed), kNow));
   EXPECT_EQ(f.kind, FailureKind::kPermanent);
   EXPECT_EQ(f.code, "21610");
+  EXPECT_TRUE(f.recipient_opted_out);  // the dispatcher records an opt-out
 
   f = failure(parse_send_response(response(401, kAuthFailed), kNow));
   EXPECT_EQ(f.kind, FailureKind::kAuth);
