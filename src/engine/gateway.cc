@@ -228,6 +228,8 @@ Result<std::string> Gateway::normalize_recipient(const std::string& to) const {
 }
 
 void Gateway::submit(store::NewMessage message, Outbox::Done done) {
+  // Paths that prepare their own message (verification codes) meet the opt-out list too.
+  if (auto allowed = check_opt_out(message.message); !allowed) return done(allowed.error());
   outbox_.submit(std::move(message), std::move(done));
 }
 
