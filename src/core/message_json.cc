@@ -18,6 +18,7 @@ nlohmann::json to_json(const Message& m) {
       {"to", m.to},
       {"body", m.body},
       {"media_urls", m.media_urls},
+      {"channel", m.media_urls.empty() ? "sms" : "mms"},
       {"status", to_string(m.status)},
       {"segments", m.segments},
       {"encoding", to_string(m.encoding)},

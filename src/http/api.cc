@@ -218,8 +218,12 @@ void register_api(Router& router, engine::Gateway& gw) {
                                          {{"database", {{"ok", false}, {"error", "unreachable"}}},
                                           {"connectors", connectors}}}}));
     }
+    // Inbound messages for numbers no account owns wait for an operator (docs/webhooks.md).
+    json webhooks = {{"unrouted_inbound", gw.store().count_unrouted()}};
     reply(Response::json(200, {{"status", degraded ? "degraded" : "ready"},
-                               {"checks", {{"database", {{"ok", true}}}, {"connectors", connectors}}}}));
+                               {"checks", {{"database", {{"ok", true}}},
+                                           {"connectors", connectors},
+                                           {"webhooks", webhooks}}}}));
   });
 
   router.add("POST", "/v1/messages",

@@ -499,6 +499,7 @@ TEST_P(WebhooksTest, EveryProvidersInboundMessageLandsOnTheOwnerOfTheNumberOnly)
     std::vector<std::string> urls;
     for (const auto& [url, _] : c.media) urls.push_back(url);
     EXPECT_EQ(m["media_urls"], json(urls));
+    EXPECT_EQ(m["channel"], c.media.empty() ? "sms" : "mms");
     if (c.media.empty()) {
       EXPECT_FALSE(m.contains("media")) << m.dump();
     } else {
@@ -691,6 +692,9 @@ TEST_P(WebhooksTest, InboundForAnUnknownNumberIsAcknowledgedButRoutedNowhere) {
   const std::string rows =
       query_db("SELECT connector_id || ' ' || to_addr FROM unrouted_inbound ORDER BY connector_id");
   EXPECT_EQ(rows, "telnyx " + std::string(kUnknownNumber) + "\ntw " + kUnknownNumber);
+  // Counted where an operator looks.
+  auto ready = gw_->get("/readyz", "");
+  EXPECT_EQ(ready.json["checks"]["webhooks"]["unrouted_inbound"], 2) << ready.body;
 }
 
 // ---- 5. status callbacks -------------------------------------------------------------------
