@@ -59,16 +59,9 @@ void list_messages(engine::Gateway& gw, Request& req, const std::string& account
     if (!t) return reply(Response::error(t.error()));
     (std::string_view(name) == "since" ? f.since : f.until) = *t;
   }
-  f.limit = 50;
-  if (auto v = req.query_param("limit")) {
-    char* end = nullptr;
-    const long n = std::strtol(v->c_str(), &end, 10);
-    if (v->empty() || *end != '\0' || n < 1 || n > 1000) {
-      return reply(Response::error(
-          Error::make("invalid_parameter", "limit must be an integer from 1 to 1000", "limit")));
-    }
-    f.limit = static_cast<int>(n);
-  }
+  auto limit_value = limit_param(req);
+  if (!limit_value) return reply(Response::error(limit_value.error()));
+  f.limit = *limit_value;
   if (auto v = req.query_param("cursor")) {
     if (!is_valid_id(*v, "msg_")) {
       return reply(Response::error(Error::make("invalid_parameter",
@@ -101,15 +94,7 @@ Result<engine::SendRequest> parse_send_request(const Request& req) {
   for (const auto& [k, _] : j.items()) {
     if (!kKnown.count(k)) return Error::make("unknown_field", "unknown field '" + k + "'", k);
   }
-  const auto str = [&](const char* name, bool required) -> Result<std::optional<std::string>> {
-    auto it = j.find(name);
-    if (it == j.end() || it->is_null()) {
-      if (required) return Error::make("missing_field", std::string(name) + " is required", name);
-      return std::optional<std::string>{};
-    }
-    if (!it->is_string()) return type_error(name, "a string");
-    return std::optional<std::string>{it->get<std::string>()};
-  };
+  const auto str = [&](const char* name, bool required) { return string_field(j, name, required); };
   auto to = str("to", true);
   if (!to) return to.error();
   r.to = **to;

@@ -84,4 +84,26 @@ Error type_error(const std::string& field, std::string_view expected) {
   return Error::make("invalid_type", field + " must be " + std::string(expected), field);
 }
 
+Result<std::optional<std::string>> string_field(const nlohmann::json& j, const char* name,
+                                                bool required) {
+  auto it = j.find(name);
+  if (it == j.end() || it->is_null()) {
+    if (required) return Error::make("missing_field", std::string(name) + " is required", name);
+    return std::optional<std::string>{};
+  }
+  if (!it->is_string()) return type_error(name, "a string");
+  return std::optional<std::string>{it->get<std::string>()};
+}
+
+Result<int> limit_param(const Request& req) {
+  auto v = req.query_param("limit");
+  if (!v) return 50;
+  char* end = nullptr;
+  const long n = std::strtol(v->c_str(), &end, 10);
+  if (v->empty() || *end != '\0' || n < 1 || n > 1000) {
+    return Error::make("invalid_parameter", "limit must be an integer from 1 to 1000", "limit");
+  }
+  return static_cast<int>(n);
+}
+
 }  // namespace sb::http

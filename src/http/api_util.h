@@ -23,4 +23,12 @@ Result<nlohmann::json> json_body(const Request& req);
 // An invalid_type error: "`field` must be `expected`", naming the field.
 Error type_error(const std::string& field, std::string_view expected);
 
+// A string field of a JSON object: nullopt when absent or null; missing_field when `required`
+// and absent; invalid_type when not a string.
+Result<std::optional<std::string>> string_field(const nlohmann::json& j, const char* name,
+                                                bool required);
+
+// The `limit` query parameter of list endpoints: 1..1000, default 50 (invalid_parameter).
+Result<int> limit_param(const Request& req);
+
 }  // namespace sb::http

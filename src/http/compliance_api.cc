@@ -42,17 +42,6 @@ json auto_reply_json(const store::AutoReply& a) {
           {"updated_at", format_rfc3339(a.updated_at)}};
 }
 
-Result<int> limit_param(const Request& req) {
-  auto v = req.query_param("limit");
-  if (!v) return 50;
-  char* end = nullptr;
-  const long n = std::strtol(v->c_str(), &end, 10);
-  if (v->empty() || *end != '\0' || n < 1 || n > 1000) {
-    return Error::make("invalid_parameter", "limit must be an integer from 1 to 1000", "limit");
-  }
-  return static_cast<int>(n);
-}
-
 // A recipient number in E.164 (short codes as dialled).
 Result<std::string> recipient(engine::Gateway& gw, const std::string& v, const std::string& field) {
   const std::string& region = gw.options().default_region;

@@ -36,17 +36,6 @@ json conversation_json(const store::Conversation& v) {
           {"outbound_count", v.outbound_count}};
 }
 
-Result<int> limit_param(const Request& req) {
-  auto v = req.query_param("limit");
-  if (!v) return 50;
-  char* end = nullptr;
-  const long n = std::strtol(v->c_str(), &end, 10);
-  if (v->empty() || *end != '\0' || n < 1 || n > 1000) {
-    return Error::make("invalid_parameter", "limit must be an integer from 1 to 1000", "limit");
-  }
-  return static_cast<int>(n);
-}
-
 Error bad_cursor(const std::string& name) {
   return Error::make("invalid_parameter", name + " is not a cursor this API returned", name);
 }

@@ -23,17 +23,6 @@ Result<json> object_with(const Request& req, const std::set<std::string>& known)
   return *body;
 }
 
-// A string field: nullopt when absent or null; an error when required and missing or not a string.
-Result<std::optional<std::string>> string_field(const json& j, const char* name, bool required) {
-  auto it = j.find(name);
-  if (it == j.end() || it->is_null()) {
-    if (required) return Error::make("missing_field", std::string(name) + " is required", name);
-    return std::optional<std::string>{};
-  }
-  if (!it->is_string()) return type_error(name, "a string");
-  return std::optional<std::string>{it->get<std::string>()};
-}
-
 Result<std::optional<int64_t>> int_field(const json& j, const char* name) {
   auto it = j.find(name);
   if (it == j.end() || it->is_null()) return std::optional<int64_t>{};
