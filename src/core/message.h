@@ -49,6 +49,9 @@ struct Message {
   TimeMs next_attempt_at = 0;
   std::string idempotency_key;
   std::string request_hash;  // hex SHA-256 of the canonical request, for idempotency checks
+  // Not stored: set by the dispatcher's claim when the previous claim's lease expired, i.e. an
+  // earlier attempt may have reached the provider without its outcome being recorded.
+  bool lease_expired = false;
   // Scheduling and quiet hours (docs/scheduling.md).
   std::optional<TimeMs> send_at;         // scheduled: not sent before this instant
   std::string category = "transactional";  // transactional | marketing (quiet hours hold marketing)

@@ -186,6 +186,30 @@ void Dispatcher::run_parallel(std::vector<std::function<void()>>& tasks) {
   done_cv.wait(lk, [&] { return remaining == 0; });
 }
 
+providers::SendResult Dispatcher::attempt(const Message& m, providers::Connector& connector) {
+  if (m.lease_expired) {
+    // An earlier attempt may have reached the provider before the process died: ask first,
+    // where the provider can be asked, so a crash does not send the message twice.
+    if (auto previous = connector.find_previous_send(m)) {
+      if (auto* failure = std::get_if<providers::SendFailure>(&*previous)) {
+        spdlog::warn("message {}: could not ask {} whether an earlier attempt was accepted "
+                     "({} {}); retrying later rather than risk a second message",
+                     m.id, m.connector, failure->code, failure->message);
+        return *failure;
+      }
+      const auto& found = std::get<providers::PreviousSend>(*previous);
+      if (found.found) {
+        spdlog::info("message {}: {} already accepted it as {} before the restart; not resent",
+                     m.id, m.connector, found.accepted.provider_message_id);
+        return found.accepted;
+      }
+      spdlog::info("message {}: {} never received the interrupted attempt; sending", m.id,
+                   m.connector);
+    }
+  }
+  return connector.send(m, m.id);
+}
+
 int Dispatcher::run_once() {
   auto claimed = store_.claim_due(owner_, clock_.now_ms(), options_.lease_ms, options_.batch_size);
   if (!claimed) {
@@ -310,9 +334,9 @@ int Dispatcher::run_once() {
   tasks.reserve(jobs.size());
   for (auto& j : jobs) {
     if (j.connector->blocking_send()) {
-      tasks.emplace_back([&j] { j.result = j.connector->send(*j.m, j.m->id); });
+      tasks.emplace_back([this, &j] { j.result = attempt(*j.m, *j.connector); });
     } else {
-      j.result = j.connector->send(*j.m, j.m->id);
+      j.result = attempt(*j.m, *j.connector);
     }
   }
   run_parallel(tasks);

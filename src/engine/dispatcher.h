@@ -73,6 +73,9 @@ class Dispatcher {
   void set_quiet_hours(std::shared_ptr<const QuietHours> q) { quiet_hours_ = std::move(q); }
 
  private:
+  // Sends `m`, or when its previous claim expired and the provider can be asked, first asks
+  // whether it already holds it (see Connector::find_previous_send).
+  providers::SendResult attempt(const Message& m, providers::Connector& connector);
   void worker_loop();
   void reconcile_loop();
   // Runs every task on the send threads and waits for all of them.

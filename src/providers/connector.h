@@ -49,6 +49,13 @@ class StatusSink {
   virtual std::vector<bool> on_status(const std::vector<StatusReport>& reports) = 0;
 };
 
+// What a lookup by our own reference found: whether the provider already holds this message
+// (an earlier attempt was accepted, but its outcome was never recorded), and under which id.
+struct PreviousSend {
+  bool found = false;
+  SendAccepted accepted;
+};
+
 // The provider's current view of a message (status query, for reconciliation).
 struct StatusQueryResult {
   Status status = Status::kSent;  // mapped onto our lifecycle
@@ -72,6 +79,15 @@ class Connector {
   // nullopt when the provider has no such lookup (or the connector does not support it), and a
   // SendFailure-classified error when the lookup itself failed.
   virtual std::optional<std::variant<StatusQueryResult, SendFailure>> query_status(
+      const Message& /*m*/) {
+    return std::nullopt;
+  }
+  // Asks the provider whether it already accepted `m` (looked up by our message id, which the
+  // connector sent as its reference), for a message whose previous attempt's outcome is unknown
+  // (its claim expired: the process died mid-send). nullopt: this provider has no such lookup.
+  // A SendFailure: the lookup itself failed (the dispatcher then waits rather than risk a second
+  // message).
+  virtual std::optional<std::variant<PreviousSend, SendFailure>> find_previous_send(
       const Message& /*m*/) {
     return std::nullopt;
   }

@@ -462,6 +462,7 @@ class SqlStore final : public Store {
         const bool reclaimed = m.status == Status::kSending;
         const bool scheduled = m.status == Status::kScheduled;
         m.status = Status::kSending;
+        m.lease_expired = reclaimed;
         m.attempts += 1;
         m.next_attempt_at = now + lease_ms;
         m.updated_at = now;

@@ -1,6 +1,9 @@
 // Sinch connector end to end: the real binary sends through a fake Sinch xms API on loopback.
 #include <gtest/gtest.h>
 
+#include <future>
+#include <mutex>
+
 #include "support/fake_provider.h"
 #include "support/gateway.h"
 
@@ -104,6 +107,65 @@ TEST_F(SinchProviderTest, InvalidNumberFailsWithSinchCode) {
   EXPECT_EQ(m["error_message"], "Invalid MSISDN '14155550199' in to");
   wait_until([] { return false; }, 200ms);
   EXPECT_EQ(fake_.request_count(), 1u);  // permanent: not retried
+}
+
+// The process dies while Sinch is still answering a send: after the restart the message's lease
+// expires and the dispatcher must not simply send again. It lists batches by client_reference
+// (the message id it sent), finds the batch the first attempt created, and records it.
+TEST(SinchCrashTest, AnInterruptedSendIsLookedUpInsteadOfSentTwice) {
+  FakeProvider fake;
+  std::promise<void> release;
+  std::shared_future<void> held = release.get_future().share();
+  std::mutex mu;
+  std::string reference;  // client_reference of the (only) batch Sinch created
+  fake.set_responder([&](const RecordedRequest& r) {
+    std::lock_guard lk(mu);
+    if (r.method == "POST") {
+      reference = json::parse(r.body).value("client_reference", "");
+      FakeReply reply{201, kAccepted};
+      reply.hold = held;  // accepted at Sinch, but the answer never reaches the gateway
+      return reply;
+    }
+    json batch = json::parse(kAccepted);
+    batch["client_reference"] = reference;
+    json list = {{"count", 1}, {"page", 0}, {"page_size", 10}, {"batches", json::array({batch})}};
+    return FakeReply{200, list.dump()};
+  });
+  TestGateway gw(Backend::kSqlite,
+                 "[[connectors]]\nid = \"sinch\"\nprovider = \"sinch\"\nbase_url = \"" +
+                     fake.base_url() + "\"\nservice_plan_id = \"" + kPlan +
+                     "\"\napi_token = \"tok_sinch_test\"\ntimeout_ms = 20000\n"
+                     "[[numbers]]\nnumber = \"" + kFrom +
+                     "\"\naccount = \"acme\"\nconnector = \"sinch\"\nthroughput = 0\n");
+  const std::string key = gw.create_key("acme");
+  gw.start();
+  auto r = gw.post_json("/v1/messages", key, {{"from", kFrom}, {"to", "+14155550123"},
+                                              {"body", "hello sinch"}});
+  ASSERT_EQ(r.status, 202) << r.body;
+  const std::string id = r.json["id"];
+  ASSERT_TRUE(fake.wait_for_requests(1, 10s));
+  gw.kill9();
+  release.set_value();
+  gw.start();
+
+  json m = gw.wait_for_status(id, key, "sent", 30s);
+  ASSERT_EQ(m.value("status", ""), "sent") << m.dump();
+  EXPECT_EQ(m["provider_message_id"], "01FC66621XXXXX119Z8PMV1QPQ");
+  int posts = 0, lookups = 0;
+  for (const auto& req : fake.requests()) {
+    if (req.method == "POST") ++posts;
+    if (req.method == "GET" &&
+        req.target.find("/batches?client_reference=" + id) != std::string::npos) {
+      ++lookups;
+    }
+  }
+  EXPECT_EQ(posts, 1) << "the message was sent twice";
+  EXPECT_EQ(lookups, 1);
+  bool lease_expired = false;
+  for (const auto& e : m["events"]) {
+    lease_expired |= e.value("detail", "").find("lease expired") != std::string::npos;
+  }
+  EXPECT_TRUE(lease_expired) << m.dump();
 }
 
 }  // namespace

@@ -196,6 +196,35 @@ std::variant<StatusQueryResult, SendFailure> parse_status_response(const HttpRes
   return out;
 }
 
+HttpRequest build_find_request(const SinchConfig& c, const Message& m) {
+  // A minute of slack before created_at: clocks differ between us and Sinch.
+  return base_request(c, "GET",
+                      "/batches?client_reference=" + url_encode(m.id) +
+                          "&start_date=" + url_encode(format_rfc3339(m.created_at - 60'000)) +
+                          "&page_size=10");
+}
+
+std::variant<PreviousSend, SendFailure> parse_find_response(const HttpResponse& r,
+                                                            const Message& m, TimeMs now) {
+  if (!is_success(r)) {
+    SendFailure f = classify_send_failure(r, now);
+    if (f.kind == FailureKind::kPermanent) f.kind = FailureKind::kTransient;
+    return f;
+  }
+  const json j = json::parse(r.body, nullptr, /*allow_exceptions=*/false);
+  const auto batches = j.is_object() ? j.find("batches") : j.end();
+  if (!j.is_object() || batches == j.end() || !batches->is_array()) {
+    return SendFailure{FailureKind::kTransient, "invalid_response",
+                       "Sinch list batches answered without a batches array", {}};
+  }
+  for (const auto& b : *batches) {
+    if (!b.is_object() || b.value("client_reference", json()) != m.id) continue;
+    const std::string id = json_scalar(b.value("id", json()));
+    if (!id.empty()) return PreviousSend{true, SendAccepted{id, "Queued"}};
+  }
+  return PreviousSend{};
+}
+
 HttpRequest build_health_request(const SinchConfig& c) {
   return base_request(c, "GET", "/batches?page_size=1");
 }
@@ -243,6 +272,13 @@ std::optional<std::variant<StatusQueryResult, SendFailure>> SinchConnector::quer
   if (m.provider_message_id.empty()) return std::nullopt;
   return parse_status_response(call(build_status_request(config_, m.provider_message_id, m.to)),
                                clock_.now_ms());
+}
+
+std::optional<std::variant<PreviousSend, SendFailure>> SinchConnector::find_previous_send(
+    const Message& m) {
+  if (m.media_urls.size() > 1) return std::nullopt;
+  auto found = parse_find_response(call(build_find_request(config_, m)), m, clock_.now_ms());
+  return std::variant<PreviousSend, SendFailure>(std::move(found));
 }
 
 std::optional<SendFailure> SinchConnector::health_check() {

@@ -59,6 +59,16 @@ std::variant<StatusQueryResult, SendFailure> parse_status_response(const HttpRes
 // Sinch delivery status -> ours. Unknown words map to kSent (accepted, outcome unknown).
 Status map_status(std::string_view sinch_status);
 
+// GET {base}/xms/v1/{plan}/batches?client_reference=<message id>&start_date=<created_at>&
+// page_size=10: the batches an earlier attempt of `m` created, if any (Sinch's List batches
+// filters by client_reference; start_date defaults to 24 h ago, so it is set explicitly).
+HttpRequest build_find_request(const SinchConfig& c, const Message& m);
+// 2xx {batches: [{id, client_reference, ...}]} -> found with the first batch whose
+// client_reference is the message id; an empty list -> not found; failures classified (a 4xx
+// here is never the message's fault, so it is reported as transient).
+std::variant<PreviousSend, SendFailure> parse_find_response(const HttpResponse& r,
+                                                            const Message& m, TimeMs now);
+
 // GET {base}/xms/v1/{plan}/batches?page_size=1: authenticated, reads one row.
 HttpRequest build_health_request(const SinchConfig& c);
 
@@ -81,6 +91,10 @@ class SinchConnector final : public Connector {
   std::optional<std::variant<StatusQueryResult, SendFailure>> query_status(
       const Message& m) override;
   std::optional<SendFailure> health_check() override;
+  // Only for a message that is one batch (SMS, or MMS with at most one media URL): a message split
+  // into several batches could be partly accepted, which a lookup cannot resume safely.
+  std::optional<std::variant<PreviousSend, SendFailure>> find_previous_send(
+      const Message& m) override;
 
   const SinchConfig& config() const { return config_; }
 

@@ -9,6 +9,7 @@
 #include "providers/registry.h"
 #include "providers/sinch/sinch_connector.h"
 #include "providers/transport/curl_client.h"
+#include "providers/transport/http_util.h"
 #include "support/counting_client.h"
 #include "support/fake_provider.h"
 
@@ -207,6 +208,47 @@ TEST(SinchWire, SmsIsOneTextBatchWithoutPlusSigns) {
                                          {"expire_at", "2023-11-14T23:13:20.000Z"}}));
   // Without a validity period Sinch's own default (3 days) applies.
   EXPECT_FALSE(json::parse(build_send_requests(config(), sms())[0].body).contains("expire_at"));
+}
+
+// List batches (developers.sinch.com/docs/sms/api-reference/sms/batches, "List Batches":
+// query client_reference, start_date, page_size; answer {count, page, page_size, batches[]}).
+TEST(SinchWire, AnInterruptedSendIsLookedUpByItsClientReference) {
+  Message m = sms();  // id msg_1
+  const HttpRequest req = build_find_request(config(), m);
+  EXPECT_EQ(req.method, "GET");
+  EXPECT_EQ(req.url,
+            "https://us.sms.api.sinch.com/xms/v1/jd63jf88477ll123ab4567cd89012ef3/batches"
+            "?client_reference=msg_1&start_date=" +
+                url_encode(format_rfc3339(m.created_at - 60'000)) + "&page_size=10");
+  EXPECT_EQ(header(req, "Authorization"), "Bearer tok123");
+
+  const std::string found = R"({"count": 1, "page": 0, "page_size": 10, "batches": [
+      {"id": "01FC66621XXXXX119Z8PMV1QPQ", "to": ["15551231234"], "from": "12025550150",
+       "canceled": false, "body": "Hi there! How are you?", "type": "mt_text",
+       "created_at": "2019-08-24T14:15:22Z", "client_reference": "msg_1"}]})";
+  auto r = parse_find_response({200, {}, found}, m, 0);
+  ASSERT_TRUE(std::holds_alternative<PreviousSend>(r));
+  EXPECT_TRUE(std::get<PreviousSend>(r).found);
+  EXPECT_EQ(std::get<PreviousSend>(r).accepted.provider_message_id, "01FC66621XXXXX119Z8PMV1QPQ");
+
+  // Another message's batch (a filter the provider ignored) is not ours.
+  std::string other = found;
+  const std::string ours = "\"client_reference\": \"msg_1\"";
+  other.replace(other.find(ours), ours.size(), "\"client_reference\": \"msg_2\"");
+  r = parse_find_response({200, {}, other}, m, 0);
+  ASSERT_TRUE(std::holds_alternative<PreviousSend>(r));
+  EXPECT_FALSE(std::get<PreviousSend>(r).found);
+  r = parse_find_response({200, {}, R"({"count": 0, "page": 0, "page_size": 10, "batches": []})"},
+                          m, 0);
+  EXPECT_FALSE(std::get<PreviousSend>(r).found);
+
+  // A failed lookup is never the message's fault: transient, so the message waits.
+  r = parse_find_response({400, {}, R"({"code": "syntax_invalid_parameter_format", "text": "x"})"},
+                          m, 0);
+  ASSERT_TRUE(std::holds_alternative<SendFailure>(r));
+  EXPECT_EQ(std::get<SendFailure>(r).kind, FailureKind::kTransient);
+  r = parse_find_response({200, {}, "<html>"}, m, 0);
+  EXPECT_EQ(std::get<SendFailure>(r).kind, FailureKind::kTransient);
 }
 
 TEST(SinchWire, MmsIsOneMediaBatchPerUrl) {
