@@ -23,4 +23,15 @@ Result<nlohmann::json> json_body(const Request& req);
 // An invalid_type error: "`field` must be `expected`", naming the field.
 Error type_error(const std::string& field, std::string_view expected);
 
+// The reply to an accepted (or refused) send: 202 with the message (Idempotent-Replayed: true for
+// a replay), 409 idempotency_conflict, or the error. POST /v1/messages and conversation replies.
+engine::Outbox::Done send_reply(Reply reply, std::string account);
+
+// Message and contact metadata: an object of at most 50 string values, keys 1-64 bytes, values
+// at most 512 bytes. Errors: invalid_type, invalid_metadata (naming metadata or metadata.<key>).
+Result<Metadata> parse_metadata(const nlohmann::json& value);
+
+// True for ids of the form contacts have: "ct_" and 26 lower-case hex digits.
+bool looks_like_contact_id(std::string_view id);
+
 }  // namespace sb::http
