@@ -121,7 +121,9 @@ Result<engine::SendRequest> parse_send_json(const json& j, const Request& req) {
   if (*to && *contact) {
     return Error::make("invalid_contact", "give either to or contact_id, not both", "contact_id");
   }
-  if (!*to && !*contact) return Error::make("missing_field", "to (or contact_id) is required", "to");
+  if (!*to && !*contact) {
+    return Error::make("missing_field", "to (or contact_id) is required", "to");
+  }
   if (*contact) {
     if (!looks_like_contact_id(**contact)) {
       return Error::make("invalid_contact", "contact_id is not a contact id (ct_...)",

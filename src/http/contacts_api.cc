@@ -107,8 +107,8 @@ void list_contacts(engine::Gateway& gw, Request& req, const std::string& account
   f.account = account;
   if (auto q = req.query_param("q"); q && !q->empty()) {
     if (q->size() > 256) {
-      return reply(Response::error(
-          Error::make("invalid_parameter", "q must be at most 256 bytes", "q")));
+      return reply(
+          Response::error(Error::make("invalid_parameter", "q must be at most 256 bytes", "q")));
     }
     f.name_prefix = *q;
     // A number prefix when q looks like the start of one: digits (and the usual separators),
@@ -151,7 +151,8 @@ void list_contacts(engine::Gateway& gw, Request& req, const std::string& account
   for (size_t i = 0; i < rows.size() && static_cast<int>(i) < limit; ++i) {
     data.push_back(contact_json(rows[i]));
   }
-  if (static_cast<int>(rows.size()) > limit) next = make_cursor(rows[static_cast<size_t>(limit) - 1]);
+  if (static_cast<int>(rows.size()) > limit)
+    next = make_cursor(rows[static_cast<size_t>(limit) - 1]);
   reply(Response::json(200, {{"data", std::move(data)}, {"next_cursor", next}}));
 }
 

@@ -3,7 +3,6 @@
 // sending to a contact_id, replying in a conversation, marking one read, and conversation
 // counts that stay exact under concurrent inbound webhooks and outbound replies.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <atomic>
@@ -49,11 +48,10 @@ class ContactsTest : public ::testing::TestWithParam<Backend> {
     static std::atomic<int> n{0};
     char sid[40];
     std::snprintf(sid, sizeof sid, "SM%032d", ++n + static_cast<int>(::getpid() % 100000) * 1000);
-    const std::string form = "MessageSid=" + std::string(sid) + "&AccountSid=" + kAccountSid +
-                             "&From=" + providers::url_encode(from) +
-                             "&To=" + providers::url_encode(to) +
-                             "&Body=" + providers::url_encode(body) +
-                             "&NumMedia=0&SmsStatus=received";
+    const std::string form =
+        "MessageSid=" + std::string(sid) + "&AccountSid=" + kAccountSid +
+        "&From=" + providers::url_encode(from) + "&To=" + providers::url_encode(to) +
+        "&Body=" + providers::url_encode(body) + "&NumMedia=0&SmsStatus=received";
     return gw_->request("POST", "/webhooks/inb", "", form,
                         {{"Content-Type", "application/x-www-form-urlencoded"}});
   }
@@ -82,9 +80,9 @@ class ContactsTest : public ::testing::TestWithParam<Backend> {
 };
 
 TEST_P(ContactsTest, CreateReadUpdateDeleteWithValidationAndTenantIsolation) {
-  auto created = gw_->post_json("/v1/contacts", acme_,
-                                {{"number", "(415) 555-0123"}, {"name", "Ada Lovelace"},
-                                 {"metadata", {{"crm", "42"}}}});
+  auto created = gw_->post_json(
+      "/v1/contacts", acme_,
+      {{"number", "(415) 555-0123"}, {"name", "Ada Lovelace"}, {"metadata", {{"crm", "42"}}}});
   ASSERT_EQ(created.status, 201) << created.body;
   const std::string id = created.json["id"];
   EXPECT_EQ(id.rfind("ct_", 0), 0u);
@@ -113,16 +111,17 @@ TEST_P(ContactsTest, CreateReadUpdateDeleteWithValidationAndTenantIsolation) {
                400, "invalid_type", "name", "name not a string");
   expect_error(gw_->post_json("/v1/contacts", acme_, {{"number", "+14155550124"}, {"name", ""}}),
                422, "invalid_name", "name", "empty name");
-  expect_error(gw_->post_json("/v1/contacts", acme_,
-                              {{"number", "+14155550124"}, {"metadata", {{"k", 1}}}}),
-               400, "invalid_type", "metadata.k", "metadata value not a string");
+  expect_error(
+      gw_->post_json("/v1/contacts", acme_, {{"number", "+14155550124"}, {"metadata", {{"k", 1}}}}),
+      400, "invalid_type", "metadata.k", "metadata value not a string");
   expect_error(gw_->post_json("/v1/contacts", acme_,
                               {{"number", "+14155550124"}, {"metadata", {{"", "v"}}}}),
                422, "invalid_metadata", "metadata.", "empty metadata key");
   expect_error(gw_->post_json("/v1/contacts", acme_, {{"number", "+14155550124"}, {"nick", "x"}}),
                400, "unknown_field", "nick", "unknown field");
-  expect_error(gw_->request("POST", "/v1/contacts", acme_, "{", {{"Content-Type", "application/json"}}),
-               400, "invalid_json", nullptr, "unreadable body");
+  expect_error(
+      gw_->request("POST", "/v1/contacts", acme_, "{", {{"Content-Type", "application/json"}}), 400,
+      "invalid_json", nullptr, "unreadable body");
   EXPECT_EQ(gw_->post_json("/v1/contacts", "", {{"number", "+14155550124"}}).status, 401);
 
   // Read: 404 for another account's id and for ids that are not contact ids.
@@ -171,16 +170,18 @@ TEST_P(ContactsTest, CreateReadUpdateDeleteWithValidationAndTenantIsolation) {
 }
 
 TEST_P(ContactsTest, ListSearchesByNamePrefixOrNumberPrefixWithACursor) {
-  const std::vector<std::pair<std::string, std::string>> people = {
-      {"+14155550111", "bob"},   {"+14155550112", "Alice"}, {"+14155550113", "ALBERT"},
-      {"+12125550114", "carol"}, {"+447911123456", "alfred"}};
+  const std::vector<std::pair<std::string, std::string>> people = {{"+14155550111", "bob"},
+                                                                   {"+14155550112", "Alice"},
+                                                                   {"+14155550113", "ALBERT"},
+                                                                   {"+12125550114", "carol"},
+                                                                   {"+447911123456", "alfred"}};
   for (const auto& [number, name] : people) {
     ASSERT_EQ(gw_->post_json("/v1/contacts", acme_, {{"number", number}, {"name", name}}).status,
               201);
   }
-  ASSERT_EQ(gw_->post_json("/v1/contacts", other_, {{"number", "+14155550119"}, {"name", "Alan"}})
-                .status,
-            201);
+  ASSERT_EQ(
+      gw_->post_json("/v1/contacts", other_, {{"number", "+14155550119"}, {"name", "Alan"}}).status,
+      201);
 
   // Every page, following next_cursor: alphabetical, case-insensitive.
   std::vector<std::string> names;
@@ -191,7 +192,8 @@ TEST_P(ContactsTest, ListSearchesByNamePrefixOrNumberPrefixWithACursor) {
     EXPECT_LE(r.json["data"].size(), 2u);
     for (const auto& c : r.json["data"]) names.push_back(c["name"]);
     if (r.json["next_cursor"].is_null()) break;
-    path = "/v1/contacts?limit=2&cursor=" + providers::url_encode(r.json["next_cursor"].get<std::string>());
+    path = "/v1/contacts?limit=2&cursor=" +
+           providers::url_encode(r.json["next_cursor"].get<std::string>());
   }
   EXPECT_EQ(names, (std::vector<std::string>{"ALBERT", "alfred", "Alice", "bob", "carol"}));
 
@@ -232,9 +234,9 @@ TEST_P(ContactsTest, SendToAContactId) {
   EXPECT_EQ(conv["contact"]["id"], id);
   EXPECT_EQ(conv["contact"]["name"], "Ada");
 
-  expect_error(gw_->post_json("/v1/messages", acme_,
-                              {{"contact_id", id}, {"to", kPhone}, {"body", "x"}}),
-               422, "invalid_contact", "contact_id", "both to and contact_id");
+  expect_error(
+      gw_->post_json("/v1/messages", acme_, {{"contact_id", id}, {"to", kPhone}, {"body", "x"}}),
+      422, "invalid_contact", "contact_id", "both to and contact_id");
   expect_error(gw_->post_json("/v1/messages", acme_, {{"contact_id", "ct_123"}, {"body", "x"}}),
                422, "invalid_contact", "contact_id", "malformed contact_id");
   expect_error(gw_->post_json("/v1/messages", acme_, {{"contact_id", 5}, {"body", "x"}}), 400,
@@ -249,10 +251,13 @@ TEST_P(ContactsTest, ReplyThreadsIntoTheConversationAndReadClearsUnread) {
   ASSERT_EQ(inbound(kPhone, "is my order ready?").status, 200);
   ASSERT_EQ(inbound(kPhone, "hello?").status, 200);
   json conv;
-  ASSERT_TRUE(wait_until([&] {
-    conv = only_conversation();
-    return conv.value("inbound_count", 0) == 2;
-  }, 10s)) << conv;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        conv = only_conversation();
+        return conv.value("inbound_count", 0) == 2;
+      },
+      10s))
+      << conv;
   const std::string id = conv["id"];
   EXPECT_EQ(conv["unread_count"], 2);
   EXPECT_EQ(conv["contact"]["name"], "Unknown");
@@ -279,19 +284,19 @@ TEST_P(ContactsTest, ReplyThreadsIntoTheConversationAndReadClearsUnread) {
   expect_error(gw_->post_json("/v1/conversations/" + id + "/messages", acme_,
                               {{"body", "x"}, {"to", "+14155550199"}}),
                400, "unknown_field", "to", "reply with to");
-  expect_error(gw_->post_json("/v1/conversations/" + id + "/messages", acme_, json::object()),
-               422, "missing_content", "body", "empty reply");
+  expect_error(gw_->post_json("/v1/conversations/" + id + "/messages", acme_, json::object()), 422,
+               "missing_content", "body", "empty reply");
   expect_error(gw_->post_json("/v1/conversations/" + id + "/messages", acme_,
                               {{"body", "x"}, {"status_callback", "not a url"}}),
                422, "invalid_url", "status_callback", "bad callback");
   expect_error(gw_->post_json("/v1/conversations/" + id + "/messages", other_, {{"body", "x"}}),
                404, "not_found", "id", "other's reply");
-  expect_error(gw_->post_json("/v1/conversations/conv_nope/messages", acme_, {{"body", "x"}}),
-               404, "not_found", "id", "unknown conversation");
+  expect_error(gw_->post_json("/v1/conversations/conv_nope/messages", acme_, {{"body", "x"}}), 404,
+               "not_found", "id", "unknown conversation");
 
   // Read.
-  expect_error(gw_->request("POST", "/v1/conversations/" + id + "/read", other_), 404,
-               "not_found", "id", "other's read");
+  expect_error(gw_->request("POST", "/v1/conversations/" + id + "/read", other_), 404, "not_found",
+               "id", "other's read");
   auto read = gw_->request("POST", "/v1/conversations/" + id + "/read", acme_);
   ASSERT_EQ(read.status, 200) << read.body;
   EXPECT_EQ(read.json["id"], id);
@@ -310,10 +315,13 @@ TEST_P(ContactsTest, ReplyThreadsIntoTheConversationAndReadClearsUnread) {
       << "messages stay";
   ASSERT_EQ(inbound(kPhone, "me again").status, 200);
   json back;
-  ASSERT_TRUE(wait_until([&] {
-    back = gw_->get("/v1/conversations/" + id, acme_).json;
-    return back.value("inbound_count", 0) == 1;
-  }, 10s)) << back;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        back = gw_->get("/v1/conversations/" + id, acme_).json;
+        return back.value("inbound_count", 0) == 1;
+      },
+      10s))
+      << back;
   EXPECT_EQ(back["contact"]["id"], contact);
   EXPECT_EQ(back["contact"]["name"], "Unknown");
   EXPECT_EQ(back["unread_count"], 1);
@@ -322,10 +330,13 @@ TEST_P(ContactsTest, ReplyThreadsIntoTheConversationAndReadClearsUnread) {
 TEST_P(ContactsTest, ConversationCountsStayExactUnderConcurrentInboundAndReplies) {
   ASSERT_EQ(inbound(kPhone, "first").status, 200);
   json conv;
-  ASSERT_TRUE(wait_until([&] {
-    conv = only_conversation();
-    return conv.value("inbound_count", 0) == 1;
-  }, 10s)) << conv;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        conv = only_conversation();
+        return conv.value("inbound_count", 0) == 1;
+      },
+      10s))
+      << conv;
   const std::string id = conv["id"];
 
   constexpr int kEach = 24;
@@ -333,8 +344,9 @@ TEST_P(ContactsTest, ConversationCountsStayExactUnderConcurrentInboundAndReplies
   for (int i = 0; i < 2 * kEach; ++i) {
     futures.push_back(std::async(std::launch::async, [&, i] {
       if (i % 2 == 0) return inbound(kPhone, "in " + std::to_string(i)).status;
-      return gw_->post_json("/v1/conversations/" + id + "/messages", acme_,
-                            {{"body", "out " + std::to_string(i)}})
+      return gw_
+          ->post_json("/v1/conversations/" + id + "/messages", acme_,
+                      {{"body", "out " + std::to_string(i)}})
           .status;
     }));
   }
@@ -351,10 +363,13 @@ TEST_P(ContactsTest, ConversationCountsStayExactUnderConcurrentInboundAndReplies
   }
   ASSERT_EQ(inbound_ok, kEach);
   ASSERT_EQ(replies_ok, kEach);
-  ASSERT_TRUE(wait_until([&] {
-    conv = gw_->get("/v1/conversations/" + id, acme_).json;
-    return conv.value("inbound_count", 0) >= 1 + kEach;
-  }, 10s)) << conv;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        conv = gw_->get("/v1/conversations/" + id, acme_).json;
+        return conv.value("inbound_count", 0) >= 1 + kEach;
+      },
+      10s))
+      << conv;
   EXPECT_EQ(conv["inbound_count"], 1 + kEach);
   EXPECT_EQ(conv["outbound_count"], kEach);
   EXPECT_EQ(conv["unread_count"], 1 + kEach);
