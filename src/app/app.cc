@@ -22,6 +22,7 @@
 #include "engine/verifications.h"
 #include "http/api.h"
 #include "http/compliance_api.h"
+#include "http/contacts_api.h"
 #include "http/conversations_api.h"
 #include "http/server.h"
 #include "http/webhooks_api.h"
@@ -242,6 +243,7 @@ int serve(const Config& config) {
   http::Router router;
   http::register_api(router, gateway);
   http::register_conversations_api(router, gateway);
+  http::register_contacts_api(router, gateway);
   http::register_scheduling_api(router, gateway, verifier);
   http::register_compliance_api(router, gateway);
   http::register_webhooks(router, webhooks, config.public_url);

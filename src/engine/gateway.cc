@@ -212,6 +212,23 @@ Result<store::NewMessage> Gateway::prepare(const std::string& account,
 }
 
 void Gateway::send(const std::string& account, const SendRequest& req, Outbox::Done done) {
+  if (req.contact_id) {
+    std::optional<store::Contact> contact;
+    try {
+      contact = store_.get_contact(account, *req.contact_id);
+    } catch (const std::exception& e) {
+      spdlog::error("contact lookup {} failed: {}", *req.contact_id, e.what());
+      return done(Error::make("storage_error", "the contact could not be read"));
+    }
+    if (!contact) {
+      return done(Error::make("not_found", "no contact " + *req.contact_id + " in this account",
+                              "contact_id"));
+    }
+    SendRequest resolved = req;
+    resolved.contact_id.reset();
+    resolved.to = contact->number;
+    return send(account, resolved, std::move(done));
+  }
   auto prepared = prepare(account, req);
   if (!prepared) return done(prepared.error());
   if (!req.compliance_reply) {

@@ -35,6 +35,9 @@ struct SendRequest {
   // Compliance: a HELP or opt-in confirmation, the only messages an opted-out recipient may
   // get. Internal (keyword handling sets it); never read from the API.
   bool compliance_reply = false;
+  // Contacts (issue #6): the recipient as one of the account's contacts, instead of `to`;
+  // send() looks it up and sends to its number.
+  std::optional<std::string> contact_id;
 };
 
 struct GatewayOptions {
@@ -61,7 +64,8 @@ class Gateway {
   // segments). Errors name the offending field.
   Result<store::NewMessage> prepare(const std::string& account, const SendRequest& req) const;
   // Validates, refuses an opted-out recipient (unless req.compliance_reply), then queues for
-  // durable insert; `done` runs once committed (or on failure).
+  // durable insert; `done` runs once committed (or on failure). With req.contact_id, first reads
+  // the contact: not_found (field contact_id) when the account has none with that id.
   void send(const std::string& account, const SendRequest& req, Outbox::Done done);
   // The recipient as prepare() stores it (a short code's digits, else E.164); errors name `to`.
   Result<std::string> normalize_recipient(const std::string& to) const;

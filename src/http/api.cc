@@ -16,8 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-Response message_response(int status, const Message& m) { return Response::json(status, to_json(m)); }
-
 Result<std::optional<TimeMs>> time_param(const Request& req, const std::string& name) {
   auto v = req.query_param(name);
   if (!v) return std::optional<TimeMs>{};
@@ -84,20 +82,42 @@ void list_messages(engine::Gateway& gw, Request& req, const std::string& account
 Result<engine::SendRequest> parse_send_request(const Request& req) {
   auto body = json_body(req);
   if (!body) return body.error();
-  const json& j = *body;
+  return parse_send_json(*body, req);
+}
+
+Result<engine::SendRequest> parse_send_json(const json& j, const Request& req) {
   engine::SendRequest r;
   static const std::set<std::string> kKnown = {"to",       "from",            "body",
                                                "media_urls", "status_callback", "validity_period",
                                                "metadata",
                                                // scheduling and quiet hours
-                                               "send_at",  "category"};
+                                               "send_at",  "category",
+                                               // contacts (issue #6): instead of `to`
+                                               "contact_id"};
   for (const auto& [k, _] : j.items()) {
     if (!kKnown.count(k)) return Error::make("unknown_field", "unknown field '" + k + "'", k);
   }
   const auto str = [&](const char* name, bool required) { return string_field(j, name, required); };
-  auto to = str("to", true);
+  // Exactly one of `to` and `contact_id` (the account's contact; Gateway::send resolves it).
+  auto to = str("to", false);
   if (!to) return to.error();
-  r.to = **to;
+  auto contact = str("contact_id", false);
+  if (!contact) return contact.error();
+  if (*to && *contact) {
+    return Error::make("invalid_contact", "give either to or contact_id, not both", "contact_id");
+  }
+  if (!*to && !*contact) {
+    return Error::make("missing_field", "to (or contact_id) is required", "to");
+  }
+  if (*contact) {
+    if (!looks_like_contact_id(**contact)) {
+      return Error::make("invalid_contact", "contact_id is not a contact id (ct_...)",
+                         "contact_id");
+    }
+    r.contact_id = **contact;
+  } else {
+    r.to = **to;
+  }
   auto from = str("from", false);
   if (!from) return from.error();
   r.from = *from;
@@ -121,19 +141,9 @@ Result<engine::SendRequest> parse_send_request(const Request& req) {
     r.validity_period_s = it->get<int64_t>();
   }
   if (auto it = j.find("metadata"); it != j.end() && !it->is_null()) {
-    if (!it->is_object()) return type_error("metadata", "an object of string values");
-    if (it->size() > 50) {
-      return Error::make("invalid_metadata", "metadata may hold at most 50 keys", "metadata");
-    }
-    for (const auto& [k, v] : it->items()) {
-      const std::string field = "metadata." + k;
-      if (!v.is_string()) return type_error(field, "a string");
-      if (k.empty() || k.size() > 64 || v.get_ref<const std::string&>().size() > 512) {
-        return Error::make("invalid_metadata",
-                           "metadata keys are 1-64 bytes and values at most 512 bytes", field);
-      }
-      r.metadata[k] = v.get<std::string>();
-    }
+    auto metadata = parse_metadata(*it);
+    if (!metadata) return metadata.error();
+    r.metadata = std::move(*metadata);
   }
   // Scheduling and quiet hours (docs/scheduling.md).
   auto send_at = str("send_at", false);
@@ -219,34 +229,10 @@ void register_api(Router& router, engine::Gateway& gw) {
                               parsed.error().field);
                  return reply(Response::error(parsed.error()));
                }
-               gw.send(account, *parsed, [reply, account](Result<store::InsertResult> r) {
-                 if (!r) {
-                   if (r.error().code != "storage_error" && r.error().code != "shutting_down") {
-                     spdlog::info("api: send rejected for {}: {} ({})", account, r.error().code,
-                                  r.error().field);
-                   }
-                   return reply(Response::error(r.error()));
-                 }
-                 switch (r->kind) {
-                   case store::InsertKind::kCreated:
-                     spdlog::debug("message {} accepted for {}", r->message.id, account);
-                     return reply(message_response(202, r->message));
-                   case store::InsertKind::kDuplicate: {
-                     Response resp = message_response(202, r->message);
-                     resp.headers.emplace_back("Idempotent-Replayed", "true");
-                     return reply(std::move(resp));
-                   }
-                   case store::InsertKind::kConflict:
-                     return reply(Response::error(Error::make(
-                         "idempotency_conflict",
-                         "this Idempotency-Key was already used with a different request (message " +
-                             r->message.id + ")",
-                         "Idempotency-Key")));
-                 }
-               });
+               gw.send(account, *parsed, send_reply(std::move(reply), account));
              }),
              // Inline: validation is CPU-only and the commit is asynchronous (the outbox replies);
-             // only an uncached key lookup touches the database here.
+             // only an uncached key lookup (and a contact_id's point read) touches the database.
              Run::kInline);
 
   router.add("GET", "/v1/messages", authed(gw, [&gw](Request& req, const std::string& account,

@@ -35,6 +35,9 @@ Result<nlohmann::json> lookup_answer(const nlohmann::json& request,
                                      std::string_view default_region);
 
 // Parses a POST /v1/messages body (JSON object) into a SendRequest; errors name the field.
+// Either `to` or `contact_id` (a well-formed contact id, else invalid_contact) is required.
 Result<engine::SendRequest> parse_send_request(const Request& req);
+// The same for an already parsed body (the Idempotency-Key header is read from `req`).
+Result<engine::SendRequest> parse_send_json(const nlohmann::json& body, const Request& req);
 
 }  // namespace sb::http

@@ -6,6 +6,7 @@
 
 #include <cctype>
 
+#include "core/message_json.h"
 #include "core/utf8.h"
 #include "http/api.h"
 
@@ -104,6 +105,60 @@ Result<int> limit_param(const Request& req) {
     return Error::make("invalid_parameter", "limit must be an integer from 1 to 1000", "limit");
   }
   return static_cast<int>(n);
+}
+
+engine::Outbox::Done send_reply(Reply reply, std::string account) {
+  return [reply = std::move(reply), account = std::move(account)](Result<store::InsertResult> r) {
+    if (!r) {
+      if (r.error().code != "storage_error" && r.error().code != "shutting_down") {
+        spdlog::info("api: send rejected for {}: {} ({})", account, r.error().code,
+                     r.error().field);
+      }
+      return reply(Response::error(r.error()));
+    }
+    switch (r->kind) {
+      case store::InsertKind::kCreated:
+        spdlog::debug("message {} accepted for {}", r->message.id, account);
+        return reply(Response::json(202, to_json(r->message)));
+      case store::InsertKind::kDuplicate: {
+        Response resp = Response::json(202, to_json(r->message));
+        resp.headers.emplace_back("Idempotent-Replayed", "true");
+        return reply(std::move(resp));
+      }
+      case store::InsertKind::kConflict:
+        return reply(Response::error(Error::make(
+            "idempotency_conflict",
+            "this Idempotency-Key was already used with a different request (message " +
+                r->message.id + ")",
+            "Idempotency-Key")));
+    }
+  };
+}
+
+Result<Metadata> parse_metadata(const nlohmann::json& value) {
+  if (!value.is_object()) return type_error("metadata", "an object of string values");
+  if (value.size() > 50) {
+    return Error::make("invalid_metadata", "metadata may hold at most 50 keys", "metadata");
+  }
+  Metadata out;
+  for (const auto& [k, v] : value.items()) {
+    const std::string field = "metadata." + k;
+    if (!v.is_string()) return type_error(field, "a string");
+    if (k.empty() || k.size() > 64 || v.get_ref<const std::string&>().size() > 512) {
+      return Error::make("invalid_metadata",
+                         "metadata keys are 1-64 bytes and values at most 512 bytes", field);
+    }
+    out[k] = v.get<std::string>();
+  }
+  return out;
+}
+
+bool looks_like_contact_id(std::string_view id) {
+  if (id.size() != 29 || id.substr(0, 3) != "ct_") return false;
+  for (char c : id.substr(3)) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
 }
 
 }  // namespace sb::http

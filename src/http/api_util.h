@@ -31,4 +31,15 @@ Result<std::optional<std::string>> string_field(const nlohmann::json& j, const c
 // The `limit` query parameter of list endpoints: 1..1000, default 50 (invalid_parameter).
 Result<int> limit_param(const Request& req);
 
+// The reply to an accepted (or refused) send: 202 with the message (Idempotent-Replayed: true for
+// a replay), 409 idempotency_conflict, or the error. POST /v1/messages and conversation replies.
+engine::Outbox::Done send_reply(Reply reply, std::string account);
+
+// Message and contact metadata: an object of at most 50 string values, keys 1-64 bytes, values
+// at most 512 bytes. Errors: invalid_type, invalid_metadata (naming metadata or metadata.<key>).
+Result<Metadata> parse_metadata(const nlohmann::json& value);
+
+// True for ids of the form contacts have: "ct_" and 26 lower-case hex digits.
+bool looks_like_contact_id(std::string_view id);
+
 }  // namespace sb::http

@@ -2,25 +2,19 @@
 #include "http/conversations_api.h"
 
 #include <algorithm>
+#include <set>
 
 #include "core/ids.h"
 #include "core/message_json.h"
 #include "core/phone.h"
+#include "http/api.h"
 #include "http/api_util.h"
+#include "http/contacts_api.h"
 
 namespace sb::http {
 namespace {
 
 using nlohmann::json;
-
-json contact_json(const store::Contact& c) {
-  return {{"id", c.id},
-          {"name", c.name},
-          {"number", c.number},
-          {"metadata", c.metadata},
-          {"created_at", format_rfc3339(c.created_at)},
-          {"updated_at", format_rfc3339(c.updated_at)}};
-}
 
 json conversation_json(const store::Conversation& v) {
   return {{"id", v.id},
@@ -124,6 +118,35 @@ void conversation_messages(engine::Gateway& gw, Request& req, const std::string&
   reply(Response::json(200, page));
 }
 
+// A reply in the thread: from the conversation's number to its contact, through Gateway::send
+// (validation, opt-outs and the durable outbox as for POST /v1/messages).
+void reply_in_conversation(engine::Gateway& gw, Request& req, const std::string& account,
+                           Reply reply) {
+  const std::string& id = req.params.at("id");
+  auto body = json_body(req);
+  if (!body) return reply(Response::error(body.error()));
+  static const std::set<std::string> kKnown = {"body", "media_urls", "status_callback",
+                                               "metadata"};
+  for (const auto& [k, _] : body->items()) {
+    if (!kKnown.count(k)) {
+      return reply(Response::error(Error::make(
+          "unknown_field",
+          k == "to" || k == "from" || k == "contact_id"
+              ? k + " is the conversation's own; a reply cannot set it"
+              : "unknown field '" + k + "'",
+          k)));
+    }
+  }
+  auto v = gw.store().get_conversation(account, id);
+  if (!v) return reply(Response::error(Error::make("not_found", "no conversation " + id, "id")));
+  json request = *body;
+  request["from"] = v->our_number;
+  request["to"] = v->contact.number;
+  auto parsed = parse_send_json(request, req);
+  if (!parsed) return reply(Response::error(parsed.error()));
+  gw.send(account, *parsed, send_reply(std::move(reply), account));
+}
+
 }  // namespace
 
 void register_conversations_api(Router& router, engine::Gateway& gw) {
@@ -143,6 +166,21 @@ void register_conversations_api(Router& router, engine::Gateway& gw) {
   router.add("GET", "/v1/conversations/{id}/messages",
              authed(gw, [&gw](Request& req, const std::string& a, Reply reply) {
                conversation_messages(gw, req, a, std::move(reply));
+             }));
+  router.add("POST", "/v1/conversations/{id}/messages",
+             authed(gw, [&gw](Request& req, const std::string& a, Reply reply) {
+               reply_in_conversation(gw, req, a, std::move(reply));
+             }));
+  router.add("POST", "/v1/conversations/{id}/read",
+             authed(gw, [&gw](Request& req, const std::string& a, Reply reply) {
+               const std::string& id = req.params.at("id");
+               auto r = gw.store().mark_conversation_read(a, id);
+               if (!r) return reply(Response::error(r.error()));
+               if (!*r) {
+                 return reply(
+                     Response::error(Error::make("not_found", "no conversation " + id, "id")));
+               }
+               reply(Response::json(200, conversation_json(**r)));
              }));
 }
 

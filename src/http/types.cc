@@ -74,6 +74,11 @@ int status_for(const std::string& code) {
       {"invalid_pattern", 422},
       {"invalid_regex", 422},
       {"too_many_rules", 422},
+      // contacts and conversation actions
+      {"contact_exists", 409},
+      {"invalid_contact", 422},
+      {"invalid_name", 422},
+      {"immutable_field", 422},
       // 429/5xx
       {"rate_limited", 429},
       {"internal_error", 500},

@@ -237,6 +237,11 @@ CREATE TABLE verifications (
 );
 CREATE INDEX verifications_recipient ON verifications (account_id, to_addr, created_at);
 )SQL"},
+      {6, "contacts API: name search key", R"SQL(
+ALTER TABLE contacts ADD COLUMN name_key TEXT NOT NULL DEFAULT '';
+UPDATE contacts SET name_key = lower(name);
+CREATE INDEX contacts_name ON contacts (account_id, name_key, id);
+)SQL"},
   };
   return kMigrations;
 }

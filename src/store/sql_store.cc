@@ -1061,9 +1061,146 @@ class SqlStore final : public Store {
     return found;
   }
 
+  // ---------------------------------------------------------------- contacts (issue #6)
+  Result<CreateContactResult> create_contact(const Contact& k) override {
+    CreateContactResult out;
+    const std::string id = contact_id_for(k.account, k.number);
+    auto r = write_tx([&](Connection& c) {
+      c.exec(
+          "INSERT INTO contacts (id, account_id, number, name, name_key, metadata, created_at, "
+          "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT DO NOTHING",
+          {id, k.account, k.number, k.name, contact_name_key(k.name),
+           nlohmann::json(k.metadata).dump(), k.created_at});
+      out.created = c.changes() == 1;
+      auto rows = c.query(std::string(kContactSelect) + " WHERE account_id = $1 AND id = $2",
+                          {k.account, id});
+      if (rows.empty()) throw DbError("contact " + id + " vanished");
+      out.contact = row_to_contact(rows[0], 0);
+    });
+    if (!r) return r.error();
+    return out;
+  }
+
+  std::optional<Contact> get_contact(const std::string& account, const std::string& id) override {
+    auto rows = read([&](Connection& c) {
+      return c.query(std::string(kContactSelect) + " WHERE account_id = $1 AND id = $2",
+                     {account, id});
+    });
+    if (rows.empty()) return std::nullopt;
+    return row_to_contact(rows[0], 0);
+  }
+
+  std::vector<Contact> list_contacts(const ContactFilter& f) override {
+    std::string sql = std::string(kContactSelect) + " WHERE account_id = $1";
+    Params p{f.account};
+    // LIKE with our own escapes: the same (case-sensitive on a lower-cased key, or on digits)
+    // on both backends, since the patterns hold no upper-case letters SQLite would fold.
+    const auto like = [&](std::string_view column, const std::string& prefix) {
+      std::string pattern;
+      for (char ch : prefix) {
+        if (ch == '%' || ch == '_' || ch == '\\') pattern.push_back('\\');
+        pattern.push_back(ch);
+      }
+      pattern.push_back('%');
+      p.emplace_back(std::move(pattern));
+      return std::string(column) + " LIKE $" + std::to_string(p.size()) + " ESCAPE '\\'";
+    };
+    std::vector<std::string> any;
+    if (f.name_prefix) any.push_back(like("name_key", contact_name_key(*f.name_prefix)));
+    if (f.number_prefix) any.push_back(like("number", *f.number_prefix));
+    if (!any.empty()) {
+      sql += " AND (" + any[0];
+      for (size_t i = 1; i < any.size(); ++i) sql += " OR " + any[i];
+      sql += ")";
+    }
+    if (f.after) {
+      p.push_back(f.after->first);
+      p.push_back(f.after->second);
+      const auto a = std::to_string(p.size() - 1), b = std::to_string(p.size());
+      sql += " AND (name_key > $" + a + " OR (name_key = $" + a + " AND id > $" + b + "))";
+    }
+    p.emplace_back(int64_t{f.limit});
+    sql += " ORDER BY name_key, id LIMIT $" + std::to_string(p.size());
+    auto rows = read([&](Connection& c) { return c.query(sql, p); });
+    std::vector<Contact> out;
+    out.reserve(rows.size());
+    for (const auto& r : rows) out.push_back(row_to_contact(r, 0));
+    return out;
+  }
+
+  Result<std::optional<Contact>> update_contact(const std::string& account, const std::string& id,
+                                                const std::optional<std::string>& name,
+                                                const std::optional<Metadata>& metadata,
+                                                TimeMs now) override {
+    std::optional<Contact> out;
+    auto r = write_tx([&](Connection& c) {
+      out.reset();
+      std::string sql = "UPDATE contacts SET updated_at = $3";
+      Params p{account, id, now};
+      if (name) {
+        p.emplace_back(*name);
+        p.emplace_back(contact_name_key(*name));
+        sql += ", name = $4, name_key = $5";
+      }
+      if (metadata) {
+        p.emplace_back(nlohmann::json(*metadata).dump());
+        sql += ", metadata = $" + std::to_string(p.size());
+      }
+      c.exec(sql + " WHERE account_id = $1 AND id = $2", p);
+      if (c.changes() != 1) return;
+      auto rows = c.query(std::string(kContactSelect) + " WHERE account_id = $1 AND id = $2",
+                          {account, id});
+      if (!rows.empty()) out = row_to_contact(rows[0], 0);
+    });
+    if (!r) return r.error();
+    return out;
+  }
+
+  Result<bool> delete_contact(const std::string& account, const std::string& id) override {
+    bool found = false;
+    auto r = write_tx([&](Connection& c) {
+      // Lock the contact first (PostgreSQL) so concurrent threading of a new message waits on
+      // it rather than on one of the rows deleted after it.
+      if (pg()) {
+        found = !c.query("SELECT 1 FROM contacts WHERE account_id = $1 AND id = $2 FOR UPDATE",
+                         {account, id})
+                     .empty();
+        if (!found) return;
+      }
+      c.exec(
+          "UPDATE messages SET conversation_id = NULL WHERE conversation_id IN "
+          "(SELECT id FROM conversations WHERE account_id = $1 AND contact_id = $2)",
+          {account, id});
+      c.exec("DELETE FROM conversations WHERE account_id = $1 AND contact_id = $2",
+             {account, id});
+      c.exec("DELETE FROM contacts WHERE account_id = $1 AND id = $2", {account, id});
+      found = c.changes() == 1;
+    });
+    if (!r) return r.error();
+    return found;
+  }
+
+  Result<std::optional<Conversation>> mark_conversation_read(const std::string& account,
+                                                             const std::string& id) override {
+    std::optional<Conversation> out;
+    auto r = write_tx([&](Connection& c) {
+      out.reset();
+      c.exec("UPDATE conversations SET unread_count = 0 WHERE account_id = $1 AND id = $2",
+             {account, id});
+      if (c.changes() != 1) return;
+      auto rows = c.query(select_conversations_sql() + " WHERE v.account_id = $1 AND v.id = $2",
+                          {account, id});
+      if (!rows.empty()) out = row_to_conversation(rows[0]);
+    });
+    if (!r) return r.error();
+    return out;
+  }
+
  private:
   static constexpr std::string_view kOptOutSelect =
       "SELECT id, account_id, number, scope, our_number, source, created_at FROM opt_outs";
+  static constexpr std::string_view kContactSelect =
+      "SELECT id, account_id, number, name, metadata, created_at, updated_at FROM contacts";
   static constexpr std::string_view kAutoReplySelect =
       "SELECT id, account_id, our_number, match_type, pattern, reply_body, media_urls, priority, "
       "enabled, created_at, updated_at FROM auto_replies";
@@ -1350,8 +1487,9 @@ class SqlStore final : public Store {
     const std::string& their = out ? m.to : m.from;
     const std::string contact = contact_id_for(m.account, their);
     c.exec(
-        "INSERT INTO contacts (id, account_id, number, name, metadata, created_at, updated_at) "
-        "VALUES ($1, $2, $3, 'Unknown', '{}', $4, $4) ON CONFLICT DO NOTHING",
+        "INSERT INTO contacts (id, account_id, number, name, name_key, metadata, created_at, "
+        "updated_at) VALUES ($1, $2, $3, 'Unknown', 'unknown', '{}', $4, $4) "
+        "ON CONFLICT DO NOTHING",
         {contact, m.account, their, m.created_at});
     c.exec(
         "INSERT INTO conversations (id, account_id, our_number, contact_id, created_at, "
@@ -1633,6 +1771,14 @@ class SqlStore final : public Store {
 };
 
 }  // namespace
+
+std::string contact_name_key(std::string_view name) {
+  std::string key(name);
+  for (char& ch : key) {
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+  }
+  return key;
+}
 
 Result<std::unique_ptr<Store>> open_store(const std::string& url, const Clock& clock) {
   try {

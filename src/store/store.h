@@ -10,6 +10,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/clock.h"
@@ -279,6 +281,28 @@ struct AutoReply {
   TimeMs updated_at = 0;
 };
 
+// --- contacts (issue #6): the account's address book (migration v6) ---
+
+// A contact's search key: its name with ASCII letters lower-cased (the same on both backends;
+// other characters are compared as they are). Contacts list in (name key, id) order.
+std::string contact_name_key(std::string_view name);
+
+struct ContactFilter {
+  std::string account;
+  // Search: contacts whose name key starts with `name_prefix` or whose number starts with
+  // `number_prefix` (either or both; none set: every contact).
+  std::optional<std::string> name_prefix;
+  std::optional<std::string> number_prefix;
+  // Cursor: contacts strictly after (name key, id).
+  std::optional<std::pair<std::string, std::string>> after;
+  int limit = 50;
+};
+
+struct CreateContactResult {
+  bool created = false;  // false: the account already had a contact with this number
+  Contact contact;       // the stored contact (the existing one when not created)
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -433,6 +457,31 @@ class Store {
   // Replaces the rule's mutable fields (all but id, account, created_at); false when not found.
   virtual Result<bool> update_auto_reply(const AutoReply& r) = 0;
   virtual Result<bool> delete_auto_reply(const std::string& account, const std::string& id) = 0;
+
+  // --- contacts and conversation actions (issue #6) ---
+  // Creates a contact from c.account, c.number (E.164), c.name, c.metadata, c.created_at (also
+  // its updated_at); the id is derived from (account, number) like the contacts inbound traffic
+  // creates, so c.id is ignored. When the account already has the number: created=false and the
+  // existing contact, unchanged.
+  virtual Result<CreateContactResult> create_contact(const Contact& c) = 0;
+  virtual std::optional<Contact> get_contact(const std::string& account,
+                                             const std::string& id) = 0;
+  // An account's contacts in (name key, id) order, filtered and paged by `f`.
+  virtual std::vector<Contact> list_contacts(const ContactFilter& f) = 0;
+  // Sets the name and/or metadata given, and updated_at = now; nullopt when the account has no
+  // such contact. The number never changes (the id derives from it).
+  virtual Result<std::optional<Contact>> update_contact(const std::string& account,
+                                                        const std::string& id,
+                                                        const std::optional<std::string>& name,
+                                                        const std::optional<Metadata>& metadata,
+                                                        TimeMs now) = 0;
+  // Deletes the contact and its conversations in one transaction; the messages stay (in
+  // list_messages) but leave the thread (conversation_id cleared). False when not found. If the
+  // number texts again it is a new "Unknown" contact with the same derived id and a new thread.
+  virtual Result<bool> delete_contact(const std::string& account, const std::string& id) = 0;
+  // Sets the conversation's unread_count to 0; returns it afterwards (nullopt: not found).
+  virtual Result<std::optional<Conversation>> mark_conversation_read(const std::string& account,
+                                                                     const std::string& id) = 0;
 
  private:
   static std::vector<TransitionSummary> summarize(const std::vector<TransitionResult>& rs) {

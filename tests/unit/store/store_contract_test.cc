@@ -2107,6 +2107,177 @@ TEST_P(StoreContractTest, VerificationChecksAreCompareAndSet) {
       << "only pending verifications change";
 }
 
+// ------------------------------------------------------------------ contacts, conversation actions
+
+Contact contact(const std::string& account, const std::string& number, const std::string& name,
+                TimeMs at = kT0) {
+  Contact c;
+  c.account = account;
+  c.number = number;
+  c.name = name;
+  c.created_at = c.updated_at = at;
+  return c;
+}
+
+TEST_P(StoreContractTest, ContactsAreCreatedOncePerNumberWithTheThreadingId) {
+  Contact ada = contact(kAcctA, "+15550000002", "Ada Lovelace");
+  ada.metadata = {{"crm", "42"}};
+  auto r = store_->create_contact(ada);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(r->created);
+  EXPECT_EQ(r->contact.name, "Ada Lovelace");
+  EXPECT_EQ(r->contact.metadata, ada.metadata);
+  EXPECT_EQ(r->contact.created_at, kT0);
+  const std::string id = r->contact.id;
+  EXPECT_EQ(id.rfind("ct_", 0), 0u);
+
+  auto again = store_->create_contact(contact(kAcctA, "+15550000002", "Someone else", kT0 + 5));
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->created);
+  EXPECT_EQ(again->contact.id, id);
+  EXPECT_EQ(again->contact.name, "Ada Lovelace") << "the existing contact is unchanged";
+
+  // Another account has its own contact for the same number, and cannot read ours.
+  auto theirs = store_->create_contact(contact(kAcctB, "+15550000002", "B's Ada"));
+  ASSERT_TRUE(theirs.ok());
+  EXPECT_TRUE(theirs->created);
+  EXPECT_NE(theirs->contact.id, id);
+  EXPECT_FALSE(store_->get_contact(kAcctB, id).has_value());
+  ASSERT_TRUE(store_->get_contact(kAcctA, id).has_value());
+
+  // Outbound traffic to the number threads under the same contact (the id is derived), keeping
+  // its name.
+  Message m = add(outbound(kAcctA, kT0 + 10));
+  auto conv = store_->get_conversation(kAcctA, get(m.id).conversation_id);
+  ASSERT_TRUE(conv.has_value());
+  EXPECT_EQ(conv->contact.id, id);
+  EXPECT_EQ(conv->contact.name, "Ada Lovelace");
+  EXPECT_EQ(store_->find_contact(kAcctA, "+15550000002")->id, id);
+}
+
+TEST_P(StoreContractTest, ContactsListByNameKeyAndSearchByNamePrefixOrNumberPrefix) {
+  const std::vector<std::pair<std::string, std::string>> people = {
+      {"+15550000011", "bob"},       {"+15550000012", "Alice"}, {"+15550000013", "ALBERT"},
+      {"+15550000021", "Zoe 50%_off"}, {"+447700900123", "alfred"}};
+  for (const auto& [number, name] : people) {
+    ASSERT_TRUE(store_->create_contact(contact(kAcctA, number, name))->created);
+  }
+  ASSERT_TRUE(store_->create_contact(contact(kAcctB, "+15550000099", "Alan"))->created);
+
+  ContactFilter all;
+  all.account = kAcctA;
+  auto rows = store_->list_contacts(all);
+  std::vector<std::string> names;
+  for (const auto& c : rows) names.push_back(c.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"ALBERT", "alfred", "Alice", "bob", "Zoe 50%_off"}));
+
+  // Pages continue strictly after (name key, id).
+  all.limit = 2;
+  auto page1 = store_->list_contacts(all);
+  ASSERT_EQ(page1.size(), 2u);
+  all.after = std::make_pair(contact_name_key(page1[1].name), page1[1].id);
+  all.limit = 10;
+  auto page2 = store_->list_contacts(all);
+  ASSERT_EQ(page2.size(), 3u);
+  EXPECT_EQ(page2[0].name, "Alice");
+
+  const auto search = [&](std::optional<std::string> name, std::optional<std::string> number) {
+    ContactFilter f;
+    f.account = kAcctA;
+    f.name_prefix = std::move(name);
+    f.number_prefix = std::move(number);
+    std::vector<std::string> out;
+    for (const auto& c : store_->list_contacts(f)) out.push_back(c.name);
+    return out;
+  };
+  EXPECT_EQ(search("al", std::nullopt), (std::vector<std::string>{"ALBERT", "alfred", "Alice"}));
+  EXPECT_EQ(search("ALI", std::nullopt), (std::vector<std::string>{"Alice"}));
+  EXPECT_EQ(search("lice", std::nullopt), std::vector<std::string>{}) << "prefix, not substring";
+  EXPECT_EQ(search("zoe 50%_", std::nullopt), (std::vector<std::string>{"Zoe 50%_off"}));
+  EXPECT_EQ(search("zoe 50_", std::nullopt), std::vector<std::string>{})
+      << "LIKE wildcards in the query are literal";
+  EXPECT_EQ(search(std::nullopt, "+1555000001"),
+            (std::vector<std::string>{"ALBERT", "Alice", "bob"}));
+  EXPECT_EQ(search("+44", "+44"), (std::vector<std::string>{"alfred"}));
+  EXPECT_EQ(search("Alan", std::nullopt), std::vector<std::string>{}) << "other account's";
+}
+
+TEST_P(StoreContractTest, ContactUpdateChangesNameAndMetadataOnlyInItsAccount) {
+  const std::string id = store_->create_contact(contact(kAcctA, "+15550000002", "Ada"))->contact.id;
+  auto none = store_->update_contact(kAcctB, id, std::string("Mallory"), std::nullopt, kT0 + 1);
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  auto renamed = store_->update_contact(kAcctA, id, std::string("Ada L."), std::nullopt, kT0 + 2);
+  ASSERT_TRUE(renamed.ok());
+  ASSERT_TRUE(renamed->has_value());
+  EXPECT_EQ((*renamed)->name, "Ada L.");
+  EXPECT_EQ((*renamed)->updated_at, kT0 + 2);
+  EXPECT_EQ((*renamed)->created_at, kT0);
+  auto tagged = store_->update_contact(kAcctA, id, std::nullopt, Metadata{{"vip", "yes"}}, kT0 + 3);
+  ASSERT_TRUE(tagged.ok() && tagged->has_value());
+  EXPECT_EQ((*tagged)->name, "Ada L.");
+  EXPECT_EQ((*tagged)->metadata, (Metadata{{"vip", "yes"}}));
+  ContactFilter f;
+  f.account = kAcctA;
+  f.name_prefix = "ada l";
+  EXPECT_EQ(store_->list_contacts(f).size(), 1u) << "the search key follows the name";
+}
+
+TEST_P(StoreContractTest, DeletedContactLeavesItsThreadsAndComesBackAsUnknown) {
+  const std::string id = store_->create_contact(contact(kAcctA, kTheirs, "Ada"))->contact.id;
+  auto in = webhook("d1", "inbound", kT0 + 1);
+  in.inbound = inbound_msg(kAcctA, kT0 + 1, "hi");
+  auto stored = store_->ingest_webhook(in);
+  ASSERT_TRUE(stored.ok());
+  const std::string conv = stored->inbound->conversation_id;
+  ASSERT_TRUE(store_->get_conversation(kAcctA, conv).has_value());
+
+  EXPECT_FALSE(*store_->delete_contact(kAcctB, id)) << "tenant isolated";
+  EXPECT_TRUE(*store_->delete_contact(kAcctA, id));
+  EXPECT_FALSE(*store_->delete_contact(kAcctA, id));
+  EXPECT_FALSE(store_->get_contact(kAcctA, id).has_value());
+  EXPECT_FALSE(store_->get_conversation(kAcctA, conv).has_value());
+  EXPECT_EQ(get(in.inbound->id).conversation_id, "") << "the message stays, outside any thread";
+
+  auto back = webhook("d2", "inbound", kT0 + 2);
+  back.inbound = inbound_msg(kAcctA, kT0 + 2, "me again");
+  ASSERT_TRUE(store_->ingest_webhook(back).ok());
+  auto c = store_->get_contact(kAcctA, id);
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->name, "Unknown");
+  auto v = store_->get_conversation(kAcctA, conv);
+  ASSERT_TRUE(v.has_value());
+  EXPECT_EQ(v->inbound_count, 1);
+  EXPECT_EQ(v->unread_count, 1);
+  MessageFilter mf;
+  mf.account = kAcctA;
+  mf.conversation_id = conv;
+  EXPECT_EQ(store_->list_messages(mf).size(), 1u);
+}
+
+TEST_P(StoreContractTest, MarkConversationReadZeroesUnreadOnlyInItsAccount) {
+  for (int i = 0; i < 3; ++i) {
+    auto in = webhook("r" + std::to_string(i), "inbound", kT0 + i);
+    in.inbound = inbound_msg(kAcctA, kT0 + i, "hi");
+    ASSERT_TRUE(store_->ingest_webhook(in).ok());
+  }
+  auto convs = store_->list_conversations({kAcctA});
+  ASSERT_EQ(convs.size(), 1u);
+  ASSERT_EQ(convs[0].unread_count, 3);
+  auto other = store_->mark_conversation_read(kAcctB, convs[0].id);
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(other->has_value());
+  auto r = store_->mark_conversation_read(kAcctA, convs[0].id);
+  ASSERT_TRUE(r.ok() && r->has_value());
+  EXPECT_EQ((*r)->unread_count, 0);
+  EXPECT_EQ((*r)->inbound_count, 3);
+  auto in = webhook("r9", "inbound", kT0 + 9);
+  in.inbound = inbound_msg(kAcctA, kT0 + 9, "more");
+  ASSERT_TRUE(store_->ingest_webhook(in).ok());
+  EXPECT_EQ(store_->get_conversation(kAcctA, convs[0].id)->unread_count, 1);
+  EXPECT_FALSE(store_->mark_conversation_read(kAcctA, "conv_nope")->has_value());
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContractTest,
                          testing::Values(Backend::kSqlite, Backend::kPostgres), backend_name);
 
