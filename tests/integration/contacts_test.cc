@@ -146,7 +146,7 @@ TEST_P(ContactsTest, CreateReadUpdateDeleteWithValidationAndTenantIsolation) {
   expect_error(patch("/v1/contacts/" + id, acme_, {{"id", "ct_x"}}), 422, "immutable_field", "id",
                "id change");
   json many = json::object();
-  for (int i = 0; i < 51; ++i) many["k" + std::to_string(i)] = "v";
+  for (int i = 0; i < 51; ++i) many[std::string("k").append(std::to_string(i))] = "v";
   expect_error(patch("/v1/contacts/" + id, acme_, {{"metadata", many}}), 422, "invalid_metadata",
                "metadata", "too many metadata keys");
   expect_error(patch("/v1/contacts/" + id, acme_, {{"name", std::string(257, 'a')}}), 422,
