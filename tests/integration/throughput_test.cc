@@ -2,10 +2,15 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <future>
 #include <set>
 
+#include "providers/transport/http_util.h"
+#include "support/fake_provider.h"
 #include "support/gateway.h"
 
 namespace sb::test {
@@ -61,6 +66,101 @@ TEST(DispatcherThroughput, ABurstForA10PerSecondSenderLeavesAt10PerSecond) {
   // Waiting for a slot is not an attempt.
   auto m = gw.get("/v1/messages/" + *ids.rbegin(), key);
   EXPECT_EQ(m.json["attempts"], 1);
+}
+
+// The same burst measured where a real provider would see it: the number is on a Twilio connector
+// whose API is a loopback fake, and the limit is checked against the fake's receive times.
+TEST(DispatcherThroughput, ABurstOnATwilioConnectorReachesTheProviderAt10PerSecond) {
+  std::atomic<int> next_sid{0};  // outlives the fake's handler threads
+  FakeProvider fake;
+  // Twilio's documented 201 (twilio-python test_message.py, as in provider_twilio_test.cc) with
+  // a sid of its own per request, so each message gets its own provider id.
+  fake.set_responder([&](const RecordedRequest& req) {
+    if (req.method != "POST") return FakeReply{200, "{}"};
+    char sid[40];
+    std::snprintf(sid, sizeof sid, "SM%032x", next_sid.fetch_add(1) + 1);
+    const json to = providers::form_decode(req.body).at(0).second;
+    return FakeReply{
+        201,
+        json{{"account_sid", "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}, {"api_version", "2010-04-01"},
+             {"direction", "outbound-api"}, {"error_code", nullptr}, {"from", "+12025550161"},
+             {"num_segments", "1"}, {"sid", sid}, {"status", "queued"}, {"to", to}}
+            .dump()};
+  });
+  ASSERT_EQ(setenv("SB_TEST_TWILIO_TOKEN", "your_auth_token", 1), 0);
+  TestGateway gw(Backend::kSqlite,
+                 "[[connectors]]\nid = \"tw\"\nprovider = \"twilio\"\nbase_url = \"" +
+                     fake.base_url() +
+                     "\"\ntimeout_ms = 5000\naccount_sid = \"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"\n"
+                     "auth_token = \"${SB_TEST_TWILIO_TOKEN}\"\n"
+                     "[[numbers]]\nnumber = \"+12025550161\"\naccount = \"acme\"\n"
+                     "connector = \"tw\"\nthroughput = 10\n");
+  const std::string key = gw.create_key("acme");
+  gw.start();
+  constexpr int kMessages = 40;
+  std::vector<std::future<std::string>> futures;
+  for (int i = 0; i < kMessages; ++i) {
+    futures.push_back(std::async(std::launch::async, [&, i] {
+      auto r = gw.post_json("/v1/messages", key,
+                            {{"to", "+14155550123"}, {"from", "+12025550161"},
+                             {"body", "burst " + std::to_string(i)}});
+      return r.status == 202 ? r.json["id"].get<std::string>() : std::string();
+    }));
+  }
+  std::set<std::string> ids;
+  for (auto& f : futures) ids.insert(f.get());
+  ASSERT_EQ(ids.size(), static_cast<size_t>(kMessages));
+  ASSERT_FALSE(ids.count(""));
+
+  auto posts = [&] {
+    std::vector<RecordedRequest> out;
+    for (auto& r : fake.requests()) {
+      if (r.method == "POST") out.push_back(std::move(r));
+    }
+    return out;
+  };
+  ASSERT_TRUE(wait_until([&] { return posts().size() >= kMessages; }, 30s)) << posts().size();
+  // Every message reaches `sent` with the sid the fake gave it.
+  std::set<std::string> provider_ids;
+  for (const auto& id : ids) {
+    json m = gw.wait_for_status(id, key, "sent", 10s);
+    ASSERT_EQ(m["status"], "sent") << m.dump();
+    provider_ids.insert(m.value("provider_message_id", ""));
+    EXPECT_EQ(m["attempts"], 1) << id;  // waiting for a slot is not an attempt
+  }
+  EXPECT_EQ(provider_ids.size(), static_cast<size_t>(kMessages));
+  EXPECT_FALSE(provider_ids.count(""));
+  wait_until([] { return false; }, 300ms);  // a duplicate would show up by now
+
+  // Each message was created at the provider exactly once.
+  const auto reqs = posts();
+  ASSERT_EQ(reqs.size(), static_cast<size_t>(kMessages));
+  std::set<std::string> bodies;
+  for (const auto& r : reqs) {
+    std::string to, body;
+    for (const auto& [k, v] : providers::form_decode(r.body)) {
+      if (k == "To") to = v;
+      if (k == "Body") body = v;
+    }
+    EXPECT_EQ(to, "+14155550123");
+    bodies.insert(body);
+  }
+  EXPECT_EQ(bodies.size(), static_cast<size_t>(kMessages));
+
+  // The provider's receive times, in ms from the first request.
+  std::vector<int64_t> at;
+  for (const auto& r : reqs) {
+    at.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(r.at - reqs.front().at).count());
+  }
+  std::sort(at.begin(), at.end());
+  // 40 messages at 10/s span ~3.9 s at the provider (allowing for HTTP jitter)...
+  EXPECT_GE(at.back() - at.front(), 3'500);
+  // ...and no one-second window, the first one included, carries more than 10 (+1 for a send
+  // that waited behind a claim batch).
+  for (size_t i = 0; i < at.size(); ++i) {
+    const auto end = std::lower_bound(at.begin(), at.end(), at[i] + 1000);
+    EXPECT_LE(end - (at.begin() + static_cast<long>(i)), 11) << "window starting at request " << i;
+  }
 }
 
 }  // namespace
