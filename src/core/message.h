@@ -53,6 +53,9 @@ struct Message {
   // earlier attempt may have reached the provider without its outcome being recorded.
   bool lease_expired = false;
   // Scheduling and quiet hours (docs/scheduling.md).
+  // Provider options (passed to providers that support them; docs/providers.md):
+  std::string max_price;                // highest price per segment the sender accepts, e.g. "0.05"
+  std::optional<bool> smart_encoding;   // replace Unicode look-alikes with GSM-7 characters
   std::optional<TimeMs> send_at;         // scheduled: not sent before this instant
   std::string category = "transactional";  // transactional | marketing (quiet hours hold marketing)
   std::optional<TimeMs> deferred_until;  // quiet hours held the message until this instant

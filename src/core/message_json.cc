@@ -37,6 +37,9 @@ nlohmann::json to_json(const Message& m) {
       // Scheduling and quiet hours.
       {"send_at", m.send_at ? nlohmann::json(format_rfc3339(*m.send_at)) : nlohmann::json(nullptr)},
       {"category", m.category},
+      {"max_price", nullable(m.max_price)},
+      {"smart_encoding",
+       m.smart_encoding ? nlohmann::json(*m.smart_encoding) : nlohmann::json(nullptr)},
       {"deferred_until", m.deferred_until ? nlohmann::json(format_rfc3339(*m.deferred_until))
                                           : nlohmann::json(nullptr)},
   };

@@ -1,6 +1,8 @@
 // Dispatcher workers, the send pool, and reconciliation.
 #include "core/thread_name.h"
 #include "engine/dispatcher.h"
+
+#include "core/smart_encoding.h"
 #include "engine/opt_outs.h"
 
 #include <spdlog/spdlog.h>
@@ -206,6 +208,13 @@ providers::SendResult Dispatcher::attempt(const Message& m, providers::Connector
       spdlog::info("message {}: {} never received the interrupted attempt; sending", m.id,
                    m.connector);
     }
+  }
+  if (m.smart_encoding.value_or(false) && connector.provider() != "twilio") {
+    // Twilio smart-encodes itself (SmartEncoded); for every other provider the gateway replaces
+    // the look-alikes, with the same table, in the text it hands over.
+    Message encoded = m;
+    encoded.body = smart_encode(m.body).body;
+    return connector.send(encoded, m.id);
   }
   return connector.send(m, m.id);
 }

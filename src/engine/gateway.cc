@@ -9,6 +9,7 @@
 #include "core/ids.h"
 #include "core/phone.h"
 #include "core/segments.h"
+#include "core/smart_encoding.h"
 #include "core/utf8.h"
 #include "engine/opt_outs.h"
 
@@ -128,7 +129,9 @@ Result<store::NewMessage> Gateway::prepare(const std::string& account,
                        "body");
   }
   // The limit counts characters as users see them (grapheme clusters), not bytes or code units.
-  const SegmentInfo seg = analyze_segments(req.body);
+  // With smart encoding the provider sends the look-alike-free text: count what it will send.
+  const bool smart = req.smart_encoding.value_or(false);
+  const SegmentInfo seg = analyze_segments(smart ? smart_encode(req.body).body : req.body);
   if (static_cast<size_t>(seg.characters) > options_.max_body_chars) {
     return Error::make("body_too_long",
                        "body has " + std::to_string(seg.characters) + " characters; the limit is " +
@@ -167,6 +170,8 @@ Result<store::NewMessage> Gateway::prepare(const std::string& account,
   m.encoding = seg.encoding;
   m.status_callback = req.status_callback;
   m.validity_period_s = req.validity_period_s;
+  m.max_price = req.max_price;
+  m.smart_encoding = req.smart_encoding;
   m.metadata = req.metadata;
   m.idempotency_key = req.idempotency_key;
   m.request_hash = req.request_hash;

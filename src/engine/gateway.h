@@ -26,6 +26,8 @@ struct SendRequest {
   std::vector<std::string> media_urls;
   std::string status_callback;
   std::optional<int64_t> validity_period_s;
+  std::string max_price;               // decimal, e.g. "0.05" ("" : none)
+  std::optional<bool> smart_encoding;
   Metadata metadata;
   std::string idempotency_key;
   std::string request_hash;  // hash of the canonical request, for idempotency

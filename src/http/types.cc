@@ -62,6 +62,7 @@ int status_for(const std::string& code) {
       // scheduling, quiet hours, verifications
       {"not_cancelable", 409},
       {"invalid_send_at", 422},
+      {"invalid_max_price", 422},
       {"invalid_category", 422},
       {"invalid_code_length", 422},
       {"invalid_ttl", 422},

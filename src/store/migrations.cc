@@ -242,6 +242,10 @@ ALTER TABLE contacts ADD COLUMN name_key TEXT NOT NULL DEFAULT '';
 UPDATE contacts SET name_key = lower(name);
 CREATE INDEX contacts_name ON contacts (account_id, name_key, id);
 )SQL"},
+      {7, "per-message provider options", R"SQL(
+ALTER TABLE messages ADD COLUMN max_price TEXT;
+ALTER TABLE messages ADD COLUMN smart_encoding INTEGER;
+)SQL"},
   };
   return kMigrations;
 }

@@ -22,7 +22,9 @@ constexpr std::string_view kMessageColumns =
     "provider_message_id, status_callback, validity_period_s, attempts, next_attempt_at, "
     "idempotency_key, request_hash, conversation_id, media, "
     // v5: scheduling and quiet hours
-    "send_at, category, deferred_until";
+    "send_at, category, deferred_until, "
+    // v7: provider options
+    "max_price, smart_encoding";
 
 nlohmann::json media_json(const std::vector<MediaItem>& media) {
   nlohmann::json out = nlohmann::json::array();
@@ -103,6 +105,9 @@ Message row_to_message(const Row& r) {
   m.send_at = r.opt_i64(25);
   if (std::string category = r.str(26); !category.empty()) m.category = std::move(category);
   m.deferred_until = r.opt_i64(27);
+  // v7: provider options
+  m.max_price = r.str(28);
+  if (auto smart = r.opt_i64(29)) m.smart_encoding = *smart != 0;
   return m;
 }
 
@@ -1443,7 +1448,7 @@ class SqlStore final : public Store {
     c.exec(
         "INSERT INTO messages (" + std::string(kMessageColumns) +
             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
-            "$18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28) "
+            "$18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30) "
             "ON CONFLICT (account_id, idempotency_key) "
             "WHERE idempotency_key IS NOT NULL DO NOTHING",
         {m.id, m.account, std::string(to_string(m.direction)), m.from, m.to, m.body,
@@ -1458,7 +1463,10 @@ class SqlStore final : public Store {
          null_if_empty(m.conversation_id),
          m.media.empty() ? Value(nullptr) : Value(media_json(m.media).dump()),
          // v5: scheduling and quiet hours
-         opt(m.send_at), m.category, opt(m.deferred_until)});
+         opt(m.send_at), m.category, opt(m.deferred_until),
+         // v7: provider options
+         null_if_empty(m.max_price),
+         m.smart_encoding ? Value(int64_t{*m.smart_encoding}) : Value(nullptr)});
     return c.changes() == 1;
   }
 

@@ -75,6 +75,26 @@ TEST_P(GatewayTest, SendIsAcceptedThenDeliveredWithFullHistory) {
   EXPECT_EQ(stats.json["messages"]["by_status"]["delivered"], 1);
 }
 
+TEST_P(GatewayTest, ProviderOptionsAreKeptOnTheMessage) {
+  // Curly quotes and an en dash are UCS-2; with smart encoding they count (and go) as GSM-7.
+  const std::string body = "\u201cSee you at 5\u201d \u2013 Dr. Lee";
+  auto plain = send({{"to", "+14155550123"}, {"body", body}});
+  ASSERT_EQ(plain.status, 202) << plain.body;
+  EXPECT_EQ(plain.json["encoding"], "UCS-2");
+  EXPECT_EQ(plain.json["max_price"], nullptr);
+  EXPECT_EQ(plain.json["smart_encoding"], nullptr);
+  auto r = send({{"to", "+14155550123"}, {"body", body}, {"max_price", 0.05},
+                 {"smart_encoding", true}});
+  ASSERT_EQ(r.status, 202) << r.body;
+  EXPECT_EQ(r.json["encoding"], "GSM-7");
+  EXPECT_EQ(r.json["body"], body);  // stored as written
+  EXPECT_EQ(r.json["max_price"], "0.05");
+  EXPECT_EQ(r.json["smart_encoding"], true);
+  auto got = gw_->get("/v1/messages/" + r.json["id"].get<std::string>(), acme_);
+  EXPECT_EQ(got.json["max_price"], "0.05");
+  EXPECT_EQ(got.json["smart_encoding"], true);
+}
+
 TEST_P(GatewayTest, ValidationErrorsNameCodeAndField) {
   struct Case {
     std::string name;
@@ -114,6 +134,16 @@ TEST_P(GatewayTest, ValidationErrorsNameCodeAndField) {
        "invalid_validity_period", "validity_period"},
       {"validity string", {{"to", "+14155550123"}, {"body", "x"}, {"validity_period", "10"}}, 400,
        "invalid_type", "validity_period"},
+      {"max price zero", {{"to", "+14155550123"}, {"body", "x"}, {"max_price", "0.00"}}, 422,
+       "invalid_max_price", "max_price"},
+      {"max price negative", {{"to", "+14155550123"}, {"body", "x"}, {"max_price", -1}}, 422,
+       "invalid_max_price", "max_price"},
+      {"max price 5 decimals", {{"to", "+14155550123"}, {"body", "x"}, {"max_price", "0.00001"}},
+       422, "invalid_max_price", "max_price"},
+      {"max price bool", {{"to", "+14155550123"}, {"body", "x"}, {"max_price", true}}, 400,
+       "invalid_type", "max_price"},
+      {"smart encoding string", {{"to", "+14155550123"}, {"body", "x"}, {"smart_encoding", "yes"}},
+       400, "invalid_type", "smart_encoding"},
       {"metadata value", {{"to", "+14155550123"}, {"body", "x"}, {"metadata", {{"k", 1}}}}, 400,
        "invalid_type", "metadata.k"},
       {"unknown field", {{"to", "+14155550123"}, {"body", "x"}, {"media_url", "x"}}, 400,

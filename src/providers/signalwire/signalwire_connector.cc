@@ -35,6 +35,7 @@ twilio::TwilioApi laml_api(const std::string& space_root, const std::string& pro
   api.username = project_id;
   api.password = api_token;
   api.status_callback = status_callback;
+  api.smart_encoded_param = false;  // the gateway smart-encodes the body itself (dispatcher)
   // SignalWire documents ValidityPeriod's default (14400) but no larger accepted value.
   api.max_validity_s = 14'400;
   api.timeout_ms = timeout_ms;

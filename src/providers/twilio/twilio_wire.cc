@@ -87,6 +87,10 @@ HttpRequest build_send_request(const TwilioApi& api, const Message& m, TimeMs no
   if (!m.body.empty()) f.emplace_back("Body", m.body);
   for (const auto& url : m.media_urls) f.emplace_back("MediaUrl", url);
   if (!api.status_callback.empty()) f.emplace_back("StatusCallback", api.status_callback);
+  if (!m.max_price.empty()) f.emplace_back("MaxPrice", m.max_price);
+  if (m.smart_encoding && api.smart_encoded_param) {
+    f.emplace_back("SmartEncoded", *m.smart_encoding ? "true" : "false");
+  }
   if (m.validity_period_s) {
     const int64_t elapsed_s = std::max<int64_t>(0, now - m.created_at) / 1000;
     const int64_t left =

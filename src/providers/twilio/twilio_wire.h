@@ -25,6 +25,7 @@ struct TwilioApi {
   std::string password;     // Auth Token or API Key Secret (SignalWire: API token)
   std::string messaging_service_sid;  // sent as MessagingServiceSid when set
   std::string status_callback;        // our webhook URL for this connector; empty: none sent
+  bool smart_encoded_param = true;    // Twilio takes SmartEncoded; SignalWire's LaML does not
   int64_t max_validity_s = 36'000;    // the provider's ValidityPeriod ceiling
   int timeout_ms = 10'000;
 };

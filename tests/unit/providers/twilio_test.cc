@@ -174,6 +174,33 @@ TEST(TwilioWire, MmsRepeatsMediaUrlAndCarriesTheMessagingService) {
                         {"StatusCallback", "https://gw.example.com/webhooks/tw"}}));
 }
 
+// MaxPrice and SmartEncoded: Twilio's Message resource create parameters
+// (twilio.com/docs/messaging/api/message-resource#create-a-message-resource).
+TEST(TwilioWire, PerMessageMaxPriceAndSmartEncodingArePassedThrough) {
+  Message m = test_message();
+  m.max_price = "0.0075";
+  m.smart_encoding = true;
+  EXPECT_EQ(form_decode(build_send_request(test_api(), m, kNow).body),
+            (FormFields{{"To", "+14155550123"},
+                        {"From", "+12025550100"},
+                        {"Body", "Hello & welcome: 100% +1"},
+                        {"StatusCallback", "https://gw.example.com/webhooks/tw"},
+                        {"MaxPrice", "0.0075"},
+                        {"SmartEncoded", "true"}}));
+  m.smart_encoding = false;
+  m.max_price.clear();
+  auto fields = form_decode(build_send_request(test_api(), m, kNow).body);
+  EXPECT_EQ(fields.back(), (std::pair<std::string, std::string>{"SmartEncoded", "false"}));
+  // SignalWire's LaML takes MaxPrice but not SmartEncoded (the gateway encodes the body itself).
+  TwilioApi laml = test_api();
+  laml.smart_encoded_param = false;
+  m.smart_encoding = true;
+  m.max_price = "0.05";
+  fields = form_decode(build_send_request(laml, m, kNow).body);
+  EXPECT_EQ(fields.back(), (std::pair<std::string, std::string>{"MaxPrice", "0.05"}));
+  for (const auto& [k, _] : fields) EXPECT_NE(k, "SmartEncoded");
+}
+
 TEST(TwilioWire, ValidityPeriodIsWhatIsLeftAndWithinTwiliosRange) {
   auto validity = [](int64_t period_s, TimeMs now) {
     Message m = test_message();
