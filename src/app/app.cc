@@ -98,7 +98,9 @@ std::shared_ptr<const engine::QuietHours> make_quiet_hours(const Config& c) {
 std::vector<store::NumberRecord> number_records(const Config& c) {
   std::vector<store::NumberRecord> out;
   for (const auto& n : c.numbers) {
-    out.push_back({n.number, n.account, n.connector, n.sms, n.mms, n.type});
+    store::NumberRecord r{n.number, n.account, n.connector, n.sms, n.mms, n.type};
+    r.throughput = n.throughput;
+    out.push_back(std::move(r));
   }
   return out;
 }
@@ -203,7 +205,7 @@ int serve(const Config& config) {
   gw_opt.min_schedule_ahead_s = config.min_schedule_ahead_s;
   gw_opt.max_schedule_ahead_s = config.max_schedule_ahead_s;
   engine::Gateway gateway(*st, outbox, clock, gw_opt);
-  gateway.set_numbers(numbers);
+  gateway.set_numbers(st->all_numbers());
   // Scheduling, quiet hours, verifications.
   const auto quiet_hours = make_quiet_hours(config);
   gateway.set_quiet_hours(quiet_hours);

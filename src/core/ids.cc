@@ -1,22 +1,43 @@
 // ULID generation.
 #include "core/ids.h"
 
+#include <mutex>
+
 #include "core/crypto.h"
 
 namespace sb {
 namespace {
 constexpr char kAlphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+constexpr unsigned __int128 kRandomMask = (static_cast<unsigned __int128>(1) << 80) - 1;
+
+// Monotonic within a millisecond (the ULID spec's monotonic mode): ids made in the same
+// millisecond by this process sort in the order they were made, so "newest first" lists by id
+// stay in creation order. Across processes, ids of the same millisecond interleave at random.
+unsigned __int128 next_random(uint64_t t) {
+  static std::mutex mu;
+  static uint64_t last_t = 0;
+  static unsigned __int128 last_r = 0;
+  const std::string rnd = crypto::random_bytes(10);
+  unsigned __int128 r = 0;
+  for (unsigned char c : rnd) r = (r << 8) | c;
+  std::lock_guard lk(mu);
+  if (t == last_t && last_r < kRandomMask) {
+    r = last_r + 1 + (r & 0xFFFF);  // still unpredictable, still increasing
+    if (r > kRandomMask) r = last_r + 1;
+  }
+  last_t = t;
+  last_r = r;
+  return r;
 }
+}  // namespace
 
 std::string new_id(std::string_view prefix, TimeMs now) {
   std::string out(prefix);
   out.reserve(prefix.size() + 26);
   const uint64_t t = static_cast<uint64_t>(now) & ((uint64_t{1} << 48) - 1);
   for (int i = 9; i >= 0; --i) out.push_back(kAlphabet[(t >> (i * 5)) & 31]);
-  const std::string rnd = crypto::random_bytes(10);
   // 80 bits -> 16 base32 characters.
-  unsigned __int128 r = 0;
-  for (unsigned char c : rnd) r = (r << 8) | c;
+  const unsigned __int128 r = next_random(t);
   for (int i = 15; i >= 0; --i) out.push_back(kAlphabet[static_cast<unsigned>((r >> (i * 5)) & 31)]);
   return out;
 }

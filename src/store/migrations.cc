@@ -246,6 +246,14 @@ CREATE INDEX contacts_name ON contacts (account_id, name_key, id);
 ALTER TABLE messages ADD COLUMN max_price TEXT;
 ALTER TABLE messages ADD COLUMN smart_encoding INTEGER;
 )SQL"},
+      {8, "numbers: source, status, throughput, forwarding and defaults", R"SQL(
+ALTER TABLE numbers ADD COLUMN source TEXT NOT NULL DEFAULT 'config';
+ALTER TABLE numbers ADD COLUMN status TEXT NOT NULL DEFAULT 'active';
+ALTER TABLE numbers ADD COLUMN throughput TEXT;
+ALTER TABLE numbers ADD COLUMN forward_url TEXT;
+ALTER TABLE numbers ADD COLUMN forward_method TEXT;
+ALTER TABLE numbers ADD COLUMN status_callback TEXT;
+)SQL"},
   };
   return kMigrations;
 }

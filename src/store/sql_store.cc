@@ -297,28 +297,77 @@ class SqlStore final : public Store {
 
   Result<void> sync_numbers(const std::vector<NumberRecord>& numbers, TimeMs now) override {
     return write_tx([&](Connection& c) {
-      c.exec("DELETE FROM numbers");
       int64_t pos = 0;
+      Params listed;
       for (const auto& n : numbers) {
         c.exec(
             "INSERT INTO numbers (number, account_id, connector_id, sms, mms, type, position, "
-            "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            {n.number, n.account, n.connector, int64_t{n.sms}, int64_t{n.mms}, n.type, pos++, now});
+            "updated_at, source, status, throughput) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'config', 'active', $9) "
+            "ON CONFLICT (number) DO UPDATE SET account_id = excluded.account_id, "
+            "connector_id = excluded.connector_id, sms = excluded.sms, mms = excluded.mms, "
+            "type = excluded.type, position = excluded.position, updated_at = excluded.updated_at, "
+            "source = 'config', status = 'active', throughput = excluded.throughput",
+            {n.number, n.account, n.connector, int64_t{n.sms}, int64_t{n.mms}, n.type, pos++, now,
+             throughput_value(n.throughput)});
+        listed.emplace_back(n.number);
       }
+      std::string del = "DELETE FROM numbers WHERE source = 'config'";
+      if (!listed.empty()) del += " AND number NOT IN " + placeholders(1, listed.size());
+      c.exec(del, listed);
     });
+  }
+
+  static Value throughput_value(double t) {
+    if (t < 0) return nullptr;
+    return fmt_double(t);
+  }
+
+  static std::string fmt_double(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    return buf;
+  }
+
+  static std::string select_numbers_sql() {
+    return "SELECT number, account_id, connector_id, sms, mms, type, throughput, source, status, "
+           "forward_url, forward_method, status_callback FROM numbers";
+  }
+
+  static NumberRecord row_to_number(const Row& r) {
+    NumberRecord n;
+    n.number = r.str(0);
+    n.account = r.str(1);
+    n.connector = r.str(2);
+    n.sms = r.i64(3) != 0;
+    n.mms = r.i64(4) != 0;
+    n.type = r.str(5);
+    n.throughput = r.is_null(6) ? -1 : std::stod(r.str(6));
+    n.source = r.str(7);
+    n.status = r.str(8);
+    if (!r.is_null(9)) n.forward_url = r.str(9);
+    if (!r.is_null(10)) n.forward_method = r.str(10);
+    if (!r.is_null(11)) n.status_callback = r.str(11);
+    return n;
   }
 
   std::vector<NumberRecord> list_numbers(const std::string& account) override {
     auto rows = read([&](Connection& c) {
-      return c.query(
-          "SELECT number, account_id, connector_id, sms, mms, type FROM numbers "
-          "WHERE account_id = $1 ORDER BY position",
-          {account});
+      return c.query(select_numbers_sql() +
+                         " WHERE account_id = $1 ORDER BY source, position, number",
+                     {account});
     });
     std::vector<NumberRecord> out;
-    for (const auto& r : rows) {
-      out.push_back({r.str(0), r.str(1), r.str(2), r.i64(3) != 0, r.i64(4) != 0, r.str(5)});
-    }
+    for (const auto& r : rows) out.push_back(row_to_number(r));
+    return out;
+  }
+
+  std::vector<NumberRecord> all_numbers() override {
+    auto rows = read([&](Connection& c) {
+      return c.query(select_numbers_sql() + " ORDER BY account_id, source, position, number");
+    });
+    std::vector<NumberRecord> out;
+    for (const auto& r : rows) out.push_back(row_to_number(r));
     return out;
   }
 

@@ -36,6 +36,14 @@ struct NumberRecord {
   bool sms = true;
   bool mms = false;
   std::string type = "long_code";  // long_code | toll_free | short_code
+  // Messages per second from this number: < 0 the default for its type, 0 unlimited.
+  double throughput = -1;
+  std::string source = "config";  // config ([[numbers]]) | import (from the provider's account)
+  std::string status = "active";
+  // Settings made through the API (PATCH /v1/numbers/{number}); they survive config syncs.
+  std::optional<std::string> forward_url;  // inbound messages are forwarded here
+  std::string forward_method = "POST";     // POST (JSON body) | GET (query parameters)
+  std::optional<std::string> status_callback;  // default for messages sent from this number
 };
 
 enum class InsertKind { kCreated, kDuplicate, kConflict };
@@ -319,9 +327,15 @@ class Store {
   virtual Result<void> insert_api_key(const ApiKey& key) = 0;
   virtual std::optional<ApiKey> find_api_key(const std::string& key_hash) = 0;
   virtual int count_api_keys(const std::string& account) = 0;
-  // Makes the numbers table match `numbers` (config is the source of truth for now).
+  // Makes the config-sourced numbers match `numbers` (the [[numbers]] of the config): upserts
+  // each one (number, account, connector, capabilities, type, throughput; source becomes
+  // "config") and deletes config-sourced numbers no longer listed. API settings (forwarding,
+  // status_callback) and imported numbers are kept.
   virtual Result<void> sync_numbers(const std::vector<NumberRecord>& numbers, TimeMs now) = 0;
+  // An account's numbers, config order first, then imported ones by number.
   virtual std::vector<NumberRecord> list_numbers(const std::string& account) = 0;
+  // Every account's numbers (same order per account).
+  virtual std::vector<NumberRecord> all_numbers() = 0;
 
   // --- messages ---
   // Inserts a batch in one durable transaction (group commit). A message whose

@@ -58,6 +58,16 @@ TEST(Ids, SortByTimeAndValidate) {
   EXPECT_NE(new_id("msg_", 5), new_id("msg_", 5));
 }
 
+TEST(Ids, SameMillisecondIdsSortInCreationOrder) {
+  std::string prev = new_id("msg_", 1'700'000'000'500);
+  for (int i = 0; i < 10'000; ++i) {
+    const std::string next = new_id("msg_", 1'700'000'000'500);
+    ASSERT_LT(prev, next) << i;
+    ASSERT_TRUE(is_valid_id(next, "msg_"));
+    prev = next;
+  }
+}
+
 TEST(Time, Rfc3339RoundTripsAndRejectsGarbage) {
   EXPECT_EQ(format_rfc3339(0), "1970-01-01T00:00:00.000Z");
   EXPECT_EQ(format_rfc3339(1'700'000'000'123), "2023-11-14T22:13:20.123Z");

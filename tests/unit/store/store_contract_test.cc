@@ -440,8 +440,33 @@ TEST_P(StoreContractTest, SyncNumbersKeepsConfigOrderAndReplaces) {
   EXPECT_TRUE(b[0].mms);
 
   ASSERT_TRUE(store_->sync_numbers({}, kT0 + 2).ok());
+  EXPECT_TRUE(store_->all_numbers().empty());
   EXPECT_TRUE(store_->list_numbers(kAcctA).empty());
   EXPECT_TRUE(store_->list_numbers(kAcctB).empty());
+}
+
+TEST_P(StoreContractTest, NumbersCarryThroughputAndDefaults) {
+  NumberRecord limited{"+15550000300", kAcctA, "twilio", true, true, "long_code"};
+  limited.throughput = 2.5;
+  NumberRecord unlimited{"+15550000100", kAcctB, "sim", true, false, "short_code"};
+  unlimited.throughput = 0;
+  const NumberRecord by_type{"+15550000200", kAcctA, "sim", true, true, "toll_free"};
+  ASSERT_TRUE(store_->sync_numbers({limited, unlimited, by_type}, kT0).ok());
+  const auto all = store_->all_numbers();
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].number, "+15550000300");  // account A in config order, then B
+  EXPECT_EQ(all[1].number, "+15550000200");
+  EXPECT_EQ(all[2].number, "+15550000100");
+  EXPECT_DOUBLE_EQ(all[0].throughput, 2.5);
+  EXPECT_DOUBLE_EQ(all[1].throughput, -1);
+  EXPECT_DOUBLE_EQ(all[2].throughput, 0);
+  for (const auto& n : all) {
+    EXPECT_EQ(n.source, "config");
+    EXPECT_EQ(n.status, "active");
+    EXPECT_FALSE(n.forward_url.has_value());
+    EXPECT_EQ(n.forward_method, "POST");
+    EXPECT_FALSE(n.status_callback.has_value());
+  }
 }
 
 // ------------------------------------------------------------------------------ insert & read
