@@ -11,7 +11,6 @@
 #include "core/segments.h"
 #include "core/smart_encoding.h"
 #include "core/utf8.h"
-#include "engine/opt_outs.h"
 
 namespace sb::engine {
 namespace {
@@ -236,9 +235,8 @@ void Gateway::send(const std::string& account, const SendRequest& req, Outbox::D
   }
   auto prepared = prepare(account, req);
   if (!prepared) return done(prepared.error());
-  if (!req.compliance_reply) {
-    if (auto allowed = check_opt_out(prepared->message); !allowed) return done(allowed.error());
-  }
+  // The outbox checks the opt-out list once per batch, on its own thread.
+  prepared->check_opt_out = !req.compliance_reply;
   outbox_.submit(std::move(*prepared), std::move(done));
 }
 
@@ -251,20 +249,8 @@ Result<std::string> Gateway::normalize_recipient(const std::string& to) const {
 
 void Gateway::submit(store::NewMessage message, Outbox::Done done) {
   // Paths that prepare their own message (verification codes) meet the opt-out list too.
-  if (auto allowed = check_opt_out(message.message); !allowed) return done(allowed.error());
+  message.check_opt_out = true;
   outbox_.submit(std::move(message), std::move(done));
-}
-
-Result<void> Gateway::check_opt_out(const Message& m) const {
-  std::vector<store::OptOut> rows;
-  try {
-    rows = store_.find_opt_outs({m.to});
-  } catch (const std::exception& e) {
-    spdlog::error("opt-out check for {} failed: {}", m.to, e.what());
-    return Error::make("storage_error", "the opt-out list could not be read");
-  }
-  if (const auto* o = blocking_opt_out(rows, m.account, m.from, m.to)) return opted_out_error(*o);
-  return Ok();
 }
 
 std::vector<ConnectorState> Gateway::connector_states() const {

@@ -65,8 +65,9 @@ class Gateway {
   // Validates and builds the message to store (E.164 numbers, sender ownership, limits,
   // segments). Errors name the offending field.
   Result<store::NewMessage> prepare(const std::string& account, const SendRequest& req) const;
-  // Validates, refuses an opted-out recipient (unless req.compliance_reply), then queues for
-  // durable insert; `done` runs once committed (or on failure). With req.contact_id, first reads
+  // Validates, then queues for durable insert; the outbox refuses an opted-out recipient
+  // (recipient_opted_out, field to) unless req.compliance_reply. `done` runs once committed (or
+  // on failure). With req.contact_id, first reads
   // the contact: not_found (field contact_id) when the account has none with that id.
   void send(const std::string& account, const SendRequest& req, Outbox::Done done);
   // The recipient as prepare() stores it (a short code's digits, else E.164); errors name `to`.
@@ -82,10 +83,6 @@ class Gateway {
   // Account owning the API key, or nullopt. Cached briefly; the secret is only ever hashed.
   std::optional<std::string> authenticate(const std::string& api_key);
   static std::string hash_api_key(const std::string& api_key);
-
-  // Compliance: the opt-out that forbids `m` (account, from, to), if any. Errors:
-  // recipient_opted_out (field to), storage_error when the list cannot be read.
-  Result<void> check_opt_out(const Message& m) const;
 
   // Where /readyz learns the connectors' circuit states.
   void set_connector_states(std::function<std::vector<ConnectorState>()> fn) {

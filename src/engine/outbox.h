@@ -3,22 +3,42 @@
 #pragma once
 
 #include <functional>
+#include <vector>
 
 #include "engine/group_commit.h"
 #include "store/store.h"
 
 namespace sb::engine {
 
-class Outbox : public GroupCommit<store::NewMessage, store::InsertResult> {
+// Commits a batch of new messages, refusing those whose recipient opted out. The opt-out list is
+// read once per batch (not once per message, and off the network threads). Results are in input
+// order; a refused message's result is an error (422 recipient_opted_out), the others are
+// InsertResults. The dispatcher re-checks the list before each send, so an opt-out that lands
+// after this read still stops the message.
+Result<std::vector<Result<store::InsertResult>>> insert_unless_opted_out(
+    store::Store& store, std::vector<store::NewMessage>& batch);
+
+class Outbox : public GroupCommit<store::NewMessage, Result<store::InsertResult>> {
  public:
+  using Done = std::function<void(Result<store::InsertResult>)>;
+
   // `on_commit` runs after each committed batch (e.g. to wake the dispatcher).
   Outbox(store::Store& store, std::function<void()> on_commit, size_t max_batch = 1024)
       : GroupCommit(
             "outbox",
             [&store](std::vector<store::NewMessage>& batch) {
-              return store.insert_messages(batch);
+              return insert_unless_opted_out(store, batch);
             },
             std::move(on_commit), max_batch) {}
+
+  // Queues a message; `done` gets the stored message, or the batch's error, or the refusal.
+  void submit(store::NewMessage message, Done done) {
+    GroupCommit::submit(std::move(message),
+                        [done = std::move(done)](Result<Result<store::InsertResult>> r) {
+                          if (!r) return done(r.error());
+                          done(std::move(*r));
+                        });
+  }
 };
 
 }  // namespace sb::engine

@@ -52,6 +52,9 @@ enum class InsertKind { kCreated, kDuplicate, kConflict };
 struct NewMessage {
   Message message;
   std::vector<MessageEvent> events;
+  // The outbox refuses it when the recipient opted out (false only for keyword confirmations,
+  // which must reach an opted-out number). The store itself ignores this.
+  bool check_opt_out = true;
 };
 
 struct InsertResult {

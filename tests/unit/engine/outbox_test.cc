@@ -1,0 +1,116 @@
+// The outbox's batch commit against a real SQLite store: one opt-out read per batch refuses
+// opted-out recipients, keeps input order, and lets keyword confirmations through.
+#include "engine/outbox.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <future>
+
+#include "core/clock.h"
+#include "core/ids.h"
+
+namespace sb::engine {
+namespace {
+
+constexpr TimeMs kT0 = 1'700'000'000'000;
+
+store::NewMessage outbound(const std::string& account, const std::string& from,
+                           const std::string& to) {
+  store::NewMessage nm;
+  Message& m = nm.message;
+  m.id = new_id("msg_", kT0);
+  m.account = account;
+  m.direction = Direction::kOutbound;
+  m.from = from;
+  m.to = to;
+  m.body = "hello";
+  m.status = Status::kQueued;
+  m.segments = 1;
+  m.created_at = kT0;
+  m.updated_at = kT0;
+  m.next_attempt_at = kT0;
+  MessageEvent e;
+  e.status = Status::kQueued;
+  e.at = kT0;
+  nm.events.push_back(e);
+  return nm;
+}
+
+class OutboxTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("sb-outbox-test-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    auto s = store::open_store("sqlite://" + (dir_ / "db.sqlite").string(), clock_);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    store_ = std::move(*s);
+    ASSERT_TRUE(store_->migrate().ok());
+    ASSERT_TRUE(store_->ensure_account("acme", kT0).ok());
+    ASSERT_TRUE(store_->ensure_account("other", kT0).ok());
+    // acme: +15550000009 opted out of everything; +15550000008 only of +15550000001.
+    store::OptOut all{"", "acme", "+15550000009", "account", "", "api", kT0};
+    store::OptOut one{"", "acme", "+15550000008", "number", "+15550000001", "api", kT0};
+    ASSERT_TRUE(store_->add_opt_out(all, "").ok());
+    ASSERT_TRUE(store_->add_opt_out(one, "").ok());
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  ManualClock clock_{kT0};
+  std::filesystem::path dir_;
+  std::unique_ptr<store::Store> store_;
+};
+
+TEST_F(OutboxTest, RefusesOptedOutRecipientsAndKeepsOrder) {
+  std::vector<store::NewMessage> batch;
+  batch.push_back(outbound("acme", "+15550000001", "+15550000002"));  // allowed
+  batch.push_back(outbound("acme", "+15550000001", "+15550000009"));  // account-wide opt-out
+  batch.push_back(outbound("acme", "+15550000001", "+15550000008"));  // opted out of this sender
+  batch.push_back(outbound("acme", "+15550000003", "+15550000008"));  // another sender: allowed
+  batch.push_back(outbound("other", "+15550000004", "+15550000009"));  // another account
+  auto confirmation = outbound("acme", "+15550000001", "+15550000009");
+  confirmation.check_opt_out = false;  // the STOP confirmation itself
+  batch.push_back(std::move(confirmation));
+  std::vector<std::string> ids;
+  for (const auto& nm : batch) ids.push_back(nm.message.id);
+
+  auto r = insert_unless_opted_out(*store_, batch);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->size(), 6u);
+  const std::vector<bool> accepted = {true, false, false, true, true, true};
+  for (size_t i = 0; i < accepted.size(); ++i) {
+    const auto& item = (*r)[i];
+    ASSERT_EQ(item.ok(), accepted[i]) << i;
+    if (item.ok()) {
+      EXPECT_EQ(item->message.id, ids[i]);
+      EXPECT_TRUE(store_->get_message(item->message.account, ids[i]).has_value()) << i;
+    } else {
+      EXPECT_EQ(item.error().code, "recipient_opted_out");
+      EXPECT_EQ(item.error().field, "to");
+      EXPECT_FALSE(store_->get_message("acme", ids[i]).has_value()) << i;
+    }
+  }
+}
+
+TEST_F(OutboxTest, SubmitRepliesWithTheRefusalOrTheStoredMessage) {
+  Outbox outbox(*store_, nullptr);
+  std::promise<Result<store::InsertResult>> refused, stored;
+  outbox.submit(outbound("acme", "+15550000001", "+15550000009"),
+                [&](Result<store::InsertResult> r) { refused.set_value(std::move(r)); });
+  outbox.submit(outbound("acme", "+15550000001", "+15550000002"),
+                [&](Result<store::InsertResult> r) { stored.set_value(std::move(r)); });
+  auto a = refused.get_future().get();
+  ASSERT_FALSE(a.ok());
+  EXPECT_EQ(a.error().code, "recipient_opted_out");
+  auto b = stored.get_future().get();
+  ASSERT_TRUE(b.ok()) << b.error().message;
+  EXPECT_EQ(b->kind, store::InsertKind::kCreated);
+}
+
+}  // namespace
+}  // namespace sb::engine
