@@ -378,6 +378,12 @@ class SqlStore final : public Store {
     auto r = write_tx([&](Connection& c) {
       out.clear();
       std::map<std::pair<std::string, std::string>, size_t> seen;  // idempotency keys in batch
+      // Rows without an idempotency key cannot conflict: they, their events and their threads
+      // are written with multi-row statements after the loop (a handful of statements per batch
+      // instead of four per message).
+      std::vector<const Message*> bulk;
+      std::vector<const Message*> created;
+      std::vector<MessageEvent> events;
       for (auto& nm : batch) {
         Message& m = nm.message;
         if (!m.idempotency_key.empty()) {
@@ -398,28 +404,39 @@ class SqlStore final : public Store {
             continue;
           }
           seen.emplace(key, out.size());
+          assign_conversation(m);
+          if (!insert_message_row(c, m)) {
+            // Another transaction committed the same idempotency key after the check above
+            // (PostgreSQL; SQLite has one writer): answer as if the check had seen it.
+            auto rows = c.query(select_messages_sql() +
+                                    " WHERE account_id = $1 AND idempotency_key = $2",
+                                {m.account, m.idempotency_key});
+            if (rows.empty()) throw DbError("idempotency key conflict without a visible row");
+            Message existing_row = row_to_message(rows[0]);
+            out.push_back({existing_row.request_hash == m.request_hash ? InsertKind::kDuplicate
+                                                                       : InsertKind::kConflict,
+                           std::move(existing_row)});
+            continue;
+          }
+        } else {
+          assign_conversation(m);
+          bulk.push_back(&m);
         }
-        assign_conversation(m);
-        if (!insert_message_row(c, m)) {
-          // Another transaction committed the same idempotency key after the check above
-          // (PostgreSQL; SQLite has one writer): answer as if the check had seen it.
-          auto rows = c.query(select_messages_sql() +
-                                  " WHERE account_id = $1 AND idempotency_key = $2",
-                              {m.account, m.idempotency_key});
-          if (rows.empty()) throw DbError("idempotency key conflict without a visible row");
-          Message existing = row_to_message(rows[0]);
-          out.push_back({existing.request_hash == m.request_hash ? InsertKind::kDuplicate
-                                                                 : InsertKind::kConflict,
-                         std::move(existing)});
-          continue;
+        for (const auto& e : nm.events) {
+          events.push_back(e);
+          events.back().message_id = m.id;
         }
-        for (auto& e : nm.events) {
-          e.message_id = m.id;
-          insert_event(c, e);
-        }
-        thread_message(c, m);
+        created.push_back(&m);
         out.push_back({InsertKind::kCreated, m});
       }
+      for_chunks(bulk.size(), [&](size_t from, size_t n) {
+        Params p;
+        p.reserve(kMessageParams * n);
+        for (size_t i = from; i < from + n; ++i) append_message_params(p, *bulk[i]);
+        c.exec(insert_messages_sql(n), p);
+      });
+      insert_events(c, events);
+      thread_messages(c, created);
     });
     if (!r) return r.error();
     return out;
@@ -1493,29 +1510,64 @@ class SqlStore final : public Store {
 
   // Returns false, inserting nothing, when (account, idempotency_key) already exists; the
   // conflict waits for a concurrent inserter of the same key to commit or roll back.
+  static constexpr size_t kMessageParams = 30;  // the columns of kMessageColumns
+
+  // The parameters of a message row, in kMessageColumns order.
+  static void append_message_params(Params& p, const Message& m) {
+    p.emplace_back(m.id);
+    p.emplace_back(m.account);
+    p.emplace_back(std::string(to_string(m.direction)));
+    p.emplace_back(m.from);
+    p.emplace_back(m.to);
+    p.emplace_back(m.body);
+    p.emplace_back(nlohmann::json(m.media_urls).dump());
+    p.emplace_back(std::string(to_string(m.status)));
+    p.emplace_back(int64_t{m.segments});
+    p.emplace_back(std::string(to_string(m.encoding)));
+    p.emplace_back(m.created_at);
+    p.emplace_back(m.updated_at);
+    p.emplace_back(null_if_empty(m.error_code));
+    p.emplace_back(null_if_empty(m.error_message));
+    p.emplace_back(nlohmann::json(m.metadata).dump());
+    p.emplace_back(null_if_empty(m.connector));
+    p.emplace_back(null_if_empty(m.provider_message_id));
+    p.emplace_back(null_if_empty(m.status_callback));
+    p.emplace_back(opt(m.validity_period_s));
+    p.emplace_back(int64_t{m.attempts});
+    p.emplace_back(m.next_attempt_at ? Value(m.next_attempt_at) : Value(nullptr));
+    p.emplace_back(null_if_empty(m.idempotency_key));
+    p.emplace_back(null_if_empty(m.request_hash));
+    p.emplace_back(null_if_empty(m.conversation_id));
+    p.emplace_back(m.media.empty() ? Value(nullptr) : Value(media_json(m.media).dump()));
+    // v5: scheduling and quiet hours
+    p.emplace_back(opt(m.send_at));
+    p.emplace_back(m.category);
+    p.emplace_back(opt(m.deferred_until));
+    // v7: provider options
+    p.emplace_back(null_if_empty(m.max_price));
+    p.emplace_back(m.smart_encoding ? Value(int64_t{*m.smart_encoding}) : Value(nullptr));
+  }
+
+  static const std::string& insert_messages_sql(size_t n) {
+    static const auto sqls = [] {
+      std::map<size_t, std::string> m;
+      for (size_t k : kChunkSizes) {
+        m[k] = "INSERT INTO messages (" + std::string(kMessageColumns) + ") VALUES " +
+               placeholders(k, kMessageParams);
+      }
+      return m;
+    }();
+    return sqls.at(n);
+  }
+
   bool insert_message_row(Connection& c, const Message& m) {
-    c.exec(
-        "INSERT INTO messages (" + std::string(kMessageColumns) +
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
-            "$18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30) "
-            "ON CONFLICT (account_id, idempotency_key) "
-            "WHERE idempotency_key IS NOT NULL DO NOTHING",
-        {m.id, m.account, std::string(to_string(m.direction)), m.from, m.to, m.body,
-         nlohmann::json(m.media_urls).dump(), std::string(to_string(m.status)),
-         int64_t{m.segments}, std::string(to_string(m.encoding)), m.created_at, m.updated_at,
-         null_if_empty(m.error_code), null_if_empty(m.error_message),
-         nlohmann::json(m.metadata).dump(), null_if_empty(m.connector),
-         null_if_empty(m.provider_message_id), null_if_empty(m.status_callback),
-         opt(m.validity_period_s), int64_t{m.attempts},
-         m.next_attempt_at ? Value(m.next_attempt_at) : Value(nullptr),
-         null_if_empty(m.idempotency_key), null_if_empty(m.request_hash),
-         null_if_empty(m.conversation_id),
-         m.media.empty() ? Value(nullptr) : Value(media_json(m.media).dump()),
-         // v5: scheduling and quiet hours
-         opt(m.send_at), m.category, opt(m.deferred_until),
-         // v7: provider options
-         null_if_empty(m.max_price),
-         m.smart_encoding ? Value(int64_t{*m.smart_encoding}) : Value(nullptr)});
+    Params p;
+    p.reserve(kMessageParams);
+    append_message_params(p, m);
+    c.exec(insert_messages_sql(1) +
+               " ON CONFLICT (account_id, idempotency_key) "
+               "WHERE idempotency_key IS NOT NULL DO NOTHING",
+           p);
     return c.changes() == 1;
   }
 
@@ -1539,32 +1591,122 @@ class SqlStore final : public Store {
   }
 
   // Finds or creates the contact and the conversation of a stored message and counts it there.
-  void thread_message(Connection& c, const Message& m) {
-    const bool out = m.direction == Direction::kOutbound;
-    const std::string& their = out ? m.to : m.from;
-    const std::string contact = contact_id_for(m.account, their);
-    c.exec(
-        "INSERT INTO contacts (id, account_id, number, name, name_key, metadata, created_at, "
-        "updated_at) VALUES ($1, $2, $3, 'Unknown', 'unknown', '{}', $4, $4) "
-        "ON CONFLICT DO NOTHING",
-        {contact, m.account, their, m.created_at});
-    c.exec(
-        "INSERT INTO conversations (id, account_id, our_number, contact_id, created_at, "
-        "last_message_at, last_message_id, last_message_preview, unread_count, inbound_count, "
-        "outbound_count) VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $8, $9) "
-        "ON CONFLICT (account_id, our_number, contact_id) DO UPDATE SET "
-        "last_message_id = CASE WHEN excluded.last_message_at >= conversations.last_message_at "
-        "THEN excluded.last_message_id ELSE conversations.last_message_id END, "
-        "last_message_preview = CASE WHEN excluded.last_message_at >= "
-        "conversations.last_message_at THEN excluded.last_message_preview "
-        "ELSE conversations.last_message_preview END, "
-        "last_message_at = CASE WHEN excluded.last_message_at >= conversations.last_message_at "
-        "THEN excluded.last_message_at ELSE conversations.last_message_at END, "
-        "unread_count = conversations.unread_count + excluded.unread_count, "
-        "inbound_count = conversations.inbound_count + excluded.inbound_count, "
-        "outbound_count = conversations.outbound_count + excluded.outbound_count",
-        {m.conversation_id, m.account, out ? m.from : m.to, contact, m.created_at, m.id,
-         message_preview(m), int64_t{out ? 0 : 1}, int64_t{out ? 1 : 0}});
+  void thread_message(Connection& c, const Message& m) { thread_messages(c, {&m}); }
+
+  // thread_message for many stored messages at once: one multi-row insert for their contacts and
+  // one multi-row upsert for their conversations, aggregated per conversation (so each row is
+  // touched once per statement) and written in id order (so concurrent batches on PostgreSQL
+  // take row locks in the same order and cannot deadlock).
+  void thread_messages(Connection& c, const std::vector<const Message*>& ms) {
+    if (ms.empty()) return;
+    struct NewContact {
+      std::string id;
+      const Message* first;
+    };
+    struct Thread {
+      const Message* first;
+      const Message* last;
+      std::string contact;
+      int64_t inbound = 0, outbound = 0;
+    };
+    std::map<std::string, NewContact> contacts;
+    std::map<std::string, Thread> threads;
+    for (const Message* m : ms) {
+      const bool out = m->direction == Direction::kOutbound;
+      std::string contact = contact_id_for(m->account, out ? m->to : m->from);
+      contacts.try_emplace(contact, NewContact{contact, m});
+      auto [it, fresh] = threads.try_emplace(m->conversation_id, Thread{m, m, contact});
+      Thread& t = it->second;
+      if (!fresh) {
+        if (m->created_at >= t.last->created_at) t.last = m;  // later in the batch wins ties
+        if (m->created_at < t.first->created_at) t.first = m;
+      }
+      ++(out ? t.outbound : t.inbound);
+    }
+    std::vector<const NewContact*> cs;
+    for (const auto& [id, nc] : contacts) cs.push_back(&nc);
+    for_chunks(cs.size(), [&](size_t from, size_t n) {
+      Params p;
+      p.reserve(4 * n);
+      for (size_t i = from; i < from + n; ++i) {
+        const Message& m = *cs[i]->first;
+        p.emplace_back(cs[i]->id);
+        p.emplace_back(m.account);
+        p.emplace_back(m.direction == Direction::kOutbound ? m.to : m.from);
+        p.emplace_back(m.created_at);
+      }
+      c.exec(insert_contacts_sql(n), p);
+    });
+    std::vector<std::pair<const std::string*, const Thread*>> ts;
+    for (const auto& [id, t] : threads) ts.emplace_back(&id, &t);
+    for_chunks(ts.size(), [&](size_t from, size_t n) {
+      Params p;
+      p.reserve(11 * n);
+      for (size_t i = from; i < from + n; ++i) {
+        const Thread& t = *ts[i].second;
+        const Message& last = *t.last;
+        p.emplace_back(*ts[i].first);
+        p.emplace_back(last.account);
+        p.emplace_back(last.direction == Direction::kOutbound ? last.from : last.to);
+        p.emplace_back(t.contact);
+        p.emplace_back(t.first->created_at);
+        p.emplace_back(last.created_at);
+        p.emplace_back(last.id);
+        p.emplace_back(message_preview(last));
+        p.emplace_back(t.inbound);  // unread
+        p.emplace_back(t.inbound);
+        p.emplace_back(t.outbound);
+      }
+      c.exec(upsert_conversations_sql(n), p);
+    });
+  }
+
+  static const std::string& insert_contacts_sql(size_t n) {
+    static const auto sqls = [] {
+      std::map<size_t, std::string> m;
+      for (size_t k : kChunkSizes) {
+        std::string sql =
+            "INSERT INTO contacts (id, account_id, number, name, name_key, metadata, created_at, "
+            "updated_at) VALUES ";
+        for (size_t i = 0; i < k; ++i) {
+          const auto ph = [&](size_t col) { return std::to_string(4 * i + col); };
+          sql.append(i ? ", ($" : "($").append(ph(1)).append(", $").append(ph(2));
+          sql.append(", $").append(ph(3)).append(", 'Unknown', 'unknown', '{}', $");
+          sql.append(ph(4)).append(", $").append(ph(4)).append(")");
+        }
+        m[k] = sql + " ON CONFLICT DO NOTHING";
+      }
+      return m;
+    }();
+    return sqls.at(n);
+  }
+
+  static const std::string& upsert_conversations_sql(size_t n) {
+    static const auto sqls = [] {
+      std::map<size_t, std::string> m;
+      for (size_t k : kChunkSizes) {
+        m[k] =
+            "INSERT INTO conversations (id, account_id, our_number, contact_id, created_at, "
+            "last_message_at, last_message_id, last_message_preview, unread_count, "
+            "inbound_count, outbound_count) VALUES " +
+            placeholders(k, 11) +
+            " ON CONFLICT (account_id, our_number, contact_id) DO UPDATE SET "
+            "last_message_id = CASE WHEN excluded.last_message_at >= "
+            "conversations.last_message_at THEN excluded.last_message_id "
+            "ELSE conversations.last_message_id END, "
+            "last_message_preview = CASE WHEN excluded.last_message_at >= "
+            "conversations.last_message_at THEN excluded.last_message_preview "
+            "ELSE conversations.last_message_preview END, "
+            "last_message_at = CASE WHEN excluded.last_message_at >= "
+            "conversations.last_message_at THEN excluded.last_message_at "
+            "ELSE conversations.last_message_at END, "
+            "unread_count = conversations.unread_count + excluded.unread_count, "
+            "inbound_count = conversations.inbound_count + excluded.inbound_count, "
+            "outbound_count = conversations.outbound_count + excluded.outbound_count";
+      }
+      return m;
+    }();
+    return sqls.at(n);
   }
 
   // Calls fn(first, count) over [0, total) in chunks of the fixed kChunkSizes.

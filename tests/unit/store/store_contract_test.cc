@@ -1654,6 +1654,67 @@ TEST_P(StoreContractTest, ConversationCountsStayExactUnderConcurrentTraffic) {
   EXPECT_EQ(convs[0].unread_count, 2 * kEach);
 }
 
+// A batch spanning several multi-row chunks (64 + 16 + 4 + 1 + 1 = 86 rows), mixing keyed and
+// unkeyed messages, threads every message exactly once: per-conversation counts, the last
+// message by time (the later one in the batch on a tie), one contact per number.
+TEST_P(StoreContractTest, BigMixedBatchThreadsEveryMessageOnce) {
+  std::vector<NewMessage> batch;
+  std::map<std::string, int> per_recipient;
+  for (int i = 0; i < 86; ++i) {
+    Message m = outbound(kAcctA, kT0 + (i % 40));  // times repeat: ties inside the batch
+    m.to = std::string("+1555000020").append(std::to_string(i % 7));
+    m.body = std::string("b").append(std::to_string(i));
+    if (i % 3 == 0) {
+      m.idempotency_key = m.body;  // unique per message
+      m.request_hash = m.body;
+    }
+    per_recipient[m.to]++;
+    batch.push_back({m, {event(Status::kQueued, m.created_at)}});
+  }
+  // The expected last message of each conversation: the greatest time, later index on ties.
+  std::map<std::string, std::pair<TimeMs, std::string>> last;
+  for (const auto& nm : batch) {
+    auto& l = last[nm.message.to];
+    if (nm.message.created_at >= l.first) l = {nm.message.created_at, nm.message.body};
+  }
+  auto r = store_->insert_messages(batch);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->size(), 86u);
+  for (size_t i = 0; i < r->size(); ++i) {
+    EXPECT_EQ((*r)[i].kind, InsertKind::kCreated);
+    EXPECT_EQ((*r)[i].message.id, batch[i].message.id);
+    EXPECT_EQ(store_->list_events(batch[i].message.id).size(), 1u) << i;
+  }
+  ConversationFilter f;
+  f.account = kAcctA;
+  f.limit = 100;
+  auto convs = store_->list_conversations(f);
+  ASSERT_EQ(convs.size(), 7u);
+  for (const auto& c : convs) {
+    EXPECT_EQ(c.outbound_count, per_recipient[c.contact.number]) << c.contact.number;
+    EXPECT_EQ(c.inbound_count, 0);
+    EXPECT_EQ(c.unread_count, 0);
+    EXPECT_EQ(c.last_message_at, last[c.contact.number].first);
+    EXPECT_EQ(c.last_message_preview, last[c.contact.number].second) << c.contact.number;
+    EXPECT_EQ(c.contact.name, "Unknown");
+  }
+  // A second batch to the same numbers adds to the same threads.
+  std::vector<NewMessage> again;
+  for (int i = 0; i < 7; ++i) {
+    Message m = outbound(kAcctA, kT0 + 5000);
+    m.to = std::string("+1555000020").append(std::to_string(i));
+    m.body = "again";
+    again.push_back({m, {event(Status::kQueued, m.created_at)}});
+  }
+  ASSERT_TRUE(store_->insert_messages(again).ok());
+  convs = store_->list_conversations(f);
+  ASSERT_EQ(convs.size(), 7u);
+  for (const auto& c : convs) {
+    EXPECT_EQ(c.outbound_count, per_recipient[c.contact.number] + 1);
+    EXPECT_EQ(c.last_message_preview, "again");
+  }
+}
+
 // ------------------------------------------------------------------------------ concurrency
 
 // Inserts `messages` due messages, then claims them with one worker thread per entry of `stores`
