@@ -66,8 +66,8 @@ class Dispatcher {
   int reconcile_once();
 
   // msgapi (issue #6): one pass over due provider redactions (DELETE /v1/messages/{id}):
-  // claims them, asks each message's connector to erase its copy, records the outcome. Idle
-  // workers run it (at most once per poll interval); returns how many were claimed.
+  // claims them, asks each message's connector to erase its copy, records the outcome. The
+  // workers run it (one of them per poll interval); returns how many were claimed.
   int redact_once();
 
   std::vector<ConnectorState> connector_states() const;

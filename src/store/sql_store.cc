@@ -1343,7 +1343,7 @@ class SqlStore final : public Store {
   Result<std::vector<RedactionJob>> claim_redactions(TimeMs now, int64_t lease_ms,
                                                      int limit) override {
     std::vector<RedactionJob> out;
-    // Polled by idle dispatcher workers: look (index messages_redaction_due) before writing.
+    // Polled by a dispatcher worker each poll interval: look (index messages_redaction_due) first.
     if (!due_exists("SELECT 1 FROM messages WHERE redaction_state = 'pending' AND "
                     "redaction_next_at <= $1 LIMIT 1",
                     now)) {

@@ -401,17 +401,17 @@ TEST(OpenApiTest, SpecAndRoutesMatchBothWays) {
 
   // The served JSON is the YAML in the tree, converted (an independent parser: PyYAML).
   auto converted = run_command(
-      {"python3", "-c",
+      {"/usr/bin/env", "python3", "-c",
        "import json,sys,yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))",
        std::string(SB_SOURCE_DIR) + "/docs/openapi.yaml"});
   ASSERT_EQ(converted.exit_code, 0) << converted.out;
   EXPECT_EQ(json::parse(converted.out), spec);
 
   // Well-formed OpenAPI 3.1, checked by openapi-spec-validator when it is installed.
-  auto has_validator = run_command({"python3", "-c", "import openapi_spec_validator"});
+  auto has_validator = run_command({"/usr/bin/env", "python3", "-c", "import openapi_spec_validator"});
   if (has_validator.exit_code == 0) {
     auto valid = run_command(
-        {"python3", "-c",
+        {"/usr/bin/env", "python3", "-c",
          "import sys,yaml\nfrom openapi_spec_validator import validate\n"
          "validate(yaml.safe_load(open(sys.argv[1])))\nprint('valid')",
          std::string(SB_SOURCE_DIR) + "/docs/openapi.yaml"});
