@@ -11,6 +11,7 @@ pkgs=(
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libhowardhinnant-date-dev tzdata
+  python3 python3-yaml  # docs/openapi.yaml -> /v1/openapi.json at build time
 )
 if [ "$mode" = test ]; then
   pkgs+=(postgresql curl python3)

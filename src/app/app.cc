@@ -140,7 +140,7 @@ int create_key(const Config& config, const std::string& account) {
   return 0;
 }
 
-int serve(const Config& config) {
+int serve(const Config& config, bool print_routes) {
   // Signals are taken synchronously by this thread; every thread started below inherits the mask.
   sigset_t signals;
   sigemptyset(&signals);
@@ -249,6 +249,14 @@ int serve(const Config& config) {
   http::register_scheduling_api(router, gateway, verifier);
   http::register_compliance_api(router, gateway);
   http::register_webhooks(router, webhooks, config.public_url);
+  // msgapi (issue #6): the route table, for the test that holds docs/openapi.yaml to it.
+  if (print_routes) {
+    for (const auto& [method, pattern] : router.routes()) {
+      std::cout << method << ' ' << pattern << '\n';
+    }
+    std::cout << std::flush;
+    return 0;
+  }
   http::ServerOptions s_opt;
   s_opt.host = config.listen_host();
   s_opt.port = config.listen_port();

@@ -8,7 +8,9 @@
 namespace sb::app {
 
 // Runs the gateway until SIGINT/SIGTERM. Returns the process exit code.
-int serve(const Config& config);
+// With print_routes (msgapi, issue #6): prints every registered route ("METHOD /pattern", one a
+// line) once the routes are set up, and returns 0 without listening.
+int serve(const Config& config, bool print_routes = false);
 // Creates `account` if needed and a new API key for it; prints the key alone on the last line.
 int create_key(const Config& config, const std::string& account);
 // Applies migrations and exits.

@@ -38,6 +38,8 @@ int main(int argc, char** argv) {
 
   auto* serve = cli.add_subcommand("serve", "Run the gateway");
   serve->add_option("--config", config_flag, "Path to switchboard.toml");
+  bool print_routes = false;  // msgapi (issue #6)
+  serve->add_flag("--print-routes", print_routes, "Print the HTTP routes and exit");
 
   auto* keys = cli.add_subcommand("keys", "Manage API keys");
   keys->require_subcommand(1);
@@ -98,7 +100,7 @@ int main(int argc, char** argv) {
   }
   setup_logging(config->log_level);
   try {
-    if (*serve) return sb::app::serve(*config);
+    if (*serve) return sb::app::serve(*config, print_routes);
     if (*keys_create) return sb::app::create_key(*config, account);
     if (*migrate) return sb::app::migrate(*config);
     if (*opt_outs_import) return sb::app::opt_outs_import(*config, account, opt_outs_file);

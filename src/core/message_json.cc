@@ -52,6 +52,13 @@ nlohmann::json to_json(const Message& m) {
     }
     j["media"] = std::move(media);
   }
+  // Redaction (issue #6): null until DELETE /v1/messages/{id}.
+  j["redaction"] = nullptr;
+  if (m.redaction) {
+    j["redaction"] = {{"at", format_rfc3339(m.redaction->at)},
+                      {"provider", m.redaction->provider},
+                      {"error", nullable(m.redaction->error)}};
+  }
   return j;
 }
 

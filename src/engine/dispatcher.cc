@@ -130,6 +130,16 @@ void Dispatcher::worker_loop() {
       seen = wake_seq_;
     }
     const int claimed = run_once();
+    // msgapi: provider redactions ride on the claim loop, one worker per poll interval (also
+    // under sustained load, so they never starve).
+    {
+      const TimeMs now = clock_.now_ms();
+      TimeMs last = last_redact_pass_.load();
+      if (now - last >= options_.poll_interval_ms &&
+          last_redact_pass_.compare_exchange_strong(last, now)) {
+        redact_once();
+      }
+    }
     if (claimed >= options_.batch_size) {  // likely more waiting: enlist a peer and go on
       cv_.notify_one();
       continue;
@@ -456,6 +466,57 @@ void Dispatcher::reconcile_loop() {
     if (changed > 0) spdlog::info("reconciliation updated {} messages", changed);
   }
 }
+
+// --- msgapi (issue #6): provider-side redaction ---
+namespace {
+// Twilio may refuse a delete for minutes (rarely days: error 20009); past this the redaction is
+// reported failed instead of pending for ever.
+constexpr int64_t kRedactionGiveUpMs = 3 * 86'400'000LL;
+}  // namespace
+
+int Dispatcher::redact_once() {
+  const TimeMs now = clock_.now_ms();
+  auto jobs = store_.claim_redactions(now, options_.lease_ms, options_.batch_size);
+  if (!jobs) {
+    spdlog::warn("redactions: claim failed: {}", jobs.error().message);
+    return 0;
+  }
+  for (const auto& job : *jobs) {
+    const Message& m = job.message;
+    auto it = connectors_.find(m.connector);
+    std::string state = "done", error;
+    std::optional<TimeMs> retry_at;
+    if (it == connectors_.end()) {
+      state = "failed";
+      error = "connector " + m.connector + " is not configured";
+    } else if (!it->second->supports_redaction()) {
+      state = "unsupported";
+    } else if (auto f = it->second->redact(m)) {
+      error = f->code.empty() ? f->message : f->code + ": " + f->message;
+      const TimeMs at = clock_.now_ms();
+      const bool retryable = f->kind != providers::FailureKind::kPermanent;
+      const TimeMs since = m.redaction ? m.redaction->at : at;
+      if (retryable && at - since < kRedactionGiveUpMs) {
+        state = "pending";
+        const int64_t delay = f->kind == providers::FailureKind::kAuth
+                                  ? options_.retry.auth_retry_ms
+                              : f->retry_after_ms ? *f->retry_after_ms
+                                                  : backoff_ms(options_.retry, job.attempts, jitter());
+        retry_at = at + delay;
+      } else {
+        state = "failed";
+      }
+    }
+    spdlog::info("message {}: provider redaction via {}: {}{}{}", m.id, m.connector, state,
+                 error.empty() ? "" : " (", error.empty() ? "" : error + ")");
+    if (auto r = store_.finish_redaction(m.id, state, error, retry_at, clock_.now_ms()); !r) {
+      spdlog::warn("message {}: redaction outcome not recorded (retried after the lease): {}",
+                   m.id, r.error().message);
+    }
+  }
+  return static_cast<int>(jobs->size());
+}
+// --- end msgapi ---
 
 std::vector<ConnectorState> Dispatcher::connector_states() const {
   std::vector<ConnectorState> out;

@@ -6,6 +6,7 @@
 // return to the queue when the lease ends.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -64,6 +65,11 @@ class Dispatcher {
   // One reconciliation pass over every connector; returns how many messages changed status.
   int reconcile_once();
 
+  // msgapi (issue #6): one pass over due provider redactions (DELETE /v1/messages/{id}):
+  // claims them, asks each message's connector to erase its copy, records the outcome. The
+  // workers run it (one of them per poll interval); returns how many were claimed.
+  int redact_once();
+
   std::vector<ConnectorState> connector_states() const;
   // One health check of every connector (see DispatcherOptions::health_check_at_start).
   void check_health();
@@ -110,6 +116,7 @@ class Dispatcher {
 
   std::mutex rng_mu_;
   std::mt19937_64 rng_{std::random_device{}()};
+  std::atomic<TimeMs> last_redact_pass_{0};  // msgapi: throttles redact_once across workers
 };
 
 }  // namespace sb::engine

@@ -11,6 +11,7 @@
 #include "core/message_json.h"
 #include "core/phone.h"
 #include "http/api_util.h"
+#include "http/messages_api.h"
 
 namespace sb::http {
 namespace {
@@ -38,6 +39,12 @@ void list_messages(engine::Gateway& gw, Request& req, const std::string& account
       if (!p) return reply(Response::error(p.error()));
       (std::string_view(name) == "to" ? f.to : f.from) = p->e164;
     }
+  }
+  // msgapi (issue #6): `number`, our side of the message (from of outbound, to of inbound).
+  if (auto v = req.query_param("number")) {
+    auto p = normalize_phone(*v, region, "number");
+    if (!p) return reply(Response::error(p.error()));
+    f.number = p->e164;
   }
   if (auto v = req.query_param("direction")) {
     f.direction = parse_direction(*v);
@@ -301,6 +308,8 @@ void register_api(Router& router, engine::Gateway& gw) {
              }));
 
   register_tools_api(router, gw);
+  // msgapi (issue #6): DELETE /v1/messages/{id}, GET /v1/openapi.json
+  register_messages_api(router, gw);
 }
 
 }  // namespace sb::http

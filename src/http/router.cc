@@ -21,9 +21,15 @@ std::vector<std::string_view> split(std::string_view path) {
 }  // namespace
 
 void Router::add(std::string method, std::string pattern, Handler handler, Run run) {
-  Route r{std::move(method), {}, std::move(handler), run};
+  Route r{std::move(method), {}, std::move(handler), run, pattern};
   for (auto s : split(pattern)) r.segments.emplace_back(s);
   routes_.push_back(std::move(r));
+}
+
+std::vector<std::pair<std::string, std::string>> Router::routes() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& r : routes_) out.emplace_back(r.method, r.pattern);
+  return out;
 }
 
 void Router::dispatch(std::shared_ptr<Request> req_ptr, Reply reply,

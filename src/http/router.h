@@ -25,6 +25,9 @@ class Router {
   // Routes the request: fills req.params and calls the handler (inline or through `offload`),
   // or replies 404/405.
   void dispatch(std::shared_ptr<Request> req, Reply reply, const Offload& offload) const;
+  // msgapi (issue #6): every registered (method, pattern), in registration order; the OpenAPI
+  // route test compares them with docs/openapi.yaml (`switchboard serve --print-routes`).
+  std::vector<std::pair<std::string, std::string>> routes() const;
 
  private:
   struct Route {
@@ -32,6 +35,7 @@ class Router {
     std::vector<std::string> segments;
     Handler handler;
     Run run;
+    std::string pattern;  // as registered (routes())
   };
   std::vector<Route> routes_;
   Handler fallback_;

@@ -81,6 +81,8 @@ int status_for(const std::string& code) {
       {"invalid_name", 422},
       {"immutable_field", 422},
       // 429/5xx
+      // msgapi (issue #6): DELETE /v1/messages/{id} while the message is being sent
+      {"message_in_flight", 409},
       {"rate_limited", 429},
       {"internal_error", 500},
       {"storage_error", 503},

@@ -91,6 +91,20 @@ class Connector {
       const Message& /*m*/) {
     return std::nullopt;
   }
+  // --- msgapi (issue #6): erasing the provider's copy of a message (DELETE /v1/messages) ---
+  // Whether redact() does anything for this provider. Default: no (the gateway then erases
+  // only its own copy and reports the provider's as "unsupported").
+  virtual bool supports_redaction() const { return false; }
+  // Erases the provider's copy of `m` (by m.provider_message_id): nullopt when done (or when
+  // the provider no longer has it), else the classified failure (transient ones are retried).
+  virtual std::optional<SendFailure> redact(const Message& /*m*/) {
+    SendFailure f;
+    f.kind = FailureKind::kPermanent;
+    f.code = "unsupported";
+    f.message = "this provider offers no message redaction";
+    return f;
+  }
+  // --- end msgapi ---
   // A cheap authenticated call proving the credentials work (for /readyz and start-up checks).
   virtual std::optional<SendFailure> health_check() { return std::nullopt; }
   // Starts background work (if any); reports go to `sink`.

@@ -254,6 +254,22 @@ ALTER TABLE numbers ADD COLUMN forward_url TEXT;
 ALTER TABLE numbers ADD COLUMN forward_method TEXT;
 ALTER TABLE numbers ADD COLUMN status_callback TEXT;
 )SQL"},
+      // --- msgapi (issue #6): redaction, the `number` filter, webhook payloads by message ---
+      // Migrations 9-11 belong to other branches; v12 needs nothing from them.
+      {12, "message redaction, number filter index", R"SQL(
+ALTER TABLE messages ADD COLUMN redacted_at BIGINT;
+ALTER TABLE messages ADD COLUMN redaction_state TEXT;
+ALTER TABLE messages ADD COLUMN redaction_error TEXT;
+ALTER TABLE messages ADD COLUMN redaction_attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN redaction_next_at BIGINT;
+CREATE INDEX messages_redaction_due ON messages (redaction_next_at)
+  WHERE redaction_state = 'pending';
+CREATE INDEX messages_our_number ON messages
+  (account_id, (CASE WHEN direction = 'outbound' THEN from_addr ELSE to_addr END), id);
+CREATE INDEX webhook_events_message ON webhook_events (message_id)
+  WHERE message_id IS NOT NULL;
+)SQL"},
+      // --- end msgapi ---
   };
   return kMigrations;
 }

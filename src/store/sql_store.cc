@@ -26,6 +26,9 @@ constexpr std::string_view kMessageColumns =
     // v7: provider options
     "max_price, smart_encoding";
 
+// msgapi (issue #6, v12): read with every message, never inserted (a new message is unredacted).
+constexpr std::string_view kRedactionColumns = "redacted_at, redaction_state, redaction_error";
+
 nlohmann::json media_json(const std::vector<MediaItem>& media) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& m : media) {
@@ -108,6 +111,10 @@ Message row_to_message(const Row& r) {
   // v7: provider options
   m.max_price = r.str(28);
   if (auto smart = r.opt_i64(29)) m.smart_encoding = *smart != 0;
+  // msgapi (v12): redaction, when the row was read with kRedactionColumns
+  if (r.size() > 32 && !r.is_null(30)) {
+    m.redaction = Message::Redaction{r.i64(30), r.str(31), r.str(32)};
+  }
   return m;
 }
 
@@ -497,6 +504,8 @@ class SqlStore final : public Store {
     if (f.before_id) add("id <", *f.before_id);
     if (f.after_id) add("id >", *f.after_id);
     if (f.conversation_id) add("conversation_id =", *f.conversation_id);
+    // msgapi: the exact expression of index messages_our_number, so the index serves it.
+    if (f.number) add(kOurNumberExpr, *f.number);
     p.emplace_back(int64_t{f.limit});
     sql += std::string(f.oldest_first ? " ORDER BY id" : " ORDER BY id DESC") + " LIMIT $" +
            std::to_string(p.size());
@@ -803,6 +812,12 @@ class SqlStore final : public Store {
     auto r = write_tx([&](Connection& c) {
       taken = false;
       for (int64_t id : part_ids) {
+        // msgapi: the parts' raw webhooks belong to the message now (a redaction erases them).
+        if (!messages.empty()) {
+          c.exec("UPDATE webhook_events SET message_id = $1 WHERE id = "
+                 "(SELECT webhook_event_id FROM mms_parts WHERE id = $2)",
+                 {messages.front().id, id});
+        }
         c.exec("DELETE FROM mms_parts WHERE id = $1", {id});
         if (c.changes() != 1) throw Rollback();  // another instance took the group
       }
@@ -1267,7 +1282,124 @@ class SqlStore final : public Store {
     return out;
   }
 
+  // ---------------------------------------------------------------- msgapi: redaction
+  Result<RedactResult> redact_message(const std::string& account, const std::string& id,
+                                      TimeMs now) override {
+    RedactResult out;
+    auto r = write_tx([&](Connection& c) {
+      out = {};
+      TxWork w;
+      TxEntry* e = load(c, w, id, /*full=*/true);  // locked (PostgreSQL) until commit
+      if (!e || e->m.account != account) return;
+      if (e->m.redaction) {
+        out = {RedactOutcome::kAlreadyRedacted, e->m};
+        return;
+      }
+      if (e->m.status == Status::kSending) {
+        out = {RedactOutcome::kInFlight, e->m};
+        return;
+      }
+      // Not handed to a provider yet: cancel, so the erased body is never sent.
+      if (e->m.direction == Direction::kOutbound && can_transition(e->m.status, Status::kCanceled)) {
+        Transition t;
+        t.message_id = id;
+        t.to = Status::kCanceled;
+        t.at = now;
+        t.expect = e->m.status;
+        t.detail = "canceled: redacted before it was sent";
+        transition(c, w, *e, t);
+        flush(c, w);
+      }
+      Message& m = e->m;
+      const std::string provider = m.provider_message_id.empty() ? "none" : "pending";
+      c.exec(
+          "UPDATE messages SET body = '', media_urls = '[]', media = NULL, redacted_at = $1, "
+          "redaction_state = $2, redaction_error = NULL, redaction_attempts = 0, "
+          "redaction_next_at = $3 WHERE id = $4",
+          {now, provider, provider == "pending" ? Value(now) : Value(nullptr), id});
+      m.body.clear();
+      m.media_urls.clear();
+      m.media.clear();
+      m.redaction = Message::Redaction{now, provider, ""};
+      // Raw provider webhooks that carried the content: the inbound one, split-MMS parts, and
+      // status reports that echo the text (Telnyx's do).
+      c.exec(
+          "UPDATE webhook_events SET payload = NULL WHERE payload IS NOT NULL AND (message_id = $1 "
+          "OR id IN (SELECT webhook_event_id FROM message_events WHERE message_id = $1 AND "
+          "webhook_event_id IS NOT NULL))",
+          {id});
+      // Status-callback payloads (pending and done) embed the message.
+      const nlohmann::json redacted_json = to_json(m);
+      for (const auto& row :
+           c.query("SELECT id, payload FROM deliveries WHERE message_id = $1", {id})) {
+        nlohmann::json p = nlohmann::json::parse(row.str(1), nullptr, false);
+        if (!p.is_object() || !p.contains("message")) continue;
+        p["message"] = redacted_json;
+        c.exec("UPDATE deliveries SET payload = $1 WHERE id = $2", {p.dump(), row.str(0)});
+      }
+      if (!m.conversation_id.empty()) {
+        c.exec(
+            "UPDATE conversations SET last_message_preview = '[redacted]' "
+            "WHERE id = $1 AND last_message_id = $2",
+            {m.conversation_id, id});
+      }
+      MessageEvent ev;
+      ev.message_id = id;
+      ev.type = "redacted";
+      ev.status = m.status;
+      ev.at = now;
+      ev.applied = true;
+      ev.detail = "body and media erased; provider copy: " + provider;
+      insert_event(c, ev);
+      out = {RedactOutcome::kRedacted, m};
+    });
+    if (!r) return r.error();
+    return out;
+  }
+
+  Result<std::vector<RedactionJob>> claim_redactions(TimeMs now, int64_t lease_ms,
+                                                     int limit) override {
+    std::vector<RedactionJob> out;
+    // Polled by a dispatcher worker each poll interval: look (index messages_redaction_due) first.
+    if (!due_exists("SELECT 1 FROM messages WHERE redaction_state = 'pending' AND "
+                    "redaction_next_at <= $1 LIMIT 1",
+                    now)) {
+      return out;
+    }
+    auto r = write_tx([&](Connection& c) {
+      out.clear();
+      std::string sql = "SELECT " + std::string(kMessageColumns) + ", " +
+                        std::string(kRedactionColumns) +
+                        ", redaction_attempts FROM messages WHERE redaction_state = 'pending' "
+                        "AND redaction_next_at <= $1 ORDER BY redaction_next_at LIMIT $2";
+      if (pg()) sql += " FOR UPDATE SKIP LOCKED";
+      for (const auto& row : c.query(sql, {now, int64_t{limit}})) {
+        RedactionJob j{row_to_message(row), static_cast<int>(row.i64(33)) + 1};
+        c.exec(
+            "UPDATE messages SET redaction_attempts = $1, redaction_next_at = $2 WHERE id = $3",
+            {int64_t{j.attempts}, now + lease_ms, j.message.id});
+        out.push_back(std::move(j));
+      }
+    }, /*durable=*/false);
+    if (!r) return r.error();
+    return out;
+  }
+
+  Result<void> finish_redaction(const std::string& id, const std::string& state,
+                                const std::string& error, std::optional<TimeMs> retry_at,
+                                TimeMs /*now*/) override {
+    return write_tx([&](Connection& c) {
+      c.exec(
+          "UPDATE messages SET redaction_state = $1, redaction_error = $2, redaction_next_at = $3 "
+          "WHERE id = $4 AND redaction_state = 'pending'",
+          {state, null_if_empty(error), opt(retry_at), id});
+    });
+  }
+
  private:
+  // msgapi: our side of a message (index messages_our_number uses this exact expression).
+  static constexpr std::string_view kOurNumberExpr =
+      "(CASE WHEN direction = 'outbound' THEN from_addr ELSE to_addr END) =";
   static constexpr std::string_view kOptOutSelect =
       "SELECT id, account_id, number, scope, our_number, source, created_at FROM opt_outs";
   static constexpr std::string_view kContactSelect =
@@ -1476,7 +1608,8 @@ class SqlStore final : public Store {
   }
 
   static const std::string& select_messages_sql() {
-    static const std::string s = "SELECT " + std::string(kMessageColumns) + " FROM messages";
+    static const std::string s = "SELECT " + std::string(kMessageColumns) + ", " +
+                                 std::string(kRedactionColumns) + " FROM messages";
     return s;
   }
 

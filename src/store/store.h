@@ -73,6 +73,9 @@ struct MessageFilter {
   std::optional<std::string> conversation_id;
   bool oldest_first = false;             // default: newest first
   int limit = 50;
+  // msgapi (issue #6): messages whose side of ours is this number (from_addr of outbound,
+  // to_addr of inbound); index messages_our_number.
+  std::optional<std::string> number;
 };
 
 // A requested status change. The store applies it only if core::can_transition allows it; either
@@ -309,6 +312,26 @@ struct ContactFilter {
   int limit = 50;
 };
 
+// --- msgapi (issue #6): message redaction (migration v12) ---
+enum class RedactOutcome {
+  kRedacted,         // erased now (an event `redacted` was recorded)
+  kAlreadyRedacted,  // erased earlier: nothing changed
+  kNotFound,         // no such message in the account
+  kInFlight,         // `sending`: a provider request is under way; ask again in a moment
+};
+
+struct RedactResult {
+  RedactOutcome outcome = RedactOutcome::kNotFound;
+  Message message;  // afterwards (kRedacted, kAlreadyRedacted, kInFlight)
+};
+
+// A provider-side redaction claimed by the dispatcher (Message::redaction->provider "pending").
+struct RedactionJob {
+  Message message;   // body and media already erased; provider ids kept
+  int attempts = 0;  // including this one
+};
+// --- end msgapi ---
+
 struct CreateContactResult {
   bool created = false;  // false: the account already had a contact with this number
   Contact contact;       // the stored contact (the existing one when not created)
@@ -499,6 +522,26 @@ class Store {
   // Sets the conversation's unread_count to 0; returns it afterwards (nullopt: not found).
   virtual Result<std::optional<Conversation>> mark_conversation_read(const std::string& account,
                                                                      const std::string& id) = 0;
+
+  // --- msgapi (issue #6): message redaction ---
+  // Erases the message's body and media everywhere the store keeps them (the message row, raw
+  // webhook payloads linked to it, status-callback payloads, the conversation preview), keeps
+  // metadata and status history, and records an event `redacted` (status unchanged), in one
+  // durable transaction. A message not yet handed to a provider (accepted, scheduled, queued)
+  // is canceled first; one in `sending` is kInFlight (nothing changes). The provider's copy is
+  // left "pending" when the message has a provider message id (claim_redactions), else "none".
+  virtual Result<RedactResult> redact_message(const std::string& account, const std::string& id,
+                                              TimeMs now) = 0;
+  // Claims up to `limit` pending provider redactions due at `now`: each is leased until
+  // now + lease_ms (a crashed claimer's come back) and its attempt counted.
+  virtual Result<std::vector<RedactionJob>> claim_redactions(TimeMs now, int64_t lease_ms,
+                                                             int limit) = 0;
+  // Records a provider redaction's outcome: state done | unsupported | failed, or pending again
+  // at `retry_at` with the error that made it wait.
+  virtual Result<void> finish_redaction(const std::string& id, const std::string& state,
+                                        const std::string& error, std::optional<TimeMs> retry_at,
+                                        TimeMs now) = 0;
+  // --- end msgapi ---
 
  private:
   static std::vector<TransitionSummary> summarize(const std::vector<TransitionResult>& rs) {

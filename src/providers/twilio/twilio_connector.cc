@@ -30,6 +30,14 @@ std::optional<SendFailure> TwilioConnector::health_check() {
   return parse_health_response(http_.send(req), clock_.now_ms());
 }
 
+std::optional<SendFailure> TwilioConnector::redact(const Message& m) {
+  if (m.provider_message_id.empty()) return std::nullopt;  // the provider never had it
+  const HttpRequest req = options_.redact_by_delete
+                              ? build_delete_request(options_.api, m.provider_message_id)
+                              : build_redact_body_request(options_.api, m.provider_message_id);
+  return parse_redact_response(http_.send(req), clock_.now_ms());
+}
+
 
 std::string webhook_url(const std::string& public_url, const std::string& connector_id) {
   std::string base = public_url;

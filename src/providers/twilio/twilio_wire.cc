@@ -165,6 +165,29 @@ std::optional<SendFailure> parse_health_response(const HttpResponse& r, TimeMs n
   return f;
 }
 
+// --- msgapi (issue #6): redaction ---
+HttpRequest build_delete_request(const TwilioApi& api, const std::string& message_sid) {
+  return authed(api, "DELETE",
+                account_path(api) + "/Messages/" + url_encode(message_sid) + ".json");
+}
+
+HttpRequest build_redact_body_request(const TwilioApi& api, const std::string& message_sid) {
+  HttpRequest req =
+      authed(api, "POST", account_path(api) + "/Messages/" + url_encode(message_sid) + ".json");
+  req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+  req.body = form_encode({{"Body", ""}});
+  return req;
+}
+
+std::optional<SendFailure> parse_redact_response(const HttpResponse& r, TimeMs now) {
+  if (is_success(r.status) || r.status == 404) return std::nullopt;
+  const ProviderError e = parse_error_body(r.body);
+  SendFailure f = classify_error(r, now, e);
+  if (e.code == "20009") f.kind = FailureKind::kTransient;  // not complete yet: try later
+  return f;
+}
+// --- end msgapi ---
+
 Status map_status(std::string_view s) {
   // accepted/scheduled/queued/sending: Twilio still holds the message.
   if (s == "sent") return Status::kSent;

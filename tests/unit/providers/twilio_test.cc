@@ -318,6 +318,50 @@ TEST(TwilioWire, StatusQueryRequestAndParse) {
   EXPECT_EQ(std::get<SendFailure>(out).code, "20404");
 }
 
+// msgapi (issue #6): redaction. Twilio: DELETE on the Message instance answers 204 (twilio-python
+// MessageContext.delete); error 20009 "Cannot delete this resource before it is complete"
+// (twilio.com/docs/api/errors/20009: wait and retry). Body redaction: POST Body="" on the
+// instance ("To redact a message-body from a post-flight message record, post to the message
+// instance resource with an empty body", Twilio OpenAPI update_message), which SignalWire's
+// LaML API also documents ("Update a message").
+TEST(TwilioWire, RedactionRequestsAndOutcomes) {
+  HttpRequest del = build_delete_request(test_api(), "SMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+  EXPECT_EQ(del.method, "DELETE");
+  EXPECT_EQ(del.url, "https://api.twilio.com/2010-04-01/Accounts/" + std::string(kAccountSid) +
+                         "/Messages/SMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.json");
+  EXPECT_EQ(header(del, "Authorization"), kBasicToken);
+  EXPECT_TRUE(del.body.empty());
+
+  HttpRequest blank = build_redact_body_request(test_api(), "SMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+  EXPECT_EQ(blank.method, "POST");
+  EXPECT_EQ(blank.url, del.url);
+  EXPECT_EQ(header(blank, "Authorization"), kBasicToken);
+  EXPECT_EQ(header(blank, "Content-Type"), "application/x-www-form-urlencoded");
+  EXPECT_EQ(blank.body, "Body=");
+
+  EXPECT_FALSE(parse_redact_response(response(204, ""), kNow).has_value());
+  EXPECT_FALSE(parse_redact_response(response(200, kCreated), kNow).has_value());
+  // Already gone at Twilio: nothing left to erase.
+  EXPECT_FALSE(parse_redact_response(response(404, kNotFound), kNow).has_value());
+  auto busy = parse_redact_response(
+      response(400, R"({"code": 20009, "message": "Cannot delete this resource before it is complete", "more_info": "https://www.twilio.com/docs/errors/20009", "status": 400})"),
+      kNow);
+  ASSERT_TRUE(busy.has_value());
+  EXPECT_EQ(busy->kind, FailureKind::kTransient);
+  EXPECT_EQ(busy->code, "20009");
+  auto auth = parse_redact_response(
+      response(401, R"({"code": 20003, "message": "Authenticate", "status": 401})"), kNow);
+  ASSERT_TRUE(auth.has_value());
+  EXPECT_EQ(auth->kind, FailureKind::kAuth);
+  auto refused = parse_redact_response(
+      response(400, R"({"code": 21999, "message": "Nope", "status": 400})"), kNow);
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->kind, FailureKind::kPermanent);
+  auto down = parse_redact_response(response(503, ""), kNow);
+  ASSERT_TRUE(down.has_value());
+  EXPECT_EQ(down->kind, FailureKind::kTransient);
+}
+
 TEST(TwilioWire, MapsEveryDocumentedStatus) {
   // MessageInstance.Status (twilio-python) plus canceled / partially_delivered (MessageStatus in
   // @signalwire/compatibility-api lib/rest/api/v2010/account/message.d.ts, generated from

@@ -2364,6 +2364,185 @@ TEST_P(StoreContractTest, MarkConversationReadZeroesUnreadOnlyInItsAccount) {
   EXPECT_FALSE(store_->mark_conversation_read(kAcctA, "conv_nope")->has_value());
 }
 
+// ------------------------------------------------------------------------------ msgapi (issue #6)
+
+TEST_P(StoreContractTest, RedactionErasesContentEverywhereOnceAndKeepsHistory) {
+  // An inbound MMS (raw webhook kept) and an outbound reply with a status callback.
+  auto in = webhook("SM1:received", "inbound", kT0 + 10);
+  Message m = inbound_msg(kAcctA, kT0 + 10, "my PIN is 4321", kTheirs, "SM1");
+  m.media = {{"https://media.example/1.jpg", "image/jpeg", 1234}};
+  m.media_urls = {"https://media.example/1.jpg"};
+  m.metadata = {{"k", "v"}};
+  in.inbound = m;
+  ASSERT_TRUE(store_->ingest_webhook(in).ok());
+  ASSERT_EQ(store_->list_events(m.id)[0].raw_payload, "Body=raw+SM1:received");
+
+  Message out = outbound(kAcctA, kT0 + 20);
+  out.from = kOurs;
+  out.to = kTheirs;
+  out.body = "secret reply";
+  out.status_callback = "https://app.example.com/cb";
+  add(out);
+  ASSERT_EQ(claim(kT0 + 21).size(), 1u);
+  Transition sent{.message_id = out.id, .to = Status::kSent, .at = kT0 + 22};
+  sent.provider_message_id = "SM2";
+  sent.connector = "tw";
+  ASSERT_TRUE(apply1(sent).applied);
+  ASSERT_FALSE(store_->list_deliveries(out.id).empty());
+  ASSERT_NE(store_->list_deliveries(out.id).back().payload.find("secret reply"), std::string::npos);
+
+  // Another account's id is not found, and nothing changes.
+  auto foreign = store_->redact_message(kAcctB, m.id, kT0 + 30);
+  ASSERT_TRUE(foreign.ok());
+  EXPECT_EQ(foreign->outcome, RedactOutcome::kNotFound);
+  EXPECT_EQ(get(m.id).body, "my PIN is 4321");
+  auto missing = store_->redact_message(kAcctA, "msg_nope", kT0 + 30);
+  ASSERT_TRUE(missing.ok());
+  EXPECT_EQ(missing->outcome, RedactOutcome::kNotFound);
+
+  auto r = store_->redact_message(kAcctA, m.id, kT0 + 30);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->outcome, RedactOutcome::kRedacted);
+  Message got = get(m.id);
+  EXPECT_EQ(got.body, "");
+  EXPECT_TRUE(got.media_urls.empty());
+  EXPECT_TRUE(got.media.empty());
+  EXPECT_EQ(got.status, Status::kReceived);
+  EXPECT_EQ(got.metadata, (Metadata{{"k", "v"}}));
+  EXPECT_EQ(got.provider_message_id, "SM1");
+  ASSERT_TRUE(got.redaction.has_value());
+  EXPECT_EQ(got.redaction->at, kT0 + 30);
+  EXPECT_EQ(got.redaction->provider, "pending");
+  auto events = store_->list_events(m.id);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].raw_payload, "");  // the raw webhook is gone
+  EXPECT_EQ(events[0].status, Status::kReceived);
+  EXPECT_EQ(events[1].type, "redacted");
+  EXPECT_EQ(events[1].status, Status::kReceived);
+  // The reply is the conversation's latest: its preview stays until it is redacted too.
+  auto conv = store_->get_conversation(kAcctA, got.conversation_id);
+  ASSERT_TRUE(conv.has_value());
+  EXPECT_EQ(conv->last_message_preview, "secret reply");
+
+  auto r2 = store_->redact_message(kAcctA, out.id, kT0 + 40);
+  ASSERT_TRUE(r2.ok());
+  EXPECT_EQ(r2->outcome, RedactOutcome::kRedacted);
+  EXPECT_EQ(store_->get_conversation(kAcctA, got.conversation_id)->last_message_preview,
+            "[redacted]");
+  for (const auto& d : store_->list_deliveries(out.id)) {
+    EXPECT_EQ(d.payload.find("secret reply"), std::string::npos) << d.payload;
+    auto p = nlohmann::json::parse(d.payload);
+    EXPECT_EQ(p["message"]["body"], "");
+    EXPECT_EQ(p["message"]["id"], out.id);
+    EXPECT_EQ(p["status"], "sent");
+  }
+
+  // Idempotent: nothing changes the second time, no second event.
+  auto again = store_->redact_message(kAcctA, m.id, kT0 + 50);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->outcome, RedactOutcome::kAlreadyRedacted);
+  EXPECT_EQ(again->message.redaction->at, kT0 + 30);
+  EXPECT_EQ(store_->list_events(m.id).size(), 2u);
+}
+
+TEST_P(StoreContractTest, RedactionCancelsUnsentMessagesAndWaitsForOneBeingSent) {
+  Message queued = add(outbound(kAcctA, kT0 + 1, Status::kQueued, kT0 + 100'000));
+  auto r = store_->redact_message(kAcctA, queued.id, kT0 + 2);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->outcome, RedactOutcome::kRedacted);
+  EXPECT_EQ(r->message.status, Status::kCanceled);
+  EXPECT_EQ(r->message.redaction->provider, "none");  // no provider ever had it
+  EXPECT_EQ(get(queued.id).status, Status::kCanceled);
+  EXPECT_TRUE(claim(kT0 + 200'000).empty());  // it left the outbox
+  auto events = store_->list_events(queued.id);
+  ASSERT_GE(events.size(), 2u);
+  EXPECT_EQ(events[events.size() - 2].status, Status::kCanceled);
+  EXPECT_EQ(events.back().type, "redacted");
+
+  Message sending = add(outbound(kAcctA, kT0 + 3));
+  ASSERT_EQ(claim(kT0 + 300'000).size(), 1u);
+  auto busy = store_->redact_message(kAcctA, sending.id, kT0 + 300'001);
+  ASSERT_TRUE(busy.ok());
+  EXPECT_EQ(busy->outcome, RedactOutcome::kInFlight);
+  EXPECT_EQ(get(sending.id).body, "hello");
+  EXPECT_FALSE(get(sending.id).redaction.has_value());
+  // Nothing is pending at a provider for either.
+  auto jobs = store_->claim_redactions(kT0 + 400'000, 1000, 10);
+  ASSERT_TRUE(jobs.ok());
+  EXPECT_TRUE(jobs->empty());
+}
+
+TEST_P(StoreContractTest, ProviderRedactionsAreLeasedRetriedAndFinished) {
+  auto in = webhook("SM7:received", "inbound", kT0 + 10);
+  Message m = inbound_msg(kAcctA, kT0 + 10, "x", kTheirs, "SM7");
+  in.inbound = m;
+  ASSERT_TRUE(store_->ingest_webhook(in).ok());
+  ASSERT_TRUE(store_->redact_message(kAcctA, m.id, kT0 + 20).ok());
+
+  auto jobs = store_->claim_redactions(kT0 + 20, 5'000, 10);
+  ASSERT_TRUE(jobs.ok()) << jobs.error().message;
+  ASSERT_EQ(jobs->size(), 1u);
+  EXPECT_EQ((*jobs)[0].message.id, m.id);
+  EXPECT_EQ((*jobs)[0].message.provider_message_id, "SM7");
+  EXPECT_EQ((*jobs)[0].message.connector, "tw");
+  EXPECT_EQ((*jobs)[0].message.body, "");
+  EXPECT_EQ((*jobs)[0].attempts, 1);
+  // Leased: another instance does not take it; a crashed claimer's comes back after the lease.
+  auto none = another_instance().claim_redactions(kT0 + 21, 5'000, 10);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  jobs = store_->claim_redactions(kT0 + 5'021, 5'000, 10);
+  ASSERT_TRUE(jobs.ok());
+  ASSERT_EQ(jobs->size(), 1u);
+  EXPECT_EQ((*jobs)[0].attempts, 2);
+
+  // A retry waits until retry_at, and shows the error meanwhile.
+  ASSERT_TRUE(store_->finish_redaction(m.id, "pending", "20009: not yet", kT0 + 60'000,
+                                       kT0 + 5'022).ok());
+  EXPECT_EQ(get(m.id).redaction->error, "20009: not yet");
+  EXPECT_TRUE(store_->claim_redactions(kT0 + 59'999, 5'000, 10)->empty());
+  jobs = store_->claim_redactions(kT0 + 60'000, 5'000, 10);
+  ASSERT_EQ(jobs->size(), 1u);
+  EXPECT_EQ((*jobs)[0].attempts, 3);
+  ASSERT_TRUE(store_->finish_redaction(m.id, "done", "", std::nullopt, kT0 + 60'001).ok());
+  Message got = get(m.id);
+  EXPECT_EQ(got.redaction->provider, "done");
+  EXPECT_EQ(got.redaction->error, "");
+  EXPECT_EQ(got.redaction->at, kT0 + 20);
+  EXPECT_TRUE(store_->claim_redactions(kT0 + 10'000'000, 5'000, 10)->empty());
+  // A late outcome (a claimer whose lease had expired) cannot reopen a finished one.
+  ASSERT_TRUE(store_->finish_redaction(m.id, "failed", "late", std::nullopt, kT0 + 60'002).ok());
+  EXPECT_EQ(get(m.id).redaction->provider, "done");
+}
+
+TEST_P(StoreContractTest, NumberFilterIsOurSideOfTheMessage) {
+  Message o1 = outbound(kAcctA, kT0 + 1);  // from +15550000001 to +15550000002
+  add(o1);
+  Message o2 = outbound(kAcctA, kT0 + 2);
+  o2.from = "+15550000009";
+  o2.to = "+15550000001";  // the other party happens to be our other number
+  add(o2);
+  auto in = webhook("SM9:received", "inbound", kT0 + 3);
+  Message i1 = inbound_msg(kAcctA, kT0 + 3, "hi");  // to kOurs (+15550000001)
+  in.inbound = i1;
+  ASSERT_TRUE(store_->ingest_webhook(in).ok());
+  add(outbound(kAcctB, kT0 + 4));  // another account, same number
+
+  MessageFilter f;
+  f.account = kAcctA;
+  f.number = "+15550000001";
+  EXPECT_EQ(ids(store_->list_messages(f)), (std::vector<std::string>{i1.id, o1.id}));
+  f.direction = Direction::kOutbound;
+  EXPECT_EQ(ids(store_->list_messages(f)), (std::vector<std::string>{o1.id}));
+  f.direction = Direction::kInbound;
+  EXPECT_EQ(ids(store_->list_messages(f)), (std::vector<std::string>{i1.id}));
+  f.direction.reset();
+  f.number = "+15550000009";
+  EXPECT_EQ(ids(store_->list_messages(f)), (std::vector<std::string>{o2.id}));
+  f.number = "+15550000002";  // only ever the other party
+  EXPECT_TRUE(store_->list_messages(f).empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContractTest,
                          testing::Values(Backend::kSqlite, Backend::kPostgres), backend_name);
 
