@@ -24,6 +24,7 @@
 #include "http/compliance_api.h"
 #include "http/contacts_api.h"
 #include "http/conversations_api.h"
+#include "http/forwarding_api.h"
 #include "http/server.h"
 #include "http/webhooks_api.h"
 #include "http/scheduling_api.h"
@@ -140,6 +141,19 @@ int create_key(const Config& config, const std::string& account) {
   return 0;
 }
 
+// Forwarding (issue #6): `switchboard signing-secret [--rotate] --account NAME`.
+int signing_secret(const Config& config, const std::string& account, bool rotate) {
+  auto st = open_and_migrate(config);
+  if (!st->account_exists(account)) throw std::runtime_error("no account " + account);
+  const TimeMs now = SystemClock::instance().now_ms();
+  auto s = rotate ? st->rotate_signing_secret(account, now) : st->signing_secret(account, now);
+  if (!s) throw std::runtime_error(s.error().message);
+  std::cout << "webhook signing secret of account " << account
+            << (rotate ? " (rotated; update your app now)" : "") << ":\n"
+            << s->secret << std::endl;
+  return 0;
+}
+
 int serve(const Config& config, bool print_routes) {
   // Signals are taken synchronously by this thread; every thread started below inherits the mask.
   sigset_t signals;
@@ -240,7 +254,13 @@ int serve(const Config& config, bool print_routes) {
 
   // Compliance keywords and auto-replies run on each stored inbound message.
   engine::Automation automation(*st, gateway, clock, compliance_settings(config));
-  webhooks.set_inbound_hook([&automation](const Message& m) { automation.on_inbound(m); });
+  // Forwarding (issue #6): a stored inbound message may have queued a forward in its
+  // transaction; wake the sender, which also sends the app's replies through the gateway.
+  callbacks.set_gateway(&gateway);
+  webhooks.set_inbound_hook([&automation, &callbacks](const Message& m) {
+    automation.on_inbound(m);
+    callbacks.wake();
+  });
 
   http::Router router;
   http::register_api(router, gateway);
@@ -249,6 +269,7 @@ int serve(const Config& config, bool print_routes) {
   http::register_scheduling_api(router, gateway, verifier);
   http::register_compliance_api(router, gateway);
   http::register_webhooks(router, webhooks, config.public_url);
+  http::register_forwarding_api(router, gateway);  // forwarding (issue #6)
   // msgapi (issue #6): the route table, for the test that holds docs/openapi.yaml to it.
   if (print_routes) {
     for (const auto& [method, pattern] : router.routes()) {

@@ -15,5 +15,8 @@ int serve(const Config& config, bool print_routes = false);
 int create_key(const Config& config, const std::string& account);
 // Applies migrations and exits.
 int migrate(const Config& config);
+// Forwarding (issue #6): prints the account's webhook signing secret alone on the last line
+// (created on first use), after replacing it with a new one when `rotate`.
+int signing_secret(const Config& config, const std::string& account, bool rotate);
 
 }  // namespace sb::app

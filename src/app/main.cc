@@ -1,4 +1,4 @@
-// switchboard: the command-line entry point (serve, keys, migrate, segments, phone, --version).
+// switchboard: the command-line entry point (serve, keys, migrate, signing-secret, tools, ...).
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -63,6 +63,14 @@ int main(int argc, char** argv) {
     sub->add_option("--file", opt_outs_file, "CSV file (default: stdin / stdout)");
   }
 
+  // Forwarding (issue #6): the account's webhook signing secret.
+  auto* signing = cli.add_subcommand("signing-secret",
+                                     "Print (or --rotate) an account's webhook signing secret");
+  bool signing_rotate = false;
+  signing->add_option("--account", account, "Account name")->required();
+  signing->add_option("--config", config_flag, "Path to switchboard.toml");
+  signing->add_flag("--rotate", signing_rotate, "Replace the secret with a new one first");
+
   sb::app::SegmentsArgs segments_args;
   auto* segments = cli.add_subcommand("segments", "Show how a message body is encoded and split");
   segments->add_flag("--json", segments_args.json, "Print the POST /v1/segments JSON object");
@@ -105,6 +113,7 @@ int main(int argc, char** argv) {
     if (*migrate) return sb::app::migrate(*config);
     if (*opt_outs_import) return sb::app::opt_outs_import(*config, account, opt_outs_file);
     if (*opt_outs_export) return sb::app::opt_outs_export(*config, account, opt_outs_file);
+    if (*signing) return sb::app::signing_secret(*config, account, signing_rotate);
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
     std::cerr << "switchboard: " << e.what() << std::endl;

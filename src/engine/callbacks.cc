@@ -1,9 +1,10 @@
-// Callback delivery loop.
+// Callback and forward delivery loop.
 #include "core/thread_name.h"
 #include "engine/callbacks.h"
 
 #include <spdlog/spdlog.h>
 
+#include "engine/forwarding.h"
 #include "engine/retry.h"
 
 namespace sb::engine {
@@ -62,43 +63,120 @@ int CallbackSender::run_once() {
   auto claimed = store_.claim_deliveries(clock_.now_ms(), options_.lease_ms, options_.batch_size);
   if (!claimed) return 0;
   for (const auto& d : *claimed) {
-    HttpRequest req;
-    req.method = "POST";
-    req.url = d.url;
-    req.body = d.payload;
-    req.timeout_ms = options_.timeout_ms;
-    req.headers = {{"Content-Type", "application/json"},
-                   {"Switchboard-Delivery", d.id},
-                   {"Switchboard-Attempt", std::to_string(d.attempts)}};
-    const HttpResponse resp = http_.send(req);
-    const TimeMs now = clock_.now_ms();
-    const bool success = resp.status >= 200 && resp.status < 300;
-    const std::string error =
-        success ? "" : (resp.error.empty() ? "HTTP " + std::to_string(resp.status) : resp.error);
-    bool done = success;
-    std::optional<TimeMs> retry_at;
-    if (!success) {
-      double jitter;
-      {
-        std::lock_guard lk(rng_mu_);
-        jitter = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
-      }
-      const RetryPolicy p{0, options_.base_delay_ms, options_.max_delay_ms, 0};
-      const TimeMs next = now + backoff_ms(p, d.attempts, jitter);
-      if (next - d.created_at > options_.max_age_ms) {
-        done = true;
-        spdlog::warn("message {} status callback {} abandoned after {} attempts: {}", d.message_id,
-                     d.id, d.attempts, error);
-      } else {
-        retry_at = next;
-        spdlog::info("message {} status callback {} attempt {} failed ({}); retrying", d.message_id,
-                     d.id, d.attempts, error);
-      }
+    try {
+      attempt(d);
+    } catch (const std::exception& e) {
+      // A failed read (the message, the secret): the lease expires and the delivery comes back.
+      spdlog::error("callbacks: delivery {} not attempted: {}", d.id, e.what());
     }
-    auto r = store_.finish_delivery(d.id, done, success, resp.status, error, now, retry_at);
-    if (!r) spdlog::error("callbacks: could not record delivery {}: {}", d.id, r.error().message);
   }
   return static_cast<int>(claimed->size());
+}
+
+void CallbackSender::attempt(const store::Delivery& d) {
+  const TimeMs started = clock_.now_ms();
+  const bool forward = d.kind == "forward";
+  const char* what = forward ? "forward" : "status callback";
+  store::DeliveryAttempt a;
+  a.delivery_id = d.id;
+  a.attempt = d.attempts;
+  a.at = started;
+
+  // Forwards are built now, from the message as it is (not as it was when it arrived).
+  std::string payload = d.payload;
+  std::optional<Message> message;
+  if (forward) {
+    message = store_.get_message(d.account, d.message_id);
+    if (!message) {
+      a.error = "the message no longer exists";
+      spdlog::warn("message {} forward {} dropped: the message no longer exists", d.message_id,
+                   d.id);
+      if (auto r = store_.record_delivery_attempt(a, true, false, std::nullopt); !r) {
+        spdlog::error("callbacks: could not record delivery {}: {}", d.id, r.error().message);
+      }
+      return;
+    }
+    if (!ready_to_forward(*message)) {
+      if (auto r = store_.defer_delivery(d.id, started + options_.poll_interval_ms); !r) {
+        spdlog::error("callbacks: could not defer delivery {}: {}", d.id, r.error().message);
+      }
+      return;
+    }
+    const auto contact = store_.find_contact(d.account, message->from);
+    payload = d.method == "GET" ? forward_query(*message, contact)
+                                : forward_payload(*message, contact).dump();
+  }
+  auto secret = store_.signing_secret(d.account, started);
+  if (!secret) {
+    spdlog::error("callbacks: delivery {} not attempted: no signing secret ({})", d.id,
+                  secret.error().message);
+    return;  // the lease expires and the delivery comes back
+  }
+  const HttpRequest req =
+      forward_request(d, payload, secret->secret, started / 1000, options_.timeout_ms);
+  const auto t0 = std::chrono::steady_clock::now();
+  const HttpResponse resp = http_.send(req);
+  a.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - t0)
+                      .count();
+  a.http_status = resp.status;
+  a.response_excerpt = excerpt(resp.body);
+  const TimeMs now = clock_.now_ms();
+  const bool success = resp.status >= 200 && resp.status < 300;
+  a.error = success ? ""
+                    : (resp.error.empty() ? std::string("HTTP ").append(std::to_string(resp.status))
+                                          : resp.error);
+  bool done = success;
+  std::optional<TimeMs> retry_at;
+  if (success && forward) {
+    reply_from_app(d, *message, resp, a);
+  } else if (!success) {
+    double jitter;
+    {
+      std::lock_guard lk(rng_mu_);
+      jitter = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+    }
+    const RetryPolicy p{0, options_.base_delay_ms, options_.max_delay_ms, 0};
+    const TimeMs next = now + backoff_ms(p, d.attempts, jitter);
+    if (next - d.created_at > options_.max_age_ms) {
+      done = true;
+      spdlog::warn("message {} {} {} abandoned after {} attempts: {}", d.message_id, what, d.id,
+                   d.attempts, a.error);
+    } else {
+      retry_at = next;
+      spdlog::info("message {} {} {} attempt {} failed ({}); retrying", d.message_id, what, d.id,
+                   d.attempts, a.error);
+    }
+  }
+  auto r = store_.record_delivery_attempt(a, done, success, retry_at);
+  if (!r) spdlog::error("callbacks: could not record delivery {}: {}", d.id, r.error().message);
+}
+
+void CallbackSender::reply_from_app(const store::Delivery& d, const Message& in,
+                                    const HttpResponse& resp, store::DeliveryAttempt& a) {
+  auto parsed = parse_app_reply(resp.body);
+  if (!parsed) {
+    a.error = std::string("reply not sent: ").append(parsed.error().message);
+    spdlog::info("message {} forward {}: {}", in.id, d.id, a.error);
+    return;
+  }
+  if (!*parsed) return;  // the app asked for no reply
+  if (!gateway_) {
+    a.error = "reply not sent: this process sends no replies";
+    return;
+  }
+  // Bounded: the outbox commits in milliseconds; a stuck database must not hold the lease.
+  auto sent = send_app_reply(*gateway_, in, **parsed, d.id, std::chrono::milliseconds(10'000));
+  if (!sent) {
+    a.error = std::string("reply not sent: ")
+                  .append(sent.error().code)
+                  .append(": ")
+                  .append(sent.error().message);
+    spdlog::info("message {} forward {}: {}", in.id, d.id, a.error);
+    return;
+  }
+  a.reply_message_id = *sent;
+  spdlog::info("message {} forward {}: the app's reply queued as {}", in.id, d.id, *sent);
 }
 
 }  // namespace sb::engine

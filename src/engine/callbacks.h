@@ -1,6 +1,7 @@
-// Delivers queued app notifications (status callbacks) over HTTP, at least once: claimed with a
-// lease, retried with exponential back-off until acknowledged with 2xx or too old. Runs on its own
-// threads so a slow app never delays sending.
+// Delivers queued app notifications (status callbacks and inbound forwards) over HTTP, at least
+// once: claimed with a lease, signed with the account's secret, retried with exponential back-off
+// until acknowledged with 2xx or too old, every attempt logged. Runs on its own threads so a slow
+// app never delays sending.
 #pragma once
 
 #include <condition_variable>
@@ -13,6 +14,8 @@
 #include "store/store.h"
 
 namespace sb::engine {
+
+class Gateway;
 
 struct CallbackOptions {
   int workers = 4;
@@ -34,9 +37,16 @@ class CallbackSender {
   void stop();
   // Claims and attempts one batch on the calling thread; returns how many were attempted.
   int run_once();
+  // Forwarding: where an app's reply to a forward is sent from (unset: replies are not sent and
+  // the attempt says so). Set before start().
+  void set_gateway(Gateway* gateway) { gateway_ = gateway; }
 
  private:
   void worker_loop();
+  void attempt(const store::Delivery& d);
+  // Sends the reply in a forward's 2xx answer, if it asks for one; notes the outcome on `a`.
+  void reply_from_app(const store::Delivery& d, const Message& in, const HttpResponse& resp,
+                      store::DeliveryAttempt& a);
 
   store::Store& store_;
   HttpClient& http_;
@@ -49,6 +59,7 @@ class CallbackSender {
   std::vector<std::thread> workers_;
   std::mutex rng_mu_;
   std::mt19937_64 rng_{std::random_device{}()};
+  Gateway* gateway_ = nullptr;
 };
 
 }  // namespace sb::engine

@@ -121,6 +121,11 @@ Result<store::NewMessage> Gateway::prepare(const std::string& account,
     }
     m.from = from;
     m.connector = it->second.connector;
+    // Forwarding (issue #6): the number's default status_callback (PATCH /v1/numbers/{number})
+    // for messages that name none; validated when it was set.
+    if (req.status_callback.empty() && it->second.status_callback) {
+      m.status_callback = *it->second.status_callback;
+    }
   }
 
   if (auto bad = utf8::find_invalid(req.body)) {
@@ -167,7 +172,7 @@ Result<store::NewMessage> Gateway::prepare(const std::string& account,
   m.media_urls = req.media_urls;
   m.segments = seg.segments;
   m.encoding = seg.encoding;
-  m.status_callback = req.status_callback;
+  if (!req.status_callback.empty()) m.status_callback = req.status_callback;
   m.validity_period_s = req.validity_period_s;
   m.max_price = req.max_price;
   m.smart_encoding = req.smart_encoding;

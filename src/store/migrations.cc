@@ -254,6 +254,29 @@ ALTER TABLE numbers ADD COLUMN forward_url TEXT;
 ALTER TABLE numbers ADD COLUMN forward_method TEXT;
 ALTER TABLE numbers ADD COLUMN status_callback TEXT;
 )SQL"},
+      // --- forwarding (issue #6): signing secrets, forward deliveries, per-attempt log ---
+      // The signing secret is an HMAC key, so it is stored as it is (a hash could not sign).
+      {10, "forwarding: signing secrets, delivery method, delivery attempts", R"SQL(
+CREATE TABLE signing_secrets (
+  account_id TEXT PRIMARY KEY,
+  secret TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+ALTER TABLE deliveries ADD COLUMN method TEXT;
+CREATE TABLE delivery_attempts (
+  id {{autoid}},
+  delivery_id TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  at BIGINT NOT NULL,
+  duration_ms BIGINT NOT NULL,
+  http_status INTEGER,
+  error TEXT,
+  response_excerpt TEXT,
+  reply_message_id TEXT
+);
+CREATE INDEX delivery_attempts_delivery ON delivery_attempts (delivery_id, attempt);
+)SQL"},
+      // --- end forwarding ---
       // --- msgapi (issue #6): redaction, the `number` filter, webhook payloads by message ---
       // Migrations 9-11 belong to other branches; v12 needs nothing from them.
       {12, "message redaction, number filter index", R"SQL(

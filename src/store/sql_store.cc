@@ -690,13 +690,23 @@ class SqlStore final : public Store {
     auto r = write_tx([&](Connection& c) {
       out.clear();
       std::string sql =
-          "SELECT id, account_id, message_id, kind, url, payload, attempts, created_at "
+          "SELECT id, account_id, message_id, kind, url, payload, attempts, created_at, method "
           "FROM deliveries WHERE state = 'pending' AND next_attempt_at <= $1 "
           "ORDER BY next_attempt_at LIMIT $2";
       if (pg()) sql += " FOR UPDATE SKIP LOCKED";
       for (const auto& row : c.query(sql, {now, int64_t{limit}})) {
-        Delivery d{row.str(0), row.str(1), row.str(2), row.str(3), row.str(4), row.str(5),
-                   static_cast<int>(row.i64(6)) + 1, row.i64(7), now + lease_ms};
+        Delivery d;
+        d.id = row.str(0);
+        d.account = row.str(1);
+        d.message_id = row.str(2);
+        d.kind = row.str(3);
+        d.url = row.str(4);
+        d.payload = row.str(5);
+        d.attempts = static_cast<int>(row.i64(6)) + 1;
+        d.created_at = row.i64(7);
+        d.next_attempt_at = now + lease_ms;
+        if (!row.is_null(8)) d.method = row.str(8);  // v10; status callbacks are POST
+        d.state = "pending";
         c.exec("UPDATE deliveries SET attempts = $1, next_attempt_at = $2, updated_at = $3 "
                "WHERE id = $4",
                {int64_t{d.attempts}, d.next_attempt_at, now, d.id});
@@ -711,26 +721,48 @@ class SqlStore final : public Store {
                                const std::string& error, TimeMs now,
                                std::optional<TimeMs> retry_at) override {
     return write_tx([&](Connection& c) {
-      const std::string state = done ? (success ? "delivered" : "failed") : "pending";
-      c.exec(
-          "UPDATE deliveries SET state = $1, last_status = $2, last_error = $3, updated_at = $4, "
-          "next_attempt_at = COALESCE($5, next_attempt_at) WHERE id = $6",
-          {state, http_status ? Value(int64_t{http_status}) : Value(nullptr), null_if_empty(error),
-           now, opt(retry_at), id});
+      finish_delivery_row(c, id, done, success, http_status, error, now, retry_at);
     }, /*durable=*/false);
+  }
+
+  static void finish_delivery_row(Connection& c, const std::string& id, bool done, bool success,
+                                  int http_status, const std::string& error, TimeMs now,
+                                  std::optional<TimeMs> retry_at) {
+    const std::string state = done ? (success ? "delivered" : "failed") : "pending";
+    c.exec(
+        "UPDATE deliveries SET state = $1, last_status = $2, last_error = $3, updated_at = $4, "
+        "next_attempt_at = COALESCE($5, next_attempt_at) WHERE id = $6",
+        {state, http_status ? Value(int64_t{http_status}) : Value(nullptr), null_if_empty(error),
+         now, opt(retry_at), id});
   }
 
   std::vector<Delivery> list_deliveries(const std::string& message_id) override {
     auto rows = read([&](Connection& c) {
       return c.query(
           "SELECT id, account_id, message_id, kind, url, payload, attempts, created_at, "
-          "next_attempt_at FROM deliveries WHERE message_id = $1 ORDER BY created_at, id",
+          "next_attempt_at, method, state, last_status, last_error, updated_at "
+          "FROM deliveries WHERE message_id = $1 ORDER BY created_at, id",
           {message_id});
     });
     std::vector<Delivery> out;
     for (const auto& r : rows) {
-      out.push_back({r.str(0), r.str(1), r.str(2), r.str(3), r.str(4), r.str(5),
-                     static_cast<int>(r.i64(6)), r.i64(7), r.i64(8)});
+      Delivery d;
+      d.id = r.str(0);
+      d.account = r.str(1);
+      d.message_id = r.str(2);
+      d.kind = r.str(3);
+      d.url = r.str(4);
+      d.payload = r.str(5);
+      d.attempts = static_cast<int>(r.i64(6));
+      d.created_at = r.i64(7);
+      d.next_attempt_at = r.i64(8);
+      // v10: method, and the state the delivery log shows
+      if (!r.is_null(9)) d.method = r.str(9);
+      d.state = r.str(10);
+      d.last_status = r.is_null(11) ? 0 : static_cast<int>(r.i64(11));
+      d.last_error = r.str(12);
+      d.updated_at = r.i64(13);
+      out.push_back(std::move(d));
     }
     return out;
   }
@@ -1266,6 +1298,114 @@ class SqlStore final : public Store {
     return found;
   }
 
+  // ---------------------------------------------------------------- forwarding (v10)
+  Result<std::optional<NumberRecord>> update_number_settings(const std::string& account,
+                                                            const std::string& number,
+                                                            const NumberSettingsUpdate& u,
+                                                            TimeMs now) override {
+    std::optional<NumberRecord> out;
+    auto r = write_tx([&](Connection& c) {
+      out.reset();
+      // Tenant check inside the statement: another account's number is not touched.
+      c.exec(
+          "UPDATE numbers SET "
+          "forward_url = CASE WHEN $1 = 1 THEN $2 ELSE forward_url END, "
+          "forward_method = CASE WHEN $1 = 1 THEN $3 ELSE forward_method END, "
+          "status_callback = CASE WHEN $4 = 1 THEN $5 ELSE status_callback END, "
+          "updated_at = $6 WHERE number = $7 AND account_id = $8",
+          {int64_t{u.set_forwarding}, opt(u.forward_url),
+           u.forward_url ? Value(u.forward_method) : Value(nullptr),
+           int64_t{u.set_status_callback}, opt(u.status_callback), now, number, account});
+      if (c.changes() != 1) return;
+      auto rows = c.query(select_numbers_sql() + " WHERE number = $1", {number});
+      if (!rows.empty()) out = row_to_number(rows[0]);
+    });
+    if (!r) return r.error();
+    return out;
+  }
+
+  static std::string new_signing_secret() {
+    return "sbsig_" + crypto::hex(crypto::random_bytes(32));  // 256 random bits
+  }
+
+  Result<SigningSecret> signing_secret(const std::string& account, TimeMs now) override {
+    SigningSecret out;
+    auto r = write_tx([&](Connection& c) {
+      c.exec(
+          "INSERT INTO signing_secrets (account_id, secret, created_at) VALUES ($1, $2, $3) "
+          "ON CONFLICT (account_id) DO NOTHING",
+          {account, new_signing_secret(), now});
+      auto rows = c.query(
+          "SELECT secret, created_at FROM signing_secrets WHERE account_id = $1", {account});
+      if (rows.empty()) throw DbError("signing secret vanished");
+      out = {account, rows[0].str(0), rows[0].i64(1)};
+    });
+    if (!r) return r.error();
+    return out;
+  }
+
+  Result<SigningSecret> rotate_signing_secret(const std::string& account, TimeMs now) override {
+    SigningSecret out{account, new_signing_secret(), now};
+    auto r = write_tx([&](Connection& c) {
+      c.exec(
+          "INSERT INTO signing_secrets (account_id, secret, created_at) VALUES ($1, $2, $3) "
+          "ON CONFLICT (account_id) DO UPDATE SET secret = excluded.secret, "
+          "created_at = excluded.created_at",
+          {account, out.secret, now});
+    });
+    if (!r) return r.error();
+    return out;
+  }
+
+  Result<void> record_delivery_attempt(const DeliveryAttempt& a, bool done, bool success,
+                                       std::optional<TimeMs> retry_at) override {
+    return write_tx([&](Connection& c) {
+      c.exec(
+          "INSERT INTO delivery_attempts (delivery_id, attempt, at, duration_ms, http_status, "
+          "error, response_excerpt, reply_message_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+          {a.delivery_id, int64_t{a.attempt}, a.at, a.duration_ms,
+           a.http_status ? Value(int64_t{a.http_status}) : Value(nullptr), null_if_empty(a.error),
+           null_if_empty(a.response_excerpt), null_if_empty(a.reply_message_id)});
+      finish_delivery_row(c, a.delivery_id, done, success, a.http_status, a.error,
+                          a.at + a.duration_ms, retry_at);
+    }, /*durable=*/false);
+  }
+
+  Result<void> defer_delivery(const std::string& id, TimeMs at) override {
+    return write_tx([&](Connection& c) {
+      c.exec(
+          "UPDATE deliveries SET attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, "
+          "next_attempt_at = $1 WHERE id = $2 AND state = 'pending'",
+          {at, id});
+    }, /*durable=*/false);
+  }
+
+  std::vector<DeliveryAttempt> list_delivery_attempts(const std::string& message_id) override {
+    auto rows = read([&](Connection& c) {
+      return c.query(
+          "SELECT a.delivery_id, a.attempt, a.at, a.duration_ms, a.http_status, a.error, "
+          "a.response_excerpt, a.reply_message_id FROM delivery_attempts a "
+          "JOIN deliveries d ON d.id = a.delivery_id WHERE d.message_id = $1 "
+          "ORDER BY a.delivery_id, a.attempt, a.id",
+          {message_id});
+    });
+    std::vector<DeliveryAttempt> out;
+    for (const auto& r : rows) {
+      DeliveryAttempt a;
+      a.delivery_id = r.str(0);
+      a.attempt = static_cast<int>(r.i64(1));
+      a.at = r.i64(2);
+      a.duration_ms = r.i64(3);
+      a.http_status = r.is_null(4) ? 0 : static_cast<int>(r.i64(4));
+      a.error = r.str(5);
+      a.response_excerpt = r.str(6);
+      a.reply_message_id = r.str(7);
+      out.push_back(std::move(a));
+    }
+    return out;
+  }
+  // ---------------------------------------------------------------- end forwarding (v10)
+
   Result<std::optional<Conversation>> mark_conversation_read(const std::string& account,
                                                              const std::string& id) override {
     std::optional<Conversation> out;
@@ -1577,6 +1717,16 @@ class SqlStore final : public Store {
     e.webhook_event_id = webhook_id;
     insert_event(c, e);
     thread_message(c, m);
+    // Forwarding (v10): queued with the message, in its transaction, if the number forwards.
+    // The body is built at attempt time from the current row (media may be re-hosted by then).
+    c.exec(
+        "INSERT INTO deliveries (id, account_id, message_id, kind, url, payload, state, attempts, "
+        "next_attempt_at, created_at, updated_at, method) "
+        "SELECT $1, account_id, $2, 'forward', forward_url, '', 'pending', 0, "
+        "CAST($3 AS BIGINT), CAST($3 AS BIGINT), CAST($3 AS BIGINT), "
+        "COALESCE(forward_method, 'POST') FROM numbers "
+        "WHERE number = $4 AND account_id = $5 AND forward_url IS NOT NULL",
+        {new_id("dlv_", m.created_at), m.id, m.created_at, m.to, m.account});
   }
 
   // Matches one provider report to its message (by connector and provider message id) and

@@ -120,18 +120,58 @@ struct TransitionSummary {
 // A status report from a provider, matched to our message by (connector, provider message id).
 using ProviderStatus = StatusReport;
 
-// An outgoing HTTP notification to an app (status callback), retried until acknowledged.
+// An outgoing HTTP notification to an app (status callback or inbound forward), retried until
+// acknowledged.
 struct Delivery {
   std::string id;
   std::string account;
   std::string message_id;
-  std::string kind;  // "status_callback"
+  std::string kind;  // "status_callback" | "forward"
   std::string url;
-  std::string payload;  // JSON body
+  std::string payload;  // JSON body (status callbacks); "" for forwards, built at attempt time
   int attempts = 0;
   TimeMs created_at = 0;
   TimeMs next_attempt_at = 0;
+  // v10 (forwarding): the HTTP method (forwards may use GET); list_deliveries also fills the rest.
+  std::string method = "POST";
+  std::string state;  // pending | delivered | failed
+  int last_status = 0;
+  std::string last_error;
+  TimeMs updated_at = 0;
 };
+
+// --- forwarding (issue #6, migration 10) ---
+
+// One attempt at a delivery, as logged for GET /v1/messages/{id}/deliveries.
+struct DeliveryAttempt {
+  std::string delivery_id;
+  int attempt = 0;  // 1-based
+  TimeMs at = 0;
+  int64_t duration_ms = 0;
+  int http_status = 0;           // 0: no response (see error)
+  std::string error;             // transport error, HTTP error, or why an app's reply was not sent
+  std::string response_excerpt;  // the start of the response body (bounded by the sender)
+  std::string reply_message_id;  // forwards: the reply the app's answer sent
+};
+
+// An account's webhook signing secret: an HMAC key, so stored as it is (a hash cannot sign); it
+// is shown only to its account and never logged.
+struct SigningSecret {
+  std::string account;
+  std::string secret;
+  TimeMs created_at = 0;
+};
+
+// What PATCH /v1/numbers/{number} changes; a field not `set_` stays as it is.
+struct NumberSettingsUpdate {
+  bool set_forwarding = false;
+  std::optional<std::string> forward_url;  // nullopt: forwarding off
+  std::string forward_method = "POST";     // POST | GET
+  bool set_status_callback = false;
+  std::optional<std::string> status_callback;  // nullopt: no default
+};
+
+// --- end forwarding ---
 
 // --- provider webhooks in ---
 
@@ -542,6 +582,29 @@ class Store {
                                         const std::string& error, std::optional<TimeMs> retry_at,
                                         TimeMs now) = 0;
   // --- end msgapi ---
+  // --- forwarding (issue #6, migration 10) ---
+  // Inbound messages stored by ingest_webhooks / complete_mms_group to a number with a
+  // forward_url get a "forward" Delivery in the same transaction (nothing lost if the process
+  // dies right after the provider's 2xx).
+  //
+  // Changes the API settings of `number` if `account` owns it; nullopt when it does not (or the
+  // number is unknown), so another account's number looks absent.
+  virtual Result<std::optional<NumberRecord>> update_number_settings(
+      const std::string& account, const std::string& number, const NumberSettingsUpdate& u,
+      TimeMs now) = 0;
+  // The account's signing secret, created (256 random bits) on first use.
+  virtual Result<SigningSecret> signing_secret(const std::string& account, TimeMs now) = 0;
+  // Replaces the account's signing secret with a new random one.
+  virtual Result<SigningSecret> rotate_signing_secret(const std::string& account, TimeMs now) = 0;
+  // Records one attempt of a claimed delivery and its outcome (as finish_delivery) together.
+  virtual Result<void> record_delivery_attempt(const DeliveryAttempt& a, bool done, bool success,
+                                               std::optional<TimeMs> retry_at) = 0;
+  // Gives a claimed delivery back without an attempt (the message is not ready to forward yet):
+  // its attempt count is restored and it is due again at `at`.
+  virtual Result<void> defer_delivery(const std::string& id, TimeMs at) = 0;
+  // Every logged attempt of the deliveries of `message_id`, by delivery then attempt.
+  virtual std::vector<DeliveryAttempt> list_delivery_attempts(const std::string& message_id) = 0;
+  // --- end forwarding ---
 
  private:
   static std::vector<TransitionSummary> summarize(const std::vector<TransitionResult>& rs) {

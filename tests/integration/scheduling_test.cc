@@ -57,20 +57,7 @@ class SchedulingTest : public ::testing::TestWithParam<Backend> {
     return format_rfc3339(SystemClock::instance().now_ms() + d.count());
   }
 
-  // Accepted submissions of `id` at the simulated carrier.
-  int submissions(const std::string& id) {
-    std::ifstream f(gw_->sim_journal());
-    std::string line;
-    int n = 0;
-    while (std::getline(f, line)) {
-      json j = json::parse(line, nullptr, false);
-      if (j.is_object() && j["op"] == "submit" && j["result"] == "accepted" &&
-          j["message_id"] == id) {
-        ++n;
-      }
-    }
-    return n;
-  }
+  int submissions(const std::string& id) { return gw_->sim_submissions(id); }
 
   std::unique_ptr<TestGateway> gw_;
   std::string acme_, other_;

@@ -71,6 +71,20 @@ std::string TestGateway::server_log() const {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
+int TestGateway::sim_submissions(const std::string& id) const {
+  std::ifstream f(sim_journal());
+  std::string line;
+  int n = 0;
+  while (std::getline(f, line)) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_object() && j["op"] == "submit" && j["result"] == "accepted" &&
+        j["message_id"] == id) {
+      ++n;
+    }
+  }
+  return n;
+}
+
 void TestGateway::kill9() {
   proc_->signal(SIGKILL);
   proc_->wait(std::chrono::seconds(10));

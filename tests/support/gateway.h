@@ -38,6 +38,8 @@ class TestGateway {
   const std::string& base_url() const { return base_url_; }
   const std::string& dir() const { return dir_.path(); }
   std::string sim_journal() const { return dir_.file("sim.jsonl"); }
+  // Accepted submissions of message `id` at the simulated carrier (its journal).
+  int sim_submissions(const std::string& id) const;
   std::string config_path() const { return dir_.file("switchboard.toml"); }
   // What the server logged so far (its stderr, kept across restarts).
   std::string server_log() const;

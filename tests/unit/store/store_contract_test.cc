@@ -2542,6 +2542,211 @@ TEST_P(StoreContractTest, NumberFilterIsOurSideOfTheMessage) {
   f.number = "+15550000002";  // only ever the other party
   EXPECT_TRUE(store_->list_messages(f).empty());
 }
+// ------------------------------------------------------------------------------ forwarding
+// (issue #6, migration 10): number settings, forwards queued with the inbound message, the
+// per-attempt delivery log and the account's signing secret.
+
+NumberSettingsUpdate forward_to(const std::string& url, const std::string& method = "POST") {
+  NumberSettingsUpdate u;
+  u.set_forwarding = true;
+  u.forward_url = url;
+  u.forward_method = method;
+  return u;
+}
+
+TEST_P(StoreContractTest, NumberSettingsChangeOnlyForTheOwningAccountAndSurviveSyncs) {
+  const std::vector<NumberRecord> numbers = {{kOurs, kAcctA, "tw", true, true, "long_code"},
+                                             {"+15550000009", kAcctB, "tw", true, false,
+                                              "long_code"}};
+  ASSERT_TRUE(store_->sync_numbers(numbers, kT0).ok());
+
+  auto foreign = store_->update_number_settings(kAcctB, kOurs, forward_to("https://b.example/"),
+                                                kT0 + 1);
+  ASSERT_TRUE(foreign.ok()) << foreign.error().message;
+  EXPECT_FALSE(foreign->has_value()) << "another account's number is not found";
+  EXPECT_FALSE(store_->list_numbers(kAcctA)[0].forward_url.has_value());
+  auto unknown = store_->update_number_settings(kAcctA, "+15559999999",
+                                                forward_to("https://a.example/"), kT0 + 1);
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_FALSE(unknown->has_value());
+
+  auto r = store_->update_number_settings(kAcctA, kOurs, forward_to("https://a.example/in", "GET"),
+                                          kT0 + 2);
+  ASSERT_TRUE(r.ok() && r->has_value());
+  EXPECT_EQ((*r)->forward_url, "https://a.example/in");
+  EXPECT_EQ((*r)->forward_method, "GET");
+  EXPECT_FALSE((*r)->status_callback.has_value());
+
+  // Only the fields set change.
+  NumberSettingsUpdate cb;
+  cb.set_status_callback = true;
+  cb.status_callback = "https://a.example/status";
+  r = store_->update_number_settings(kAcctA, kOurs, cb, kT0 + 3);
+  ASSERT_TRUE(r.ok() && r->has_value());
+  EXPECT_EQ((*r)->forward_url, "https://a.example/in");
+  EXPECT_EQ((*r)->forward_method, "GET");
+  EXPECT_EQ((*r)->status_callback, "https://a.example/status");
+
+  // A config sync keeps API settings; the other account's number is untouched.
+  ASSERT_TRUE(store_->sync_numbers(numbers, kT0 + 4).ok());
+  auto a = store_->list_numbers(kAcctA);
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].forward_url, "https://a.example/in");
+  EXPECT_EQ(a[0].status_callback, "https://a.example/status");
+  EXPECT_FALSE(store_->list_numbers(kAcctB)[0].forward_url.has_value());
+
+  // Clearing: forwarding off (method back to the default), status_callback unchanged.
+  NumberSettingsUpdate off;
+  off.set_forwarding = true;
+  r = store_->update_number_settings(kAcctA, kOurs, off, kT0 + 5);
+  ASSERT_TRUE(r.ok() && r->has_value());
+  EXPECT_FALSE((*r)->forward_url.has_value());
+  EXPECT_EQ((*r)->forward_method, "POST");
+  EXPECT_EQ((*r)->status_callback, "https://a.example/status");
+}
+
+TEST_P(StoreContractTest, InboundToAForwardingNumberQueuesAForwardWithTheMessage) {
+  ASSERT_TRUE(store_
+                  ->sync_numbers({{kOurs, kAcctA, "tw", true, true, "long_code"},
+                                  {"+15550000009", kAcctA, "tw", true, true, "long_code"}},
+                                 kT0)
+                  .ok());
+  ASSERT_TRUE(store_->update_number_settings(kAcctA, kOurs,
+                                             forward_to("https://app.example/in", "GET"), kT0)
+                  .ok());
+
+  auto in = webhook("SM1:received", "inbound", kT0 + 10);
+  in.inbound = inbound_msg(kAcctA, kT0 + 10, "forward me");
+  ASSERT_TRUE(store_->ingest_webhook(in).ok());
+  auto ds = store_->list_deliveries(in.inbound->id);
+  ASSERT_EQ(ds.size(), 1u);
+  EXPECT_EQ(ds[0].kind, "forward");
+  EXPECT_EQ(ds[0].account, kAcctA);
+  EXPECT_EQ(ds[0].url, "https://app.example/in");
+  EXPECT_EQ(ds[0].method, "GET");
+  EXPECT_EQ(ds[0].state, "pending");
+  EXPECT_EQ(ds[0].payload, "") << "built at attempt time, from the message as it is then";
+  EXPECT_EQ(ds[0].created_at, kT0 + 10);
+
+  // A provider's retry of the webhook queues nothing more.
+  ASSERT_TRUE(store_->ingest_webhook(in).value().duplicate);
+  EXPECT_EQ(store_->list_deliveries(in.inbound->id).size(), 1u);
+
+  // Another number of the account, without forwarding: nothing queued.
+  auto plain = webhook("SM2:received", "inbound", kT0 + 11);
+  plain.inbound = inbound_msg(kAcctA, kT0 + 11, "no forward");
+  plain.inbound->to = "+15550000009";
+  ASSERT_TRUE(store_->ingest_webhook(plain).ok());
+  EXPECT_TRUE(store_->list_deliveries(plain.inbound->id).empty());
+
+  // A split MMS completed later is forwarded too.
+  Message mms = inbound_msg(kAcctA, kT0 + 12, "picture");
+  std::vector<Message> group{mms};
+  ASSERT_TRUE(store_->complete_mms_group({}, group).value());
+  ds = store_->list_deliveries(mms.id);
+  ASSERT_EQ(ds.size(), 1u);
+  EXPECT_EQ(ds[0].kind, "forward");
+
+  // Claimed like a status callback, with its method.
+  auto claimed = claim_deliveries(kT0 + 20);
+  ASSERT_EQ(claimed.size(), 2u);
+  for (const auto& d : claimed) {
+    EXPECT_EQ(d.kind, "forward");
+    EXPECT_EQ(d.method, "GET");
+    EXPECT_EQ(d.attempts, 1);
+  }
+}
+
+TEST_P(StoreContractTest, EveryDeliveryAttemptIsLoggedAndADeferralIsNotAnAttempt) {
+  ASSERT_TRUE(
+      store_->sync_numbers({{kOurs, kAcctA, "tw", true, true, "long_code"}}, kT0).ok());
+  ASSERT_TRUE(
+      store_->update_number_settings(kAcctA, kOurs, forward_to("https://app.example/in"), kT0)
+          .ok());
+  auto in = webhook("SM1:received", "inbound", kT0 + 10);
+  in.inbound = inbound_msg(kAcctA, kT0 + 10, "hi");
+  ASSERT_TRUE(store_->ingest_webhook(in).ok());
+  const std::string mid = in.inbound->id;
+
+  // Not ready: given back without counting an attempt.
+  auto c = claim_deliveries(kT0 + 20);
+  ASSERT_EQ(c.size(), 1u);
+  const std::string id = c[0].id;
+  ASSERT_TRUE(store_->defer_delivery(id, kT0 + 500).ok());
+  EXPECT_TRUE(claim_deliveries(kT0 + 499).empty());
+  c = claim_deliveries(kT0 + 500);
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].attempts, 1);
+
+  DeliveryAttempt a1{.delivery_id = id, .attempt = 1, .at = kT0 + 500, .duration_ms = 12,
+                     .http_status = 503, .error = "HTTP 503",
+                     .response_excerpt = "{\"busy\":true}"};
+  ASSERT_TRUE(store_->record_delivery_attempt(a1, false, false, kT0 + 2000).ok());
+  EXPECT_TRUE(claim_deliveries(kT0 + 1999).empty());
+  c = claim_deliveries(kT0 + 2000);
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].attempts, 2);
+  DeliveryAttempt a2{.delivery_id = id, .attempt = 2, .at = kT0 + 2000, .duration_ms = 7,
+                     .http_status = 0, .error = "timed out"};
+  ASSERT_TRUE(store_->record_delivery_attempt(a2, false, false, kT0 + 5000).ok());
+  c = claim_deliveries(kT0 + 5000);
+  ASSERT_EQ(c.size(), 1u);
+  DeliveryAttempt a3{.delivery_id = id, .attempt = 3, .at = kT0 + 5000, .duration_ms = 3,
+                     .http_status = 200, .response_excerpt = "{\"reply\":{}}",
+                     .reply_message_id = "msg_reply"};
+  ASSERT_TRUE(store_->record_delivery_attempt(a3, true, true, std::nullopt).ok());
+  EXPECT_TRUE(claim_deliveries(kT0 + 1'000'000'000).empty()) << "delivered stays done";
+
+  auto log = another_instance().list_delivery_attempts(mid);
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_EQ(log[0].attempt, 1);
+  EXPECT_EQ(log[0].http_status, 503);
+  EXPECT_EQ(log[0].duration_ms, 12);
+  EXPECT_EQ(log[0].error, "HTTP 503");
+  EXPECT_EQ(log[0].response_excerpt, "{\"busy\":true}");
+  EXPECT_EQ(log[1].http_status, 0);
+  EXPECT_EQ(log[1].error, "timed out");
+  EXPECT_EQ(log[2].at, kT0 + 5000);
+  EXPECT_EQ(log[2].http_status, 200);
+  EXPECT_EQ(log[2].error, "");
+  EXPECT_EQ(log[2].reply_message_id, "msg_reply");
+  auto ds = store_->list_deliveries(mid);
+  ASSERT_EQ(ds.size(), 1u);
+  EXPECT_EQ(ds[0].state, "delivered");
+  EXPECT_EQ(ds[0].attempts, 3);
+  EXPECT_EQ(ds[0].last_status, 200);
+  EXPECT_TRUE(store_->list_delivery_attempts("msg_other").empty());
+}
+
+TEST_P(StoreContractTest, SigningSecretIsCreatedOnFirstUseOncePerAccountAndRotates) {
+  auto a = store_->signing_secret(kAcctA, kT0);
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  EXPECT_EQ(a->account, kAcctA);
+  ASSERT_EQ(a->secret.size(), 6u + 64u) << "sbsig_ and 256 bits in hex";
+  EXPECT_EQ(a->secret.rfind("sbsig_", 0), 0u);
+  EXPECT_EQ(a->created_at, kT0);
+  // Stable across calls and instances; per account.
+  auto again = another_instance().signing_secret(kAcctA, kT0 + 5);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->secret, a->secret);
+  EXPECT_EQ(again->created_at, kT0);
+  auto b = store_->signing_secret(kAcctB, kT0);
+  ASSERT_TRUE(b.ok());
+  EXPECT_NE(b->secret, a->secret);
+
+  auto rotated = store_->rotate_signing_secret(kAcctA, kT0 + 10);
+  ASSERT_TRUE(rotated.ok());
+  EXPECT_NE(rotated->secret, a->secret);
+  EXPECT_EQ(rotated->created_at, kT0 + 10);
+  EXPECT_EQ(store_->signing_secret(kAcctA, kT0 + 11)->secret, rotated->secret);
+  EXPECT_EQ(store_->signing_secret(kAcctB, kT0 + 11)->secret, b->secret);
+  // Rotating before any use creates one.
+  ASSERT_TRUE(store_->ensure_account("acct_c", kT0).ok());
+  auto fresh = store_->rotate_signing_secret("acct_c", kT0 + 12);
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_EQ(store_->signing_secret("acct_c", kT0 + 13)->secret, fresh->secret);
+}
+// ------------------------------------------------------------------------------ end forwarding
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContractTest,
                          testing::Values(Backend::kSqlite, Backend::kPostgres), backend_name);

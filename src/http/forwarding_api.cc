@@ -1,0 +1,229 @@
+// PATCH /v1/numbers/{number}, GET /v1/messages/{id}/deliveries and the signing secret endpoints.
+#include "http/forwarding_api.h"
+
+#include <spdlog/spdlog.h>
+
+#include <set>
+
+#include "core/ids.h"
+#include "http/api_util.h"
+
+namespace sb::http {
+
+using nlohmann::json;
+
+json number_settings_json(const store::NumberRecord& n) {
+  return {{"number", n.number},
+          {"connector", n.connector},
+          {"type", n.type},
+          {"capabilities", {{"sms", n.sms}, {"mms", n.mms}}},
+          {"source", n.source},
+          {"status", n.status},
+          {"forwarding", n.forward_url ? json{{"url", *n.forward_url}, {"method", n.forward_method}}
+                                       : json(nullptr)},
+          {"status_callback", n.status_callback ? json(*n.status_callback) : json(nullptr)}};
+}
+
+namespace {
+
+constexpr size_t kMaxUrl = 2048;
+
+// An app endpoint: absolute http(s) URL with a host, an optional numeric port, no userinfo (it
+// would put credentials in logs and the delivery log), no whitespace or control characters.
+Result<std::string> app_url(const json& v, const std::string& field) {
+  if (!v.is_string()) return type_error(field, "a string");
+  const auto& u = v.get_ref<const std::string&>();
+  const auto bad = [&](const std::string& why) {
+    return Error::make("invalid_url", field + " " + why, field);
+  };
+  if (u.size() > kMaxUrl) return bad("must be at most 2048 bytes");
+  size_t host_at;
+  if (u.rfind("https://", 0) == 0) {
+    host_at = 8;
+  } else if (u.rfind("http://", 0) == 0) {
+    host_at = 7;
+  } else {
+    return bad("must be an absolute http or https URL");
+  }
+  for (unsigned char c : u) {
+    if (c <= 0x20 || c >= 0x7F) return bad("must not contain spaces, control or non-ASCII bytes");
+  }
+  const size_t host_end = std::min(u.find_first_of("/?#", host_at), u.size());
+  const std::string authority = u.substr(host_at, host_end - host_at);
+  if (authority.find('@') != std::string::npos) return bad("must not contain user credentials");
+  if (u.find('#') != std::string::npos) return bad("must not contain a fragment");
+  std::string host = authority;
+  if (const auto colon = authority.rfind(':');
+      colon != std::string::npos && authority.find(']') == std::string::npos) {
+    const std::string port = authority.substr(colon + 1);
+    host = authority.substr(0, colon);
+    if (port.empty() || port.size() > 5 ||
+        port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535) {
+      return bad("has an invalid port");
+    }
+  }
+  if (host.empty()) return bad("must name a host");
+  return u;
+}
+
+// The number in the path: exactly as stored, or (for "15551234567" or a %2B the client lost)
+// the same digits with the leading '+'. Only the caller's own numbers are found.
+std::optional<store::NumberRecord> own_number(engine::Gateway& gw, const std::string& account,
+                                              const std::string& raw) {
+  for (const std::string& candidate : {raw, std::string("+").append(raw)}) {
+    if (candidate.size() > 32) continue;
+    if (auto n = gw.find_number(candidate); n && n->account == account) return n;
+  }
+  return std::nullopt;
+}
+
+Result<store::NumberSettingsUpdate> parse_settings(const json& body) {
+  store::NumberSettingsUpdate u;
+  static const std::set<std::string> kKnown = {"forwarding", "status_callback"};
+  for (const auto& [k, _] : body.items()) {
+    if (!kKnown.count(k)) return Error::make("unknown_field", "unknown field '" + k + "'", k);
+  }
+  if (auto f = body.find("forwarding"); f != body.end()) {
+    u.set_forwarding = true;
+    if (!f->is_null()) {
+      if (!f->is_object()) return type_error("forwarding", "an object or null");
+      static const std::set<std::string> kForwarding = {"url", "method"};
+      for (const auto& [k, _] : f->items()) {
+        if (!kForwarding.count(k)) {
+          return Error::make("unknown_field", "unknown field 'forwarding." + k + "'",
+                             "forwarding." + k);
+        }
+      }
+      auto url = f->find("url");
+      if (url == f->end() || url->is_null()) {
+        return Error::make("missing_field", "forwarding.url is required", "forwarding.url");
+      }
+      auto parsed = app_url(*url, "forwarding.url");
+      if (!parsed) return parsed.error();
+      u.forward_url = *parsed;
+      if (auto m = f->find("method"); m != f->end() && !m->is_null()) {
+        if (!m->is_string()) return type_error("forwarding.method", "a string");
+        const auto& method = m->get_ref<const std::string&>();
+        if (method != "POST" && method != "GET") {
+          return Error::make("invalid_method", "forwarding.method must be POST or GET",
+                             "forwarding.method");
+        }
+        u.forward_method = method;
+      }
+    }
+  }
+  if (auto s = body.find("status_callback"); s != body.end()) {
+    u.set_status_callback = true;
+    if (!s->is_null()) {
+      auto parsed = app_url(*s, "status_callback");
+      if (!parsed) return parsed.error();
+      u.status_callback = *parsed;
+    }
+  }
+  return u;
+}
+
+void patch_number(engine::Gateway& gw, Request& req, const std::string& account, Reply reply) {
+  const std::string& raw = req.params["number"];
+  auto number = own_number(gw, account, raw);
+  const auto not_found = [&] {
+    return Response::error(
+        Error::make("not_found", "no number " + raw + " in this account", "number"));
+  };
+  if (!number) return reply(not_found());
+  auto body = json_body(req);
+  if (!body) return reply(Response::error(body.error()));
+  auto update = parse_settings(*body);
+  if (!update) return reply(Response::error(update.error()));
+  auto stored =
+      gw.store().update_number_settings(account, number->number, *update, gw.clock().now_ms());
+  if (!stored) return reply(Response::error(stored.error()));
+  if (!*stored) return reply(not_found());  // removed (config sync) since the lookup
+  // The gateway's directory serves sends (default status_callback); refresh it now.
+  gw.set_numbers(gw.store().all_numbers());
+  spdlog::info("api: number {} of {} updated (forwarding {}, status_callback {})",
+               (*stored)->number, account, (*stored)->forward_url ? "on" : "off",
+               (*stored)->status_callback ? "set" : "none");
+  reply(Response::json(200, number_settings_json(**stored)));
+}
+
+json attempt_json(const store::DeliveryAttempt& a) {
+  return {{"attempt", a.attempt},
+          {"at", format_rfc3339(a.at)},
+          {"duration_ms", a.duration_ms},
+          {"http_status", a.http_status ? json(a.http_status) : json(nullptr)},
+          {"error", a.error.empty() ? json(nullptr) : json(a.error)},
+          {"response_excerpt", a.response_excerpt},
+          {"reply_message_id", a.reply_message_id.empty() ? json(nullptr)
+                                                          : json(a.reply_message_id)}};
+}
+
+void list_deliveries(engine::Gateway& gw, Request& req, const std::string& account, Reply reply) {
+  const std::string& id = req.params["id"];
+  auto m = is_valid_id(id, "msg_") ? gw.store().get_message(account, id) : std::nullopt;
+  if (!m) {
+    return reply(Response::error(
+        Error::make("not_found", "no message " + id + " in this account", "id")));
+  }
+  const auto deliveries = gw.store().list_deliveries(m->id);
+  const auto attempts = gw.store().list_delivery_attempts(m->id);
+  json data = json::array();
+  for (const auto& d : deliveries) {
+    json log = json::array();
+    for (const auto& a : attempts) {
+      if (a.delivery_id == d.id) log.push_back(attempt_json(a));
+    }
+    data.push_back(
+        {{"id", d.id},
+         {"kind", d.kind},
+         {"url", d.url},
+         {"method", d.method},
+         {"state", d.state},
+         {"attempt_count", d.attempts},
+         {"created_at", format_rfc3339(d.created_at)},
+         {"next_attempt_at",
+          d.state == "pending" ? json(format_rfc3339(d.next_attempt_at)) : json(nullptr)},
+         {"last_http_status", d.last_status ? json(d.last_status) : json(nullptr)},
+         {"last_error", d.last_error.empty() ? json(nullptr) : json(d.last_error)},
+         {"attempts", std::move(log)}});
+  }
+  reply(Response::json(200, {{"message_id", m->id}, {"data", std::move(data)}}));
+}
+
+// The secret is the answer itself: never cached by a proxy, never logged.
+Response secret_response(const store::SigningSecret& s) {
+  Response r = Response::json(200, {{"secret", s.secret},
+                                    {"algorithm", "HMAC-SHA256"},
+                                    {"header", "Switchboard-Signature"},
+                                    {"created_at", format_rfc3339(s.created_at)}});
+  r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
+}
+
+}  // namespace
+
+void register_forwarding_api(Router& router, engine::Gateway& gw) {
+  router.add("PATCH", "/v1/numbers/{number}",
+             authed(gw, [&gw](Request& req, const std::string& account, Reply reply) {
+               patch_number(gw, req, account, std::move(reply));
+             }));
+  router.add("GET", "/v1/messages/{id}/deliveries",
+             authed(gw, [&gw](Request& req, const std::string& account, Reply reply) {
+               list_deliveries(gw, req, account, std::move(reply));
+             }));
+  router.add("GET", "/v1/signing-secret",
+             authed(gw, [&gw](Request&, const std::string& account, Reply reply) {
+               auto s = gw.store().signing_secret(account, gw.clock().now_ms());
+               if (!s) return reply(Response::error(s.error()));
+               reply(secret_response(*s));
+             }));
+  router.add("POST", "/v1/signing-secret/rotate",
+             authed(gw, [&gw](Request&, const std::string& account, Reply reply) {
+               auto s = gw.store().rotate_signing_secret(account, gw.clock().now_ms());
+               if (!s) return reply(Response::error(s.error()));
+               spdlog::info("api: signing secret of {} rotated", account);
+               reply(secret_response(*s));
+             }));
+}
+
+}  // namespace sb::http
