@@ -71,6 +71,11 @@ class TelnyxConnector final : public Connector {
   std::optional<std::variant<StatusQueryResult, SendFailure>> query_status(
       const Message& m) override;
   std::optional<SendFailure> health_check() override;
+  // telnyx_numbers.h: the number's messaging profile gets webhook_url = inbound_url.
+  Result<NumberWebhooks> configure_number_webhooks(const std::string& number,
+                                                   const std::string& inbound_url,
+                                                   const std::string& status_url) override;
+  Result<std::vector<OwnedNumber>> list_owned_numbers() override;
 
   const TelnyxConfig& config() const { return config_; }
 

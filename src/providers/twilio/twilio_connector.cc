@@ -1,6 +1,7 @@
 // Twilio connector: configuration, concurrency cap and the calls themselves.
 #include "providers/registry.h"
 #include "providers/twilio/twilio_connector.h"
+#include "providers/twilio/twilio_numbers.h"
 
 #include <algorithm>
 #include <cctype>
@@ -28,6 +29,18 @@ std::optional<SendFailure> TwilioConnector::health_check() {
                               ? build_account_request(options_.api)
                               : build_message_page_request(options_.api);
   return parse_health_response(http_.send(req), clock_.now_ms());
+}
+
+Result<NumberWebhooks> TwilioConnector::configure_number_webhooks(const std::string& number,
+                                                                  const std::string& inbound_url,
+                                                                  const std::string& status_url) {
+  return configure_number(options_.api, options_.provider, number, inbound_url, status_url,
+                          [this](const HttpRequest& r) { return http_.send(r); });
+}
+
+Result<std::vector<OwnedNumber>> TwilioConnector::list_owned_numbers() {
+  return list_numbers(options_.api, options_.provider,
+                      [this](const HttpRequest& r) { return http_.send(r); });
 }
 
 

@@ -43,7 +43,11 @@ class TwilioConnector final : public Connector {
   std::optional<std::variant<StatusQueryResult, SendFailure>> query_status(
       const Message& m) override;
   std::optional<SendFailure> health_check() override;
-
+  // IncomingPhoneNumbers (twilio_numbers.h): look the number's SID up, set SmsUrl/StatusCallback.
+  Result<NumberWebhooks> configure_number_webhooks(const std::string& number,
+                                                   const std::string& inbound_url,
+                                                   const std::string& status_url) override;
+  Result<std::vector<OwnedNumber>> list_owned_numbers() override;
 
  private:
   TwilioConnectorOptions options_;
