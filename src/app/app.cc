@@ -7,9 +7,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <condition_variable>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "core/crypto.h"
+#include "core/number_types.h"
 #include "core/ids.h"
 #include "engine/automation.h"
 #include "engine/callbacks.h"
@@ -24,6 +28,7 @@
 #include "http/compliance_api.h"
 #include "http/contacts_api.h"
 #include "http/conversations_api.h"
+#include "http/numbers_api.h"
 #include "http/server.h"
 #include "http/webhooks_api.h"
 #include "http/scheduling_api.h"
@@ -121,6 +126,62 @@ engine::ComplianceSettings compliance_settings(const Config& c) {
   return s;
 }
 
+// --- numbers (issue #6): the directory and throughput limits follow the stored numbers ---
+// How often a running gateway reloads its numbers from the database, so numbers imported by
+// `switchboard numbers import` (another process) or changed through another instance are used
+// within this long without a restart. A reload is one small query.
+constexpr int64_t kNumbersRefreshMs = 5'000;
+
+// Messages/s per sending number, from the stored numbers (config ones carry their configured or
+// default rate; imported ones get their type's default).
+std::unordered_map<std::string, double> number_throughput(
+    const std::vector<store::NumberRecord>& numbers, const Config& c) {
+  std::map<std::string, std::string> provider;
+  for (const auto& cs : c.connectors) provider[cs.id] = cs.provider;
+  std::unordered_map<std::string, double> out;
+  for (const auto& n : numbers) {
+    const double rate = effective_throughput(n.throughput, n.type, provider[n.connector]);
+    if (rate > 0) out[n.number] = rate;
+  }
+  return out;
+}
+
+// Reloads the numbers every kNumbersRefreshMs until destroyed.
+class NumbersRefresher {
+ public:
+  explicit NumbersRefresher(std::function<void()> reload)
+      : reload_(std::move(reload)), thread_([this] { run(); }) {}
+  ~NumbersRefresher() {
+    {
+      std::lock_guard lk(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void run() {
+    std::unique_lock lk(mu_);
+    while (!cv_.wait_for(lk, std::chrono::milliseconds(kNumbersRefreshMs), [this] { return stop_; })) {
+      lk.unlock();
+      try {
+        reload_();
+      } catch (const std::exception& e) {
+        spdlog::warn("numbers: reload failed (keeping the previous numbers): {}", e.what());
+      }
+      lk.lock();
+    }
+  }
+
+  std::function<void()> reload_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+// --- end numbers ---
+
 }  // namespace
 
 int migrate(const Config& config) {
@@ -191,10 +252,8 @@ int serve(const Config& config) {
   d_opt.reconcile_interval_ms = config.reconcile_interval_ms;
   d_opt.reconcile_after_ms = config.reconcile_after_ms;
   d_opt.health_check_at_start = config.health_check_at_start;
-  std::unordered_map<std::string, double> throughput;
-  for (const auto& n : config.numbers) {
-    if (n.effective_throughput() > 0) throughput[n.number] = n.effective_throughput();
-  }
+  // numbers (issue #6): limits of every stored number, imported ones included.
+  const auto throughput = number_throughput(st->all_numbers(), config);
   engine::Dispatcher dispatcher(*st, by_id, clock, d_opt, new_id("wrk_", clock.now_ms()),
                                 throughput, [&callbacks] { callbacks.wake(); });
 
@@ -249,6 +308,13 @@ int serve(const Config& config) {
   http::register_scheduling_api(router, gateway, verifier);
   http::register_compliance_api(router, gateway);
   http::register_webhooks(router, webhooks, config.public_url);
+  // numbers (issue #6)
+  http::register_numbers_api(router, gateway, http::NumbersApiOptions{by_id, config.public_url});
+  NumbersRefresher numbers_refresher([&] {
+    const auto numbers = st->all_numbers();
+    gateway.set_numbers(numbers);
+    dispatcher.set_throughput(number_throughput(numbers, config));
+  });
   http::ServerOptions s_opt;
   s_opt.host = config.listen_host();
   s_opt.port = config.listen_port();
