@@ -81,6 +81,9 @@ int status_for(const std::string& code) {
       {"invalid_name", 422},
       {"immutable_field", 422},
       // 429/5xx
+      // numbers (issue #6): provider-side number configuration
+      {"not_supported", 422},
+      {"provider_error", 502},
       {"rate_limited", 429},
       {"internal_error", 500},
       {"storage_error", 503},
