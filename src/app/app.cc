@@ -184,6 +184,11 @@ class NumbersRefresher {
 
 }  // namespace
 
+// numbers (issue #6): the CLI's numbers commands open the database as every command does.
+std::unique_ptr<store::Store> open_migrated_store(const Config& config) {
+  return open_and_migrate(config);
+}
+
 int migrate(const Config& config) {
   auto st = open_and_migrate(config);
   std::cout << "schema version " << st->schema_version() << std::endl;

@@ -3,7 +3,10 @@
 
 #include <string>
 
+#include <memory>
+
 #include "app/config.h"
+#include "store/store.h"
 
 namespace sb::app {
 
@@ -13,5 +16,8 @@ int serve(const Config& config);
 int create_key(const Config& config, const std::string& account);
 // Applies migrations and exits.
 int migrate(const Config& config);
+// Opens the configured database (creating a SQLite file's directory) and migrates it; throws
+// with the reason when it cannot.
+std::unique_ptr<store::Store> open_migrated_store(const Config& config);
 
 }  // namespace sb::app

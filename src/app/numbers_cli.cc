@@ -5,6 +5,7 @@
 #include <iostream>
 #include <set>
 
+#include "app/app.h"
 #include "core/phone.h"
 #include "http/numbers_api.h"
 #include "providers/registry.h"
@@ -12,14 +13,6 @@
 
 namespace sb::app {
 namespace {
-
-std::unique_ptr<store::Store> open_store_for(const Config& c) {
-  auto s = store::open_store(c.database_url, SystemClock::instance());
-  if (!s) throw std::runtime_error("database: " + s.error().message);
-  auto v = (*s)->migrate();
-  if (!v) throw std::runtime_error("database migration: " + v.error().message);
-  return std::move(*s);
-}
 
 // The provider's spelling of a number as we store it: E.164 (validated), or a short code's
 // digits. nullopt: neither.
@@ -178,7 +171,7 @@ int list_numbers(store::Store& st, const std::map<std::string, std::string>& pro
 
 int numbers_import(const Config& config, const std::string& connector, const std::string& account,
                    bool dry_run) {
-  auto st = open_store_for(config);
+  auto st = open_migrated_store(config);
   Connectors made(config, connector);
   auto it = made.by_id.find(connector);
   if (it == made.by_id.end()) {
@@ -194,7 +187,7 @@ int numbers_import(const Config& config, const std::string& connector, const std
 }
 
 int numbers_sync(const Config& config, const std::optional<std::string>& number) {
-  auto st = open_store_for(config);
+  auto st = open_migrated_store(config);
   Connectors made(config, std::nullopt);
   std::optional<std::string> wanted = number;
   if (wanted) {
@@ -205,7 +198,7 @@ int numbers_sync(const Config& config, const std::optional<std::string>& number)
 }
 
 int numbers_list(const Config& config, const std::optional<std::string>& account) {
-  auto st = open_store_for(config);
+  auto st = open_migrated_store(config);
   std::map<std::string, std::string> providers;
   for (const auto& cs : config.connectors) providers[cs.id] = cs.provider;
   return list_numbers(*st, providers, config.public_url, account, std::cout);

@@ -65,6 +65,11 @@ std::pair<std::string, std::string> error_fields(const json& e) {
   return {std::move(code), std::move(message)};
 }
 
+
+bool is_success(const HttpResponse& r) { return r.status >= 200 && r.status < 300; }
+
+}  // namespace
+
 HttpRequest base_request(const TelnyxConfig& c, std::string method, std::string path) {
   HttpRequest req;
   req.method = std::move(method);
@@ -73,10 +78,6 @@ HttpRequest base_request(const TelnyxConfig& c, std::string method, std::string 
   req.headers = {{"Authorization", "Bearer " + c.api_key}, {"Accept", "application/json"}};
   return req;
 }
-
-bool is_success(const HttpResponse& r) { return r.status >= 200 && r.status < 300; }
-
-}  // namespace
 
 Result<TelnyxConfig> make_config(const ConnectorSettings& s, const std::string& public_url) {
   TelnyxConfig c;

@@ -11,18 +11,9 @@ using nlohmann::json;
 
 namespace {
 
-HttpRequest request(const TelnyxConfig& c, std::string method, std::string path) {
-  HttpRequest req;
-  req.method = std::move(method);
-  req.url = c.base_url + path;
-  req.timeout_ms = c.timeout_ms;
-  req.headers = {{"Authorization", "Bearer " + c.api_key}, {"Accept", "application/json"}};
-  return req;
-}
-
 HttpRequest json_request(const TelnyxConfig& c, std::string method, std::string path,
                          const json& body) {
-  HttpRequest req = request(c, std::move(method), std::move(path));
+  HttpRequest req = base_request(c, std::move(method), std::move(path));
   req.headers.emplace_back("Content-Type", "application/json");
   req.body = body.dump();
   return req;
@@ -31,16 +22,9 @@ HttpRequest json_request(const TelnyxConfig& c, std::string method, std::string 
 bool is_success(const HttpResponse& r) { return r.status >= 200 && r.status < 300; }
 
 // "HTTP 404: 10005 Resource not found", or the transport error.
-std::string failure_detail(const HttpResponse& r) {
-  if (r.status == 0) return r.error.empty() ? std::string("no response") : r.error;
+std::string telnyx_failure_detail(const HttpResponse& r) {
   const SendFailure f = classify_response(r, 0);
-  std::string out = std::string("HTTP ").append(std::to_string(r.status));
-  if (!f.code.empty() || !f.message.empty()) {
-    out.append(": ").append(f.code);
-    if (!f.code.empty() && !f.message.empty()) out.append(" ");
-    out.append(f.message);
-  }
-  return out;
+  return failure_detail(r, f.code, f.message);
 }
 
 std::string str(const json& obj, const char* key) {
@@ -66,20 +50,21 @@ std::string our_type(const std::string& telnyx_type, const std::string& number) 
 }  // namespace
 
 HttpRequest build_number_list_request(const TelnyxConfig& c, int64_t page_number) {
-  return request(c, "GET",
-                 std::string("/v2/phone_numbers/messaging?page%5Bnumber%5D=")
-                     .append(std::to_string(page_number))
-                     .append("&page%5Bsize%5D=")
-                     .append(std::to_string(kNumberPageSize)));
+  return base_request(c, "GET",
+                      std::string("/v2/phone_numbers/messaging?page%5Bnumber%5D=")
+                          .append(std::to_string(page_number))
+                          .append("&page%5Bsize%5D=")
+                          .append(std::to_string(kNumberPageSize)));
 }
 
 HttpRequest build_number_lookup_request(const TelnyxConfig& c, const std::string& number) {
-  return request(c, "GET",
-                 "/v2/phone_numbers/messaging?filter%5Bphone_number%5D=" + url_encode(number));
+  return base_request(c, "GET",
+                      "/v2/phone_numbers/messaging?filter%5Bphone_number%5D=" + url_encode(number));
 }
 
 Result<TelnyxNumberPage> parse_number_list(const HttpResponse& r) {
-  if (!is_success(r)) return provider_call_error("telnyx", "listing numbers", failure_detail(r));
+  if (!is_success(r))
+    return provider_call_error("telnyx", "listing numbers", telnyx_failure_detail(r));
   const json j = json::parse(r.body, nullptr, false);
   if (!j.is_object() || !j.contains("data") || !j["data"].is_array()) {
     return provider_call_error("telnyx", "listing numbers", "the answer has no data list");
@@ -119,7 +104,7 @@ HttpRequest build_profile_webhook_request(const TelnyxConfig& c, const std::stri
 }
 
 Result<void> parse_update_response(const HttpResponse& r, const std::string& what) {
-  if (!is_success(r)) return provider_call_error("telnyx", what, failure_detail(r));
+  if (!is_success(r)) return provider_call_error("telnyx", what, telnyx_failure_detail(r));
   return Ok();
 }
 

@@ -35,15 +35,8 @@ std::string json_string(const json& obj, const char* key) {
 }  // namespace
 
 std::string failure_detail(const HttpResponse& r) {
-  if (r.status == 0) return r.error.empty() ? std::string("no response") : r.error;
   const ProviderError e = parse_error_body(r.body);
-  std::string out = std::string("HTTP ").append(std::to_string(r.status));
-  if (!e.code.empty() || !e.message.empty()) {
-    out.append(": ").append(e.code);
-    if (!e.code.empty() && !e.message.empty()) out.append(" ");
-    out.append(e.message);
-  }
-  return out;
+  return providers::failure_detail(r, e.code, e.message);
 }
 
 HttpRequest build_number_lookup_request(const TwilioApi& api, const std::string& number) {
