@@ -7,9 +7,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <condition_variable>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "core/crypto.h"
+#include "core/number_types.h"
 #include "core/ids.h"
 #include "engine/automation.h"
 #include "engine/callbacks.h"
@@ -25,6 +29,7 @@
 #include "http/contacts_api.h"
 #include "http/conversations_api.h"
 #include "http/forwarding_api.h"
+#include "http/numbers_api.h"
 #include "http/server.h"
 #include "http/webhooks_api.h"
 #include "http/scheduling_api.h"
@@ -122,7 +127,68 @@ engine::ComplianceSettings compliance_settings(const Config& c) {
   return s;
 }
 
+// --- numbers (issue #6): the directory and throughput limits follow the stored numbers ---
+// How often a running gateway reloads its numbers from the database, so numbers imported by
+// `switchboard numbers import` (another process) or changed through another instance are used
+// within this long without a restart. A reload is one small query.
+constexpr int64_t kNumbersRefreshMs = 5'000;
+
+// Messages/s per sending number, from the stored numbers (config ones carry their configured or
+// default rate; imported ones get their type's default).
+std::unordered_map<std::string, double> number_throughput(
+    const std::vector<store::NumberRecord>& numbers, const Config& c) {
+  std::map<std::string, std::string> provider;
+  for (const auto& cs : c.connectors) provider[cs.id] = cs.provider;
+  std::unordered_map<std::string, double> out;
+  for (const auto& n : numbers) {
+    const double rate = effective_throughput(n.throughput, n.type, provider[n.connector]);
+    if (rate > 0) out[n.number] = rate;
+  }
+  return out;
+}
+
+// Reloads the numbers every kNumbersRefreshMs until destroyed.
+class NumbersRefresher {
+ public:
+  explicit NumbersRefresher(std::function<void()> reload)
+      : reload_(std::move(reload)), thread_([this] { run(); }) {}
+  ~NumbersRefresher() {
+    {
+      std::lock_guard lk(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void run() {
+    std::unique_lock lk(mu_);
+    while (!cv_.wait_for(lk, std::chrono::milliseconds(kNumbersRefreshMs), [this] { return stop_; })) {
+      lk.unlock();
+      try {
+        reload_();
+      } catch (const std::exception& e) {
+        spdlog::warn("numbers: reload failed (keeping the previous numbers): {}", e.what());
+      }
+      lk.lock();
+    }
+  }
+
+  std::function<void()> reload_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+// --- end numbers ---
+
 }  // namespace
+
+// numbers (issue #6): the CLI's numbers commands open the database as every command does.
+std::unique_ptr<store::Store> open_migrated_store(const Config& config) {
+  return open_and_migrate(config);
+}
 
 int migrate(const Config& config) {
   auto st = open_and_migrate(config);
@@ -205,10 +271,8 @@ int serve(const Config& config, bool print_routes) {
   d_opt.reconcile_interval_ms = config.reconcile_interval_ms;
   d_opt.reconcile_after_ms = config.reconcile_after_ms;
   d_opt.health_check_at_start = config.health_check_at_start;
-  std::unordered_map<std::string, double> throughput;
-  for (const auto& n : config.numbers) {
-    if (n.effective_throughput() > 0) throughput[n.number] = n.effective_throughput();
-  }
+  // numbers (issue #6): limits of every stored number, imported ones included.
+  const auto throughput = number_throughput(st->all_numbers(), config);
   engine::Dispatcher dispatcher(*st, by_id, clock, d_opt, new_id("wrk_", clock.now_ms()),
                                 throughput, [&callbacks] { callbacks.wake(); });
 
@@ -269,6 +333,13 @@ int serve(const Config& config, bool print_routes) {
   http::register_scheduling_api(router, gateway, verifier);
   http::register_compliance_api(router, gateway);
   http::register_webhooks(router, webhooks, config.public_url);
+  // numbers (issue #6)
+  http::register_numbers_api(router, gateway, http::NumbersApiOptions{by_id, config.public_url});
+  NumbersRefresher numbers_refresher([&] {
+    const auto numbers = st->all_numbers();
+    gateway.set_numbers(numbers);
+    dispatcher.set_throughput(number_throughput(numbers, config));
+  });
   http::register_forwarding_api(router, gateway);  // forwarding (issue #6)
   // msgapi (issue #6): the route table, for the test that holds docs/openapi.yaml to it.
   if (print_routes) {

@@ -3,7 +3,10 @@
 
 #include <string>
 
+#include <memory>
+
 #include "app/config.h"
+#include "store/store.h"
 
 namespace sb::app {
 
@@ -18,5 +21,8 @@ int migrate(const Config& config);
 // Forwarding (issue #6): prints the account's webhook signing secret alone on the last line
 // (created on first use), after replacing it with a new one when `rotate`.
 int signing_secret(const Config& config, const std::string& account, bool rotate);
+// Opens the configured database (creating a SQLite file's directory) and migrates it; throws
+// with the reason when it cannot.
+std::unique_ptr<store::Store> open_migrated_store(const Config& config);
 
 }  // namespace sb::app

@@ -10,6 +10,7 @@
 #include <set>
 #include <variant>
 
+#include "core/number_types.h"
 #include "core/phone.h"
 #include "core/quiet_hours.h"
 #include "core/utf8.h"
@@ -519,11 +520,8 @@ Result<void> validate(Config& c) {
     for (const auto& cc : c.connectors) found |= cc.id == n.connector;
     if (!found) return bad(where + ".connector", "no connector with id '" + n.connector + "'");
     if (!n.sms && !n.mms) return bad(where, "a number needs sms or mms capability");
-    if (n.throughput < 0) {
-      // Carrier defaults by number type; the simulated carrier has no carrier to please.
-      const bool sim = c.provider_of(n) == "sim";
-      n.throughput = sim ? 0 : n.type == "short_code" ? 100 : n.type == "toll_free" ? 3 : 1;
-    }
+    // Carrier defaults by number type (core/number_types.h, shared with imported numbers).
+    if (n.throughput < 0) n.throughput = default_throughput(n.type, c.provider_of(n));
   }
   // Quiet-hours number overrides name sending numbers as configured in [[numbers]].
   for (size_t i = 0; i < c.quiet_hours.size(); ++i) {

@@ -8,6 +8,7 @@
 
 #include "app/app.h"
 #include "app/config.h"
+#include "app/numbers_cli.h"
 #include "app/opt_outs_cli.h"
 #include "app/tools_cli.h"
 
@@ -70,6 +71,28 @@ int main(int argc, char** argv) {
   signing->add_option("--account", account, "Account name")->required();
   signing->add_option("--config", config_flag, "Path to switchboard.toml");
   signing->add_flag("--rotate", signing_rotate, "Replace the secret with a new one first");
+  // --- numbers (issue #6): list, import from a provider account, sync provider webhooks ---
+  auto* numbers = cli.add_subcommand("numbers", "List, import and configure sending numbers");
+  numbers->require_subcommand(1);
+  std::string numbers_connector;
+  std::string numbers_account;
+  std::string numbers_number;
+  bool numbers_dry_run = false;
+  auto* numbers_list = numbers->add_subcommand("list", "Print the numbers as JSON lines");
+  numbers_list->add_option("--account", numbers_account, "Only this account's numbers");
+  auto* numbers_import =
+      numbers->add_subcommand("import", "Add the numbers a connector's provider account owns");
+  numbers_import->add_option("--connector", numbers_connector, "Connector id")->required();
+  numbers_import->add_option("--account", numbers_account,
+                             "Account to add them to (default: accounts.bootstrap_account)");
+  numbers_import->add_flag("--dry-run", numbers_dry_run, "Show what would be added; change nothing");
+  auto* numbers_sync = numbers->add_subcommand(
+      "sync", "Point the numbers' provider-side webhooks at this gateway");
+  numbers_sync->add_option("--number", numbers_number, "Only this number");
+  for (auto* sub : {numbers_list, numbers_import, numbers_sync}) {
+    sub->add_option("--config", config_flag, "Path to switchboard.toml");
+  }
+  // --- end numbers ---
 
   sb::app::SegmentsArgs segments_args;
   auto* segments = cli.add_subcommand("segments", "Show how a message body is encoded and split");
@@ -114,6 +137,17 @@ int main(int argc, char** argv) {
     if (*opt_outs_import) return sb::app::opt_outs_import(*config, account, opt_outs_file);
     if (*opt_outs_export) return sb::app::opt_outs_export(*config, account, opt_outs_file);
     if (*signing) return sb::app::signing_secret(*config, account, signing_rotate);
+    // numbers (issue #6)
+    const auto opt = [](const std::string& v) {
+      return v.empty() ? std::nullopt : std::optional<std::string>(v);
+    };
+    if (*numbers_list) return sb::app::numbers_list(*config, opt(numbers_account));
+    if (*numbers_import) {
+      return sb::app::numbers_import(
+          *config, numbers_connector,
+          numbers_account.empty() ? config->bootstrap_account : numbers_account, numbers_dry_run);
+    }
+    if (*numbers_sync) return sb::app::numbers_sync(*config, opt(numbers_number));
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
     std::cerr << "switchboard: " << e.what() << std::endl;

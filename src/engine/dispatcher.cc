@@ -99,6 +99,11 @@ void Dispatcher::wake() {
   cv_.notify_one();
 }
 
+void Dispatcher::set_throughput(std::unordered_map<std::string, double> throughput) {
+  std::unique_lock lk(throughput_mu_);
+  throughput_ = std::move(throughput);
+}
+
 void Dispatcher::stop() {
   {
     std::lock_guard lk(mu_);
@@ -320,7 +325,12 @@ int Dispatcher::run_once() {
                                 now, options_.retry, jitter()));
       continue;
     }
-    if (auto rate = throughput_.find(m.from); rate != throughput_.end() && rate->second > 0) {
+    double rate = 0;
+    {
+      std::shared_lock lk(throughput_mu_);
+      if (auto t = throughput_.find(m.from); t != throughput_.end()) rate = t->second;
+    }
+    if (rate > 0) {
       TimeMs slot;
       {
         std::lock_guard lk(reserved_mu_);
@@ -329,7 +339,7 @@ int Dispatcher::run_once() {
           slot = r->second;
           reserved_.erase(r);
         } else {
-          slot = limiter_.reserve(m.from, rate->second, now);
+          slot = limiter_.reserve(m.from, rate, now);
         }
         if (slot > now + kSlotToleranceMs) reserved_[m.id] = slot;
       }

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <random>
 #include <string>
 #include <thread>
@@ -58,6 +59,9 @@ class Dispatcher {
   void wake();
   // Stops claiming; in-flight sends finish and are recorded before this returns.
   void stop();
+  // Replaces the per-sender throughput map (numbers reloaded from the store: imports, other
+  // instances' changes). Safe while running; slots already reserved are kept.
+  void set_throughput(std::unordered_map<std::string, double> throughput);
 
   // Claims and processes one batch on the calling thread; returns how many were claimed.
   // (The workers' loop body; public for tests.)
@@ -94,6 +98,7 @@ class Dispatcher {
   const Clock& clock_;
   DispatcherOptions options_;
   std::string owner_;
+  std::shared_mutex throughput_mu_;  // guards throughput_ (set_throughput runs concurrently)
   std::unordered_map<std::string, double> throughput_;
   std::function<void()> on_callbacks_queued_;
   std::shared_ptr<const QuietHours> quiet_hours_;

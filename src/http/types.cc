@@ -84,6 +84,9 @@ int status_for(const std::string& code) {
       // 429/5xx
       // msgapi (issue #6): DELETE /v1/messages/{id} while the message is being sent
       {"message_in_flight", 409},
+      // numbers (issue #6): provider-side number configuration
+      {"not_supported", 422},
+      {"provider_error", 502},
       {"rate_limited", 429},
       {"internal_error", 500},
       {"storage_error", 503},

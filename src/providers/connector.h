@@ -10,6 +10,7 @@
 
 #include "core/clock.h"
 #include "core/message.h"
+#include "core/result.h"
 #include "core/status_report.h"
 
 namespace sb::providers {
@@ -64,6 +65,37 @@ struct StatusQueryResult {
   std::string error_message;
 };
 
+// --- Provider-side number management (issue #6, numbers) ---
+// A number the connector's provider account owns (switchboard numbers import).
+struct OwnedNumber {
+  std::string number;  // E.164 as the provider lists it
+  bool sms = false;
+  bool mms = false;
+  std::string type;         // long_code | toll_free | short_code; "" when the provider says not
+  std::string provider_id;  // the provider's id of the number (Twilio PN..., Telnyx numeric id)
+};
+
+// What configure_number_webhooks set at the provider.
+struct NumberWebhooks {
+  std::string inbound_url;
+  std::string status_url;
+  // The provider's identifiers of what was changed, e.g. {"phone_number_sid", "PN..."} or
+  // {"messaging_profile_id", "<uuid>"}, in a stable order.
+  std::vector<std::pair<std::string, std::string>> provider_ids;
+};
+
+// The error of a connector that cannot manage numbers through its provider's API: code
+// "not_supported", with a message saying where to configure it by hand.
+Error numbers_not_supported(std::string_view provider, std::string_view what);
+// The error of a provider call that failed: code "provider_error", with the provider's message.
+Error provider_call_error(std::string_view provider, const std::string& what,
+                          const std::string& detail);
+
+// A number's type from its digits, for providers whose number lists carry none: NANP toll-free
+// area codes (800, 833, 844, 855, 866, 877, 888) are toll_free, 3-8 digits short_code, anything
+// else long_code.
+std::string infer_number_type(const std::string& number);
+
 class Connector {
  public:
   virtual ~Connector() = default;
@@ -107,6 +139,19 @@ class Connector {
   // --- end msgapi ---
   // A cheap authenticated call proving the credentials work (for /readyz and start-up checks).
   virtual std::optional<SendFailure> health_check() { return std::nullopt; }
+  // Points `number`'s inbound-message and status webhooks at this gateway through the provider's
+  // own API. Errors: not_supported (the provider has no such API, or this connector does not use
+  // it), provider_error (the provider refused or could not be reached; its message kept).
+  virtual Result<NumberWebhooks> configure_number_webhooks(const std::string& /*number*/,
+                                                           const std::string& /*inbound_url*/,
+                                                           const std::string& /*status_url*/) {
+    return numbers_not_supported(provider(), "configure number webhooks");
+  }
+  // Every number the provider account owns, with capabilities and type where the API says so.
+  // Errors as configure_number_webhooks.
+  virtual Result<std::vector<OwnedNumber>> list_owned_numbers() {
+    return numbers_not_supported(provider(), "list the account's numbers");
+  }
   // Starts background work (if any); reports go to `sink`.
   virtual void start(StatusSink& /*sink*/) {}
   virtual void stop() {}

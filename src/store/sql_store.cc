@@ -378,6 +378,40 @@ class SqlStore final : public Store {
     return out;
   }
 
+  // --- numbers import (issue #6, numbers) ---
+  Result<std::vector<NumberImportResult>> import_numbers(const std::vector<NumberRecord>& numbers,
+                                                         TimeMs now) override {
+    std::vector<NumberImportResult> out;
+    auto r = write_tx([&](Connection& c) {
+      out.clear();  // a retried transaction starts over
+      for (const auto& n : numbers) {
+        NumberImportResult res{n.number, false, {}};
+        auto rows = c.query("SELECT account_id, source FROM numbers WHERE number = $1", {n.number});
+        if (!rows.empty()) {
+          res.reason = std::string(rows[0].str(1) == "config"
+                                       ? "already a config number of account "
+                                       : "already imported into account ")
+                           .append(rows[0].str(0));
+          out.push_back(std::move(res));
+          continue;
+        }
+        // Imported numbers sort after config ones (list order is source, position, number).
+        c.exec(
+            "INSERT INTO numbers (number, account_id, connector_id, sms, mms, type, position, "
+            "updated_at, source, status, throughput) "
+            "VALUES ($1, $2, $3, $4, $5, $6, 0, $7, 'import', 'active', NULL) "
+            "ON CONFLICT (number) DO NOTHING",
+            {n.number, n.account, n.connector, int64_t{n.sms}, int64_t{n.mms}, n.type, now});
+        res.added = c.changes() == 1;
+        if (!res.added) res.reason = "added concurrently by another import";
+        out.push_back(std::move(res));
+      }
+    });
+    if (!r) return r.error();
+    return out;
+  }
+  // --- end numbers import ---
+
   // ---------------------------------------------------------------- messages
   Result<std::vector<InsertResult>> insert_messages(std::vector<NewMessage>& batch) override {
     std::vector<InsertResult> out;

@@ -46,6 +46,15 @@ struct NumberRecord {
   std::optional<std::string> status_callback;  // default for messages sent from this number
 };
 
+// --- numbers import (issue #6, numbers) ---
+// What import_numbers did with one number: added, or skipped with the reason.
+struct NumberImportResult {
+  std::string number;
+  bool added = false;
+  std::string reason;  // skipped: "already a config number of account x", "already imported into account y"
+};
+// --- end numbers import ---
+
 enum class InsertKind { kCreated, kDuplicate, kConflict };
 
 // A new message with its first events, inserted atomically (see Store::insert_messages).
@@ -605,6 +614,14 @@ class Store {
   // Every logged attempt of the deliveries of `message_id`, by delivery then attempt.
   virtual std::vector<DeliveryAttempt> list_delivery_attempts(const std::string& message_id) = 0;
   // --- end forwarding ---
+  // --- numbers import (issue #6, numbers) ---
+  // Inserts each number (its account, connector, capabilities and type; throughput unset: its
+  // type's default) with source "import" unless the number is already present in any account
+  // (config or import): present numbers, and repeats within `numbers`, are skipped unchanged.
+  // The account must exist. One result per input, in order; all or nothing on a database error.
+  virtual Result<std::vector<NumberImportResult>> import_numbers(
+      const std::vector<NumberRecord>& numbers, TimeMs now) = 0;
+  // --- end numbers import ---
 
  private:
   static std::vector<TransitionSummary> summarize(const std::vector<TransitionResult>& rs) {

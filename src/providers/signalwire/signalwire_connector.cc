@@ -1,6 +1,7 @@
 // SignalWire connector: configuration, and the REST-mode connector (LaML mode reuses Twilio's).
 #include "providers/registry.h"
 #include "providers/signalwire/signalwire_connector.h"
+#include "providers/twilio/twilio_numbers.h"
 
 #include <algorithm>
 #include <cctype>
@@ -59,6 +60,17 @@ SendResult SignalWireRestConnector::send(const Message& m, const std::string& /*
 std::optional<SendFailure> SignalWireRestConnector::health_check() {
   return twilio::parse_health_response(http_.send(twilio::build_message_page_request(laml_)),
                                        clock_.now_ms());
+}
+
+Result<NumberWebhooks> SignalWireRestConnector::configure_number_webhooks(
+    const std::string& number, const std::string& inbound_url, const std::string& status_url) {
+  return twilio::configure_number(laml_, "signalwire", number, inbound_url, status_url,
+                                  [this](const HttpRequest& r) { return http_.send(r); });
+}
+
+Result<std::vector<OwnedNumber>> SignalWireRestConnector::list_owned_numbers() {
+  return twilio::list_numbers(laml_, "signalwire",
+                              [this](const HttpRequest& r) { return http_.send(r); });
 }
 
 Result<std::unique_ptr<Connector>> make_signalwire_connector(const ConnectorSettings& s,

@@ -25,6 +25,12 @@ class SignalWireRestConnector final : public Connector {
   // No idempotency key on SignalWire's API either: `idempotency_key` is unused.
   SendResult send(const Message& m, const std::string& idempotency_key) override;
   std::optional<SendFailure> health_check() override;
+  // The REST API has no number resource: numbers are managed through the LaML API's
+  // IncomingPhoneNumbers (same project credentials), as in LaML mode.
+  Result<NumberWebhooks> configure_number_webhooks(const std::string& number,
+                                                   const std::string& inbound_url,
+                                                   const std::string& status_url) override;
+  Result<std::vector<OwnedNumber>> list_owned_numbers() override;
 
  private:
   std::string id_;

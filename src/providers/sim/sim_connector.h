@@ -39,6 +39,16 @@ class SimConnector final : public Connector {
   std::string_view provider() const override { return "sim"; }
   SendResult send(const Message& m, const std::string& idempotency_key) override;
   bool blocking_send() const override { return false; }
+  // The simulated carrier has no webhooks to point anywhere: configuring succeeds and changes
+  // nothing (no provider ids), and it owns no numbers of its own (an import adds none).
+  Result<NumberWebhooks> configure_number_webhooks(const std::string& /*number*/,
+                                                   const std::string& inbound_url,
+                                                   const std::string& status_url) override {
+    return NumberWebhooks{inbound_url, status_url, {}};
+  }
+  Result<std::vector<OwnedNumber>> list_owned_numbers() override {
+    return std::vector<OwnedNumber>{};
+  }
   void start(StatusSink& sink) override;
   void stop() override;
 

@@ -1,6 +1,7 @@
 // Telnyx v2 wire format (https://developers.telnyx.com/api/messaging/send-message) and connector.
 #include "providers/registry.h"
 #include "providers/telnyx/telnyx_connector.h"
+#include "providers/telnyx/telnyx_numbers.h"
 
 #include <spdlog/spdlog.h>
 
@@ -64,6 +65,11 @@ std::pair<std::string, std::string> error_fields(const json& e) {
   return {std::move(code), std::move(message)};
 }
 
+
+bool is_success(const HttpResponse& r) { return r.status >= 200 && r.status < 300; }
+
+}  // namespace
+
 HttpRequest base_request(const TelnyxConfig& c, std::string method, std::string path) {
   HttpRequest req;
   req.method = std::move(method);
@@ -72,10 +78,6 @@ HttpRequest base_request(const TelnyxConfig& c, std::string method, std::string 
   req.headers = {{"Authorization", "Bearer " + c.api_key}, {"Accept", "application/json"}};
   return req;
 }
-
-bool is_success(const HttpResponse& r) { return r.status >= 200 && r.status < 300; }
-
-}  // namespace
 
 Result<TelnyxConfig> make_config(const ConnectorSettings& s, const std::string& public_url) {
   TelnyxConfig c;
@@ -234,6 +236,17 @@ std::optional<SendFailure> TelnyxConnector::health_check() {
   const HttpResponse r = call(build_health_request(config_));
   if (is_success(r)) return std::nullopt;
   return classify_response(r, clock_.now_ms());
+}
+
+Result<NumberWebhooks> TelnyxConnector::configure_number_webhooks(const std::string& number,
+                                                                  const std::string& inbound_url,
+                                                                  const std::string& status_url) {
+  return configure_number(config_, number, inbound_url, status_url,
+                          [this](const HttpRequest& r) { return call(r); });
+}
+
+Result<std::vector<OwnedNumber>> TelnyxConnector::list_owned_numbers() {
+  return list_numbers(config_, [this](const HttpRequest& r) { return call(r); });
 }
 
 Result<std::unique_ptr<Connector>> make_connector(const ConnectorSettings& s, ConnectorDeps& deps) {

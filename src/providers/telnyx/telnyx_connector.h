@@ -34,6 +34,9 @@ struct TelnyxConfig {
 // derives the webhook URL. Errors name "connectors[<id>].<key>".
 Result<TelnyxConfig> make_config(const ConnectorSettings& s, const std::string& public_url);
 
+// A request to {base}{path} with the Bearer key, Accept: application/json and the timeout.
+HttpRequest base_request(const TelnyxConfig& c, std::string method, std::string path);
+
 // POST {base}/v2/messages, JSON {from, to, text, media_urls, type, messaging_profile_id,
 // webhook_url}. `text` is omitted when the body is empty (MMS with media only).
 HttpRequest build_send_request(const TelnyxConfig& c, const Message& m);
@@ -71,6 +74,11 @@ class TelnyxConnector final : public Connector {
   std::optional<std::variant<StatusQueryResult, SendFailure>> query_status(
       const Message& m) override;
   std::optional<SendFailure> health_check() override;
+  // telnyx_numbers.h: the number's messaging profile gets webhook_url = inbound_url.
+  Result<NumberWebhooks> configure_number_webhooks(const std::string& number,
+                                                   const std::string& inbound_url,
+                                                   const std::string& status_url) override;
+  Result<std::vector<OwnedNumber>> list_owned_numbers() override;
 
   const TelnyxConfig& config() const { return config_; }
 

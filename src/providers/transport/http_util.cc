@@ -121,4 +121,16 @@ SendFailure classify_failure(const HttpResponse& r, TimeMs now, std::string code
   return f;
 }
 
+std::string failure_detail(const HttpResponse& r, const std::string& code,
+                           const std::string& message) {
+  if (r.status == 0) return r.error.empty() ? std::string("no response") : r.error;
+  std::string out = std::string("HTTP ").append(std::to_string(r.status));
+  if (!code.empty() || !message.empty()) {
+    out.append(": ").append(code);
+    if (!code.empty() && !message.empty()) out.append(" ");
+    out.append(message);
+  }
+  return out;
+}
+
 }  // namespace sb::providers

@@ -33,4 +33,9 @@ std::optional<int64_t> retry_after_ms(const HttpResponse& r, TimeMs now);
 SendFailure classify_failure(const HttpResponse& r, TimeMs now, std::string code,
                              std::string message);
 
+// A failed call in words, for operators: "HTTP 404: <code> <message>" (the provider's own code and
+// message, either may be empty), or the transport error when no response arrived.
+std::string failure_detail(const HttpResponse& r, const std::string& code,
+                           const std::string& message);
+
 }  // namespace sb::providers

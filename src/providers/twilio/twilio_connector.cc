@@ -1,6 +1,7 @@
 // Twilio connector: configuration, concurrency cap and the calls themselves.
 #include "providers/registry.h"
 #include "providers/twilio/twilio_connector.h"
+#include "providers/twilio/twilio_numbers.h"
 
 #include <algorithm>
 #include <cctype>
@@ -36,6 +37,18 @@ std::optional<SendFailure> TwilioConnector::redact(const Message& m) {
                               ? build_delete_request(options_.api, m.provider_message_id)
                               : build_redact_body_request(options_.api, m.provider_message_id);
   return parse_redact_response(http_.send(req), clock_.now_ms());
+}
+
+Result<NumberWebhooks> TwilioConnector::configure_number_webhooks(const std::string& number,
+                                                                  const std::string& inbound_url,
+                                                                  const std::string& status_url) {
+  return configure_number(options_.api, options_.provider, number, inbound_url, status_url,
+                          [this](const HttpRequest& r) { return http_.send(r); });
+}
+
+Result<std::vector<OwnedNumber>> TwilioConnector::list_owned_numbers() {
+  return list_numbers(options_.api, options_.provider,
+                      [this](const HttpRequest& r) { return http_.send(r); });
 }
 
 

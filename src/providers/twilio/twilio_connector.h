@@ -50,6 +50,11 @@ class TwilioConnector final : public Connector {
   bool supports_redaction() const override { return true; }
   std::optional<SendFailure> redact(const Message& m) override;
 
+  // IncomingPhoneNumbers (twilio_numbers.h): look the number's SID up, set SmsUrl/StatusCallback.
+  Result<NumberWebhooks> configure_number_webhooks(const std::string& number,
+                                                   const std::string& inbound_url,
+                                                   const std::string& status_url) override;
+  Result<std::vector<OwnedNumber>> list_owned_numbers() override;
 
  private:
   TwilioConnectorOptions options_;

@@ -44,20 +44,6 @@ bool contains(const std::array<std::string_view, N>& set, const std::string& cod
   return std::find(set.begin(), set.end(), code) != set.end();
 }
 
-std::string account_path(const TwilioApi& api) {
-  return api.api_root + std::string(kApiVersion) + "/Accounts/" + url_encode(api.account_sid);
-}
-
-HttpRequest authed(const TwilioApi& api, std::string method, std::string url) {
-  HttpRequest req;
-  req.method = std::move(method);
-  req.url = std::move(url);
-  req.headers.emplace_back("Authorization", basic_auth(api.username, api.password));
-  req.headers.emplace_back("Accept", "application/json");
-  req.timeout_ms = api.timeout_ms;
-  return req;
-}
-
 // Twilio sends numbers as JSON numbers (`code`, `error_code`) and SignalWire sometimes as strings.
 std::string scalar(const json& j) {
   if (j.is_string()) return j.get<std::string>();
@@ -74,6 +60,20 @@ std::string string_field(const json& obj, const char* key) {
 bool is_success(int status) { return status >= 200 && status < 300; }
 
 }  // namespace
+
+std::string account_path(const TwilioApi& api) {
+  return api.api_root + std::string(kApiVersion) + "/Accounts/" + url_encode(api.account_sid);
+}
+
+HttpRequest authed(const TwilioApi& api, std::string method, std::string url) {
+  HttpRequest req;
+  req.method = std::move(method);
+  req.url = std::move(url);
+  req.headers.emplace_back("Authorization", basic_auth(api.username, api.password));
+  req.headers.emplace_back("Accept", "application/json");
+  req.timeout_ms = api.timeout_ms;
+  return req;
+}
 
 HttpRequest build_send_request(const TwilioApi& api, const Message& m, TimeMs now) {
   FormFields f;

@@ -30,6 +30,11 @@ struct TwilioApi {
   int timeout_ms = 10'000;
 };
 
+// "{root}/2010-04-01/Accounts/{sid}": the base of every account resource.
+std::string account_path(const TwilioApi& api);
+// A request with Basic auth, Accept: application/json and the API's timeout.
+HttpRequest authed(const TwilioApi& api, std::string method, std::string url);
+
 using StatusQueryOutcome = std::variant<StatusQueryResult, SendFailure>;
 
 // POST {root}/2010-04-01/Accounts/{sid}/Messages.json, form-encoded: To, From,

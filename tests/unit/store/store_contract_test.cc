@@ -2748,6 +2748,76 @@ TEST_P(StoreContractTest, SigningSecretIsCreatedOnFirstUseOncePerAccountAndRotat
 }
 // ------------------------------------------------------------------------------ end forwarding
 
+// ------------------------------------------------------- numbers import (issue #6, numbers)
+
+TEST_P(StoreContractTest, ImportNumbersAddsOnlyAbsentNumbers) {
+  NumberRecord config_a{"+15550000100", kAcctA, "twilio", true, true, "long_code"};
+  config_a.throughput = 2;
+  const NumberRecord config_b{"+15550000200", kAcctB, "twilio", true, false, "long_code"};
+  ASSERT_TRUE(store_->sync_numbers({config_a, config_b}, kT0).ok());
+
+  const std::vector<NumberRecord> batch = {
+      {"+15550000100", kAcctA, "tw2", false, false, "toll_free"},  // config number of A
+      {"+15550000200", kAcctA, "tw2", true, true, "long_code"},    // config number of B
+      {"+18005550300", kAcctA, "tw2", true, false, "toll_free"},   // new
+      {"+15550000400", kAcctA, "tw2", true, true, "long_code"},    // new
+      {"+18005550300", kAcctA, "tw2", true, true, "long_code"},    // repeated in the batch
+  };
+  auto r = store_->import_numbers(batch, kT0 + 1);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->size(), 5u);
+  EXPECT_FALSE((*r)[0].added);
+  EXPECT_EQ((*r)[0].reason, "already a config number of account " + kAcctA);
+  EXPECT_FALSE((*r)[1].added);
+  EXPECT_EQ((*r)[1].reason, "already a config number of account " + kAcctB);
+  EXPECT_TRUE((*r)[2].added);
+  EXPECT_TRUE((*r)[3].added);
+  EXPECT_FALSE((*r)[4].added);
+  EXPECT_EQ((*r)[4].reason, "already imported into account " + kAcctA);
+  for (size_t i = 0; i < r->size(); ++i) EXPECT_EQ((*r)[i].number, batch[i].number);
+
+  // Config numbers are untouched; imported ones follow them, by number, with type defaults.
+  const auto a = store_->list_numbers(kAcctA);
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_EQ(a[0].number, "+15550000100");
+  EXPECT_EQ(a[0].connector, "twilio");
+  EXPECT_EQ(a[0].source, "config");
+  EXPECT_DOUBLE_EQ(a[0].throughput, 2);
+  EXPECT_TRUE(a[0].mms);
+  EXPECT_EQ(a[1].number, "+15550000400");
+  EXPECT_EQ(a[2].number, "+18005550300");
+  EXPECT_EQ(a[2].source, "import");
+  EXPECT_EQ(a[2].connector, "tw2");
+  EXPECT_EQ(a[2].type, "toll_free");
+  EXPECT_TRUE(a[2].sms);
+  EXPECT_FALSE(a[2].mms);
+  EXPECT_DOUBLE_EQ(a[2].throughput, -1);
+  EXPECT_EQ(a[2].status, "active");
+  const auto b = store_->list_numbers(kAcctB);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b[0].connector, "twilio");
+  EXPECT_FALSE(b[0].mms);
+
+  // Importing again adds nothing; a config sync keeps imported numbers.
+  auto again = store_->import_numbers({batch[2]}, kT0 + 2);
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE((*again)[0].added);
+  EXPECT_EQ((*again)[0].reason, "already imported into account " + kAcctA);
+  ASSERT_TRUE(store_->sync_numbers({config_a}, kT0 + 3).ok());
+  EXPECT_EQ(store_->list_numbers(kAcctA).size(), 3u);
+  EXPECT_TRUE(store_->list_numbers(kAcctB).empty());
+  EXPECT_EQ(store_->all_numbers().size(), 3u);
+}
+
+TEST_P(StoreContractTest, ImportNumbersIntoUnknownAccountFailsWhole) {
+  const std::vector<NumberRecord> batch = {
+      {"+15550000500", kAcctA, "tw", true, false, "long_code"},
+      {"+15550000600", "acct_missing", "tw", true, false, "long_code"},
+  };
+  EXPECT_FALSE(store_->import_numbers(batch, kT0).ok());
+  EXPECT_TRUE(store_->all_numbers().empty());  // all or nothing
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContractTest,
                          testing::Values(Backend::kSqlite, Backend::kPostgres), backend_name);
 
