@@ -11,6 +11,7 @@ pkgs=(
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libhowardhinnant-date-dev tzdata
+  libmagic-dev  # media sniffing (issue #6)
 )
 if [ "$mode" = test ]; then
   pkgs+=(postgresql curl python3)

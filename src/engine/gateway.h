@@ -93,6 +93,13 @@ class Gateway {
   }
   std::vector<ConnectorState> connector_states() const;
 
+  // Media re-hosting (docs/media.md): checks each outbound media URL at accept time without
+  // network access (the SSRF guard's pre-check); its error names media_urls[i]. Unset: none.
+  void set_media_url_check(
+      std::function<Result<void>(const std::string& url, const std::string& field)> check) {
+    media_url_check_ = std::move(check);
+  }
+
   store::Store& store() { return store_; }
   const Clock& clock() const { return clock_; }
   const GatewayOptions& options() const { return options_; }
@@ -104,6 +111,7 @@ class Gateway {
   GatewayOptions options_;
   std::function<std::vector<ConnectorState>()> connector_states_;
   std::shared_ptr<const QuietHours> quiet_hours_;
+  std::function<Result<void>(const std::string&, const std::string&)> media_url_check_;
   mutable std::shared_mutex numbers_mu_;
   std::unordered_map<std::string, store::NumberRecord> numbers_;
   std::unordered_map<std::string, std::string> default_number_;  // account -> first number

@@ -80,6 +80,12 @@ int status_for(const std::string& code) {
       {"invalid_contact", 422},
       {"invalid_name", 422},
       {"immutable_field", 422},
+      // media re-hosting (docs/media.md)
+      {"media_url_refused", 422},
+      {"media_pending", 409},
+      {"media_failed", 409},
+      {"media_url_invalid", 403},
+      {"media_unavailable", 503},
       // 429/5xx
       {"rate_limited", 429},
       {"internal_error", 500},

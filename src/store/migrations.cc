@@ -254,6 +254,33 @@ ALTER TABLE numbers ADD COLUMN forward_url TEXT;
 ALTER TABLE numbers ADD COLUMN forward_method TEXT;
 ALTER TABLE numbers ADD COLUMN status_callback TEXT;
 )SQL"},
+      {11, "media re-hosting (issue #6)", R"SQL(
+CREATE TABLE media (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts(id),
+  message_id TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  source_url TEXT NOT NULL,
+  connector_id TEXT,
+  sha256 TEXT,
+  content_type TEXT,
+  size BIGINT,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT NOT NULL,
+  last_error TEXT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX media_message ON media (message_id, position);
+CREATE INDEX media_due ON media (next_attempt_at) WHERE state = 'pending';
+CREATE INDEX media_sha256 ON media (sha256);
+CREATE TABLE gateway_secrets (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+)SQL"},
   };
   return kMigrations;
 }

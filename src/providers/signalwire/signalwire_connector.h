@@ -25,6 +25,9 @@ class SignalWireRestConnector final : public Connector {
   // No idempotency key on SignalWire's API either: `idempotency_key` is unused.
   SendResult send(const Message& m, const std::string& idempotency_key) override;
   std::optional<SendFailure> health_check() override;
+  Headers media_fetch_headers(const std::string& url) const override {
+    return twilio::media_fetch_headers(laml_, url);
+  }
 
  private:
   std::string id_;

@@ -43,6 +43,9 @@ class TwilioConnector final : public Connector {
   std::optional<std::variant<StatusQueryResult, SendFailure>> query_status(
       const Message& m) override;
   std::optional<SendFailure> health_check() override;
+  Headers media_fetch_headers(const std::string& url) const override {
+    return twilio::media_fetch_headers(options_.api, url);
+  }
 
 
  private:
