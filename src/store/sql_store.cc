@@ -1301,20 +1301,11 @@ class SqlStore final : public Store {
 
   std::optional<MediaRecord> get_media(const std::string& account,
                                        const std::string& id) override {
-    auto rows = read([&](Connection& c) {
-      return c.query(std::string(kMediaSelect) + " WHERE id = $1 AND account_id = $2",
-                     {id, account});
-    });
-    if (rows.empty()) return std::nullopt;
-    return row_to_media(rows[0]);
+    return one_media(" WHERE id = $1 AND account_id = $2", {id, account});
   }
 
   std::optional<MediaRecord> get_media_by_id(const std::string& id) override {
-    auto rows = read([&](Connection& c) {
-      return c.query(std::string(kMediaSelect) + " WHERE id = $1", {id});
-    });
-    if (rows.empty()) return std::nullopt;
-    return row_to_media(rows[0]);
+    return one_media(" WHERE id = $1", {id});
   }
 
   std::vector<MediaRecord> list_media(const std::string& message_id) override {
@@ -1545,6 +1536,14 @@ class SqlStore final : public Store {
       "SELECT id, account_id, message_id, position, source_url, connector_id, sha256, "
       "content_type, size, state, attempts, next_attempt_at, last_error, created_at, updated_at "
       "FROM media";
+
+  std::optional<MediaRecord> one_media(std::string_view where, const Params& p) {
+    auto rows = read([&](Connection& c) {
+      return c.query(std::string(kMediaSelect).append(where), p);
+    });
+    if (rows.empty()) return std::nullopt;
+    return row_to_media(rows[0]);
+  }
 
   static MediaRecord row_to_media(const Row& r) {
     MediaRecord m;
