@@ -217,6 +217,23 @@ TEST_P(MediaTest, SsrfTargetsAreRefused) {
   EXPECT_EQ(m["media"][0]["state"], "failed") << m.dump();
   EXPECT_NE(m["media"][0]["error"].get<std::string>().find("169.254.169.254"), std::string::npos);
 
+  // Inbound media pointing inward, on nothing the allow-list names: each refused, none retried.
+  const std::string fake_port = std::to_string(port_of(twilio_.base_url()));
+  const std::vector<std::string> inward = {
+      "http://127.0.0.1/a.png", "http://localhost/a.png",
+      "http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/a.png",
+      "http://[::1]:" + fake_port + "/a.png", "http://[::ffff:127.0.0.1]/a.png"};
+  const size_t before = twilio_.request_count();
+  const std::string id_in = inbound_mms("MM00000000000000000000000000000008", inward);
+  const json m_in = wait_media_settled(id_in);
+  ASSERT_EQ(m_in["media"].size(), inward.size()) << m_in.dump();
+  for (size_t i = 0; i < inward.size(); ++i) {
+    EXPECT_EQ(m_in["media"][i]["state"], "failed") << inward[i] << ": " << m_in.dump();
+    EXPECT_NE(m_in["media"][i]["error"].get<std::string>().find("refusing"), std::string::npos)
+        << inward[i] << ": " << m_in.dump();
+  }
+  EXPECT_EQ(twilio_.request_count(), before);
+
   // Inbound media on loopback ports the allow-list does not name: refused before connecting.
   FakeProvider elsewhere;
   elsewhere.set_responder([](const RecordedRequest&) { return FakeReply{200, kPng, "image/png"}; });
