@@ -152,10 +152,10 @@ Result<store::NewMessage> Gateway::prepare(const std::string& account,
                          "media_urls[" + std::to_string(i) + "]");
     }
     // Media re-hosting: the SSRF guard's pre-check (docs/media.md).
-    if (media_url_check_) {
-      auto ok = media_url_check_(req.media_urls[i],
-                                 std::string("media_urls[").append(std::to_string(i)).append("]"));
-      if (!ok) return ok.error();
+    if (auto ok = check_media_url(
+            req.media_urls[i], std::string("media_urls[").append(std::to_string(i)).append("]"));
+        !ok) {
+      return ok.error();
     }
   }
   if (!req.status_callback.empty() && !is_http_url(req.status_callback)) {

@@ -99,6 +99,10 @@ class Gateway {
       std::function<Result<void>(const std::string& url, const std::string& field)> check) {
     media_url_check_ = std::move(check);
   }
+  // That check on one URL (Ok when none is set); auto-reply rules use it too.
+  Result<void> check_media_url(const std::string& url, const std::string& field) const {
+    return media_url_check_ ? media_url_check_(url, field) : Ok();
+  }
 
   store::Store& store() { return store_; }
   const Clock& clock() const { return clock_; }

@@ -254,6 +254,15 @@ TEST_P(MediaTest, SsrfTargetsAreRefused) {
     EXPECT_EQ(r.json["error"]["code"], "media_url_refused") << url;
     EXPECT_EQ(r.json["error"]["field"], "media_urls[1]") << url;
   }
+  // Auto-reply rules carry outbound media too: the same check when the rule is written.
+  auto rule = gw_->post_json("/v1/auto-replies", acme_,
+                             {{"match", "contains"},
+                              {"pattern", "hello"},
+                              {"body", "hi"},
+                              {"media_urls", {"http://169.254.169.254/latest/meta-data/"}}});
+  EXPECT_EQ(rule.status, 422) << rule.body;
+  EXPECT_EQ(rule.json["error"]["code"], "media_url_refused");
+  EXPECT_EQ(rule.json["error"]["field"], "media_urls[0]");
   auto ok = gw_->post_json("/v1/messages", acme_,
                            {{"to", "+14155550123"}, {"from", "+12025550100"},
                             {"media_urls", {"https://example.com/ok.png"}}});
