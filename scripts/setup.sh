@@ -12,6 +12,7 @@ pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libhowardhinnant-date-dev tzdata
   python3 python3-yaml  # docs/openapi.yaml -> /v1/openapi.json at build time
+  libmagic-dev  # media sniffing (issue #6)
 )
 if [ "$mode" = test ]; then
   pkgs+=(postgresql curl python3)

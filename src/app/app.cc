@@ -17,6 +17,7 @@
 #include "core/ids.h"
 #include "engine/automation.h"
 #include "engine/callbacks.h"
+#include "engine/media.h"
 #include "engine/webhooks.h"
 #include "engine/dispatcher.h"
 #include "engine/gateway.h"
@@ -31,7 +32,10 @@
 #include "http/forwarding_api.h"
 #include "http/numbers_api.h"
 #include "http/server.h"
+#include "http/media_api.h"
 #include "http/webhooks_api.h"
+#include "providers/transport/safe_fetch.h"
+#include "providers/transport/sniff.h"
 #include "http/scheduling_api.h"
 #include "providers/registry.h"
 #include "providers/transport/curl_client.h"
@@ -300,6 +304,7 @@ int serve(const Config& config, bool print_routes) {
   wh_opt.mms_timeout_ms = config.mms_timeout_ms;
   wh_opt.mms_settle_ms = config.mms_settle_ms;
   wh_opt.retention_ms = config.webhook_retention_days * 86'400'000;
+  if (config.media_enabled) wh_opt.media_public_url = config.public_url;  // media re-hosting
   engine::WebhookProcessor webhooks(*st, clock, gateway, wh_opt, [&callbacks] { callbacks.wake(); });
   std::vector<engine::WebhookEndpoint> endpoints;
   for (const auto& cs : config.connectors) {
@@ -341,6 +346,56 @@ int serve(const Config& config, bool print_routes) {
     dispatcher.set_throughput(number_throughput(numbers, config));
   });
   http::register_forwarding_api(router, gateway);  // forwarding (issue #6)
+
+  // Media re-hosting and the SSRF guard (docs/media.md).
+  auto media_allow = providers::parse_allow_list(config.media_fetch_allow);
+  if (!media_allow) throw std::runtime_error(media_allow.error().message);
+  gateway.set_media_url_check([allow = *media_allow](const std::string& url,
+                                                     const std::string& field) {
+    return providers::precheck_url(url, allow, field);
+  });
+  providers::SafeFetchOptions f_opt;
+  f_opt.allow = *media_allow;
+  f_opt.max_bytes = config.media_max_bytes;
+  f_opt.connect_timeout_ms = static_cast<int>(config.media_connect_timeout_ms);
+  f_opt.timeout_ms = static_cast<int>(config.media_fetch_timeout_ms);
+  f_opt.max_redirects = static_cast<int>(config.media_max_redirects);
+  providers::SafeFetcher safe_fetcher(f_opt);
+  engine::MediaOptions m_opt;
+  m_opt.enabled = config.media_enabled;
+  m_opt.dir = config.media_dir;
+  m_opt.public_url = config.public_url;
+  m_opt.max_bytes = config.media_max_bytes;
+  m_opt.allowed_types = config.media_allowed_types.empty()
+                            ? providers::default_allowed_media_types()
+                            : config.media_allowed_types;
+  m_opt.max_attempts = static_cast<int>(config.media_max_attempts);
+  m_opt.retry_base_ms = config.media_retry_base_ms;
+  m_opt.retry_max_ms = config.media_retry_max_ms;
+  m_opt.workers = static_cast<int>(config.media_workers);
+  m_opt.lease_ms = 2 * (config.media_connect_timeout_ms + config.media_fetch_timeout_ms) *
+                   (config.media_max_redirects + 1);
+  engine::MediaFiles media_files(config.media_dir);
+  auto signing_key = st->ensure_secret("media_url_key",
+                                       crypto::hex(crypto::random_bytes(32)), clock.now_ms());
+  if (!signing_key) throw std::runtime_error(signing_key.error().message);
+  engine::MediaSigner media_signer(*signing_key);
+  engine::MediaFetcher media_fetcher(
+      *st, clock, media_files, m_opt,
+      [&safe_fetcher](const std::string& url, const Headers& h) -> Result<engine::FetchedMedia> {
+        auto got = safe_fetcher.fetch(url, h);
+        if (!got) return got.error();
+        return engine::FetchedMedia{std::move(got->body)};
+      },
+      [&by_id](const std::string& connector, const std::string& url) {
+        auto it = by_id.find(connector);
+        return it == by_id.end() ? Headers{} : it->second->media_fetch_headers(url);
+      },
+      [](const Error& e) { return providers::is_transient(e); },
+      [](std::string_view bytes) { return providers::sniff_content_type(bytes); });
+  http::register_media_api(router, gateway, media_files, media_signer,
+                           {config.public_url, config.media_url_ttl_s,
+                            config.media_max_url_ttl_s});
   // msgapi (issue #6): the route table, for the test that holds docs/openapi.yaml to it.
   if (print_routes) {
     for (const auto& [method, pattern] : router.routes()) {
@@ -366,6 +421,7 @@ int serve(const Config& config, bool print_routes) {
   dispatcher.start();
   callbacks.start();
   webhooks.start();
+  if (config.media_enabled) media_fetcher.start();
 
   if (config.print_first_key && st->count_api_keys(config.bootstrap_account) == 0) {
     const std::string key = new_api_key(*st, config.bootstrap_account);
@@ -383,6 +439,7 @@ int serve(const Config& config, bool print_routes) {
   spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
   server.stop();       // in-flight requests finish; their messages reach the outbox
   webhooks.stop();
+  media_fetcher.stop();
   outbox.stop();       // commit everything accepted
   dispatcher.stop();   // finish and record in-flight sends
   for (auto& c : connectors) c->stop();

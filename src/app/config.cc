@@ -14,6 +14,7 @@
 #include "core/phone.h"
 #include "core/quiet_hours.h"
 #include "core/utf8.h"
+#include "providers/transport/net_guard.h"
 
 extern char** environ;
 
@@ -74,6 +75,20 @@ const std::vector<Key>& keys() {
       {"verifications", "max_checks", &Config::verification_max_checks, 1},
       {"verifications", "min_ttl_seconds", &Config::verification_min_ttl_s, 1},
       {"verifications", "max_ttl_seconds", &Config::verification_max_ttl_s, 1},
+      // Media re-hosting (docs/media.md); the list keys fetch_allow and allowed_types are read
+      // by read_media_list.
+      {"media", "enabled", &Config::media_enabled},
+      {"media", "dir", &Config::media_dir},
+      {"media", "max_bytes", &Config::media_max_bytes, 1},
+      {"media", "max_attempts", &Config::media_max_attempts, 1},
+      {"media", "retry_base_ms", &Config::media_retry_base_ms, 1},
+      {"media", "retry_max_ms", &Config::media_retry_max_ms, 1},
+      {"media", "connect_timeout_ms", &Config::media_connect_timeout_ms, 100},
+      {"media", "fetch_timeout_ms", &Config::media_fetch_timeout_ms, 100},
+      {"media", "max_redirects", &Config::media_max_redirects, 0},
+      {"media", "workers", &Config::media_workers, 1},
+      {"media", "url_ttl_seconds", &Config::media_url_ttl_s, 1},
+      {"media", "max_url_ttl_seconds", &Config::media_max_url_ttl_s, 1},
   };
   return kKeys;
 }
@@ -456,7 +471,44 @@ Result<void> resolve_compliance(Config& c, const toml::table* compliance_table) 
   return Ok();
 }
 
+// [media] fetch_allow / allowed_types: arrays of strings.
+Result<void> read_media_list(Config& c, const std::string& name, const toml::node& n) {
+  const std::string key = "media." + name;
+  const auto* arr = n.as_array();
+  if (!arr) return bad(key, "must be an array of strings");
+  auto& out = name == "fetch_allow" ? c.media_fetch_allow : c.media_allowed_types;
+  out.clear();
+  for (size_t i = 0; i < arr->size(); ++i) {
+    auto v = arr->get(i)->value<std::string>();
+    if (!v) return bad(key + "[" + std::to_string(i) + "]", "must be a string");
+    out.push_back(*v);
+  }
+  return Ok();
+}
+
+// [media]: the allow-list parses, allowed types look like MIME types or "major/*".
+Result<void> validate_media(const Config& c) {
+  if (auto r = providers::parse_allow_list(c.media_fetch_allow); !r) {
+    return Error::make("invalid_config", r.error().message, r.error().field);
+  }
+  for (size_t i = 0; i < c.media_allowed_types.size(); ++i) {
+    const auto& t = c.media_allowed_types[i];
+    const auto slash = t.find('/');
+    if (slash == std::string::npos || slash == 0 || slash + 1 == t.size() ||
+        t.find_first_of(" ;,") != std::string::npos) {
+      return bad("media.allowed_types[" + std::to_string(i) + "]",
+                 "must be a MIME type such as image/png or image/*");
+    }
+  }
+  if (c.media_url_ttl_s > c.media_max_url_ttl_s) {
+    return bad("media.url_ttl_seconds", "must be at most media.max_url_ttl_seconds");
+  }
+  if (c.media_dir.empty()) return bad("media.dir", "must not be empty");
+  return Ok();
+}
+
 Result<void> validate(Config& c) {
+  if (auto r = validate_media(c); !r) return r;
   if (c.listen.rfind(':') == std::string::npos) return bad("server.listen", "must be host:port");
   const std::string port = c.listen.substr(c.listen.rfind(':') + 1);
   char* end = nullptr;
@@ -600,6 +652,10 @@ Result<Config> load_config(const std::string& path, const std::map<std::string, 
       if (!known_section || !table) return bad(section, "unknown section");
       for (const auto& [kk, value] : *table) {
         const std::string name(kk.str());
+        if (section == "media" && (name == "fetch_allow" || name == "allowed_types")) {
+          if (auto r = read_media_list(c, name, value); !r) return r.error();
+          continue;
+        }
         const Key* key = nullptr;
         for (const auto& k : keys()) {
           if (section == k.section && name == k.name) key = &k;
@@ -613,6 +669,22 @@ Result<Config> load_config(const std::string& path, const std::map<std::string, 
     const std::string name = env_name(k.section, k.name);
     if (auto it = env.find(name); it != env.end()) {
       if (auto r = set_from_env(c, k, name, it->second); !r) return r.error();
+    }
+  }
+  // Media list keys from the environment: comma-separated.
+  for (const char* name : {"fetch_allow", "allowed_types"}) {
+    if (auto it = env.find(env_name("media", name)); it != env.end()) {
+      auto& out = std::string(name) == "fetch_allow" ? c.media_fetch_allow : c.media_allowed_types;
+      out.clear();
+      std::string item;
+      for (size_t i = 0; i <= it->second.size(); ++i) {
+        if (i == it->second.size() || it->second[i] == ',') {
+          if (!item.empty()) out.push_back(item);
+          item.clear();
+        } else if (it->second[i] != ' ') {
+          item.push_back(it->second[i]);
+        }
+      }
     }
   }
   if (auto r = validate(c); !r) return r.error();

@@ -106,6 +106,22 @@ struct Config {
   ComplianceProfile compliance = ComplianceProfile::defaults();
   std::vector<ComplianceOverride> compliance_overrides;
 
+  // [media]: inbound media re-hosting and the SSRF guard (docs/media.md).
+  bool media_enabled = true;
+  std::string media_dir = "var/media";
+  int64_t media_max_bytes = 5 * 1024 * 1024;
+  std::vector<std::string> media_fetch_allow;    // ADDRESS[/PREFIX][:PORT] entries
+  std::vector<std::string> media_allowed_types;  // empty: the default list
+  int64_t media_max_attempts = 5;
+  int64_t media_retry_base_ms = 2'000;
+  int64_t media_retry_max_ms = 300'000;
+  int64_t media_connect_timeout_ms = 5'000;
+  int64_t media_fetch_timeout_ms = 30'000;
+  int64_t media_max_redirects = 5;
+  int64_t media_workers = 2;
+  int64_t media_url_ttl_s = 3'600;
+  int64_t media_max_url_ttl_s = 7 * 86'400;
+
   std::vector<providers::ConnectorSettings> connectors;
   std::vector<NumberConfig> numbers;
   // Provider of the connector a number uses ("sim", "twilio", ...).

@@ -20,6 +20,13 @@ struct MediaItem {
   std::string url;
   std::string content_type;     // "" when unknown
   std::optional<int64_t> size;  // bytes, when known
+  // Media re-hosting (docs/media.md): when the gateway keeps its own copy, `url` is the
+  // gateway's (<public_url>/v1/media/{id}) and the provider's is kept in source_url, which is
+  // never rendered into a message's JSON. state/error are read from the media table.
+  std::string id;          // med_<ULID>; "" when not re-hosted
+  std::string source_url;  // the provider's URL
+  std::string state;       // pending | ready | failed ("" when not re-hosted)
+  std::string error;       // failed: why
 };
 
 struct Message {

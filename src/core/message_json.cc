@@ -46,9 +46,16 @@ nlohmann::json to_json(const Message& m) {
   if (!m.media.empty()) {
     nlohmann::json media = nlohmann::json::array();
     for (const auto& item : m.media) {
-      media.push_back({{"url", item.url},
-                       {"content_type", nullable(item.content_type)},
-                       {"size", item.size ? nlohmann::json(*item.size) : nlohmann::json(nullptr)}});
+      nlohmann::json j = {{"url", item.url},
+                          {"content_type", nullable(item.content_type)},
+                          {"size", item.size ? nlohmann::json(*item.size) : nlohmann::json(nullptr)}};
+      // Re-hosted media (docs/media.md): our id and fetch state; the provider's URL stays out.
+      if (!item.id.empty()) {
+        j["id"] = item.id;
+        j["state"] = item.state.empty() ? "pending" : item.state;
+        j["error"] = nullable(item.error);
+      }
+      media.push_back(std::move(j));
     }
     j["media"] = std::move(media);
   }

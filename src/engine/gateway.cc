@@ -155,6 +155,12 @@ Result<store::NewMessage> Gateway::prepare(const std::string& account,
       return Error::make("invalid_media_url", "media URLs must be absolute http or https URLs",
                          "media_urls[" + std::to_string(i) + "]");
     }
+    // Media re-hosting: the SSRF guard's pre-check (docs/media.md).
+    if (auto ok = check_media_url(
+            req.media_urls[i], std::string("media_urls[").append(std::to_string(i)).append("]"));
+        !ok) {
+      return ok.error();
+    }
   }
   if (!req.status_callback.empty() && !is_http_url(req.status_callback)) {
     return Error::make("invalid_url", "status_callback must be an absolute http or https URL",

@@ -90,6 +90,17 @@ class Gateway {
   }
   std::vector<ConnectorState> connector_states() const;
 
+  // Media re-hosting (docs/media.md): checks each outbound media URL at accept time without
+  // network access (the SSRF guard's pre-check); its error names media_urls[i]. Unset: none.
+  void set_media_url_check(
+      std::function<Result<void>(const std::string& url, const std::string& field)> check) {
+    media_url_check_ = std::move(check);
+  }
+  // That check on one URL (Ok when none is set); auto-reply rules use it too.
+  Result<void> check_media_url(const std::string& url, const std::string& field) const {
+    return media_url_check_ ? media_url_check_(url, field) : Ok();
+  }
+
   store::Store& store() { return store_; }
   const Clock& clock() const { return clock_; }
   const GatewayOptions& options() const { return options_; }
@@ -101,6 +112,7 @@ class Gateway {
   GatewayOptions options_;
   std::function<std::vector<ConnectorState>()> connector_states_;
   std::shared_ptr<const QuietHours> quiet_hours_;
+  std::function<Result<void>(const std::string&, const std::string&)> media_url_check_;
   mutable std::shared_mutex numbers_mu_;
   std::unordered_map<std::string, store::NumberRecord> numbers_;
   std::unordered_map<std::string, std::string> default_number_;  // account -> first number

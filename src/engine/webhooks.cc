@@ -12,6 +12,7 @@
 #include "core/segments.h"
 #include "core/thread_name.h"
 #include "engine/gateway.h"
+#include "engine/media.h"
 
 namespace sb::engine {
 namespace {
@@ -114,6 +115,7 @@ WebhookProcessor::Routed WebhookProcessor::route(const std::string& connector,
   if (number) {
     r.found = true;
     m.account = number->account;
+    if (!options_.media_public_url.empty()) assign_media_ids(m, options_.media_public_url, now);
     if (number->connector != connector) {
       spdlog::info("webhooks: {} received a message for {}, configured on connector {}",
                    connector, to, number->connector);

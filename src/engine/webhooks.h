@@ -37,6 +37,9 @@ struct WebhookOptions {
   int64_t mms_settle_ms = 500;
   int64_t retention_ms = 30LL * 86'400'000;  // raw payloads kept this long for audit
   int64_t tick_ms = 500;                     // orphan matching and MMS expiry cadence
+  // Media re-hosting (docs/media.md): when set (the gateway's public URL), a routed inbound
+  // message's media get ids and our URLs; pending media rows are stored with the message.
+  std::string media_public_url;
 };
 
 // What to answer the provider.

@@ -245,6 +245,7 @@ Result<void> read_rule(engine::Gateway& gw, const std::string& account, const js
         return Error::make("invalid_media_url", "media URLs must be absolute http or https URLs",
                            field);
       }
+      if (auto ok = gw.check_media_url(u, field); !ok) return ok.error();  // SSRF guard
       a.media_urls.push_back(u);
     }
   } else if (it != j.end()) {

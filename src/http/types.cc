@@ -81,6 +81,12 @@ int status_for(const std::string& code) {
       {"invalid_contact", 422},
       {"invalid_name", 422},
       {"immutable_field", 422},
+      // media re-hosting (docs/media.md)
+      {"media_url_refused", 422},
+      {"media_pending", 409},
+      {"media_failed", 409},
+      {"media_url_invalid", 403},
+      {"media_unavailable", 503},
       // 429/5xx
       // msgapi (issue #6): DELETE /v1/messages/{id} while the message is being sent
       {"message_in_flight", 409},

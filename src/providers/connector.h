@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/http_types.h"
 #include "core/message.h"
 #include "core/result.h"
 #include "core/status_report.h"
@@ -152,6 +153,10 @@ class Connector {
   virtual Result<std::vector<OwnedNumber>> list_owned_numbers() {
     return numbers_not_supported(provider(), "list the account's numbers");
   }
+  // Media re-hosting (docs/media.md): the headers that authorise fetching `url`, one of this
+  // provider's inbound media URLs (e.g. Twilio's HTTP Basic), and only when `url` is on the
+  // provider's own media host; {} otherwise (credentials never go to a host a webhook named).
+  virtual Headers media_fetch_headers(const std::string& /*url*/) const { return {}; }
   // Starts background work (if any); reports go to `sink`.
   virtual void start(StatusSink& /*sink*/) {}
   virtual void stop() {}

@@ -277,8 +277,35 @@ CREATE TABLE delivery_attempts (
 CREATE INDEX delivery_attempts_delivery ON delivery_attempts (delivery_id, attempt);
 )SQL"},
       // --- end forwarding ---
+      {11, "media re-hosting (issue #6)", R"SQL(
+CREATE TABLE media (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts(id),
+  message_id TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  source_url TEXT NOT NULL,
+  connector_id TEXT,
+  sha256 TEXT,
+  content_type TEXT,
+  size BIGINT,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT NOT NULL,
+  last_error TEXT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX media_message ON media (message_id, position);
+CREATE INDEX media_due ON media (next_attempt_at) WHERE state = 'pending';
+CREATE INDEX media_sha256 ON media (sha256);
+CREATE TABLE gateway_secrets (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+)SQL"},
       // --- msgapi (issue #6): redaction, the `number` filter, webhook payloads by message ---
-      // Migrations 9-11 belong to other branches; v12 needs nothing from them.
+      // (9 was reserved for a branch that needed no migration.)
       {12, "message redaction, number filter index", R"SQL(
 ALTER TABLE messages ADD COLUMN redacted_at BIGINT;
 ALTER TABLE messages ADD COLUMN redaction_state TEXT;

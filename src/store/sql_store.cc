@@ -34,6 +34,9 @@ nlohmann::json media_json(const std::vector<MediaItem>& media) {
   for (const auto& m : media) {
     nlohmann::json j = {{"url", m.url}, {"content_type", m.content_type}};
     if (m.size) j["size"] = *m.size;
+    // Media re-hosting (v11): the media row's id and the provider's URL it is fetched from.
+    if (!m.id.empty()) j["id"] = m.id;
+    if (!m.source_url.empty()) j["source_url"] = m.source_url;
     out.push_back(std::move(j));
   }
   return out;
@@ -47,6 +50,8 @@ std::vector<MediaItem> media_from_json(const std::string& text) {
     m.url = j.value("url", "");
     m.content_type = j.value("content_type", "");
     if (j.contains("size") && j["size"].is_number_integer()) m.size = j["size"].get<int64_t>();
+    m.id = j.value("id", "");
+    m.source_url = j.value("source_url", "");
     out.push_back(std::move(m));
   }
   return out;
@@ -488,7 +493,9 @@ class SqlStore final : public Store {
       return c.query(select_messages_sql() + " WHERE id = $1 AND account_id = $2", {id, account});
     });
     if (rows.empty()) return std::nullopt;
-    return row_to_message(rows[0]);
+    std::vector<Message> one{row_to_message(rows[0])};
+    attach_media(one);
+    return std::move(one.front());
   }
 
   std::vector<MessageEvent> list_events(const std::string& message_id) override {
@@ -547,6 +554,7 @@ class SqlStore final : public Store {
     std::vector<Message> out;
     out.reserve(rows.size());
     for (const auto& r : rows) out.push_back(row_to_message(r));
+    attach_media(out);
     return out;
   }
 
@@ -1570,6 +1578,81 @@ class SqlStore final : public Store {
     });
   }
 
+  // ---------------------------------------------------------------- media re-hosting (v11)
+  Result<std::vector<MediaRecord>> claim_media(TimeMs now, int64_t lease_ms, int limit) override {
+    std::vector<MediaRecord> out;
+    if (!due_exists("SELECT 1 FROM media WHERE state = 'pending' AND next_attempt_at <= $1 "
+                    "LIMIT 1",
+                    now)) {
+      return out;
+    }
+    auto r = write_tx([&](Connection& c) {
+      out.clear();
+      std::string sql = std::string(kMediaSelect) +
+                        " WHERE state = 'pending' AND next_attempt_at <= $1 "
+                        "ORDER BY next_attempt_at, id LIMIT $2";
+      if (pg()) sql += " FOR UPDATE SKIP LOCKED";
+      for (const auto& row : c.query(sql, {now, int64_t{limit}})) {
+        MediaRecord m = row_to_media(row);
+        m.attempts += 1;
+        m.next_attempt_at = now + lease_ms;
+        m.updated_at = now;
+        c.exec("UPDATE media SET attempts = $1, next_attempt_at = $2, updated_at = $3 "
+               "WHERE id = $4",
+               {int64_t{m.attempts}, m.next_attempt_at, now, m.id});
+        out.push_back(std::move(m));
+      }
+    });
+    if (!r) return r.error();
+    return out;
+  }
+
+  Result<void> finish_media(const std::string& id, const MediaOutcome& o, TimeMs now) override {
+    return write_tx([&](Connection& c) {
+      c.exec(
+          "UPDATE media SET state = $1, sha256 = COALESCE($2, sha256), "
+          "content_type = COALESCE($3, content_type), size = COALESCE($4, size), "
+          "last_error = $5, next_attempt_at = COALESCE($6, next_attempt_at), updated_at = $7 "
+          "WHERE id = $8",
+          {o.state, null_if_empty(o.sha256), null_if_empty(o.content_type), opt(o.size),
+           null_if_empty(o.error), opt(o.retry_at), now, id});
+    });
+  }
+
+  std::optional<MediaRecord> get_media(const std::string& account,
+                                       const std::string& id) override {
+    return one_media(" WHERE id = $1 AND account_id = $2", {id, account});
+  }
+
+  std::optional<MediaRecord> get_media_by_id(const std::string& id) override {
+    return one_media(" WHERE id = $1", {id});
+  }
+
+  std::vector<MediaRecord> list_media(const std::string& message_id) override {
+    auto rows = read([&](Connection& c) {
+      return c.query(std::string(kMediaSelect) + " WHERE message_id = $1 ORDER BY position",
+                     {message_id});
+    });
+    std::vector<MediaRecord> out;
+    for (const auto& r : rows) out.push_back(row_to_media(r));
+    return out;
+  }
+
+  Result<std::string> ensure_secret(const std::string& name, const std::string& candidate,
+                                    TimeMs now) override {
+    std::string value;
+    auto r = write_tx([&](Connection& c) {
+      c.exec("INSERT INTO gateway_secrets (name, value, created_at) VALUES ($1, $2, $3) "
+             "ON CONFLICT (name) DO NOTHING",
+             {name, candidate, now});
+      auto rows = c.query("SELECT value FROM gateway_secrets WHERE name = $1", {name});
+      if (rows.empty()) throw DbError("secret not stored");
+      value = rows[0].str(0);
+    });
+    if (!r) return r.error();
+    return value;
+  }
+
  private:
   // msgapi: our side of a message (index messages_our_number uses this exact expression).
   static constexpr std::string_view kOurNumberExpr =
@@ -1742,6 +1825,7 @@ class SqlStore final : public Store {
   void insert_inbound(Connection& c, Message& m, int64_t webhook_id) {
     assign_conversation(m);
     if (!insert_message_row(c, m)) throw DbError("inbound message id collision");
+    insert_media_rows(c, m);  // media re-hosting (v11)
     MessageEvent e;
     e.message_id = m.id;
     e.status = Status::kReceived;
@@ -1778,6 +1862,95 @@ class SqlStore final : public Store {
     res.message = e->m;
     flush(c, w);
     return res;
+  }
+
+  // media re-hosting (v11): row helpers
+  static constexpr std::string_view kMediaSelect =
+      "SELECT id, account_id, message_id, position, source_url, connector_id, sha256, "
+      "content_type, size, state, attempts, next_attempt_at, last_error, created_at, updated_at "
+      "FROM media";
+
+  std::optional<MediaRecord> one_media(std::string_view where, const Params& p) {
+    auto rows = read([&](Connection& c) {
+      return c.query(std::string(kMediaSelect).append(where), p);
+    });
+    if (rows.empty()) return std::nullopt;
+    return row_to_media(rows[0]);
+  }
+
+  static MediaRecord row_to_media(const Row& r) {
+    MediaRecord m;
+    m.id = r.str(0);
+    m.account = r.str(1);
+    m.message_id = r.str(2);
+    m.index = static_cast<int>(r.i64(3));
+    m.source_url = r.str(4);
+    m.connector = r.str(5);
+    m.sha256 = r.str(6);
+    m.content_type = r.str(7);
+    m.size = r.opt_i64(8);
+    m.state = r.str(9);
+    m.attempts = static_cast<int>(r.i64(10));
+    m.next_attempt_at = r.i64(11);
+    m.last_error = r.str(12);
+    m.created_at = r.i64(13);
+    m.updated_at = r.i64(14);
+    return m;
+  }
+
+  // One pending row per re-hosted media item of a new inbound message, due at once.
+  void insert_media_rows(Connection& c, const Message& m) {
+    for (size_t i = 0; i < m.media.size(); ++i) {
+      const MediaItem& item = m.media[i];
+      if (item.id.empty()) continue;
+      c.exec(
+          "INSERT INTO media (id, account_id, message_id, position, source_url, connector_id, "
+          "state, attempts, next_attempt_at, created_at, updated_at) "
+          "VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $8, $8)",
+          {item.id, m.account, m.id, static_cast<int64_t>(i),
+           item.source_url.empty() ? item.url : item.source_url, null_if_empty(m.connector),
+           m.updated_at, m.updated_at});
+    }
+  }
+
+  // Fills re-hosted items' state, sniffed type, size and error from their media rows: what the
+  // gateway knows now, not what the provider claimed (docs/media.md).
+  void attach_media(std::vector<Message>& msgs) {
+    std::vector<std::string> ids;
+    for (const auto& m : msgs) {
+      for (const auto& item : m.media) {
+        if (!item.id.empty()) {
+          ids.push_back(m.id);
+          break;
+        }
+      }
+    }
+    if (ids.empty()) return;
+    std::map<std::string, MediaRecord> by_id;
+    for (size_t start = 0; start < ids.size(); start += 64) {
+      const size_t n = std::min<size_t>(64, ids.size() - start);
+      Params p(ids.begin() + static_cast<long>(start), ids.begin() + static_cast<long>(start + n));
+      std::string sql = std::string(kMediaSelect) + " WHERE message_id IN (";
+      for (size_t i = 0; i < n; ++i) sql.append(i ? ", $" : "$").append(std::to_string(i + 1));
+      sql += ")";
+      for (const auto& r : read([&](Connection& c) { return c.query(sql, p); })) {
+        MediaRecord rec = row_to_media(r);
+        by_id.emplace(rec.id, std::move(rec));
+      }
+    }
+    for (auto& m : msgs) {
+      for (auto& item : m.media) {
+        auto it = by_id.find(item.id);
+        if (it == by_id.end()) continue;
+        const MediaRecord& rec = it->second;
+        item.state = rec.state;
+        item.error = rec.state == "failed" ? rec.last_error : "";
+        if (rec.state == "ready") {
+          item.content_type = rec.content_type;
+          item.size = rec.size;
+        }
+      }
+    }
   }
 
   bool pg() const { return db_->dialect() == Dialect::kPostgres; }

@@ -386,6 +386,39 @@ struct CreateContactResult {
   Contact contact;       // the stored contact (the existing one when not created)
 };
 
+// --- media re-hosting (issue #6, migration v11; docs/media.md) ---
+
+// One media item of an inbound message, as the gateway keeps it: fetched from the provider's
+// source_url in the background, stored content-addressed (sha256), served at /v1/media/{id}.
+struct MediaRecord {
+  std::string id;  // med_<ULID>
+  std::string account;
+  std::string message_id;
+  int index = 0;           // position in the message's media
+  std::string source_url;  // the provider's URL: never shown through the API
+  std::string connector;   // whose credentials fetch it
+  std::string sha256;      // hex; set when ready
+  std::string content_type;  // sniffed from the bytes; set when ready
+  std::optional<int64_t> size;
+  std::string state = "pending";  // pending | ready | failed
+  int attempts = 0;
+  TimeMs next_attempt_at = 0;
+  std::string last_error;
+  TimeMs created_at = 0;
+  TimeMs updated_at = 0;
+};
+
+// How one fetch attempt ended: ready (sha256, content_type, size), failed (error), or pending
+// again (error, retry_at).
+struct MediaOutcome {
+  std::string state;
+  std::string sha256;
+  std::string content_type;
+  std::optional<int64_t> size;
+  std::string error;
+  std::optional<TimeMs> retry_at;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -622,6 +655,30 @@ class Store {
   virtual Result<std::vector<NumberImportResult>> import_numbers(
       const std::vector<NumberRecord>& numbers, TimeMs now) = 0;
   // --- end numbers import ---
+  // --- media re-hosting (issue #6; docs/media.md) ---
+  // Media rows are created pending with their inbound message (same transaction, one per media
+  // item that has an id). get_message and list_messages fill each such item's state,
+  // content_type, size and error from its row.
+  // Claims up to `limit` pending media due at `now`: attempts + 1, next_attempt_at = now +
+  // lease_ms (a crashed fetcher's claim comes back after the lease).
+  virtual Result<std::vector<MediaRecord>> claim_media(TimeMs now, int64_t lease_ms,
+                                                       int limit) = 0;
+  // Records an attempt's outcome (see MediaOutcome).
+  virtual Result<void> finish_media(const std::string& id, const MediaOutcome& outcome,
+                                    TimeMs now) = 0;
+  // One media item of `account` (nullopt: no such id in this account).
+  virtual std::optional<MediaRecord> get_media(const std::string& account,
+                                               const std::string& id) = 0;
+  // Any account's media item by id: only for requests that prove their right to it otherwise
+  // (a signed media URL).
+  virtual std::optional<MediaRecord> get_media_by_id(const std::string& id) = 0;
+  // A message's media rows, in index order.
+  virtual std::vector<MediaRecord> list_media(const std::string& message_id) = 0;
+  // The value stored under `name`, storing `candidate` first when there is none (the first
+  // writer wins: every instance of a shared database agrees). For keys generated once, such
+  // as the media URL signing key.
+  virtual Result<std::string> ensure_secret(const std::string& name, const std::string& candidate,
+                                            TimeMs now) = 0;
 
  private:
   static std::vector<TransitionSummary> summarize(const std::vector<TransitionResult>& rs) {

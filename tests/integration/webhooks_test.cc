@@ -496,9 +496,9 @@ TEST_P(WebhooksTest, EveryProvidersInboundMessageLandsOnTheOwnerOfTheNumberOnly)
     EXPECT_EQ(m["to"], c.to);
     EXPECT_EQ(m["body"], c.body);
     EXPECT_EQ(m["connector"], c.connector);
-    std::vector<std::string> urls;
-    for (const auto& [url, _] : c.media) urls.push_back(url);
-    EXPECT_EQ(m["media_urls"], json(urls));
+    // Media are re-hosted (docs/media.md): the message carries our URLs, never the provider's;
+    // until fetched, the content type is the one the provider declared.
+    ASSERT_EQ(m["media_urls"].size(), c.media.size()) << m.dump();
     EXPECT_EQ(m["channel"], c.media.empty() ? "sms" : "mms");
     if (c.media.empty()) {
       EXPECT_FALSE(m.contains("media")) << m.dump();
@@ -506,7 +506,10 @@ TEST_P(WebhooksTest, EveryProvidersInboundMessageLandsOnTheOwnerOfTheNumberOnly)
       ASSERT_TRUE(m.contains("media")) << m.dump();
       ASSERT_EQ(m["media"].size(), c.media.size()) << m.dump();
       for (size_t i = 0; i < c.media.size(); ++i) {
-        EXPECT_EQ(m["media"][i]["url"], c.media[i].first);
+        const std::string url = m["media"][i]["url"];
+        EXPECT_EQ(url, std::string(kPublicUrl) + "/v1/media/" + m["media"][i]["id"].get<std::string>());
+        EXPECT_EQ(m["media_urls"][i], url);
+        EXPECT_EQ(m.dump().find(c.media[i].first), std::string::npos) << m.dump();
         EXPECT_EQ(m["media"][i]["content_type"], c.media[i].second);
       }
     }
@@ -829,8 +832,13 @@ class WebhooksSplitMmsTest : public WebhooksTest {
     EXPECT_EQ(m["connector"], "vmu");
     EXPECT_EQ(m["status"], "received");
     EXPECT_EQ(m["body"], "Look at this photo!");
-    EXPECT_EQ(m["media_urls"], json::array({"https://clients.voicemeup.com/file/249fad7f.mms.jpg"}));
+    // Re-hosted (docs/media.md): our URL in the message, the provider's in the media row.
+    ASSERT_EQ(m["media_urls"].size(), 1u) << m.dump();
+    EXPECT_EQ(query_db("SELECT source_url FROM media WHERE message_id = '" +
+                       m["id"].get<std::string>() + "'"),
+              "https://clients.voicemeup.com/file/249fad7f.mms.jpg");
     ASSERT_TRUE(m.contains("media")) << m.dump();
+    EXPECT_EQ(m["media"][0]["url"], m["media_urls"][0]);
     ASSERT_EQ(m["media"].size(), 1u) << m.dump();
     EXPECT_EQ(m["media"][0]["content_type"], "image/jpeg");
     EXPECT_EQ(m["media"][0]["size"], 93002);
@@ -876,9 +884,11 @@ TEST_P(WebhooksSplitMmsTest, ImagesBeforeOrBesideTheTextJoinIt) {
   const json late_text = find_by_provider_id(messages, "text-last-hash");
   ASSERT_TRUE(late_text.is_object()) << messages.dump(1);
   EXPECT_EQ(late_text["body"], "Look at this photo!");
-  EXPECT_EQ(late_text["media_urls"],
-            json::array({"https://clients.voicemeup.com/file/249fad7f.mms.jpg",
-                         "https://clients.voicemeup.com/file/5a5a5a5a.mms.png"}));
+  ASSERT_EQ(late_text["media_urls"].size(), 2u) << late_text.dump();
+  EXPECT_EQ(query_db("SELECT source_url FROM media WHERE message_id = '" +
+                     late_text["id"].get<std::string>() + "' ORDER BY position"),
+            "https://clients.voicemeup.com/file/249fad7f.mms.jpg\n"
+            "https://clients.voicemeup.com/file/5a5a5a5a.mms.png");
   ASSERT_TRUE(late_text.contains("media"));
   EXPECT_EQ(late_text["media"][1]["content_type"], "image/png");
   const json raced = find_by_provider_id(messages, "race-text-hash");
@@ -905,7 +915,10 @@ TEST_P(WebhooksSplitMmsTest, APartAloneIsDeliveredAfterTheTimeout) {
   const json image = find_by_provider_id(messages, "image-alone-hash");
   ASSERT_TRUE(image.is_object()) << messages.dump(1);
   EXPECT_EQ(image["body"], "");
-  EXPECT_EQ(image["media_urls"], json::array({"https://clients.voicemeup.com/file/249fad7f.mms.jpg"}));
+  ASSERT_EQ(image["media_urls"].size(), 1u) << image.dump();
+  EXPECT_EQ(query_db("SELECT source_url FROM media WHERE message_id = '" +
+                     image["id"].get<std::string>() + "'"),
+            "https://clients.voicemeup.com/file/249fad7f.mms.jpg");
 }
 
 INSTANTIATE_TEST_SUITE_P(Webhooks, WebhooksSplitMmsTest,

@@ -31,6 +31,9 @@ class SignalWireRestConnector final : public Connector {
                                                    const std::string& inbound_url,
                                                    const std::string& status_url) override;
   Result<std::vector<OwnedNumber>> list_owned_numbers() override;
+  Headers media_fetch_headers(const std::string& url) const override {
+    return twilio::media_fetch_headers(laml_, url);
+  }
 
  private:
   std::string id_;

@@ -49,6 +49,9 @@ class TwilioConnector final : public Connector {
   // msgapi: DELETE (Twilio) or Body="" (SignalWire LaML) on the message's instance resource.
   bool supports_redaction() const override { return true; }
   std::optional<SendFailure> redact(const Message& m) override;
+  Headers media_fetch_headers(const std::string& url) const override {
+    return twilio::media_fetch_headers(options_.api, url);
+  }
 
   // IncomingPhoneNumbers (twilio_numbers.h): look the number's SID up, set SmsUrl/StatusCallback.
   Result<NumberWebhooks> configure_number_webhooks(const std::string& number,

@@ -236,4 +236,16 @@ SendFailure classify_error(const HttpResponse& r, TimeMs now, ProviderError e) {
   return f;
 }
 
+Headers media_fetch_headers(const TwilioApi& api, const std::string& url) {
+  const auto scheme_end = api.api_root.find("://");
+  if (scheme_end == std::string::npos) return {};
+  const auto path = api.api_root.find('/', scheme_end + 3);
+  const std::string origin = api.api_root.substr(0, path);
+  if (url.size() <= origin.size() || url.compare(0, origin.size(), origin) != 0 ||
+      url[origin.size()] != '/') {
+    return {};
+  }
+  return {{"Authorization", basic_auth(api.username, api.password)}};
+}
+
 }  // namespace sb::providers::twilio

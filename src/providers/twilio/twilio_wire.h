@@ -37,6 +37,12 @@ HttpRequest authed(const TwilioApi& api, std::string method, std::string url);
 
 using StatusQueryOutcome = std::variant<StatusQueryResult, SendFailure>;
 
+// Media re-hosting: Basic auth (the API credentials) for a media URL on the API's own origin
+// (scheme://host[:port] of api_root); {} for any other URL. Twilio "Media subresource": "Twilio
+// enforces HTTP Basic Authentication for all media URLs"; SignalWire's Media URL Protection
+// uses the project's API credentials the same way.
+Headers media_fetch_headers(const TwilioApi& api, const std::string& url);
+
 // POST {root}/2010-04-01/Accounts/{sid}/Messages.json, form-encoded: To, From,
 // MessagingServiceSid (when configured), Body (when non-empty), one MediaUrl per media URL in
 // order, StatusCallback, ValidityPeriod. ValidityPeriod is what is left of the message's validity

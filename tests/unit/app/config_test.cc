@@ -167,3 +167,55 @@ opt_in_keywords = ["GO"]
 
 }  // namespace
 }  // namespace sb::app
+
+// ---- [media] (docs/media.md) -------------------------------------------------------------------
+
+namespace sb::app {
+namespace {
+
+TEST_F(ConfigTest, MediaDefaultsListsAndEnvironment) {
+  auto d = load_config("", {});
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(d->media_enabled);
+  EXPECT_EQ(d->media_dir, "var/media");
+  EXPECT_EQ(d->media_max_bytes, 5 * 1024 * 1024);
+  EXPECT_TRUE(d->media_fetch_allow.empty());
+
+  auto c = load_config(write("[media]\ndir = \"/srv/media\"\nmax_bytes = 1000\n"
+                             "fetch_allow = [\"127.0.0.1:9000\", \"10.0.0.0/8\", \"[::1]:8080\"]\n"
+                             "allowed_types = [\"image/*\", \"application/pdf\"]\n"),
+                       {});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->media_dir, "/srv/media");
+  EXPECT_EQ(c->media_max_bytes, 1000);
+  EXPECT_EQ(c->media_fetch_allow,
+            (std::vector<std::string>{"127.0.0.1:9000", "10.0.0.0/8", "[::1]:8080"}));
+  EXPECT_EQ(c->media_allowed_types, (std::vector<std::string>{"image/*", "application/pdf"}));
+
+  auto e = load_config("", {{"SWITCHBOARD_MEDIA_FETCH_ALLOW", "127.0.0.1:1, 10.0.0.0/8"},
+                            {"SWITCHBOARD_MEDIA_ENABLED", "false"}});
+  ASSERT_TRUE(e.ok()) << e.error().message;
+  EXPECT_EQ(e->media_fetch_allow, (std::vector<std::string>{"127.0.0.1:1", "10.0.0.0/8"}));
+  EXPECT_FALSE(e->media_enabled);
+}
+
+TEST_F(ConfigTest, MediaBadValuesNameTheKey) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"[media]\nfetch_allow = [\"localhost\"]\n", "media.fetch_allow[0]"},
+      {"[media]\nfetch_allow = [\"10.0.0.0/8\", \"10.0.0.0/40\"]\n", "media.fetch_allow[1]"},
+      {"[media]\nfetch_allow = \"127.0.0.1\"\n", "media.fetch_allow"},
+      {"[media]\nfetch_allow = [1]\n", "media.fetch_allow[0]"},
+      {"[media]\nallowed_types = [\"png\"]\n", "media.allowed_types[0]"},
+      {"[media]\nmax_bytes = 0\n", "media.max_bytes"},
+      {"[media]\nfetch_alow = []\n", "media.fetch_alow"},
+      {"[media]\nurl_ttl_seconds = 100\nmax_url_ttl_seconds = 10\n", "media.url_ttl_seconds"},
+  };
+  for (const auto& [toml, field] : cases) {
+    auto c = load_config(write(toml), {});
+    ASSERT_FALSE(c.ok()) << toml;
+    EXPECT_EQ(c.error().field, field) << toml << ": " << c.error().message;
+  }
+}
+
+}  // namespace
+}  // namespace sb::app
