@@ -376,6 +376,11 @@ int serve(const Config& config, bool print_routes) {
   m_opt.lease_ms = 2 * (config.media_connect_timeout_ms + config.media_fetch_timeout_ms) *
                    (config.media_max_redirects + 1);
   engine::MediaFiles media_files(config.media_dir);
+  gateway.set_media_remover([&media_files](const std::vector<std::string>& shas) {
+    for (const auto& sha : shas) {
+      if (!media_files.remove(sha)) spdlog::warn("media: could not remove file {}", sha);
+    }
+  });
   auto signing_key = st->ensure_secret("media_url_key",
                                        crypto::hex(crypto::random_bytes(32)), clock.now_ms());
   if (!signing_key) throw std::runtime_error(signing_key.error().message);

@@ -96,7 +96,7 @@ void CallbackSender::attempt(const store::Delivery& d) {
       }
       return;
     }
-    if (!ready_to_forward(*message)) {
+    if (!ready_to_forward(*message, started)) {
       if (auto r = store_.defer_delivery(d.id, started + options_.poll_interval_ms); !r) {
         spdlog::error("callbacks: could not defer delivery {}: {}", d.id, r.error().message);
       }

@@ -13,9 +13,11 @@ namespace sb::engine {
 
 using nlohmann::json;
 
-bool ready_to_forward(const Message&) {
-  // Media re-hosting (a separate change) will answer false here until the message's media are
-  // re-hosted; until then every stored inbound message is ready.
+bool ready_to_forward(const Message& m, TimeMs now) {
+  if (now - m.created_at >= kMaxMediaWaitMs) return true;
+  for (const auto& item : m.media) {
+    if (!item.id.empty() && item.state == "pending") return false;
+  }
   return true;
 }
 

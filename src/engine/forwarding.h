@@ -19,11 +19,16 @@ namespace sb::engine {
 
 class Gateway;
 
-// The one place that decides whether an inbound message may be forwarded at this moment. True
-// for every message today; media re-hosting plugs in here (hold the forward until the message's
-// media carry the gateway's own URLs), and the sender defers the delivery without an attempt
-// while it says false.
-bool ready_to_forward(const Message& m);
+// How long a forward waits for the message's media to be re-hosted before it goes out anyway
+// (items still pending then are forwarded with state "pending"): a stopped fetcher must not hold
+// an app's messages forever.
+constexpr TimeMs kMaxMediaWaitMs = 10 * 60 * 1000;
+
+// The one place that decides whether an inbound message may be forwarded at `now`: not while
+// any re-hosted media item is still pending (so the app gets the gateway's copy, fetched and
+// sniffed, or the failure), unless the message is older than kMaxMediaWaitMs. The sender defers
+// the delivery without counting an attempt while it says false.
+bool ready_to_forward(const Message& m, TimeMs now);
 
 // "t=<unix_s>,v1=<hex HMAC-SHA256(secret, "<unix_s>.<signed_part>")>": the Switchboard-Signature
 // header. `signed_part` is the request body (POST) or the exact query string (GET).

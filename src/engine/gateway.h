@@ -101,6 +101,15 @@ class Gateway {
     return media_url_check_ ? media_url_check_(url, field) : Ok();
   }
 
+  // Removes the files of re-hosted media a redaction left unreferenced (set where the media
+  // store is wired; unset: nothing to remove).
+  void set_media_remover(std::function<void(const std::vector<std::string>& sha256s)> remove) {
+    media_remover_ = std::move(remove);
+  }
+  void remove_media_files(const std::vector<std::string>& sha256s) const {
+    if (media_remover_ && !sha256s.empty()) media_remover_(sha256s);
+  }
+
   store::Store& store() { return store_; }
   const Clock& clock() const { return clock_; }
   const GatewayOptions& options() const { return options_; }
@@ -113,6 +122,7 @@ class Gateway {
   std::function<std::vector<ConnectorState>()> connector_states_;
   std::shared_ptr<const QuietHours> quiet_hours_;
   std::function<Result<void>(const std::string&, const std::string&)> media_url_check_;
+  std::function<void(const std::vector<std::string>&)> media_remover_;
   mutable std::shared_mutex numbers_mu_;
   std::unordered_map<std::string, store::NumberRecord> numbers_;
   std::unordered_map<std::string, std::string> default_number_;  // account -> first number

@@ -110,6 +110,13 @@ Result<std::string> MediaFiles::read(const std::string& sha256) const {
   return ss.str();
 }
 
+bool MediaFiles::remove(const std::string& sha256) const {
+  if (!is_hex_sha(sha256)) return false;
+  std::error_code ec;
+  fs::remove(path(sha256), ec);
+  return !ec;
+}
+
 // ---------------------------------------------------------------- signed URLs
 
 std::string MediaSigner::sign(const std::string& id, int64_t expires_unix_s) const {

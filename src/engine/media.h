@@ -45,6 +45,9 @@ class MediaFiles {
   std::string path(const std::string& sha256) const;
   // The stored bytes (not_found when missing, e.g. deleted behind our back).
   Result<std::string> read(const std::string& sha256) const;
+  // Deletes the file of `sha256` (a redacted message's media no row refers to any more); true
+  // when it is gone afterwards, also when it was never there.
+  bool remove(const std::string& sha256) const;
 
  private:
   std::string dir_;

@@ -1,4 +1,4 @@
-// PATCH /v1/numbers/{number}, GET /v1/messages/{id}/deliveries and the signing secret endpoints.
+// GET /v1/messages/{id}/deliveries, the signing secret endpoints, and the body of PATCH /v1/numbers.
 #include "http/forwarding_api.h"
 
 #include <spdlog/spdlog.h>
@@ -11,18 +11,6 @@
 namespace sb::http {
 
 using nlohmann::json;
-
-json number_settings_json(const store::NumberRecord& n) {
-  return {{"number", n.number},
-          {"connector", n.connector},
-          {"type", n.type},
-          {"capabilities", {{"sms", n.sms}, {"mms", n.mms}}},
-          {"source", n.source},
-          {"status", n.status},
-          {"forwarding", n.forward_url ? json{{"url", *n.forward_url}, {"method", n.forward_method}}
-                                       : json(nullptr)},
-          {"status_callback", n.status_callback ? json(*n.status_callback) : json(nullptr)}};
-}
 
 namespace {
 
@@ -66,18 +54,9 @@ Result<std::string> app_url(const json& v, const std::string& field) {
   return u;
 }
 
-// The number in the path: exactly as stored, or (for "15551234567" or a %2B the client lost)
-// the same digits with the leading '+'. Only the caller's own numbers are found.
-std::optional<store::NumberRecord> own_number(engine::Gateway& gw, const std::string& account,
-                                              const std::string& raw) {
-  for (const std::string& candidate : {raw, std::string("+").append(raw)}) {
-    if (candidate.size() > 32) continue;
-    if (auto n = gw.find_number(candidate); n && n->account == account) return n;
-  }
-  return std::nullopt;
-}
+}  // namespace
 
-Result<store::NumberSettingsUpdate> parse_settings(const json& body) {
+Result<store::NumberSettingsUpdate> parse_number_settings(const json& body) {
   store::NumberSettingsUpdate u;
   static const std::set<std::string> kKnown = {"forwarding", "status_callback"};
   for (const auto& [k, _] : body.items()) {
@@ -123,29 +102,7 @@ Result<store::NumberSettingsUpdate> parse_settings(const json& body) {
   return u;
 }
 
-void patch_number(engine::Gateway& gw, Request& req, const std::string& account, Reply reply) {
-  const std::string& raw = req.params["number"];
-  auto number = own_number(gw, account, raw);
-  const auto not_found = [&] {
-    return Response::error(
-        Error::make("not_found", "no number " + raw + " in this account", "number"));
-  };
-  if (!number) return reply(not_found());
-  auto body = json_body(req);
-  if (!body) return reply(Response::error(body.error()));
-  auto update = parse_settings(*body);
-  if (!update) return reply(Response::error(update.error()));
-  auto stored =
-      gw.store().update_number_settings(account, number->number, *update, gw.clock().now_ms());
-  if (!stored) return reply(Response::error(stored.error()));
-  if (!*stored) return reply(not_found());  // removed (config sync) since the lookup
-  // The gateway's directory serves sends (default status_callback); refresh it now.
-  gw.set_numbers(gw.store().all_numbers());
-  spdlog::info("api: number {} of {} updated (forwarding {}, status_callback {})",
-               (*stored)->number, account, (*stored)->forward_url ? "on" : "off",
-               (*stored)->status_callback ? "set" : "none");
-  reply(Response::json(200, number_settings_json(**stored)));
-}
+namespace {
 
 json attempt_json(const store::DeliveryAttempt& a) {
   return {{"attempt", a.attempt},
@@ -203,10 +160,6 @@ Response secret_response(const store::SigningSecret& s) {
 }  // namespace
 
 void register_forwarding_api(Router& router, engine::Gateway& gw) {
-  router.add("PATCH", "/v1/numbers/{number}",
-             authed(gw, [&gw](Request& req, const std::string& account, Reply reply) {
-               patch_number(gw, req, account, std::move(reply));
-             }));
   router.add("GET", "/v1/messages/{id}/deliveries",
              authed(gw, [&gw](Request& req, const std::string& account, Reply reply) {
                list_deliveries(gw, req, account, std::move(reply));

@@ -9,11 +9,12 @@
 
 namespace sb::http {
 
-// Registers PATCH /v1/numbers/{number}, GET /v1/messages/{id}/deliveries, GET /v1/signing-secret
-// and POST /v1/signing-secret/rotate (API key required; database work, offloaded).
+// Registers GET /v1/messages/{id}/deliveries, GET /v1/signing-secret and
+// POST /v1/signing-secret/rotate (API key required; database work, offloaded).
 void register_forwarding_api(Router& router, engine::Gateway& gateway);
 
-// A number as PATCH /v1/numbers/{number} answers it.
-nlohmann::json number_settings_json(const store::NumberRecord& n);
+// The body of PATCH /v1/numbers/{number} (numbers_api.cc serves the route): forwarding
+// {url, method} or null, status_callback or null; unknown fields and bad values name the field.
+Result<store::NumberSettingsUpdate> parse_number_settings(const nlohmann::json& body);
 
 }  // namespace sb::http

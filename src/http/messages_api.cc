@@ -36,7 +36,10 @@ void redact_message(engine::Gateway& gw, Request& req, const std::string& accoun
       return reply(std::move(resp));
     }
     case store::RedactOutcome::kRedacted:
-      spdlog::info("message {} redacted (provider copy: {})", id, r->message.redaction->provider);
+      spdlog::info("message {} redacted (provider copy: {}, media files removed: {})", id,
+                   r->message.redaction->provider, r->orphaned_media.size());
+      // After the commit: a crash in between leaves a file no row reaches (never served).
+      gw.remove_media_files(r->orphaned_media);
       break;
     case store::RedactOutcome::kAlreadyRedacted:
       break;

@@ -1,6 +1,8 @@
 // /v1/numbers: list and read the account's numbers; configure their provider-side webhooks.
 #include "http/numbers_api.h"
 
+#include "http/forwarding_api.h"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -102,6 +104,27 @@ struct NumbersApi {
     reply(Response::json(200, number_json(*n, provider_of(n->connector), options.public_url)));
   }
 
+  // PATCH: the forwarding target and default status callback (parsed as docs/forwarding.md
+  // says); answers the number as GET does.
+  void patch(Request& req, const std::string& account, Reply reply) {
+    const std::string& given = req.params["number"];
+    auto n = find(account, given);
+    if (!n) return reply(Response::error(not_found(given)));
+    auto body = json_body(req);
+    if (!body) return reply(Response::error(body.error()));
+    auto update = parse_number_settings(*body);
+    if (!update) return reply(Response::error(update.error()));
+    auto stored = gw.store().update_number_settings(account, n->number, *update, gw.clock().now_ms());
+    if (!stored) return reply(Response::error(stored.error()));
+    if (!*stored) return reply(Response::error(not_found(given)));  // removed since the lookup
+    // The gateway's directory serves sends (default status_callback) and forwards: refresh now.
+    gw.set_numbers(gw.store().all_numbers());
+    spdlog::info("api: number {} of {} updated (forwarding {}, status_callback {})",
+                 (*stored)->number, account, (*stored)->forward_url ? "on" : "off",
+                 (*stored)->status_callback ? "set" : "none");
+    reply(Response::json(200, number_json(**stored, provider_of(n->connector), options.public_url)));
+  }
+
   void configure(Request& req, const std::string& account, Reply reply) {
     if (!req.body.empty()) {
       // Nothing to choose yet: an empty body or {} (unknown fields are refused, not ignored).
@@ -152,6 +175,10 @@ void register_numbers_api(Router& router, engine::Gateway& gw, NumbersApiOptions
   router.add("GET", "/v1/numbers/{number}",
              authed(gw, [api](Request& req, const std::string& account, Reply reply) {
                api->get(req, account, std::move(reply));
+             }));
+  router.add("PATCH", "/v1/numbers/{number}",
+             authed(gw, [api](Request& req, const std::string& account, Reply reply) {
+               api->patch(req, account, std::move(reply));
              }));
   // Offloaded (the default): the provider calls block for up to the connector's timeout.
   router.add("POST", "/v1/numbers/{number}/provider-webhooks",

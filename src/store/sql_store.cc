@@ -1503,6 +1503,17 @@ class SqlStore final : public Store {
       m.media_urls.clear();
       m.media.clear();
       m.redaction = Message::Redaction{now, provider, ""};
+      // Re-hosted media: the rows go now (/v1/media/{id} and signed URLs answer 404); a file
+      // is orphaned once no other message's media row has the same content.
+      std::vector<std::string> orphaned;
+      auto shas = c.query(
+          "SELECT DISTINCT sha256 FROM media WHERE message_id = $1 AND sha256 IS NOT NULL", {id});
+      c.exec("DELETE FROM media WHERE message_id = $1", {id});
+      for (const auto& row : shas) {
+        if (c.query("SELECT 1 FROM media WHERE sha256 = $1 LIMIT 1", {row.str(0)}).empty()) {
+          orphaned.push_back(row.str(0));
+        }
+      }
       // Raw provider webhooks that carried the content: the inbound one, split-MMS parts, and
       // status reports that echo the text (Telnyx's do).
       c.exec(
@@ -1533,7 +1544,7 @@ class SqlStore final : public Store {
       ev.applied = true;
       ev.detail = "body and media erased; provider copy: " + provider;
       insert_event(c, ev);
-      out = {RedactOutcome::kRedacted, m};
+      out = {RedactOutcome::kRedacted, m, std::move(orphaned)};
     });
     if (!r) return r.error();
     return out;

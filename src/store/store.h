@@ -372,6 +372,9 @@ enum class RedactOutcome {
 struct RedactResult {
   RedactOutcome outcome = RedactOutcome::kNotFound;
   Message message;  // afterwards (kRedacted, kAlreadyRedacted, kInFlight)
+  // kRedacted: the SHA-256s of re-hosted media files no media row refers to any more (the
+  // message's media rows are deleted with it); the caller removes those files.
+  std::vector<std::string> orphaned_media;
 };
 
 // A provider-side redaction claimed by the dispatcher (Message::redaction->provider "pending").
@@ -609,7 +612,8 @@ class Store {
   // Erases the message's body and media everywhere the store keeps them (the message row, raw
   // webhook payloads linked to it, status-callback payloads, the conversation preview), keeps
   // metadata and status history, and records an event `redacted` (status unchanged), in one
-  // durable transaction. A message not yet handed to a provider (accepted, scheduled, queued)
+  // durable transaction; its re-hosted media rows go too (RedactResult::orphaned_media names the
+  // files left unreferenced). A message not yet handed to a provider (accepted, scheduled, queued)
   // is canceled first; one in `sending` is kInFlight (nothing changes). The provider's copy is
   // left "pending" when the message has a provider message id (claim_redactions), else "none".
   virtual Result<RedactResult> redact_message(const std::string& account, const std::string& id,

@@ -186,6 +186,38 @@ TEST_P(MediaTest, InboundMediaIsFetchedWithCredentialsSniffedAndServedByteIdenti
   EXPECT_EQ(gw_->get("/v1/media/med_01JNOSUCHMEDIA00000000000", acme_).status, 404);
 }
 
+// DELETE /v1/messages/{id} takes the message's re-hosted media with it: its media ids answer 404
+// at once, and the file goes when no other message's media has the same content.
+TEST_P(MediaTest, RedactionRemovesTheMessagesMediaAndUnsharedFiles) {
+  const std::string first = inbound_mms("MM00000000000000000000000000000011", {media_url("png")});
+  const std::string second = inbound_mms("MM00000000000000000000000000000012", {media_url("png")});
+  const json m1 = wait_media_settled(first);
+  const json m2 = wait_media_settled(second);
+  ASSERT_EQ(m1["media"][0]["state"], "ready") << m1.dump();
+  ASSERT_EQ(m2["media"][0]["state"], "ready") << m2.dump();
+  const std::string sha = crypto::hex(crypto::sha256(kPng));
+  const std::string file = gw_->dir() + "/media/" + sha.substr(0, 2) + "/" + sha;
+  ASSERT_TRUE(std::filesystem::exists(file));
+
+  // Another account cannot delete it.
+  EXPECT_EQ(gw_->request("DELETE", std::string("/v1/messages/") + first, other_).status, 404);
+  EXPECT_EQ(gw_->get(path_of(m1["media"][0]["url"]), acme_).status, 200);
+
+  auto del = gw_->request("DELETE", std::string("/v1/messages/") + first, acme_);
+  ASSERT_EQ(del.status, 200) << del.body;
+  EXPECT_TRUE(del.json["media"].empty());
+  EXPECT_TRUE(del.json["media_urls"].empty());
+  EXPECT_EQ(gw_->get(path_of(m1["media"][0]["url"]), acme_).status, 404);
+  EXPECT_TRUE(std::filesystem::exists(file)) << "still the second message's picture";
+  EXPECT_EQ(gw_->get(path_of(m2["media"][0]["url"]), acme_).body, kPng);
+
+  ASSERT_EQ(gw_->request("DELETE", std::string("/v1/messages/") + second, acme_).status, 200);
+  EXPECT_EQ(gw_->get(path_of(m2["media"][0]["url"]), acme_).status, 404);
+  EXPECT_FALSE(std::filesystem::exists(file));
+  // Idempotent.
+  EXPECT_EQ(gw_->request("DELETE", std::string("/v1/messages/") + second, acme_).status, 200);
+}
+
 TEST_P(MediaTest, OversizeMediaFailsVisiblyAndNothingIsStored) {
   const std::string id = inbound_mms("MM00000000000000000000000000000003", {media_url("big")});
   const json m = wait_media_settled(id);

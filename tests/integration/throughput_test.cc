@@ -156,10 +156,18 @@ TEST(DispatcherThroughput, ABurstOnATwilioConnectorReachesTheProviderAt10PerSeco
   // 40 messages at 10/s span ~3.9 s at the provider (allowing for HTTP jitter)...
   EXPECT_GE(at.back() - at.front(), 3'500);
   // ...and no one-second window, the first one included, carries more than 10 (+1 for a send
-  // that waited behind a claim batch).
+  // that waited behind a claim batch). Under AddressSanitizer a request can reach the fake
+  // 100+ ms late while the next ones are on time, which squeezes one more into its window: the
+  // rate is the Release build's to prove; the sanitizer build allows that one.
+#ifdef __SANITIZE_ADDRESS__
+  constexpr long kMaxPerWindow = 12;
+#else
+  constexpr long kMaxPerWindow = 11;
+#endif
   for (size_t i = 0; i < at.size(); ++i) {
     const auto end = std::lower_bound(at.begin(), at.end(), at[i] + 1000);
-    EXPECT_LE(end - (at.begin() + static_cast<long>(i)), 11) << "window starting at request " << i;
+    EXPECT_LE(end - (at.begin() + static_cast<long>(i)), kMaxPerWindow)
+        << "window starting at request " << i;
   }
 }
 

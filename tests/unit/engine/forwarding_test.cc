@@ -119,8 +119,28 @@ TEST(ForwardingTest, ExcerptIsBoundedOnACharacterBoundary) {
   EXPECT_EQ(excerpt("abé", 4), "abé");
 }
 
-TEST(ForwardingTest, EveryMessageIsReadyToForwardUntilMediaReHostingSaysOtherwise) {
-  EXPECT_TRUE(ready_to_forward(Message{}));
+TEST(ForwardingTest, ForwardsWaitForReHostedMediaButNotForever) {
+  Message m;
+  m.created_at = 1'700'000'000'000;
+  const TimeMs soon = m.created_at + 1000;
+  EXPECT_TRUE(ready_to_forward(m, soon));  // no media
+  MediaItem provider_url;                  // not re-hosted (no id): nothing to wait for
+  provider_url.url = "https://media.example/1.jpg";
+  m.media = {provider_url};
+  EXPECT_TRUE(ready_to_forward(m, soon));
+  MediaItem pending;
+  pending.id = "med_1";
+  pending.state = "pending";
+  MediaItem ready = pending;
+  ready.state = "ready";
+  MediaItem failed = pending;
+  failed.state = "failed";
+  m.media = {ready, pending};
+  EXPECT_FALSE(ready_to_forward(m, soon));
+  EXPECT_FALSE(ready_to_forward(m, m.created_at + kMaxMediaWaitMs - 1));
+  EXPECT_TRUE(ready_to_forward(m, m.created_at + kMaxMediaWaitMs));  // stopped fetcher
+  m.media = {ready, failed};  // a failure is an answer: forward with the error
+  EXPECT_TRUE(ready_to_forward(m, soon));
 }
 
 }  // namespace
