@@ -572,7 +572,9 @@ class SqlStore final : public Store {
       static const std::string sqlite_sql =
           select_messages_sql() +
           " WHERE status IN ('queued', 'sending', 'scheduled') AND next_attempt_at <= $1 "
-          "ORDER BY next_attempt_at LIMIT $2";
+          // id breaks ties in creation order (ids are monotonic): messages due in the same
+          // millisecond, e.g. two sends in a row from one number, leave in the order accepted.
+          "ORDER BY next_attempt_at, id LIMIT $2";
       static const std::string pg_sql = sqlite_sql + " FOR UPDATE SKIP LOCKED";
       auto rows = c.query(pg() ? pg_sql : sqlite_sql, {now, int64_t{limit}});
       std::vector<MessageEvent> events;
@@ -734,7 +736,7 @@ class SqlStore final : public Store {
       std::string sql =
           "SELECT id, account_id, message_id, kind, url, payload, attempts, created_at, method "
           "FROM deliveries WHERE state = 'pending' AND next_attempt_at <= $1 "
-          "ORDER BY next_attempt_at LIMIT $2";
+          "ORDER BY next_attempt_at, id LIMIT $2";
       if (pg()) sql += " FOR UPDATE SKIP LOCKED";
       for (const auto& row : c.query(sql, {now, int64_t{limit}})) {
         Delivery d;
