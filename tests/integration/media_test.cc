@@ -31,10 +31,12 @@ constexpr char kTwNumber[] = "+14155552671";
 
 // A 1x1 PNG (PNG spec: signature, IHDR, IDAT, IEND) with a byte that is not valid UTF-8, so a
 // text-mangling path would show.
-const std::string kPng(
+constexpr char kPngBytes[] =
     "\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\1\0\0\0\1\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9c"
-    "c\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\0\0\0\0IEND\xae\x42\x60\x82",
-    69);
+    "c\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\0\0\0\0IEND\xae\x42\x60\x82";
+// The bytes of the literal without its terminating NUL (AddressSanitizer caught a hand count
+// that read one byte past it).
+const std::string kPng(kPngBytes, sizeof(kPngBytes) - 1);
 
 int port_of(const std::string& base) { return std::stoi(base.substr(base.rfind(':') + 1)); }
 
