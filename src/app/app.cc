@@ -255,6 +255,10 @@ int serve(const Config& config, bool print_routes) {
   engine::CallbackOptions cb_opt;
   cb_opt.workers = static_cast<int>(config.callback_workers);
   cb_opt.timeout_ms = static_cast<int>(config.callback_timeout_ms);
+  // A claimed delivery comes back to another worker when its lease ends (its claimer died): the
+  // lease covers one attempt (the HTTP timeout, then up to 10 s to queue the app's reply) plus a
+  // margin, rather than a fixed minute, so a crash delays a forward by as little as it can.
+  cb_opt.lease_ms = config.callback_timeout_ms + 20'000;
   cb_opt.max_age_ms = config.callback_max_age_ms;
   cb_opt.base_delay_ms = config.callback_retry_base_ms;
   cb_opt.max_delay_ms = config.callback_retry_max_ms;
