@@ -1,14 +1,14 @@
 // /v1/numbers: list and read the account's numbers; configure their provider-side webhooks.
 #include "http/numbers_api.h"
 
-#include "http/forwarding_api.h"
-
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 
 #include "core/number_types.h"
 #include "http/api_util.h"
+#include "http/forwarding_api.h"
+#include "providers/transport/http_util.h"
 
 namespace sb::http {
 
@@ -16,9 +16,7 @@ using nlohmann::json;
 
 ExpectedWebhooks expected_webhooks(const std::string& public_url, const std::string& connector,
                                    std::string_view provider) {
-  std::string base = public_url;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  std::string url = base.append("/webhooks/").append(connector);
+  std::string url = providers::webhook_url(public_url, connector);
   if (provider == "voicemeup") url.append("/{webhook_secret}");
   return {url, url};
 }

@@ -1,6 +1,8 @@
 // SignalWire connector: configuration, and the REST-mode connector (LaML mode reuses Twilio's).
-#include "providers/registry.h"
 #include "providers/signalwire/signalwire_connector.h"
+
+#include "providers/registry.h"
+#include "providers/transport/http_util.h"
 #include "providers/twilio/twilio_numbers.h"
 
 #include <algorithm>
@@ -106,7 +108,7 @@ Result<std::unique_ptr<Connector>> make_signalwire_connector(const ConnectorSett
     return setting_error(s, "api", "must be \"laml\" or \"rest\"");
   }
 
-  const std::string callback = twilio::webhook_url(deps.public_url, s.id);
+  const std::string callback = webhook_url(deps.public_url, s.id);
   twilio::TwilioApi laml =
       laml_api(root, project_id, value(s, "api_token"), callback, static_cast<int>(s.timeout_ms));
   if (api == "rest") {

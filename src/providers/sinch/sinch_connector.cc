@@ -21,11 +21,6 @@ constexpr std::array<std::string_view, 5> kRegions = {"us", "eu", "au", "br", "c
 
 
 
-std::string strip_trailing_slashes(std::string s) {
-  while (!s.empty() && s.back() == '/') s.pop_back();
-  return s;
-}
-
 std::string json_scalar(const json& j) {
   if (j.is_string()) return j.get<std::string>();
   if (j.is_number_integer()) return std::to_string(j.get<int64_t>());
@@ -97,7 +92,7 @@ Result<SinchConfig> make_config(const ConnectorSettings& s, const std::string& p
   if (c.max_concurrency < 1) return setting_error(s, "max_concurrency", "must be at least 1");
   c.base_url = strip_trailing_slashes(
       s.base_url.empty() ? "https://" + c.region + ".sms.api.sinch.com" : s.base_url);
-  c.callback_url = strip_trailing_slashes(public_url) + "/webhooks/" + s.id;
+  c.callback_url = webhook_url(public_url, s.id);
   return c;
 }
 

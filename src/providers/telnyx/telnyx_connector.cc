@@ -41,11 +41,6 @@ bool is_base64_32_bytes(std::string_view v) {
   return true;
 }
 
-std::string strip_trailing_slashes(std::string s) {
-  while (!s.empty() && s.back() == '/') s.pop_back();
-  return s;
-}
-
 std::string json_scalar(const json& j) {
   if (j.is_string()) return j.get<std::string>();
   if (j.is_number_integer()) return std::to_string(j.get<int64_t>());
@@ -105,7 +100,7 @@ Result<TelnyxConfig> make_config(const ConnectorSettings& s, const std::string& 
                      "4000eba1-a0c0-4563-9925-b25e842a7cb6)");
   }
   if (c.max_concurrency < 1) return setting_error(s, "max_concurrency", "must be at least 1");
-  c.webhook_url = strip_trailing_slashes(public_url) + "/webhooks/" + s.id;
+  c.webhook_url = webhook_url(public_url, s.id);
   return c;
 }
 

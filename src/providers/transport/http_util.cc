@@ -7,6 +7,15 @@
 
 namespace sb::providers {
 
+std::string strip_trailing_slashes(std::string s) {
+  while (!s.empty() && s.back() == '/') s.pop_back();
+  return s;
+}
+
+std::string webhook_url(const std::string& public_url, const std::string& connector_id) {
+  return strip_trailing_slashes(public_url).append("/webhooks/").append(connector_id);
+}
+
 std::string url_encode(std::string_view s) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;

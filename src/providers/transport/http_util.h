@@ -18,6 +18,11 @@ using FormFields = std::vector<std::pair<std::string, std::string>>;
 
 // RFC 3986 percent-encoding of everything but unreserved characters (space is %20).
 std::string url_encode(std::string_view s);
+// `s` without trailing '/' (base URLs are joined with paths that start with one).
+std::string strip_trailing_slashes(std::string s);
+// "<public_url>/webhooks/<connector id>": where providers deliver this connector's inbound
+// messages and status reports (docs/webhooks.md).
+std::string webhook_url(const std::string& public_url, const std::string& connector_id);
 // application/x-www-form-urlencoded, fields in the given order (a repeated key is repeated).
 std::string form_encode(const FormFields& fields);
 // Parses application/x-www-form-urlencoded ('+' is a space); malformed escapes are kept literally.

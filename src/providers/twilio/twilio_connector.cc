@@ -1,6 +1,8 @@
 // Twilio connector: configuration, concurrency cap and the calls themselves.
-#include "providers/registry.h"
 #include "providers/twilio/twilio_connector.h"
+
+#include "providers/registry.h"
+#include "providers/transport/http_util.h"
 #include "providers/twilio/twilio_numbers.h"
 
 #include <algorithm>
@@ -52,11 +54,6 @@ Result<std::vector<OwnedNumber>> TwilioConnector::list_owned_numbers() {
 }
 
 
-std::string webhook_url(const std::string& public_url, const std::string& connector_id) {
-  std::string base = public_url;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  return base + "/webhooks/" + connector_id;
-}
 
 Result<std::string> http_url_setting(const ConnectorSettings& s, const std::string& key,
                                      std::string url) {

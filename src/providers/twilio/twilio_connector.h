@@ -75,8 +75,6 @@ Result<std::unique_ptr<Connector>> make_twilio_connector(const ConnectorSettings
 ProviderSpec twilio_provider_spec();
 
 // Shared with the SignalWire connector.
-// "<public_url>/webhooks/<connector id>": where the provider reports status for this connector.
-std::string webhook_url(const std::string& public_url, const std::string& connector_id);
 // An http(s) URL without trailing slashes, or an error naming `key`.
 Result<std::string> http_url_setting(const ConnectorSettings& s, const std::string& key,
                                      std::string url);
