@@ -1657,6 +1657,23 @@ TEST_P(StoreContractTest, ConversationCountsStayExactUnderConcurrentTraffic) {
 // A batch spanning several multi-row chunks (64 + 16 + 4 + 1 + 1 = 86 rows), mixing keyed and
 // unkeyed messages, threads every message exactly once: per-conversation counts, the last
 // message by time (the later one in the batch on a tie), one contact per number.
+// Messages due at the same moment are claimed in the order they were created (by id, which is
+// monotonic), so two sends in a row from one number leave in order. Inserted in reverse so the
+// physical order cannot stand in for the id.
+TEST_P(StoreContractTest, MessagesDueTogetherAreClaimedInIdOrder) {
+  std::vector<Message> ms;
+  for (int i = 0; i < 5; ++i) ms.push_back(outbound(kAcctA, kT0, Status::kQueued, kT0));
+  std::vector<NewMessage> batch;
+  for (auto it = ms.rbegin(); it != ms.rend(); ++it) batch.push_back({*it, {event(Status::kQueued, kT0)}});
+  ASSERT_TRUE(store_->insert_messages(batch).ok());
+  for (const auto& m : ms) {
+    auto r = store_->claim_due("w", kT0 + 1, 60'000, 1);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    ASSERT_EQ(r->size(), 1u);
+    EXPECT_EQ((*r)[0].id, m.id);
+  }
+}
+
 TEST_P(StoreContractTest, BigMixedBatchThreadsEveryMessageOnce) {
   std::vector<NewMessage> batch;
   std::map<std::string, int> per_recipient;
