@@ -2,7 +2,10 @@
 # Load benchmark: POST /v1/messages with 50 concurrent connections (wrk) against the real binary
 # on SQLite with durable commits, plus a GET /healthz baseline in the same run. Reports accepted
 # messages/s, p50/p99 latency, and how long the dispatcher takes to deliver everything.
-# Usage: bench/run.sh [BUILD_DIR]   env: DURATION (s, default 10), CONNECTIONS (50), DB (sqlite URL)
+# Usage: bench/run.sh [BUILD_DIR]   env: DURATION (s, default 10), CONNECTIONS (50), DB (sqlite URL),
+#   WORKERS (dispatcher workers, 0 = accept only), PERF_OUT (file: perf-record the server during the
+#   POST phase only), PERF_ARGS (extra perf record arguments, e.g. "-g"), SERVER_LOG (file: keep
+#   the server's log)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${1:-build}"
@@ -12,7 +15,7 @@ command -v wrk >/dev/null || { echo "bench: installing wrk" >&2; apt-get install
 
 dir="$(mktemp -d)"
 server_pid=""
-cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"; }
+cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; wait 2>/dev/null; [ -n "${SERVER_LOG:-}" ] && cp "$dir/err.txt" "$SERVER_LOG"; rm -rf "$dir"; }
 trap cleanup EXIT
 
 cat > "$dir/switchboard.toml" <<TOML
@@ -53,11 +56,17 @@ echo "$base"
 
 echo "== POST /v1/messages, $conns connections, ${duration}s (SQLite, synchronous=FULL, group commit)"
 cpu() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
+perf_pid=""
+if [ -n "${PERF_OUT:-}" ]; then
+  perf record -q -F 1999 ${PERF_ARGS:-} -p "$server_pid" -o "$PERF_OUT" -- sleep "$duration" 2>/dev/null &
+  perf_pid=$!
+fi
 cpu0=$(cpu)
 start_ns=$(date +%s%N)
 load="$(SB_KEY="$key" wrk -t2 -c"$conns" -d"${duration}s" -s bench/post_messages.lua "$url/v1/messages" | grep '^RESULT')"
 load_end_ns=$(date +%s%N)
 cpu1=$(cpu)
+[ -n "$perf_pid" ] && wait "$perf_pid"
 echo "$load"
 if [ "${WORKERS:-4}" != 0 ]; then while [ "$(pending)" != "0" ]; do sleep 0.1; done; fi
 done_ns=$(date +%s%N)

@@ -94,6 +94,14 @@ class Driver {
   virtual std::string_view begin_sql(bool durable) const = 0;
   // Opens such a write transaction on `c`, a writer() connection held by the caller.
   virtual void begin(Connection& c, bool durable) { c.exec_script(begin_sql(durable)); }
+
+  // WAL checkpoints run so far (SQLite): by the background thread, and by a commit that found
+  // the WAL past its bound.
+  struct CheckpointCounts {
+    int64_t background = 0;
+    int64_t on_commit = 0;
+  };
+  virtual CheckpointCounts checkpoints() const { return {}; }
 };
 
 std::unique_ptr<Driver> make_sqlite_driver(const std::string& path);
