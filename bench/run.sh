@@ -5,7 +5,7 @@
 # Usage: bench/run.sh [BUILD_DIR]   env: DURATION (s, default 10), CONNECTIONS (50), DB (sqlite URL),
 #   WORKERS (dispatcher workers, 0 = accept only), PERF_OUT (file: perf-record the server during the
 #   POST phase only), PERF_ARGS (extra perf record arguments, e.g. "-g"), SERVER_LOG (file: keep
-#   the server's log)
+#   the server's log), LOG_LEVEL (the server's, default warn)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${1:-build}"
@@ -28,7 +28,7 @@ print_first_key = false
 [dispatcher]
 workers = ${WORKERS:-4}
 [log]
-level = "warn"
+level = "${LOG_LEVEL:-warn}"
 [[connectors]]
 id = "sim"
 provider = "sim"

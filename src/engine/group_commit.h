@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -26,11 +27,15 @@ class GroupCommit {
   using Commit = std::function<Result<std::vector<Out>>(std::vector<Item>&)>;
 
   // `on_commit` runs after each committed batch. `name` names the threads and log lines.
+  // `sync`, when given, makes committed batches durable (see Store::Commit::kDeferred): the
+  // completion thread calls it once for all the batches it holds before answering their callers,
+  // while the writer goes on with the next batch.
   GroupCommit(std::string name, Commit commit, std::function<void()> on_commit,
-              size_t max_batch = 1024)
+              size_t max_batch = 1024, std::function<void()> sync = nullptr)
       : name_(std::move(name)),
         commit_(std::move(commit)),
         on_commit_(std::move(on_commit)),
+        sync_(std::move(sync)),
         max_batch_(max_batch) {
     writer_ = std::thread([this] {
       set_thread_name(("sb-" + name_).substr(0, 15).c_str());
@@ -117,28 +122,36 @@ class GroupCommit {
 
   // Replies are built and sent here so the writer starts the next batch at once.
   void complete_loop() {
+    std::deque<Completed> ready;
     for (;;) {
-      Completed c{{}, std::vector<Out>{}};
       {
         std::unique_lock lk(done_mu_);
         done_cv_.wait(lk, [&] { return writer_finished_ || !completed_.empty(); });
         if (completed_.empty()) return;
-        c = std::move(completed_.front());
-        completed_.pop_front();
+        ready.swap(completed_);
       }
-      for (size_t i = 0; i < c.dones.size(); ++i) {
-        if (c.results) {
-          c.dones[i](std::move((*c.results)[i]));
-        } else {
-          c.dones[i](c.results.error());
+      if (sync_) {
+        const bool any_committed =
+            std::any_of(ready.begin(), ready.end(), [](const Completed& c) { return c.results.ok(); });
+        if (any_committed) sync_();
+      }
+      for (auto& c : ready) {
+        for (size_t i = 0; i < c.dones.size(); ++i) {
+          if (c.results) {
+            c.dones[i](std::move((*c.results)[i]));
+          } else {
+            c.dones[i](c.results.error());
+          }
         }
       }
+      ready.clear();
     }
   }
 
   std::string name_;
   Commit commit_;
   std::function<void()> on_commit_;
+  std::function<void()> sync_;
   size_t max_batch_;
   std::mutex mu_;
   std::condition_variable cv_;

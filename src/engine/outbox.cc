@@ -8,7 +8,7 @@
 namespace sb::engine {
 
 Result<std::vector<Result<store::InsertResult>>> insert_unless_opted_out(
-    store::Store& store, std::vector<store::NewMessage>& batch) {
+    store::Store& store, std::vector<store::NewMessage>& batch, store::Store::Commit commit) {
   std::vector<std::string> recipients;
   for (const auto& nm : batch) {
     if (nm.check_opt_out) recipients.push_back(nm.message.to);
@@ -37,7 +37,7 @@ Result<std::vector<Result<store::InsertResult>>> insert_unless_opted_out(
   std::vector<Result<store::InsertResult>> out;
   out.reserve(batch.size());
   if (n_refused == 0) {
-    auto inserted = store.insert_messages(batch);
+    auto inserted = store.insert_messages(batch, commit);
     if (!inserted) return inserted.error();
     for (auto& r : *inserted) out.emplace_back(std::move(r));
     return out;
@@ -49,7 +49,7 @@ Result<std::vector<Result<store::InsertResult>>> insert_unless_opted_out(
   }
   std::vector<store::InsertResult> inserted;
   if (!rest.empty()) {
-    auto r = store.insert_messages(rest);
+    auto r = store.insert_messages(rest, commit);
     if (!r) return r.error();
     inserted = std::move(*r);
   }

@@ -16,7 +16,8 @@ namespace sb::engine {
 // InsertResults. The dispatcher re-checks the list before each send, so an opt-out that lands
 // after this read still stops the message.
 Result<std::vector<Result<store::InsertResult>>> insert_unless_opted_out(
-    store::Store& store, std::vector<store::NewMessage>& batch);
+    store::Store& store, std::vector<store::NewMessage>& batch,
+    store::Store::Commit commit = store::Store::Commit::kDurable);
 
 class Outbox : public GroupCommit<store::NewMessage, Result<store::InsertResult>> {
  public:
@@ -26,10 +27,12 @@ class Outbox : public GroupCommit<store::NewMessage, Result<store::InsertResult>
   Outbox(store::Store& store, std::function<void()> on_commit, size_t max_batch = 1024)
       : GroupCommit(
             "outbox",
+            // Deferred durability: the fsync of one batch overlaps the next batch's inserts;
+            // callers still hear back only once their message is on disk.
             [&store](std::vector<store::NewMessage>& batch) {
-              return insert_unless_opted_out(store, batch);
+              return insert_unless_opted_out(store, batch, store::Store::Commit::kDeferred);
             },
-            std::move(on_commit), max_batch) {}
+            std::move(on_commit), max_batch, [&store] { store.sync_deferred(); }) {}
 
   // Queues a message; `done` gets the stored message, or the batch's error, or the refusal.
   void submit(store::NewMessage message, Done done) {

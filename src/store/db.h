@@ -95,10 +95,25 @@ class Driver {
   // Opens such a write transaction on `c`, a writer() connection held by the caller.
   virtual void begin(Connection& c, bool durable) { c.exec_script(begin_sql(durable)); }
 
-  // WAL checkpoints run so far (SQLite): by the background thread, and by a commit that found
-  // the WAL past its bound.
+  // Deferred durability (SQLite): a group commit's transaction commits relaxed, and the thread
+  // that answers its callers calls sync_deferred() first, so the fsync of batch N overlaps the
+  // work of batch N+1 instead of stalling the single writer. The rows are visible before they
+  // are on disk, so whoever acts on them outside the database (the dispatcher sending a claimed
+  // message) calls sync_deferred() before acting. PostgreSQL commits durably: no-ops there.
+  //
+  // Call after committing a relaxed transaction that is to be made durable this way, with the
+  // writer() lease still held.
+  virtual void note_deferred_commit() {}
+  // Returns once every transaction noted so far is on disk. Never fails: if the disk refuses an
+  // fsync, the process stops (as PostgreSQL does) rather than answer for data it cannot keep.
+  virtual void sync_deferred() {}
+
+  // WAL checkpoints run so far (SQLite): passes by the background thread, of those the final
+  // ones that held the writer to copy the last frames, and checkpoints by a commit that found the
+  // WAL past its bound.
   struct CheckpointCounts {
     int64_t background = 0;
+    int64_t finished = 0;
     int64_t on_commit = 0;
   };
   virtual CheckpointCounts checkpoints() const { return {}; }

@@ -418,10 +418,13 @@ class SqlStore final : public Store {
   // --- end numbers import ---
 
   // ---------------------------------------------------------------- messages
-  Result<std::vector<InsertResult>> insert_messages(std::vector<NewMessage>& batch) override {
+  using Store::insert_messages;
+  Result<std::vector<InsertResult>> insert_messages(std::vector<NewMessage>& batch,
+                                                    Commit commit) override {
     std::vector<InsertResult> out;
     out.reserve(batch.size());
-    auto r = write_tx([&](Connection& c) {
+    auto r = write_tx_as(commit == Commit::kDeferred ? TxSync::kDeferred : TxSync::kDurable,
+                         [&](Connection& c) {
       out.clear();
       std::map<std::pair<std::string, std::string>, size_t> seen;  // idempotency keys in batch
       // Rows without an idempotency key cannot conflict: they, their events and their threads
@@ -487,6 +490,8 @@ class SqlStore final : public Store {
     if (!r) return r.error();
     return out;
   }
+
+  void sync_deferred() override { db_->sync_deferred(); }
 
   std::optional<Message> get_message(const std::string& account, const std::string& id) override {
     auto rows = read([&](Connection& c) {
@@ -613,6 +618,9 @@ class SqlStore final : public Store {
       insert_events(c, events);
     }, /*durable=*/false);
     if (!r) return r.error();
+    // A claimed message may have been inserted by a deferred commit that is not on disk yet:
+    // it must be before anyone sends it.
+    if (!out.empty()) db_->sync_deferred();
     return out;
   }
 
@@ -1985,12 +1993,21 @@ class SqlStore final : public Store {
 
   template <typename F>
   Result<void> write_tx(F&& fn, bool durable = true) {
+    return write_tx_as(durable ? TxSync::kDurable : TxSync::kRelaxed, std::forward<F>(fn));
+  }
+
+  // Durable: on disk at COMMIT. Relaxed: may be lost with the machine (not with the process).
+  // Deferred: relaxed now, on disk after the next sync_deferred() (see Driver).
+  enum class TxSync { kDurable, kRelaxed, kDeferred };
+  template <typename F>
+  Result<void> write_tx_as(TxSync sync, F&& fn) {
     try {
       auto c = db_->writer();
-      db_->begin(*c, durable);
+      db_->begin(*c, sync == TxSync::kDurable);
       try {
         fn(*c);
         c->exec("COMMIT");
+        if (sync == TxSync::kDeferred) db_->note_deferred_commit();
       } catch (...) {
         try {
           c->exec("ROLLBACK");

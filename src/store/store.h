@@ -449,10 +449,22 @@ class Store {
   virtual std::vector<NumberRecord> all_numbers() = 0;
 
   // --- messages ---
-  // Inserts a batch in one durable transaction (group commit). A message whose
+  // Inserts a batch in one transaction (group commit). A message whose
   // (account, idempotency_key) exists is not inserted: kDuplicate when its request_hash matches,
   // kConflict otherwise. Results are in input order.
-  virtual Result<std::vector<InsertResult>> insert_messages(std::vector<NewMessage>& batch) = 0;
+  //
+  // kDurable: on disk when this returns. kDeferred: committed and visible to readers, on disk
+  // once sync_deferred() returns (the outbox answers its callers only then; see Driver). Claims
+  // (claim_due) sync before handing such messages out, so nothing is sent that a power cut
+  // could erase.
+  enum class Commit { kDurable, kDeferred };
+  virtual Result<std::vector<InsertResult>> insert_messages(std::vector<NewMessage>& batch,
+                                                            Commit commit) = 0;
+  Result<std::vector<InsertResult>> insert_messages(std::vector<NewMessage>& batch) {
+    return insert_messages(batch, Commit::kDurable);
+  }
+  // Returns once every kDeferred insert so far is on disk.
+  virtual void sync_deferred() = 0;
   virtual std::optional<Message> get_message(const std::string& account, const std::string& id) = 0;
   virtual std::vector<MessageEvent> list_events(const std::string& message_id) = 0;
   virtual std::vector<Message> list_messages(const MessageFilter& filter) = 0;
