@@ -2,9 +2,11 @@
 // input so results can be read as ratios on a noisy machine.
 #include <benchmark/benchmark.h>
 
+#include <cstdio>
 #include <cstring>
 #include <string>
 
+#include "core/crypto.h"
 #include "core/grapheme.h"
 #include "core/phone.h"
 #include "core/segments.h"
@@ -119,6 +121,18 @@ void BM_ParsePhone_GbInternational(benchmark::State& state) {
 }
 BENCHMARK(BM_ParsePhone_GbInternational);
 
+// A recipient seen for the first time (a bulk send to a new list): the parse cache cannot help.
+void BM_NormalizePhone_FirstSight(benchmark::State& state) {
+  static long long next = 0;
+  char input[24];
+  for (auto _ : state) {
+    std::snprintf(input, sizeof input, "+1415%07lld", 2000000 + (next++ % 7000000));
+    auto r = sb::normalize_phone(input, "US", "to");
+    benchmark::DoNotOptimize(r);
+  }
+}
+BENCHMARK(BM_NormalizePhone_FirstSight);
+
 void BM_ParseAddress_ShortCode(benchmark::State& state) {
   for (auto _ : state) {
     auto r = sb::parse_address("55555", "US", sb::AddressRole::kRecipient, "to");
@@ -136,5 +150,21 @@ void BM_Lookup_Invalid(benchmark::State& state) {
 BENCHMARK(BM_Lookup_Invalid);
 
 }  // namespace
+
+// SHA-256 of an API key (authentication's cache key, once per request) and of derived ids.
+const std::string kApiKey = "sk_live_2b7e151628aed2a6abf7158809cf4f3c762e7160f38b4da56a784d9045190cfe";
+
+void BM_Baseline_StringCopyApiKey(benchmark::State& state) {
+  for (auto _ : state) {
+    std::string copy = kApiKey;
+    benchmark::DoNotOptimize(copy);
+  }
+}
+BENCHMARK(BM_Baseline_StringCopyApiKey);
+
+void BM_Sha256_ApiKey(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(sb::crypto::sha256(kApiKey));
+}
+BENCHMARK(BM_Sha256_ApiKey);
 
 BENCHMARK_MAIN();

@@ -137,11 +137,15 @@ std::optional<Problem> parse_number(std::string_view input, const std::string& r
     default:
       return Problem{"invalid_length", "wrong number of digits for its country"};
   }
-  // Parse accepts e.g. "12345" as +1 12345; only IsValidNumber knows whether the range exists.
-  if (!util->IsValidNumber(parsed)) return Problem{"invalid_number", "no such number range exists"};
+  // Parse accepts e.g. "12345" as +1 12345; only validation knows whether the range exists.
+  // IsValidNumber is GetRegionCodeForNumber then IsValidNumberForRegion; the region lookup (for
+  // +1, a regex match per NANP region) is the costly half, so it is done once, here.
   out = PhoneNumber{};
-  util->Format(parsed, PhoneNumberUtil::E164, &out.e164);
   util->GetRegionCodeForNumber(parsed, &out.region);
+  if (!util->IsValidNumberForRegion(parsed, out.region)) {
+    return Problem{"invalid_number", "no such number range exists"};
+  }
+  util->Format(parsed, PhoneNumberUtil::E164, &out.e164);
   out.country_code = parsed.country_code();
   if (!details) return std::nullopt;
   util->Format(parsed, PhoneNumberUtil::NATIONAL, &out.national);
