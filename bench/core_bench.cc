@@ -8,6 +8,7 @@
 
 #include "core/crypto.h"
 #include "core/grapheme.h"
+#include "core/ids.h"
 #include "core/phone.h"
 #include "core/segments.h"
 
@@ -166,5 +167,11 @@ void BM_Sha256_ApiKey(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(sb::crypto::sha256(kApiKey));
 }
 BENCHMARK(BM_Sha256_ApiKey);
+
+// A new message id (ULID with a CSPRNG part): once per accepted message.
+void BM_NewId(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(sb::new_id("msg_", 1'700'000'000'000));
+}
+BENCHMARK(BM_NewId);
 
 BENCHMARK_MAIN();

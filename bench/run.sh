@@ -21,6 +21,7 @@ trap cleanup EXIT
 cat > "$dir/switchboard.toml" <<TOML
 [server]
 listen = "127.0.0.1:0"
+io_threads = ${IO_THREADS:-2}
 [database]
 url = "${DB:-sqlite://$dir/switchboard.db}"
 [accounts]

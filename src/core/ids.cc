@@ -13,13 +13,28 @@ constexpr unsigned __int128 kRandomMask = (static_cast<unsigned __int128>(1) << 
 // Monotonic within a millisecond (the ULID spec's monotonic mode): ids made in the same
 // millisecond by this process sort in the order they were made, so "newest first" lists by id
 // stay in creation order. Across processes, ids of the same millisecond interleave at random.
+// 80 random bits from the CSPRNG, taken from a per-thread buffer refilled 512 bytes at a time:
+// one RAND_bytes call per id was ~4 % of a network thread's CPU in bench/run.sh (OpenSSL's DRBG
+// has a fixed cost per call). The process never forks, so no two copies share a buffer.
+unsigned __int128 random80() {
+  constexpr size_t kBuffer = 512;
+  thread_local std::string pool;
+  thread_local size_t used = kBuffer;
+  if (used + 10 > pool.size()) {
+    pool = crypto::random_bytes(kBuffer);
+    used = 0;
+  }
+  unsigned __int128 r = 0;
+  for (size_t i = 0; i < 10; ++i) r = (r << 8) | static_cast<unsigned char>(pool[used + i]);
+  used += 10;
+  return r;
+}
+
 unsigned __int128 next_random(uint64_t t) {
   static std::mutex mu;
   static uint64_t last_t = 0;
   static unsigned __int128 last_r = 0;
-  const std::string rnd = crypto::random_bytes(10);
-  unsigned __int128 r = 0;
-  for (unsigned char c : rnd) r = (r << 8) | c;
+  unsigned __int128 r = random80();
   std::lock_guard lk(mu);
   if (t == last_t && last_r < kRandomMask) {
     r = last_r + 1 + (r & 0xFFFF);  // still unpredictable, still increasing

@@ -2,12 +2,18 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <string>
 #include <vector>
 
 #include "core/message.h"
 
 namespace sb {
 
+// The message resource's JSON text (the one definition; to_json(m) parses it), as nlohmann's
+// dump would write it: keys in byte order, no spaces. The send path writes it straight into the
+// 202 reply.
+void append_message_json(std::string& out, const Message& m);
+std::string message_json(const Message& m);
 nlohmann::json to_json(const Message& m);
 nlohmann::json to_json(const MessageEvent& e);
 nlohmann::json to_json(const Message& m, const std::vector<MessageEvent>& events);

@@ -119,9 +119,9 @@ engine::Outbox::Done send_reply(Reply reply, std::string account) {
     switch (r->kind) {
       case store::InsertKind::kCreated:
         spdlog::debug("message {} accepted for {}", r->message.id, account);
-        return reply(Response::json(202, to_json(r->message)));
+        return reply(Response::json_text(202, message_json(r->message)));
       case store::InsertKind::kDuplicate: {
-        Response resp = Response::json(202, to_json(r->message));
+        Response resp = Response::json_text(202, message_json(r->message));
         resp.headers.emplace_back("Idempotent-Replayed", "true");
         return reply(std::move(resp));
       }

@@ -26,6 +26,13 @@ Response Response::json(int status, const nlohmann::json& body) {
   return r;
 }
 
+Response Response::json_text(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
 int status_for(const std::string& code) {
   static const std::unordered_map<std::string, int> kTable = {
       // 400: the request cannot be read

@@ -36,6 +36,8 @@ struct Response {
   Headers headers;
 
   static Response json(int status, const nlohmann::json& body);
+  // A body that is already JSON text.
+  static Response json_text(int status, std::string body);
   // The one error shape: {"error": {"code", "message", "field"}} with the status for its code.
   static Response error(const Error& e);
 };
