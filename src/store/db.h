@@ -101,8 +101,10 @@ class Driver {
   // are on disk, so whoever acts on them outside the database (the dispatcher sending a claimed
   // message) calls sync_deferred() before acting. PostgreSQL commits durably: no-ops there.
   //
-  // Call after committing a relaxed transaction that is to be made durable this way, with the
-  // writer() lease still held.
+  // Opens a write transaction whose durability is deferred this way. Drivers without deferral
+  // (PostgreSQL) open a durable one: a deferred commit is never weaker than the caller asked.
+  virtual void begin_deferred(Connection& c) { begin(c, /*durable=*/true); }
+  // Call after committing a begin_deferred() transaction, with the writer() lease still held.
   virtual void note_deferred_commit() {}
   // Returns once every transaction noted so far is on disk. Never fails: if the disk refuses an
   // fsync, the process stops (as PostgreSQL does) rather than answer for data it cannot keep.

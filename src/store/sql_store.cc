@@ -2003,7 +2003,11 @@ class SqlStore final : public Store {
   Result<void> write_tx_as(TxSync sync, F&& fn) {
     try {
       auto c = db_->writer();
-      db_->begin(*c, sync == TxSync::kDurable);
+      if (sync == TxSync::kDeferred) {
+        db_->begin_deferred(*c);
+      } else {
+        db_->begin(*c, sync == TxSync::kDurable);
+      }
       try {
         fn(*c);
         c->exec("COMMIT");

@@ -302,6 +302,7 @@ class SqliteDriver final : public Driver {
   // A relaxed (synchronous=NORMAL) commit has written its frames to the WAL file but not
   // fsync'd them; an fdatasync of that file later makes them as durable as synchronous=FULL
   // would have (SQLite still syncs the WAL header itself when it restarts the file).
+  void begin_deferred(Connection& c) override { begin(c, /*durable=*/false); }
   void note_deferred_commit() override {
     deferred_.store(deferred_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
   }

@@ -1,7 +1,9 @@
-// The SQLite driver's WAL checkpointing: off the commit path, and bounded under sustained writes.
+// The drivers' durability machinery: SQLite's WAL checkpointing (off the commit path, bounded
+// under sustained writes) and deferred commits on both databases.
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -112,6 +114,28 @@ TEST_F(SqliteDriverTest, DeferredCommitsAreSyncedThroughTheWalFile) {
   d->sync_deferred();  // already covered: no second descriptor, no error
   EXPECT_EQ(open_descriptors_on(wal), before + 1);
   EXPECT_EQ(d->reader()->query("SELECT v FROM t").at(0).str(0), "deferred");
+}
+
+// PostgreSQL has no deferral: a deferred transaction must commit durably there (a relaxed one
+// runs with synchronous_commit off, and nothing would sync it later).
+TEST(PostgresDriverTest, DeferredTransactionsAreDurable) {
+  const char* url = std::getenv("SWITCHBOARD_TEST_PG_URL");
+  if (!url || !*url) {
+    const char* required = std::getenv("SWITCHBOARD_REQUIRE_PG");
+    if (required && std::string(required) == "1") FAIL() << "SWITCHBOARD_TEST_PG_URL is not set";
+    GTEST_SKIP() << "SWITCHBOARD_TEST_PG_URL is not set (scripts/test-postgres.sh start)";
+  }
+  auto d = make_postgres_driver(url, 1);
+  const auto setting_in = [&](const std::function<void(Connection&)>& begin) {
+    auto c = d->writer();
+    begin(*c);
+    const std::string v = c->query("SHOW synchronous_commit").at(0).str(0);
+    c->exec("ROLLBACK");
+    return v;
+  };
+  EXPECT_EQ(setting_in([&](Connection& c) { d->begin(c, /*durable=*/false); }), "off");
+  EXPECT_EQ(setting_in([&](Connection& c) { d->begin_deferred(c); }), "on");
+  d->sync_deferred();  // nothing to do, and no error
 }
 
 }  // namespace
