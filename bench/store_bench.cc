@@ -63,10 +63,14 @@ int main(int argc, char** argv) {
   int batches = 2000, batch = 20, pool = 10000;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
-    if (a == "--url") url = argv[i + 1];
-    else if (a == "--batches") batches = std::atoi(argv[i + 1]);
-    else if (a == "--batch") batch = std::atoi(argv[i + 1]);
-    else if (a == "--pool") pool = std::atoi(argv[i + 1]);
+    if (a == "--url")
+      url = argv[i + 1];
+    else if (a == "--batches")
+      batches = std::atoi(argv[i + 1]);
+    else if (a == "--batch")
+      batch = std::atoi(argv[i + 1]);
+    else if (a == "--pool")
+      pool = std::atoi(argv[i + 1]);
   }
   std::filesystem::path dir;
   if (url.empty()) {
@@ -140,9 +144,11 @@ int main(int argc, char** argv) {
     base_elapsed = seconds_since(b0);
   }
 
-  std::printf("insert_messages: %d batches of %d (pool %d): %.0f msg/s, %.1f us/msg, commit p50 %.0f us p99 %.0f us\n",
-              batches, batch, pool, msgs / elapsed, elapsed / msgs * 1e6, lat[lat.size() / 2],
-              lat[lat.size() * 99 / 100]);
+  std::printf(
+      "insert_messages: %d batches of %d (pool %d): %.0f msg/s, %.1f us/msg, commit p50 %.0f us "
+      "p99 %.0f us\n",
+      batches, batch, pool, msgs / elapsed, elapsed / msgs * 1e6, lat[lat.size() / 2],
+      lat[lat.size() * 99 / 100]);
   if (base_elapsed) {
     std::printf("baseline (bare rows, same commits): %.0f rows/s, %.1f us/row\n",
                 msgs / *base_elapsed, *base_elapsed / msgs * 1e6);

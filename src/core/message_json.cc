@@ -14,8 +14,8 @@ nlohmann::json nullable(const std::string& s) {
 // replaced) writes: the API's responses were nlohmann's and clients may have compared bytes.
 void append_string(std::string& out, std::string_view s) {
   if (!utf8::is_valid(s)) {  // rare: let nlohmann do its exact replacement
-    out.append(nlohmann::json(std::string(s)).dump(-1, ' ', false,
-                                                   nlohmann::json::error_handler_t::replace));
+    out.append(nlohmann::json(std::string(s))
+                   .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     return;
   }
   out.push_back('"');
@@ -26,13 +26,27 @@ void append_string(std::string& out, std::string_view s) {
     out.append(s.data() + plain, i - plain);
     plain = i + 1;
     switch (c) {
-      case '"': out.append("\\\""); break;
-      case '\\': out.append("\\\\"); break;
-      case '\b': out.append("\\b"); break;
-      case '\f': out.append("\\f"); break;
-      case '\n': out.append("\\n"); break;
-      case '\r': out.append("\\r"); break;
-      case '\t': out.append("\\t"); break;
+      case '"':
+        out.append("\\\"");
+        break;
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '\b':
+        out.append("\\b");
+        break;
+      case '\f':
+        out.append("\\f");
+        break;
+      case '\n':
+        out.append("\\n");
+        break;
+      case '\r':
+        out.append("\\r");
+        break;
+      case '\t':
+        out.append("\\t");
+        break;
       default: {
         static constexpr char kHex[] = "0123456789abcdef";
         const char u[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};

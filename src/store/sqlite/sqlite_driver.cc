@@ -8,16 +8,15 @@
 
 #include <atomic>
 #include <cerrno>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
-#include <condition_variable>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
 
 #include "core/thread_name.h"
-
 #include "store/db.h"
 
 namespace sb::store {
@@ -156,10 +155,11 @@ class SqliteConnection final : public Connection {
 // SQLite restarts the WAL from its beginning only when a write transaction starts with every
 // frame already copied, which under sustained writes a passive checkpoint never achieves: it
 // copies what was there when it began while the writer appends more. So the thread repeats
-// passes (each copies what the last one missed, fewer each time) and, once fewer than
-// kFinishFrames remain, copies those while holding the writer (a pause of that many pages and
-// one fsync), after which the next commit restarts the WAL. As a last resort, a commit that
-// finds the WAL past kInlinePages checkpoints itself, which bounds the file.
+// passes (each copies what the writer appended during the last one, fewer each time) and, once
+// a pass found at most kFinishFrames new frames, copies the rest while holding the writer (a
+// pause of about that many pages and two fsyncs), after which the next commit restarts the WAL. As
+// a last resort, a commit that finds the WAL past kInlinePages checkpoints itself, which bounds the
+// file.
 class Checkpointer {
  public:
   // 32 MB of WAL: a page written many times between checkpoints (the tails of the messages
@@ -194,8 +194,7 @@ class Checkpointer {
   }
 
   Driver::CheckpointCounts counts() const {
-    return {background_.load(std::memory_order_relaxed),
-            finished_.load(std::memory_order_relaxed),
+    return {background_.load(std::memory_order_relaxed), finished_.load(std::memory_order_relaxed),
             on_commit_.load(std::memory_order_relaxed)};
   }
 
@@ -283,17 +282,17 @@ class SqliteDriver final : public Driver {
     // After a restart of the WAL, truncate the file back to this size (it grows to the high
     // water mark of frames between restarts otherwise).
     writer_->exec_script("PRAGMA journal_size_limit=67108864;");
-    checkpointer_ = std::make_unique<Checkpointer>(
-        path_, writer_->handle(), [this](const std::function<void(sqlite3*)>& fn) {
-          std::lock_guard lk(write_mu_);
-          fn(writer_->handle());
-        });
+    checkpointer_ = std::make_unique<Checkpointer>(path_, writer_->handle(),
+                                                   [this](const std::function<void(sqlite3*)>& fn) {
+                                                     std::lock_guard lk(write_mu_);
+                                                     fn(writer_->handle());
+                                                   });
   }
   ~SqliteDriver() override {
     if (checkpointer_) {
       const auto n = checkpointer_->counts();
       spdlog::debug("sqlite: checkpoints: {} passes, {} finished holding the writer, {} on commit",
-                   n.background, n.finished, n.on_commit);
+                    n.background, n.finished, n.on_commit);
     }
     checkpointer_.reset();  // before the writer it hooks into
     if (wal_fd_ >= 0) ::close(wal_fd_);
@@ -382,7 +381,7 @@ class SqliteDriver final : public Driver {
   std::mutex write_mu_;
   std::unique_ptr<SqliteConnection> writer_;
   std::unique_ptr<Checkpointer> checkpointer_;
-  bool writer_durable_ = true;  // connections open with synchronous=FULL
+  bool writer_durable_ = true;         // connections open with synchronous=FULL
   std::atomic<uint64_t> deferred_{0};  // deferred commits noted (written by the writer only)
   std::atomic<uint64_t> synced_{0};    // of those, the ones known to be on disk
   std::mutex sync_mu_;

@@ -110,11 +110,12 @@ TEST(MessageJsonTest, SameBytesAsTheNlohmannConstruction) {
     m.max_price = "0.05";
     m.smart_encoding = false;
     m.deferred_until = 1'700'000'200'000;
-    m.media = {MediaItem{"https://gw/v1/media/med_1", "image/png", 1234, "med_1", "src", "ready", ""},
-               MediaItem{"https://gw/v1/media/med_2", "", std::nullopt, "med_2", "src", "", ""},
-               MediaItem{"https://gw/v1/media/med_3", "", std::nullopt, "med_3", "src", "failed",
-                         "too large"},
-               MediaItem{"https://provider/raw", "audio/amr", std::nullopt, "", "", "", ""}};
+    m.media = {
+        MediaItem{"https://gw/v1/media/med_1", "image/png", 1234, "med_1", "src", "ready", ""},
+        MediaItem{"https://gw/v1/media/med_2", "", std::nullopt, "med_2", "src", "", ""},
+        MediaItem{"https://gw/v1/media/med_3", "", std::nullopt, "med_3", "src", "failed",
+                  "too large"},
+        MediaItem{"https://provider/raw", "audio/amr", std::nullopt, "", "", "", ""}};
     m.redaction = Message::Redaction{1'700'000'300'000, "failed", "provider said no"};
     cases.push_back(m);
   }
