@@ -216,6 +216,7 @@ struct Server::Impl {
       stream_.expires_after(std::chrono::milliseconds(s_.opt.write_timeout_ms));
       net::async_write(stream_, out,
                        [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+                         self->body_buf_ = std::string();  // a media body can be megabytes
                          if (ec || !keep_alive) return self->close();
                          self->read();
                        });
