@@ -5,7 +5,8 @@
 # Usage: bench/run.sh [BUILD_DIR]   env: DURATION (s, default 10), CONNECTIONS (50), DB (sqlite URL),
 #   WORKERS (dispatcher workers, 0 = accept only), PERF_OUT (file: perf-record the server during the
 #   POST phase only), PERF_ARGS (extra perf record arguments, e.g. "-g"), SERVER_LOG (file: keep
-#   the server's log), LOG_LEVEL (the server's, default warn)
+#   the server's log), LOG_LEVEL (the server's, default warn), IO_THREADS (the server's, default 2),
+#   WRK_THREADS (the load generator's, default 2)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${1:-build}"
@@ -52,7 +53,7 @@ stats() { curl -s -H "Authorization: Bearer $key" "$url/v1/stats"; }
 pending() { stats | python3 -c 'import json,sys; s=json.load(sys.stdin)["messages"]["by_status"]; print(sum(s.get(k,0) for k in ("accepted","queued","sending","sent")))'; }
 
 echo "== baseline: GET /healthz, $conns connections, ${duration}s"
-base="$(wrk -t2 -c"$conns" -d"${duration}s" -s bench/healthz.lua "$url/healthz" | grep '^RESULT')"
+base="$(wrk -t"${WRK_THREADS:-2}" -c"$conns" -d"${duration}s" -s bench/healthz.lua "$url/healthz" | grep '^RESULT')"
 echo "$base"
 
 echo "== POST /v1/messages, $conns connections, ${duration}s (SQLite, synchronous=FULL, group commit)"
@@ -64,7 +65,7 @@ if [ -n "${PERF_OUT:-}" ]; then
 fi
 cpu0=$(cpu)
 start_ns=$(date +%s%N)
-load="$(SB_KEY="$key" wrk -t2 -c"$conns" -d"${duration}s" -s bench/post_messages.lua "$url/v1/messages" | grep '^RESULT')"
+load="$(SB_KEY="$key" wrk -t"${WRK_THREADS:-2}" -c"$conns" -d"${duration}s" -s bench/post_messages.lua "$url/v1/messages" | grep '^RESULT')"
 load_end_ns=$(date +%s%N)
 cpu1=$(cpu)
 [ -n "$perf_pid" ] && wait "$perf_pid"
