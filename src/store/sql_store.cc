@@ -733,40 +733,29 @@ class SqlStore final : public Store {
   // ---------------------------------------------------------------- deliveries
   Result<std::vector<Delivery>> claim_deliveries(TimeMs now, int64_t lease_ms,
                                                  int limit) override {
-    std::vector<Delivery> out;
-    if (!due_exists("SELECT 1 FROM deliveries WHERE state = 'pending' AND next_attempt_at <= $1 "
-                    "LIMIT 1",
-                    now)) {
-      return out;
-    }
-    auto r = write_tx([&](Connection& c) {
-      out.clear();
-      std::string sql =
-          "SELECT id, account_id, message_id, kind, url, payload, attempts, created_at, method "
-          "FROM deliveries WHERE state = 'pending' AND next_attempt_at <= $1 "
-          "ORDER BY next_attempt_at, id LIMIT $2";
-      if (pg()) sql += " FOR UPDATE SKIP LOCKED";
-      for (const auto& row : c.query(sql, {now, int64_t{limit}})) {
-        Delivery d;
-        d.id = row.str(0);
-        d.account = row.str(1);
-        d.message_id = row.str(2);
-        d.kind = row.str(3);
-        d.url = row.str(4);
-        d.payload = row.str(5);
-        d.attempts = static_cast<int>(row.i64(6)) + 1;
-        d.created_at = row.i64(7);
-        d.next_attempt_at = now + lease_ms;
-        if (!row.is_null(8)) d.method = row.str(8);  // v10; status callbacks are POST
-        d.state = "pending";
-        c.exec("UPDATE deliveries SET attempts = $1, next_attempt_at = $2, updated_at = $3 "
-               "WHERE id = $4",
-               {int64_t{d.attempts}, d.next_attempt_at, now, d.id});
-        out.push_back(std::move(d));
-      }
-    }, /*durable=*/false);
-    if (!r) return r.error();
-    return out;
+    return claim_rows<Delivery>(
+        "SELECT 1 FROM deliveries WHERE state = 'pending' AND next_attempt_at <= $1 LIMIT 1",
+        "SELECT id, account_id, message_id, kind, url, payload, attempts, created_at, method "
+        "FROM deliveries WHERE state = 'pending' AND next_attempt_at <= $1 "
+        "ORDER BY next_attempt_at, id LIMIT $2",
+        now, limit, /*durable=*/false, [&](Connection& c, const Row& row) {
+          Delivery d;
+          d.id = row.str(0);
+          d.account = row.str(1);
+          d.message_id = row.str(2);
+          d.kind = row.str(3);
+          d.url = row.str(4);
+          d.payload = row.str(5);
+          d.attempts = static_cast<int>(row.i64(6)) + 1;
+          d.created_at = row.i64(7);
+          d.next_attempt_at = now + lease_ms;
+          if (!row.is_null(8)) d.method = row.str(8);  // v10; status callbacks are POST
+          d.state = "pending";
+          c.exec("UPDATE deliveries SET attempts = $1, next_attempt_at = $2, updated_at = $3 "
+                 "WHERE id = $4",
+                 {int64_t{d.attempts}, d.next_attempt_at, now, d.id});
+          return d;
+        });
   }
 
   Result<void> finish_delivery(const std::string& id, bool done, bool success, int http_status,
@@ -1562,30 +1551,20 @@ class SqlStore final : public Store {
 
   Result<std::vector<RedactionJob>> claim_redactions(TimeMs now, int64_t lease_ms,
                                                      int limit) override {
-    std::vector<RedactionJob> out;
-    // Polled by a dispatcher worker each poll interval: look (index messages_redaction_due) first.
-    if (!due_exists("SELECT 1 FROM messages WHERE redaction_state = 'pending' AND "
-                    "redaction_next_at <= $1 LIMIT 1",
-                    now)) {
-      return out;
-    }
-    auto r = write_tx([&](Connection& c) {
-      out.clear();
-      std::string sql = "SELECT " + std::string(kMessageColumns) + ", " +
-                        std::string(kRedactionColumns) +
-                        ", redaction_attempts FROM messages WHERE redaction_state = 'pending' "
-                        "AND redaction_next_at <= $1 ORDER BY redaction_next_at LIMIT $2";
-      if (pg()) sql += " FOR UPDATE SKIP LOCKED";
-      for (const auto& row : c.query(sql, {now, int64_t{limit}})) {
-        RedactionJob j{row_to_message(row), static_cast<int>(row.i64(33)) + 1};
-        c.exec(
-            "UPDATE messages SET redaction_attempts = $1, redaction_next_at = $2 WHERE id = $3",
-            {int64_t{j.attempts}, now + lease_ms, j.message.id});
-        out.push_back(std::move(j));
-      }
-    }, /*durable=*/false);
-    if (!r) return r.error();
-    return out;
+    // Polled by a dispatcher worker each poll interval; the probe uses messages_redaction_due.
+    return claim_rows<RedactionJob>(
+        "SELECT 1 FROM messages WHERE redaction_state = 'pending' AND redaction_next_at <= $1 "
+        "LIMIT 1",
+        "SELECT " + std::string(kMessageColumns) + ", " + std::string(kRedactionColumns) +
+            ", redaction_attempts FROM messages WHERE redaction_state = 'pending' "
+            "AND redaction_next_at <= $1 ORDER BY redaction_next_at LIMIT $2",
+        now, limit, /*durable=*/false, [&](Connection& c, const Row& row) {
+          RedactionJob j{row_to_message(row), static_cast<int>(row.i64(33)) + 1};
+          c.exec(
+              "UPDATE messages SET redaction_attempts = $1, redaction_next_at = $2 WHERE id = $3",
+              {int64_t{j.attempts}, now + lease_ms, j.message.id});
+          return j;
+        });
   }
 
   Result<void> finish_redaction(const std::string& id, const std::string& state,
@@ -1601,31 +1580,21 @@ class SqlStore final : public Store {
 
   // ---------------------------------------------------------------- media re-hosting (v11)
   Result<std::vector<MediaRecord>> claim_media(TimeMs now, int64_t lease_ms, int limit) override {
-    std::vector<MediaRecord> out;
-    if (!due_exists("SELECT 1 FROM media WHERE state = 'pending' AND next_attempt_at <= $1 "
-                    "LIMIT 1",
-                    now)) {
-      return out;
-    }
-    auto r = write_tx([&](Connection& c) {
-      out.clear();
-      std::string sql = std::string(kMediaSelect) +
-                        " WHERE state = 'pending' AND next_attempt_at <= $1 "
-                        "ORDER BY next_attempt_at, id LIMIT $2";
-      if (pg()) sql += " FOR UPDATE SKIP LOCKED";
-      for (const auto& row : c.query(sql, {now, int64_t{limit}})) {
-        MediaRecord m = row_to_media(row);
-        m.attempts += 1;
-        m.next_attempt_at = now + lease_ms;
-        m.updated_at = now;
-        c.exec("UPDATE media SET attempts = $1, next_attempt_at = $2, updated_at = $3 "
-               "WHERE id = $4",
-               {int64_t{m.attempts}, m.next_attempt_at, now, m.id});
-        out.push_back(std::move(m));
-      }
-    });
-    if (!r) return r.error();
-    return out;
+    return claim_rows<MediaRecord>(
+        "SELECT 1 FROM media WHERE state = 'pending' AND next_attempt_at <= $1 LIMIT 1",
+        std::string(kMediaSelect) +
+            " WHERE state = 'pending' AND next_attempt_at <= $1 "
+            "ORDER BY next_attempt_at, id LIMIT $2",
+        now, limit, /*durable=*/true, [&](Connection& c, const Row& row) {
+          MediaRecord m = row_to_media(row);
+          m.attempts += 1;
+          m.next_attempt_at = now + lease_ms;
+          m.updated_at = now;
+          c.exec("UPDATE media SET attempts = $1, next_attempt_at = $2, updated_at = $3 "
+                 "WHERE id = $4",
+                 {int64_t{m.attempts}, m.next_attempt_at, now, m.id});
+          return m;
+        });
   }
 
   Result<void> finish_media(const std::string& id, const MediaOutcome& o, TimeMs now) override {
@@ -1983,6 +1952,28 @@ class SqlStore final : public Store {
     } catch (const std::exception&) {
       return true;
     }
+  }
+
+  // Leases due work rows (deliveries, redactions, media): a cheap look (`probe_sql`, $1 = now)
+  // before taking the write lock, since idle workers poll; then one transaction selects up to
+  // `limit` due rows (`select_sql`, $1 = now, $2 = limit; on PostgreSQL skipping rows another
+  // instance has locked) and `take` records each row's lease and returns its record.
+  template <typename T, typename Take>
+  Result<std::vector<T>> claim_rows(std::string_view probe_sql, std::string select_sql, TimeMs now,
+                                    int limit, bool durable, Take&& take) {
+    std::vector<T> out;
+    if (!due_exists(probe_sql, now)) return out;
+    if (pg()) select_sql += " FOR UPDATE SKIP LOCKED";
+    auto r = write_tx(
+        [&](Connection& c) {
+          out.clear();
+          for (const auto& row : c.query(select_sql, {now, int64_t{limit}})) {
+            out.push_back(take(c, row));
+          }
+        },
+        durable);
+    if (!r) return r.error();
+    return out;
   }
 
   static const std::string& select_messages_sql() {
