@@ -739,15 +739,8 @@ class SqlStore final : public Store {
         "FROM deliveries WHERE state = 'pending' AND next_attempt_at <= $1 "
         "ORDER BY next_attempt_at, id LIMIT $2",
         now, limit, /*durable=*/false, [&](Connection& c, const Row& row) {
-          Delivery d;
-          d.id = row.str(0);
-          d.account = row.str(1);
-          d.message_id = row.str(2);
-          d.kind = row.str(3);
-          d.url = row.str(4);
-          d.payload = row.str(5);
-          d.attempts = static_cast<int>(row.i64(6)) + 1;
-          d.created_at = row.i64(7);
+          Delivery d = delivery_head(row);
+          d.attempts += 1;
           d.next_attempt_at = now + lease_ms;
           if (!row.is_null(8)) d.method = row.str(8);  // v10; status callbacks are POST
           d.state = "pending";
@@ -756,6 +749,21 @@ class SqlStore final : public Store {
                  {int64_t{d.attempts}, d.next_attempt_at, now, d.id});
           return d;
         });
+  }
+
+  // A delivery's first eight columns, in the order both readers select them: id, account_id,
+  // message_id, kind, url, payload, attempts, created_at.
+  static Delivery delivery_head(const Row& r) {
+    Delivery d;
+    d.id = r.str(0);
+    d.account = r.str(1);
+    d.message_id = r.str(2);
+    d.kind = r.str(3);
+    d.url = r.str(4);
+    d.payload = r.str(5);
+    d.attempts = static_cast<int>(r.i64(6));
+    d.created_at = r.i64(7);
+    return d;
   }
 
   Result<void> finish_delivery(const std::string& id, bool done, bool success, int http_status,
@@ -787,15 +795,7 @@ class SqlStore final : public Store {
     });
     std::vector<Delivery> out;
     for (const auto& r : rows) {
-      Delivery d;
-      d.id = r.str(0);
-      d.account = r.str(1);
-      d.message_id = r.str(2);
-      d.kind = r.str(3);
-      d.url = r.str(4);
-      d.payload = r.str(5);
-      d.attempts = static_cast<int>(r.i64(6));
-      d.created_at = r.i64(7);
+      Delivery d = delivery_head(r);
       d.next_attempt_at = r.i64(8);
       // v10: method, and the state the delivery log shows
       if (!r.is_null(9)) d.method = r.str(9);
