@@ -6,7 +6,8 @@
 #   WORKERS (dispatcher workers, 0 = accept only), PERF_OUT (file: perf-record the server during the
 #   POST phase only), PERF_ARGS (extra perf record arguments, e.g. "-g"), SERVER_LOG (file: keep
 #   the server's log), LOG_LEVEL (the server's, default warn), IO_THREADS (the server's, default 2),
-#   WRK_THREADS (the load generator's, default 2)
+#   WRK_THREADS (the load generator's, default 2), WARMUP (s of unmeasured POST load first, on the
+#   same server and database; default 0)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${1:-build}"
@@ -58,6 +59,11 @@ echo "$base"
 
 echo "== POST /v1/messages, $conns connections, ${duration}s (SQLite, synchronous=FULL, group commit)"
 cpu() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
+if [ "${WARMUP:-0}" != 0 ]; then
+  echo "== warm-up: POST /v1/messages for ${WARMUP}s (not measured)"
+  SB_KEY="$key" wrk -t"${WRK_THREADS:-2}" -c"$conns" -d"${WARMUP}s" -s bench/post_messages.lua "$url/v1/messages" > /dev/null
+fi
+before="$(stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["messages"]["total"])')"
 perf_pid=""
 if [ -n "${PERF_OUT:-}" ]; then
   perf record -q -F 1999 ${PERF_ARGS:-} -p "$server_pid" -o "$PERF_OUT" -- sleep "$duration" 2>/dev/null &
@@ -74,14 +80,14 @@ if [ "${WORKERS:-4}" != 0 ]; then while [ "$(pending)" != "0" ]; do sleep 0.1; d
 done_ns=$(date +%s%N)
 cpu2=$(cpu)
 
-python3 - "$base" "$load" "$start_ns" "$load_end_ns" "$done_ns" "$(stats)" "$cpu0" "$cpu1" "$cpu2" "$(getconf CLK_TCK)" <<'PY'
+python3 - "$base" "$load" "$start_ns" "$load_end_ns" "$done_ns" "$(stats)" "$cpu0" "$cpu1" "$cpu2" "$(getconf CLK_TCK)" "$before" <<'PY'
 import json, re, sys
 def parse(line): return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)}
 base, load = parse(sys.argv[1]), parse(sys.argv[2])
 start, load_end, done = (int(x) for x in sys.argv[3:6])
 stats = json.loads(sys.argv[6])["messages"]
 rps = lambda r: r["requests"] / (r["duration_us"] / 1e6)
-accepted = stats["total"]
+accepted = stats["total"] - int(sys.argv[11])  # this phase's (a warm-up's came before)
 print(f"healthz baseline:   {rps(base):10.0f} req/s  p50 {base['p50_us']/1000:.2f} ms  p99 {base['p99_us']/1000:.2f} ms")
 print(f"accepted messages:  {rps(load):10.0f} msg/s  p50 {load['p50_us']/1000:.2f} ms  p99 {load['p99_us']/1000:.2f} ms  (non-2xx: {load['errors_status']}, socket errors: {load['errors_connect']+load['errors_timeout']})")
 print(f"send / healthz:     {rps(load)/rps(base):10.2f}")
