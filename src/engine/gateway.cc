@@ -10,6 +10,7 @@
 #include "core/phone.h"
 #include "core/segments.h"
 #include "core/smart_encoding.h"
+#include "core/url.h"
 #include "core/utf8.h"
 
 namespace sb::engine {
@@ -17,22 +18,6 @@ namespace {
 
 constexpr TimeMs kAuthCacheMs = 30'000;
 
-// Absolute http(s) URL with a host and no whitespace.
-bool is_http_url(std::string_view u) {
-  size_t rest;
-  if (u.rfind("https://", 0) == 0) {
-    rest = 8;
-  } else if (u.rfind("http://", 0) == 0) {
-    rest = 7;
-  } else {
-    return false;
-  }
-  if (u.size() <= rest || u[rest] == '/' || u.size() > 2048) return false;
-  for (unsigned char c : u) {
-    if (c <= 0x20 || c == 0x7F) return false;
-  }
-  return true;
-}
 
 // The digits of `input` when it is a short code of `region` (spaces and hyphens allowed).
 std::optional<std::string> short_code(std::string_view input, std::string_view region) {
@@ -151,7 +136,7 @@ Result<store::NewMessage> Gateway::prepare(const std::string& account,
                        "media_urls");
   }
   for (size_t i = 0; i < req.media_urls.size(); ++i) {
-    if (!is_http_url(req.media_urls[i])) {
+    if (url_problem(req.media_urls[i], UrlRule::kHttp)) {
       return Error::make("invalid_media_url", "media URLs must be absolute http or https URLs",
                          "media_urls[" + std::to_string(i) + "]");
     }
@@ -162,9 +147,11 @@ Result<store::NewMessage> Gateway::prepare(const std::string& account,
       return ok.error();
     }
   }
-  if (!req.status_callback.empty() && !is_http_url(req.status_callback)) {
-    return Error::make("invalid_url", "status_callback must be an absolute http or https URL",
-                       "status_callback");
+  // The same rule as a number's default status_callback (PATCH /v1/numbers/{number}).
+  if (!req.status_callback.empty()) {
+    if (auto problem = url_problem(req.status_callback, UrlRule::kAppEndpoint)) {
+      return Error::make("invalid_url", "status_callback " + *problem, "status_callback");
+    }
   }
   if (req.validity_period_s &&
       (*req.validity_period_s < 1 || *req.validity_period_s > options_.max_validity_period_s)) {

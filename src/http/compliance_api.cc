@@ -9,6 +9,7 @@
 #include "core/keywords.h"
 #include "core/message_json.h"
 #include "core/phone.h"
+#include "core/url.h"
 #include "http/api_util.h"
 
 namespace sb::http {
@@ -240,8 +241,7 @@ Result<void> read_rule(engine::Gateway& gw, const std::string& account, const js
       const std::string field = "media_urls[" + std::to_string(i) + "]";
       if (!(*it)[i].is_string()) return type_error(field, "a URL string");
       const std::string u = (*it)[i].get<std::string>();
-      const bool http = u.rfind("https://", 0) == 0 || u.rfind("http://", 0) == 0;
-      if (!http || u.size() > 2048 || u.find_first_of(" \t\r\n") != std::string::npos) {
+      if (url_problem(u, UrlRule::kHttp)) {
         return Error::make("invalid_media_url", "media URLs must be absolute http or https URLs",
                            field);
       }

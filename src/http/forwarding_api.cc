@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/ids.h"
+#include "core/url.h"
 #include "http/api_util.h"
 
 namespace sb::http {
@@ -14,43 +15,13 @@ using nlohmann::json;
 
 namespace {
 
-constexpr size_t kMaxUrl = 2048;
-
-// An app endpoint: absolute http(s) URL with a host, an optional numeric port, no userinfo (it
-// would put credentials in logs and the delivery log), no whitespace or control characters.
+// An app endpoint (core/url.h, UrlRule::kAppEndpoint).
 Result<std::string> app_url(const json& v, const std::string& field) {
   if (!v.is_string()) return type_error(field, "a string");
   const auto& u = v.get_ref<const std::string&>();
-  const auto bad = [&](const std::string& why) {
-    return Error::make("invalid_url", field + " " + why, field);
-  };
-  if (u.size() > kMaxUrl) return bad("must be at most 2048 bytes");
-  size_t host_at;
-  if (u.rfind("https://", 0) == 0) {
-    host_at = 8;
-  } else if (u.rfind("http://", 0) == 0) {
-    host_at = 7;
-  } else {
-    return bad("must be an absolute http or https URL");
+  if (auto problem = url_problem(u, UrlRule::kAppEndpoint)) {
+    return Error::make("invalid_url", field + " " + *problem, field);
   }
-  for (unsigned char c : u) {
-    if (c <= 0x20 || c >= 0x7F) return bad("must not contain spaces, control or non-ASCII bytes");
-  }
-  const size_t host_end = std::min(u.find_first_of("/?#", host_at), u.size());
-  const std::string authority = u.substr(host_at, host_end - host_at);
-  if (authority.find('@') != std::string::npos) return bad("must not contain user credentials");
-  if (u.find('#') != std::string::npos) return bad("must not contain a fragment");
-  std::string host = authority;
-  if (const auto colon = authority.rfind(':');
-      colon != std::string::npos && authority.find(']') == std::string::npos) {
-    const std::string port = authority.substr(colon + 1);
-    host = authority.substr(0, colon);
-    if (port.empty() || port.size() > 5 ||
-        port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535) {
-      return bad("has an invalid port");
-    }
-  }
-  if (host.empty()) return bad("must name a host");
   return u;
 }
 

@@ -130,6 +130,10 @@ TEST_P(GatewayTest, ValidationErrorsNameCodeAndField) {
        422, "mms_not_supported", "media_urls"},
       {"bad callback", {{"to", "+14155550123"}, {"body", "x"}, {"status_callback", "nope"}}, 422,
        "invalid_url", "status_callback"},
+      // The same rule as a number's default status_callback: no credentials in a callback URL.
+      {"callback with credentials",
+       {{"to", "+14155550123"}, {"body", "x"}, {"status_callback", "https://u:p@app.test/cb"}},
+       422, "invalid_url", "status_callback"},
       {"validity zero", {{"to", "+14155550123"}, {"body", "x"}, {"validity_period", 0}}, 422,
        "invalid_validity_period", "validity_period"},
       {"validity string", {{"to", "+14155550123"}, {"body", "x"}, {"validity_period", "10"}}, 400,
