@@ -5,6 +5,8 @@
 
 #include <mutex>
 
+#include "providers/transport/curl_common.h"
+
 namespace sb::providers {
 namespace {
 
@@ -47,8 +49,7 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
 class CurlClient final : public HttpClient {
  public:
   explicit CurlClient(CurlClientOptions o) : o_(std::move(o)) {
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+    curl_init_once();
   }
 
   HttpResponse send(const HttpRequest& req) override {
@@ -73,12 +74,8 @@ class CurlClient final : public HttpClient {
       curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
     }
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, o_.user_agent.c_str());
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(req.timeout_ms));
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o_.connect_timeout_ms));
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    set_common_options(h, o_.user_agent, static_cast<long>(req.timeout_ms),
+                       static_cast<long>(o_.connect_timeout_ms));
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);

@@ -11,6 +11,8 @@
 #include <memory>
 #include <mutex>
 
+#include "providers/transport/curl_common.h"
+
 namespace sb::providers {
 namespace {
 
@@ -148,8 +150,7 @@ Result<std::vector<IpAddress>> resolve_checked(const std::string& url,
 bool is_transient(const Error& e) { return e.code == "media_fetch_failed"; }
 
 SafeFetcher::SafeFetcher(SafeFetchOptions options) : o_(std::move(options)) {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  curl_init_once();
 }
 
 Result<Fetched> SafeFetcher::fetch(const std::string& url, const Headers& headers) const {
@@ -186,12 +187,8 @@ Result<Fetched> SafeFetcher::fetch(const std::string& url, const Headers& header
     if (resolve_list) curl_easy_setopt(h, CURLOPT_RESOLVE, resolve_list);
     if (hdrs) curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
     curl_easy_setopt(h, CURLOPT_PROXY, "");  // a proxy would connect where we did not check
-    curl_easy_setopt(h, CURLOPT_USERAGENT, o_.user_agent.c_str());
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(o_.timeout_ms));
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o_.connect_timeout_ms));
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    set_common_options(h, o_.user_agent, static_cast<long>(o_.timeout_ms),
+                       static_cast<long>(o_.connect_timeout_ms));
     curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(o_.max_bytes));
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &tr);
