@@ -8,7 +8,10 @@
 #include <string>
 #include <thread>
 
+#include "core/clock.h"
+#include "core/ids.h"
 #include "store/db.h"
+#include "store/store.h"
 
 namespace sb::store {
 namespace {
@@ -114,6 +117,37 @@ TEST_F(SqliteDriverTest, DeferredCommitsAreSyncedThroughTheWalFile) {
   d->sync_deferred();  // already covered: no second descriptor, no error
   EXPECT_EQ(open_descriptors_on(wal), before + 1);
   EXPECT_EQ(d->reader()->query("SELECT v FROM t").at(0).str(0), "deferred");
+}
+
+// A deferred insert is visible before it is on disk, so claiming it must sync first: the claim
+// is what lets the dispatcher send it. The sync shows as the driver's own descriptor on the WAL.
+TEST_F(SqliteDriverTest, ClaimingSyncsDeferredInserts) {
+  constexpr TimeMs kT0 = 1'700'000'000'000;
+  ManualClock clock(kT0);
+  auto opened = open_store("sqlite://" + path_, clock);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  Store& st = **opened;
+  ASSERT_TRUE(st.migrate().ok());
+  ASSERT_TRUE(st.ensure_account("acme", kT0).ok());
+  NewMessage nm;
+  Message& m = nm.message;
+  m.id = new_id("msg_", kT0);
+  m.account = "acme";
+  m.direction = Direction::kOutbound;
+  m.from = "+15550000001";
+  m.to = "+15550000002";
+  m.body = "hello";
+  m.status = Status::kQueued;
+  m.created_at = m.updated_at = m.next_attempt_at = kT0;
+  std::vector<NewMessage> batch{nm};
+  ASSERT_TRUE(st.insert_messages(batch, Store::Commit::kDeferred).ok());
+  const std::string wal = fs::canonical(dir_).string() + "/t.db-wal";
+  ASSERT_TRUE(st.get_message("acme", m.id).has_value());  // opens the reader the claim reuses
+  const int before = open_descriptors_on(wal);  // SQLite's connections
+  auto claimed = st.claim_due("worker", kT0, 30'000, 10);
+  ASSERT_TRUE(claimed.ok());
+  ASSERT_EQ(claimed->size(), 1u);
+  EXPECT_EQ(open_descriptors_on(wal), before + 1) << "claimed a deferred insert without a sync";
 }
 
 // PostgreSQL has no deferral: a deferred transaction must commit durably there (a relaxed one
