@@ -347,6 +347,13 @@ int Dispatcher::run_once() {
         defer(m, slot, "waiting for a throughput slot of " + m.from);
         continue;
       }
+      // The slot has come; the previous send from this number must also be 1/rate ago.
+      if (const TimeMs at = limiter_.take_send(m.from, rate, now, kSlotToleranceMs); at > now) {
+        std::lock_guard lk(reserved_mu_);
+        reserved_[m.id] = at;  // keeps its place: the next claim sends it
+        defer(m, at, "waiting for a throughput slot of " + m.from);
+        continue;
+      }
     }
     CircuitBreaker& circuit = *circuits_.at(m.connector);
     if (!circuit.allow(now)) {

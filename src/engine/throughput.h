@@ -16,9 +16,17 @@ class ThroughputLimiter {
   // Reserves the next slot for `sender` at `rate_per_s` (> 0) no earlier than `now`; returns it.
   TimeMs reserve(const std::string& sender, double rate_per_s, TimeMs now);
 
+  // Slots space sends only if each leaves on time. One that leaves late (its claim came late)
+  // would be followed by the next slot's send sooner than 1/rate, so the carrier would see a
+  // burst. Called when a message is about to leave: returns `now` and records the send when at
+  // least 1/rate (less `tolerance_ms`) has passed since the sender's last one, or else the
+  // time it may leave (recording nothing).
+  TimeMs take_send(const std::string& sender, double rate_per_s, TimeMs now, TimeMs tolerance_ms);
+
  private:
   std::mutex mu_;
   std::unordered_map<std::string, double> next_free_ms_;  // theoretical arrival time per sender
+  std::unordered_map<std::string, TimeMs> last_sent_ms_;  // the last send per sender
 };
 
 }  // namespace sb::engine

@@ -28,6 +28,17 @@ TEST(Throughput, FractionalRates) {
   EXPECT_EQ(l.reserve("s", 3.0, 0), 667);
 }
 
+// A send that left late (slot 1,000, sent at 1,080) pushes the next one (slot 1,100) back to a
+// full 1/rate after it, so the carrier never sees two sends closer than 1/rate.
+TEST(Throughput, ALateSendPushesTheNextOneBack) {
+  ThroughputLimiter l;
+  EXPECT_EQ(l.take_send("s", 10.0, 1'080, 5), 1'080);
+  EXPECT_EQ(l.take_send("s", 10.0, 1'100, 5), 1'180);  // not yet: recorded nothing
+  EXPECT_EQ(l.take_send("s", 10.0, 1'176, 5), 1'176);  // within the tolerance
+  EXPECT_EQ(l.take_send("t", 10.0, 1'177, 5), 1'177);  // other senders are not affected
+  EXPECT_EQ(l.take_send("s", 3.0, 1'400, 5), 1'510);  // 1,176 + ceil(333.3)
+}
+
 TEST(Circuit, OpensAfterRepeatedTransientFailuresAndProbesBeforeClosing) {
   CircuitBreaker c({3, 1000, 8000, 60'000});
   using K = providers::FailureKind;
