@@ -117,6 +117,7 @@ class Driver {
     int64_t background = 0;
     int64_t finished = 0;
     int64_t on_commit = 0;
+    int64_t restarts = 0;  // times a commit started the WAL file over
   };
   virtual CheckpointCounts checkpoints() const { return {}; }
 };

@@ -155,11 +155,12 @@ class SqliteConnection final : public Connection {
 // SQLite restarts the WAL from its beginning only when a write transaction starts with every
 // frame already copied, which under sustained writes a passive checkpoint never achieves: it
 // copies what was there when it began while the writer appends more. So the thread repeats
-// passes (each copies what the writer appended during the last one, fewer each time) and, once
-// a pass found at most kFinishFrames new frames, copies the rest while holding the writer (a
-// pause of about that many pages and two fsyncs), after which the next commit restarts the WAL. As
-// a last resort, a commit that finds the WAL past kInlinePages checkpoints itself, which bounds the
-// file.
+// passes (each copies what the writer appended during the last one, fewer each time, and syncs
+// the database file) and, once a pass found at most kFinishFrames new frames, copies the rest
+// while holding the writer (a pause of about that many pages and two small fsyncs), after which
+// the next commit restarts the WAL. When the writer is idle a pass copies everything and no
+// finish is needed. As a last resort, a commit that finds the WAL past kInlinePages checkpoints
+// itself, which bounds the file.
 class Checkpointer {
  public:
   // 32 MB of WAL: a page written many times between checkpoints (the tails of the messages
@@ -195,29 +196,50 @@ class Checkpointer {
 
   Driver::CheckpointCounts counts() const {
     return {background_.load(std::memory_order_relaxed), finished_.load(std::memory_order_relaxed),
-            on_commit_.load(std::memory_order_relaxed)};
+            on_commit_.load(std::memory_order_relaxed), restarts_.load(std::memory_order_relaxed)};
   }
 
  private:
-  // One passive checkpoint on `db`; false when it failed. `frames`: the WAL's frames when it
-  // began (all of them copied, unless a reader still needs some).
-  static bool passive(sqlite3* db, int* frames) {
-    int log = 0, done = 0;
-    const int rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
-    if (rc != SQLITE_OK) {
-      if (rc != SQLITE_BUSY) spdlog::warn("sqlite: checkpoint failed: {}", sqlite3_errstr(rc));
-      return false;
+  // One passive checkpoint on `db`: it copies the frames that were in the WAL when it began
+  // (unless a reader still needs some).
+  struct Pass {
+    bool ok = false;
+    int frames = 0;  // in the WAL when the pass began
+    int copied = 0;  // of those, copied into the database file
+  };
+  static Pass passive(sqlite3* db) {
+    Pass p;
+    const int rc =
+        sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &p.frames, &p.copied);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+      spdlog::warn("sqlite: checkpoint failed: {}", sqlite3_errstr(rc));
     }
-    *frames = log;
-    return true;
+    p.ok = rc == SQLITE_OK;
+    return p;
+  }
+
+  // fdatasync of the database file through `db`'s own handle (opening and closing another
+  // descriptor on the file would drop SQLite's POSIX locks on it).
+  static void sync_database(sqlite3* db) {
+    sqlite3_file* f = nullptr;
+    if (sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK || !f ||
+        !f->pMethods) {
+      return;
+    }
+    if (const int rc = f->pMethods->xSync(f, SQLITE_SYNC_NORMAL); rc != SQLITE_OK) {
+      spdlog::warn("sqlite: sync of the database file failed: {}", sqlite3_errstr(rc));
+    }
   }
 
   // Runs on the writer after each commit, with the WAL's size in pages.
   static int on_commit(void* self, sqlite3* db, const char*, int pages) {
     auto* cp = static_cast<Checkpointer*>(self);
+    if (pages < cp->wal_pages_.load(std::memory_order_relaxed)) {
+      cp->restarts_.fetch_add(1, std::memory_order_relaxed);
+    }
+    cp->wal_pages_.store(pages, std::memory_order_relaxed);
     if (pages >= kInlinePages) {
-      int frames = 0;
-      passive(db, &frames);
+      passive(db);
       cp->on_commit_.fetch_add(1, std::memory_order_relaxed);
     } else if (pages >= kBackgroundPages) {
       {
@@ -244,17 +266,27 @@ class Checkpointer {
         // kFinishFrames, one more pass holding the writer leaves nothing behind.
         int last = -1;
         for (int pass = 0; pass < kMaxPasses; ++pass) {
-          int frames = 0;
-          const bool ok = passive(c->handle(), &frames);
+          const Pass p = passive(c->handle());
           background_.fetch_add(1, std::memory_order_relaxed);
-          if (!ok || frames < last) break;  // failed, or the WAL restarted meanwhile
-          if (last >= 0 && frames - last <= kFinishFrames) {
+          // Failed; or the WAL restarted since the pass was wanted or since the last pass; or
+          // nothing came in since the last pass, which copied it all (SQLite then synced the
+          // database file itself, and the next commit restarts the WAL with no finish needed).
+          if (!p.ok || p.frames < last || (pass == 0 && p.frames < kBackgroundPages)) break;
+          if (p.frames == last && p.copied == p.frames) break;
+          // A pass that does not catch up with the writer leaves the pages it copied unsynced:
+          // SQLite syncs the database file only when a checkpoint copied the whole WAL, so the
+          // finish below used to flush every page of every pass (~30 MB) while holding the
+          // writer. Synced here, off the writer, the finish has only its own few pages to sync.
+          sync_database(c->handle());
+          if (last >= 0 && p.frames - last <= kFinishFrames) {
             with_writer_([&](sqlite3* w) {
-              if (passive(w, &frames)) finished_.fetch_add(1, std::memory_order_relaxed);
+              // Already restarted (the last pass had copied everything): nothing to finish.
+              if (wal_pages_.load(std::memory_order_relaxed) < p.frames) return;
+              if (passive(w).ok) finished_.fetch_add(1, std::memory_order_relaxed);
             });
             break;
           }
-          last = frames;
+          last = p.frames;
         }
       } catch (const std::exception& e) {
         spdlog::warn("sqlite: checkpoint failed: {}", e.what());
@@ -271,6 +303,8 @@ class Checkpointer {
   bool stopping_ = false;
   std::atomic<int64_t> background_{0};
   std::atomic<int64_t> finished_{0};
+  std::atomic<int64_t> restarts_{0};
+  std::atomic<int> wal_pages_{0};  // the WAL's size after the last commit
   std::atomic<int64_t> on_commit_{0};
   std::thread thread_;
 };
@@ -291,8 +325,10 @@ class SqliteDriver final : public Driver {
   ~SqliteDriver() override {
     if (checkpointer_) {
       const auto n = checkpointer_->counts();
-      spdlog::debug("sqlite: checkpoints: {} passes, {} finished holding the writer, {} on commit",
-                    n.background, n.finished, n.on_commit);
+      spdlog::debug(
+          "sqlite: checkpoints: {} passes, {} finished holding the writer, {} on commit, {} WAL "
+          "restarts",
+          n.background, n.finished, n.on_commit, n.restarts);
     }
     checkpointer_.reset();  // before the writer it hooks into
     if (wal_fd_ >= 0) ::close(wal_fd_);
