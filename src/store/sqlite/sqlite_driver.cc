@@ -18,6 +18,7 @@
 
 #include "core/thread_name.h"
 #include "store/db.h"
+#include "store/sqlite/wal_vfs.h"
 
 namespace sb::store {
 namespace {
@@ -36,7 +37,7 @@ class SqliteConnection final : public Connection {
   explicit SqliteConnection(const std::string& path) {
     if (sqlite3_open_v2(path.c_str(), &db_,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        nullptr) != SQLITE_OK) {
+                        wal_batching_vfs()) != SQLITE_OK) {
       std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
       sqlite3_close(db_);
       throw DbError("cannot open SQLite database " + path + ": " + msg);
