@@ -5,9 +5,10 @@
 # Usage: bench/run.sh [BUILD_DIR]   env: DURATION (s, default 10), CONNECTIONS (50), DB (sqlite URL),
 #   WORKERS (dispatcher workers, 0 = accept only), PERF_OUT (file: perf-record the server during the
 #   POST phase only), PERF_ARGS (extra perf record arguments, e.g. "-g"), SERVER_LOG (file: keep
-#   the server's log), LOG_LEVEL (the server's, default warn), IO_THREADS (the server's, default 2),
+#   the server's log), LOG_LEVEL (the server's; default info accept-only, else warn), IO_THREADS (default 2),
 #   WRK_THREADS (the load generator's, default 2), WARMUP (s of unmeasured POST load first, on the
-#   same server and database; default 0)
+#   same server and database; default 0). Accept-only runs end with the outbox's own latency
+#   summary (log level info): time waiting for the writer, in the commit, in the fsync, in all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${1:-build}"
@@ -15,6 +16,10 @@ duration="${DURATION:-10}"
 conns="${CONNECTIONS:-50}"
 command -v wrk >/dev/null || { echo "bench: installing wrk" >&2; apt-get install -y -qq wrk >/dev/null; }
 
+# Accept-only runs log at info: nothing per message is logged then, and at shutdown the outbox
+# logs where its time went. With dispatcher workers, info would log every send.
+default_level=warn
+[ "${WORKERS:-4}" = 0 ] && default_level=info
 dir="$(mktemp -d)"
 server_pid=""
 cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; wait 2>/dev/null; [ -n "${SERVER_LOG:-}" ] && cp "$dir/err.txt" "$SERVER_LOG"; rm -rf "$dir"; }
@@ -31,7 +36,7 @@ print_first_key = false
 [dispatcher]
 workers = ${WORKERS:-4}
 [log]
-level = "${LOG_LEVEL:-warn}"
+level = "${LOG_LEVEL:-$default_level}"
 [[connectors]]
 id = "sim"
 provider = "sim"
@@ -98,3 +103,9 @@ print(f"server CPU:         {(cpu2-cpu0)/tck*1e6/max(accepted,1):.0f} us per mes
 print(f"dispatch drain:     {(done-load_end)/1e9:.2f} s after the load ended; "
       f"{accepted/((done-start)/1e9):.0f} delivered/s over the whole run")
 PY
+
+# Stop the server as an operator would (SIGTERM, graceful) and show its outbox summary.
+kill -TERM "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+server_pid=""
+summary="$(grep -o 'outbox: .* items in .*' "$dir/err.txt" | tail -n 1)"
+echo "outbox (whole run): ${summary:-not logged at log level ${LOG_LEVEL:-$default_level}}"

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -14,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/latency_histogram.h"
 #include "core/result.h"
 #include "core/thread_name.h"
 
@@ -50,13 +52,21 @@ class GroupCommit {
   GroupCommit& operator=(const GroupCommit&) = delete;
   ~GroupCommit() { stop(); }
 
+  // Where the time goes, in µs: for each item, waiting for the writer (submit to the start of
+  // its batch) and in all (submit to its callback); for each batch, the commit and its size;
+  // for each sync, its duration.
+  struct Stats {
+    LatencyHistogram wait, total, commit, sync, batch;
+  };
+  const Stats& stats() const { return stats_; }
+
   // Queues an item; `done` runs on the completion thread once the batch holding it committed
   // (or failed). Never blocks on the database.
   void submit(Item item, Done done) {
     {
       std::lock_guard lk(mu_);
       if (!stopping_) {
-        queue_.push_back({std::move(item), std::move(done)});
+        queue_.push_back({std::move(item), std::move(done), Clock::now()});
         cv_.notify_one();
         return;
       }
@@ -73,15 +83,33 @@ class GroupCommit {
     cv_.notify_all();
     if (writer_.joinable()) writer_.join();
     if (completer_.joinable()) completer_.join();
+    if (!logged_ && stats_.total.count() > 0) {
+      logged_ = true;
+      const auto pq = [](const LatencyHistogram& h) {
+        return std::to_string(h.percentile(0.5)) + "/" + std::to_string(h.percentile(0.99)) +
+               "/" + std::to_string(h.max());
+      };
+      spdlog::info(
+          "{}: {} items in {} batches (size p50/p99/max {}); us p50/p99/max: waiting for the "
+          "writer {}, commit {}, sync {}, submit to reply {}",
+          name_, stats_.total.count(), stats_.commit.count(), pq(stats_.batch), pq(stats_.wait),
+          pq(stats_.commit), sync_ ? pq(stats_.sync) : std::string("-"), pq(stats_.total));
+    }
   }
 
  private:
+  using Clock = std::chrono::steady_clock;
+  static int64_t micros(Clock::duration d) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+  }
   struct Queued {
     Item item;
     Done done;
+    Clock::time_point submitted;
   };
   struct Completed {
     std::vector<Done> dones;
+    std::vector<Clock::time_point> submitted;
     Result<std::vector<Out>> results;
   };
 
@@ -89,6 +117,7 @@ class GroupCommit {
     std::vector<Item> batch;
     for (;;) {
       std::vector<Done> dones;
+      std::vector<Clock::time_point> submitted;
       {
         std::unique_lock lk(mu_);
         cv_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
@@ -97,10 +126,15 @@ class GroupCommit {
         while (!queue_.empty() && batch.size() < max_batch_) {
           batch.push_back(std::move(queue_.front().item));
           dones.push_back(std::move(queue_.front().done));
+          submitted.push_back(queue_.front().submitted);
           queue_.pop_front();
         }
       }
+      const auto started = Clock::now();
+      for (const auto& t : submitted) stats_.wait.add(micros(started - t));
+      stats_.batch.add(static_cast<int64_t>(batch.size()));
       auto results = commit_(batch);
+      stats_.commit.add(micros(Clock::now() - started));
       if (results) {
         if (on_commit_) on_commit_();
       } else {
@@ -109,7 +143,7 @@ class GroupCommit {
       }
       {
         std::lock_guard lk(done_mu_);
-        completed_.push_back({std::move(dones), std::move(results)});
+        completed_.push_back({std::move(dones), std::move(submitted), std::move(results)});
       }
       done_cv_.notify_one();
     }
@@ -133,7 +167,11 @@ class GroupCommit {
       if (sync_) {
         const bool any_committed =
             std::any_of(ready.begin(), ready.end(), [](const Completed& c) { return c.results.ok(); });
-        if (any_committed) sync_();
+        if (any_committed) {
+          const auto started = Clock::now();
+          sync_();
+          stats_.sync.add(micros(Clock::now() - started));
+        }
       }
       for (auto& c : ready) {
         for (size_t i = 0; i < c.dones.size(); ++i) {
@@ -142,6 +180,7 @@ class GroupCommit {
           } else {
             c.dones[i](c.results.error());
           }
+          stats_.total.add(micros(Clock::now() - c.submitted[i]));
         }
       }
       ready.clear();
@@ -163,6 +202,8 @@ class GroupCommit {
   bool writer_finished_ = false;
   std::thread writer_;
   std::thread completer_;
+  Stats stats_;
+  bool logged_ = false;
 };
 
 }  // namespace sb::engine

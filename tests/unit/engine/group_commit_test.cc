@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <future>
 #include <mutex>
 #include <string>
@@ -73,6 +74,33 @@ TEST(GroupCommitTest, AFailedBatchIsAnsweredWithItsErrorAndNotSynced) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, "storage_error");
   EXPECT_TRUE(log.snapshot().empty());
+}
+
+TEST(GroupCommitTest, StatsCountEveryItemBatchAndSync) {
+  std::atomic<int> commits{0};
+  std::atomic<int> syncs{0};
+  GroupCommit<int, int> gc(
+      "gc-test",
+      [&](std::vector<int>& batch) -> Result<std::vector<int>> {
+        commits.fetch_add(1);
+        return batch;
+      },
+      nullptr, 4, [&] { syncs.fetch_add(1); });
+  constexpr int kItems = 30;
+  std::vector<std::promise<void>> done(kItems);
+  for (int i = 0; i < kItems; ++i) gc.submit(i, [&, i](Result<int>) { done[i].set_value(); });
+  for (auto& d : done) d.get_future().wait();
+  gc.stop();
+  const auto& st = gc.stats();
+  EXPECT_EQ(st.wait.count(), kItems);
+  EXPECT_EQ(st.total.count(), kItems);
+  EXPECT_EQ(st.commit.count(), commits.load());
+  EXPECT_EQ(st.batch.count(), commits.load());
+  EXPECT_EQ(st.sync.count(), syncs.load());
+  EXPECT_GE(commits.load(), kItems / 4);  // batches of at most 4
+  EXPECT_LE(st.batch.max(), 4);
+  // Each item's time in all covers at least its batch's commit.
+  EXPECT_GE(st.total.max(), st.commit.max());
 }
 
 }  // namespace
