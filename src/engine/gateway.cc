@@ -18,7 +18,6 @@ namespace {
 
 constexpr TimeMs kAuthCacheMs = 30'000;
 
-
 // The digits of `input` when it is a short code of `region` (spaces and hyphens allowed).
 std::optional<std::string> short_code(std::string_view input, std::string_view region) {
   std::string digits;

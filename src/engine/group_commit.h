@@ -66,7 +66,7 @@ class GroupCommit {
     {
       std::lock_guard lk(mu_);
       if (!stopping_) {
-        queue_.push_back({std::move(item), std::move(done), Clock::now()});
+        queue_.push_back({std::move(item), {std::move(done), Clock::now()}});
         cv_.notify_one();
         return;
       }
@@ -102,22 +102,23 @@ class GroupCommit {
   static int64_t micros(Clock::duration d) {
     return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
   }
-  struct Queued {
-    Item item;
+  struct Waiter {
     Done done;
     Clock::time_point submitted;
   };
+  struct Queued {
+    Item item;
+    Waiter waiter;
+  };
   struct Completed {
-    std::vector<Done> dones;
-    std::vector<Clock::time_point> submitted;
+    std::vector<Waiter> waiters;
     Result<std::vector<Out>> results;
   };
 
   void write_loop() {
     std::vector<Item> batch;
     for (;;) {
-      std::vector<Done> dones;
-      std::vector<Clock::time_point> submitted;
+      std::vector<Waiter> waiters;
       {
         std::unique_lock lk(mu_);
         cv_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
@@ -125,13 +126,12 @@ class GroupCommit {
         batch.clear();
         while (!queue_.empty() && batch.size() < max_batch_) {
           batch.push_back(std::move(queue_.front().item));
-          dones.push_back(std::move(queue_.front().done));
-          submitted.push_back(queue_.front().submitted);
+          waiters.push_back(std::move(queue_.front().waiter));
           queue_.pop_front();
         }
       }
       const auto started = Clock::now();
-      for (const auto& t : submitted) stats_.wait.add(micros(started - t));
+      for (const auto& w : waiters) stats_.wait.add(micros(started - w.submitted));
       stats_.batch.add(static_cast<int64_t>(batch.size()));
       auto results = commit_(batch);
       stats_.commit.add(micros(Clock::now() - started));
@@ -143,7 +143,7 @@ class GroupCommit {
       }
       {
         std::lock_guard lk(done_mu_);
-        completed_.push_back({std::move(dones), std::move(submitted), std::move(results)});
+        completed_.push_back({std::move(waiters), std::move(results)});
       }
       done_cv_.notify_one();
     }
@@ -174,13 +174,13 @@ class GroupCommit {
         }
       }
       for (auto& c : ready) {
-        for (size_t i = 0; i < c.dones.size(); ++i) {
+        for (size_t i = 0; i < c.waiters.size(); ++i) {
           if (c.results) {
-            c.dones[i](std::move((*c.results)[i]));
+            c.waiters[i].done(std::move((*c.results)[i]));
           } else {
-            c.dones[i](c.results.error());
+            c.waiters[i].done(c.results.error());
           }
-          stats_.total.add(micros(Clock::now() - c.submitted[i]));
+          stats_.total.add(micros(Clock::now() - c.waiters[i].submitted));
         }
       }
       ready.clear();
