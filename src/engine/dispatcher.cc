@@ -235,6 +235,7 @@ providers::SendResult Dispatcher::attempt(const Message& m, providers::Connector
 }
 
 int Dispatcher::run_once() {
+  std::unique_lock claim_order(claim_order_mu_);
   auto claimed = store_.claim_due(owner_, clock_.now_ms(), options_.lease_ms, options_.batch_size);
   if (!claimed) {
     spdlog::warn("dispatcher: claim failed: {}", claimed.error().message);
@@ -299,11 +300,13 @@ int Dispatcher::run_once() {
       t.error_code = "recipient_opted_out";
       t.error_message = opted_out_error(*o).message;
       outcomes.push_back(std::move(t));
+      limiter_.forget(m.id);
       continue;
     }
     if (auto t = expiry(m, now)) {
       spdlog::info("message {} expired before sending", m.id);
       outcomes.push_back(std::move(*t));
+      limiter_.forget(m.id);
       continue;
     }
     if (quiet_hours_) {  // quiet hours
@@ -311,6 +314,7 @@ int Dispatcher::run_once() {
         spdlog::info("message {} held for quiet hours until {}", m.id, format_rfc3339(*until));
         defer(m, *until, "quiet hours: held until " + format_rfc3339(*until));
         outcomes.back().deferred_until = *until;
+        limiter_.forget(m.id);  // hours away: it must not hold up the number's other messages
         continue;
       }
     }
@@ -323,6 +327,7 @@ int Dispatcher::run_once() {
                                                            "' is not configured",
                                                        {}},
                                 now, options_.retry, jitter()));
+      limiter_.forget(m.id);
       continue;
     }
     double rate = 0;
@@ -331,27 +336,9 @@ int Dispatcher::run_once() {
       if (auto t = throughput_.find(m.from); t != throughput_.end()) rate = t->second;
     }
     if (rate > 0) {
-      TimeMs slot;
-      {
-        std::lock_guard lk(reserved_mu_);
-        auto r = reserved_.find(m.id);
-        if (r != reserved_.end()) {
-          slot = r->second;
-          reserved_.erase(r);
-        } else {
-          slot = limiter_.reserve(m.from, rate, now);
-        }
-        if (slot > now + kSlotToleranceMs) reserved_[m.id] = slot;
-      }
-      if (slot > now + kSlotToleranceMs) {
-        defer(m, slot, "waiting for a throughput slot of " + m.from);
-        continue;
-      }
-      // The slot has come; the previous send from this number must also be 1/rate ago.
-      if (const TimeMs at = limiter_.take_send(m.from, rate, now, kSlotToleranceMs); at > now) {
-        std::lock_guard lk(reserved_mu_);
-        reserved_[m.id] = at;  // keeps its place: the next claim sends it
-        defer(m, at, "waiting for a throughput slot of " + m.from);
+      const auto admitted = limiter_.admit(m.from, m.id, rate, now, kSlotToleranceMs);
+      if (!admitted.send) {  // keeps its place in the number's line
+        defer(m, admitted.retry_at, "waiting for a throughput slot of " + m.from);
         continue;
       }
     }
@@ -363,6 +350,7 @@ int Dispatcher::run_once() {
     }
     jobs.push_back({&m, it->second, {}});
   }
+  claim_order.unlock();
 
   // Connectors that answer without blocking (the simulated carrier) run inline; the others go
   // to the send threads so their network round trips overlap.

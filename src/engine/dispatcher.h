@@ -104,8 +104,10 @@ class Dispatcher {
   std::shared_ptr<const QuietHours> quiet_hours_;
   std::map<std::string, std::unique_ptr<CircuitBreaker>> circuits_;
   ThroughputLimiter limiter_;
-  std::mutex reserved_mu_;
-  std::unordered_map<std::string, TimeMs> reserved_;  // message id -> its throughput slot
+  // Held from a claim until its messages have their places in their numbers' lines (limiter_):
+  // a worker that claimed later cannot take a place ahead of one that claimed earlier. Sends
+  // run after it is released.
+  std::mutex claim_order_mu_;
 
   std::mutex mu_;
   std::condition_variable cv_;

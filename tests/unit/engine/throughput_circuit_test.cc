@@ -28,15 +28,66 @@ TEST(Throughput, FractionalRates) {
   EXPECT_EQ(l.reserve("s", 3.0, 0), 667);
 }
 
-// A send that left late (slot 1,000, sent at 1,080) pushes the next one (slot 1,100) back to a
+// A send that left late (slot 1,100, sent at 1,180) pushes the next one (slot 1,200) back to a
 // full 1/rate after it, so the carrier never sees two sends closer than 1/rate.
 TEST(Throughput, ALateSendPushesTheNextOneBack) {
   ThroughputLimiter l;
-  EXPECT_EQ(l.take_send("s", 10.0, 1'080, 5), 1'080);
-  EXPECT_EQ(l.take_send("s", 10.0, 1'100, 5), 1'180);  // not yet: recorded nothing
-  EXPECT_EQ(l.take_send("s", 10.0, 1'176, 5), 1'176);  // within the tolerance
-  EXPECT_EQ(l.take_send("t", 10.0, 1'177, 5), 1'177);  // other senders are not affected
-  EXPECT_EQ(l.take_send("s", 3.0, 1'400, 5), 1'510);  // 1,176 + ceil(333.3)
+  using A = ThroughputLimiter::Admission;
+  const auto admit = [&](const char* id, TimeMs now, double rate = 10.0) {
+    const A a = l.admit("s", id, rate, now, 5);
+    return std::pair(a.send, a.retry_at);
+  };
+  EXPECT_EQ(admit("a", 1'000), std::pair(true, TimeMs{1'000}));
+  EXPECT_EQ(admit("b", 1'000), std::pair(false, TimeMs{1'100}));  // its slot
+  EXPECT_EQ(admit("c", 1'000), std::pair(false, TimeMs{1'200}));
+  EXPECT_EQ(admit("b", 1'180), std::pair(true, TimeMs{1'180}));   // claimed late
+  EXPECT_EQ(admit("c", 1'200), std::pair(false, TimeMs{1'280}));  // not yet: nothing recorded
+  EXPECT_EQ(admit("c", 1'276), std::pair(true, TimeMs{1'276}));   // within the tolerance
+  EXPECT_EQ(l.admit("t", "x", 10.0, 1'277, 5).send, true);         // other senders unaffected
+  EXPECT_EQ(admit("d", 1'400, 3.0), std::pair(false, TimeMs{1'610}));  // 1,276 + ceil(333.3)
+  EXPECT_EQ(admit("d", 1'610, 3.0).first, true);
+  EXPECT_EQ(l.places(), 0u);
+}
+
+// A message whose slot has come still waits for the ones ahead of it in its number's line:
+// under load the one ahead may come back after it (its deferral was written late).
+TEST(Throughput, AMessageLeavesOnlyAfterTheOnesAheadOfIt) {
+  ThroughputLimiter l;
+  EXPECT_TRUE(l.admit("s", "a", 10.0, 0, 5).send);
+  EXPECT_EQ(l.admit("s", "b", 10.0, 0, 5).retry_at, 100);
+  EXPECT_EQ(l.admit("s", "c", 10.0, 0, 5).retry_at, 200);
+  // c comes back at its slot, b has not yet: c waits an interval past the soonest b could go.
+  const auto c = l.admit("s", "c", 10.0, 250, 5);
+  EXPECT_FALSE(c.send);
+  EXPECT_EQ(c.retry_at, 350);
+  EXPECT_TRUE(l.admit("s", "b", 10.0, 260, 5).send);
+  EXPECT_FALSE(l.admit("s", "c", 10.0, 300, 5).send);  // 1/rate after b
+  EXPECT_TRUE(l.admit("s", "c", 10.0, 360, 5).send);
+  EXPECT_EQ(l.places(), 0u);
+}
+
+// A place abandoned by its message (another instance claimed it, or it is stuck) holds the line
+// only until it is stale_after() past its slot; forget() releases it at once.
+TEST(Throughput, AnAbandonedPlaceHoldsTheLineOnlyUntilStale) {
+  ThroughputLimiter l;
+  EXPECT_TRUE(l.admit("s", "a", 10.0, 0, 5).send);
+  EXPECT_EQ(l.admit("s", "b", 10.0, 0, 5).retry_at, 100);  // b never comes back
+  EXPECT_EQ(l.admit("s", "c", 10.0, 0, 5).retry_at, 200);
+  EXPECT_FALSE(l.admit("s", "c", 10.0, 1'000, 5).send);
+  EXPECT_EQ(ThroughputLimiter::stale_after(10.0), 2'000);
+  EXPECT_FALSE(l.admit("s", "c", 10.0, 100 + 2'000, 5).send);
+  EXPECT_TRUE(l.admit("s", "c", 10.0, 100 + 2'001, 5).send);
+  EXPECT_EQ(l.places(), 0u);  // b's place went with it
+
+  // Slow senders: two intervals.
+  EXPECT_EQ(ThroughputLimiter::stale_after(0.2), 10'000);
+
+  EXPECT_TRUE(l.admit("t", "d", 1.0, 0, 5).send);
+  EXPECT_EQ(l.admit("t", "e", 1.0, 0, 5).retry_at, 1'000);
+  EXPECT_EQ(l.admit("t", "f", 1.0, 0, 5).retry_at, 2'000);
+  l.forget("e");  // failed (opted out, expired): f goes at its slot
+  EXPECT_TRUE(l.admit("t", "f", 1.0, 2'000, 5).send);
+  EXPECT_EQ(l.places(), 0u);
 }
 
 TEST(Circuit, OpensAfterRepeatedTransientFailuresAndProbesBeforeClosing) {
