@@ -170,8 +170,8 @@ void Dispatcher::send_thread_loop() {
       std::unique_lock lk(send_mu_);
       send_cv_.wait(lk, [&] { return send_stopping_ || !send_queue_.empty(); });
       if (send_queue_.empty()) return;
-      task = send_queue_.back();
-      send_queue_.pop_back();
+      task = send_queue_.front();  // first in, first out: a batch leaves in claim order
+      send_queue_.pop_front();
     }
     (*task)();
   }
@@ -350,10 +350,10 @@ int Dispatcher::run_once() {
     }
     jobs.push_back({&m, it->second, {}});
   }
-  claim_order.unlock();
 
-  // Connectors that answer without blocking (the simulated carrier) run inline; the others go
-  // to the send threads so their network round trips overlap.
+  // Connectors that answer without blocking (the simulated carrier) run inline, still in claim
+  // order; the others go to the send threads, in that order, so their network round trips
+  // overlap (two requests closer together than the network's jitter may arrive either way).
   std::vector<std::function<void()>> tasks;
   tasks.reserve(jobs.size());
   for (auto& j : jobs) {
@@ -363,6 +363,7 @@ int Dispatcher::run_once() {
       j.result = attempt(*j.m, *j.connector);
     }
   }
+  claim_order.unlock();
   run_parallel(tasks);
 
   std::vector<std::pair<store::OptOut, std::string>> provider_opt_outs;  // with the message id

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -105,8 +106,8 @@ class Dispatcher {
   std::map<std::string, std::unique_ptr<CircuitBreaker>> circuits_;
   ThroughputLimiter limiter_;
   // Held from a claim until its messages have their places in their numbers' lines (limiter_):
-  // a worker that claimed later cannot take a place ahead of one that claimed earlier. Sends
-  // run after it is released.
+  // a worker that claimed later cannot take a place ahead of one that claimed earlier. Inline
+  // sends (the simulated carrier) run under it too; network sends are queued after it.
   std::mutex claim_order_mu_;
 
   std::mutex mu_;
@@ -117,7 +118,7 @@ class Dispatcher {
 
   std::mutex send_mu_;
   std::condition_variable send_cv_;
-  std::vector<std::function<void()>*> send_queue_;
+  std::deque<std::function<void()>*> send_queue_;
   bool send_stopping_ = false;
   std::vector<std::thread> send_threads_;
 
