@@ -326,7 +326,7 @@ class SqliteDriver final : public Driver {
   ~SqliteDriver() override {
     if (checkpointer_) {
       const auto n = checkpointer_->counts();
-      spdlog::debug(
+      spdlog::info(
           "sqlite: checkpoints: {} passes, {} finished holding the writer, {} on commit, {} WAL "
           "restarts",
           n.background, n.finished, n.on_commit, n.restarts);
