@@ -303,6 +303,7 @@ int serve(const Config& config, bool print_routes) {
   v_opt.max_ttl_s = config.verification_max_ttl_s;
   engine::Verifier verifier(*st, gateway, clock, v_opt);
   gateway.set_connector_states([&dispatcher] { return dispatcher.connector_states(); });
+  gateway.set_on_dequeued([&dispatcher](const std::string& id) { dispatcher.forget(id); });
 
   engine::WebhookOptions wh_opt;
   wh_opt.mms_timeout_ms = config.mms_timeout_ms;

@@ -58,6 +58,9 @@ class Dispatcher {
   void start();
   // Wakes an idle worker (new messages committed).
   void wake();
+  // A message left the queue outside the dispatcher (canceled): releases its place in its
+  // number's throughput line.
+  void forget(const std::string& message_id) { limiter_.forget(message_id); }
   // Stops claiming; in-flight sends finish and are recorded before this returns.
   void stop();
   // Replaces the per-sender throughput map (numbers reloaded from the store: imports, other

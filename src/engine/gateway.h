@@ -90,6 +90,16 @@ class Gateway {
   }
   std::vector<ConnectorState> connector_states() const;
 
+  // A queued message left the queue by an API request (canceled; redacted before it was sent):
+  // the dispatcher releases what it holds for it (its place in its number's throughput line,
+  // which would otherwise hold up the number's next messages until it went stale).
+  void set_on_dequeued(std::function<void(const std::string& message_id)> fn) {
+    on_dequeued_ = std::move(fn);
+  }
+  void dequeued(const std::string& message_id) const {
+    if (on_dequeued_) on_dequeued_(message_id);
+  }
+
   // Media re-hosting (docs/media.md): checks each outbound media URL at accept time without
   // network access (the SSRF guard's pre-check); its error names media_urls[i]. Unset: none.
   void set_media_url_check(
@@ -120,6 +130,7 @@ class Gateway {
   const Clock& clock_;
   GatewayOptions options_;
   std::function<std::vector<ConnectorState>()> connector_states_;
+  std::function<void(const std::string&)> on_dequeued_;
   std::shared_ptr<const QuietHours> quiet_hours_;
   std::function<Result<void>(const std::string&, const std::string&)> media_url_check_;
   std::function<void(const std::vector<std::string>&)> media_remover_;

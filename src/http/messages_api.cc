@@ -40,6 +40,7 @@ void redact_message(engine::Gateway& gw, Request& req, const std::string& accoun
                    r->message.redaction->provider, r->orphaned_media.size());
       // After the commit: a crash in between leaves a file no row reaches (never served).
       gw.remove_media_files(r->orphaned_media);
+      if (r->message.status == Status::kCanceled) gw.dequeued(id);  // it was waiting to be sent
       break;
     case store::RedactOutcome::kAlreadyRedacted:
       break;

@@ -57,6 +57,7 @@ void cancel_message(engine::Gateway& gw, Request& req, const std::string& accoun
     if (!r) return reply(Response::error(r.error()));
     if (!r->empty() && (*r)[0].applied) {
       spdlog::info("message {} canceled", id);
+      gw.dequeued(id);
       return reply(Response::json(200, to_json((*r)[0].message)));
     }
     m = gw.store().get_message(account, id);

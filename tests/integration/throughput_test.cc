@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <future>
 #include <set>
 
@@ -106,6 +107,63 @@ TEST(DispatcherThroughput, ARateLimitedNumberSendsInTheOrderItWasAsked) {
     ASSERT_EQ(sent[i], ids[i]) << "send " << i << " left out of order";
   }
 }
+
+// A message canceled while it waits for its slot (by the cancel endpoint, or by redacting it
+// before it was sent) gives its place up at once: the number's next message leaves at its own
+// slot (2 s after the first), not when the canceled one's place goes stale (2 s past its own
+// slot at +1 s: the third would leave ~3 s after the first; measured 3,001 ms without the fix).
+class CanceledWhileWaiting : public ::testing::TestWithParam<bool> {};  // true: by redaction
+
+TEST_P(CanceledWhileWaiting, DoesNotHoldUpTheNumber) {
+  TestGateway gw(Backend::kSqlite,
+                 "[[numbers]]\nnumber = \"+12025550160\"\naccount = \"acme\"\nconnector = \"sim\"\n"
+                 "throughput = 1\n");
+  const std::string key = gw.create_key("acme");
+  gw.start();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    auto r = gw.post_json("/v1/messages", key,
+                          {{"to", "+14155550123"}, {"from", "+12025550160"},
+                           {"body", "line " + std::to_string(i)}});
+    ASSERT_EQ(r.status, 202) << r.body;
+    ids.push_back(r.json["id"]);
+  }
+  // By the time the first has been sent, the dispatcher has (all but surely) claimed the second
+  // and given it the next slot, 1 s on; were it canceled before that, the third would take it.
+  ASSERT_EQ(gw.wait_for_status(ids[0], key, "delivered", 10s)["status"], "delivered");
+  // A 409 means the dispatcher held the message that instant (giving its claim back until its
+  // slot): ask again, as a client would.
+  HttpResult canceled;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        canceled = GetParam()
+                       ? gw.request("DELETE", "/v1/messages/" + ids[1], key)
+                       : gw.post_json("/v1/messages/" + ids[1] + "/cancel", key, json::object());
+        return canceled.status != 409;
+      },
+      5s));
+  ASSERT_EQ(canceled.status, 200) << canceled.body;
+  ASSERT_EQ(canceled.json["status"], "canceled");
+  ASSERT_EQ(gw.wait_for_status(ids[2], key, "delivered", 30s)["status"], "delivered");
+
+  std::map<std::string, int64_t> submitted;
+  std::ifstream in(gw.sim_journal());
+  std::string line;
+  while (std::getline(in, line)) {
+    json j = json::parse(line, nullptr, false);
+    if (j.is_object() && j["op"] == "submit" && j["result"] == "accepted") {
+      submitted[j["message_id"]] = j["at"];
+    }
+  }
+  ASSERT_EQ(submitted.size(), 2u);
+  ASSERT_TRUE(submitted.count(ids[0]) && submitted.count(ids[2]));
+  const int64_t gap = submitted[ids[2]] - submitted[ids[0]];
+  EXPECT_GE(gap, 995);  // the rate still holds
+  EXPECT_LT(gap, 2'500) << "the canceled message's place held the number up";
+}
+
+INSTANTIATE_TEST_SUITE_P(DispatcherThroughput, CanceledWhileWaiting, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "Redacted" : "Canceled"; });
 
 // The same burst measured where a real provider would see it: the number is on a Twilio connector
 // whose API is a loopback fake, and the limit is checked against the fake's receive times.
