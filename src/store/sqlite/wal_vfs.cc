@@ -22,8 +22,10 @@ constexpr size_t kMaxWrite = 64u << 10;
 
 std::atomic<uint64_t> g_batched_frames{0};
 std::atomic<uint64_t> g_batched_writes{0};
+std::atomic<uint64_t> g_paced_syncs{0};
 sqlite3_vfs* g_real = nullptr;
 sqlite3_vfs g_vfs;
+sqlite3_vfs g_paced_vfs;
 
 uint32_t big_endian32(const void* p) {
   const auto* b = static_cast<const unsigned char*>(p);
@@ -176,7 +178,126 @@ const sqlite3_io_methods kWalMethods = {
     nullptr,     nullptr,         nullptr,          nullptr,    nullptr,
     nullptr};
 
-int vfs_open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* f, int flags, int* out_flags) {
+// ---- the paced database file (the checkpointer's connection only; see wal_vfs.h)
+
+struct PacedFile {
+  sqlite3_file base;
+  sqlite3_file* real;
+  sqlite3_int64 unsynced;            // bytes written since the last sync
+  const std::atomic<bool>* enabled;  // null: always paced
+};
+static_assert(sizeof(PacedFile) <= kRealOffset, "the real file must fit after either wrapper");
+
+PacedFile* paced(sqlite3_file* f) { return reinterpret_cast<PacedFile*>(f); }
+sqlite3_file* preal(sqlite3_file* f) { return paced(f)->real; }
+
+int paced_write(sqlite3_file* f, const void* data, int amt, sqlite3_int64 off) {
+  PacedFile* p = paced(f);
+  if (const int rc = p->real->pMethods->xWrite(p->real, data, amt, off); rc != SQLITE_OK) {
+    return rc;
+  }
+  p->unsynced += amt;
+  if (p->unsynced < static_cast<sqlite3_int64>(kPaceBytes)) return SQLITE_OK;
+  if (p->enabled && !p->enabled->load(std::memory_order_relaxed)) return SQLITE_OK;
+  p->unsynced = 0;
+  g_paced_syncs.fetch_add(1, std::memory_order_relaxed);
+  return p->real->pMethods->xSync(p->real, SQLITE_SYNC_NORMAL);
+}
+int paced_sync(sqlite3_file* f, int flags) {
+  paced(f)->unsynced = 0;
+  return preal(f)->pMethods->xSync(preal(f), flags);
+}
+int paced_close(sqlite3_file* f) {
+  return preal(f)->pMethods ? preal(f)->pMethods->xClose(preal(f)) : SQLITE_OK;
+}
+int paced_read(sqlite3_file* f, void* d, int amt, sqlite3_int64 off) {
+  return preal(f)->pMethods->xRead(preal(f), d, amt, off);
+}
+int paced_truncate(sqlite3_file* f, sqlite3_int64 size) {
+  return preal(f)->pMethods->xTruncate(preal(f), size);
+}
+int paced_file_size(sqlite3_file* f, sqlite3_int64* size) {
+  return preal(f)->pMethods->xFileSize(preal(f), size);
+}
+int paced_lock(sqlite3_file* f, int lock) { return preal(f)->pMethods->xLock(preal(f), lock); }
+int paced_unlock(sqlite3_file* f, int lock) {
+  return preal(f)->pMethods->xUnlock(preal(f), lock);
+}
+int paced_check_reserved(sqlite3_file* f, int* out) {
+  return preal(f)->pMethods->xCheckReservedLock(preal(f), out);
+}
+int paced_file_control(sqlite3_file* f, int op, void* arg) {
+  if (op == kPacingSwitchOp) {
+    paced(f)->enabled = static_cast<const std::atomic<bool>*>(arg);
+    return SQLITE_OK;
+  }
+  if (op == SQLITE_FCNTL_FILE_POINTER) {  // our wrapper, so a sync through it resets the count
+    *static_cast<sqlite3_file**>(arg) = f;
+    return SQLITE_OK;
+  }
+  return preal(f)->pMethods->xFileControl(preal(f), op, arg);
+}
+int paced_sector_size(sqlite3_file* f) { return preal(f)->pMethods->xSectorSize(preal(f)); }
+int paced_device(sqlite3_file* f) { return preal(f)->pMethods->xDeviceCharacteristics(preal(f)); }
+int paced_shm_map(sqlite3_file* f, int pg, int pgsz, int extend, void volatile** pp) {
+  return preal(f)->pMethods->xShmMap(preal(f), pg, pgsz, extend, pp);
+}
+int paced_shm_lock(sqlite3_file* f, int offset, int n, int flags) {
+  return preal(f)->pMethods->xShmLock(preal(f), offset, n, flags);
+}
+void paced_shm_barrier(sqlite3_file* f) { preal(f)->pMethods->xShmBarrier(preal(f)); }
+int paced_shm_unmap(sqlite3_file* f, int del) {
+  return preal(f)->pMethods->xShmUnmap(preal(f), del);
+}
+
+// Version 2 (shared memory, no memory-mapped reads: the connection is opened without mmap, so
+// SQLite never calls xFetch on it).
+const sqlite3_io_methods kPacedMethods = {
+    2,
+    paced_close,
+    paced_read,
+    paced_write,
+    paced_truncate,
+    paced_sync,
+    paced_file_size,
+    paced_lock,
+    paced_unlock,
+    paced_check_reserved,
+    paced_file_control,
+    paced_sector_size,
+    paced_device,
+    paced_shm_map,
+    paced_shm_lock,
+    paced_shm_barrier,
+    paced_shm_unmap,
+    nullptr,
+    nullptr};
+
+int open_paced(sqlite3_filename name, sqlite3_file* f, int flags, int* out_flags) {
+  PacedFile* p = paced(f);
+  p->base.pMethods = nullptr;
+  p->real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(f) + kRealOffset);
+  p->unsynced = 0;
+  p->enabled = nullptr;
+  std::memset(p->real, 0, static_cast<size_t>(g_real->szOsFile));
+  const int rc = g_real->xOpen(g_real, name, p->real, flags, out_flags);
+  if (rc != SQLITE_OK) {
+    if (p->real->pMethods) p->real->pMethods->xClose(p->real);
+    return rc;
+  }
+  if (p->real->pMethods->iVersion < 2) {  // no shared memory: WAL mode needs it
+    p->real->pMethods->xClose(p->real);
+    return SQLITE_CANTOPEN;
+  }
+  p->base.pMethods = &kPacedMethods;
+  return SQLITE_OK;
+}
+
+int vfs_open(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* f, int flags,
+             int* out_flags) {
+  if ((flags & SQLITE_OPEN_MAIN_DB) && vfs == &g_paced_vfs) {
+    return open_paced(name, f, flags, out_flags);
+  }
   if (!(flags & SQLITE_OPEN_WAL)) return g_real->xOpen(g_real, name, f, flags, out_flags);
   WalFile* w = wal(f);
   w->base.pMethods = nullptr;  // until the real file is open: SQLite then skips xClose
@@ -200,12 +321,14 @@ int vfs_open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* f, int flags, in
 
 WalVfsCounts wal_vfs_counts() {
   return {g_batched_frames.load(std::memory_order_relaxed),
-          g_batched_writes.load(std::memory_order_relaxed)};
+          g_batched_writes.load(std::memory_order_relaxed),
+          g_paced_syncs.load(std::memory_order_relaxed)};
 }
 
-const char* wal_batching_vfs() {
-  static std::once_flag once;
-  std::call_once(once, [] {
+namespace {
+std::once_flag g_once;
+void register_vfs() {
+  std::call_once(g_once, [] {
     g_real = sqlite3_vfs_find(nullptr);
     if (!g_real) throw std::runtime_error("SQLite has no default VFS");
     g_vfs = *g_real;  // every method but xOpen is the default VFS's own
@@ -213,11 +336,24 @@ const char* wal_batching_vfs() {
     g_vfs.zName = "sb-wal";
     g_vfs.szOsFile = static_cast<int>(kRealOffset) + g_real->szOsFile;
     g_vfs.xOpen = vfs_open;
-    if (sqlite3_vfs_register(&g_vfs, 0) != SQLITE_OK) {
+    g_paced_vfs = g_vfs;
+    g_paced_vfs.zName = "sb-wal-paced";
+    if (sqlite3_vfs_register(&g_vfs, 0) != SQLITE_OK ||
+        sqlite3_vfs_register(&g_paced_vfs, 0) != SQLITE_OK) {
       throw std::runtime_error("cannot register the sb-wal SQLite VFS");
     }
   });
+}
+}  // namespace
+
+const char* wal_batching_vfs() {
+  register_vfs();
   return g_vfs.zName;
+}
+
+const char* wal_paced_vfs() {
+  register_vfs();
+  return g_paced_vfs.zName;
 }
 
 }  // namespace sb::store

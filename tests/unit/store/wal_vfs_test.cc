@@ -236,5 +236,74 @@ TEST_F(WalVfsTest, ReadersNeverSeeHalfATransaction) {
   EXPECT_EQ(seen.sum, 0);
 }
 
+
+// The checkpointer's connection (wal_paced_vfs) syncs the database file every kPaceBytes while a
+// checkpoint copies pages into it, and not at all while its switch is off; either way the
+// database is whole afterwards.
+TEST_F(WalVfsTest, ACheckpointOnThePacedVfsSyncsTheDatabaseFileInPieces) {
+  const auto open = [&](const char* vfs) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs),
+              SQLITE_OK);
+    return db;
+  };
+  const auto exec = [](sqlite3* db, const std::string& sql) {
+    char* err = nullptr;
+    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+    EXPECT_EQ(rc, SQLITE_OK) << (err ? err : "");
+    sqlite3_free(err);
+  };
+  sqlite3* writer = open(wal_batching_vfs());
+  exec(writer,
+       "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0;"
+       "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER NOT NULL, pad TEXT)");
+  // ~4 MB of new pages in the WAL, none of them in the database file yet.
+  const auto add = [&](int rows) {
+    exec(writer, "BEGIN");
+    for (int i = 0; i < rows; ++i) {
+      exec(writer, "INSERT INTO t (v, pad) VALUES (1, '" + std::string(3000, 'x') + "')");
+    }
+    exec(writer, "COMMIT");
+  };
+  add(1000);
+  sqlite3* checkpointer = open(wal_paced_vfs());
+  exec(checkpointer, "PRAGMA journal_mode=WAL");
+  const auto checkpoint = [&] {
+    int frames = 0, copied = 0;
+    EXPECT_EQ(sqlite3_wal_checkpoint_v2(checkpointer, nullptr, SQLITE_CHECKPOINT_PASSIVE, &frames,
+                                        &copied),
+              SQLITE_OK);
+    EXPECT_EQ(copied, frames);
+    return copied;
+  };
+  uint64_t before = wal_vfs_counts().paced_syncs;
+  const int copied = checkpoint();
+  const uint64_t pieces = wal_vfs_counts().paced_syncs - before;
+  const uint64_t expected = static_cast<uint64_t>(copied) * 4096 / kPaceBytes;
+  EXPECT_GE(copied, 1000);
+  EXPECT_GE(pieces + 1, expected) << copied << " pages copied";
+  EXPECT_LE(pieces, expected + 1);
+
+  // Switched off (the checkpointer is behind): one sync at the end, by SQLite, as unpaced.
+  std::atomic<bool> pacing{false};
+  ASSERT_EQ(sqlite3_file_control(checkpointer, "main", kPacingSwitchOp, &pacing), SQLITE_OK);
+  add(1000);
+  before = wal_vfs_counts().paced_syncs;
+  EXPECT_GE(checkpoint(), 1000);
+  EXPECT_EQ(wal_vfs_counts().paced_syncs, before);
+  // And on again.
+  pacing = true;
+  add(1000);
+  before = wal_vfs_counts().paced_syncs;
+  checkpoint();
+  EXPECT_GT(wal_vfs_counts().paced_syncs, before);
+
+  sqlite3_close(checkpointer);
+  sqlite3_close(writer);
+  const Seen seen = after_crash();
+  EXPECT_EQ(seen.integrity, "ok");
+  EXPECT_EQ(seen.rows, 3000);
+}
+
 }  // namespace
 }  // namespace sb::store
