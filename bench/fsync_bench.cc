@@ -4,11 +4,15 @@
 // the checkpointer (--pass-mb MB of random 4 KB page writes into a second preallocated file, then
 // a pause of 100 ms, over and over). The checkpointer either syncs once at the end of a pass (as
 // SQLite does) or every --pace-kb KB (as the paced VFS does, store/sqlite/wal_vfs.h). Reports the
-// outbox's fdatasync latency: alone, with unpaced passes, and with paced passes, in one run.
+// outbox's fdatasync latency: alone, with unpaced passes, and with paced passes, in one run; and
+// alone again with a stat() of the WAL file before each sync (on a kernel with multigrain
+// timestamps that makes the next write update mtime at full precision, so the fdatasync also
+// writes the inode).
 //
 // Usage: fsync_bench [--dir DIR] [--syncs N] [--wal-kb K] [--pass-mb M] [--pace-kb P,...]
 //   DIR defaults to the current directory (use the disk the database lives on).
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -40,7 +44,8 @@ int prealloc(const std::string& path) {
 }
 
 // pace_kb: -1 no checkpointer; 0 one sync per pass; else a sync every pace_kb KB.
-void run(const std::string& dir, int syncs, size_t wal_kb, size_t pass_mb, long pace_kb) {
+void run(const std::string& dir, int syncs, size_t wal_kb, size_t pass_mb, long pace_kb,
+         bool stat_each = false) {
   const std::string wal_path = dir + "/fsync_bench.wal";
   const std::string db_path = dir + "/fsync_bench.db";
   const int wal = prealloc(wal_path);
@@ -73,6 +78,10 @@ void run(const std::string& dir, int syncs, size_t wal_kb, size_t pass_mb, long 
   for (int i = 0; i < syncs; ++i) {
     const auto t0 = std::chrono::steady_clock::now();
     if (::pwrite(wal, frames.data(), frames.size(), off) < 0) std::exit(1);
+    if (stat_each) {
+      struct stat st {};
+      ::stat(wal_path.c_str(), &st);
+    }
     ::fdatasync(wal);
     us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0)
                      .count());
@@ -88,7 +97,8 @@ void run(const std::string& dir, int syncs, size_t wal_kb, size_t pass_mb, long 
   ::unlink(db_path.c_str());
   std::sort(us.begin(), us.end());
   const auto at = [&](double q) { return us[static_cast<size_t>(q * (us.size() - 1))]; };
-  const std::string what = pace_kb < 0    ? "no checkpointer"
+  const std::string what = stat_each      ? "no checkpointer, stat() before each"
+                           : pace_kb < 0    ? "no checkpointer"
                            : pace_kb == 0 ? "passes synced once at the end"
                                           : "passes synced every " + std::to_string(pace_kb) + " KB";
   std::printf("%-36s WAL fdatasync of %zu KB: p50 %6.0f  p90 %6.0f  p99 %6.0f  max %6.0f us\n",
@@ -115,5 +125,6 @@ int main(int argc, char** argv) {
   run(dir, syncs, wal_kb, pass_mb, 0);
   std::stringstream ss(paces);
   for (std::string p; std::getline(ss, p, ',');) run(dir, syncs, wal_kb, pass_mb, std::atol(p.c_str()));
+  run(dir, syncs, wal_kb, pass_mb, -1, /*stat_each=*/true);
   return 0;
 }

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -365,15 +364,12 @@ class SqliteDriver final : public Driver {
     if (synced_.load(std::memory_order_acquire) >= target) return;  // a sync in flight covered it
     const uint64_t covered = deferred_.load(std::memory_order_acquire);
     const std::string wal = path_ + "-wal";
-    struct stat by_path {};
-    struct stat by_fd {};
-    // The WAL file lives as long as a connection is open (the writer is), but if it was ever
-    // recreated, sync the file that is there now.
-    if (wal_fd_ >= 0 && (::stat(wal.c_str(), &by_path) != 0 || ::fstat(wal_fd_, &by_fd) != 0 ||
-                         by_path.st_ino != by_fd.st_ino || by_path.st_dev != by_fd.st_dev)) {
-      ::close(wal_fd_);
-      wal_fd_ = -1;
-    }
+    // Opened once. The file cannot be replaced under it: SQLite deletes a WAL file only when
+    // the last connection to the database closes, and the writer connection is open for as long
+    // as this driver is, holding its shared lock (so neither this process nor another one can
+    // be the last). No stat() per sync to check: on this kernel (multigrain timestamps) a stat
+    // of the file makes its next write update mtime at full precision, so every fdatasync also
+    // wrote the inode, a second synchronous I/O (bench/fsync_bench, docs/benchmarks.md).
     if (wal_fd_ < 0) wal_fd_ = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC);
     if (wal_fd_ < 0 || ::fdatasync(wal_fd_) != 0) {
       // After a failed fsync the kernel may have dropped the dirty pages: retrying cannot tell
