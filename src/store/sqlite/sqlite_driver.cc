@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <cstring>
@@ -15,6 +16,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "core/latency_histogram.h"
 #include "core/thread_name.h"
 #include "store/db.h"
 #include "store/sqlite/wal_vfs.h"
@@ -197,6 +199,7 @@ class Checkpointer {
     sqlite3_wal_hook(writer_, nullptr, nullptr);
   }
 
+  const LatencyHistogram& finish_held() const { return finish_held_; }
   Driver::CheckpointCounts counts() const {
     return {background_.load(std::memory_order_relaxed), finished_.load(std::memory_order_relaxed),
             on_commit_.load(std::memory_order_relaxed), restarts_.load(std::memory_order_relaxed)};
@@ -294,7 +297,11 @@ class Checkpointer {
             with_writer_([&](sqlite3* w) {
               // Already restarted (the last pass had copied everything): nothing to finish.
               if (wal_pages_.load(std::memory_order_relaxed) < p.frames) return;
+              const auto held = std::chrono::steady_clock::now();
               if (passive(w).ok) finished_.fetch_add(1, std::memory_order_relaxed);
+              finish_held_.add(std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::steady_clock::now() - held)
+                                   .count());
             });
             break;
           }
@@ -315,6 +322,7 @@ class Checkpointer {
   bool stopping_ = false;
   std::atomic<int64_t> background_{0};
   std::atomic<int64_t> finished_{0};
+  LatencyHistogram finish_held_;  // µs each finish held the writer
   std::atomic<int64_t> restarts_{0};
   std::atomic<int> wal_pages_{0};  // the WAL's size after the last commit
   std::atomic<bool> pacing_{true};  // the passes sync every kPaceBytes (wal_vfs.h)
@@ -340,10 +348,11 @@ class SqliteDriver final : public Driver {
   ~SqliteDriver() override {
     if (checkpointer_) {
       const auto n = checkpointer_->counts();
+      const LatencyHistogram& held = checkpointer_->finish_held();
       spdlog::info(
-          "sqlite: checkpoints: {} passes, {} finished holding the writer, {} on commit, {} WAL "
-          "restarts",
-          n.background, n.finished, n.on_commit, n.restarts);
+          "sqlite: checkpoints: {} passes, {} finished holding the writer (us p50/max {}/{}), {} "
+          "on commit, {} WAL restarts",
+          n.background, n.finished, held.percentile(0.5), held.max(), n.on_commit, n.restarts);
     }
     checkpointer_.reset();  // before the writer it hooks into
     if (wal_fd_ >= 0) ::close(wal_fd_);
