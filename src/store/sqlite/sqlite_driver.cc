@@ -274,8 +274,7 @@ class Checkpointer {
         // sync does not pay for a whole pass's pages (wal_vfs.h).
         if (!c) {
           c = std::make_unique<SqliteConnection>(path_, wal_paced_vfs());
-          sqlite3_file_control(c->handle(), "main", kPacingSwitchOp,
-                               const_cast<std::atomic<bool>*>(&pacing_));
+          sqlite3_file_control(c->handle(), "main", kPacingSwitchOp, &pacing_);
         }
         // Each pass copies what the writer appended during the last one; once that is under
         // kFinishFrames, one more pass holding the writer leaves nothing behind.
