@@ -83,8 +83,8 @@ void run(const std::string& dir, int syncs, size_t wal_kb, size_t pass_mb, long 
       ::stat(wal_path.c_str(), &st);
     }
     ::fdatasync(wal);
-    us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0)
-                     .count());
+    us.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
     off = static_cast<off_t>((static_cast<size_t>(off) + frames.size()) %
                              (kFileBytes - frames.size()));
     std::this_thread::sleep_for(std::chrono::microseconds(500));  // the next batch's commit
@@ -97,10 +97,11 @@ void run(const std::string& dir, int syncs, size_t wal_kb, size_t pass_mb, long 
   ::unlink(db_path.c_str());
   std::sort(us.begin(), us.end());
   const auto at = [&](double q) { return us[static_cast<size_t>(q * (us.size() - 1))]; };
-  const std::string what = stat_each      ? "no checkpointer, stat() before each"
-                           : pace_kb < 0    ? "no checkpointer"
-                           : pace_kb == 0 ? "passes synced once at the end"
-                                          : "passes synced every " + std::to_string(pace_kb) + " KB";
+  const std::string what = stat_each     ? "no checkpointer, stat() before each"
+                           : pace_kb < 0 ? "no checkpointer"
+                           : pace_kb == 0
+                               ? "passes synced once at the end"
+                               : "passes synced every " + std::to_string(pace_kb) + " KB";
   std::printf("%-36s WAL fdatasync of %zu KB: p50 %6.0f  p90 %6.0f  p99 %6.0f  max %6.0f us\n",
               what.c_str(), wal_kb, at(0.5), at(0.9), at(0.99), us.back());
 }
@@ -114,17 +115,23 @@ int main(int argc, char** argv) {
   std::string paces = "64,256,1024";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
-    if (a == "--dir") dir = argv[i + 1];
-    else if (a == "--syncs") syncs = std::atoi(argv[i + 1]);
-    else if (a == "--wal-kb") wal_kb = static_cast<size_t>(std::atol(argv[i + 1]));
-    else if (a == "--pass-mb") pass_mb = static_cast<size_t>(std::atol(argv[i + 1]));
-    else if (a == "--pace-kb") paces = argv[i + 1];
+    if (a == "--dir")
+      dir = argv[i + 1];
+    else if (a == "--syncs")
+      syncs = std::atoi(argv[i + 1]);
+    else if (a == "--wal-kb")
+      wal_kb = static_cast<size_t>(std::atol(argv[i + 1]));
+    else if (a == "--pass-mb")
+      pass_mb = static_cast<size_t>(std::atol(argv[i + 1]));
+    else if (a == "--pace-kb")
+      paces = argv[i + 1];
   }
   std::printf("checkpointer: %zu MB passes of random 4 KB pages, 100 ms apart\n", pass_mb);
   run(dir, syncs, wal_kb, pass_mb, -1);
   run(dir, syncs, wal_kb, pass_mb, 0);
   std::stringstream ss(paces);
-  for (std::string p; std::getline(ss, p, ',');) run(dir, syncs, wal_kb, pass_mb, std::atol(p.c_str()));
+  for (std::string p; std::getline(ss, p, ',');)
+    run(dir, syncs, wal_kb, pass_mb, std::atol(p.c_str()));
   run(dir, syncs, wal_kb, pass_mb, -1, /*stat_each=*/true);
   return 0;
 }

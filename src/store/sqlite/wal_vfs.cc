@@ -43,16 +43,41 @@ struct WalState {
   sqlite3_int64 through_header = -1;  // offset of the last frame header written through
 };
 
-// SQLite allocates szOsFile bytes for each file: this struct, then the default VFS's file.
+// SQLite allocates szOsFile bytes for each file: one of our wrappers, then the default VFS's
+// file at kRealOffset. Both wrappers (WalFile, PacedFile) start with these two members, so
+// real() and the plain forwarders below serve either.
+struct Wrapped {
+  sqlite3_file base;
+  sqlite3_file* real;
+};
 struct WalFile {
   sqlite3_file base;
   sqlite3_file* real;
   WalState* st;
 };
-constexpr size_t kRealOffset = (sizeof(WalFile) + 15) & ~size_t{15};
+struct PacedFile {
+  sqlite3_file base;
+  sqlite3_file* real;
+  sqlite3_int64 unsynced;            // bytes written since the last sync
+  const std::atomic<bool>* enabled;  // null: always paced
+};
+constexpr size_t kRealOffset =
+    (std::max(sizeof(WalFile), sizeof(PacedFile)) + 15) & ~size_t{15};
 
 WalFile* wal(sqlite3_file* f) { return reinterpret_cast<WalFile*>(f); }
-sqlite3_file* real(sqlite3_file* f) { return wal(f)->real; }
+sqlite3_file* real(sqlite3_file* f) { return reinterpret_cast<Wrapped*>(f)->real; }
+
+// Opens the default VFS's file behind wrapper `f`. On failure nothing is left open and
+// f->pMethods stays null (SQLite then skips xClose); on success the caller sets f->pMethods.
+int open_real(sqlite3_filename name, sqlite3_file* f, int flags, int* out_flags) {
+  auto* w = reinterpret_cast<Wrapped*>(f);
+  w->base.pMethods = nullptr;
+  w->real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(f) + kRealOffset);
+  std::memset(w->real, 0, static_cast<size_t>(g_real->szOsFile));
+  const int rc = g_real->xOpen(g_real, name, w->real, flags, out_flags);
+  if (rc != SQLITE_OK && w->real->pMethods) w->real->pMethods->xClose(w->real);
+  return rc;
+}
 
 int flush(WalFile* w) {
   WalState& s = *w->st;
@@ -155,41 +180,32 @@ int wal_file_size(sqlite3_file* f, sqlite3_int64* size) {
   return real(f)->pMethods->xFileSize(real(f), size);
 }
 
-int wal_lock(sqlite3_file* f, int lock) { return real(f)->pMethods->xLock(real(f), lock); }
-int wal_unlock(sqlite3_file* f, int lock) { return real(f)->pMethods->xUnlock(real(f), lock); }
-int wal_check_reserved(sqlite3_file* f, int* out) {
+// Plain forwarders, for either wrapper.
+int real_lock(sqlite3_file* f, int lock) { return real(f)->pMethods->xLock(real(f), lock); }
+int real_unlock(sqlite3_file* f, int lock) { return real(f)->pMethods->xUnlock(real(f), lock); }
+int real_check_reserved(sqlite3_file* f, int* out) {
   return real(f)->pMethods->xCheckReservedLock(real(f), out);
 }
+int real_sector_size(sqlite3_file* f) { return real(f)->pMethods->xSectorSize(real(f)); }
+int real_device(sqlite3_file* f) { return real(f)->pMethods->xDeviceCharacteristics(real(f)); }
 
 int wal_file_control(sqlite3_file* f, int op, void* arg) {
   if (const int rc = flush(wal(f)); rc != SQLITE_OK) return rc;
   return real(f)->pMethods->xFileControl(real(f), op, arg);
 }
 
-int wal_sector_size(sqlite3_file* f) { return real(f)->pMethods->xSectorSize(real(f)); }
-int wal_device(sqlite3_file* f) { return real(f)->pMethods->xDeviceCharacteristics(real(f)); }
-
 // Version 1: a WAL file is never memory-mapped and has no shared memory (that is the database
 // file's), so SQLite calls none of the later methods on it.
 const sqlite3_io_methods kWalMethods = {
     1,           wal_close,       wal_read,         wal_write,  wal_truncate,
-    wal_sync,    wal_file_size,   wal_lock,         wal_unlock, wal_check_reserved,
-    wal_file_control, wal_sector_size, wal_device,
+    wal_sync,    wal_file_size,   real_lock,        real_unlock, real_check_reserved,
+    wal_file_control, real_sector_size, real_device,
     nullptr,     nullptr,         nullptr,          nullptr,    nullptr,
     nullptr};
 
 // ---- the paced database file (the checkpointer's connection only; see wal_vfs.h)
 
-struct PacedFile {
-  sqlite3_file base;
-  sqlite3_file* real;
-  sqlite3_int64 unsynced;            // bytes written since the last sync
-  const std::atomic<bool>* enabled;  // null: always paced
-};
-static_assert(sizeof(PacedFile) <= kRealOffset, "the real file must fit after either wrapper");
-
 PacedFile* paced(sqlite3_file* f) { return reinterpret_cast<PacedFile*>(f); }
-sqlite3_file* preal(sqlite3_file* f) { return paced(f)->real; }
 
 int paced_write(sqlite3_file* f, const void* data, int amt, sqlite3_int64 off) {
   PacedFile* p = paced(f);
@@ -205,26 +221,19 @@ int paced_write(sqlite3_file* f, const void* data, int amt, sqlite3_int64 off) {
 }
 int paced_sync(sqlite3_file* f, int flags) {
   paced(f)->unsynced = 0;
-  return preal(f)->pMethods->xSync(preal(f), flags);
+  return real(f)->pMethods->xSync(real(f), flags);
 }
 int paced_close(sqlite3_file* f) {
-  return preal(f)->pMethods ? preal(f)->pMethods->xClose(preal(f)) : SQLITE_OK;
+  return real(f)->pMethods ? real(f)->pMethods->xClose(real(f)) : SQLITE_OK;
 }
 int paced_read(sqlite3_file* f, void* d, int amt, sqlite3_int64 off) {
-  return preal(f)->pMethods->xRead(preal(f), d, amt, off);
+  return real(f)->pMethods->xRead(real(f), d, amt, off);
 }
 int paced_truncate(sqlite3_file* f, sqlite3_int64 size) {
-  return preal(f)->pMethods->xTruncate(preal(f), size);
+  return real(f)->pMethods->xTruncate(real(f), size);
 }
 int paced_file_size(sqlite3_file* f, sqlite3_int64* size) {
-  return preal(f)->pMethods->xFileSize(preal(f), size);
-}
-int paced_lock(sqlite3_file* f, int lock) { return preal(f)->pMethods->xLock(preal(f), lock); }
-int paced_unlock(sqlite3_file* f, int lock) {
-  return preal(f)->pMethods->xUnlock(preal(f), lock);
-}
-int paced_check_reserved(sqlite3_file* f, int* out) {
-  return preal(f)->pMethods->xCheckReservedLock(preal(f), out);
+  return real(f)->pMethods->xFileSize(real(f), size);
 }
 int paced_file_control(sqlite3_file* f, int op, void* arg) {
   if (op == kPacingSwitchOp) {
@@ -235,19 +244,17 @@ int paced_file_control(sqlite3_file* f, int op, void* arg) {
     *static_cast<sqlite3_file**>(arg) = f;
     return SQLITE_OK;
   }
-  return preal(f)->pMethods->xFileControl(preal(f), op, arg);
+  return real(f)->pMethods->xFileControl(real(f), op, arg);
 }
-int paced_sector_size(sqlite3_file* f) { return preal(f)->pMethods->xSectorSize(preal(f)); }
-int paced_device(sqlite3_file* f) { return preal(f)->pMethods->xDeviceCharacteristics(preal(f)); }
 int paced_shm_map(sqlite3_file* f, int pg, int pgsz, int extend, void volatile** pp) {
-  return preal(f)->pMethods->xShmMap(preal(f), pg, pgsz, extend, pp);
+  return real(f)->pMethods->xShmMap(real(f), pg, pgsz, extend, pp);
 }
 int paced_shm_lock(sqlite3_file* f, int offset, int n, int flags) {
-  return preal(f)->pMethods->xShmLock(preal(f), offset, n, flags);
+  return real(f)->pMethods->xShmLock(real(f), offset, n, flags);
 }
-void paced_shm_barrier(sqlite3_file* f) { preal(f)->pMethods->xShmBarrier(preal(f)); }
+void paced_shm_barrier(sqlite3_file* f) { real(f)->pMethods->xShmBarrier(real(f)); }
 int paced_shm_unmap(sqlite3_file* f, int del) {
-  return preal(f)->pMethods->xShmUnmap(preal(f), del);
+  return real(f)->pMethods->xShmUnmap(real(f), del);
 }
 
 // Version 2 (shared memory, no memory-mapped reads: the connection is opened without mmap, so
@@ -260,12 +267,12 @@ const sqlite3_io_methods kPacedMethods = {
     paced_truncate,
     paced_sync,
     paced_file_size,
-    paced_lock,
-    paced_unlock,
-    paced_check_reserved,
+    real_lock,
+    real_unlock,
+    real_check_reserved,
     paced_file_control,
-    paced_sector_size,
-    paced_device,
+    real_sector_size,
+    real_device,
     paced_shm_map,
     paced_shm_lock,
     paced_shm_barrier,
@@ -274,17 +281,10 @@ const sqlite3_io_methods kPacedMethods = {
     nullptr};
 
 int open_paced(sqlite3_filename name, sqlite3_file* f, int flags, int* out_flags) {
+  if (const int rc = open_real(name, f, flags, out_flags); rc != SQLITE_OK) return rc;
   PacedFile* p = paced(f);
-  p->base.pMethods = nullptr;
-  p->real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(f) + kRealOffset);
   p->unsynced = 0;
   p->enabled = nullptr;
-  std::memset(p->real, 0, static_cast<size_t>(g_real->szOsFile));
-  const int rc = g_real->xOpen(g_real, name, p->real, flags, out_flags);
-  if (rc != SQLITE_OK) {
-    if (p->real->pMethods) p->real->pMethods->xClose(p->real);
-    return rc;
-  }
   if (p->real->pMethods->iVersion < 2) {  // no shared memory: WAL mode needs it
     p->real->pMethods->xClose(p->real);
     return SQLITE_CANTOPEN;
@@ -299,15 +299,8 @@ int vfs_open(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* f, int flags
     return open_paced(name, f, flags, out_flags);
   }
   if (!(flags & SQLITE_OPEN_WAL)) return g_real->xOpen(g_real, name, f, flags, out_flags);
+  if (const int rc = open_real(name, f, flags, out_flags); rc != SQLITE_OK) return rc;
   WalFile* w = wal(f);
-  w->base.pMethods = nullptr;  // until the real file is open: SQLite then skips xClose
-  w->real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(f) + kRealOffset);
-  std::memset(w->real, 0, static_cast<size_t>(g_real->szOsFile));
-  const int rc = g_real->xOpen(g_real, name, w->real, flags, out_flags);
-  if (rc != SQLITE_OK) {
-    if (w->real->pMethods) w->real->pMethods->xClose(w->real);
-    return rc;
-  }
   w->st = new (std::nothrow) WalState();
   if (!w->st) {
     w->real->pMethods->xClose(w->real);
