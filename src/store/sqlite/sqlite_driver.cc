@@ -335,9 +335,12 @@ class SqliteDriver final : public Driver {
     writer_ = std::make_unique<SqliteConnection>(path_);
     // After a restart of the WAL, truncate the file back to this size (it grows to the high
     // water mark of frames between restarts otherwise).
-    // (kInlinePages frames and their headers, so a cycle never shrinks the file just to regrow
-    // it: blocks allocated again make each WAL sync write metadata too.)
-    writer_->exec_script("PRAGMA journal_size_limit=136314880;");
+    // Set above the bound commits enforce (kInlinePages frames of 4 KB pages and their headers),
+    // so a cycle never shrinks the file just to regrow it: blocks allocated again make each WAL
+    // sync write metadata too.
+    constexpr int64_t kWalLimitBytes =
+        int64_t{Checkpointer::kInlinePages} * (4096 + 24) + (4 << 20);
+    writer_->exec_script("PRAGMA journal_size_limit=" + std::to_string(kWalLimitBytes) + ";");
     checkpointer_ = std::make_unique<Checkpointer>(path_, writer_->handle(),
                                                    [this](const std::function<void(sqlite3*)>& fn) {
                                                      std::lock_guard lk(write_mu_);
@@ -371,19 +374,19 @@ class SqliteDriver final : public Driver {
     std::lock_guard lk(sync_mu_);
     if (synced_.load(std::memory_order_acquire) >= target) return;  // a sync in flight covered it
     const uint64_t covered = deferred_.load(std::memory_order_acquire);
-    const std::string wal = path_ + "-wal";
     // Opened once. The file cannot be replaced under it: SQLite deletes a WAL file only when
     // the last connection to the database closes, and the writer connection is open for as long
     // as this driver is, holding its shared lock (so neither this process nor another one can
     // be the last). No stat() per sync to check: on this kernel (multigrain timestamps) a stat
     // of the file makes its next write update mtime at full precision, so every fdatasync also
     // wrote the inode, a second synchronous I/O (bench/fsync_bench, docs/benchmarks.md).
-    if (wal_fd_ < 0) wal_fd_ = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC);
+    if (wal_fd_ < 0) wal_fd_ = ::open(wal_path_.c_str(), O_RDONLY | O_CLOEXEC);
     if (wal_fd_ < 0 || ::fdatasync(wal_fd_) != 0) {
       // After a failed fsync the kernel may have dropped the dirty pages: retrying cannot tell
       // whether committed messages are on disk. Stop, as PostgreSQL does; a restart recovers
       // from what the disk holds, and callers that got no answer retry.
-      spdlog::critical("sqlite: fsync of {} failed: {}; stopping", wal, std::strerror(errno));
+      spdlog::critical("sqlite: fsync of {} failed: {}; stopping", wal_path_,
+                       std::strerror(errno));
       std::abort();
     }
     synced_.store(covered, std::memory_order_release);
@@ -442,6 +445,7 @@ class SqliteDriver final : public Driver {
   std::atomic<uint64_t> synced_{0};    // of those, the ones known to be on disk
   std::mutex sync_mu_;
   int wal_fd_ = -1;  // guarded by sync_mu_
+  std::string wal_path_ = path_ + "-wal";
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<SqliteConnection>> idle_;
 };

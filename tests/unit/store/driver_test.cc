@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "store/db.h"
+#include "store/sqlite/wal_vfs.h"
 #include "store/store.h"
 
 namespace sb::store {
@@ -61,6 +62,7 @@ TEST_F(SqliteDriverTest, CheckpointsInTheBackgroundNotInACommit) {
   // Up to ~80 MB (20,000 pages, short of the commit's own bound), in ~400-page steps, until the
   // background thread has checkpointed; only it can have moved pages into the database file.
   int rows = 10;
+  const uint64_t paced_before = wal_vfs_counts().paced_syncs;
   for (int step = 0; step < 50 && d->checkpoints().background == 0; ++step) {
     write(*d, 100, 16000);
     rows += 100;
@@ -69,6 +71,8 @@ TEST_F(SqliteDriverTest, CheckpointsInTheBackgroundNotInACommit) {
       << "database file " << db_size() << " bytes: no checkpoint ran";
   EXPECT_GE(d->checkpoints().background, 1);
   EXPECT_EQ(d->checkpoints().on_commit, 0) << "a commit waited for a checkpoint";
+  // The passes synced the database file in pieces (the checkpointer's connection is paced).
+  EXPECT_GT(wal_vfs_counts().paced_syncs, paced_before);
   // With the writer (nearly) idle the passes catch up, so a commit starts the WAL over, and
   // from then on the file is reused from its beginning rather than grown.
   EXPECT_TRUE(wait_for([&] {
