@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -218,12 +219,18 @@ TEST_F(WalVfsTest, ReadersNeverSeeHalfATransaction) {
     });
   }
   const std::string pad(2000, 'r');
-  constexpr int kTransactions = 4000;  // ~90 MB: the background checkpointer runs meanwhile
-  for (int tx = 0; tx < kTransactions; ++tx) {
+  // ~90 MB, past where the background checkpointer starts (64 MB), and on while no pass has
+  // finished yet, so the readers run across at least one pass copying pages under them. A pass
+  // over 64 MB can take seconds on a busy machine: it is waited for, not assumed.
+  int transactions = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (transactions < 4000 ||
+         (d->checkpoints().background == 0 && std::chrono::steady_clock::now() < deadline)) {
+    const int64_t tx = ++transactions;
     auto c = d->writer();
     d->begin_deferred(*c);
-    for (int i = 0; i < 9; ++i) c->exec("INSERT INTO t (v, pad) VALUES ($1, $2)", {int64_t{tx + 1}, pad});
-    c->exec("INSERT INTO t (v, pad) VALUES ($1, $2)", {int64_t{-9 * (tx + 1)}, pad});
+    for (int i = 0; i < 9; ++i) c->exec("INSERT INTO t (v, pad) VALUES ($1, $2)", {tx, pad});
+    c->exec("INSERT INTO t (v, pad) VALUES ($1, $2)", {-9 * tx, pad});
     c->exec("COMMIT");
   }
   done = true;
@@ -233,7 +240,7 @@ TEST_F(WalVfsTest, ReadersNeverSeeHalfATransaction) {
   EXPECT_GE(d->checkpoints().background, 1);
   const Seen seen = after_crash();
   EXPECT_EQ(seen.integrity, "ok");
-  EXPECT_EQ(seen.rows, 10 * kTransactions);
+  EXPECT_EQ(seen.rows, int64_t{10} * transactions);
   EXPECT_EQ(seen.sum, 0);
 }
 
