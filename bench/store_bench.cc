@@ -5,14 +5,20 @@
 // inserting the batch's rows into a bare two-column table. The ratio is what the schema and the
 // store's statements cost over SQLite's own floor.
 //
-// Usage: store_bench [--url URL] [--batches N] [--batch B] [--pool P]
-//   URL defaults to a fresh SQLite file in a temp directory.
+// Usage: store_bench [--url URL] [--batches N] [--batch B] [--pool P] [--commit durable|deferred]
+//                    [--order rotate|random]
+//   URL defaults to a fresh SQLite file in a temp directory. --commit deferred commits as the
+//   outbox does but never syncs (the writer's CPU per message, without the disk; no baseline).
+//   --order random draws each recipient at random from the pool instead of rotating through it
+//   as bench/run.sh does: every message then updates a conversation row on a random page, as
+//   traffic to many unrelated recipients would.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -29,13 +35,13 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-store::NewMessage make_message(int64_t n, int pool, TimeMs now) {
+store::NewMessage make_message(int64_t n, int64_t slot, int pool, TimeMs now) {
   Message m;
   m.account = "bench";
   m.direction = Direction::kOutbound;
   m.from = "+12025550100";
   char to[32];
-  std::snprintf(to, sizeof to, "+1415%07lld", static_cast<long long>(5550000 + n % pool));
+  std::snprintf(to, sizeof to, "+1415%07lld", static_cast<long long>(5550000 + slot % pool));
   m.to = to;
   m.body = "bench message " + std::to_string(n) + " from store_bench";
   m.segments = 1;
@@ -61,6 +67,7 @@ store::NewMessage make_message(int64_t n, int pool, TimeMs now) {
 int main(int argc, char** argv) {
   std::string url;
   int batches = 2000, batch = 20, pool = 10000;
+  bool deferred = false, random_order = false;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
     if (a == "--url")
@@ -71,6 +78,10 @@ int main(int argc, char** argv) {
       batch = std::atoi(argv[i + 1]);
     else if (a == "--pool")
       pool = std::atoi(argv[i + 1]);
+    else if (a == "--commit")
+      deferred = std::string(argv[i + 1]) == "deferred";
+    else if (a == "--order")
+      random_order = std::string(argv[i + 1]) == "random";
   }
   std::filesystem::path dir;
   if (url.empty()) {
@@ -101,7 +112,7 @@ int main(int argc, char** argv) {
   int64_t n = 0;
   for (int done = 0; done < pool; done += 500) {
     std::vector<store::NewMessage> b;
-    for (int i = 0; i < 500; ++i) b.push_back(make_message(n++, pool, clock.now_ms()));
+    for (int i = 0; i < 500; ++i, ++n) b.push_back(make_message(n, n, pool, clock.now_ms()));
     if (auto r = st.insert_messages(b); !r) {
       std::fprintf(stderr, "store_bench: %s\n", r.error().message.c_str());
       return 1;
@@ -110,13 +121,19 @@ int main(int argc, char** argv) {
 
   std::vector<double> lat;
   lat.reserve(batches);
+  std::mt19937_64 rng(42);
   const auto t0 = std::chrono::steady_clock::now();
   for (int k = 0; k < batches; ++k) {
     std::vector<store::NewMessage> b;
     b.reserve(batch);
-    for (int i = 0; i < batch; ++i) b.push_back(make_message(n++, pool, clock.now_ms()));
+    for (int i = 0; i < batch; ++i, ++n) {
+      b.push_back(make_message(n, random_order ? static_cast<int64_t>(rng()) : n, pool,
+                               clock.now_ms()));
+    }
     const auto t = std::chrono::steady_clock::now();
-    if (auto r = st.insert_messages(b); !r) {
+    if (auto r = st.insert_messages(
+            b, deferred ? store::Store::Commit::kDeferred : store::Store::Commit::kDurable);
+        !r) {
       std::fprintf(stderr, "store_bench: %s\n", r.error().message.c_str());
       return 1;
     }
@@ -128,7 +145,7 @@ int main(int argc, char** argv) {
 
   // Baseline beside it: as many durable transactions, of `batch` small rows each.
   std::optional<double> base_elapsed;
-  if (!dir.empty()) {
+  if (!dir.empty() && !deferred) {
     auto drv = store::make_sqlite_driver((dir / "baseline.db").string());
     auto c = drv->writer();
     c->exec("CREATE TABLE rows (id TEXT PRIMARY KEY, v TEXT NOT NULL)");
@@ -145,9 +162,10 @@ int main(int argc, char** argv) {
   }
 
   std::printf(
-      "insert_messages: %d batches of %d (pool %d): %.0f msg/s, %.1f us/msg, commit p50 %.0f us "
+      "insert_messages: %d batches of %d (pool %d, %s, %s commits): %.0f msg/s, %.1f us/msg, commit p50 %.0f us "
       "p99 %.0f us\n",
-      batches, batch, pool, msgs / elapsed, elapsed / msgs * 1e6, lat[lat.size() / 2],
+      batches, batch, pool, random_order ? "random recipients" : "rotating recipients",
+      deferred ? "deferred" : "durable", msgs / elapsed, elapsed / msgs * 1e6, lat[lat.size() / 2],
       lat[lat.size() * 99 / 100]);
   if (base_elapsed) {
     std::printf("baseline (bare rows, same commits): %.0f rows/s, %.1f us/row\n",
