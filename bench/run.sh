@@ -7,8 +7,10 @@
 #   POST phase only), PERF_ARGS (extra perf record arguments, e.g. "-g"), SERVER_LOG (file: keep
 #   the server's log), LOG_LEVEL (the server's; default info accept-only, else warn), IO_THREADS (default 2),
 #   WRK_THREADS (the load generator's, default 2), WARMUP (s of unmeasured POST load first, on the
-#   same server and database; default 0). Accept-only runs end with the outbox's own latency
-#   summary (log level info): time waiting for the writer, in the commit, in the fsync, in all.
+#   same server and database; default 0), CONVERSATIONS (the sending number's setting: all, the
+#   default, threads every message into a conversation; inbound starts none, docs/numbers.md).
+#   Accept-only runs end with the outbox's own latency summary (log level info): time waiting
+#   for the writer, in the commit, in the fsync, in all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${1:-build}"
@@ -57,6 +59,13 @@ url="$(grep -o 'http://[0-9.:]*' "$dir/out.txt" | head -n 1)"
 field() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" <<< "$2"; }
 stats() { curl -s -H "Authorization: Bearer $key" "$url/v1/stats"; }
 pending() { stats | python3 -c 'import json,sys; s=json.load(sys.stdin)["messages"]["by_status"]; print(sum(s.get(k,0) for k in ("accepted","queued","sending","sent")))'; }
+
+if [ "${CONVERSATIONS:-all}" != all ]; then
+  curl -sf -X PATCH -H "Authorization: Bearer $key" -H "Content-Type: application/json" \
+    -d "{\"conversations\": \"$CONVERSATIONS\"}" "$url/v1/numbers/%2B12025550100" > /dev/null \
+    || { echo "bench: cannot set conversations=$CONVERSATIONS" >&2; exit 1; }
+  echo "== number +12025550100: conversations = $CONVERSATIONS"
+fi
 
 echo "== baseline: GET /healthz, $conns connections, ${duration}s"
 base="$(wrk -t"${WRK_THREADS:-2}" -c"$conns" -d"${duration}s" -s bench/healthz.lua "$url/healthz" | grep '^RESULT')"

@@ -59,6 +59,10 @@ struct Message {
   // Not stored: set by the dispatcher's claim when the previous claim's lease expired, i.e. an
   // earlier attempt may have reached the provider without its outcome being recorded.
   bool lease_expired = false;
+  // Not stored: false when the sending number's conversations setting is "inbound" (a number that
+  // only notifies): the message then joins its conversation only if one already exists, and
+  // creates no contact or conversation of its own (docs/numbers.md).
+  bool start_conversation = true;
   // Scheduling and quiet hours (docs/scheduling.md).
   // Provider options (passed to providers that support them; docs/providers.md):
   std::string max_price;                // highest price per segment the sender accepts, e.g. "0.05"

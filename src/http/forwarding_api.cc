@@ -29,7 +29,7 @@ Result<std::string> app_url(const json& v, const std::string& field) {
 
 Result<store::NumberSettingsUpdate> parse_number_settings(const json& body) {
   store::NumberSettingsUpdate u;
-  static const std::set<std::string> kKnown = {"forwarding", "status_callback"};
+  static const std::set<std::string> kKnown = {"forwarding", "status_callback", "conversations"};
   for (const auto& [k, _] : body.items()) {
     if (!kKnown.count(k)) return Error::make("unknown_field", "unknown field '" + k + "'", k);
   }
@@ -61,6 +61,16 @@ Result<store::NumberSettingsUpdate> parse_number_settings(const json& body) {
         u.forward_method = method;
       }
     }
+  }
+  // Which messages start a conversation (store::NumberRecord::conversations).
+  if (auto v = body.find("conversations"); v != body.end()) {
+    if (!v->is_string()) return type_error("conversations", "\"all\" or \"inbound\"");
+    const auto& s = v->get_ref<const std::string&>();
+    if (s != "all" && s != "inbound") {
+      return Error::make("invalid_conversations", "conversations must be \"all\" or \"inbound\"",
+                         "conversations");
+    }
+    u.conversations = s;
   }
   if (auto s = body.find("status_callback"); s != body.end()) {
     u.set_status_callback = true;

@@ -37,6 +37,7 @@ json number_json(const store::NumberRecord& n, std::string_view provider,
           {"source", n.source},
           {"forwarding", forwarding},
           {"status_callback", n.status_callback ? json(*n.status_callback) : json(nullptr)},
+          {"conversations", n.conversations},
           {"webhooks", {{"inbound_url", hooks.inbound_url}, {"status_url", hooks.status_url}}}};
 }
 
@@ -117,9 +118,9 @@ struct NumbersApi {
     if (!*stored) return reply(Response::error(not_found(given)));  // removed since the lookup
     // The gateway's directory serves sends (default status_callback) and forwards: refresh now.
     gw.set_numbers(gw.store().all_numbers());
-    spdlog::info("api: number {} of {} updated (forwarding {}, status_callback {})",
+    spdlog::info("api: number {} of {} updated (forwarding {}, status_callback {}, conversations {})",
                  (*stored)->number, account, (*stored)->forward_url ? "on" : "off",
-                 (*stored)->status_callback ? "set" : "none");
+                 (*stored)->status_callback ? "set" : "none", (*stored)->conversations);
     reply(Response::json(200, number_json(**stored, provider_of(n->connector), options.public_url)));
   }
 

@@ -67,6 +67,7 @@ int status_for(const std::string& code) {
       {"invalid_metadata", 422},
       {"mms_not_supported", 422},
       {"invalid_method", 422},  // forwarding (issue #6): forwarding.method
+      {"invalid_conversations", 422},  // PATCH /v1/numbers: conversations
       // scheduling, quiet hours, verifications
       {"not_cancelable", 409},
       {"invalid_send_at", 422},

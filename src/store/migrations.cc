@@ -320,6 +320,9 @@ CREATE INDEX webhook_events_message ON webhook_events (message_id)
   WHERE message_id IS NOT NULL;
 )SQL"},
       // --- end msgapi ---
+      {13, "numbers: which messages start a conversation", R"SQL(
+ALTER TABLE numbers ADD COLUMN conversations TEXT NOT NULL DEFAULT 'all';
+)SQL"},
   };
   return kMigrations;
 }

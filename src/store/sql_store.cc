@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
@@ -343,7 +344,7 @@ class SqlStore final : public Store {
 
   static std::string select_numbers_sql() {
     return "SELECT number, account_id, connector_id, sms, mms, type, throughput, source, status, "
-           "forward_url, forward_method, status_callback FROM numbers";
+           "forward_url, forward_method, status_callback, conversations FROM numbers";
   }
 
   static NumberRecord row_to_number(const Row& r) {
@@ -360,6 +361,7 @@ class SqlStore final : public Store {
     if (!r.is_null(9)) n.forward_url = r.str(9);
     if (!r.is_null(10)) n.forward_method = r.str(10);
     if (!r.is_null(11)) n.status_callback = r.str(11);
+    n.conversations = r.str(12);
     return n;
   }
 
@@ -433,6 +435,7 @@ class SqlStore final : public Store {
       std::vector<const Message*> bulk;
       std::vector<const Message*> created;
       std::vector<MessageEvent> events;
+      const std::set<std::string> joinable = existing_conversations(c, batch);
       for (auto& nm : batch) {
         Message& m = nm.message;
         if (!m.idempotency_key.empty()) {
@@ -453,7 +456,7 @@ class SqlStore final : public Store {
             continue;
           }
           seen.emplace(key, out.size());
-          assign_conversation(m);
+          assign_conversation(m, joinable);
           if (!insert_message_row(c, m)) {
             // Another transaction committed the same idempotency key after the check above
             // (PostgreSQL; SQLite has one writer): answer as if the check had seen it.
@@ -468,7 +471,7 @@ class SqlStore final : public Store {
             continue;
           }
         } else {
-          assign_conversation(m);
+          assign_conversation(m, joinable);
           bulk.push_back(&m);
         }
         for (const auto& e : nm.events) {
@@ -1353,10 +1356,12 @@ class SqlStore final : public Store {
           "forward_url = CASE WHEN $1 = 1 THEN $2 ELSE forward_url END, "
           "forward_method = CASE WHEN $1 = 1 THEN $3 ELSE forward_method END, "
           "status_callback = CASE WHEN $4 = 1 THEN $5 ELSE status_callback END, "
+          "conversations = COALESCE($9, conversations), "
           "updated_at = $6 WHERE number = $7 AND account_id = $8",
           {int64_t{u.set_forwarding}, opt(u.forward_url),
            u.forward_url ? Value(u.forward_method) : Value(nullptr),
-           int64_t{u.set_status_callback}, opt(u.status_callback), now, number, account});
+           int64_t{u.set_status_callback}, opt(u.status_callback), now, number, account,
+           opt(u.conversations)});
       if (c.changes() != 1) return;
       auto rows = c.query(select_numbers_sql() + " WHERE number = $1", {number});
       if (!rows.empty()) out = row_to_number(rows[0]);
@@ -2104,6 +2109,41 @@ class SqlStore final : public Store {
     m.conversation_id = conversation_id_for(m.account, out ? m.from : m.to,
                                             contact_id_for(m.account, their));
   }
+  // The same for a message that may only join a conversation (Message::start_conversation
+  // false): none if its conversation is not among `joinable` (existing_conversations).
+  static void assign_conversation(Message& m, const std::set<std::string>& joinable) {
+    assign_conversation(m);
+    if (!m.start_conversation && !joinable.count(m.conversation_id)) m.conversation_id.clear();
+  }
+
+  // Of the conversations that the batch's join-only messages belong to, those that exist. No
+  // query when every message may start its conversation (the usual case).
+  static std::set<std::string> existing_conversations(Connection& c,
+                                                      std::vector<NewMessage>& batch) {
+    std::vector<std::string> ids;
+    for (auto& nm : batch) {
+      if (nm.message.start_conversation) continue;
+      assign_conversation(nm.message);
+      ids.push_back(nm.message.conversation_id);
+    }
+    std::set<std::string> found;
+    for_chunks(ids.size(), [&](size_t from, size_t n) {
+      Params p(ids.begin() + static_cast<std::ptrdiff_t>(from),
+               ids.begin() + static_cast<std::ptrdiff_t>(from + n));
+      for (const auto& r : c.query(existing_conversations_sql(n), p)) found.insert(r.str(0));
+    });
+    return found;
+  }
+  static const std::string& existing_conversations_sql(size_t n) {
+    static const auto sqls = [] {
+      std::map<size_t, std::string> m;
+      for (size_t k : kChunkSizes) {
+        m[k] = "SELECT id FROM conversations WHERE id IN " + placeholders(1, k);
+      }
+      return m;
+    }();
+    return sqls.at(n);
+  }
 
   // Finds or creates the contact and the conversation of a stored message and counts it there.
   void thread_message(Connection& c, const Message& m) { thread_messages(c, {&m}); }
@@ -2127,6 +2167,7 @@ class SqlStore final : public Store {
     std::map<std::string, NewContact> contacts;
     std::map<std::string, Thread> threads;
     for (const Message* m : ms) {
+      if (m->conversation_id.empty()) continue;  // a join-only message with no conversation
       const bool out = m->direction == Direction::kOutbound;
       std::string contact = contact_id_for(m->account, out ? m->to : m->from);
       contacts.try_emplace(contact, NewContact{contact, m});

@@ -44,6 +44,10 @@ struct NumberRecord {
   std::optional<std::string> forward_url;  // inbound messages are forwarded here
   std::string forward_method = "POST";     // POST (JSON body) | GET (query parameters)
   std::optional<std::string> status_callback;  // default for messages sent from this number
+  // Which messages start a conversation (and its contact): "all" (every message, the default),
+  // or "inbound" (only a message from the other party; outbound messages join a conversation
+  // that exists and start none). For numbers that send notifications or codes to many people.
+  std::string conversations = "all";
 };
 
 // --- numbers import (issue #6, numbers) ---
@@ -178,6 +182,7 @@ struct NumberSettingsUpdate {
   std::string forward_method = "POST";     // POST | GET
   bool set_status_callback = false;
   std::optional<std::string> status_callback;  // nullopt: no default
+  std::optional<std::string> conversations;    // all | inbound; nullopt: unchanged
 };
 
 // --- end forwarding ---

@@ -291,6 +291,54 @@ TEST_P(NumbersTest, AnotherAccountsNumberIsNotFound) {
   EXPECT_EQ(twilio_.request_count(), 0u) << "nothing may reach the provider for a foreign number";
 }
 
+// PATCH conversations: "inbound" makes a number's sends start no conversation (or contact);
+// "all" (the default) threads every message again. Bad values name the field.
+TEST_P(NumbersTest, ConversationsSettingDecidesWhetherSendsStartConversations) {
+  const auto patch = [&](const json& body) {
+    return gw_->request("PATCH", "/v1/numbers/%2B12025550100", acme_, body.dump(),
+                        {{"Content-Type", "application/json"}});
+  };
+  const auto send = [&](const std::string& to) {
+    auto r = gw_->request("POST", "/v1/messages", acme_,
+                          json({{"from", kSim}, {"to", to}, {"body", "your code is 123456"}}).dump(),
+                          {{"Content-Type", "application/json"}});
+    EXPECT_EQ(r.status, 202) << r.body;
+    return r.json;
+  };
+  const auto conversations = [&] { return gw_->get("/v1/conversations", acme_).json["data"]; };
+  EXPECT_EQ(gw_->get("/v1/numbers/%2B12025550100", acme_).json["conversations"], "all");
+
+  auto bad = patch({{"conversations", "never"}});
+  EXPECT_EQ(bad.status, 422) << bad.body;
+  EXPECT_EQ(bad.json["error"]["code"], "invalid_conversations");
+  EXPECT_EQ(bad.json["error"]["field"], "conversations");
+  auto wrong_type = patch({{"conversations", false}});
+  EXPECT_EQ(wrong_type.status, 400) << wrong_type.body;
+  EXPECT_EQ(wrong_type.json["error"]["field"], "conversations");
+
+  auto set = patch({{"conversations", "inbound"}});
+  ASSERT_EQ(set.status, 200) << set.body;
+  EXPECT_EQ(set.json["conversations"], "inbound");
+  EXPECT_EQ(gw_->get("/v1/numbers/%2B12025550100", acme_).json["conversations"], "inbound");
+  const json quiet = send("+14155550111");
+  EXPECT_EQ(quiet["conversation_id"], nullptr);
+  EXPECT_EQ(gw_->get("/v1/messages/" + quiet["id"].get<std::string>(), acme_)
+                .json["conversation_id"],
+            nullptr);
+  EXPECT_EQ(conversations().size(), 0u);
+  EXPECT_EQ(gw_->get("/v1/contacts", acme_).json["data"].size(), 0u);
+  // Other settings leave it alone.
+  ASSERT_EQ(patch({{"status_callback", nullptr}}).json["conversations"], "inbound");
+
+  ASSERT_EQ(patch({{"conversations", "all"}}).status, 200);
+  const json threaded = send("+14155550111");
+  ASSERT_TRUE(threaded["conversation_id"].is_string()) << threaded.dump();
+  const json list = conversations();
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["id"], threaded["conversation_id"]);
+  EXPECT_EQ(list[0]["last_message_id"], threaded["id"]);
+}
+
 // ---------------------------------------------------------------- provider-side webhooks
 
 TEST_P(NumbersTest, TwilioWebhooksPointAtTheGateway) {

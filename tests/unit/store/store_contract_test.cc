@@ -2358,6 +2358,59 @@ TEST_P(StoreContractTest, DeletedContactLeavesItsThreadsAndComesBackAsUnknown) {
   EXPECT_EQ(store_->list_messages(mf).size(), 1u);
 }
 
+// A number whose conversations setting is "inbound" (Message::start_conversation false): its
+// messages start no contact or conversation, but join one that the other party started.
+TEST_P(StoreContractTest, JoinOnlyMessagesStartNoConversationButJoinAnExistingOne) {
+  const auto conversations = [&] {
+    ConversationFilter f;
+    f.account = kAcctA;
+    return store_->list_conversations(f);
+  };
+  // In one batch: a join-only message, and an ordinary one to someone else.
+  Message notify = outbound(kAcctA, kT0 + 10);
+  notify.start_conversation = false;
+  Message ordinary = outbound(kAcctA, kT0 + 11);
+  ordinary.to = "+15550000003";
+  insert({NewMessage{notify, {event(Status::kQueued, kT0 + 10)}},
+          NewMessage{ordinary, {event(Status::kQueued, kT0 + 11)}}});
+  EXPECT_EQ(get(notify.id).conversation_id, "");
+  EXPECT_FALSE(store_->find_contact(kAcctA, kTheirs).has_value());
+  const std::string ordinary_conv = get(ordinary.id).conversation_id;
+  EXPECT_FALSE(ordinary_conv.empty());
+  ASSERT_EQ(conversations().size(), 1u);
+  EXPECT_EQ(conversations()[0].id, ordinary_conv);
+
+  // The other party writes in: now there is a conversation to join.
+  auto in = webhook("SM9:received", "inbound", kT0 + 20);
+  in.inbound = inbound_msg(kAcctA, kT0 + 20, "what is this code for?");
+  auto r = store_->ingest_webhook(in);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const std::string conv = r->inbound->conversation_id;
+  ASSERT_FALSE(conv.empty());
+
+  // Join-only messages join it: with and without an idempotency key (two insert paths).
+  Message answer = outbound(kAcctA, kT0 + 30);
+  answer.start_conversation = false;
+  add(answer);
+  Message keyed = outbound(kAcctA, kT0 + 40);
+  keyed.start_conversation = false;
+  keyed.idempotency_key = "join-1";
+  keyed.request_hash = "h1";
+  add(keyed);
+  EXPECT_EQ(get(answer.id).conversation_id, conv);
+  EXPECT_EQ(get(keyed.id).conversation_id, conv);
+  auto c = store_->get_conversation(kAcctA, conv);
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->inbound_count, 1);
+  EXPECT_EQ(c->outbound_count, 2) << "the message sent before the conversation existed is not in it";
+  EXPECT_EQ(c->last_message_id, keyed.id);
+  MessageFilter mf;
+  mf.account = kAcctA;
+  mf.conversation_id = conv;
+  EXPECT_EQ(store_->list_messages(mf).size(), 3u);
+  EXPECT_EQ(conversations().size(), 2u);
+}
+
 TEST_P(StoreContractTest, MarkConversationReadZeroesUnreadOnlyInItsAccount) {
   for (int i = 0; i < 3; ++i) {
     auto in = webhook("r" + std::to_string(i), "inbound", kT0 + i);
