@@ -63,15 +63,13 @@ Result<store::NumberSettingsUpdate> parse_number_settings(const json& body) {
     }
   }
   // Which messages start a conversation (store::NumberRecord::conversations).
-  if (auto v = body.find("conversations"); v != body.end()) {
-    if (!v->is_string()) return type_error("conversations", "\"all\" or \"inbound\"");
-    const auto& s = v->get_ref<const std::string&>();
-    if (s != "all" && s != "inbound") {
-      return Error::make("invalid_conversations", "conversations must be \"all\" or \"inbound\"",
-                         "conversations");
-    }
-    u.conversations = s;
+  auto conversations = string_field(body, "conversations", false);
+  if (!conversations) return conversations.error();
+  if (*conversations && **conversations != "all" && **conversations != "inbound") {
+    return Error::make("invalid_conversations", "conversations must be \"all\" or \"inbound\"",
+                       "conversations");
   }
+  u.conversations = *conversations;
   if (auto s = body.find("status_callback"); s != body.end()) {
     u.set_status_callback = true;
     if (!s->is_null()) {

@@ -2102,13 +2102,14 @@ class SqlStore final : public Store {
          e.webhook_event_id ? Value(e.webhook_event_id) : Value(nullptr)});
   }
 
-  // Sets m.conversation_id (derived, so it can be written with the message row).
-  static void assign_conversation(Message& m) {
+  // The conversation a message belongs to (derived, so it can be written with the message row).
+  static std::string conversation_of(const Message& m) {
     const bool out = m.direction == Direction::kOutbound;
     const std::string& their = out ? m.to : m.from;
-    m.conversation_id = conversation_id_for(m.account, out ? m.from : m.to,
-                                            contact_id_for(m.account, their));
+    return conversation_id_for(m.account, out ? m.from : m.to, contact_id_for(m.account, their));
   }
+  // Sets m.conversation_id.
+  static void assign_conversation(Message& m) { m.conversation_id = conversation_of(m); }
   // The same for a message that may only join a conversation (Message::start_conversation
   // false): none if its conversation is not among `joinable` (existing_conversations).
   static void assign_conversation(Message& m, const std::set<std::string>& joinable) {
@@ -2119,12 +2120,10 @@ class SqlStore final : public Store {
   // Of the conversations that the batch's join-only messages belong to, those that exist. No
   // query when every message may start its conversation (the usual case).
   static std::set<std::string> existing_conversations(Connection& c,
-                                                      std::vector<NewMessage>& batch) {
+                                                      const std::vector<NewMessage>& batch) {
     std::vector<std::string> ids;
-    for (auto& nm : batch) {
-      if (nm.message.start_conversation) continue;
-      assign_conversation(nm.message);
-      ids.push_back(nm.message.conversation_id);
+    for (const auto& nm : batch) {
+      if (!nm.message.start_conversation) ids.push_back(conversation_of(nm.message));
     }
     std::set<std::string> found;
     for_chunks(ids.size(), [&](size_t from, size_t n) {

@@ -2647,15 +2647,19 @@ TEST_P(StoreContractTest, NumberSettingsChangeOnlyForTheOwningAccountAndSurviveS
   EXPECT_EQ((*r)->forward_method, "GET");
   EXPECT_FALSE((*r)->status_callback.has_value());
 
+  EXPECT_EQ((*r)->conversations, "all");
+
   // Only the fields set change.
   NumberSettingsUpdate cb;
   cb.set_status_callback = true;
   cb.status_callback = "https://a.example/status";
+  cb.conversations = "inbound";
   r = store_->update_number_settings(kAcctA, kOurs, cb, kT0 + 3);
   ASSERT_TRUE(r.ok() && r->has_value());
   EXPECT_EQ((*r)->forward_url, "https://a.example/in");
   EXPECT_EQ((*r)->forward_method, "GET");
   EXPECT_EQ((*r)->status_callback, "https://a.example/status");
+  EXPECT_EQ((*r)->conversations, "inbound");
 
   // A config sync keeps API settings; the other account's number is untouched.
   ASSERT_TRUE(store_->sync_numbers(numbers, kT0 + 4).ok());
@@ -2663,6 +2667,7 @@ TEST_P(StoreContractTest, NumberSettingsChangeOnlyForTheOwningAccountAndSurviveS
   ASSERT_EQ(a.size(), 1u);
   EXPECT_EQ(a[0].forward_url, "https://a.example/in");
   EXPECT_EQ(a[0].status_callback, "https://a.example/status");
+  EXPECT_EQ(a[0].conversations, "inbound");
   EXPECT_FALSE(store_->list_numbers(kAcctB)[0].forward_url.has_value());
 
   // Clearing: forwarding off (method back to the default), status_callback unchanged.
@@ -2673,6 +2678,7 @@ TEST_P(StoreContractTest, NumberSettingsChangeOnlyForTheOwningAccountAndSurviveS
   EXPECT_FALSE((*r)->forward_url.has_value());
   EXPECT_EQ((*r)->forward_method, "POST");
   EXPECT_EQ((*r)->status_callback, "https://a.example/status");
+  EXPECT_EQ((*r)->conversations, "inbound");
 }
 
 TEST_P(StoreContractTest, InboundToAForwardingNumberQueuesAForwardWithTheMessage) {
