@@ -6,7 +6,8 @@
 # messages/s. In the same run wrk then hits the fake directly with 100 connections (what the fake
 # can absorb) as the baseline, next to the theoretical 100 / latency.
 # Usage: bench/dispatch.sh [BUILD_DIR]   env: LOAD_SECONDS (3), DELAY_MS (20), IN_FLIGHT (100),
-# WORKERS (4), SEND_THREADS (IN_FLIGHT), BASE_SECONDS (5), MAX_WAIT (300)
+# WORKERS (4), SEND_THREADS (IN_FLIGHT), BASE_SECONDS (5), MAX_WAIT (300), PERF_OUT (file: perf-record
+# the dispatching server until it has sent everything), PERF_ARGS (extra perf record arguments)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${1:-build}"
@@ -98,6 +99,11 @@ echo "== dispatching: workers = $workers, send_threads = $send_threads, max_conc
 start_ns=$(date +%s%N)
 start_server "$dir/dispatch.toml"
 cpu() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
+perf_pid=""
+if [ -n "${PERF_OUT:-}" ]; then
+  perf record -q -F 1999 ${PERF_ARGS:-} -p "$server_pid" -o "$PERF_OUT" 2>/dev/null &
+  perf_pid=$!
+fi
 deadline=$((SECONDS + ${MAX_WAIT:-300}))
 while [ "$(unsent)" != "0" ]; do
   [ "$SECONDS" -lt "$deadline" ] || { echo "bench: still unsent after ${MAX_WAIT:-300}s" >&2; stats >&2; exit 1; }
@@ -105,6 +111,7 @@ while [ "$(unsent)" != "0" ]; do
 done
 done_ns=$(date +%s%N)
 cpu1=$(cpu)
+[ -n "$perf_pid" ] && { kill -INT "$perf_pid"; wait "$perf_pid" || true; }
 final="$(stats)"
 fake_stats="$(curl -s "$fake/stats")"
 stop_server

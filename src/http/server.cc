@@ -80,7 +80,10 @@ struct Server::Impl {
     Session(Impl& server, tcp::socket socket) : s_(server), stream_(std::move(socket)) {
       beast::error_code ec;
       auto ep = stream_.socket().remote_endpoint(ec);
-      if (!ec) remote_ = ep.address().to_string();
+      if (!ec) {
+        remote_ = ep.address().to_string();
+        remote_port_ = ep.port();
+      }
     }
     ~Session() {
       std::lock_guard lk(s_.sessions_mu);
@@ -155,6 +158,7 @@ struct Server::Impl {
       req->method = std::string(msg.method_string());
       req->target = std::string(msg.target());
       req->remote_address = remote_;
+      req->remote_port = remote_port_;
       const auto q = req->target.find('?');
       req->path = url_decode(std::string_view(req->target).substr(0, q), false);
       if (q != std::string::npos) {
@@ -263,6 +267,7 @@ struct Server::Impl {
     std::string head_buf_;  // the response being written: head
     std::string body_buf_;  // and body
     std::string remote_;
+    uint16_t remote_port_ = 0;
     bool keep_alive_ = true;
     bool head_ = false;
     bool busy_ = false;

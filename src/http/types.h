@@ -1,6 +1,7 @@
 // Request/response values the router and handlers work with, independent of Beast.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -22,6 +23,7 @@ struct Request {
   Headers headers;  // names lower-cased
   std::string body;
   std::string remote_address;
+  uint16_t remote_port = 0;  // with remote_address, names the connection the request came on
   std::map<std::string, std::string> params;  // path parameters from the route pattern
 
   // First value of a header (name lower-case), empty if absent.

@@ -17,7 +17,7 @@ std::string RecordedRequest::header(const std::string& lower_name) const {
 FakeProvider::FakeProvider() {
   router_.set_fallback([this](http::Request& req, http::Reply reply) {
     RecordedRequest rec{req.method, req.target, req.path, req.headers, req.body,
-                        std::chrono::steady_clock::now()};
+                        std::chrono::steady_clock::now(), req.remote_port};
     FakeReply r;
     {
       std::lock_guard lk(mu_);

@@ -25,6 +25,7 @@ struct RecordedRequest {
   Headers headers;     // names lower-cased
   std::string body;
   std::chrono::steady_clock::time_point at;
+  uint16_t client_port = 0;  // the client's end of the connection: equal ports, one connection
   std::string header(const std::string& lower_name) const;
 };
 

@@ -1,9 +1,19 @@
-// One easy handle per request; libcurl is initialised once per process.
+// Provider API calls and app callbacks over libcurl, on kept-alive connections.
+//
+// Easy handles are pooled: a handle keeps its connection open after a request
+// (curl_easy_reset clears the options, not the live connections), so the next send to the same
+// provider is one request on an open connection instead of a TCP connect plus, over HTTPS, a
+// TLS handshake. All handles share one DNS cache and one TLS session cache, so a handle opening
+// a new connection to a host another handle already talked to resumes the TLS session instead
+// of doing a full handshake. libcurl checks a kept connection before reusing it and drops it
+// when the server closed it or it sat idle past kMaxIdleSeconds.
 #include "providers/transport/curl_client.h"
 
 #include <curl/curl.h>
 
+#include <array>
 #include <mutex>
+#include <vector>
 
 #include "providers/transport/curl_common.h"
 
@@ -46,15 +56,64 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
   return len;
 }
 
+// What every handle shares: DNS lookups and TLS sessions (libcurl asks for a lock around each
+// use, as handles run on many threads).
+class Share {
+ public:
+  Share() : sh_(curl_share_init()) {
+    if (!sh_) return;
+    curl_share_setopt(sh_, CURLSHOPT_LOCKFUNC, &Share::lock);
+    curl_share_setopt(sh_, CURLSHOPT_UNLOCKFUNC, &Share::unlock);
+    curl_share_setopt(sh_, CURLSHOPT_USERDATA, this);
+    curl_share_setopt(sh_, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    curl_share_setopt(sh_, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+  }
+  ~Share() {
+    if (sh_) curl_share_cleanup(sh_);
+  }
+  Share(const Share&) = delete;
+  Share& operator=(const Share&) = delete;
+  CURLSH* get() const { return sh_; }
+
+ private:
+  static void lock(CURL*, curl_lock_data data, curl_lock_access, void* self) {
+    static_cast<Share*>(self)->mu_[index(data)].lock();
+  }
+  static void unlock(CURL*, curl_lock_data data, void* self) {
+    static_cast<Share*>(self)->mu_[index(data)].unlock();
+  }
+  static size_t index(curl_lock_data d) {
+    return d >= 0 && d < CURL_LOCK_DATA_LAST ? static_cast<size_t>(d) : 0;
+  }
+  CURLSH* sh_;
+  std::array<std::mutex, CURL_LOCK_DATA_LAST> mu_;
+};
+
 class CurlClient final : public HttpClient {
  public:
+  // Idle handles kept for reuse (each with its open connections); more than this many requests
+  // at once still work, the extra handles are closed afterwards.
+  static constexpr size_t kMaxIdleHandles = 256;
+  // A kept connection idle for longer is not reused: load balancers in front of provider APIs
+  // commonly drop idle connections after 60 s, and a request sent on a connection the other end
+  // is closing fails.
+  static constexpr long kMaxIdleSeconds = 50;
+
   explicit CurlClient(CurlClientOptions o) : o_(std::move(o)) {
     curl_init_once();
+    share_ = std::make_unique<Share>();
   }
+  ~CurlClient() override {
+    for (CURL* h : idle_) curl_easy_cleanup(h);  // before the share they are attached to
+    idle_.clear();
+    share_.reset();
+  }
+  CurlClient(const CurlClient&) = delete;
+  CurlClient& operator=(const CurlClient&) = delete;
 
   HttpResponse send(const HttpRequest& req) override {
     HttpResponse resp;
-    CURL* h = curl_easy_init();
+    CURL* h = take();
     if (!h) {
       resp.error = "curl_easy_init failed";
       return resp;
@@ -76,6 +135,8 @@ class CurlClient final : public HttpClient {
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
     set_common_options(h, o_.user_agent, static_cast<long>(req.timeout_ms),
                        static_cast<long>(o_.connect_timeout_ms));
+    curl_easy_setopt(h, CURLOPT_MAXAGE_CONN, kMaxIdleSeconds);
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
@@ -91,12 +152,42 @@ class CurlClient final : public HttpClient {
       resp.status = 0;
     }
     curl_slist_free_all(hdrs);
-    curl_easy_cleanup(h);
+    give_back(h);
     return resp;
   }
 
  private:
+  // The most recently used idle handle (its connection is the likeliest to still be open), or a
+  // new one attached to the share.
+  CURL* take() {
+    {
+      std::lock_guard lk(mu_);
+      if (!idle_.empty()) {
+        CURL* h = idle_.back();
+        idle_.pop_back();
+        curl_easy_reset(h);  // options back to defaults; connections and caches stay
+        return h;
+      }
+    }
+    CURL* h = curl_easy_init();
+    if (h && share_->get()) curl_easy_setopt(h, CURLOPT_SHARE, share_->get());
+    return h;
+  }
+  void give_back(CURL* h) {
+    {
+      std::lock_guard lk(mu_);
+      if (idle_.size() < kMaxIdleHandles) {
+        idle_.push_back(h);
+        return;
+      }
+    }
+    curl_easy_cleanup(h);
+  }
+
   CurlClientOptions o_;
+  std::unique_ptr<Share> share_;
+  std::mutex mu_;
+  std::vector<CURL*> idle_;
 };
 
 }  // namespace
