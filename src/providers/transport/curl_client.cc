@@ -6,12 +6,13 @@
 // TLS handshake. All handles share one DNS cache and one TLS session cache, so a handle opening
 // a new connection to a host another handle already talked to resumes the TLS session instead
 // of doing a full handshake. libcurl checks a kept connection before reusing it and drops it
-// when the server closed it or it sat idle past kMaxIdleSeconds.
+// when the server closed it or it sat idle past CurlClientOptions::max_idle_ms.
 #include "providers/transport/curl_client.h"
 
 #include <curl/curl.h>
 
 #include <array>
+#include <chrono>
 #include <mutex>
 #include <vector>
 
@@ -94,17 +95,12 @@ class CurlClient final : public HttpClient {
   // Idle handles kept for reuse (each with its open connections); more than this many requests
   // at once still work, the extra handles are closed afterwards.
   static constexpr size_t kMaxIdleHandles = 256;
-  // A kept connection idle for longer is not reused: load balancers in front of provider APIs
-  // commonly drop idle connections after 60 s, and a request sent on a connection the other end
-  // is closing fails.
-  static constexpr long kMaxIdleSeconds = 50;
-
   explicit CurlClient(CurlClientOptions o) : o_(std::move(o)) {
     curl_init_once();
     share_ = std::make_unique<Share>();
   }
   ~CurlClient() override {
-    for (CURL* h : idle_) curl_easy_cleanup(h);  // before the share they are attached to
+    for (const Idle& i : idle_) curl_easy_cleanup(i.h);  // before the share they are attached to
     idle_.clear();
     share_.reset();
   }
@@ -135,7 +131,7 @@ class CurlClient final : public HttpClient {
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
     set_common_options(h, o_.user_agent, static_cast<long>(req.timeout_ms),
                        static_cast<long>(o_.connect_timeout_ms));
-    curl_easy_setopt(h, CURLOPT_MAXAGE_CONN, kMaxIdleSeconds);
+    curl_easy_setopt(h, CURLOPT_MAXAGE_CONN, static_cast<long>(o_.max_idle_ms / 1000));
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
@@ -158,18 +154,29 @@ class CurlClient final : public HttpClient {
 
  private:
   // The most recently used idle handle (its connection is the likeliest to still be open), or a
-  // new one attached to the share.
+  // new one attached to the share. Handles left idle past max_idle_ms (after a burst, the
+  // bottom of the stack) are closed on the way, so their connections do not linger.
   CURL* take() {
+    std::vector<CURL*> stale;
+    CURL* h = nullptr;
     {
       std::lock_guard lk(mu_);
+      const auto cutoff =
+          std::chrono::steady_clock::now() - std::chrono::milliseconds(o_.max_idle_ms);
+      size_t n = 0;
+      while (n < idle_.size() && idle_[n].since < cutoff) stale.push_back(idle_[n++].h);
+      idle_.erase(idle_.begin(), idle_.begin() + static_cast<std::ptrdiff_t>(n));
       if (!idle_.empty()) {
-        CURL* h = idle_.back();
+        h = idle_.back().h;
         idle_.pop_back();
-        curl_easy_reset(h);  // options back to defaults; connections and caches stay
-        return h;
       }
     }
-    CURL* h = curl_easy_init();
+    for (CURL* s : stale) curl_easy_cleanup(s);
+    if (h) {
+      curl_easy_reset(h);  // options back to defaults; connections and caches stay
+      return h;
+    }
+    h = curl_easy_init();
     if (h && share_->get()) curl_easy_setopt(h, CURLOPT_SHARE, share_->get());
     return h;
   }
@@ -177,17 +184,21 @@ class CurlClient final : public HttpClient {
     {
       std::lock_guard lk(mu_);
       if (idle_.size() < kMaxIdleHandles) {
-        idle_.push_back(h);
+        idle_.push_back({h, std::chrono::steady_clock::now()});
         return;
       }
     }
     curl_easy_cleanup(h);
   }
 
+  struct Idle {
+    CURL* h;
+    std::chrono::steady_clock::time_point since;  // returned to the pool
+  };
   CurlClientOptions o_;
   std::unique_ptr<Share> share_;
   std::mutex mu_;
-  std::vector<CURL*> idle_;
+  std::vector<Idle> idle_;  // oldest first
 };
 
 }  // namespace

@@ -11,6 +11,10 @@ struct CurlClientOptions {
   size_t max_response_bytes = 1 << 20;
   int connect_timeout_ms = 5'000;
   std::string user_agent = "Switchboard/0.1";
+  // A kept connection idle for longer is not reused: load balancers in front of provider APIs
+  // commonly drop idle connections after 60 s, and a request sent on a connection the other end
+  // is closing fails.
+  int max_idle_ms = 50'000;
 };
 
 std::unique_ptr<HttpClient> make_curl_client(CurlClientOptions options = {});

@@ -47,6 +47,18 @@ TEST(CurlClientTest, SequentialRequestsShareOneConnection) {
   EXPECT_NE(*client_ports(fake).begin(), 0);
 }
 
+TEST(CurlClientTest, AConnectionIdleForTooLongIsNotReused) {
+  test::FakeProvider fake;
+  CurlClientOptions o;
+  o.max_idle_ms = 0;  // every connection is too old by the next request
+  auto client = make_curl_client(o);
+  for (int i = 0; i < 3; ++i) {
+    const HttpResponse r = client->send(post(fake.base_url() + "/x"));
+    ASSERT_EQ(r.status, 200) << r.error;
+  }
+  EXPECT_EQ(client_ports(fake).size(), 3u);
+}
+
 TEST(CurlClientTest, ConcurrentCallersUseAtMostOneConnectionEach) {
   test::FakeProvider fake;
   fake.set_responder([](const test::RecordedRequest&) {
