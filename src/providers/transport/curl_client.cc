@@ -133,6 +133,7 @@ class CurlClient final : public HttpClient {
                        static_cast<long>(o_.connect_timeout_ms));
     curl_easy_setopt(h, CURLOPT_MAXAGE_CONN, static_cast<long>(o_.max_idle_ms / 1000));
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    if (!o_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, o_.ca_file.c_str());
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);

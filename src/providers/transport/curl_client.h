@@ -15,6 +15,9 @@ struct CurlClientOptions {
   // commonly drop idle connections after 60 s, and a request sent on a connection the other end
   // is closing fails.
   int max_idle_ms = 50'000;
+  // PEM file of the certificate authorities to trust instead of the system's (a private PKI in
+  // front of a provider's API; the tests' own server). Empty: the system's.
+  std::string ca_file;
 };
 
 std::unique_ptr<HttpClient> make_curl_client(CurlClientOptions options = {});

@@ -1,10 +1,7 @@
 // The libcurl client keeps connections: requests to the same server reuse one connection per
 // concurrent caller, and a connection the server closed, a transfer aborted for size and a
 // timed-out request never break the next request.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -15,6 +12,7 @@
 
 #include "providers/transport/curl_client.h"
 #include "support/fake_provider.h"
+#include "support/raw_http.h"
 
 namespace sb::providers {
 namespace {
@@ -113,16 +111,8 @@ TEST(CurlClientTest, AnOversizeResponseOrATimeoutDoesNotBreakTheNextRequest) {
 class ClosingServer {
  public:
   ClosingServer() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = 0;
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-    EXPECT_EQ(::listen(fd_, 16), 0);
-    socklen_t len = sizeof a;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
+    fd_ = test::listen_loopback(port_);
+    EXPECT_GE(fd_, 0);
     thread_ = std::thread([this] { run(); });
   }
   ~ClosingServer() {
@@ -140,22 +130,9 @@ class ClosingServer {
       if (c < 0) return;
       ++accepted_;
       std::string in;
-      char buf[4096];
-      // Headers, then the body its Content-Length announces (the tests send small bodies).
-      size_t need = std::string::npos;
-      while (need == std::string::npos || in.size() < need) {
-        const ssize_t n = ::read(c, buf, sizeof buf);
-        if (n <= 0) break;
-        in.append(buf, static_cast<size_t>(n));
-        const auto end = in.find("\r\n\r\n");
-        if (need == std::string::npos && end != std::string::npos) {
-          const auto cl = in.find("Content-Length: ");
-          need = end + 4 + (cl == std::string::npos ? 0 : std::stoul(in.substr(cl + 16)));
-        }
-      }
-      const std::string reply =
-          "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
-      EXPECT_EQ(::write(c, reply.data(), reply.size()), static_cast<ssize_t>(reply.size()));
+      test::read_request(in, [&](char* buf, size_t size) { return ::read(c, buf, size); });
+      EXPECT_EQ(::write(c, test::kOkJson.data(), test::kOkJson.size()),
+                static_cast<ssize_t>(test::kOkJson.size()));
       ::close(c);
     }
   }

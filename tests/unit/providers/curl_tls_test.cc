@@ -1,0 +1,200 @@
+// The libcurl client over HTTPS: requests reuse one TLS connection, and a new connection
+// resumes the TLS session another handle negotiated (the handles share a session cache)
+// instead of a full handshake. The server is a small OpenSSL one with a certificate made at
+// start, trusted through CurlClientOptions::ca_file.
+#include <gtest/gtest.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "providers/transport/curl_client.h"
+#include "support/raw_http.h"
+
+namespace sb::providers {
+namespace {
+
+// A self-signed certificate for 127.0.0.1 and its key.
+struct Identity {
+  EVP_PKEY* key = nullptr;
+  X509* cert = nullptr;
+  Identity() {
+    key = EVP_EC_gen("P-256");
+    cert = X509_new();
+    X509_set_version(cert, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+    X509_gmtime_adj(X509_getm_notBefore(cert), -60);
+    X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
+    X509_set_pubkey(cert, key);
+    X509_NAME* name = X509_get_subject_name(cert);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char*>("127.0.0.1"), -1, -1, 0);
+    X509_set_issuer_name(cert, name);
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
+    for (const auto& [nid, value] : {std::pair{NID_subject_alt_name, "IP:127.0.0.1"},
+                                     std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
+      X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+      X509_add_ext(cert, ext, -1);
+      X509_EXTENSION_free(ext);
+    }
+    X509_sign(cert, key, EVP_sha256());
+  }
+  ~Identity() {
+    X509_free(cert);
+    EVP_PKEY_free(key);
+  }
+  void write_cert(const std::string& path) const {
+    FILE* f = std::fopen(path.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    PEM_write_X509(f, cert);
+    std::fclose(f);
+  }
+};
+
+// Answers every request on a connection with 200 {} (keep-alive) until the client closes it;
+// one connection at a time. Records, per connection, whether its TLS session was resumed.
+class TlsServer {
+ public:
+  explicit TlsServer(const Identity& id) {
+    ctx_ = SSL_CTX_new(TLS_server_method());
+    SSL_CTX_use_certificate(ctx_, id.cert);
+    SSL_CTX_use_PrivateKey(ctx_, id.key);
+    fd_ = test::listen_loopback(port_);
+    EXPECT_GE(fd_, 0);
+    thread_ = std::thread([this] { run(); });
+  }
+  ~TlsServer() {
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    thread_.join();
+    SSL_CTX_free(ctx_);
+  }
+  std::string url() const { return "https://127.0.0.1:" + std::to_string(port_) + "/x"; }
+  // One entry per closed connection that completed a handshake: true if it resumed a
+  // session. Waits (5 s at most) until there are `n`.
+  std::vector<bool> resumed(size_t n) {
+    std::unique_lock lk(mu_);
+    cv_.wait_for(lk, std::chrono::seconds(5), [&] { return resumed_.size() >= n; });
+    return resumed_;
+  }
+  int requests() const { return requests_.load(); }
+
+ private:
+  void run() {
+    for (;;) {
+      const int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      SSL* ssl = SSL_new(ctx_);
+      SSL_set_fd(ssl, c);
+      if (SSL_accept(ssl) == 1) {
+        serve(ssl);
+        std::lock_guard lk(mu_);
+        resumed_.push_back(SSL_session_reused(ssl) == 1);
+        cv_.notify_all();
+      }
+      SSL_free(ssl);
+      ::close(c);
+    }
+  }
+  void serve(SSL* ssl) {
+    std::string in;
+    const auto read_some = [&](char* buf, size_t size) {
+      return static_cast<long>(SSL_read(ssl, buf, static_cast<int>(size)));
+    };
+    while (test::read_request(in, read_some)) {  // until the client closes the connection
+      ++requests_;
+      if (SSL_write(ssl, test::kOkJson.data(), static_cast<int>(test::kOkJson.size())) <= 0) {
+        return;
+      }
+    }
+  }
+  SSL_CTX* ctx_ = nullptr;
+  int fd_ = -1;
+  uint16_t port_ = 0;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<bool> resumed_;
+  std::atomic<int> requests_{0};
+};
+
+class CurlTlsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ca_ = (std::filesystem::temp_directory_path() /
+           ("sb-curl-tls-" + std::to_string(::getpid()) + ".pem"))
+              .string();
+    id_.write_cert(ca_);
+  }
+  void TearDown() override { std::filesystem::remove(ca_); }
+  HttpRequest post(const std::string& url) {
+    HttpRequest r;
+    r.method = "POST";
+    r.url = url;
+    r.headers = {{"Content-Type", "application/json"}};
+    r.body = R"({"n":1})";
+    r.timeout_ms = 5000;
+    return r;
+  }
+  Identity id_;
+  std::string ca_;
+};
+
+TEST_F(CurlTlsTest, RequestsReuseOneTlsConnection) {
+  TlsServer server(id_);
+  CurlClientOptions o;
+  o.ca_file = ca_;
+  auto client = make_curl_client(o);
+  for (int i = 0; i < 4; ++i) {
+    const HttpResponse r = client->send(post(server.url()));
+    ASSERT_EQ(r.status, 200) << r.error;
+    EXPECT_EQ(r.body, "{}");
+  }
+  client.reset();  // closes the connection, so the server records it
+  EXPECT_EQ(server.requests(), 4);
+  EXPECT_EQ(server.resumed(1).size(), 1u) << "a TLS handshake per request";
+}
+
+TEST_F(CurlTlsTest, ANewConnectionResumesTheSessionOfAnother) {
+  TlsServer server(id_);
+  CurlClientOptions o;
+  o.ca_file = ca_;
+  o.max_idle_ms = 0;  // no connection is reused: each request opens one, on a new handle
+  auto client = make_curl_client(o);
+  for (int i = 0; i < 3; ++i) {
+    const HttpResponse r = client->send(post(server.url()));
+    ASSERT_EQ(r.status, 200) << r.error;
+  }
+  client.reset();
+  const std::vector<bool> resumed = server.resumed(3);
+  ASSERT_EQ(resumed.size(), 3u);
+  EXPECT_FALSE(resumed[0]);
+  EXPECT_TRUE(resumed[1]) << "the second connection did a full handshake";
+  EXPECT_TRUE(resumed[2]);
+}
+
+TEST_F(CurlTlsTest, AnUntrustedCertificateIsRefused) {
+  TlsServer server(id_);
+  auto client = make_curl_client();  // the system's CAs only
+  const HttpResponse r = client->send(post(server.url()));
+  EXPECT_EQ(r.status, 0);
+  EXPECT_FALSE(r.error.empty());
+  EXPECT_EQ(server.requests(), 0);
+}
+
+}  // namespace
+}  // namespace sb::providers
