@@ -1,5 +1,5 @@
 // Test support for servers written on raw sockets (one that misbehaves on purpose, a TLS one on
-// OpenSSL): a loopback listener on a port the kernel picks, and reading one HTTP/1.1 request.
+// OpenSSL): a loopback server on a port the kernel picks, and reading one HTTP/1.1 request.
 #pragma once
 
 #include <arpa/inet.h>
@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <thread>
 
 namespace sb::test {
 
@@ -27,6 +29,37 @@ inline int listen_loopback(uint16_t& port) {
   port = ntohs(a.sin_port);
   return fd;
 }
+
+// Accepts connections on 127.0.0.1 one at a time and hands each to `on_connection`, which owns
+// it until it returns (the socket is closed then). Declared after whatever the handler uses, so
+// it stops first.
+class RawServer {
+ public:
+  explicit RawServer(std::function<void(int fd)> on_connection)
+      : fd_(listen_loopback(port_)), on_connection_(std::move(on_connection)) {
+    thread_ = std::thread([this] {
+      for (int c; fd_ >= 0 && (c = ::accept(fd_, nullptr, nullptr)) >= 0;) {
+        on_connection_(c);
+        ::close(c);
+      }
+    });
+  }
+  ~RawServer() {
+    ::shutdown(fd_, SHUT_RDWR);  // ends the accept
+    ::close(fd_);
+    thread_.join();
+  }
+  RawServer(const RawServer&) = delete;
+  RawServer& operator=(const RawServer&) = delete;
+  bool listening() const { return fd_ >= 0; }
+  uint16_t port() const { return port_; }
+
+ private:
+  uint16_t port_ = 0;
+  int fd_;
+  std::function<void(int fd)> on_connection_;
+  std::thread thread_;
+};
 
 // Reads one request (its headers, then the body its Content-Length announces) through
 // `read_some(buf, size)`, which returns the bytes read or <= 0 once the connection ended.

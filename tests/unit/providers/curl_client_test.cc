@@ -110,36 +110,19 @@ TEST(CurlClientTest, AnOversizeResponseOrATimeoutDoesNotBreakTheNextRequest) {
 // the dead connection.
 class ClosingServer {
  public:
-  ClosingServer() {
-    fd_ = test::listen_loopback(port_);
-    EXPECT_GE(fd_, 0);
-    thread_ = std::thread([this] { run(); });
-  }
-  ~ClosingServer() {
-    ::shutdown(fd_, SHUT_RDWR);
-    ::close(fd_);
-    thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/x"; }
+  ClosingServer() { EXPECT_TRUE(server_.listening()); }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(server_.port()) + "/x"; }
   int connections() const { return accepted_.load(); }
 
  private:
-  void run() {
-    for (;;) {
-      const int c = ::accept(fd_, nullptr, nullptr);
-      if (c < 0) return;
-      ++accepted_;
-      std::string in;
-      test::read_request(in, [&](char* buf, size_t size) { return ::read(c, buf, size); });
-      EXPECT_EQ(::write(c, test::kOkJson.data(), test::kOkJson.size()),
-                static_cast<ssize_t>(test::kOkJson.size()));
-      ::close(c);
-    }
-  }
-  int fd_ = -1;
-  uint16_t port_ = 0;
   std::atomic<int> accepted_{0};
-  std::thread thread_;
+  test::RawServer server_{[this](int c) {
+    ++accepted_;
+    std::string in;
+    test::read_request(in, [&](char* buf, size_t size) { return ::read(c, buf, size); });
+    EXPECT_EQ(::write(c, test::kOkJson.data(), test::kOkJson.size()),
+              static_cast<ssize_t>(test::kOkJson.size()));
+  }};
 };
 
 TEST(CurlClientTest, AConnectionTheServerClosedIsReplacedNotReported) {

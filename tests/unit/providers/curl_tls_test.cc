@@ -16,8 +16,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "providers/transport/curl_client.h"
@@ -69,21 +69,17 @@ struct Identity {
 // one connection at a time. Records, per connection, whether its TLS session was resumed.
 class TlsServer {
  public:
-  explicit TlsServer(const Identity& id) {
-    ctx_ = SSL_CTX_new(TLS_server_method());
+  explicit TlsServer(const Identity& id) : ctx_(SSL_CTX_new(TLS_server_method())) {
     SSL_CTX_use_certificate(ctx_, id.cert);
     SSL_CTX_use_PrivateKey(ctx_, id.key);
-    fd_ = test::listen_loopback(port_);
-    EXPECT_GE(fd_, 0);
-    thread_ = std::thread([this] { run(); });
+    server_.emplace([this](int c) { on_connection(c); });
+    EXPECT_TRUE(server_->listening());
   }
   ~TlsServer() {
-    ::shutdown(fd_, SHUT_RDWR);
-    ::close(fd_);
-    thread_.join();
+    server_.reset();  // stops accepting before the context goes
     SSL_CTX_free(ctx_);
   }
-  std::string url() const { return "https://127.0.0.1:" + std::to_string(port_) + "/x"; }
+  std::string url() const { return "https://127.0.0.1:" + std::to_string(server_->port()) + "/x"; }
   // One entry per closed connection that completed a handshake: true if it resumed a
   // session. Waits (5 s at most) until there are `n`.
   std::vector<bool> resumed(size_t n) {
@@ -94,21 +90,16 @@ class TlsServer {
   int requests() const { return requests_.load(); }
 
  private:
-  void run() {
-    for (;;) {
-      const int c = ::accept(fd_, nullptr, nullptr);
-      if (c < 0) return;
-      SSL* ssl = SSL_new(ctx_);
-      SSL_set_fd(ssl, c);
-      if (SSL_accept(ssl) == 1) {
-        serve(ssl);
-        std::lock_guard lk(mu_);
-        resumed_.push_back(SSL_session_reused(ssl) == 1);
-        cv_.notify_all();
-      }
-      SSL_free(ssl);
-      ::close(c);
+  void on_connection(int c) {
+    SSL* ssl = SSL_new(ctx_);
+    SSL_set_fd(ssl, c);
+    if (SSL_accept(ssl) == 1) {
+      serve(ssl);
+      std::lock_guard lk(mu_);
+      resumed_.push_back(SSL_session_reused(ssl) == 1);
+      cv_.notify_all();
     }
+    SSL_free(ssl);
   }
   void serve(SSL* ssl) {
     std::string in;
@@ -122,14 +113,12 @@ class TlsServer {
       }
     }
   }
-  SSL_CTX* ctx_ = nullptr;
-  int fd_ = -1;
-  uint16_t port_ = 0;
-  std::thread thread_;
+  SSL_CTX* ctx_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<bool> resumed_;
   std::atomic<int> requests_{0};
+  std::optional<test::RawServer> server_;
 };
 
 class CurlTlsTest : public ::testing::Test {
