@@ -1,6 +1,2 @@
 -- wrk script: GET /healthz, the same HTTP stack with no database work (baseline).
-done = function(summary, latency, requests)
-  io.write(string.format("RESULT requests=%d errors_status=%d errors_connect=%d errors_timeout=%d duration_us=%d p50_us=%d p99_us=%d max_us=%d\n",
-    summary.requests, summary.errors.status, summary.errors.connect, summary.errors.timeout,
-    summary.duration, latency:percentile(50), latency:percentile(99), latency.max))
-end
+dofile("bench/wrk_result.lua")  -- done(): the RESULT line

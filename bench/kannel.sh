@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Peer benchmark: Kannel (the classic C SMS gateway, Debian's `kannel` package) and Switchboard
+# accepting the same load on the same machine, in alternating runs, so the ratios hold even when
+# the machine's speed drifts. Each round runs, in a rotating order:
+#   kannel   smsbox's sendsms (HTTP GET) -> bearerbox -> its file store (`store-type = file`:
+#            written, never fsync'd; no SMSC connected, so every message stays queued)
+#   all      Switchboard accept only (bench/run.sh, WORKERS=0), every 202 fsync'd, the default
+#            `conversations = "all"` (every send filed in a conversation)
+#   inbound  the same with the number set to `conversations = "inbound"` (docs/numbers.md)
+# The load is the same for all three: wrk, 2 threads, 50 keep-alive connections, one sender,
+# recipients rotating over 10,000 numbers. Kannel's store size and Switchboard's stored count
+# are checked against what wrk saw answered.
+# Usage: bench/kannel.sh [BUILD_DIR]   env: ROUNDS (default 3), DURATION (s, 10), CONNECTIONS (50)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build="${1:-build}"
+rounds="${ROUNDS:-3}"
+duration="${DURATION:-10}"
+conns="${CONNECTIONS:-50}"
+command -v wrk >/dev/null || { echo "bench: installing wrk" >&2; apt-get install -y -qq wrk >/dev/null; }
+if [ ! -x /usr/sbin/bearerbox ]; then
+  echo "bench: installing kannel" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kannel >/dev/null
+fi
+# The package's init script may have started a system Kannel; ours runs on its own ports.
+
+dir="$(mktemp -d)"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$dir"; }
+trap cleanup EXIT
+
+free_ports() {  # N free loopback TCP ports
+  python3 - "$1" <<'PY'
+import socket, sys
+socks = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+PY
+}
+cpu_of() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# One Kannel run: prints "RESULT … stored=N cpu_ticks=T".
+run_kannel() {
+  local k="$dir/kannel" admin box sendsms smsc
+  rm -rf "$k" && mkdir -p "$k"
+  read -r admin box sendsms smsc <<< "$(free_ports 4)"
+  cat > "$k/kannel.conf" <<CONF
+group = core
+admin-port = $admin
+admin-password = bench
+admin-allow-ip = 127.0.0.1
+smsbox-port = $box
+box-allow-ip = 127.0.0.1
+log-file = $k/bearerbox.log
+log-level = 4
+store-type = file
+store-location = $k/kannel.store
+
+group = smsc
+smsc = fake
+smsc-id = fake
+port = $smsc
+connect-allow-ip = 127.0.0.1
+
+group = smsbox
+bearerbox-host = 127.0.0.1
+sendsms-port = $sendsms
+log-file = $k/smsbox.log
+log-level = 4
+
+group = sendsms-user
+username = bench
+password = bench
+CONF
+  /usr/sbin/bearerbox -v 4 "$k/kannel.conf" > "$k/bearerbox.out" 2>&1 &
+  local bb=$!
+  pids+=("$bb")
+  for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$admin/status.txt?password=bench" > /dev/null && break; sleep 0.05; done
+  /usr/sbin/smsbox -v 4 "$k/kannel.conf" > "$k/smsbox.out" 2>&1 &
+  local sb=$!
+  pids+=("$sb")
+  local probe="http://127.0.0.1:$sendsms/cgi-bin/sendsms?username=bench&password=bench&from=12025550100&to=14155550199&text=probe"
+  local ok=""
+  for _ in $(seq 1 200); do
+    if curl -sf "$probe" 2>/dev/null | grep -q "^[03]:"; then ok=1; break; fi
+    sleep 0.05
+  done
+  [ -n "$ok" ] || { echo "bench: kannel did not accept a message" >&2; tail -5 "$k"/*.out >&2; exit 1; }
+  local c0 c1 load stored
+  c0=$(( $(cpu_of "$bb") + $(cpu_of "$sb") ))
+  load="$(wrk -t2 -c"$conns" -d"${duration}s" -s bench/kannel_sendsms.lua "http://127.0.0.1:$sendsms" | grep '^RESULT')"
+  c1=$(( $(cpu_of "$bb") + $(cpu_of "$sb") ))
+  # The probe is in the store too.
+  stored="$(curl -sf "http://127.0.0.1:$admin/status.txt?password=bench" | sed -n 's/.*store size \([0-9]*\).*/\1/p')"
+  kill "$sb" "$bb" 2>/dev/null || true
+  wait "$sb" "$bb" 2>/dev/null || true
+  echo "$load stored=$(( ${stored:-1} - 1 )) cpu_ticks=$(( c1 - c0 ))"
+}
+
+# One Switchboard run through bench/run.sh: prints "RESULT … stored=N cpu_us_per_msg=C".
+run_switchboard() {
+  local out load
+  out="$(WORKERS=0 CONVERSATIONS="$1" DURATION="$duration" CONNECTIONS="$conns" bench/run.sh "$build" 2> "$dir/run.err")" \
+    || { cat "$dir/run.err" >&2; exit 1; }
+  load="$(grep '^RESULT' <<< "$out" | tail -n 1)"
+  echo "$load stored=$(sed -n 's/^stored messages: *\([0-9]*\).*/\1/p' <<< "$out") cpu_us_per_msg=$(sed -n 's/^server CPU: *\([0-9]*\) us.*/\1/p' <<< "$out")"
+}
+
+results="$dir/results.txt"
+modes=(kannel all inbound)
+for r in $(seq 1 "$rounds"); do
+  for i in 0 1 2; do
+    mode="${modes[$(( (i + r - 1) % 3 ))]}"
+    echo "== round $r: $mode" >&2
+    if [ "$mode" = kannel ]; then line="$(run_kannel)"; else line="$(run_switchboard "$mode")"; fi
+    echo "$line" >&2
+    echo "$r $mode $line" >> "$results"
+  done
+done
+
+python3 - "$results" "$(getconf CLK_TCK)" <<'PY'
+import re, sys
+rows = {}
+for line in open(sys.argv[1]):
+    r, mode, rest = line.split(" ", 2)
+    rows.setdefault(int(r), {})[mode] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", rest)}
+tck = int(sys.argv[2])
+def rate(x): return x["requests"] / (x["duration_us"] / 1e6)
+def cpu_us(x):
+    if "cpu_ticks" in x: return x["cpu_ticks"] / tck * 1e6 / max(x["requests"], 1)
+    return x["cpu_us_per_msg"]
+print("round  gateway                                     msg/s   p50 ms   p99 ms  CPU us/msg  stored/answered  rate vs Kannel  p99 vs Kannel")
+names = {"kannel": "Kannel (file store, no fsync)",
+         "all": "Switchboard, conversations = all",
+         "inbound": "Switchboard, conversations = inbound"}
+for r in sorted(rows):
+    k = rows[r]["kannel"]
+    for mode in ("kannel", "all", "inbound"):
+        x = rows[r][mode]
+        errors = x["errors_status"] + x["errors_connect"] + x["errors_timeout"]
+        print(f"{r:5d}  {names[mode]:40s} {rate(x):9.0f}  {x['p50_us']/1000:7.2f}  {x['p99_us']/1000:7.2f}"
+              f"  {cpu_us(x):10.0f}  {x['stored']:7d}/{x['requests']:<7d}  {rate(x)/rate(k):14.2f}"
+              f"  {x['p99_us']/k['p99_us']:13.2f}" + (f"  ({errors} errors)" if errors else ""))
+PY
