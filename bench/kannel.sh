@@ -10,17 +10,29 @@
 # The load is the same for all three: wrk, 2 threads, 50 keep-alive connections, one sender,
 # recipients rotating over 10,000 numbers. Kannel's store size and Switchboard's stored count
 # are checked against what wrk saw answered.
-# Usage: bench/kannel.sh [BUILD_DIR]   env: ROUNDS (default 3), DURATION (s, 10), CONNECTIONS (50)
+# With DELIVER=1 both also deliver while they accept: Kannel to an SMSC (its `fakesmsc` test
+# program, kannel-extras, on Kannel's fake SMSC link; no delivery reports), Switchboard to its
+# simulated carrier (dispatcher on, sent and delivered reports after 0 ms). Each run then also
+# reports how long after the load everything was delivered, and the CPU includes the draining
+# (and, for Kannel, fakesmsc's, as Switchboard's includes its in-process carrier).
+# Usage: bench/kannel.sh [BUILD_DIR]   env: ROUNDS (default 3), DURATION (s, 10), CONNECTIONS (50),
+#   DELIVER (0)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${1:-build}"
 rounds="${ROUNDS:-3}"
 duration="${DURATION:-10}"
 conns="${CONNECTIONS:-50}"
+deliver="${DELIVER:-0}"
 command -v wrk >/dev/null || { echo "bench: installing wrk" >&2; apt-get install -y -qq wrk >/dev/null; }
 if [ ! -x /usr/sbin/bearerbox ]; then
   echo "bench: installing kannel" >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kannel >/dev/null
+fi
+fakesmsc=/usr/lib/kannel/test/fakesmsc
+if [ "$deliver" = 1 ] && [ ! -x "$fakesmsc" ]; then
+  echo "bench: installing kannel-extras (fakesmsc)" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kannel-extras >/dev/null
 fi
 # The package's init script may have started a system Kannel; ours runs on its own ports.
 
@@ -39,7 +51,8 @@ PY
 }
 cpu_of() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-# One Kannel run: prints "RESULT … stored=N cpu_ticks=T".
+# One Kannel run: prints "RESULT … stored=N cpu_ticks=T" (DELIVER=1: stored = delivered, and
+# drain_ms=D).
 run_kannel() {
   local k="$dir/kannel" admin box sendsms smsc
   rm -rf "$k" && mkdir -p "$k"
@@ -75,7 +88,15 @@ CONF
   /usr/sbin/bearerbox -v 4 "$k/kannel.conf" > "$k/bearerbox.out" 2>&1 &
   local bb=$!
   pids+=("$bb")
-  for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$admin/status.txt?password=bench" > /dev/null && break; sleep 0.05; done
+  local status="http://127.0.0.1:$admin/status.txt?password=bench"
+  for _ in $(seq 1 200); do curl -sf "$status" > /dev/null && break; sleep 0.05; done
+  local carrier=""
+  if [ "$deliver" = 1 ]; then
+    "$fakesmsc" -H 127.0.0.1 -r "$smsc" -m 0 "1 2 text unused" > /dev/null 2>&1 &
+    carrier=$!
+    pids+=("$carrier")
+    for _ in $(seq 1 200); do curl -sf "$status" | grep -q "FAKE:$smsc (online" && break; sleep 0.05; done
+  fi
   /usr/sbin/smsbox -v 4 "$k/kannel.conf" > "$k/smsbox.out" 2>&1 &
   local sb=$!
   pids+=("$sb")
@@ -86,24 +107,46 @@ CONF
     sleep 0.05
   done
   [ -n "$ok" ] || { echo "bench: kannel did not accept a message" >&2; tail -5 "$k"/*.out >&2; exit 1; }
-  local c0 c1 load stored
-  c0=$(( $(cpu_of "$bb") + $(cpu_of "$sb") ))
+  local procs=("$bb" "$sb" $carrier)
+  cpu() { local t=0 p; for p in "${procs[@]}"; do t=$(( t + $(cpu_of "$p") )); done; echo "$t"; }
+  local c0 c1 load stored extra=""
+  c0=$(cpu)
   load="$(wrk -t2 -c"$conns" -d"${duration}s" -s bench/kannel_sendsms.lua "http://127.0.0.1:$sendsms" | grep '^RESULT')"
-  c1=$(( $(cpu_of "$bb") + $(cpu_of "$sb") ))
-  # The probe is in the store too.
-  stored="$(curl -sf "http://127.0.0.1:$admin/status.txt?password=bench" | sed -n 's/.*store size \([0-9]*\).*/\1/p')"
-  kill "$sb" "$bb" 2>/dev/null || true
-  wait "$sb" "$bb" 2>/dev/null || true
-  echo "$load stored=$(( ${stored:-1} - 1 )) cpu_ticks=$(( c1 - c0 ))"
+  if [ "$deliver" = 1 ]; then
+    # Delivered when nothing is queued for the SMSC or left in the store ("sent N (0 queued)").
+    local end_ns line
+    end_ns=$(date +%s%N)
+    for _ in $(seq 1 1200); do
+      line="$(curl -sf "$status" | grep '^SMS: received')"
+      grep -q "sent [0-9]* (0 queued), store size 0" <<< "$line" && break
+      sleep 0.05
+    done
+    extra=" drain_ms=$(( ($(date +%s%N) - end_ns) / 1000000 ))"
+    stored="$(sed -n 's/.* sent \([0-9]*\) (0 queued).*/\1/p' <<< "$line")"
+  else
+    # The probe is in the store too.
+    stored="$(curl -sf "$status" | sed -n 's/.*store size \([0-9]*\).*/\1/p')"
+  fi
+  c1=$(cpu)
+  kill "${procs[@]}" 2>/dev/null || true
+  wait "${procs[@]}" 2>/dev/null || true
+  echo "$load stored=$(( ${stored:-1} - 1 )) cpu_ticks=$(( c1 - c0 ))$extra"
 }
 
-# One Switchboard run through bench/run.sh: prints "RESULT … stored=N cpu_us_per_msg=C".
+# One Switchboard run through bench/run.sh: prints "RESULT … stored=N cpu_us_per_msg=C"
+# (DELIVER=1: stored = delivered, and drain_ms=D).
 run_switchboard() {
-  local out load
-  out="$(WORKERS=0 CONVERSATIONS="$1" DURATION="$duration" CONNECTIONS="$conns" bench/run.sh "$build" 2> "$dir/run.err")" \
+  local out load extra=""
+  out="$(WORKERS="$([ "$deliver" = 1 ] && echo 4 || echo 0)" CONVERSATIONS="$1" DURATION="$duration" CONNECTIONS="$conns" bench/run.sh "$build" 2> "$dir/run.err")" \
     || { cat "$dir/run.err" >&2; exit 1; }
   load="$(grep '^RESULT' <<< "$out" | tail -n 1)"
-  echo "$load stored=$(sed -n 's/^stored messages: *\([0-9]*\).*/\1/p' <<< "$out") cpu_us_per_msg=$(sed -n 's/^server CPU: *\([0-9]*\) us.*/\1/p' <<< "$out")"
+  local stored
+  stored="$(sed -n 's/^stored messages: *\([0-9]*\).*/\1/p' <<< "$out")"
+  if [ "$deliver" = 1 ]; then
+    extra=" drain_ms=$(sed -n 's/^dispatch drain: *\([0-9.]*\) s.*/\1/p' <<< "$out" | awk '{printf "%d", $1 * 1000}')"
+    stored="$(sed -n "s/.*'delivered': \([0-9]*\).*/\1/p" <<< "$out")"
+  fi
+  echo "$load stored=${stored:-0} cpu_us_per_msg=$(sed -n 's/^server CPU: *\([0-9]*\) us.*/\1/p' <<< "$out")$extra"
 }
 
 results="$dir/results.txt"
@@ -129,7 +172,9 @@ def rate(x): return x["requests"] / (x["duration_us"] / 1e6)
 def cpu_us(x):
     if "cpu_ticks" in x: return x["cpu_ticks"] / tck * 1e6 / max(x["requests"], 1)
     return x["cpu_us_per_msg"]
-print("round  gateway                                     msg/s   p50 ms   p99 ms  CPU us/msg  stored/answered  rate vs Kannel  p99 vs Kannel")
+deliver = any("drain_ms" in x for r in rows.values() for x in r.values())
+print("round  gateway                                     msg/s   p50 ms   p99 ms  CPU us/msg  "
+      + ("delivered/answered  drain s" if deliver else "stored/answered") + "  rate vs Kannel  p99 vs Kannel")
 names = {"kannel": "Kannel (file store, no fsync)",
          "all": "Switchboard, conversations = all",
          "inbound": "Switchboard, conversations = inbound"}
@@ -139,6 +184,8 @@ for r in sorted(rows):
         x = rows[r][mode]
         errors = x["errors_status"] + x["errors_connect"] + x["errors_timeout"]
         print(f"{r:5d}  {names[mode]:40s} {rate(x):9.0f}  {x['p50_us']/1000:7.2f}  {x['p99_us']/1000:7.2f}"
-              f"  {cpu_us(x):10.0f}  {x['stored']:7d}/{x['requests']:<7d}  {rate(x)/rate(k):14.2f}"
+              f"  {cpu_us(x):10.0f}  {x['stored']:7d}/{x['requests']:<7d}"
+              + (f"    {x.get('drain_ms', 0)/1000:7.2f}" if deliver else "")
+              + f"  {rate(x)/rate(k):14.2f}"
               f"  {x['p99_us']/k['p99_us']:13.2f}" + (f"  ({errors} errors)" if errors else ""))
 PY

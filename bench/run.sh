@@ -116,5 +116,5 @@ PY
 # Stop the server as an operator would (SIGTERM, graceful) and show its outbox summary.
 kill -TERM "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
 server_pid=""
-summary="$(grep -o 'outbox: .* items in .*' "$dir/err.txt" | tail -n 1)"
+summary="$(grep -o 'outbox: .* items in .*' "$dir/err.txt" | tail -n 1 || true)"
 echo "outbox (whole run): ${summary:-not logged at log level ${LOG_LEVEL:-$default_level}}"
