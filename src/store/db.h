@@ -109,6 +109,8 @@ class Driver {
   // Returns once every transaction noted so far is on disk. Never fails: if the disk refuses an
   // fsync, the process stops (as PostgreSQL does) rather than answer for data it cannot keep.
   virtual void sync_deferred() {}
+  // The fsyncs sync_deferred() has made (SQLite; 0 where there is no deferral).
+  virtual int64_t wal_syncs() const { return 0; }
 
   // WAL checkpoints run so far (SQLite): passes by the background thread, of those the final
   // ones that held the writer to copy the last frames, and checkpoints by a commit that found the

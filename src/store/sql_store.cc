@@ -1978,6 +1978,9 @@ class SqlStore final : public Store {
         },
         durable);
     if (!r) return r.error();
+    // As claim_due: a claimed row may come from a commit that is not on disk yet, and the
+    // worker is about to act on it outside the database.
+    if (!out.empty()) db_->sync_deferred();
     return out;
   }
 
@@ -1992,29 +1995,36 @@ class SqlStore final : public Store {
     return write_tx_as(durable ? TxSync::kDurable : TxSync::kRelaxed, std::forward<F>(fn));
   }
 
-  // Durable: on disk at COMMIT. Relaxed: may be lost with the machine (not with the process).
-  // Deferred: relaxed now, on disk after the next sync_deferred() (see Driver).
+  // Durable: on disk when this returns. Relaxed: may be lost with the machine (not with the
+  // process). Deferred: relaxed now, on disk after the next sync_deferred() (see Driver).
+  // A durable transaction is a deferred one followed by sync_deferred() once the writer is
+  // released: on SQLite the fsync then no longer holds the only writer (a synchronous=FULL
+  // COMMIT would, for a millisecond or more, stalling the outbox and every other writer behind
+  // it), and durable transactions of several threads share fsyncs.
   enum class TxSync { kDurable, kRelaxed, kDeferred };
   template <typename F>
   Result<void> write_tx_as(TxSync sync, F&& fn) {
     try {
-      auto c = db_->writer();
-      if (sync == TxSync::kDeferred) {
-        db_->begin_deferred(*c);
-      } else {
-        db_->begin(*c, sync == TxSync::kDurable);
-      }
-      try {
-        fn(*c);
-        c->exec("COMMIT");
-        if (sync == TxSync::kDeferred) db_->note_deferred_commit();
-      } catch (...) {
-        try {
-          c->exec("ROLLBACK");
-        } catch (...) {
+      {
+        auto c = db_->writer();
+        if (sync == TxSync::kRelaxed) {
+          db_->begin(*c, /*durable=*/false);
+        } else {
+          db_->begin_deferred(*c);
         }
-        throw;
+        try {
+          fn(*c);
+          c->exec("COMMIT");
+          if (sync != TxSync::kRelaxed) db_->note_deferred_commit();
+        } catch (...) {
+          try {
+            c->exec("ROLLBACK");
+          } catch (...) {
+          }
+          throw;
+        }
       }
+      if (sync == TxSync::kDurable) db_->sync_deferred();
       return Ok();
     } catch (const std::exception& e) {
       return db_error(e);
@@ -2534,15 +2544,19 @@ std::string contact_name_key(std::string_view name) {
   return key;
 }
 
+std::unique_ptr<Store> make_store(std::unique_ptr<Driver> driver, const Clock& clock) {
+  return std::make_unique<SqlStore>(std::move(driver), clock);
+}
+
 Result<std::unique_ptr<Store>> open_store(const std::string& url, const Clock& clock) {
   try {
     if (url.rfind("sqlite://", 0) == 0) {
       std::string path = url.substr(9);
       if (path.empty()) return Error::make("invalid_database_url", "sqlite URL has no path");
-      return std::unique_ptr<Store>(new SqlStore(make_sqlite_driver(path), clock));
+      return make_store(make_sqlite_driver(path), clock);
     }
     if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
-      return std::unique_ptr<Store>(new SqlStore(make_postgres_driver(url, 8), clock));
+      return make_store(make_postgres_driver(url, 8), clock);
     }
     return Error::make("invalid_database_url",
                        "database url must start with sqlite:// or postgresql://");

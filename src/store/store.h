@@ -717,4 +717,9 @@ class Store {
 // postgresql://user@host:port/db (also postgres://).
 Result<std::unique_ptr<Store>> open_store(const std::string& url, const Clock& clock);
 
+class Driver;
+// The store over a driver made by make_sqlite_driver or make_postgres_driver (store/db.h);
+// open_store does this for a URL.
+std::unique_ptr<Store> make_store(std::unique_ptr<Driver> driver, const Clock& clock);
+
 }  // namespace sb::store

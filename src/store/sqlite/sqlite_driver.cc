@@ -353,8 +353,9 @@ class SqliteDriver final : public Driver {
       const LatencyHistogram& held = checkpointer_->finish_held();
       spdlog::info(
           "sqlite: checkpoints: {} passes, {} finished holding the writer (us p50/max {}/{}), {} "
-          "on commit, {} WAL restarts",
-          n.background, n.finished, held.percentile(0.5), held.max(), n.on_commit, n.restarts);
+          "on commit, {} WAL restarts; {} WAL syncs",
+          n.background, n.finished, held.percentile(0.5), held.max(), n.on_commit, n.restarts,
+          wal_syncs());
     }
     checkpointer_.reset();  // before the writer it hooks into
     if (wal_fd_ >= 0) ::close(wal_fd_);
@@ -390,7 +391,9 @@ class SqliteDriver final : public Driver {
       std::abort();
     }
     synced_.store(covered, std::memory_order_release);
+    wal_syncs_.fetch_add(1, std::memory_order_relaxed);
   }
+  int64_t wal_syncs() const override { return wal_syncs_.load(std::memory_order_relaxed); }
   CheckpointCounts checkpoints() const override { return checkpointer_->counts(); }
   Dialect dialect() const override { return Dialect::kSqlite; }
   std::string_view begin_write_sql() const override { return "BEGIN IMMEDIATE"; }
@@ -443,6 +446,7 @@ class SqliteDriver final : public Driver {
   bool writer_durable_ = true;         // connections open with synchronous=FULL
   std::atomic<uint64_t> deferred_{0};  // deferred commits noted (written by the writer only)
   std::atomic<uint64_t> synced_{0};    // of those, the ones known to be on disk
+  std::atomic<int64_t> wal_syncs_{0};  // fdatasyncs made for them
   std::mutex sync_mu_;
   int wal_fd_ = -1;  // guarded by sync_mu_
   std::string wal_path_ = path_ + "-wal";

@@ -5,8 +5,11 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <future>
+#include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/ids.h"
@@ -156,13 +159,14 @@ TEST_F(SqliteDriverTest, DeferredCommitsAreSyncedThroughTheWalFile) {
 }
 
 // A deferred insert is visible before it is on disk, so claiming it must sync first: the claim
-// is what lets the dispatcher send it. The sync shows as the driver's own descriptor on the WAL.
+// is what lets the dispatcher send it.
 TEST_F(SqliteDriverTest, ClaimingSyncsDeferredInserts) {
   constexpr TimeMs kT0 = 1'700'000'000'000;
   ManualClock clock(kT0);
-  auto opened = open_store("sqlite://" + path_, clock);
-  ASSERT_TRUE(opened.ok()) << opened.error().message;
-  Store& st = **opened;
+  auto driver = make_sqlite_driver(path_);
+  const Driver& d = *driver;
+  auto store = make_store(std::move(driver), clock);
+  Store& st = *store;
   ASSERT_TRUE(st.migrate().ok());
   ASSERT_TRUE(st.ensure_account("acme", kT0).ok());
   NewMessage nm;
@@ -176,14 +180,72 @@ TEST_F(SqliteDriverTest, ClaimingSyncsDeferredInserts) {
   m.status = Status::kQueued;
   m.created_at = m.updated_at = m.next_attempt_at = kT0;
   std::vector<NewMessage> batch{nm};
+  const int64_t before = d.wal_syncs();
   ASSERT_TRUE(st.insert_messages(batch, Store::Commit::kDeferred).ok());
-  const std::string wal = fs::canonical(dir_).string() + "/t.db-wal";
-  ASSERT_TRUE(st.get_message("acme", m.id).has_value());  // opens the reader the claim reuses
-  const int before = open_descriptors_on(wal);  // SQLite's connections
+  EXPECT_EQ(d.wal_syncs(), before) << "a deferred insert synced at once";
   auto claimed = st.claim_due("worker", kT0, 30'000, 10);
   ASSERT_TRUE(claimed.ok());
   ASSERT_EQ(claimed->size(), 1u);
-  EXPECT_EQ(open_descriptors_on(wal), before + 1) << "claimed a deferred insert without a sync";
+  EXPECT_EQ(d.wal_syncs(), before + 1) << "claimed a deferred insert without a sync";
+  // Nothing left to sync: claiming nothing, or again, does not touch the disk.
+  ASSERT_TRUE(st.claim_due("worker", kT0, 30'000, 10).ok());
+  EXPECT_EQ(d.wal_syncs(), before + 1);
+}
+
+// Wraps a driver and, each time the store syncs, checks from another thread that the writer
+// can be taken meanwhile (so the fsync holds up no other writer).
+class WriterFreeDuringSync : public Driver {
+ public:
+  explicit WriterFreeDuringSync(std::unique_ptr<Driver> inner) : inner_(std::move(inner)) {}
+  ~WriterFreeDuringSync() override {
+    for (auto& t : probes_) t.join();
+  }
+  Dialect dialect() const override { return inner_->dialect(); }
+  ConnectionLease writer() override { return inner_->writer(); }
+  ConnectionLease reader() override { return inner_->reader(); }
+  std::string_view begin_write_sql() const override { return inner_->begin_write_sql(); }
+  std::string_view begin_sql(bool durable) const override { return inner_->begin_sql(durable); }
+  void begin(Connection& c, bool durable) override { inner_->begin(c, durable); }
+  void begin_deferred(Connection& c) override { inner_->begin_deferred(c); }
+  void note_deferred_commit() override { inner_->note_deferred_commit(); }
+  int64_t wal_syncs() const override { return inner_->wal_syncs(); }
+  void sync_deferred() override {
+    auto taken = std::make_shared<std::promise<void>>();
+    auto done = taken->get_future();
+    // If the caller held the writer this thread would wait for it until after this sync:
+    // joined at the end, never waited for here.
+    probes_.emplace_back([this, taken] {
+      auto c = inner_->writer();
+      taken->set_value();
+    });
+    (done.wait_for(std::chrono::seconds(5)) == std::future_status::ready ? free_ : held_)++;
+    inner_->sync_deferred();
+  }
+  int free_ = 0;  // syncs during which another thread took the writer
+  int held_ = 0;  // syncs during which it could not (within 5 s)
+
+ private:
+  std::unique_ptr<Driver> inner_;
+  std::vector<std::thread> probes_;
+};
+
+// A durable transaction commits without an fsync under the writer and is synced once the writer
+// is released, so other writers are not held behind its disk write; it is on disk when the call
+// returns.
+TEST_F(SqliteDriverTest, DurableTransactionsSyncWithTheWriterReleased) {
+  constexpr TimeMs kT0 = 1'700'000'000'000;
+  ManualClock clock(kT0);
+  auto probe = std::make_unique<WriterFreeDuringSync>(make_sqlite_driver(path_));
+  WriterFreeDuringSync& d = *probe;
+  auto store = make_store(std::move(probe), clock);
+  ASSERT_TRUE(store->migrate().ok());
+  const int64_t before = d.wal_syncs();
+  ASSERT_TRUE(store->ensure_account("acme", kT0).ok());
+  EXPECT_EQ(d.wal_syncs(), before + 1) << "a durable transaction returned before an fsync";
+  ASSERT_TRUE(store->ensure_account("globex", kT0).ok());
+  EXPECT_EQ(d.wal_syncs(), before + 2);
+  EXPECT_EQ(d.free_, 2);
+  EXPECT_EQ(d.held_, 0) << "the fsync ran while the transaction still held the writer";
 }
 
 // PostgreSQL has no deferral: a deferred transaction must commit durably there (a relaxed one
