@@ -95,7 +95,9 @@ void Dispatcher::wake() {
     ++wake_seq_;
   }
   // One worker is enough to look; a worker that finds work wakes a peer (see worker_loop), so
-  // idle workers do not all race for the write lock after every commit.
+  // idle workers do not all race for the write lock after every commit. Only workers wait on
+  // cv_: notify_one wakes the longest waiter, which was the reconciliation thread (it sleeps a
+  // minute at a time) when it shared the variable, and the message then waited for a poll.
   cv_.notify_one();
 }
 
@@ -110,6 +112,7 @@ void Dispatcher::stop() {
     stopping_ = true;
   }
   cv_.notify_all();
+  reconcile_cv_.notify_all();
   for (auto& t : workers_) t.join();
   workers_.clear();
   {
@@ -463,8 +466,8 @@ void Dispatcher::reconcile_loop() {
   for (;;) {
     {
       std::unique_lock lk(mu_);
-      if (cv_.wait_for(lk, std::chrono::milliseconds(options_.reconcile_interval_ms),
-                       [&] { return stopping_; })) {
+      if (reconcile_cv_.wait_for(lk, std::chrono::milliseconds(options_.reconcile_interval_ms),
+                                 [&] { return stopping_; })) {
         return;
       }
     }

@@ -114,7 +114,8 @@ class Dispatcher {
   std::mutex claim_order_mu_;
 
   std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable cv_;  // idle workers wait here, and only they (see wake())
+  std::condition_variable reconcile_cv_;  // the reconciliation thread waits here
   uint64_t wake_seq_ = 0;
   bool stopping_ = false;
   std::vector<std::thread> workers_;
