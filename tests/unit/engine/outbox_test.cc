@@ -1,14 +1,19 @@
 // The outbox's batch commit against a real SQLite store: one opt-out read per batch refuses
-// opted-out recipients, keeps input order, and lets keyword confirmations through.
+// opted-out recipients, keeps input order, and lets keyword confirmations through; and each
+// commit wakes an idle dispatcher worker at once.
 #include "engine/outbox.h"
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <future>
+#include <thread>
 
 #include "core/clock.h"
 #include "core/ids.h"
+#include "engine/dispatcher.h"
+#include "providers/sim/sim_connector.h"
 
 namespace sb::engine {
 namespace {
@@ -110,6 +115,39 @@ TEST_F(OutboxTest, SubmitRepliesWithTheRefusalOrTheStoredMessage) {
   auto b = stored.get_future().get();
   ASSERT_TRUE(b.ok()) << b.error().message;
   EXPECT_EQ(b->kind, store::InsertKind::kCreated);
+}
+
+// A committed message wakes an idle claiming worker at once, however long the poll interval:
+// nothing else waiting in the dispatcher (the reconciliation thread) may take that wake-up.
+TEST_F(OutboxTest, EachNewMessageWakesAWorkerWithoutWaitingForAPoll) {
+  providers::SimOptions sim_opt;
+  sim_opt.delivery_delay_ms = 60'000;  // reports are not what this test watches
+  providers::SimConnector sim(sim_opt, SystemClock::instance());
+  DispatcherOptions opt;
+  opt.workers = 2;
+  opt.poll_interval_ms = 120'000;       // a message found by polling would miss the deadline
+  opt.reconcile_interval_ms = 120'000;  // the reconciler sleeps throughout, as in production
+  opt.health_check_at_start = false;
+  Dispatcher dispatcher(*store_, {{"sim", &sim}}, SystemClock::instance(), opt, "wrk_test");
+  Outbox outbox(*store_, [&dispatcher] { dispatcher.wake(); });
+  dispatcher.start();
+  for (int i = 0; i < 5; ++i) {
+    auto nm = outbound("acme", "+15550000001", "+15550000002");
+    nm.message.connector = "sim";
+    const std::string id = nm.message.id;
+    std::promise<bool> stored;
+    outbox.submit(std::move(nm), [&](Result<store::InsertResult> r) { stored.set_value(r.ok()); });
+    ASSERT_TRUE(stored.get_future().get());
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    Status status = Status::kQueued;
+    while (std::chrono::steady_clock::now() < deadline) {
+      status = store_->get_message("acme", id)->status;
+      if (status == Status::kSent) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));  // bounded wait on the condition
+    }
+    ASSERT_EQ(status, Status::kSent) << "message " << i << " was not claimed within 10 s";
+  }
+  dispatcher.stop();
 }
 
 }  // namespace
