@@ -153,12 +153,14 @@ void Dispatcher::worker_loop() {
       continue;
     }
     // A partial batch took everything due; new commits wake a worker (wake()), so a peer woken
-    // now would only race this one for the write lock and claim nothing.
-    std::unique_lock lk(mu_);
+    // now would only race this one for the write lock and claim nothing. The next due time is
+    // read before taking mu_: wake() runs on the outbox's writer thread after every commit and
+    // must not wait for a database read. A wake after `seen` was taken still ends the wait.
     int64_t wait_ms = options_.poll_interval_ms;
     if (auto due = store_.next_due()) {
       wait_ms = std::clamp<int64_t>(*due - clock_.now_ms(), 0, options_.poll_interval_ms);
     }
+    std::unique_lock lk(mu_);
     if (wait_ms > 0) {
       cv_.wait_for(lk, std::chrono::milliseconds(wait_ms),
                    [&] { return stopping_ || wake_seq_ != seen; });
