@@ -30,6 +30,10 @@ inline constexpr std::string_view kSimUndelivered = "+15005550003";    // accept
 inline constexpr std::string_view kSimFlaky = "+15005550004";          // 2 transient failures
 inline constexpr std::string_view kSimThrottled = "+15005550005";      // 1 rate limit (1 s)
 
+// How long a status report waits before being offered again after its `tries`-th offer met an
+// unknown provider id: 20 ms, 100 ms, then 500 ms.
+TimeMs sim_report_retry_delay_ms(int tries);
+
 class SimConnector final : public Connector {
  public:
   SimConnector(SimOptions options, const Clock& clock);
