@@ -5,10 +5,12 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "core/clock.h"
@@ -158,6 +160,22 @@ TEST_F(SqliteDriverTest, DeferredCommitsAreSyncedThroughTheWalFile) {
   EXPECT_EQ(d->reader()->query("SELECT v FROM t").at(0).str(0), "deferred");
 }
 
+// An outbound message, queued, from account "acme"; the caller may add to it.
+NewMessage queued_message(TimeMs at) {
+  NewMessage nm;
+  Message& m = nm.message;
+  m.id = new_id("msg_", at);
+  m.account = "acme";
+  m.direction = Direction::kOutbound;
+  m.from = "+15550000001";
+  m.to = "+15550000002";
+  m.body = "hello";
+  m.connector = "sim";
+  m.status = Status::kQueued;
+  m.created_at = m.updated_at = m.next_attempt_at = at;
+  return nm;
+}
+
 // A deferred insert is visible before it is on disk, so claiming it must sync first: the claim
 // is what lets the dispatcher send it.
 TEST_F(SqliteDriverTest, ClaimingSyncsDeferredInserts) {
@@ -169,17 +187,7 @@ TEST_F(SqliteDriverTest, ClaimingSyncsDeferredInserts) {
   Store& st = *store;
   ASSERT_TRUE(st.migrate().ok());
   ASSERT_TRUE(st.ensure_account("acme", kT0).ok());
-  NewMessage nm;
-  Message& m = nm.message;
-  m.id = new_id("msg_", kT0);
-  m.account = "acme";
-  m.direction = Direction::kOutbound;
-  m.from = "+15550000001";
-  m.to = "+15550000002";
-  m.body = "hello";
-  m.status = Status::kQueued;
-  m.created_at = m.updated_at = m.next_attempt_at = kT0;
-  std::vector<NewMessage> batch{nm};
+  std::vector<NewMessage> batch{queued_message(kT0)};
   const int64_t before = d.wal_syncs();
   ASSERT_TRUE(st.insert_messages(batch, Store::Commit::kDeferred).ok());
   EXPECT_EQ(d.wal_syncs(), before) << "a deferred insert synced at once";
@@ -192,14 +200,10 @@ TEST_F(SqliteDriverTest, ClaimingSyncsDeferredInserts) {
   EXPECT_EQ(d.wal_syncs(), before + 1);
 }
 
-// Wraps a driver and, each time the store syncs, checks from another thread that the writer
-// can be taken meanwhile (so the fsync holds up no other writer).
-class WriterFreeDuringSync : public Driver {
+// Passes everything to the driver it wraps; tests override what they watch.
+class ForwardingDriver : public Driver {
  public:
-  explicit WriterFreeDuringSync(std::unique_ptr<Driver> inner) : inner_(std::move(inner)) {}
-  ~WriterFreeDuringSync() override {
-    for (auto& t : probes_) t.join();
-  }
+  explicit ForwardingDriver(std::unique_ptr<Driver> inner) : inner_(std::move(inner)) {}
   Dialect dialect() const override { return inner_->dialect(); }
   ConnectionLease writer() override { return inner_->writer(); }
   ConnectionLease reader() override { return inner_->reader(); }
@@ -209,6 +213,20 @@ class WriterFreeDuringSync : public Driver {
   void begin_deferred(Connection& c) override { inner_->begin_deferred(c); }
   void note_deferred_commit() override { inner_->note_deferred_commit(); }
   int64_t wal_syncs() const override { return inner_->wal_syncs(); }
+  void sync_deferred() override { inner_->sync_deferred(); }
+
+ protected:
+  std::unique_ptr<Driver> inner_;
+};
+
+// Wraps a driver and, each time the store syncs, checks from another thread that the writer
+// can be taken meanwhile (so the fsync holds up no other writer).
+class WriterFreeDuringSync : public ForwardingDriver {
+ public:
+  using ForwardingDriver::ForwardingDriver;
+  ~WriterFreeDuringSync() override {
+    for (auto& t : probes_) t.join();
+  }
   void sync_deferred() override {
     auto taken = std::make_shared<std::promise<void>>();
     auto done = taken->get_future();
@@ -225,9 +243,71 @@ class WriterFreeDuringSync : public Driver {
   int held_ = 0;  // syncs during which it could not (within 5 s)
 
  private:
-  std::unique_ptr<Driver> inner_;
   std::vector<std::thread> probes_;
 };
+
+// Runs `between` once, at the next sync: after a durable transaction has committed and released
+// the writer, before its fsync. That is the window in which its rows are visible but not on disk.
+class BetweenCommitAndSync : public ForwardingDriver {
+ public:
+  using ForwardingDriver::ForwardingDriver;
+  void sync_deferred() override {
+    if (auto f = std::exchange(between, nullptr)) f();
+    inner_->sync_deferred();
+  }
+  std::function<void()> between;
+};
+
+// A status report that queues a status callback is durable: its delivery row is visible from
+// COMMIT, before the fsync. A worker that claims it in that window is about to POST it to the
+// app, so the claim must sync first (claim_rows), or a power cut could take back a callback
+// the app already received.
+TEST_F(SqliteDriverTest, ClaimingADeliveryInTheWindowBeforeItsSyncSyncsFirst) {
+  constexpr TimeMs kT0 = 1'700'000'000'000;
+  ManualClock clock(kT0);
+  auto wrapper = std::make_unique<BetweenCommitAndSync>(make_sqlite_driver(path_));
+  BetweenCommitAndSync& d = *wrapper;
+  auto store = make_store(std::move(wrapper), clock);
+  Store& st = *store;
+  ASSERT_TRUE(st.migrate().ok());
+  ASSERT_TRUE(st.ensure_account("acme", kT0).ok());
+  NewMessage nm = queued_message(kT0);
+  nm.message.status_callback = "https://app.example/status";
+  std::vector<NewMessage> batch{nm};
+  ASSERT_TRUE(st.insert_messages(batch, Store::Commit::kDurable).ok());
+  ASSERT_EQ(st.claim_due("worker", kT0, 30'000, 10)->size(), 1u);
+  Transition sent;
+  sent.message_id = nm.message.id;
+  sent.to = Status::kSent;
+  sent.at = kT0;
+  sent.provider_message_id = "SIM1";
+  sent.connector = "sim";
+  ASSERT_TRUE(st.apply_summary({sent}).ok());
+  // The callbacks queued so far are leased by this claim, so only the next one can be due.
+  ASSERT_FALSE(st.claim_deliveries(kT0, 60'000, 100)->empty());
+
+  StatusReport delivered;
+  delivered.connector = "sim";
+  delivered.provider_message_id = "SIM1";
+  delivered.status = Status::kDelivered;
+  delivered.provider_status = "delivered";
+  delivered.at = kT0;
+  size_t claimed = 0;
+  int64_t syncs_before_claim = -1, syncs_after_claim = -1;
+  d.between = [&] {
+    syncs_before_claim = d.wal_syncs();
+    auto r = st.claim_deliveries(kT0, 60'000, 100);
+    ASSERT_TRUE(r.ok());
+    claimed = r->size();
+    syncs_after_claim = d.wal_syncs();
+  };
+  auto applied = st.apply_provider_status_summary({delivered});
+  ASSERT_TRUE(applied.ok());
+  ASSERT_TRUE(applied->at(0).callback_queued);
+  ASSERT_EQ(claimed, 1u) << "the delivered report's callback was not visible before its sync";
+  EXPECT_EQ(syncs_after_claim, syncs_before_claim + 1)
+      << "a delivery was claimed before the commit that queued it was on disk";
+}
 
 // A durable transaction commits without an fsync under the writer and is synced once the writer
 // is released, so other writers are not held behind its disk write; it is on disk when the call
