@@ -17,9 +17,13 @@ Result<std::unique_ptr<Connector>> make_sim(const ConnectorSettings& s, Connecto
   auto delay = int_setting(s, "delivery_delay_ms", 1000);
   if (!delay) return delay.error();
   if (*delay < 0) return setting_error(s, "delivery_delay_ms", "must be >= 0");
+  auto retention = int_setting(s, "journal_retention_hours", 24);
+  if (!retention) return retention.error();
+  if (*retention < 1) return setting_error(s, "journal_retention_hours", "must be >= 1");
   SimOptions o;
   o.id = s.id;
   o.delivery_delay_ms = *delay;
+  o.retention_ms = *retention * 3'600'000;
   auto it = s.values.find("journal");
   o.journal_path = it != s.values.end() ? it->second : "var/sim-" + s.id + ".jsonl";
   try {
@@ -50,7 +54,7 @@ bool has_space_or_control(std::string_view v) {
 
 const std::vector<ProviderSpec>& provider_specs() {
   static const std::vector<ProviderSpec> kSpecs = {
-      {"sim", {}, {"delivery_delay_ms", "journal"}, make_sim},
+      {"sim", {}, {"delivery_delay_ms", "journal", "journal_retention_hours"}, make_sim},
       twilio::twilio_provider_spec(),
       signalwire::signalwire_provider_spec(),
       {"telnyx",

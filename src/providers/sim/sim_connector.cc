@@ -3,6 +3,7 @@
 #include "providers/sim/sim_connector.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -41,23 +42,29 @@ SimConnector::~SimConnector() {
 void SimConnector::replay_journal() {
   std::ifstream in(options_.journal_path);
   std::string line;
+  int64_t lines = 0;
   while (std::getline(in, line)) {
+    ++lines;
     const json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (!j.is_object()) continue;  // a line torn by a crash
     const std::string op = j.value("op", "");
     if (op == "submit") {
       auto& st = keys_[j.value("key", "")];
+      ++st.journal_lines;
       st.attempts = std::max(st.attempts, j.value("attempt", 0));
+      st.last_at = std::max(st.last_at, j.value("at", TimeMs{0}));
       if (j.value("result", "") == "accepted") {
         st.provider_id = j.value("provider_id", "");
         st.to = j.value("to", "");
         st.accepted_at = j.value("at", TimeMs{0});
         key_by_provider_id_[st.provider_id] = j.value("key", "");
       }
-    } else if (op == "report") {
+    } else if (op == "report" || op == "report_abandoned") {
       auto it = key_by_provider_id_.find(j.value("provider_id", ""));
       if (it == key_by_provider_id_.end()) continue;
       auto& st = keys_[it->second];
+      ++st.journal_lines;
+      if (op == "report_abandoned") continue;
       if (j.value("status", "") == "sent") {
         st.sent_reported = true;
       } else {
@@ -65,10 +72,87 @@ void SimConnector::replay_journal() {
       }
     }
   }
+  in.close();
   const TimeMs now = clock_.now_ms();
+  int64_t forgotten = 0, forgotten_lines = 0;
+  for (const auto& [key, st] : keys_) {
+    if (!forgettable(st, now)) continue;
+    ++forgotten;
+    forgotten_lines += st.journal_lines;
+  }
+  // Rewriting costs a pass over the file, so only when it at least halves it.
+  if (forgotten_lines > 0 && forgotten_lines * 2 >= lines) {
+    compact_journal(now);
+    spdlog::info("sim {}: journal compacted: {} messages finished more than {} h ago forgotten, "
+                 "{} of {} lines dropped",
+                 options_.id, forgotten, options_.retention_ms / 3'600'000, forgotten_lines,
+                 lines);
+  }
+  prune(now);
   for (auto& [key, st] : keys_) {
     if (!st.provider_id.empty() && !st.final_reported) schedule_reports(key, st, now);
   }
+}
+
+void SimConnector::compact_journal(TimeMs now) {
+  const std::string tmp = options_.journal_path + ".compact";
+  {
+    std::ifstream in(options_.journal_path);
+    std::ofstream out(tmp, std::ios::trunc);
+    std::string line;
+    while (out && std::getline(in, line)) {
+      const json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
+      if (!j.is_object()) continue;
+      // A refused submit has only its key; an accepted one and the reports, its provider id.
+      auto by_id = key_by_provider_id_.find(j.value("provider_id", ""));
+      auto st = keys_.find(by_id != key_by_provider_id_.end() ? by_id->second : j.value("key", ""));
+      if (st == keys_.end() || forgettable(st->second, now)) continue;
+      out << line << '\n';
+    }
+    out.flush();
+    if (!out) {
+      spdlog::warn("sim {}: journal not compacted: cannot write {}", options_.id, tmp);
+      std::error_code ec;
+      std::filesystem::remove(tmp, ec);
+      return;
+    }
+  }
+  // On disk before it replaces the journal, so a crash leaves one whole file or the other.
+  const int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
+  const bool synced = fd >= 0 && ::fsync(fd) == 0;
+  if (fd >= 0) ::close(fd);
+  std::error_code ec;
+  if (synced) std::filesystem::rename(tmp, options_.journal_path, ec);
+  if (!synced || ec) {
+    spdlog::warn("sim {}: journal not compacted: {}", options_.id,
+                 synced ? ec.message() : "cannot sync " + tmp);
+    std::filesystem::remove(tmp, ec);
+  }
+}
+
+bool SimConnector::forgettable(const KeyState& st, TimeMs now) const {
+  const bool finished = st.provider_id.empty() || st.final_reported;
+  return finished && st.last_at + options_.retention_ms <= now;
+}
+
+void SimConnector::prune(TimeMs now) {
+  last_prune_ = now;
+  size_t pruned = 0;
+  for (auto it = keys_.begin(); it != keys_.end();) {
+    if (!forgettable(it->second, now)) {
+      ++it;
+      continue;
+    }
+    if (!it->second.provider_id.empty()) key_by_provider_id_.erase(it->second.provider_id);
+    it = keys_.erase(it);
+    ++pruned;
+  }
+  if (pruned > 10'000) malloc_trim(0);  // give a large replay's memory back to the system
+}
+
+size_t SimConnector::remembered() const {
+  std::lock_guard lk(mu_);
+  return keys_.size();
 }
 
 TimeMs sim_report_retry_delay_ms(int tries) {
@@ -97,6 +181,7 @@ SendResult SimConnector::send(const Message& m, const std::string& key) {
   std::lock_guard lk(mu_);
   KeyState& st = keys_[key];
   st.attempts += 1;
+  st.last_at = now;
   json entry = {{"op", "submit"},        {"key", key},     {"attempt", st.attempts},
                 {"message_id", m.id},    {"from", m.from}, {"to", m.to},
                 {"body", m.body},        {"media", m.media_urls.size()}, {"at", now}};
@@ -185,9 +270,11 @@ void SimConnector::stop() {
 
 void SimConnector::run_reporter() {
   constexpr int kMaxTries = 720;  // about six minutes of retries for an unknown id
+  constexpr TimeMs kPruneEveryMs = 60'000;
   std::unique_lock lk(mu_);
   while (!stopping_) {
     const TimeMs now = clock_.now_ms();
+    if (now - last_prune_ >= kPruneEveryMs) prune(now);
     if (pending_.empty() || pending_.top().due > now) {
       const auto wait_ms = pending_.empty() ? TimeMs{200} : std::min<TimeMs>(200, pending_.top().due - now);
       cv_.wait_for(lk, std::chrono::milliseconds(wait_ms));

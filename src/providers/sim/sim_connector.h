@@ -21,6 +21,11 @@ struct SimOptions {
   std::string id = "sim";
   int64_t delivery_delay_ms = 1000;  // time from acceptance to the final report (sent at half)
   std::string journal_path;          // empty: keep nothing across restarts
+  // A message is remembered (so a repeated send is recognised as a duplicate) until this long
+  // after its last send attempt, once its final report is stored or it was refused. Then it is
+  // forgotten: pruned from memory while running, and its lines dropped from the journal at a
+  // start where they are at least half of it. Unfinished messages are never forgotten.
+  int64_t retention_ms = 86'400'000;
 };
 
 // Magic recipients.
@@ -55,6 +60,8 @@ class SimConnector final : public Connector {
   }
   void start(StatusSink& sink) override;
   void stop() override;
+  // How many messages (idempotency keys) the carrier remembers.
+  size_t remembered() const;
 
  private:
   struct KeyState {
@@ -62,8 +69,10 @@ class SimConnector final : public Connector {
     std::string provider_id;  // set once accepted
     std::string to;
     TimeMs accepted_at = 0;
+    TimeMs last_at = 0;  // the last send attempt
     bool sent_reported = false;
     bool final_reported = false;
+    int64_t journal_lines = 0;  // counted while replaying
   };
   struct Pending {
     TimeMs due;
@@ -73,6 +82,10 @@ class SimConnector final : public Connector {
   };
 
   void replay_journal();
+  // Rewrites the journal without the lines of messages forgettable at `now` (before pruning).
+  void compact_journal(TimeMs now);
+  bool forgettable(const KeyState& st, TimeMs now) const;
+  void prune(TimeMs now);  // under mu_
   void journal(const std::string& line);
   void write_journal(const std::string& lines);  // whole lines, each ending in '\n'
   void schedule_reports(const std::string& key, KeyState& st, TimeMs now);
@@ -81,7 +94,8 @@ class SimConnector final : public Connector {
   SimOptions options_;
   const Clock& clock_;
   int journal_fd_ = -1;
-  std::mutex mu_;
+  mutable std::mutex mu_;
+  TimeMs last_prune_ = 0;
   std::condition_variable cv_;
   std::unordered_map<std::string, KeyState> keys_;
   std::unordered_map<std::string, std::string> key_by_provider_id_;

@@ -7,7 +7,11 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <filesystem>
+#include <fstream>
 #include <set>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include "core/clock.h"
@@ -33,7 +37,7 @@ class RecordingSink final : public StatusSink {
     std::lock_guard lk(mu_);
     std::vector<bool> out;
     for (const auto& r : reports) {
-      const bool stored = known_.count(r.provider_message_id) > 0;
+      const bool stored = store_all_ || known_.count(r.provider_message_id) > 0;
       offers_.push_back({clock_.now_ms(), r.provider_message_id, r.status, stored});
       out.push_back(stored);
     }
@@ -44,6 +48,30 @@ class RecordingSink final : public StatusSink {
   void know(const std::string& provider_id) {
     std::lock_guard lk(mu_);
     known_.insert(provider_id);
+  }
+  // From now on every report is stored (true) or none that is not known (false).
+  void store_all(bool on) {
+    std::lock_guard lk(mu_);
+    store_all_ = on;
+  }
+  // Waits (real time, with a deadline) until `n` reports about `provider_id` were stored.
+  bool wait_for_stored(const std::string& provider_id, size_t n) {
+    std::unique_lock lk(mu_);
+    return cv_.wait_for(lk, 10s, [&] {
+      size_t stored = 0;
+      for (const auto& o : offers_) stored += o.stored && o.provider_message_id == provider_id;
+      return stored >= n;
+    });
+  }
+  // Waits (real time, with a deadline) until a report about `provider_id` was offered.
+  bool wait_for_offer(const std::string& provider_id) {
+    std::unique_lock lk(mu_);
+    return cv_.wait_for(lk, 10s, [&] {
+      for (const auto& o : offers_) {
+        if (o.provider_message_id == provider_id) return true;
+      }
+      return false;
+    });
   }
 
   // Waits (real time, with a deadline) until `n` offers have been made; returns them.
@@ -58,6 +86,7 @@ class RecordingSink final : public StatusSink {
   std::mutex mu_;
   std::condition_variable cv_;
   std::set<std::string> known_;
+  bool store_all_ = false;
   std::vector<Offer> offers_;
 };
 
@@ -123,6 +152,113 @@ TEST(SimConnectorTest, AReportThatOvertookTheSendIsOfferedAgainWithinMillisecond
     stored.insert(offers[i].status);
   }
   EXPECT_EQ(stored, (std::set<Status>{Status::kSent, Status::kDelivered}));
+  sim.stop();
+}
+
+std::string accepted_id(const SendResult& r) {
+  const auto* a = std::get_if<SendAccepted>(&r);
+  return a ? a->provider_message_id : "";
+}
+
+std::vector<std::string> lines_of(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+size_t lines_mentioning(const std::vector<std::string>& lines, const std::string& what) {
+  size_t n = 0;
+  for (const auto& l : lines) n += l.find(what) != std::string::npos;
+  return n;
+}
+
+class SimRetentionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/sb_sim.XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    opt_.delivery_delay_ms = 0;
+    opt_.retention_ms = 3'600'000;
+    opt_.journal_path = (dir_ / "sim.jsonl").string();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::filesystem::path dir_;
+  SimOptions opt_;
+  ManualClock clock_;
+};
+
+// Finished messages (final report stored, or refused) are forgotten once the retention has
+// passed since their last attempt, and a start drops their lines from the journal; a message
+// whose final report was never stored is kept however old, and its reports are sent again.
+TEST_F(SimRetentionTest, AStartForgetsFinishedMessagesPastRetentionAndCompactsTheJournal) {
+  std::string old_pid, pending_pid;
+  {
+    SimConnector sim(opt_, clock_);
+    RecordingSink sink(clock_);
+    sink.store_all(true);
+    sim.start(sink);
+    old_pid = accepted_id(sim.send(outbound("msg_old", "+14155550123"), "msg_old"));
+    ASSERT_FALSE(old_pid.empty());
+    ASSERT_TRUE(sink.wait_for_stored(old_pid, 2));
+    ASSERT_FALSE(std::holds_alternative<SendAccepted>(
+        sim.send(outbound("msg_refused", std::string(kSimInvalidNumber)), "msg_refused")));
+    sink.store_all(false);
+    pending_pid = accepted_id(sim.send(outbound("msg_pending", "+14155550124"), "msg_pending"));
+    ASSERT_FALSE(pending_pid.empty());
+    ASSERT_TRUE(sink.wait_for_offer(pending_pid));
+    sim.stop();
+    EXPECT_EQ(sim.remembered(), 3u);
+  }
+  const auto before = lines_of(opt_.journal_path);
+  ASSERT_EQ(lines_mentioning(before, "msg_old") + lines_mentioning(before, old_pid), 4u)
+      << "submit (message id, key and provider id) + two reports";
+
+  // Just inside the retention nothing is forgotten.
+  clock_.advance(opt_.retention_ms - 1);
+  {
+    SimConnector sim(opt_, clock_);
+    EXPECT_EQ(sim.remembered(), 3u);
+  }
+  EXPECT_EQ(lines_of(opt_.journal_path), before);
+
+  clock_.advance(1);
+  SimConnector sim(opt_, clock_);
+  EXPECT_EQ(sim.remembered(), 1u);
+  const auto after = lines_of(opt_.journal_path);
+  EXPECT_EQ(lines_mentioning(after, "msg_old"), 0u);
+  EXPECT_EQ(lines_mentioning(after, old_pid), 0u);
+  EXPECT_EQ(lines_mentioning(after, "msg_refused"), 0u);
+  EXPECT_EQ(after.size(), lines_mentioning(before, "msg_pending"));
+  EXPECT_FALSE(std::filesystem::exists(opt_.journal_path + ".compact"));
+
+  // The unfinished message is still known (a repeat is a duplicate) and its reports go out.
+  RecordingSink sink(clock_);
+  sink.store_all(true);
+  sim.start(sink);
+  EXPECT_TRUE(sink.wait_for_stored(pending_pid, 2));
+  EXPECT_EQ(accepted_id(sim.send(outbound("msg_pending", "+14155550124"), "msg_pending")),
+            pending_pid);
+  sim.stop();
+}
+
+// While running, the reporter prunes finished messages past the retention from memory.
+TEST_F(SimRetentionTest, ARunningCarrierPrunesFinishedMessagesPastRetention) {
+  opt_.journal_path.clear();
+  SimConnector sim(opt_, clock_);
+  RecordingSink sink(clock_);
+  sink.store_all(true);
+  sim.start(sink);
+  const std::string pid = accepted_id(sim.send(outbound("msg_a", "+14155550123"), "msg_a"));
+  ASSERT_TRUE(sink.wait_for_stored(pid, 2));
+  EXPECT_EQ(sim.remembered(), 1u);
+  clock_.advance(opt_.retention_ms + 60'000);
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (sim.remembered() != 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);  // the reporter looks at least every 200 ms
+  }
+  EXPECT_EQ(sim.remembered(), 0u);
   sim.stop();
 }
 
