@@ -323,6 +323,12 @@ CREATE INDEX webhook_events_message ON webhook_events (message_id)
       {13, "numbers: which messages start a conversation", R"SQL(
 ALTER TABLE numbers ADD COLUMN conversations TEXT NOT NULL DEFAULT 'all';
 )SQL"},
+      // The same index, its predicate without an IN list (see kOutboxStatuses).
+      {14, "outbox index predicate without a temporary b-tree per write", R"SQL(
+DROP INDEX messages_outbox;
+CREATE INDEX messages_outbox ON messages (next_attempt_at)
+  WHERE (status = 'queued' OR status = 'sending' OR status = 'scheduled');
+)SQL"},
   };
   return kMigrations;
 }

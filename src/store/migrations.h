@@ -14,4 +14,12 @@ struct Migration {
 
 const std::vector<Migration>& migrations();
 
+// The WHERE of the partial index messages_outbox (migration 14), which every query meant to use
+// that index repeats verbatim: SQLite takes a partial index only for a query whose WHERE implies
+// its predicate, judged by comparing expressions. OR rather than IN: SQLite evaluates an IN
+// list of more than two constants through a temporary b-tree, built afresh by every execution of
+// every statement that inserts or updates a messages row (measured ~3.5 us per UPDATE).
+inline constexpr std::string_view kOutboxStatuses =
+    "(status = 'queued' OR status = 'sending' OR status = 'scheduled')";
+
 }  // namespace sb::store

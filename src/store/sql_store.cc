@@ -570,16 +570,17 @@ class SqlStore final : public Store {
                                          int limit) override {
     std::vector<Message> out;
     // Idle workers poll: look before taking the (single, on SQLite) write lock.
-    if (!due_exists("SELECT 1 FROM messages WHERE status IN ('queued', 'sending', 'scheduled') "
-                    "AND next_attempt_at <= $1 LIMIT 1",
-                    now)) {
+    static const std::string probe = "SELECT 1 FROM messages WHERE " +
+                                     std::string(kOutboxStatuses) +
+                                     " AND next_attempt_at <= $1 LIMIT 1";
+    if (!due_exists(probe, now)) {
       return out;
     }
     auto r = write_tx([&](Connection& c) {
       out.clear();
       static const std::string sqlite_sql =
           select_messages_sql() +
-          " WHERE status IN ('queued', 'sending', 'scheduled') AND next_attempt_at <= $1 "
+          " WHERE " + std::string(kOutboxStatuses) + " AND next_attempt_at <= $1 "
           // id breaks ties in creation order (ids are monotonic): messages due in the same
           // millisecond, e.g. two sends in a row from one number, leave in the order accepted.
           "ORDER BY next_attempt_at, id LIMIT $2";
@@ -725,9 +726,9 @@ class SqlStore final : public Store {
 
   std::optional<TimeMs> next_due() override {
     auto rows = read([&](Connection& c) {
-      return c.query(
-          "SELECT MIN(next_attempt_at) FROM messages "
-          "WHERE status IN ('queued', 'sending', 'scheduled')");
+      static const std::string sql =
+          "SELECT MIN(next_attempt_at) FROM messages WHERE " + std::string(kOutboxStatuses);
+      return c.query(sql);
     });
     if (rows.empty() || rows[0].is_null(0)) return std::nullopt;
     return rows[0].i64(0);

@@ -2,6 +2,7 @@
 // under sustained writes) and deferred commits on both databases.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -16,6 +17,7 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "store/db.h"
+#include "store/migrations.h"
 #include "store/sqlite/wal_vfs.h"
 #include "store/store.h"
 
@@ -198,6 +200,44 @@ TEST_F(SqliteDriverTest, ClaimingSyncsDeferredInserts) {
   // Nothing left to sync: claiming nothing, or again, does not touch the disk.
   ASSERT_TRUE(st.claim_due("worker", kT0, 30'000, 10).ok());
   EXPECT_EQ(d.wal_syncs(), before + 1);
+}
+
+// Writing a message row evaluates the outbox index's predicate; with an IN list of three
+// statuses SQLite built a temporary b-tree for it on every statement. The queries that claim
+// work repeat the predicate verbatim, so the planner still takes the partial index.
+TEST_F(SqliteDriverTest, OutboxIndexCostsNoTemporaryBtreePerWriteAndStillServesTheClaim) {
+  ManualClock clock;
+  auto driver = make_sqlite_driver(path_);
+  Driver& d = *driver;
+  auto store = make_store(std::move(driver), clock);
+  ASSERT_TRUE(store->migrate().ok());
+  const auto& ms = migrations();
+  const auto m14 = std::find_if(ms.begin(), ms.end(), [](const auto& m) { return m.version == 14; });
+  ASSERT_NE(m14, ms.end());
+  EXPECT_NE(m14->sql.find(kOutboxStatuses), std::string_view::npos);
+
+  const auto opcodes = [&](const std::string& sql) {
+    std::string out;
+    for (const auto& row : d.reader()->query("EXPLAIN " + sql)) out += row.str(1) + " ";
+    return out;
+  };
+  for (const char* write :
+       {"UPDATE messages SET status = 'sent', updated_at = 2, next_attempt_at = NULL "
+        "WHERE id = 'msg_1'",
+        "INSERT INTO messages (id, account_id, direction, from_addr, to_addr, body, media_urls, "
+        "status, segments, encoding, created_at, updated_at, metadata, next_attempt_at) VALUES "
+        "('msg_2', 'acme', 'outbound', '+1', '+2', 'hi', '[]', 'queued', 1, 'GSM-7', 1, 1, '{}', "
+        "1)"}) {
+    EXPECT_EQ(opcodes(write).find("OpenEphemeral"), std::string::npos) << write;
+  }
+  const std::string where = " FROM messages WHERE " + std::string(kOutboxStatuses);
+  for (const std::string& query :
+       {"SELECT id" + where + " AND next_attempt_at <= 5 ORDER BY next_attempt_at, id LIMIT 10",
+        "SELECT MIN(next_attempt_at)" + where}) {
+    std::string plan;
+    for (const auto& row : d.reader()->query("EXPLAIN QUERY PLAN " + query)) plan += row.str(3);
+    EXPECT_NE(plan.find("messages_outbox"), std::string::npos) << query << ": " << plan;
+  }
 }
 
 // Passes everything to the driver it wraps; tests override what they watch.
