@@ -329,6 +329,15 @@ DROP INDEX messages_outbox;
 CREATE INDEX messages_outbox ON messages (next_attempt_at)
   WHERE (status = 'queued' OR status = 'sending' OR status = 'scheduled');
 )SQL"},
+      // A conversation's id is derived from (account, our number, contact), so its primary key
+      // already keeps the pair unique. A second unique index made concurrent first messages
+      // fail on PostgreSQL: ON CONFLICT arbitrates one index, and a writer that lost the race
+      // on the other got a duplicate-key error instead of an update. The index stays, for
+      // lookups by the pair.
+      {15, "conversations: one unique key", R"SQL(
+DROP INDEX conversations_pair;
+CREATE INDEX conversations_pair ON conversations (account_id, our_number, contact_id);
+)SQL"},
   };
   return kMigrations;
 }

@@ -2256,7 +2256,9 @@ class SqlStore final : public Store {
             "last_message_at, last_message_id, last_message_preview, unread_count, "
             "inbound_count, outbound_count) VALUES " +
             placeholders(k, 11) +
-            " ON CONFLICT (account_id, our_number, contact_id) DO UPDATE SET "
+            // The id is derived from the pair (conversation_id_for): the one unique key, so
+            // that concurrent first messages on PostgreSQL all end here (migration 15).
+            " ON CONFLICT (id) DO UPDATE SET "
             "last_message_id = CASE WHEN excluded.last_message_at >= "
             "conversations.last_message_at THEN excluded.last_message_id "
             "ELSE conversations.last_message_id END, "

@@ -1654,6 +1654,52 @@ TEST_P(StoreContractTest, ConversationCountsStayExactUnderConcurrentTraffic) {
   EXPECT_EQ(convs[0].unread_count, 2 * kEach);
 }
 
+// The first messages of a new conversation with a known contact, written at the same moment by
+// several instances: each transaction inserts the conversation row, and on PostgreSQL all but
+// one must turn that into an update. ON CONFLICT arbitrates one unique index only; with a second
+// unique index on the same row (the pair, beside the id derived from it) a writer could fail
+// with a duplicate key on the other one. (A new contact would serialize them: its insert waits
+// for the first.) Many rounds, each a new recipient, released together by a barrier.
+TEST_P(StoreContractTest, InstancesStartingTheSameConversationTogetherAllSucceed) {
+  constexpr int kThreads = 4;
+  constexpr int kRounds = 60;
+  const auto recipient = [](int r) { return "+1555100" + std::to_string(1000 + r); };
+  for (int r = 0; r < kRounds; ++r) {  // each contact known through another number of ours
+    Message m = outbound(kAcctA, kT0);
+    m.from = "+15550000003";
+    m.to = recipient(r);
+    std::vector<NewMessage> batch{{m, {event(Status::kQueued, m.created_at)}}};
+    ASSERT_TRUE(store_->insert_messages(batch).ok());
+  }
+  std::vector<Store*> stores{store_.get(), &another_instance(), store_.get(), &another_instance()};
+  std::barrier start(kThreads);
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int r = 0; r < kRounds; ++r) {
+        Message m = outbound(kAcctA, kT0 + 1 + r);
+        m.to = recipient(r);
+        std::vector<NewMessage> batch{{m, {event(Status::kQueued, m.created_at)}}};
+        start.arrive_and_wait();
+        auto res = stores[t]->insert_messages(batch);
+        if (!res.ok()) {
+          ADD_FAILURE() << "round " << r << ": " << res.error().message;
+          failures++;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  ConversationFilter all{kAcctA};
+  all.our_number = "+15550000001";
+  all.limit = kRounds + 1;
+  auto convs = store_->list_conversations(all);
+  ASSERT_EQ(convs.size(), static_cast<size_t>(kRounds));
+  for (const auto& c : convs) EXPECT_EQ(c.outbound_count, kThreads);
+}
+
 // A batch spanning several multi-row chunks (64 + 16 + 4 + 1 + 1 = 86 rows), mixing keyed and
 // unkeyed messages, threads every message exactly once: per-conversation counts, the last
 // message by time (the later one in the batch on a tie), one contact per number.
