@@ -25,11 +25,18 @@ SimConnector::SimConnector(SimOptions options, const Clock& clock)
     std::error_code ec;
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
     replay_journal();
-    journal_fd_ = ::open(options_.journal_path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+    journal_fd_ = ::open(options_.journal_path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC,
                          0644);
     if (journal_fd_ < 0) {
       throw std::runtime_error("sim connector " + options_.id + ": cannot open journal " +
                                options_.journal_path);
+    }
+    // A line torn by a crash (no newline at the end) would swallow the next line written; end
+    // it, so it stays one unreadable line and the next entry is whole.
+    const off_t size = ::lseek(journal_fd_, 0, SEEK_END);
+    char last = '\n';
+    if (size > 0 && ::pread(journal_fd_, &last, 1, size - 1) == 1 && last != '\n') {
+      write_journal("\n");
     }
   }
 }

@@ -173,7 +173,7 @@ size_t lines_mentioning(const std::vector<std::string>& lines, const std::string
   return n;
 }
 
-class SimRetentionTest : public ::testing::Test {
+class SimJournalTest : public ::testing::Test {
  protected:
   void SetUp() override {
     char tmpl[] = "/tmp/sb_sim.XXXXXX";
@@ -192,7 +192,7 @@ class SimRetentionTest : public ::testing::Test {
 // Finished messages (final report stored, or refused) are forgotten once the retention has
 // passed since their last attempt, and a start drops their lines from the journal; a message
 // whose final report was never stored is kept however old, and its reports are sent again.
-TEST_F(SimRetentionTest, AStartForgetsFinishedMessagesPastRetentionAndCompactsTheJournal) {
+TEST_F(SimJournalTest, AStartForgetsFinishedMessagesPastRetentionAndCompactsTheJournal) {
   std::string old_pid, pending_pid;
   {
     SimConnector sim(opt_, clock_);
@@ -243,8 +243,27 @@ TEST_F(SimRetentionTest, AStartForgetsFinishedMessagesPastRetentionAndCompactsTh
   sim.stop();
 }
 
+// A crash can leave the journal's last line half written. What is written after a restart
+// must not be glued onto it: that would lose the acceptance of the next message, and a repeat
+// of that message would then be accepted a second time.
+TEST_F(SimJournalTest, AHalfWrittenLastLineDoesNotSwallowTheNextEntry) {
+  {
+    std::ofstream torn(opt_.journal_path);
+    torn << R"({"op":"submit","key":"msg_torn","attempt":1,"at":)";  // no newline
+  }
+  std::string pid;
+  {
+    SimConnector sim(opt_, clock_);
+    pid = accepted_id(sim.send(outbound("msg_next", "+14155550123"), "msg_next"));
+    ASSERT_FALSE(pid.empty());
+  }
+  SimConnector restarted(opt_, clock_);
+  EXPECT_EQ(accepted_id(restarted.send(outbound("msg_next", "+14155550123"), "msg_next")), pid)
+      << "the acceptance written after the torn line was lost";
+}
+
 // While running, the reporter prunes finished messages past the retention from memory.
-TEST_F(SimRetentionTest, ARunningCarrierPrunesFinishedMessagesPastRetention) {
+TEST_F(SimJournalTest, ARunningCarrierPrunesFinishedMessagesPastRetention) {
   opt_.journal_path.clear();
   SimConnector sim(opt_, clock_);
   RecordingSink sink(clock_);
