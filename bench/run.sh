@@ -71,7 +71,7 @@ echo "== baseline: GET /healthz, $conns connections, ${duration}s"
 base="$(wrk -t"${WRK_THREADS:-2}" -c"$conns" -d"${duration}s" -s bench/healthz.lua "$url/healthz" | grep '^RESULT')"
 echo "$base"
 
-echo "== POST /v1/messages, $conns connections, ${duration}s (SQLite, synchronous=FULL, group commit)"
+echo "== POST /v1/messages, $conns connections, ${duration}s (SQLite, WAL fsync'd before each 202, group commit)"
 cpu() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
 if [ "${WARMUP:-0}" != 0 ]; then
   echo "== warm-up: POST /v1/messages for ${WARMUP}s (not measured)"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Webhook ingest benchmark: signed Twilio inbound-SMS webhooks at 50 connections (wrk), each
-# verified (X-Twilio-Signature) and durably stored (SQLite, synchronous=FULL) with its contact and
+# verified (X-Twilio-Signature) and durably stored (SQLite, WAL fsync'd) with its contact and
 # conversation before the 200, plus a GET /healthz baseline in the same run.
 # Usage: bench/webhooks.sh [BUILD_DIR]   env: DURATION (s, default 10), CONNECTIONS (50), N (requests
 # to pre-sign, default 200000; each is sent at most once per run unless the load outruns them)

@@ -1,5 +1,6 @@
-// SQLite driver: one writer connection (WAL, synchronous=FULL so a commit is fsync'd), a pool
-// of reader connections, and a checkpointer thread; prepared statements cached per connection.
+// SQLite driver: one writer connection (WAL; a durable commit's WAL is fsync'd by
+// sync_deferred() once the writer is released), a pool of reader connections, and a
+// checkpointer thread; prepared statements cached per connection.
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>

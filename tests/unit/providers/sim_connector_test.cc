@@ -1,14 +1,15 @@
-// The simulated carrier's status reports: a report that meets an id the gateway has not recorded
-// yet (it overtook the dispatcher's record of the send) is offered again soon, then less often.
+// The simulated carrier: a status report that meets an id the gateway has not recorded yet (it
+// overtook the dispatcher's record of the send) is offered again soon, then less often; its
+// journal forgets finished messages after the retention and survives a half-written last line.
 #include "providers/sim/sim_connector.h"
 
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <condition_variable>
-#include <mutex>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>

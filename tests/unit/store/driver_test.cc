@@ -26,6 +26,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
+constexpr TimeMs kT0 = 1'700'000'000'000;
+
 class SqliteDriverTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -33,7 +35,18 @@ class SqliteDriverTest : public ::testing::Test {
     dir_ = mkdtemp(tmpl);
     path_ = (dir_ / "t.db").string();
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  void TearDown() override {
+    store_.reset();  // before its files go
+    fs::remove_all(dir_);
+  }
+
+  // A migrated store over `driver` (SQLite at path_, maybe wrapped), on a clock at kT0; the
+  // fixture keeps it.
+  Store& store_over(std::unique_ptr<Driver> driver) {
+    store_ = make_store(std::move(driver), clock_);
+    EXPECT_TRUE(store_->migrate().ok());
+    return *store_;
+  }
 
   // Commits `n` durable transactions of one `bytes`-sized row each.
   static void write(Driver& d, int n, size_t bytes) {
@@ -57,6 +70,8 @@ class SqliteDriverTest : public ::testing::Test {
 
   fs::path dir_;
   std::string path_;
+  ManualClock clock_{kT0};
+  std::unique_ptr<Store> store_;
 };
 
 TEST_F(SqliteDriverTest, CheckpointsInTheBackgroundNotInACommit) {
@@ -181,13 +196,9 @@ NewMessage queued_message(TimeMs at) {
 // A deferred insert is visible before it is on disk, so claiming it must sync first: the claim
 // is what lets the dispatcher send it.
 TEST_F(SqliteDriverTest, ClaimingSyncsDeferredInserts) {
-  constexpr TimeMs kT0 = 1'700'000'000'000;
-  ManualClock clock(kT0);
   auto driver = make_sqlite_driver(path_);
   const Driver& d = *driver;
-  auto store = make_store(std::move(driver), clock);
-  Store& st = *store;
-  ASSERT_TRUE(st.migrate().ok());
+  Store& st = store_over(std::move(driver));
   ASSERT_TRUE(st.ensure_account("acme", kT0).ok());
   std::vector<NewMessage> batch{queued_message(kT0)};
   const int64_t before = d.wal_syncs();
@@ -206,11 +217,9 @@ TEST_F(SqliteDriverTest, ClaimingSyncsDeferredInserts) {
 // statuses SQLite built a temporary b-tree for it on every statement. The queries that claim
 // work repeat the predicate verbatim, so the planner still takes the partial index.
 TEST_F(SqliteDriverTest, OutboxIndexCostsNoTemporaryBtreePerWriteAndStillServesTheClaim) {
-  ManualClock clock;
   auto driver = make_sqlite_driver(path_);
   Driver& d = *driver;
-  auto store = make_store(std::move(driver), clock);
-  ASSERT_TRUE(store->migrate().ok());
+  store_over(std::move(driver));
   const auto& ms = migrations();
   const auto m14 = std::find_if(ms.begin(), ms.end(), [](const auto& m) { return m.version == 14; });
   ASSERT_NE(m14, ms.end());
@@ -303,13 +312,9 @@ class BetweenCommitAndSync : public ForwardingDriver {
 // app, so the claim must sync first (claim_rows), or a power cut could take back a callback
 // the app already received.
 TEST_F(SqliteDriverTest, ClaimingADeliveryInTheWindowBeforeItsSyncSyncsFirst) {
-  constexpr TimeMs kT0 = 1'700'000'000'000;
-  ManualClock clock(kT0);
   auto wrapper = std::make_unique<BetweenCommitAndSync>(make_sqlite_driver(path_));
   BetweenCommitAndSync& d = *wrapper;
-  auto store = make_store(std::move(wrapper), clock);
-  Store& st = *store;
-  ASSERT_TRUE(st.migrate().ok());
+  Store& st = store_over(std::move(wrapper));
   ASSERT_TRUE(st.ensure_account("acme", kT0).ok());
   NewMessage nm = queued_message(kT0);
   nm.message.status_callback = "https://app.example/status";
@@ -353,16 +358,13 @@ TEST_F(SqliteDriverTest, ClaimingADeliveryInTheWindowBeforeItsSyncSyncsFirst) {
 // is released, so other writers are not held behind its disk write; it is on disk when the call
 // returns.
 TEST_F(SqliteDriverTest, DurableTransactionsSyncWithTheWriterReleased) {
-  constexpr TimeMs kT0 = 1'700'000'000'000;
-  ManualClock clock(kT0);
   auto probe = std::make_unique<WriterFreeDuringSync>(make_sqlite_driver(path_));
   WriterFreeDuringSync& d = *probe;
-  auto store = make_store(std::move(probe), clock);
-  ASSERT_TRUE(store->migrate().ok());
+  Store& st = store_over(std::move(probe));
   const int64_t before = d.wal_syncs();
-  ASSERT_TRUE(store->ensure_account("acme", kT0).ok());
+  ASSERT_TRUE(st.ensure_account("acme", kT0).ok());
   EXPECT_EQ(d.wal_syncs(), before + 1) << "a durable transaction returned before an fsync";
-  ASSERT_TRUE(store->ensure_account("globex", kT0).ok());
+  ASSERT_TRUE(st.ensure_account("globex", kT0).ok());
   EXPECT_EQ(d.wal_syncs(), before + 2);
   EXPECT_EQ(d.free_, 2);
   EXPECT_EQ(d.held_, 0) << "the fsync ran while the transaction still held the writer";
