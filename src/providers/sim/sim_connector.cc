@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -76,6 +77,7 @@ void SimConnector::replay_journal() {
         st.sent_reported = true;
       } else {
         st.final_reported = true;
+        st.last_at = std::max(st.last_at, j.value("at", TimeMs{0}));
       }
     }
   }
@@ -95,6 +97,13 @@ void SimConnector::replay_journal() {
                  options_.id, forgotten, options_.retention_ms / 3'600'000, forgotten_lines,
                  lines);
   }
+  std::vector<std::pair<TimeMs, std::string>> finished;
+  for (const auto& [key, st] : keys_) {
+    if (st.provider_id.empty() || st.final_reported) finished.emplace_back(st.last_at, key);
+  }
+  std::sort(finished.begin(), finished.end());
+  finished_.assign(std::make_move_iterator(finished.begin()),
+                   std::make_move_iterator(finished.end()));
   prune(now);
   for (auto& [key, st] : keys_) {
     if (!st.provider_id.empty() && !st.final_reported) schedule_reports(key, st, now);
@@ -143,15 +152,21 @@ bool SimConnector::forgettable(const KeyState& st, TimeMs now) const {
 }
 
 void SimConnector::prune(TimeMs now) {
-  last_prune_ = now;
   size_t pruned = 0;
-  for (auto it = keys_.begin(); it != keys_.end();) {
+  while (!finished_.empty() && finished_.front().first + options_.retention_ms <= now) {
+    const std::string key = std::move(finished_.front().second);
+    finished_.pop_front();
+    auto it = keys_.find(key);
+    if (it == keys_.end()) continue;  // listed twice (refused twice), already forgotten
     if (!forgettable(it->second, now)) {
-      ++it;
+      // Attempted again since: due again from that attempt (a little out of order at the back,
+      // which only delays it), or unfinished (listed again when it finishes).
+      const KeyState& st = it->second;
+      if (st.provider_id.empty() || st.final_reported) finished_.emplace_back(st.last_at, key);
       continue;
     }
     if (!it->second.provider_id.empty()) key_by_provider_id_.erase(it->second.provider_id);
-    it = keys_.erase(it);
+    keys_.erase(it);
     ++pruned;
   }
   if (pruned > 10'000) malloc_trim(0);  // give a large replay's memory back to the system
@@ -197,6 +212,7 @@ SendResult SimConnector::send(const Message& m, const std::string& key) {
     entry["result"] = std::string(to_string(kind));
     entry["code"] = code;
     journal(entry.dump());
+    finished_.emplace_back(now, key);
     return SendFailure{kind, std::move(code), std::move(message), retry_after};
   };
 
@@ -277,11 +293,10 @@ void SimConnector::stop() {
 
 void SimConnector::run_reporter() {
   constexpr int kMaxTries = 720;  // about six minutes of retries for an unknown id
-  constexpr TimeMs kPruneEveryMs = 60'000;
   std::unique_lock lk(mu_);
   while (!stopping_) {
     const TimeMs now = clock_.now_ms();
-    if (now - last_prune_ >= kPruneEveryMs) prune(now);
+    prune(now);
     if (pending_.empty() || pending_.top().due > now) {
       const auto wait_ms = pending_.empty() ? TimeMs{200} : std::min<TimeMs>(200, pending_.top().due - now);
       cv_.wait_for(lk, std::chrono::milliseconds(wait_ms));
@@ -312,7 +327,13 @@ void SimConnector::run_reporter() {
         lines += '\n';
         if (key_it != key_by_provider_id_.end()) {
           auto& st = keys_[key_it->second];
-          (p.report.status == Status::kSent ? st.sent_reported : st.final_reported) = true;
+          if (p.report.status == Status::kSent) {
+            st.sent_reported = true;
+          } else if (!st.final_reported) {
+            st.final_reported = true;
+            st.last_at = std::max(st.last_at, now);
+            finished_.emplace_back(st.last_at, key_it->second);
+          }
         }
       } else if (++p.tries < kMaxTries) {
         p.due = now + sim_report_retry_delay_ms(p.tries);

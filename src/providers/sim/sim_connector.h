@@ -6,6 +6,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <queue>
@@ -21,10 +22,11 @@ struct SimOptions {
   std::string id = "sim";
   int64_t delivery_delay_ms = 1000;  // time from acceptance to the final report (sent at half)
   std::string journal_path;          // empty: keep nothing across restarts
-  // A message is remembered (so a repeated send is recognised as a duplicate) until this long
-  // after its last send attempt, once its final report is stored or it was refused. Then it is
-  // forgotten: pruned from memory while running, and its lines dropped from the journal at a
-  // start where they are at least half of it. Unfinished messages are never forgotten.
+  // A finished message (final report stored, or refused) is remembered, so that a repeated send
+  // is recognised as a duplicate, until this long after its last send attempt or its final
+  // report, whichever is later. Then it is forgotten: pruned from memory while running, and its
+  // lines dropped from the journal at a start where they are at least half of it. Unfinished
+  // messages are never forgotten.
   int64_t retention_ms = 86'400'000;
 };
 
@@ -69,7 +71,7 @@ class SimConnector final : public Connector {
     std::string provider_id;  // set once accepted
     std::string to;
     TimeMs accepted_at = 0;
-    TimeMs last_at = 0;  // the last send attempt
+    TimeMs last_at = 0;  // the last send attempt, or the final report if later
     bool sent_reported = false;
     bool final_reported = false;
     int64_t journal_lines = 0;  // counted while replaying
@@ -85,7 +87,9 @@ class SimConnector final : public Connector {
   // Rewrites the journal without the lines of messages forgettable at `now` (before pruning).
   void compact_journal(TimeMs now);
   bool forgettable(const KeyState& st, TimeMs now) const;
-  void prune(TimeMs now);  // under mu_
+  // Forgets the finished messages whose retention has passed (under mu_). Only the front of
+  // finished_ is looked at, so a pass costs what it forgets, not what is remembered.
+  void prune(TimeMs now);
   void journal(const std::string& line);
   void write_journal(const std::string& lines);  // whole lines, each ending in '\n'
   void schedule_reports(const std::string& key, KeyState& st, TimeMs now);
@@ -95,7 +99,10 @@ class SimConnector final : public Connector {
   const Clock& clock_;
   int journal_fd_ = -1;
   mutable std::mutex mu_;
-  TimeMs last_prune_ = 0;
+  // Keys as they finished (final report stored, or refused), with their last_at, in about that
+  // order: each may be forgotten once the retention has passed since then, unless a later
+  // attempt has moved its last_at on.
+  std::deque<std::pair<TimeMs, std::string>> finished_;
   std::condition_variable cv_;
   std::unordered_map<std::string, KeyState> keys_;
   std::unordered_map<std::string, std::string> key_by_provider_id_;
