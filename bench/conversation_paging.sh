@@ -7,6 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${1:-build}"
+scripts/setup.sh bench
 n="${N:-100000}"
 
 run() {  # run <backend>

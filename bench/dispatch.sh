@@ -17,7 +17,7 @@ inflight="${IN_FLIGHT:-100}"
 workers="${WORKERS:-4}"
 send_threads="${SEND_THREADS:-$inflight}"
 base_s="${BASE_SECONDS:-5}"
-command -v wrk >/dev/null || { echo "bench: installing wrk" >&2; apt-get install -y -qq wrk >/dev/null; }
+scripts/setup.sh bench
 [ -x "$build/bench/fake_provider" ] || ninja -C "$build" fake_provider switchboard >/dev/null
 
 dir="$(mktemp -d)"

@@ -24,16 +24,8 @@ rounds="${ROUNDS:-3}"
 duration="${DURATION:-10}"
 conns="${CONNECTIONS:-50}"
 deliver="${DELIVER:-0}"
-command -v wrk >/dev/null || { echo "bench: installing wrk" >&2; apt-get install -y -qq wrk >/dev/null; }
-if [ ! -x /usr/sbin/bearerbox ]; then
-  echo "bench: installing kannel" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kannel >/dev/null
-fi
+scripts/setup.sh bench
 fakesmsc=/usr/lib/kannel/test/fakesmsc
-if [ "$deliver" = 1 ] && [ ! -x "$fakesmsc" ]; then
-  echo "bench: installing kannel-extras (fakesmsc)" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kannel-extras >/dev/null
-fi
 # The package's init script may have started a system Kannel; ours runs on its own ports.
 
 dir="$(mktemp -d)"

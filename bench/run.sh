@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 build="${1:-build}"
 duration="${DURATION:-10}"
 conns="${CONNECTIONS:-50}"
-command -v wrk >/dev/null || { echo "bench: installing wrk" >&2; apt-get install -y -qq wrk >/dev/null; }
+scripts/setup.sh bench
 
 # Accept-only runs log at info: nothing per message is logged then, and at shutdown the outbox
 # logs where its time went. With dispatcher workers, info would log every send.

@@ -10,7 +10,7 @@ build="${1:-build}"
 duration="${DURATION:-10}"
 conns="${CONNECTIONS:-50}"
 n="${N:-200000}"
-command -v wrk >/dev/null || { echo "bench: installing wrk" >&2; apt-get install -y -qq wrk >/dev/null; }
+scripts/setup.sh bench
 
 dir="$(mktemp -d)"
 server_pid=""

@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Switchboard needs to build, run and test. Idempotent; apt-get only.
-# Usage: scripts/setup.sh [run|test]   (test adds PostgreSQL server, Node.js and wrk)
+# Every program the build, the tests and the benchmarks call is installed here, so the README's two
+# commands work on a fresh Debian 12 (which has no make, compiler or client programs).
+# Usage: scripts/setup.sh [run|test|bench]
+#   run: build and serve; test: adds the PostgreSQL server and the tests' clients;
+#   bench: adds the load generator (wrk), Kannel (the peer bench/kannel.sh measures against), curl,
+#   the PostgreSQL server and client, and perf (PERF_OUT profiles).
 set -euo pipefail
 mode="${1:-run}"
 
@@ -12,11 +17,14 @@ pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libhowardhinnant-date-dev tzdata
   python3 python3-yaml  # docs/openapi.yaml -> /v1/openapi.json at build time
-  libmagic-dev  # media sniffing (issue #6)
+  libmagic-dev  # media sniffing
 )
-if [ "$mode" = test ]; then
-  pkgs+=(postgresql curl python3)
-fi
+case "$mode" in
+  run) ;;
+  test) pkgs+=(postgresql) ;;
+  bench) pkgs+=(postgresql postgresql-client curl wrk kannel kannel-extras linux-perf) ;;
+  *) echo "usage: scripts/setup.sh [run|test|bench]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${pkgs[@]}"; do

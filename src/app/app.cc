@@ -131,7 +131,7 @@ engine::ComplianceSettings compliance_settings(const Config& c) {
   return s;
 }
 
-// --- numbers (issue #6): the directory and throughput limits follow the stored numbers ---
+// --- numbers: the directory and throughput limits follow the stored numbers ---
 // How often a running gateway reloads its numbers from the database, so numbers imported by
 // `switchboard numbers import` (another process) or changed through another instance are used
 // within this long without a restart. A reload is one small query.
@@ -185,11 +185,10 @@ class NumbersRefresher {
   bool stop_ = false;
   std::thread thread_;
 };
-// --- end numbers ---
 
 }  // namespace
 
-// numbers (issue #6): the CLI's numbers commands open the database as every command does.
+// numbers: the CLI's numbers commands open the database as every command does.
 std::unique_ptr<store::Store> open_migrated_store(const Config& config) {
   return open_and_migrate(config);
 }
@@ -211,7 +210,7 @@ int create_key(const Config& config, const std::string& account) {
   return 0;
 }
 
-// Forwarding (issue #6): `switchboard signing-secret [--rotate] --account NAME`.
+// Forwarding: `switchboard signing-secret [--rotate] --account NAME`.
 int signing_secret(const Config& config, const std::string& account, bool rotate) {
   auto st = open_and_migrate(config);
   if (!st->account_exists(account)) throw std::runtime_error("no account " + account);
@@ -279,7 +278,7 @@ int serve(const Config& config, bool print_routes) {
   d_opt.reconcile_interval_ms = config.reconcile_interval_ms;
   d_opt.reconcile_after_ms = config.reconcile_after_ms;
   d_opt.health_check_at_start = config.health_check_at_start;
-  // numbers (issue #6): limits of every stored number, imported ones included.
+  // numbers: limits of every stored number, imported ones included.
   const auto throughput = number_throughput(st->all_numbers(), config);
   engine::Dispatcher dispatcher(*st, by_id, clock, d_opt, new_id("wrk_", clock.now_ms()),
                                 throughput, [&callbacks] { callbacks.wake(); });
@@ -328,7 +327,7 @@ int serve(const Config& config, bool print_routes) {
 
   // Compliance keywords and auto-replies run on each stored inbound message.
   engine::Automation automation(*st, gateway, clock, compliance_settings(config));
-  // Forwarding (issue #6): a stored inbound message may have queued a forward in its
+  // Forwarding: a stored inbound message may have queued a forward in its
   // transaction; wake the sender, which also sends the app's replies through the gateway.
   callbacks.set_gateway(&gateway);
   webhooks.set_inbound_hook([&automation, &callbacks](const Message& m) {
@@ -343,14 +342,14 @@ int serve(const Config& config, bool print_routes) {
   http::register_scheduling_api(router, gateway, verifier);
   http::register_compliance_api(router, gateway);
   http::register_webhooks(router, webhooks, config.public_url);
-  // numbers (issue #6)
+  // numbers
   http::register_numbers_api(router, gateway, http::NumbersApiOptions{by_id, config.public_url});
   NumbersRefresher numbers_refresher([&] {
     const auto numbers = st->all_numbers();
     gateway.set_numbers(numbers);
     dispatcher.set_throughput(number_throughput(numbers, config));
   });
-  http::register_forwarding_api(router, gateway);  // forwarding (issue #6)
+  http::register_forwarding_api(router, gateway);  // forwarding
 
   // Media re-hosting and the SSRF guard (docs/media.md).
   auto media_allow = providers::parse_allow_list(config.media_fetch_allow);
@@ -406,7 +405,7 @@ int serve(const Config& config, bool print_routes) {
   http::register_media_api(router, gateway, media_files, media_signer,
                            {config.public_url, config.media_url_ttl_s,
                             config.media_max_url_ttl_s});
-  // msgapi (issue #6): the route table, for the test that holds docs/openapi.yaml to it.
+  // the route table, for the test that holds docs/openapi.yaml to it.
   if (print_routes) {
     for (const auto& [method, pattern] : router.routes()) {
       std::cout << method << ' ' << pattern << '\n';

@@ -11,14 +11,14 @@
 namespace sb::app {
 
 // Runs the gateway until SIGINT/SIGTERM. Returns the process exit code.
-// With print_routes (msgapi, issue #6): prints every registered route ("METHOD /pattern", one a
+// With print_routes: prints every registered route ("METHOD /pattern", one a
 // line) once the routes are set up, and returns 0 without listening.
 int serve(const Config& config, bool print_routes = false);
 // Creates `account` if needed and a new API key for it; prints the key alone on the last line.
 int create_key(const Config& config, const std::string& account);
 // Applies migrations and exits.
 int migrate(const Config& config);
-// Forwarding (issue #6): prints the account's webhook signing secret alone on the last line
+// Forwarding: prints the account's webhook signing secret alone on the last line
 // (created on first use), after replacing it with a new one when `rotate`.
 int signing_secret(const Config& config, const std::string& account, bool rotate);
 // Opens the configured database (creating a SQLite file's directory) and migrates it; throws

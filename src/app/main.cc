@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
 
   auto* serve = cli.add_subcommand("serve", "Run the gateway");
   serve->add_option("--config", config_flag, "Path to switchboard.toml");
-  bool print_routes = false;  // msgapi (issue #6)
+  bool print_routes = false;
   serve->add_flag("--print-routes", print_routes, "Print the HTTP routes and exit");
 
   auto* keys = cli.add_subcommand("keys", "Manage API keys");
@@ -64,14 +64,14 @@ int main(int argc, char** argv) {
     sub->add_option("--file", opt_outs_file, "CSV file (default: stdin / stdout)");
   }
 
-  // Forwarding (issue #6): the account's webhook signing secret.
+  // Forwarding: the account's webhook signing secret.
   auto* signing = cli.add_subcommand("signing-secret",
                                      "Print (or --rotate) an account's webhook signing secret");
   bool signing_rotate = false;
   signing->add_option("--account", account, "Account name")->required();
   signing->add_option("--config", config_flag, "Path to switchboard.toml");
   signing->add_flag("--rotate", signing_rotate, "Replace the secret with a new one first");
-  // --- numbers (issue #6): list, import from a provider account, sync provider webhooks ---
+  // --- numbers: list, import from a provider account, sync provider webhooks ---
   auto* numbers = cli.add_subcommand("numbers", "List, import and configure sending numbers");
   numbers->require_subcommand(1);
   std::string numbers_connector;
@@ -92,7 +92,6 @@ int main(int argc, char** argv) {
   for (auto* sub : {numbers_list, numbers_import, numbers_sync}) {
     sub->add_option("--config", config_flag, "Path to switchboard.toml");
   }
-  // --- end numbers ---
 
   sb::app::SegmentsArgs segments_args;
   auto* segments = cli.add_subcommand("segments", "Show how a message body is encoded and split");
@@ -137,7 +136,7 @@ int main(int argc, char** argv) {
     if (*opt_outs_import) return sb::app::opt_outs_import(*config, account, opt_outs_file);
     if (*opt_outs_export) return sb::app::opt_outs_export(*config, account, opt_outs_file);
     if (*signing) return sb::app::signing_secret(*config, account, signing_rotate);
-    // numbers (issue #6)
+    // numbers
     const auto opt = [](const std::string& v) {
       return v.empty() ? std::nullopt : std::optional<std::string>(v);
     };

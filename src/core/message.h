@@ -70,7 +70,7 @@ struct Message {
   std::optional<TimeMs> send_at;         // scheduled: not sent before this instant
   std::string category = "transactional";  // transactional | marketing (quiet hours hold marketing)
   std::optional<TimeMs> deferred_until;  // quiet hours held the message until this instant
-  // Redaction (DELETE /v1/messages/{id}, issue #6): set once the body and media were erased
+  // Redaction (DELETE /v1/messages/{id}): set once the body and media were erased
   // here; `provider` tells whether the provider's copy was erased too (docs/api.md).
   struct Redaction {
     TimeMs at = 0;

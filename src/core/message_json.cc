@@ -151,7 +151,7 @@ void append_message_json(std::string& out, const Message& m) {
     for (const auto& [k, v] : m.metadata) md.any_key_str(k, v);
   }
   o.nullable_str("provider_message_id", m.provider_message_id);
-  // Redaction (issue #6): null until DELETE /v1/messages/{id}.
+  // Redaction: null until DELETE /v1/messages/{id}.
   if (m.redaction) {
     Members r(o.key("redaction"));
     r.time("at", m.redaction->at);

@@ -138,7 +138,7 @@ void Dispatcher::worker_loop() {
       seen = wake_seq_;
     }
     const int claimed = run_once();
-    // msgapi: provider redactions ride on the claim loop, one worker per poll interval (also
+    // provider redactions ride on the claim loop, one worker per poll interval (also
     // under sustained load, so they never starve).
     {
       const TimeMs now = clock_.now_ms();
@@ -478,7 +478,7 @@ void Dispatcher::reconcile_loop() {
   }
 }
 
-// --- msgapi (issue #6): provider-side redaction ---
+// --- provider-side redaction ---
 namespace {
 // Twilio may refuse a delete for minutes (rarely days: error 20009); past this the redaction is
 // reported failed instead of pending for ever.
@@ -527,7 +527,6 @@ int Dispatcher::redact_once() {
   }
   return static_cast<int>(jobs->size());
 }
-// --- end msgapi ---
 
 std::vector<ConnectorState> Dispatcher::connector_states() const {
   std::vector<ConnectorState> out;

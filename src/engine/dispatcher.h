@@ -73,7 +73,7 @@ class Dispatcher {
   // One reconciliation pass over every connector; returns how many messages changed status.
   int reconcile_once();
 
-  // msgapi (issue #6): one pass over due provider redactions (DELETE /v1/messages/{id}):
+  // one pass over due provider redactions (DELETE /v1/messages/{id}):
   // claims them, asks each message's connector to erase its copy, records the outcome. The
   // workers run it (one of them per poll interval); returns how many were claimed.
   int redact_once();
@@ -128,7 +128,7 @@ class Dispatcher {
 
   std::mutex rng_mu_;
   std::mt19937_64 rng_{std::random_device{}()};
-  std::atomic<TimeMs> last_redact_pass_{0};  // msgapi: throttles redact_once across workers
+  std::atomic<TimeMs> last_redact_pass_{0};  // throttles redact_once across workers
 };
 
 }  // namespace sb::engine

@@ -106,7 +106,7 @@ Result<store::NewMessage> Gateway::prepare(const std::string& account,
     m.from = from;
     m.connector = it->second.connector;
     m.start_conversation = it->second.conversations != "inbound";
-    // Forwarding (issue #6): the number's default status_callback (PATCH /v1/numbers/{number})
+    // Forwarding: the number's default status_callback (PATCH /v1/numbers/{number})
     // for messages that name none; validated when it was set.
     if (req.status_callback.empty() && it->second.status_callback) {
       m.status_callback = *it->second.status_callback;

@@ -37,7 +37,7 @@ struct SendRequest {
   // Compliance: a HELP or opt-in confirmation, the only messages an opted-out recipient may
   // get. Internal (keyword handling sets it); never read from the API.
   bool compliance_reply = false;
-  // Contacts (issue #6): the recipient as one of the account's contacts, instead of `to`;
+  // Contacts: the recipient as one of the account's contacts, instead of `to`;
   // send() looks it up and sends to its number.
   std::optional<std::string> contact_id;
 };

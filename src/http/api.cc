@@ -40,7 +40,7 @@ void list_messages(engine::Gateway& gw, Request& req, const std::string& account
       (std::string_view(name) == "to" ? f.to : f.from) = p->e164;
     }
   }
-  // msgapi (issue #6): `number`, our side of the message (from of outbound, to of inbound).
+  // `number`, our side of the message (from of outbound, to of inbound).
   if (auto v = req.query_param("number")) {
     auto p = normalize_phone(*v, region, "number");
     if (!p) return reply(Response::error(p.error()));
@@ -117,7 +117,7 @@ Result<engine::SendRequest> parse_send_json(const json& j, const Request& req) {
                                                "send_at",  "category",
                                                // provider options
                                                "max_price", "smart_encoding",
-                                               // contacts (issue #6): instead of `to`
+                                               // contacts: instead of `to`
                                                "contact_id"};
   for (const auto& [k, _] : j.items()) {
     if (!kKnown.count(k)) return Error::make("unknown_field", "unknown field '" + k + "'", k);
@@ -308,7 +308,7 @@ void register_api(Router& router, engine::Gateway& gw) {
              }));
 
   register_tools_api(router, gw);
-  // msgapi (issue #6): DELETE /v1/messages/{id}, GET /v1/openapi.json
+  // DELETE /v1/messages/{id}, GET /v1/openapi.json
   register_messages_api(router, gw);
 }
 

@@ -1,4 +1,4 @@
-// Forwarding API (issue #6): a number's forwarding target and default status callback, the
+// Forwarding API: a number's forwarding target and default status callback, the
 // delivery log of a message, and the account's webhook signing secret. docs/forwarding.md.
 #pragma once
 

@@ -1,4 +1,4 @@
-// DELETE /v1/messages/{id} (redaction) and GET /v1/openapi.json (issue #6).
+// DELETE /v1/messages/{id} (redaction) and GET /v1/openapi.json.
 #pragma once
 
 #include <string_view>

@@ -25,7 +25,7 @@ class Router {
   // Routes the request: fills req.params and calls the handler (inline or through `offload`),
   // or replies 404/405.
   void dispatch(std::shared_ptr<Request> req, Reply reply, const Offload& offload) const;
-  // msgapi (issue #6): every registered (method, pattern), in registration order; the OpenAPI
+  // every registered (method, pattern), in registration order; the OpenAPI
   // route test compares them with docs/openapi.yaml (`switchboard serve --print-routes`).
   std::vector<std::pair<std::string, std::string>> routes() const;
 

@@ -66,7 +66,7 @@ int status_for(const std::string& code) {
       {"invalid_validity_period", 422},
       {"invalid_metadata", 422},
       {"mms_not_supported", 422},
-      {"invalid_method", 422},  // forwarding (issue #6): forwarding.method
+      {"invalid_method", 422},  // forwarding: forwarding.method
       {"invalid_conversations", 422},  // PATCH /v1/numbers: conversations
       // scheduling, quiet hours, verifications
       {"not_cancelable", 409},
@@ -96,9 +96,9 @@ int status_for(const std::string& code) {
       {"media_url_invalid", 403},
       {"media_unavailable", 503},
       // 429/5xx
-      // msgapi (issue #6): DELETE /v1/messages/{id} while the message is being sent
+      // DELETE /v1/messages/{id} while the message is being sent
       {"message_in_flight", 409},
-      // numbers (issue #6): provider-side number configuration
+      // numbers: provider-side number configuration
       {"not_supported", 422},
       {"provider_error", 502},
       {"rate_limited", 429},

@@ -66,7 +66,7 @@ struct StatusQueryResult {
   std::string error_message;
 };
 
-// --- Provider-side number management (issue #6, numbers) ---
+// --- Provider-side number management (numbers) ---
 // A number the connector's provider account owns (switchboard numbers import).
 struct OwnedNumber {
   std::string number;  // E.164 as the provider lists it
@@ -124,7 +124,7 @@ class Connector {
       const Message& /*m*/) {
     return std::nullopt;
   }
-  // --- msgapi (issue #6): erasing the provider's copy of a message (DELETE /v1/messages) ---
+  // --- erasing the provider's copy of a message (DELETE /v1/messages) ---
   // Whether redact() does anything for this provider. Default: no (the gateway then erases
   // only its own copy and reports the provider's as "unsupported").
   virtual bool supports_redaction() const { return false; }
@@ -137,7 +137,6 @@ class Connector {
     f.message = "this provider offers no message redaction";
     return f;
   }
-  // --- end msgapi ---
   // A cheap authenticated call proving the credentials work (for /readyz and start-up checks).
   virtual std::optional<SendFailure> health_check() { return std::nullopt; }
   // Points `number`'s inbound-message and status webhooks at this gateway through the provider's

@@ -254,7 +254,7 @@ ALTER TABLE numbers ADD COLUMN forward_url TEXT;
 ALTER TABLE numbers ADD COLUMN forward_method TEXT;
 ALTER TABLE numbers ADD COLUMN status_callback TEXT;
 )SQL"},
-      // --- forwarding (issue #6): signing secrets, forward deliveries, per-attempt log ---
+      // --- forwarding: signing secrets, forward deliveries, per-attempt log ---
       // The signing secret is an HMAC key, so it is stored as it is (a hash could not sign).
       {10, "forwarding: signing secrets, delivery method, delivery attempts", R"SQL(
 CREATE TABLE signing_secrets (
@@ -276,8 +276,7 @@ CREATE TABLE delivery_attempts (
 );
 CREATE INDEX delivery_attempts_delivery ON delivery_attempts (delivery_id, attempt);
 )SQL"},
-      // --- end forwarding ---
-      {11, "media re-hosting (issue #6)", R"SQL(
+      {11, "media re-hosting", R"SQL(
 CREATE TABLE media (
   id TEXT PRIMARY KEY,
   account_id TEXT NOT NULL REFERENCES accounts(id),
@@ -304,7 +303,7 @@ CREATE TABLE gateway_secrets (
   created_at BIGINT NOT NULL
 );
 )SQL"},
-      // --- msgapi (issue #6): redaction, the `number` filter, webhook payloads by message ---
+      // --- redaction, the `number` filter, webhook payloads by message ---
       // (9 was reserved for a branch that needed no migration.)
       {12, "message redaction, number filter index", R"SQL(
 ALTER TABLE messages ADD COLUMN redacted_at BIGINT;
@@ -319,7 +318,6 @@ CREATE INDEX messages_our_number ON messages
 CREATE INDEX webhook_events_message ON webhook_events (message_id)
   WHERE message_id IS NOT NULL;
 )SQL"},
-      // --- end msgapi ---
       {13, "numbers: which messages start a conversation", R"SQL(
 ALTER TABLE numbers ADD COLUMN conversations TEXT NOT NULL DEFAULT 'all';
 )SQL"},

@@ -27,7 +27,7 @@ constexpr std::string_view kMessageColumns =
     // v7: provider options
     "max_price, smart_encoding";
 
-// msgapi (issue #6, v12): read with every message, never inserted (a new message is unredacted).
+// read with every message, never inserted (a new message is unredacted).
 constexpr std::string_view kRedactionColumns = "redacted_at, redaction_state, redaction_error";
 
 nlohmann::json media_json(const std::vector<MediaItem>& media) {
@@ -117,7 +117,7 @@ Message row_to_message(const Row& r) {
   // v7: provider options
   m.max_price = r.str(28);
   if (auto smart = r.opt_i64(29)) m.smart_encoding = *smart != 0;
-  // msgapi (v12): redaction, when the row was read with kRedactionColumns
+  // redaction, when the row was read with kRedactionColumns
   if (r.size() > 32 && !r.is_null(30)) {
     m.redaction = Message::Redaction{r.i64(30), r.str(31), r.str(32)};
   }
@@ -385,7 +385,7 @@ class SqlStore final : public Store {
     return out;
   }
 
-  // --- numbers import (issue #6, numbers) ---
+  // --- numbers import (numbers) ---
   Result<std::vector<NumberImportResult>> import_numbers(const std::vector<NumberRecord>& numbers,
                                                          TimeMs now) override {
     std::vector<NumberImportResult> out;
@@ -417,7 +417,6 @@ class SqlStore final : public Store {
     if (!r) return r.error();
     return out;
   }
-  // --- end numbers import ---
 
   // ---------------------------------------------------------------- messages
   using Store::insert_messages;
@@ -553,7 +552,7 @@ class SqlStore final : public Store {
     if (f.before_id) add("id <", *f.before_id);
     if (f.after_id) add("id >", *f.after_id);
     if (f.conversation_id) add("conversation_id =", *f.conversation_id);
-    // msgapi: the exact expression of index messages_our_number, so the index serves it.
+    // the exact expression of index messages_our_number, so the index serves it.
     if (f.number) add(kOurNumberExpr, *f.number);
     p.emplace_back(int64_t{f.limit});
     sql += std::string(f.oldest_first ? " ORDER BY id" : " ORDER BY id DESC") + " LIMIT $" +
@@ -889,7 +888,7 @@ class SqlStore final : public Store {
     auto r = write_tx([&](Connection& c) {
       taken = false;
       for (int64_t id : part_ids) {
-        // msgapi: the parts' raw webhooks belong to the message now (a redaction erases them).
+        // the parts' raw webhooks belong to the message now (a redaction erases them).
         if (!messages.empty()) {
           c.exec("UPDATE webhook_events SET message_id = $1 WHERE id = "
                  "(SELECT webhook_event_id FROM mms_parts WHERE id = $2)",
@@ -1224,7 +1223,7 @@ class SqlStore final : public Store {
     return found;
   }
 
-  // ---------------------------------------------------------------- contacts (issue #6)
+  // ---------------------------------------------------------------- contacts
   Result<CreateContactResult> create_contact(const Contact& k) override {
     CreateContactResult out;
     const std::string id = contact_id_for(k.account, k.number);
@@ -1451,7 +1450,6 @@ class SqlStore final : public Store {
     }
     return out;
   }
-  // ---------------------------------------------------------------- end forwarding (v10)
 
   Result<std::optional<Conversation>> mark_conversation_read(const std::string& account,
                                                              const std::string& id) override {
@@ -1469,7 +1467,7 @@ class SqlStore final : public Store {
     return out;
   }
 
-  // ---------------------------------------------------------------- msgapi: redaction
+  // ---------------------------------------------------------------- redaction
   Result<RedactResult> redact_message(const std::string& account, const std::string& id,
                                       TimeMs now) override {
     RedactResult out;
@@ -1650,7 +1648,7 @@ class SqlStore final : public Store {
   }
 
  private:
-  // msgapi: our side of a message (index messages_our_number uses this exact expression).
+  // our side of a message (index messages_our_number uses this exact expression).
   static constexpr std::string_view kOurNumberExpr =
       "(CASE WHEN direction = 'outbound' THEN from_addr ELSE to_addr END) =";
   static constexpr std::string_view kOptOutSelect =

@@ -50,14 +50,13 @@ struct NumberRecord {
   std::string conversations = "all";
 };
 
-// --- numbers import (issue #6, numbers) ---
+// --- numbers import (numbers) ---
 // What import_numbers did with one number: added, or skipped with the reason.
 struct NumberImportResult {
   std::string number;
   bool added = false;
   std::string reason;  // skipped: "already a config number of account x", "already imported into account y"
 };
-// --- end numbers import ---
 
 enum class InsertKind { kCreated, kDuplicate, kConflict };
 
@@ -86,7 +85,7 @@ struct MessageFilter {
   std::optional<std::string> conversation_id;
   bool oldest_first = false;             // default: newest first
   int limit = 50;
-  // msgapi (issue #6): messages whose side of ours is this number (from_addr of outbound,
+  // messages whose side of ours is this number (from_addr of outbound,
   // to_addr of inbound); index messages_our_number.
   std::optional<std::string> number;
 };
@@ -153,7 +152,7 @@ struct Delivery {
   TimeMs updated_at = 0;
 };
 
-// --- forwarding (issue #6, migration 10) ---
+// --- forwarding (migration 10) ---
 
 // One attempt at a delivery, as logged for GET /v1/messages/{id}/deliveries.
 struct DeliveryAttempt {
@@ -185,7 +184,6 @@ struct NumberSettingsUpdate {
   std::optional<std::string> conversations;    // all | inbound; nullopt: unchanged
 };
 
-// --- end forwarding ---
 
 // --- provider webhooks in ---
 
@@ -349,7 +347,7 @@ struct AutoReply {
   TimeMs updated_at = 0;
 };
 
-// --- contacts (issue #6): the account's address book (migration v6) ---
+// --- contacts: the account's address book (migration v6) ---
 
 // A contact's search key: its name with ASCII letters lower-cased (the same on both backends;
 // other characters are compared as they are). Contacts list in (name key, id) order.
@@ -366,7 +364,7 @@ struct ContactFilter {
   int limit = 50;
 };
 
-// --- msgapi (issue #6): message redaction (migration v12) ---
+// --- message redaction (migration v12) ---
 enum class RedactOutcome {
   kRedacted,         // erased now (an event `redacted` was recorded)
   kAlreadyRedacted,  // erased earlier: nothing changed
@@ -387,14 +385,13 @@ struct RedactionJob {
   Message message;   // body and media already erased; provider ids kept
   int attempts = 0;  // including this one
 };
-// --- end msgapi ---
 
 struct CreateContactResult {
   bool created = false;  // false: the account already had a contact with this number
   Contact contact;       // the stored contact (the existing one when not created)
 };
 
-// --- media re-hosting (issue #6, migration v11; docs/media.md) ---
+// --- media re-hosting (migration v11; docs/media.md) ---
 
 // One media item of an inbound message, as the gateway keeps it: fetched from the provider's
 // source_url in the background, stored content-addressed (sha256), served at /v1/media/{id}.
@@ -600,7 +597,7 @@ class Store {
   virtual Result<bool> update_auto_reply(const AutoReply& r) = 0;
   virtual Result<bool> delete_auto_reply(const std::string& account, const std::string& id) = 0;
 
-  // --- contacts and conversation actions (issue #6) ---
+  // --- contacts and conversation actions ---
   // Creates a contact from c.account, c.number (E.164), c.name, c.metadata, c.created_at (also
   // its updated_at); the id is derived from (account, number) like the contacts inbound traffic
   // creates, so c.id is ignored. When the account already has the number: created=false and the
@@ -625,7 +622,7 @@ class Store {
   virtual Result<std::optional<Conversation>> mark_conversation_read(const std::string& account,
                                                                      const std::string& id) = 0;
 
-  // --- msgapi (issue #6): message redaction ---
+  // --- message redaction ---
   // Erases the message's body and media everywhere the store keeps them (the message row, raw
   // webhook payloads linked to it, status-callback payloads, the conversation preview), keeps
   // metadata and status history, and records an event `redacted` (status unchanged), in one
@@ -644,8 +641,7 @@ class Store {
   virtual Result<void> finish_redaction(const std::string& id, const std::string& state,
                                         const std::string& error, std::optional<TimeMs> retry_at,
                                         TimeMs now) = 0;
-  // --- end msgapi ---
-  // --- forwarding (issue #6, migration 10) ---
+  // --- forwarding (migration 10) ---
   // Inbound messages stored by ingest_webhooks / complete_mms_group to a number with a
   // forward_url get a "forward" Delivery in the same transaction (nothing lost if the process
   // dies right after the provider's 2xx).
@@ -667,16 +663,14 @@ class Store {
   virtual Result<void> defer_delivery(const std::string& id, TimeMs at) = 0;
   // Every logged attempt of the deliveries of `message_id`, by delivery then attempt.
   virtual std::vector<DeliveryAttempt> list_delivery_attempts(const std::string& message_id) = 0;
-  // --- end forwarding ---
-  // --- numbers import (issue #6, numbers) ---
+  // --- numbers import (numbers) ---
   // Inserts each number (its account, connector, capabilities and type; throughput unset: its
   // type's default) with source "import" unless the number is already present in any account
   // (config or import): present numbers, and repeats within `numbers`, are skipped unchanged.
   // The account must exist. One result per input, in order; all or nothing on a database error.
   virtual Result<std::vector<NumberImportResult>> import_numbers(
       const std::vector<NumberRecord>& numbers, TimeMs now) = 0;
-  // --- end numbers import ---
-  // --- media re-hosting (issue #6; docs/media.md) ---
+  // --- media re-hosting (docs/media.md) ---
   // Media rows are created pending with their inbound message (same transaction, one per media
   // item that has an id). get_message and list_messages fill each such item's state,
   // content_type, size and error from its row.

@@ -371,38 +371,19 @@ class WebhooksTest : public ::testing::TestWithParam<Backend> {
     return nullptr;
   }
 
-  // The full path of a program on PATH ("" when absent): run_command does not search PATH.
-  static std::string program(const std::string& name) {
-    const char* path = std::getenv("PATH");
-    std::string dirs = path ? path : "/usr/bin:/bin";
-    size_t at = 0;
-    while (at <= dirs.size()) {
-      size_t colon = dirs.find(':', at);
-      if (colon == std::string::npos) colon = dirs.size();
-      const std::string candidate = dirs.substr(at, colon - at) + "/" + name;
-      if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-      at = colon + 1;
-    }
-    return "";
-  }
-
-  // Runs SQL on the gateway's database with the sqlite3 / psql client; "" when unavailable.
+  // Runs SQL on the gateway's database through the client library; "" (and a failure) on error.
   std::string query_db(const std::string& sql) {
     std::ifstream cfg(gw_->config_path());
     std::string line, url;
     while (std::getline(cfg, line)) {
       if (line.rfind("url = \"", 0) == 0) url = line.substr(7, line.size() - 8);
     }
-    CommandResult r{1, ""};
-    if (url.rfind("sqlite://", 0) == 0) {
-      r = run_command({program("sqlite3"), url.substr(9), sql});
-    } else if (!url.empty()) {
-      r = run_command({program("psql"), "-XAtq", url, "-c", sql});
+    try {
+      return query_database(url, sql);
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "query failed (" << url << "): " << e.what();
+      return "";
     }
-    EXPECT_EQ(r.exit_code, 0) << "query failed (" << url << "): " << sql << "\n" << r.out;
-    std::string out = r.exit_code == 0 ? r.out : "";
-    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-    return out;
   }
 
   FakeProvider fake_;

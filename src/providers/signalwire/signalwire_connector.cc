@@ -123,7 +123,7 @@ Result<std::unique_ptr<Connector>> make_signalwire_connector(const ConnectorSett
   // Reading the Account (project) needs the Management scope; the message list only Messaging,
   // which a sending token has anyway.
   o.probe = twilio::HealthProbe::kMessagePage;
-  // msgapi: redaction blanks the body (LaML "Update a message", Body=""): SignalWire's DELETE
+  // redaction blanks the body (LaML "Update a message", Body=""): SignalWire's DELETE
   // keeps the media files anyway (developer.signalwire.com, compatibility-api delete-message).
   o.redact_by_delete = false;
   o.max_concurrency = s.max_concurrency;

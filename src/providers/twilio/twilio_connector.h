@@ -27,7 +27,7 @@ struct TwilioConnectorOptions {
   std::string provider = "twilio";  // "signalwire" when serving SignalWire's LaML API
   TwilioApi api;
   HealthProbe probe = HealthProbe::kAccount;
-  // msgapi: how redact() erases the provider's copy: Twilio deletes the record, SignalWire's
+  // how redact() erases the provider's copy: Twilio deletes the record, SignalWire's
   // LaML API blanks the body (its DELETE leaves media files behind anyway).
   bool redact_by_delete = true;
   int64_t max_concurrency = 16;
@@ -46,7 +46,7 @@ class TwilioConnector final : public Connector {
   std::optional<std::variant<StatusQueryResult, SendFailure>> query_status(
       const Message& m) override;
   std::optional<SendFailure> health_check() override;
-  // msgapi: DELETE (Twilio) or Body="" (SignalWire LaML) on the message's instance resource.
+  // DELETE (Twilio) or Body="" (SignalWire LaML) on the message's instance resource.
   bool supports_redaction() const override { return true; }
   std::optional<SendFailure> redact(const Message& m) override;
   Headers media_fetch_headers(const std::string& url) const override {

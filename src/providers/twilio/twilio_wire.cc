@@ -165,7 +165,7 @@ std::optional<SendFailure> parse_health_response(const HttpResponse& r, TimeMs n
   return f;
 }
 
-// --- msgapi (issue #6): redaction ---
+// --- redaction ---
 HttpRequest build_delete_request(const TwilioApi& api, const std::string& message_sid) {
   return authed(api, "DELETE",
                 account_path(api) + "/Messages/" + url_encode(message_sid) + ".json");
@@ -186,7 +186,6 @@ std::optional<SendFailure> parse_redact_response(const HttpResponse& r, TimeMs n
   if (e.code == "20009") f.kind = FailureKind::kTransient;  // not complete yet: try later
   return f;
 }
-// --- end msgapi ---
 
 Status map_status(std::string_view s) {
   // accepted/scheduled/queued/sending: Twilio still holds the message.

@@ -68,7 +68,7 @@ HttpRequest build_message_page_request(const TwilioApi& api);
 // 2xx -> nullopt; otherwise the classified failure.
 std::optional<SendFailure> parse_health_response(const HttpResponse& r, TimeMs now);
 
-// --- msgapi (issue #6): redaction of the provider's copy ---
+// --- redaction of the provider's copy ---
 // DELETE {root}/2010-04-01/Accounts/{sid}/Messages/{message_sid}.json: Twilio removes the
 // message record (answers 204). Twilio refuses while it still processes the message (error
 // 20009, "wait several minutes and try again": https://www.twilio.com/docs/api/errors/20009).
@@ -80,7 +80,6 @@ HttpRequest build_redact_body_request(const TwilioApi& api, const std::string& m
 // 2xx, and 404 (the provider no longer has the message: nothing left to erase) -> nullopt.
 // Otherwise the classified failure, with 20009 (still in progress) transient.
 std::optional<SendFailure> parse_redact_response(const HttpResponse& r, TimeMs now);
-// --- end msgapi ---
 
 // Twilio/LaML message status -> ours. Unknown values map to kSending, which never moves a message
 // forward, so a status we do not understand cannot finalise anything.
