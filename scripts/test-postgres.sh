@@ -122,6 +122,21 @@ do_init() {
   chmod 700 "$dir"
   if [ "$(id -u)" -eq 0 ]; then
     chown postgres: "$dir"
+    # The server runs as postgres, which must pass through every directory above its own (and
+    # above its binaries, under /). On a normal system each one lets others pass (o+x); a root
+    # made private, such as a chroot in a directory from mktemp -d, does not. Let others pass
+    # through such a directory: search only, its listing stays private.
+    local d="$dir"
+    while [ "$d" != / ]; do
+      d="$(dirname "$d")"
+      case "$(stat -c %A "$d")" in
+        *x | *t) ;;
+        *)
+          echo "test-postgres: $d is private to root; allowing others to pass through it (o+x)" >&2
+          chmod o+x "$d"
+          ;;
+      esac
+    done
   fi
   touch "$marker"
   as_pg test -w "$dir" ||
