@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs test dependencies, builds, starts a private PostgreSQL, runs every test with ctest.
+# Installs test dependencies, checks the include layering, builds, starts a private PostgreSQL,
+# runs every test with ctest.
 # Usage: scripts/run-tests.sh BUILD_DIR BUILD_TYPE [extra cmake args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +9,7 @@ type="${2:-Release}"
 shift $(( $# >= 2 ? 2 : $# ))
 
 scripts/setup.sh test
+scripts/check-layering.sh
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE="$type" "$@" >/dev/null
 cmake --build "$build" -j "$(nproc)"
 

@@ -24,19 +24,14 @@
 #include "engine/outbox.h"
 #include "engine/status_ingest.h"
 #include "engine/scheduling.h"
+#include "engine/services.h"
 #include "engine/verifications.h"
 #include "http/api.h"
-#include "http/compliance_api.h"
-#include "http/contacts_api.h"
-#include "http/conversations_api.h"
-#include "http/forwarding_api.h"
-#include "http/numbers_api.h"
 #include "http/server.h"
 #include "http/media_api.h"
 #include "http/webhooks_api.h"
 #include "providers/transport/safe_fetch.h"
 #include "providers/transport/sniff.h"
-#include "http/scheduling_api.h"
 #include "providers/registry.h"
 #include "providers/transport/curl_client.h"
 #include "store/store.h"
@@ -335,21 +330,25 @@ int serve(const Config& config, bool print_routes) {
     callbacks.wake();
   });
 
+  // The engine operations every surface calls (docs/architecture.md).
+  engine::MessageService message_service(*st, gateway, clock);
+  engine::ConversationService conversation_service(*st, clock);
+  engine::ContactService contact_service(*st, clock, config.default_region);
+  engine::ComplianceService compliance_service(*st, gateway, clock);
+  engine::NumberService number_service(*st, gateway, clock, by_id, config.public_url);
+  engine::AccountService account_service(*st, clock);
+  engine::Services services{gateway,        message_service,    conversation_service,
+                            contact_service, compliance_service, number_service,
+                            account_service, verifier};
+
   http::Router router;
-  http::register_api(router, gateway);
-  http::register_conversations_api(router, gateway);
-  http::register_contacts_api(router, gateway);
-  http::register_scheduling_api(router, gateway, verifier);
-  http::register_compliance_api(router, gateway);
+  http::register_api(router, services);
   http::register_webhooks(router, webhooks, config.public_url);
-  // numbers
-  http::register_numbers_api(router, gateway, http::NumbersApiOptions{by_id, config.public_url});
   NumbersRefresher numbers_refresher([&] {
     const auto numbers = st->all_numbers();
     gateway.set_numbers(numbers);
     dispatcher.set_throughput(number_throughput(numbers, config));
   });
-  http::register_forwarding_api(router, gateway);  // forwarding
 
   // Media re-hosting and the SSRF guard (docs/media.md).
   auto media_allow = providers::parse_allow_list(config.media_fetch_allow);
@@ -402,7 +401,7 @@ int serve(const Config& config, bool print_routes) {
       },
       [](const Error& e) { return providers::is_transient(e); },
       [](std::string_view bytes) { return providers::sniff_content_type(bytes); });
-  http::register_media_api(router, gateway, media_files, media_signer,
+  http::register_media_api(router, services, media_files, media_signer,
                            {config.public_url, config.media_url_ttl_s,
                             config.media_max_url_ttl_s});
   // the route table, for the test that holds docs/openapi.yaml to it.

@@ -7,6 +7,7 @@
 
 #include "app/app.h"
 #include "core/phone.h"
+#include "engine/number_service.h"
 #include "http/numbers_api.h"
 #include "providers/registry.h"
 #include "providers/transport/curl_client.h"
@@ -138,7 +139,7 @@ int sync_number_webhooks(store::Store& st,
       out << "skipped " << who << ": the connector is not configured\n";
       continue;
     }
-    const auto hooks = http::expected_webhooks(public_url, n.connector, it->second->provider());
+    const auto hooks = engine::expected_webhooks(public_url, n.connector, it->second->provider());
     auto r = it->second->configure_number_webhooks(n.number, hooks.inbound_url, hooks.status_url);
     if (!r) {
       if (r.error().code == "not_supported") {

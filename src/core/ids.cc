@@ -67,4 +67,12 @@ bool is_valid_id(std::string_view id, std::string_view prefix) {
   return true;
 }
 
+bool is_contact_id(std::string_view id) {
+  if (id.size() != 29 || id.substr(0, 3) != "ct_") return false;
+  for (char c : id.substr(3)) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
 }  // namespace sb

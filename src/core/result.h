@@ -1,6 +1,7 @@
 // Result<T>: the expected-like return type for failures callers are meant to handle.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -14,9 +15,11 @@ struct Error {
   std::string code;
   std::string message;
   std::string field;
+  // When waiting helps (rate limits, a message mid-send): seconds after which to try again.
+  std::optional<int64_t> retry_after_s;
 
   static Error make(std::string code, std::string message, std::string field = {}) {
-    return Error{std::move(code), std::move(message), std::move(field)};
+    return Error{std::move(code), std::move(message), std::move(field), std::nullopt};
   }
 };
 

@@ -120,7 +120,6 @@ class Gateway {
     if (media_remover_ && !sha256s.empty()) media_remover_(sha256s);
   }
 
-  store::Store& store() { return store_; }
   const Clock& clock() const { return clock_; }
   const GatewayOptions& options() const { return options_; }
 

@@ -17,17 +17,6 @@
 namespace sb::engine {
 namespace {
 
-WebhookOutcome refuse(int status, const std::string& code, const std::string& message,
-                      const std::string& field = "") {
-  WebhookOutcome o;
-  o.status = status;
-  o.error_code = code;
-  nlohmann::json j = {{"error", {{"code", code}, {"message", message}}}};
-  if (!field.empty()) j["error"]["field"] = field;
-  o.body = j.dump();
-  return o;
-}
-
 std::string_view kind_name(providers::WebhookEvent::Kind k) {
   switch (k) {
     case providers::WebhookEvent::Kind::kInbound:
@@ -130,7 +119,7 @@ void WebhookProcessor::handle(const std::string& connector, const providers::Web
   if (it == endpoints_.end()) {
     spdlog::warn("webhooks: request for unknown connector {} from {}", connector,
                  req.remote_addr);
-    return done(refuse(404, "not_found", "no connector named " + connector));
+    return done(Error::make("not_found", "no connector named " + connector, "connector"));
   }
   const WebhookEndpoint& ep = it->second;
   const TimeMs now = clock_.now_ms();
@@ -138,15 +127,14 @@ void WebhookProcessor::handle(const std::string& connector, const providers::Web
   if (auto v = providers::verify_webhook(ep.secrets, req, now); !v) {
     spdlog::warn("webhooks: {} rejected a request from {}: {}", connector, req.remote_addr,
                  v.error().message);
-    return done(refuse(403, "webhook_unverified", v.error().message));
+    return done(Error::make("webhook_unverified", v.error().message));
   }
   auto parsed = providers::parse_webhook(ep.provider, req, now);
   if (!parsed) {
     spdlog::warn("webhooks: {} could not read a request from {}: {}{}", connector,
                  req.remote_addr, parsed.error().message,
                  parsed.error().field.empty() ? "" : " (field " + parsed.error().field + ")");
-    return done(
-        refuse(400, parsed.error().code, parsed.error().message, parsed.error().field));
+    return done(parsed.error());
   }
   providers::WebhookEvent& ev = *parsed;
 
@@ -191,19 +179,15 @@ void WebhookProcessor::handle(const std::string& connector, const providers::Web
     }
   }
 
-  const auto reply = providers::webhook_reply(ep.provider, req);
-  WebhookOutcome ok;
-  ok.status = reply.status;
-  ok.content_type = reply.content_type;
-  ok.body = reply.body;
+  auto ok = providers::webhook_reply(ep.provider, req);
   auto shared = std::make_shared<store::WebhookIngest>(in);
   writer_.submit(std::move(in), [this, connector, shared, ok = std::move(ok),
                                  done = std::move(done)](Result<store::WebhookIngestResult> r) {
     if (!r) {
       spdlog::error("webhooks: {} {} not stored ({}); answering 503 so the provider retries",
                     connector, shared->webhook.event_type, r.error().message);
-      return done(refuse(503, "storage_unavailable",
-                         "the webhook could not be stored; retry later"));
+      return done(Error::make("storage_unavailable",
+                              "the webhook could not be stored; retry later"));
     }
     after_commit(connector, *shared, *r);
     done(ok);

@@ -42,14 +42,6 @@ struct WebhookOptions {
   std::string media_public_url;
 };
 
-// What to answer the provider.
-struct WebhookOutcome {
-  int status = 200;
-  std::string content_type = "application/json";
-  std::string body = "{}";
-  std::string error_code;  // for the log line when status >= 400
-};
-
 class WebhookProcessor {
  public:
   // `on_applied` runs after stored statuses may have queued app callbacks.
@@ -66,12 +58,12 @@ class WebhookProcessor {
   }
   bool has_endpoint(const std::string& connector) const;
 
-  // Verifies, parses and durably stores one webhook, then calls `done` with what the provider
-  // should hear: 2xx only once stored (group commit: concurrent webhooks share a transaction),
-  // 403 unverified, 400 unreadable, 404 unknown connector, 503 when storage failed (so the
-  // provider retries). `done` runs on this thread for refusals, on the commit completion thread
-  // otherwise.
-  using Done = std::function<void(WebhookOutcome)>;
+  // Verifies, parses and durably stores one webhook, then calls `done` with the provider's own
+  // reply only once stored (group commit: concurrent webhooks share a transaction), or an error
+  // the surface maps to its status: webhook_unverified, invalid_webhook (unreadable), not_found
+  // (unknown connector), storage_unavailable (so the provider retries). `done` runs on this
+  // thread for refusals, on the commit completion thread otherwise.
+  using Done = std::function<void(Result<providers::WebhookReply>)>;
   void handle(const std::string& connector, const providers::WebhookRequest& req, Done done);
 
   // Background work: split-MMS groups that are due, orphan statuses whose message is now known,

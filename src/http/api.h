@@ -3,14 +3,15 @@
 
 #include <string_view>
 
-#include "engine/gateway.h"
+#include "engine/services.h"
 #include "http/router.h"
 
 namespace sb::http {
 
-// Registers /healthz, /readyz, /v1/messages*, /v1/stats and (through register_tools_api) the
-// text and number tools.
-void register_api(Router& router, engine::Gateway& gateway);
+// Registers every /v1 route (messages, conversations, contacts, compliance, verifications,
+// numbers, signing secret, stats, the text and number tools) and /healthz, /readyz. Each calls
+// engine operations from `services`, never the store.
+void register_api(Router& router, engine::Services& services);
 
 // Registers POST /v1/segments and POST /v1/lookup (API key required; CPU only, run inline).
 void register_tools_api(Router& router, engine::Gateway& gateway);
@@ -34,10 +35,5 @@ Result<nlohmann::json> segments_answer(const nlohmann::json& request, bool defau
 Result<nlohmann::json> lookup_answer(const nlohmann::json& request,
                                      std::string_view default_region);
 
-// Parses a POST /v1/messages body (JSON object) into a SendRequest; errors name the field.
-// Either `to` or `contact_id` (a well-formed contact id, else invalid_contact) is required.
-Result<engine::SendRequest> parse_send_request(const Request& req);
-// The same for an already parsed body (the Idempotency-Key header is read from `req`).
-Result<engine::SendRequest> parse_send_json(const nlohmann::json& body, const Request& req);
 
 }  // namespace sb::http

@@ -153,12 +153,4 @@ Result<Metadata> parse_metadata(const nlohmann::json& value) {
   return out;
 }
 
-bool looks_like_contact_id(std::string_view id) {
-  if (id.size() != 29 || id.substr(0, 3) != "ct_") return false;
-  for (char c : id.substr(3)) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
-}
-
 }  // namespace sb::http

@@ -39,7 +39,4 @@ engine::Outbox::Done send_reply(Reply reply, std::string account);
 // at most 512 bytes. Errors: invalid_type, invalid_metadata (naming metadata or metadata.<key>).
 Result<Metadata> parse_metadata(const nlohmann::json& value);
 
-// True for ids of the form contacts have: "ct_" and 26 lower-case hex digits.
-bool looks_like_contact_id(std::string_view id);
-
 }  // namespace sb::http

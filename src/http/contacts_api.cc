@@ -4,7 +4,7 @@
 #include <set>
 
 #include "core/crypto.h"
-#include "core/phone.h"
+#include "core/ids.h"
 #include "http/api_util.h"
 
 namespace sb::http {
@@ -22,19 +22,9 @@ json contact_json(const store::Contact& c) {
 
 namespace {
 
-constexpr size_t kMaxName = 256;
-
-Error not_found(const std::string& id) {
-  return Error::make("not_found", "no contact " + id + " in this account", "id");
-}
-
 Result<std::string> parse_name(const json& j) {
   if (!j.is_string()) return type_error("name", "a string");
-  const auto& name = j.get_ref<const std::string&>();
-  if (name.empty() || name.size() > kMaxName) {
-    return Error::make("invalid_name", "name must be 1 to 256 bytes", "name");
-  }
-  return name;
+  return j.get<std::string>();
 }
 
 // Cursor "<id>.<hex of the name key>": where the previous page ended in (name key, id) order.
@@ -44,7 +34,7 @@ std::string make_cursor(const store::Contact& c) {
 
 std::optional<std::pair<std::string, std::string>> read_cursor(const std::string& v) {
   const auto dot = v.find('.');
-  if (dot == std::string::npos || !looks_like_contact_id(v.substr(0, dot))) return std::nullopt;
+  if (dot == std::string::npos || !is_contact_id(v.substr(0, dot))) return std::nullopt;
   const std::string hex = v.substr(dot + 1);
   if (hex.size() % 2 != 0) return std::nullopt;
   std::string key;
@@ -61,7 +51,7 @@ std::optional<std::pair<std::string, std::string>> read_cursor(const std::string
   return std::make_pair(key, v.substr(0, dot));
 }
 
-void create_contact(engine::Gateway& gw, Request& req, const std::string& account, Reply reply) {
+void create_contact(engine::Services& s, Request& req, const std::string& account, Reply reply) {
   auto body = json_body(req);
   if (!body) return reply(Response::error(body.error()));
   static const std::set<std::string> kKnown = {"number", "name", "metadata"};
@@ -70,39 +60,28 @@ void create_contact(engine::Gateway& gw, Request& req, const std::string& accoun
       return reply(Response::error(Error::make("unknown_field", "unknown field '" + k + "'", k)));
     }
   }
-  store::Contact c;
-  c.account = account;
   auto number = body->find("number");
   if (number == body->end() || number->is_null()) {
     return reply(Response::error(Error::make("missing_field", "number is required", "number")));
   }
   if (!number->is_string()) return reply(Response::error(type_error("number", "a string")));
-  auto phone = normalize_phone(number->get<std::string>(), gw.options().default_region, "number");
-  if (!phone) return reply(Response::error(phone.error()));
-  c.number = phone->e164;
-  c.name = "Unknown";
+  engine::ContactChanges changes;
   if (auto it = body->find("name"); it != body->end() && !it->is_null()) {
     auto name = parse_name(*it);
     if (!name) return reply(Response::error(name.error()));
-    c.name = *name;
+    changes.name = std::move(*name);
   }
   if (auto it = body->find("metadata"); it != body->end() && !it->is_null()) {
     auto metadata = parse_metadata(*it);
     if (!metadata) return reply(Response::error(metadata.error()));
-    c.metadata = std::move(*metadata);
+    changes.metadata = std::move(*metadata);
   }
-  c.created_at = c.updated_at = gw.clock().now_ms();
-  auto r = gw.store().create_contact(c);
-  if (!r) return reply(Response::error(r.error()));
-  if (!r->created) {
-    return reply(Response::error(Error::make(
-        "contact_exists", "a contact with number " + c.number + " already exists: " + r->contact.id,
-        "number")));
-  }
-  reply(Response::json(201, contact_json(r->contact)));
+  auto c = s.contacts.create(account, number->get<std::string>(), changes);
+  if (!c) return reply(Response::error(c.error()));
+  reply(Response::json(201, contact_json(*c)));
 }
 
-void list_contacts(engine::Gateway& gw, Request& req, const std::string& account, Reply reply) {
+void list_contacts(engine::Services& s, Request& req, const std::string& account, Reply reply) {
   store::ContactFilter f;
   f.account = account;
   if (auto q = req.query_param("q"); q && !q->empty()) {
@@ -144,19 +123,16 @@ void list_contacts(engine::Gateway& gw, Request& req, const std::string& account
           Error::make("invalid_parameter", "cursor is not one this API returned", "cursor")));
     }
   }
-  f.limit = limit + 1;  // one extra row tells whether another page exists
-  auto rows = gw.store().list_contacts(f);
+  f.limit = limit;
+  auto page = s.contacts.list(std::move(f));
+  if (!page) return reply(Response::error(page.error()));
   json data = json::array();
-  json next = nullptr;
-  for (size_t i = 0; i < rows.size() && static_cast<int>(i) < limit; ++i) {
-    data.push_back(contact_json(rows[i]));
-  }
-  if (static_cast<int>(rows.size()) > limit)
-    next = make_cursor(rows[static_cast<size_t>(limit) - 1]);
+  for (const auto& c : page->items) data.push_back(contact_json(c));
+  json next = page->more ? json(make_cursor(page->items.back())) : json(nullptr);
   reply(Response::json(200, {{"data", std::move(data)}, {"next_cursor", next}}));
 }
 
-void update_contact(engine::Gateway& gw, Request& req, const std::string& account, Reply reply) {
+void update_contact(engine::Services& s, Request& req, const std::string& account, Reply reply) {
   const std::string& id = req.params.at("id");
   auto body = json_body(req);
   if (!body) return reply(Response::error(body.error()));
@@ -182,42 +158,36 @@ void update_contact(engine::Gateway& gw, Request& req, const std::string& accoun
       return reply(Response::error(Error::make("unknown_field", "unknown field '" + k + "'", k)));
     }
   }
-  if (!looks_like_contact_id(id)) return reply(Response::error(not_found(id)));
-  auto r = gw.store().update_contact(account, id, name, metadata, gw.clock().now_ms());
-  if (!r) return reply(Response::error(r.error()));
-  if (!*r) return reply(Response::error(not_found(id)));
-  reply(Response::json(200, contact_json(**r)));
+  auto c = s.contacts.update(account, id, engine::ContactChanges{name, metadata});
+  if (!c) return reply(Response::error(c.error()));
+  reply(Response::json(200, contact_json(*c)));
 }
 
 }  // namespace
 
-void register_contacts_api(Router& router, engine::Gateway& gw) {
+void register_contacts_api(Router& router, engine::Services& s) {
   router.add("POST", "/v1/contacts",
-             authed(gw, [&gw](Request& req, const std::string& a, Reply reply) {
-               create_contact(gw, req, a, std::move(reply));
+             authed(s.gateway, [&s](Request& req, const std::string& a, Reply reply) {
+               create_contact(s, req, a, std::move(reply));
              }));
   router.add("GET", "/v1/contacts",
-             authed(gw, [&gw](Request& req, const std::string& a, Reply reply) {
-               list_contacts(gw, req, a, std::move(reply));
+             authed(s.gateway, [&s](Request& req, const std::string& a, Reply reply) {
+               list_contacts(s, req, a, std::move(reply));
              }));
   router.add("GET", "/v1/contacts/{id}",
-             authed(gw, [&gw](Request& req, const std::string& a, Reply reply) {
-               const std::string& id = req.params.at("id");
-               auto c = looks_like_contact_id(id) ? gw.store().get_contact(a, id) : std::nullopt;
-               if (!c) return reply(Response::error(not_found(id)));
+             authed(s.gateway, [&s](Request& req, const std::string& a, Reply reply) {
+               auto c = s.contacts.get(a, req.params.at("id"));
+               if (!c) return reply(Response::error(c.error()));
                reply(Response::json(200, contact_json(*c)));
              }));
   router.add("PATCH", "/v1/contacts/{id}",
-             authed(gw, [&gw](Request& req, const std::string& a, Reply reply) {
-               update_contact(gw, req, a, std::move(reply));
+             authed(s.gateway, [&s](Request& req, const std::string& a, Reply reply) {
+               update_contact(s, req, a, std::move(reply));
              }));
   router.add("DELETE", "/v1/contacts/{id}",
-             authed(gw, [&gw](Request& req, const std::string& a, Reply reply) {
+             authed(s.gateway, [&s](Request& req, const std::string& a, Reply reply) {
                const std::string& id = req.params.at("id");
-               if (!looks_like_contact_id(id)) return reply(Response::error(not_found(id)));
-               auto r = gw.store().delete_contact(a, id);
-               if (!r) return reply(Response::error(r.error()));
-               if (!*r) return reply(Response::error(not_found(id)));
+               if (auto r = s.contacts.remove(a, id); !r) return reply(Response::error(r.error()));
                reply(Response::json(200, {{"id", id}, {"deleted", true}}));
              }));
 }

@@ -3,7 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/gateway.h"
+#include "engine/services.h"
 #include "http/router.h"
 
 namespace sb::http {
@@ -13,6 +13,6 @@ nlohmann::json contact_json(const store::Contact& c);
 
 // GET/POST /v1/contacts (q, cursor, limit), GET/PATCH/DELETE /v1/contacts/{id}. Numbers are
 // normalized to E.164 with the gateway's default region; a number is unique per account.
-void register_contacts_api(Router& router, engine::Gateway& gw);
+void register_contacts_api(Router& router, engine::Services& services);
 
 }  // namespace sb::http

@@ -1,13 +1,10 @@
 // /v1/conversations: the threads inbound and outbound messages are filed into.
 #include "http/conversations_api.h"
 
-#include <algorithm>
 #include <set>
 
-#include "core/ids.h"
 #include "core/message_json.h"
-#include "core/phone.h"
-#include "http/api.h"
+#include "http/messages_api.h"
 #include "http/api_util.h"
 #include "http/contacts_api.h"
 
@@ -34,7 +31,7 @@ Error bad_cursor(const std::string& name) {
   return Error::make("invalid_parameter", name + " is not a cursor this API returned", name);
 }
 
-void list_conversations(engine::Gateway& gw, Request& req, const std::string& account,
+void list_conversations(engine::Services& s, Request& req, const std::string& account,
                         Reply reply) {
   store::ConversationFilter f;
   f.account = account;
@@ -59,68 +56,43 @@ void list_conversations(engine::Gateway& gw, Request& req, const std::string& ac
     }
     f.before = std::make_pair(static_cast<TimeMs>(at), v->substr(dot + 1));
   }
-  f.limit = *limit + 1;
-  auto rows = gw.store().list_conversations(f);
+  f.limit = *limit;
+  auto page = s.conversations.list(std::move(f));
+  if (!page) return reply(Response::error(page.error()));
   json data = json::array();
+  for (const auto& v : page->items) data.push_back(conversation_json(v));
   json next = nullptr;
-  for (size_t i = 0; i < rows.size() && static_cast<int>(i) < *limit; ++i) {
-    data.push_back(conversation_json(rows[i]));
-  }
-  if (static_cast<int>(rows.size()) > *limit) {
-    const auto& last = rows[static_cast<size_t>(*limit) - 1];
+  if (page->more) {
+    const auto& last = page->items.back();
     next = std::to_string(last.last_message_at) + "." + last.id;
   }
   reply(Response::json(200, {{"data", std::move(data)}, {"next_cursor", next}}));
 }
 
 // Oldest first (a chat view): `after` pages forward, `before` pages back from the newest.
-void conversation_messages(engine::Gateway& gw, Request& req, const std::string& account,
+void conversation_messages(engine::Services& s, Request& req, const std::string& account,
                            Reply reply) {
-  const std::string& id = req.params.at("id");
-  if (!gw.store().get_conversation(account, id)) {
-    return reply(Response::error(Error::make("not_found", "no conversation " + id, "id")));
-  }
   auto limit = limit_param(req);
   if (!limit) return reply(Response::error(limit.error()));
-  store::MessageFilter f;
-  f.account = account;
-  f.conversation_id = id;
-  f.limit = *limit + 1;
-  const auto before = req.query_param("before");
-  const auto after = req.query_param("after");
-  if (before && after) {
-    return reply(Response::error(
-        Error::make("invalid_parameter", "use either before or after, not both", "before")));
-  }
-  for (const auto* c : {&before, &after}) {
-    if (*c && !is_valid_id(**c, "msg_")) {
-      return reply(Response::error(bad_cursor(c == &before ? "before" : "after")));
-    }
-  }
-  if (before) {
-    f.before_id = *before;  // the page just older than `before`, read newest first
-  } else {
-    f.oldest_first = true;
-    if (after) f.after_id = *after;
-  }
-  auto rows = gw.store().list_messages(f);
-  const bool more = static_cast<int>(rows.size()) > *limit;
-  if (more) rows.resize(static_cast<size_t>(*limit));
-  if (before) std::reverse(rows.begin(), rows.end());
+  engine::ThreadCursor cursor{req.query_param("before"), req.query_param("after")};
+  auto page = s.conversations.messages(account, req.params.at("id"), cursor, *limit);
+  if (!page) return reply(Response::error(page.error()));
+  const auto& rows = page->items;
   json data = json::array();
   for (const auto& m : rows) data.push_back(to_json(m));
-  json page = {{"data", std::move(data)}};
+  json out = {{"data", std::move(data)}};
   // Cursors to continue: older pages go `before` the first row, newer ones `after` the last.
-  page["before_cursor"] = !rows.empty() && (before ? more : after.has_value())
-                              ? json(rows.front().id)
-                              : json(nullptr);
-  page["after_cursor"] = !rows.empty() && (before || more) ? json(rows.back().id) : json(nullptr);
-  reply(Response::json(200, page));
+  out["before_cursor"] = !rows.empty() && (cursor.before ? page->more : cursor.after.has_value())
+                             ? json(rows.front().id)
+                             : json(nullptr);
+  out["after_cursor"] =
+      !rows.empty() && (cursor.before || page->more) ? json(rows.back().id) : json(nullptr);
+  reply(Response::json(200, out));
 }
 
-// A reply in the thread: from the conversation's number to its contact, through Gateway::send
-// (validation, opt-outs and the durable outbox as for POST /v1/messages).
-void reply_in_conversation(engine::Gateway& gw, Request& req, const std::string& account,
+// A reply in the thread: from the conversation's number to its contact, sent as POST
+// /v1/messages sends (validation, opt-outs and the durable outbox).
+void reply_in_conversation(engine::Services& s, Request& req, const std::string& account,
                            Reply reply) {
   const std::string& id = req.params.at("id");
   auto body = json_body(req);
@@ -137,50 +109,42 @@ void reply_in_conversation(engine::Gateway& gw, Request& req, const std::string&
           k)));
     }
   }
-  auto v = gw.store().get_conversation(account, id);
-  if (!v) return reply(Response::error(Error::make("not_found", "no conversation " + id, "id")));
+  auto v = s.conversations.get(account, id);
+  if (!v) return reply(Response::error(v.error()));
   json request = *body;
   request["from"] = v->our_number;
   request["to"] = v->contact.number;
   auto parsed = parse_send_json(request, req);
   if (!parsed) return reply(Response::error(parsed.error()));
-  gw.send(account, *parsed, send_reply(std::move(reply), account));
+  s.messages.send(account, *parsed, send_reply(std::move(reply), account));
 }
 
 }  // namespace
 
-void register_conversations_api(Router& router, engine::Gateway& gw) {
-  router.add("GET", "/v1/conversations", authed(gw, [&gw](Request& req, const std::string& a,
-                                                          Reply reply) {
-               list_conversations(gw, req, a, std::move(reply));
+void register_conversations_api(Router& router, engine::Services& s) {
+  router.add("GET", "/v1/conversations",
+             authed(s.gateway, [&s](Request& req, const std::string& a, Reply reply) {
+               list_conversations(s, req, a, std::move(reply));
              }));
   router.add("GET", "/v1/conversations/{id}",
-             authed(gw, [&gw](Request& req, const std::string& a, Reply reply) {
-               auto v = gw.store().get_conversation(a, req.params.at("id"));
-               if (!v) {
-                 return reply(Response::error(Error::make(
-                     "not_found", "no conversation " + req.params.at("id"), "id")));
-               }
+             authed(s.gateway, [&s](Request& req, const std::string& a, Reply reply) {
+               auto v = s.conversations.get(a, req.params.at("id"));
+               if (!v) return reply(Response::error(v.error()));
                reply(Response::json(200, conversation_json(*v)));
              }));
   router.add("GET", "/v1/conversations/{id}/messages",
-             authed(gw, [&gw](Request& req, const std::string& a, Reply reply) {
-               conversation_messages(gw, req, a, std::move(reply));
+             authed(s.gateway, [&s](Request& req, const std::string& a, Reply reply) {
+               conversation_messages(s, req, a, std::move(reply));
              }));
   router.add("POST", "/v1/conversations/{id}/messages",
-             authed(gw, [&gw](Request& req, const std::string& a, Reply reply) {
-               reply_in_conversation(gw, req, a, std::move(reply));
+             authed(s.gateway, [&s](Request& req, const std::string& a, Reply reply) {
+               reply_in_conversation(s, req, a, std::move(reply));
              }));
   router.add("POST", "/v1/conversations/{id}/read",
-             authed(gw, [&gw](Request& req, const std::string& a, Reply reply) {
-               const std::string& id = req.params.at("id");
-               auto r = gw.store().mark_conversation_read(a, id);
-               if (!r) return reply(Response::error(r.error()));
-               if (!*r) {
-                 return reply(
-                     Response::error(Error::make("not_found", "no conversation " + id, "id")));
-               }
-               reply(Response::json(200, conversation_json(**r)));
+             authed(s.gateway, [&s](Request& req, const std::string& a, Reply reply) {
+               auto v = s.conversations.mark_read(a, req.params.at("id"));
+               if (!v) return reply(Response::error(v.error()));
+               reply(Response::json(200, conversation_json(*v)));
              }));
 }
 

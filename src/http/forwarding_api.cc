@@ -1,11 +1,8 @@
-// GET /v1/messages/{id}/deliveries, the signing secret endpoints, and the body of PATCH /v1/numbers.
+// The signing secret endpoints, and the body of PATCH /v1/numbers (forwarding settings).
 #include "http/forwarding_api.h"
-
-#include <spdlog/spdlog.h>
 
 #include <set>
 
-#include "core/ids.h"
 #include "core/url.h"
 #include "http/api_util.h"
 
@@ -83,49 +80,6 @@ Result<store::NumberSettingsUpdate> parse_number_settings(const json& body) {
 
 namespace {
 
-json attempt_json(const store::DeliveryAttempt& a) {
-  return {{"attempt", a.attempt},
-          {"at", format_rfc3339(a.at)},
-          {"duration_ms", a.duration_ms},
-          {"http_status", a.http_status ? json(a.http_status) : json(nullptr)},
-          {"error", a.error.empty() ? json(nullptr) : json(a.error)},
-          {"response_excerpt", a.response_excerpt},
-          {"reply_message_id", a.reply_message_id.empty() ? json(nullptr)
-                                                          : json(a.reply_message_id)}};
-}
-
-void list_deliveries(engine::Gateway& gw, Request& req, const std::string& account, Reply reply) {
-  const std::string& id = req.params["id"];
-  auto m = is_valid_id(id, "msg_") ? gw.store().get_message(account, id) : std::nullopt;
-  if (!m) {
-    return reply(Response::error(
-        Error::make("not_found", "no message " + id + " in this account", "id")));
-  }
-  const auto deliveries = gw.store().list_deliveries(m->id);
-  const auto attempts = gw.store().list_delivery_attempts(m->id);
-  json data = json::array();
-  for (const auto& d : deliveries) {
-    json log = json::array();
-    for (const auto& a : attempts) {
-      if (a.delivery_id == d.id) log.push_back(attempt_json(a));
-    }
-    data.push_back(
-        {{"id", d.id},
-         {"kind", d.kind},
-         {"url", d.url},
-         {"method", d.method},
-         {"state", d.state},
-         {"attempt_count", d.attempts},
-         {"created_at", format_rfc3339(d.created_at)},
-         {"next_attempt_at",
-          d.state == "pending" ? json(format_rfc3339(d.next_attempt_at)) : json(nullptr)},
-         {"last_http_status", d.last_status ? json(d.last_status) : json(nullptr)},
-         {"last_error", d.last_error.empty() ? json(nullptr) : json(d.last_error)},
-         {"attempts", std::move(log)}});
-  }
-  reply(Response::json(200, {{"message_id", m->id}, {"data", std::move(data)}}));
-}
-
 // The secret is the answer itself: never cached by a proxy, never logged.
 Response secret_response(const store::SigningSecret& s) {
   Response r = Response::json(200, {{"secret", s.secret},
@@ -138,23 +92,18 @@ Response secret_response(const store::SigningSecret& s) {
 
 }  // namespace
 
-void register_forwarding_api(Router& router, engine::Gateway& gw) {
-  router.add("GET", "/v1/messages/{id}/deliveries",
-             authed(gw, [&gw](Request& req, const std::string& account, Reply reply) {
-               list_deliveries(gw, req, account, std::move(reply));
-             }));
+void register_forwarding_api(Router& router, engine::Services& s) {
   router.add("GET", "/v1/signing-secret",
-             authed(gw, [&gw](Request&, const std::string& account, Reply reply) {
-               auto s = gw.store().signing_secret(account, gw.clock().now_ms());
-               if (!s) return reply(Response::error(s.error()));
-               reply(secret_response(*s));
+             authed(s.gateway, [&s](Request&, const std::string& account, Reply reply) {
+               auto secret = s.accounts.signing_secret(account);
+               if (!secret) return reply(Response::error(secret.error()));
+               reply(secret_response(*secret));
              }));
   router.add("POST", "/v1/signing-secret/rotate",
-             authed(gw, [&gw](Request&, const std::string& account, Reply reply) {
-               auto s = gw.store().rotate_signing_secret(account, gw.clock().now_ms());
-               if (!s) return reply(Response::error(s.error()));
-               spdlog::info("api: signing secret of {} rotated", account);
-               reply(secret_response(*s));
+             authed(s.gateway, [&s](Request&, const std::string& account, Reply reply) {
+               auto secret = s.accounts.rotate_signing_secret(account);
+               if (!secret) return reply(Response::error(secret.error()));
+               reply(secret_response(*secret));
              }));
 }
 

@@ -1,17 +1,17 @@
-// Forwarding API: a number's forwarding target and default status callback, the
-// delivery log of a message, and the account's webhook signing secret. docs/forwarding.md.
+// Forwarding API: a number's forwarding target and default status callback, and the account's
+// webhook signing secret. docs/forwarding.md.
 #pragma once
 
 #include <nlohmann/json.hpp>
 
-#include "engine/gateway.h"
+#include "engine/services.h"
 #include "http/router.h"
 
 namespace sb::http {
 
-// Registers GET /v1/messages/{id}/deliveries, GET /v1/signing-secret and
-// POST /v1/signing-secret/rotate (API key required; database work, offloaded).
-void register_forwarding_api(Router& router, engine::Gateway& gateway);
+// Registers GET /v1/signing-secret and POST /v1/signing-secret/rotate (API key required;
+// database work, offloaded).
+void register_forwarding_api(Router& router, engine::Services& services);
 
 // The body of PATCH /v1/numbers/{number} (numbers_api.cc serves the route): forwarding
 // {url, method} or null, status_callback or null, conversations "all" or "inbound"; unknown

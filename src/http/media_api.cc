@@ -10,11 +10,6 @@
 namespace sb::http {
 namespace {
 
-Error not_found(const std::string& id) {
-  return Error::make("not_found", std::string("no media ").append(id).append(" in this account"),
-                     "id");
-}
-
 // Kinds a browser may render in place; everything else (text, vCards, PDFs, unknown) downloads,
 // so a media item can never act as a page of our origin.
 bool inline_type(const std::string& t) {
@@ -68,18 +63,19 @@ std::optional<int64_t> int_param(const Request& req, std::string_view name) {
 
 }  // namespace
 
-void register_media_api(Router& router, engine::Gateway& gw, const engine::MediaFiles& files,
+void register_media_api(Router& router, engine::Services& s, const engine::MediaFiles& files,
                         const engine::MediaSigner& signer, MediaApiOptions o) {
   router.add("GET", "/v1/media/{id}",
-             authed(gw, [&gw, &files](Request& req, const std::string& account, Reply reply) {
-               const std::string& id = req.params["id"];
-               auto m = gw.store().get_media(account, id);
-               if (!m) return reply(Response::error(not_found(id)));
+             authed(s.gateway, [&s, &files](Request& req, const std::string& account,
+                                            Reply reply) {
+               auto m = s.accounts.media(account, req.params["id"]);
+               if (!m) return reply(Response::error(m.error()));
                reply(serve(req, *m, files));
              }));
 
   router.add("POST", "/v1/media/{id}/url",
-             authed(gw, [&gw, &signer, o](Request& req, const std::string& account, Reply reply) {
+             authed(s.gateway, [&s, &signer, o](Request& req, const std::string& account,
+                                                Reply reply) {
                const std::string& id = req.params["id"];
                int64_t ttl = o.default_ttl_s;
                if (req.query_param("ttl")) {
@@ -93,32 +89,27 @@ void register_media_api(Router& router, engine::Gateway& gw, const engine::Media
                  }
                  ttl = *v;
                }
-               auto m = gw.store().get_media(account, id);
-               if (!m) return reply(Response::error(not_found(id)));
-               const int64_t expires = gw.clock().now_ms() / 1000 + ttl;
+               if (auto m = s.accounts.media(account, id); !m) {
+                 return reply(Response::error(m.error()));
+               }
+               const int64_t expires = s.gateway.clock().now_ms() / 1000 + ttl;
                reply(Response::json(
                    200, {{"id", id},
                          {"url", engine::signed_media_url(o.public_url, signer, id, expires)},
                          {"expires_at", format_rfc3339(expires * 1000)}}));
              }));
 
-  router.add("GET", "/media/{id}", [&gw, &files, &signer](Request& req, Reply reply) {
+  router.add("GET", "/media/{id}", [&s, &files, &signer](Request& req, Reply reply) {
     const std::string& id = req.params["id"];
     const auto expires = int_param(req, "expires");
     const auto sig = req.query_param("sig");
-    const int64_t now_s = gw.clock().now_ms() / 1000;
+    const int64_t now_s = s.gateway.clock().now_ms() / 1000;
     if (!expires || !sig || !signer.verify(id, *expires, *sig, now_s)) {
       return reply(Response::error(Error::make(
           "media_url_invalid", "the media URL's signature is invalid or it has expired")));
     }
-    std::optional<store::MediaRecord> m;
-    try {
-      m = gw.store().get_media_by_id(id);
-    } catch (const std::exception&) {
-      return reply(Response::error(
-          Error::make("database_unavailable", "the media cannot be read right now")));
-    }
-    if (!m) return reply(Response::error(Error::make("not_found", "no such media", "id")));
+    auto m = s.accounts.media_by_id(id);
+    if (!m) return reply(Response::error(m.error()));
     reply(serve(req, *m, files));
   });
 }

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "engine/gateway.h"
+#include "engine/services.h"
 #include "engine/media.h"
 #include "http/router.h"
 
@@ -20,7 +20,7 @@ struct MediaApiOptions {
 // /v1/media/{id}/url?ttl=<seconds> (a signed public URL) and GET /media/{id} (no key; 403
 // media_url_invalid unless the signature and expiry check out). A pending item answers 409
 // media_pending, a failed one 409 media_failed.
-void register_media_api(Router& router, engine::Gateway& gw, const engine::MediaFiles& files,
+void register_media_api(Router& router, engine::Services& services, const engine::MediaFiles& files,
                         const engine::MediaSigner& signer, MediaApiOptions options);
 
 }  // namespace sb::http

@@ -1,62 +1,338 @@
-// Message redaction over HTTP, and the served OpenAPI description.
+// Every /v1/messages route: send, list, read, cancel, redact, the delivery log; and the served
+// OpenAPI description. Handlers parse, call one engine::MessageService operation, serialise.
 #include "http/messages_api.h"
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <set>
+
+#include "core/crypto.h"
 #include "core/ids.h"
 #include "core/message_json.h"
+#include "core/phone.h"
 #include "http/api_util.h"
 
 namespace sb::http {
 namespace {
+
+using nlohmann::json;
 
 // Generated from docs/openapi.yaml by scripts/openapi_to_json.py (see CMakeLists.txt).
 constexpr std::string_view kOpenApiJson =
 #include "openapi_json.inc"
     ;
 
-void redact_message(engine::Gateway& gw, Request& req, const std::string& account, Reply reply) {
-  const std::string& id = req.params["id"];
-  const auto not_found = [&] {
-    reply(Response::error(Error::make("not_found", "no message " + id + " in this account", "id")));
-  };
-  if (!is_valid_id(id, "msg_")) return not_found();
-  auto r = gw.store().redact_message(account, id, gw.clock().now_ms());
-  if (!r) return reply(Response::error(r.error()));
-  switch (r->outcome) {
-    case store::RedactOutcome::kNotFound:
-      return not_found();
-    case store::RedactOutcome::kInFlight: {
-      // The provider request carrying the body is under way: its outcome decides whether the
-      // provider holds a copy, so redaction waits for it (seconds at most).
-      Response resp = Response::error(Error::make(
-          "message_in_flight",
-          "message " + id + " is being handed to its provider; retry in a few seconds", "id"));
-      resp.headers.emplace_back("Retry-After", "2");
-      return reply(std::move(resp));
-    }
-    case store::RedactOutcome::kRedacted:
-      spdlog::info("message {} redacted (provider copy: {}, media files removed: {})", id,
-                   r->message.redaction->provider, r->orphaned_media.size());
-      // After the commit: a crash in between leaves a file no row reaches (never served).
-      gw.remove_media_files(r->orphaned_media);
-      if (r->message.status == Status::kCanceled) gw.dequeued(id);  // it was waiting to be sent
-      break;
-    case store::RedactOutcome::kAlreadyRedacted:
-      break;
+Result<std::optional<TimeMs>> time_param(const Request& req, const std::string& name) {
+  auto v = req.query_param(name);
+  if (!v) return std::optional<TimeMs>{};
+  auto t = parse_rfc3339(*v);
+  if (!t) {
+    return Error::make("invalid_parameter", name + " must be an RFC 3339 time such as 2026-01-31T09:00:00Z",
+                       name);
   }
-  reply(Response::json(200, to_json(r->message, gw.store().list_events(id))));
+  return std::optional<TimeMs>{*t};
+}
+
+void list_messages(engine::Services& s, Request& req, const std::string& account, Reply reply) {
+  store::MessageFilter f;
+  f.account = account;
+  const auto& region = s.gateway.options().default_region;
+  for (const char* name : {"to", "from"}) {
+    if (auto v = req.query_param(name)) {
+      auto p = normalize_phone(*v, region, name);
+      if (!p) return reply(Response::error(p.error()));
+      (std::string_view(name) == "to" ? f.to : f.from) = p->e164;
+    }
+  }
+  // `number`, our side of the message (from of outbound, to of inbound).
+  if (auto v = req.query_param("number")) {
+    auto p = normalize_phone(*v, region, "number");
+    if (!p) return reply(Response::error(p.error()));
+    f.number = p->e164;
+  }
+  if (auto v = req.query_param("direction")) {
+    f.direction = parse_direction(*v);
+    if (!f.direction) {
+      return reply(Response::error(Error::make(
+          "invalid_parameter", "direction must be outbound or inbound", "direction")));
+    }
+  }
+  if (auto v = req.query_param("status")) {
+    f.status = parse_status(*v);
+    if (!f.status) {
+      return reply(Response::error(Error::make("invalid_parameter", "unknown status '" + *v + "'",
+                                               "status")));
+    }
+  }
+  for (const char* name : {"since", "until"}) {
+    auto t = time_param(req, name);
+    if (!t) return reply(Response::error(t.error()));
+    (std::string_view(name) == "since" ? f.since : f.until) = *t;
+  }
+  auto limit_value = limit_param(req);
+  if (!limit_value) return reply(Response::error(limit_value.error()));
+  f.limit = *limit_value;
+  if (auto v = req.query_param("cursor")) {
+    if (!is_valid_id(*v, "msg_")) {
+      return reply(Response::error(Error::make("invalid_parameter",
+                                               "cursor is not one this API returned", "cursor")));
+    }
+    f.before_id = *v;
+  }
+  auto page = s.messages.list(std::move(f));
+  if (!page) return reply(Response::error(page.error()));
+  json data = json::array();
+  for (const auto& m : page->items) data.push_back(to_json(m));
+  json next = page->more ? json(page->items.back().id) : json(nullptr);
+  reply(Response::json(200, {{"data", std::move(data)}, {"next_cursor", next}}));
+}
+
+
+json attempt_json(const store::DeliveryAttempt& a) {
+  return {{"attempt", a.attempt},
+          {"at", format_rfc3339(a.at)},
+          {"duration_ms", a.duration_ms},
+          {"http_status", a.http_status ? json(a.http_status) : json(nullptr)},
+          {"error", a.error.empty() ? json(nullptr) : json(a.error)},
+          {"response_excerpt", a.response_excerpt},
+          {"reply_message_id", a.reply_message_id.empty() ? json(nullptr)
+                                                          : json(a.reply_message_id)}};
+}
+
+json delivery_log_json(const engine::DeliveryLog& log) {
+  json data = json::array();
+  for (const auto& d : log.deliveries) {
+    json attempts = json::array();
+    for (const auto& a : log.attempts) {
+      if (a.delivery_id == d.id) attempts.push_back(attempt_json(a));
+    }
+    data.push_back(
+        {{"id", d.id},
+         {"kind", d.kind},
+         {"url", d.url},
+         {"method", d.method},
+         {"state", d.state},
+         {"attempt_count", d.attempts},
+         {"created_at", format_rfc3339(d.created_at)},
+         {"next_attempt_at",
+          d.state == "pending" ? json(format_rfc3339(d.next_attempt_at)) : json(nullptr)},
+         {"last_http_status", d.last_status ? json(d.last_status) : json(nullptr)},
+         {"last_error", d.last_error.empty() ? json(nullptr) : json(d.last_error)},
+         {"attempts", std::move(attempts)}});
+  }
+  return {{"message_id", log.message_id}, {"data", std::move(data)}};
+}
+
+// A handler of an existing message: `op` gets the account and the path's id.
+template <typename Op>
+Handler message_route(engine::Services& s, Op op) {
+  return authed(s.gateway, [&s, op](Request& req, const std::string& account, Reply reply) {
+    op(s, account, req.params["id"], reply);
+  });
+}
+
+// "0.05", "1", "0.0075": digits, an optional point and 1-4 decimals, not zero.
+bool valid_price(const std::string& v) {
+  const auto point = v.find('.');
+  const std::string whole = v.substr(0, point);
+  const std::string frac = point == std::string::npos ? "" : v.substr(point + 1);
+  const auto digits = [](const std::string& d) {
+    return std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if (whole.empty() || whole.size() > 6 || !digits(whole) || !digits(frac) || frac.size() > 4) {
+    return false;
+  }
+  if (point != std::string::npos && frac.empty()) return false;
+  return v.find_first_not_of("0.") != std::string::npos;
 }
 
 }  // namespace
 
+Result<engine::SendRequest> parse_send_request(const Request& req) {
+  auto body = json_body(req);
+  if (!body) return body.error();
+  return parse_send_json(*body, req);
+}
+
+Result<engine::SendRequest> parse_send_json(const json& j, const Request& req) {
+  engine::SendRequest r;
+  static const std::set<std::string> kKnown = {"to",       "from",            "body",
+                                               "media_urls", "status_callback", "validity_period",
+                                               "metadata",
+                                               // scheduling and quiet hours
+                                               "send_at",  "category",
+                                               // provider options
+                                               "max_price", "smart_encoding",
+                                               // contacts: instead of `to`
+                                               "contact_id"};
+  for (const auto& [k, _] : j.items()) {
+    if (!kKnown.count(k)) return Error::make("unknown_field", "unknown field '" + k + "'", k);
+  }
+  const auto str = [&](const char* name, bool required) { return string_field(j, name, required); };
+  // Exactly one of `to` and `contact_id` (the account's contact; Gateway::send resolves it).
+  auto to = str("to", false);
+  if (!to) return to.error();
+  auto contact = str("contact_id", false);
+  if (!contact) return contact.error();
+  if (*to && *contact) {
+    return Error::make("invalid_contact", "give either to or contact_id, not both", "contact_id");
+  }
+  if (!*to && !*contact) {
+    return Error::make("missing_field", "to (or contact_id) is required", "to");
+  }
+  if (*contact) {
+    if (!is_contact_id(**contact)) {
+      return Error::make("invalid_contact", "contact_id is not a contact id (ct_...)",
+                         "contact_id");
+    }
+    r.contact_id = **contact;
+  } else {
+    r.to = **to;
+  }
+  auto from = str("from", false);
+  if (!from) return from.error();
+  r.from = *from;
+  auto text = str("body", false);
+  if (!text) return text.error();
+  r.body = text->value_or("");
+  auto cb = str("status_callback", false);
+  if (!cb) return cb.error();
+  r.status_callback = cb->value_or("");
+  if (auto it = j.find("media_urls"); it != j.end() && !it->is_null()) {
+    if (!it->is_array()) return type_error("media_urls", "an array of URL strings");
+    for (size_t i = 0; i < it->size(); ++i) {
+      if (!(*it)[i].is_string()) {
+        return type_error("media_urls[" + std::to_string(i) + "]", "a URL string");
+      }
+      r.media_urls.push_back((*it)[i].get<std::string>());
+    }
+  }
+  if (auto it = j.find("max_price"); it != j.end() && !it->is_null()) {
+    // A decimal amount in the account's currency: a JSON number or string, > 0, at most 4
+    // decimals (Twilio's MaxPrice). Kept as written so no binary rounding creeps in.
+    std::string v = it->is_string() ? it->get<std::string>()
+                    : it->is_number() ? it->dump()
+                                      : std::string();
+    if (!it->is_string() && !it->is_number()) return type_error("max_price", "a decimal amount");
+    if (!valid_price(v)) {
+      return Error::make("invalid_max_price",
+                         "max_price must be a positive decimal amount with at most 4 decimals, "
+                         "such as \"0.05\"",
+                         "max_price");
+    }
+    r.max_price = v;
+  }
+  if (auto it = j.find("smart_encoding"); it != j.end() && !it->is_null()) {
+    if (!it->is_boolean()) return type_error("smart_encoding", "true or false");
+    r.smart_encoding = it->get<bool>();
+  }
+  if (auto it = j.find("validity_period"); it != j.end() && !it->is_null()) {
+    if (!it->is_number_integer()) return type_error("validity_period", "an integer (seconds)");
+    r.validity_period_s = it->get<int64_t>();
+  }
+  if (auto it = j.find("metadata"); it != j.end() && !it->is_null()) {
+    auto metadata = parse_metadata(*it);
+    if (!metadata) return metadata.error();
+    r.metadata = std::move(*metadata);
+  }
+  // Scheduling and quiet hours (docs/scheduling.md).
+  auto send_at = str("send_at", false);
+  if (!send_at) return send_at.error();
+  if (*send_at) {
+    auto t = parse_rfc3339(**send_at);
+    if (!t) {
+      return Error::make("invalid_send_at",
+                         "send_at must be an RFC 3339 time such as 2026-01-31T09:00:00Z",
+                         "send_at");
+    }
+    r.send_at = *t;
+  }
+  auto category = str("category", false);
+  if (!category) return category.error();
+  if (*category) {
+    if (**category != "transactional" && **category != "marketing") {
+      return Error::make("invalid_category", "category must be transactional or marketing",
+                         "category");
+    }
+    r.category = **category;
+  }
+  const std::string key = req.header("idempotency-key");
+  if (!key.empty()) {
+    if (key.size() > 255) {
+      return Error::make("invalid_idempotency_key", "Idempotency-Key is longer than 255 characters",
+                         "Idempotency-Key");
+    }
+    for (unsigned char c : key) {
+      if (c < 0x21 || c > 0x7E) {
+        return Error::make("invalid_idempotency_key",
+                           "Idempotency-Key must be printable ASCII without spaces",
+                           "Idempotency-Key");
+      }
+    }
+    r.idempotency_key = key;
+    // Canonical form: nlohmann::json objects keep keys sorted, so field order and whitespace
+    // do not change the hash.
+    r.request_hash = crypto::hex(crypto::sha256(j.dump()));
+  }
+  return r;
+}
+
 std::string_view openapi_json() { return kOpenApiJson; }
 
-void register_messages_api(Router& router, engine::Gateway& gw) {
-  router.add("DELETE", "/v1/messages/{id}",
-             authed(gw, [&gw](Request& req, const std::string& account, Reply reply) {
-               redact_message(gw, req, account, std::move(reply));
+void register_messages_api(Router& router, engine::Services& s) {
+  router.add("POST", "/v1/messages",
+             authed(s.gateway, [&s](Request& req, const std::string& account, Reply reply) {
+               auto parsed = parse_send_request(req);
+               if (!parsed) {
+                 spdlog::info("api: send rejected for {}: {} ({})", account, parsed.error().code,
+                              parsed.error().field);
+                 return reply(Response::error(parsed.error()));
+               }
+               s.messages.send(account, *parsed, send_reply(std::move(reply), account));
+             }),
+             // Inline: validation is CPU-only and the commit is asynchronous (the outbox replies);
+             // only an uncached key lookup (and a contact_id's point read) touches the database.
+             Run::kInline);
+
+  router.add("GET", "/v1/messages",
+             authed(s.gateway, [&s](Request& req, const std::string& account, Reply reply) {
+               list_messages(s, req, account, std::move(reply));
              }));
+
+  router.add("GET", "/v1/messages/{id}",
+             message_route(s, [](engine::Services& s, const std::string& account,
+                                 const std::string& id, const Reply& reply) {
+               auto v = s.messages.get(account, id);
+               if (!v) return reply(Response::error(v.error()));
+               reply(Response::json(200, to_json(v->message, v->events)));
+             }));
+
+  // Redaction: the body and media erased here and, where the provider allows, there.
+  router.add("DELETE", "/v1/messages/{id}",
+             message_route(s, [](engine::Services& s, const std::string& account,
+                                 const std::string& id, const Reply& reply) {
+               auto v = s.messages.redact(account, id);
+               if (!v) return reply(Response::error(v.error()));
+               reply(Response::json(200, to_json(v->message, v->events)));
+             }));
+
+  router.add("POST", "/v1/messages/{id}/cancel",
+             message_route(s, [](engine::Services& s, const std::string& account,
+                                 const std::string& id, const Reply& reply) {
+               auto m = s.messages.cancel(account, id);
+               if (!m) return reply(Response::error(m.error()));
+               reply(Response::json(200, to_json(*m)));
+             }));
+
+  router.add("GET", "/v1/messages/{id}/deliveries",
+             message_route(s, [](engine::Services& s, const std::string& account,
+                                 const std::string& id, const Reply& reply) {
+               auto log = s.messages.deliveries(account, id);
+               if (!log) return reply(Response::error(log.error()));
+               reply(Response::json(200, delivery_log_json(*log)));
+             }));
+
   router.add(
       "GET", "/v1/openapi.json",
       [](Request&, Reply reply) {

@@ -102,6 +102,11 @@ int status_for(const std::string& code) {
       {"not_supported", 422},
       {"provider_error", 502},
       {"rate_limited", 429},
+      // provider webhooks in: unknown connector (not_found), bad signature, unreadable body,
+      // not stored (the provider retries)
+      {"webhook_unverified", 403},
+      {"invalid_webhook", 400},
+      {"storage_unavailable", 503},
       {"internal_error", 500},
       {"storage_error", 503},
       {"database_unavailable", 503},
@@ -114,7 +119,9 @@ int status_for(const std::string& code) {
 Response Response::error(const Error& e) {
   nlohmann::json err = {{"code", e.code}, {"message", e.message}};
   err["field"] = e.field.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.field);
-  return json(status_for(e.code), {{"error", err}});
+  Response r = json(status_for(e.code), {{"error", err}});
+  if (e.retry_after_s) r.headers.emplace_back("Retry-After", std::to_string(*e.retry_after_s));
+  return r;
 }
 
 }  // namespace sb::http

@@ -19,11 +19,14 @@ void register_webhooks(Router& router, engine::WebhookProcessor& processor,
     w.remote_addr = req.remote_address;
     if (auto it = req.params.find("segment"); it != req.params.end()) w.path_secret = it->second;
     processor.handle(req.params.at("connector"), w,
-                     [reply = std::move(reply)](engine::WebhookOutcome out) {
+                     [reply = std::move(reply)](Result<providers::WebhookReply> out) {
+                       // Refusals take the one error shape and status table; an accepted
+                       // webhook gets the provider's own answer (Twilio's empty TwiML, say).
+                       if (!out) return reply(Response::error(out.error()));
                        Response r;
-                       r.status = out.status;
-                       r.content_type = out.content_type;
-                       r.body = std::move(out.body);
+                       r.status = out->status;
+                       r.content_type = out->content_type;
+                       r.body = std::move(out->body);
                        reply(std::move(r));
                      });
   };

@@ -1,11 +1,10 @@
-// Cancel a scheduled/queued message; send and check verification codes.
-#include "http/scheduling_api.h"
+// Verification codes (2FA): send one, check one.
+#include "http/verifications_api.h"
 
 #include <spdlog/spdlog.h>
 
 #include <set>
 
-#include "core/ids.h"
 #include "core/message_json.h"
 #include "http/api_util.h"
 
@@ -28,42 +27,6 @@ Result<std::optional<int64_t>> int_field(const json& j, const char* name) {
   if (it == j.end() || it->is_null()) return std::optional<int64_t>{};
   if (!it->is_number_integer()) return type_error(name, "an integer");
   return std::optional<int64_t>{it->get<int64_t>()};
-}
-
-void cancel_message(engine::Gateway& gw, Request& req, const std::string& account, Reply reply) {
-  const std::string& id = req.params["id"];
-  auto m = is_valid_id(id, "msg_") ? gw.store().get_message(account, id) : std::nullopt;
-  if (!m) {
-    return reply(
-        Response::error(Error::make("not_found", "no message " + id + " in this account", "id")));
-  }
-  // The expect guard makes this lose cleanly to a dispatcher that claims the message first.
-  for (int round = 0; round < 3; ++round) {
-    if (m->status == Status::kCanceled) return reply(Response::json(200, to_json(*m)));
-    if (m->direction != Direction::kOutbound || !can_transition(m->status, Status::kCanceled)) {
-      return reply(Response::error(Error::make(
-          "not_cancelable",
-          "message " + id + " is " + std::string(to_string(m->status)) +
-              "; only scheduled or queued messages can be canceled",
-          "id")));
-    }
-    store::Transition t;
-    t.message_id = id;
-    t.to = Status::kCanceled;
-    t.at = gw.clock().now_ms();
-    t.expect = m->status;
-    t.detail = "canceled by API request";
-    auto r = gw.store().apply({t});
-    if (!r) return reply(Response::error(r.error()));
-    if (!r->empty() && (*r)[0].applied) {
-      spdlog::info("message {} canceled", id);
-      gw.dequeued(id);
-      return reply(Response::json(200, to_json((*r)[0].message)));
-    }
-    m = gw.store().get_message(account, id);
-    if (!m) break;
-  }
-  reply(Response::error(Error::make("not_cancelable", "message " + id + " is being sent", "id")));
 }
 
 json verification_json(const store::Verification& v) {
@@ -123,18 +86,14 @@ void check_verification(engine::Verifier& verifier, Request& req, const std::str
 
 }  // namespace
 
-void register_scheduling_api(Router& router, engine::Gateway& gw, engine::Verifier& verifier) {
-  router.add("POST", "/v1/messages/{id}/cancel",
-             authed(gw, [&gw](Request& req, const std::string& account, Reply reply) {
-               cancel_message(gw, req, account, std::move(reply));
-             }));
+void register_verifications_api(Router& router, engine::Services& s) {
   router.add("POST", "/v1/verifications",
-             authed(gw, [&verifier](Request& req, const std::string& account, Reply reply) {
-               start_verification(verifier, req, account, std::move(reply));
+             authed(s.gateway, [&s](Request& req, const std::string& account, Reply reply) {
+               start_verification(s.verifications, req, account, std::move(reply));
              }));
   router.add("POST", "/v1/verifications/check",
-             authed(gw, [&verifier](Request& req, const std::string& account, Reply reply) {
-               check_verification(verifier, req, account, std::move(reply));
+             authed(s.gateway, [&s](Request& req, const std::string& account, Reply reply) {
+               check_verification(s.verifications, req, account, std::move(reply));
              }));
 }
 

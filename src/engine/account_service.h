@@ -1,0 +1,41 @@
+// What an account holds beside its messages, as every surface reads it: its webhook signing
+// secret, its re-hosted media, and the gateway's readiness (database and unrouted traffic).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/clock.h"
+#include "core/result.h"
+#include "store/store.h"
+
+namespace sb::engine {
+
+struct Readiness {
+  bool database_ok = false;
+  std::string database_error;  // when not ok (for the log; surfaces say "unreachable")
+  int64_t unrouted_inbound = 0;  // inbound messages to numbers no account owns
+};
+
+class AccountService {
+ public:
+  AccountService(store::Store& store, const Clock& clock);
+
+  // The account's webhook signing secret, created on first use.
+  Result<store::SigningSecret> signing_secret(const std::string& account);
+  // Replaces it with a new random one.
+  Result<store::SigningSecret> rotate_signing_secret(const std::string& account);
+  // One of the account's media items. Errors: not_found (field id).
+  Result<store::MediaRecord> media(const std::string& account, const std::string& id);
+  // Any account's media item, for a request that proved its right otherwise (a signed URL).
+  // Errors: not_found, database_unavailable.
+  Result<store::MediaRecord> media_by_id(const std::string& id);
+  // Whether the database answers, and what waits for an operator.
+  Readiness readiness();
+
+ private:
+  store::Store& store_;
+  const Clock& clock_;
+};
+
+}  // namespace sb::engine

@@ -1,0 +1,115 @@
+// Message reads and changes on behalf of a surface; the send path itself is Gateway's.
+#include "engine/message_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include "core/ids.h"
+
+namespace sb::engine {
+namespace {
+
+Error no_message(const std::string& id) {
+  return Error::make("not_found", "no message " + id + " in this account", "id");
+}
+
+}  // namespace
+
+MessageService::MessageService(store::Store& store, Gateway& gateway, const Clock& clock)
+    : store_(store), gateway_(gateway), clock_(clock) {}
+
+Result<Message> MessageService::find(const std::string& account, const std::string& id) {
+  auto m = is_valid_id(id, "msg_") ? store_.get_message(account, id) : std::nullopt;
+  if (!m) return no_message(id);
+  return std::move(*m);
+}
+
+Result<MessageView> MessageService::get(const std::string& account, const std::string& id) {
+  auto m = find(account, id);
+  if (!m) return m.error();
+  auto events = store_.list_events(m->id);
+  return MessageView{std::move(*m), std::move(events)};
+}
+
+Result<Page<Message>> MessageService::list(store::MessageFilter f) {
+  const int limit = f.limit;
+  f.limit = limit + 1;  // one extra row tells whether another page exists
+  return page_of(store_.list_messages(f), limit);
+}
+
+Result<std::map<std::string, int64_t>> MessageService::count_by_status(const std::string& account) {
+  return store_.count_by_status(account);
+}
+
+Result<Message> MessageService::cancel(const std::string& account, const std::string& id) {
+  auto m = find(account, id);
+  if (!m) return m.error();
+  // The expect guard makes this lose cleanly to a dispatcher that claims the message first.
+  for (int round = 0; round < 3; ++round) {
+    if (m->status == Status::kCanceled) return std::move(*m);
+    if (m->direction != Direction::kOutbound || !can_transition(m->status, Status::kCanceled)) {
+      return Error::make("not_cancelable",
+                         "message " + id + " is " + std::string(to_string(m->status)) +
+                             "; only scheduled or queued messages can be canceled",
+                         "id");
+    }
+    store::Transition t;
+    t.message_id = id;
+    t.to = Status::kCanceled;
+    t.at = clock_.now_ms();
+    t.expect = m->status;
+    t.detail = "canceled by API request";
+    auto r = store_.apply({t});
+    if (!r) return r.error();
+    if (!r->empty() && (*r)[0].applied) {
+      spdlog::info("message {} canceled", id);
+      gateway_.dequeued(id);
+      return std::move((*r)[0].message);
+    }
+    m = find(account, id);
+    if (!m) break;
+  }
+  return Error::make("not_cancelable", "message " + id + " is being sent", "id");
+}
+
+Result<MessageView> MessageService::redact(const std::string& account, const std::string& id) {
+  if (!is_valid_id(id, "msg_")) return no_message(id);
+  auto r = store_.redact_message(account, id, clock_.now_ms());
+  if (!r) return r.error();
+  switch (r->outcome) {
+    case store::RedactOutcome::kNotFound:
+      return no_message(id);
+    case store::RedactOutcome::kInFlight: {
+      // The provider request carrying the body is under way: its outcome decides whether the
+      // provider holds a copy, so redaction waits for it (seconds at most).
+      Error e = Error::make("message_in_flight",
+                            "message " + id +
+                                " is being handed to its provider; retry in a few seconds",
+                            "id");
+      e.retry_after_s = 2;
+      return e;
+    }
+    case store::RedactOutcome::kRedacted:
+      spdlog::info("message {} redacted (provider copy: {}, media files removed: {})", id,
+                   r->message.redaction->provider, r->orphaned_media.size());
+      // After the commit: a crash in between leaves a file no row reaches (never served).
+      gateway_.remove_media_files(r->orphaned_media);
+      if (r->message.status == Status::kCanceled) gateway_.dequeued(id);  // it was waiting
+      break;
+    case store::RedactOutcome::kAlreadyRedacted:
+      break;
+  }
+  auto events = store_.list_events(id);
+  return MessageView{std::move(r->message), std::move(events)};
+}
+
+Result<DeliveryLog> MessageService::deliveries(const std::string& account, const std::string& id) {
+  auto m = find(account, id);
+  if (!m) return m.error();
+  DeliveryLog log;
+  log.message_id = m->id;
+  log.deliveries = store_.list_deliveries(m->id);
+  log.attempts = store_.list_delivery_attempts(m->id);
+  return log;
+}
+
+}  // namespace sb::engine

@@ -1,0 +1,97 @@
+// Number listing, settings and provider-side webhook configuration on behalf of a surface.
+#include "engine/number_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include "providers/transport/http_util.h"
+
+namespace sb::engine {
+namespace {
+
+Error no_number(const std::string& number) {
+  return Error::make("not_found", "no number " + number + " in this account", "number");
+}
+
+}  // namespace
+
+ExpectedWebhooks expected_webhooks(const std::string& public_url, const std::string& connector,
+                                   std::string_view provider) {
+  std::string url = providers::webhook_url(public_url, connector);
+  if (provider == "voicemeup") url.append("/{webhook_secret}");
+  return {url, url};
+}
+
+NumberService::NumberService(store::Store& store, Gateway& gateway, const Clock& clock,
+                             std::map<std::string, providers::Connector*> connectors,
+                             std::string public_url)
+    : store_(store),
+      gateway_(gateway),
+      clock_(clock),
+      connectors_(std::move(connectors)),
+      public_url_(std::move(public_url)) {}
+
+NumberView NumberService::view(store::NumberRecord n) const {
+  auto it = connectors_.find(n.connector);
+  std::string provider =
+      it == connectors_.end() ? std::string() : std::string(it->second->provider());
+  return NumberView{std::move(n), std::move(provider)};
+}
+
+Result<std::vector<NumberView>> NumberService::list(const std::string& account) {
+  std::vector<NumberView> out;
+  for (auto& n : store_.list_numbers(account)) out.push_back(view(std::move(n)));
+  return out;
+}
+
+Result<NumberView> NumberService::get(const std::string& account, const std::string& given) {
+  const auto numbers = store_.list_numbers(account);
+  for (const std::string& candidate : {given, std::string("+").append(given)}) {
+    for (const auto& n : numbers) {
+      if (n.number == candidate) return view(n);
+    }
+  }
+  return no_number(given);
+}
+
+Result<NumberView> NumberService::update_settings(const std::string& account,
+                                                  const std::string& given,
+                                                  const store::NumberSettingsUpdate& update) {
+  auto n = get(account, given);
+  if (!n) return n.error();
+  auto stored =
+      store_.update_number_settings(account, n->number.number, update, clock_.now_ms());
+  if (!stored) return stored.error();
+  if (!*stored) return no_number(given);  // removed since the lookup
+  // The gateway's directory serves sends (default status_callback) and forwards: refresh now.
+  gateway_.set_numbers(store_.all_numbers());
+  spdlog::info("api: number {} of {} updated (forwarding {}, status_callback {}, conversations {})",
+               (*stored)->number, account, (*stored)->forward_url ? "on" : "off",
+               (*stored)->status_callback ? "set" : "none", (*stored)->conversations);
+  return view(std::move(**stored));
+}
+
+Result<ConfiguredWebhooks> NumberService::configure_webhooks(const std::string& account,
+                                                             const std::string& given) {
+  auto n = get(account, given);
+  if (!n) return n.error();
+  auto it = connectors_.find(n->number.connector);
+  if (it == connectors_.end()) {
+    return Error::make("not_supported",
+                       "connector " + n->number.connector + " is not configured on this gateway",
+                       "number");
+  }
+  providers::Connector& connector = *it->second;
+  const auto hooks = expected_webhooks(public_url_, n->number.connector, connector.provider());
+  auto r = connector.configure_number_webhooks(n->number.number, hooks.inbound_url,
+                                               hooks.status_url);
+  if (!r) {
+    spdlog::warn("numbers: provider webhooks for {} ({}) not configured: {}", n->number.number,
+                 n->number.connector, r.error().message);
+    return r.error();
+  }
+  spdlog::info("numbers: provider webhooks of {} ({}) now point at {}", n->number.number,
+               n->number.connector, r->inbound_url);
+  return ConfiguredWebhooks{std::move(*n), std::move(*r)};
+}
+
+}  // namespace sb::engine
