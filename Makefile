@@ -3,7 +3,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 
-.PHONY: all setup build run test test-sanitize bench clean
+.PHONY: all setup build server run test test-sanitize bench clean
 
 all: build
 
@@ -14,7 +14,12 @@ build: setup
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
-run: build
+# The gateway alone: a new user's first `make run` compiles no test or benchmark.
+server: setup
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target switchboard
+
+run: server
 	@mkdir -p var
 	./$(BUILD)/switchboard serve
 
