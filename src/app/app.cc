@@ -136,11 +136,12 @@ constexpr int64_t kNumbersRefreshMs = 5'000;
 // default rate; imported ones get their type's default).
 std::unordered_map<std::string, double> number_throughput(
     const std::vector<store::NumberRecord>& numbers, const Config& c) {
-  std::map<std::string, std::string> provider;
-  for (const auto& cs : c.connectors) provider[cs.id] = cs.provider;
   std::unordered_map<std::string, double> out;
   for (const auto& n : numbers) {
-    const double rate = effective_throughput(n.throughput, n.type, provider[n.connector]);
+    // A number whose connector is gone keeps its carrier's defaults.
+    const providers::ProviderSpec* spec = c.provider_of(n.connector);
+    const bool carrier = !spec || spec->capabilities.carrier_throughput;
+    const double rate = effective_throughput(n.throughput, n.type, carrier);
     if (rate > 0) out[n.number] = rate;
   }
   return out;
@@ -309,14 +310,14 @@ int serve(const Config& config, bool print_routes) {
   for (const auto& cs : config.connectors) {
     auto secrets = providers::webhook_secrets(cs);
     if (!secrets) throw std::runtime_error(secrets.error().message);
-    if (cs.provider != "sim") {
-      if (auto missing = providers::missing_webhook_material(*secrets); !missing.empty()) {
-        spdlog::warn("webhooks: connector {} has no {}: its webhooks will be refused (403) "
-                     "until it is configured",
-                     cs.id, missing);
-      }
+    // "" also for a provider that sends no webhooks (the simulated carrier).
+    if (auto missing = providers::missing_webhook_material(*secrets); !missing.empty()) {
+      spdlog::warn(
+          "webhooks: connector {} has no {}: its webhooks will be refused (403) "
+          "until it is configured",
+          cs.id, missing);
     }
-    endpoints.push_back({cs.id, cs.provider, std::move(*secrets)});
+    endpoints.push_back({cs.id, config.provider_of(cs.id)->webhook, std::move(*secrets)});
   }
   webhooks.set_endpoints(std::move(endpoints));
 

@@ -188,10 +188,9 @@ Result<void> parse_connectors(Config& c, const toml::node& node) {
           key == "provider_handles_keywords") {
         continue;
       }
-      const bool known =
-          std::find(spec->required.begin(), spec->required.end(), key) != spec->required.end() ||
-          std::find(spec->optional.begin(), spec->optional.end(), key) != spec->optional.end();
-      if (!known) return bad(where + "." + key, "unknown key for provider " + cs.provider);
+      if (!spec->takes(key)) {
+        return bad(where + "." + key, "unknown key for provider " + cs.provider);
+      }
       std::string value;
       if (auto sv = v.value<std::string>()) {
         auto expanded = expand_env(where + "." + key, *sv);
@@ -573,7 +572,10 @@ Result<void> validate(Config& c) {
     if (!found) return bad(where + ".connector", "no connector with id '" + n.connector + "'");
     if (!n.sms && !n.mms) return bad(where, "a number needs sms or mms capability");
     // Carrier defaults by number type (core/number_types.h, shared with imported numbers).
-    if (n.throughput < 0) n.throughput = default_throughput(n.type, c.provider_of(n));
+    if (n.throughput < 0) {
+      n.throughput =
+          default_throughput(n.type, c.provider_of(n.connector)->capabilities.carrier_throughput);
+    }
   }
   // Quiet-hours number overrides name sending numbers as configured in [[numbers]].
   for (size_t i = 0; i < c.quiet_hours.size(); ++i) {
@@ -589,11 +591,11 @@ Result<void> validate(Config& c) {
 
 }  // namespace
 
-std::string Config::provider_of(const NumberConfig& n) const {
+const providers::ProviderSpec* Config::provider_of(const std::string& connector_id) const {
   for (const auto& c : connectors) {
-    if (c.id == n.connector) return c.provider;
+    if (c.id == connector_id) return providers::find_provider(c.provider);
   }
-  return {};
+  return nullptr;
 }
 
 double NumberConfig::effective_throughput() const { return throughput; }

@@ -124,8 +124,8 @@ struct Config {
 
   std::vector<providers::ConnectorSettings> connectors;
   std::vector<NumberConfig> numbers;
-  // Provider of the connector a number uses ("sim", "twilio", ...).
-  std::string provider_of(const NumberConfig& n) const;
+  // The spec of connector `connector_id`'s provider; nullptr when there is no such connector.
+  const providers::ProviderSpec* provider_of(const std::string& connector_id) const;
 
   std::string listen_host() const;
   unsigned short listen_port() const;

@@ -139,10 +139,11 @@ int sync_number_webhooks(store::Store& st,
       out << "skipped " << who << ": the connector is not configured\n";
       continue;
     }
-    const auto hooks = engine::expected_webhooks(public_url, n.connector, it->second->provider());
+    const auto hooks =
+        engine::expected_webhooks(public_url, n.connector, it->second->capabilities());
     auto r = it->second->configure_number_webhooks(n.number, hooks.inbound_url, hooks.status_url);
     if (!r) {
-      if (r.error().code == "not_supported") {
+      if (providers::is_unsupported(r)) {
         out << "skipped " << who << ": " << r.error().message << '\n';
       } else {
         ++failed;
@@ -157,13 +158,18 @@ int sync_number_webhooks(store::Store& st,
   return failed == 0 ? 0 : 1;
 }
 
-int list_numbers(store::Store& st, const std::map<std::string, std::string>& provider_by_connector,
+int list_numbers(store::Store& st,
+                 const std::map<std::string, const providers::ProviderSpec*>& spec_by_connector,
                  const std::string& public_url, const std::optional<std::string>& account,
                  std::ostream& out) {
   const auto numbers = account ? st.list_numbers(*account) : st.all_numbers();
   for (const auto& n : numbers) {
-    auto it = provider_by_connector.find(n.connector);
-    auto j = http::number_json(n, it == provider_by_connector.end() ? "" : it->second, public_url);
+    engine::NumberView v{n, {}, {}};
+    if (auto it = spec_by_connector.find(n.connector); it != spec_by_connector.end()) {
+      v.provider = it->second->name;
+      v.capabilities = it->second->capabilities;
+    }
+    auto j = http::number_json(v, public_url);
     j["account"] = n.account;
     out << j.dump() << '\n';
   }
@@ -200,9 +206,9 @@ int numbers_sync(const Config& config, const std::optional<std::string>& number)
 
 int numbers_list(const Config& config, const std::optional<std::string>& account) {
   auto st = open_migrated_store(config);
-  std::map<std::string, std::string> providers;
-  for (const auto& cs : config.connectors) providers[cs.id] = cs.provider;
-  return list_numbers(*st, providers, config.public_url, account, std::cout);
+  std::map<std::string, const providers::ProviderSpec*> specs;
+  for (const auto& cs : config.connectors) specs[cs.id] = config.provider_of(cs.id);
+  return list_numbers(*st, specs, config.public_url, account, std::cout);
 }
 
 }  // namespace sb::app

@@ -9,6 +9,7 @@
 
 #include "app/config.h"
 #include "providers/connector.h"
+#include "providers/spec.h"
 #include "store/store.h"
 
 namespace sb::app {
@@ -34,7 +35,8 @@ int sync_number_webhooks(store::Store& st,
 
 // One JSON object per line (the GET /v1/numbers shape plus "account") for every number, or
 // `account`'s. Returns 0.
-int list_numbers(store::Store& st, const std::map<std::string, std::string>& provider_by_connector,
+int list_numbers(store::Store& st,
+                 const std::map<std::string, const providers::ProviderSpec*>& spec_by_connector,
                  const std::string& public_url, const std::optional<std::string>& account,
                  std::ostream& out);
 

@@ -23,11 +23,13 @@ struct Error {
   }
 };
 
-template <typename T>
+// The error type is Error unless a module classifies its failures differently (the providers'
+// Result<T, SendFailure>, providers/connector.h).
+template <typename T, typename E = Error>
 class [[nodiscard]] Result {
  public:
   Result(T value) : v_(std::move(value)) {}          // NOLINT(google-explicit-constructor)
-  Result(Error error) : v_(std::move(error)) {}      // NOLINT(google-explicit-constructor)
+  Result(E error) : v_(std::move(error)) {}          // NOLINT(google-explicit-constructor)
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
@@ -40,24 +42,26 @@ class [[nodiscard]] Result {
   T& operator*() & { return std::get<0>(v_); }
   const T& operator*() const& { return std::get<0>(v_); }
 
-  const Error& error() const { return std::get<1>(v_); }
+  E& error() & { return std::get<1>(v_); }
+  const E& error() const& { return std::get<1>(v_); }
 
  private:
-  std::variant<T, Error> v_;
+  std::variant<T, E> v_;
 };
 
-template <>
-class [[nodiscard]] Result<void> {
+template <typename E>
+class [[nodiscard]] Result<void, E> {
  public:
   Result() = default;
-  Result(Error error) : e_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
+  Result(E error) : e_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return !e_.has_value(); }
   explicit operator bool() const { return ok(); }
-  const Error& error() const { return *e_; }
+  E& error() & { return *e_; }
+  const E& error() const& { return *e_; }
 
  private:
-  std::optional<Error> e_;
+  std::optional<E> e_;
 };
 
 inline Result<void> Ok() { return {}; }

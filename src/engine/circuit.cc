@@ -44,6 +44,11 @@ void CircuitBreaker::record(const std::optional<providers::FailureKind>& failure
                             const std::string& reason, TimeMs now) {
   std::lock_guard lk(mu_);
   const bool was_probe = s_.state == CircuitState::kHalfOpen;
+  if (failure == providers::FailureKind::kUnsupported) {
+    // Nothing reached the provider: the call says nothing about it.
+    probe_in_flight_ = false;
+    return;
+  }
   if (!failure || *failure == providers::FailureKind::kPermanent ||
       *failure == providers::FailureKind::kRateLimited) {
     // The provider answered sensibly: it is up and the credentials work.

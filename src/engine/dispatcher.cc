@@ -69,12 +69,13 @@ void Dispatcher::check_health() {
       std::lock_guard lk(mu_);
       if (stopping_) return;
     }
-    const auto failure = connector->health_check();
+    const auto health = connector->health_check();
     const TimeMs now = clock_.now_ms();
-    if (!failure) {
+    if (health) {
       spdlog::info("connector {} ({}): health check passed", id, connector->provider());
       continue;
     }
+    const providers::SendFailure* failure = &health.error();
     const std::string reason = "health check: " + std::string(to_string(failure->kind)) + " " +
                                failure->code + " " + failure->message;
     if (failure->kind == providers::FailureKind::kAuth) {
@@ -212,14 +213,16 @@ providers::SendResult Dispatcher::attempt(const Message& m, providers::Connector
   if (m.lease_expired) {
     // An earlier attempt may have reached the provider before the process died: ask first,
     // where the provider can be asked, so a crash does not send the message twice.
-    if (auto previous = connector.find_previous_send(m)) {
-      if (auto* failure = std::get_if<providers::SendFailure>(&*previous)) {
-        spdlog::warn("message {}: could not ask {} whether an earlier attempt was accepted "
-                     "({} {}); retrying later rather than risk a second message",
-                     m.id, m.connector, failure->code, failure->message);
-        return *failure;
+    if (auto previous = connector.find_previous_send(m); !providers::is_unsupported(previous)) {
+      if (!previous) {
+        const providers::SendFailure& failure = previous.error();
+        spdlog::warn(
+            "message {}: could not ask {} whether an earlier attempt was accepted "
+            "({} {}); retrying later rather than risk a second message",
+            m.id, m.connector, failure.code, failure.message);
+        return failure;
       }
-      const auto& found = std::get<providers::PreviousSend>(*previous);
+      const providers::PreviousSend& found = *previous;
       if (found.found) {
         spdlog::info("message {}: {} already accepted it as {} before the restart; not resent",
                      m.id, m.connector, found.accepted.provider_message_id);
@@ -229,9 +232,10 @@ providers::SendResult Dispatcher::attempt(const Message& m, providers::Connector
                    m.connector);
     }
   }
-  if (m.smart_encoding.value_or(false) && connector.provider() != "twilio") {
-    // Twilio smart-encodes itself (SmartEncoded); for every other provider the gateway replaces
-    // the look-alikes, with the same table, in the text it hands over.
+  if (m.smart_encoding.value_or(false) && !connector.capabilities().smart_encoding) {
+    // A provider that smart-encodes itself (Twilio's SmartEncoded) gets the text as it is; for
+    // every other the gateway replaces the look-alikes, with the same table, in the text it hands
+    // over.
     Message encoded = m;
     encoded.body = smart_encode(m.body).body;
     return connector.send(encoded, m.id);
@@ -269,7 +273,7 @@ int Dispatcher::run_once() {
   struct Job {
     const Message* m;
     providers::Connector* connector;
-    providers::SendResult result;
+    std::optional<providers::SendResult> result;  // set once attempted
   };
   // Compliance: one read of the opt-out list per batch. A message meeting an opt-out recorded
   // after it was created fails before any provider call; later ones were checked at accept time
@@ -353,7 +357,7 @@ int Dispatcher::run_once() {
             "connector " + m.connector + " circuit open: " + circuit.snapshot().reason);
       continue;
     }
-    jobs.push_back({&m, it->second, {}});
+    jobs.push_back({&m, it->second, std::nullopt});
   }
 
   // Connectors that answer without blocking (the simulated carrier) run inline, still in claim
@@ -376,7 +380,8 @@ int Dispatcher::run_once() {
   for (auto& j : jobs) {
     const Message& m = *j.m;
     const TimeMs at = clock_.now_ms();
-    const auto* failure = std::get_if<providers::SendFailure>(&j.result);
+    const providers::SendResult& result = *j.result;
+    const providers::SendFailure* failure = result ? nullptr : &result.error();
     circuits_.at(m.connector)
         ->record(failure ? std::optional(failure->kind) : std::nullopt,
                  failure ? failure->code + " " + failure->message : "", at);
@@ -389,7 +394,7 @@ int Dispatcher::run_once() {
       o.created_at = at;
       provider_opt_outs.emplace_back(std::move(o), m.id);
     }
-    store::Transition t = decide(m, j.result, at, options_.retry, jitter());
+    store::Transition t = decide(m, result, at, options_.retry, jitter());
     if (t.to == Status::kSent) {
       spdlog::debug("message {} sent via {} as {}", m.id, m.connector, *t.provider_message_id);
     } else if (failure && failure->kind == providers::FailureKind::kAuth) {
@@ -437,13 +442,13 @@ int Dispatcher::reconcile_once() {
     std::vector<store::Transition> ts;
     for (const auto& m : stale) {
       auto answer = connector->query_status(m);
-      if (!answer) break;  // this connector has no status lookup
-      if (const auto* f = std::get_if<providers::SendFailure>(&*answer)) {
-        spdlog::info("message {}: status query via {} failed: {} {}", m.id, id, f->code,
-                     f->message);
+      if (providers::is_unsupported(answer)) break;  // this connector has no status lookup
+      if (!answer) {
+        spdlog::info("message {}: status query via {} failed: {} {}", m.id, id, answer.error().code,
+                     answer.error().message);
         continue;
       }
-      const auto& q = std::get<providers::StatusQueryResult>(*answer);
+      const providers::StatusQueryResult& q = *answer;
       if (q.status == m.status) continue;
       store::Transition t;
       t.message_id = m.id;
@@ -500,9 +505,10 @@ int Dispatcher::redact_once() {
     if (it == connectors_.end()) {
       state = "failed";
       error = "connector " + m.connector + " is not configured";
-    } else if (!it->second->supports_redaction()) {
+    } else if (!it->second->capabilities().redaction) {
       state = "unsupported";
-    } else if (auto f = it->second->redact(m)) {
+    } else if (auto redacted = it->second->redact(m); !redacted) {
+      const providers::SendFailure* f = &redacted.error();
       error = f->code.empty() ? f->message : f->code + ": " + f->message;
       const TimeMs at = clock_.now_ms();
       const bool retryable = f->kind != providers::FailureKind::kPermanent;

@@ -15,9 +15,9 @@ Error no_number(const std::string& number) {
 }  // namespace
 
 ExpectedWebhooks expected_webhooks(const std::string& public_url, const std::string& connector,
-                                   std::string_view provider) {
+                                   const providers::ProviderCapabilities& capabilities) {
   std::string url = providers::webhook_url(public_url, connector);
-  if (provider == "voicemeup") url.append("/{webhook_secret}");
+  if (capabilities.webhook_path_secret) url.append("/{webhook_secret}");
   return {url, url};
 }
 
@@ -32,9 +32,9 @@ NumberService::NumberService(store::Store& store, Gateway& gateway, const Clock&
 
 NumberView NumberService::view(store::NumberRecord n) const {
   auto it = connectors_.find(n.connector);
-  std::string provider =
-      it == connectors_.end() ? std::string() : std::string(it->second->provider());
-  return NumberView{std::move(n), std::move(provider)};
+  if (it == connectors_.end()) return NumberView{std::move(n), {}, {}};
+  const providers::Connector& c = *it->second;
+  return NumberView{std::move(n), std::string(c.provider()), c.capabilities()};
 }
 
 Result<std::vector<NumberView>> NumberService::list(const std::string& account) {
@@ -81,13 +81,14 @@ Result<ConfiguredWebhooks> NumberService::configure_webhooks(const std::string& 
                        "number");
   }
   providers::Connector& connector = *it->second;
-  const auto hooks = expected_webhooks(public_url_, n->number.connector, connector.provider());
+  const auto hooks =
+      expected_webhooks(public_url_, n->number.connector, connector.capabilities());
   auto r = connector.configure_number_webhooks(n->number.number, hooks.inbound_url,
                                                hooks.status_url);
   if (!r) {
     spdlog::warn("numbers: provider webhooks for {} ({}) not configured: {}", n->number.number,
                  n->number.connector, r.error().message);
-    return r.error();
+    return providers::numbers_error(r.error());
   }
   spdlog::info("numbers: provider webhooks of {} ({}) now point at {}", n->number.number,
                n->number.connector, r->inbound_url);

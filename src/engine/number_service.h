@@ -16,19 +16,22 @@
 namespace sb::engine {
 
 // The webhook URLs this gateway expects for `connector` (docs/webhooks.md): inbound messages
-// and status reports both go to <public_url>/webhooks/<connector>; VoiceMeUp's carries its
-// secret as a last path segment, shown as the placeholder "{webhook_secret}".
+// and status reports both go to <public_url>/webhooks/<connector>; a provider that signs nothing
+// (capabilities.webhook_path_secret: VoiceMeUp) has its secret as a last path segment, shown as
+// the placeholder "{webhook_secret}".
 struct ExpectedWebhooks {
   std::string inbound_url;
   std::string status_url;
 };
 ExpectedWebhooks expected_webhooks(const std::string& public_url, const std::string& connector,
-                                   std::string_view provider);
+                                   const providers::ProviderCapabilities& capabilities);
 
-// A number with the provider of its connector ("" when that connector is not configured here).
+// A number with the provider of its connector: its name ("" when that connector is not
+// configured here) and its capabilities (the defaults then).
 struct NumberView {
   store::NumberRecord number;
   std::string provider;
+  providers::ProviderCapabilities capabilities;
 };
 
 // What configure_webhooks set at the provider.

@@ -35,18 +35,20 @@ store::Transition decide(const Message& m, const providers::SendResult& outcome,
   t.at = now;
   t.expect = Status::kSending;
   t.connector = m.connector;
-  if (const auto* ok = std::get_if<providers::SendAccepted>(&outcome)) {
+  if (outcome) {
     t.to = Status::kSent;
-    t.provider_message_id = ok->provider_message_id;
-    t.provider_status = ok->provider_status;
+    t.provider_message_id = outcome->provider_message_id;
+    t.provider_status = outcome->provider_status;
     return t;
   }
-  const auto& f = std::get<providers::SendFailure>(outcome);
+  const providers::SendFailure& f = outcome.error();
   t.error_code = f.code;
   t.error_message = f.message;
   t.detail = std::string(providers::to_string(f.kind)) + " failure on attempt " +
              std::to_string(m.attempts);
-  if (f.kind == providers::FailureKind::kPermanent) {
+  // A send the connector cannot make at all is as final as a refusal.
+  if (f.kind == providers::FailureKind::kPermanent ||
+      f.kind == providers::FailureKind::kUnsupported) {
     t.to = Status::kFailed;
     return t;
   }

@@ -19,9 +19,9 @@ struct RetryPolicy {
 int64_t backoff_ms(const RetryPolicy& p, int attempt, double jitter);
 
 // Turns a claimed message plus the connector's outcome into the transition to store.
-// Success: sent. Permanent: failed. Transient/rate-limited: queued again with a delay, unless
-// attempts are exhausted or the retry would land past the message's validity period (then
-// failed or expired). Auth: queued again after auth_retry_ms (never lost, never counted).
+// Success: sent. Permanent (or unsupported): failed. Transient/rate-limited: queued again with a
+// delay, unless attempts are exhausted or the retry would land past the message's validity period
+// (then failed or expired). Auth: queued again after auth_retry_ms (never lost, never counted).
 store::Transition decide(const Message& m, const providers::SendResult& outcome, TimeMs now,
                          const RetryPolicy& policy, double jitter);
 

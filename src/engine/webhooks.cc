@@ -124,12 +124,12 @@ void WebhookProcessor::handle(const std::string& connector, const providers::Web
   const WebhookEndpoint& ep = it->second;
   const TimeMs now = clock_.now_ms();
 
-  if (auto v = providers::verify_webhook(ep.secrets, req, now); !v) {
+  if (auto v = providers::verify_webhook(ep.webhook, ep.secrets, req, now); !v) {
     spdlog::warn("webhooks: {} rejected a request from {}: {}", connector, req.remote_addr,
                  v.error().message);
     return done(Error::make("webhook_unverified", v.error().message));
   }
-  auto parsed = providers::parse_webhook(ep.provider, req, now);
+  auto parsed = providers::parse_webhook(ep.webhook, req, now);
   if (!parsed) {
     spdlog::warn("webhooks: {} could not read a request from {}: {}{}", connector,
                  req.remote_addr, parsed.error().message,
@@ -179,7 +179,7 @@ void WebhookProcessor::handle(const std::string& connector, const providers::Web
     }
   }
 
-  auto ok = providers::webhook_reply(ep.provider, req);
+  auto ok = providers::webhook_reply(ep.webhook, req);
   auto shared = std::make_shared<store::WebhookIngest>(in);
   writer_.submit(std::move(in), [this, connector, shared, ok = std::move(ok),
                                  done = std::move(done)](Result<store::WebhookIngestResult> r) {

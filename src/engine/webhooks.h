@@ -23,10 +23,11 @@ namespace sb::engine {
 
 class Gateway;
 
-// One connector's webhook endpoint.
+// One connector's webhook endpoint: its provider's webhook functions and the material that
+// verifies them.
 struct WebhookEndpoint {
   std::string connector;
-  std::string provider;
+  providers::WebhookSpec webhook;
   providers::WebhookSecrets secrets;
 };
 

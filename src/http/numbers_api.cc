@@ -13,15 +13,16 @@ namespace sb::http {
 
 using nlohmann::json;
 
-json number_json(const store::NumberRecord& n, std::string_view provider,
-                 const std::string& public_url) {
-  const double rate = effective_throughput(n.throughput, n.type, provider);
-  const auto hooks = engine::expected_webhooks(public_url, n.connector, provider);
+json number_json(const engine::NumberView& v, const std::string& public_url) {
+  const store::NumberRecord& n = v.number;
+  const double rate =
+      effective_throughput(n.throughput, n.type, v.capabilities.carrier_throughput);
+  const auto hooks = engine::expected_webhooks(public_url, n.connector, v.capabilities);
   json forwarding = nullptr;
   if (n.forward_url) forwarding = {{"url", *n.forward_url}, {"method", n.forward_method}};
   return {{"number", n.number},
           {"connector", n.connector},
-          {"provider", provider.empty() ? json(nullptr) : json(std::string(provider))},
+          {"provider", v.provider.empty() ? json(nullptr) : json(v.provider)},
           {"capabilities", {{"sms", n.sms}, {"mms", n.mms}}},
           {"type", n.type},
           {"throughput", rate > 0 ? json(rate) : json(nullptr)},
@@ -36,7 +37,7 @@ json number_json(const store::NumberRecord& n, std::string_view provider,
 namespace {
 
 json view_json(const engine::Services& s, const engine::NumberView& v) {
-  return number_json(v.number, v.provider, s.numbers.public_url());
+  return number_json(v, s.numbers.public_url());
 }
 
 void list_numbers(engine::Services& s, Request& req, const std::string& account, Reply reply) {

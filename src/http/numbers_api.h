@@ -15,8 +15,7 @@ namespace sb::http {
 // provider, capabilities {sms, mms}, type, throughput (effective messages/s; null unlimited),
 // status, source, forwarding {url, method} or null, status_callback (or null), webhooks
 // {inbound_url, status_url}.
-nlohmann::json number_json(const store::NumberRecord& n, std::string_view provider,
-                           const std::string& public_url);
+nlohmann::json number_json(const engine::NumberView& v, const std::string& public_url);
 
 // GET /v1/numbers (limit, cursor), GET /v1/numbers/{number} (E.164 URL-encoded, or without the
 // '+'; another account's number is 404), POST /v1/numbers/{number}/provider-webhooks (200 with

@@ -1,4 +1,4 @@
-// Names of failure classes (for logs and events).
+// Names of failure classes (for logs and events) and the failures every connector may give.
 #include "providers/connector.h"
 
 #include <algorithm>
@@ -11,39 +11,47 @@ std::string_view to_string(FailureKind k) {
     case FailureKind::kRateLimited: return "rate_limited";
     case FailureKind::kPermanent: return "permanent";
     case FailureKind::kAuth: return "auth";
+    case FailureKind::kUnsupported:
+      return "unsupported";
   }
   return "unknown";
 }
 
-// Where each provider without a numbers API has its webhooks configured by hand (docs/numbers.md).
-Error numbers_not_supported(std::string_view provider, std::string_view what) {
-  std::string where;
-  if (provider == "sinch") {
-    where = "set the callback URL of the service plan in the Sinch Customer Dashboard (SMS > "
-            "APIs > Callback URLs) to this gateway's webhook URL";
-  } else if (provider == "voicemeup") {
-    where = "set the SMS forwarding URL of the DID in the VoiceMeUp client portal to this "
-            "gateway's webhook URL";
-  } else {
-    where = "configure it in the provider's console";
-  }
-  return Error::make("not_supported",
-                     std::string(provider).append(" connectors cannot ")
-                         .append(what)
-                         .append(" through the provider's API: ")
-                         .append(where));
+SendFailure unsupported(std::string message) {
+  SendFailure f;
+  f.kind = FailureKind::kUnsupported;
+  f.code = "unsupported";
+  f.message = std::move(message);
+  return f;
 }
 
-Error provider_call_error(std::string_view provider, const std::string& what,
-                          const std::string& detail) {
-  return Error::make("provider_error",
-                     std::string(provider).append(": ").append(what).append(" failed: ").append(
-                         detail));
+SendFailure numbers_not_supported(std::string_view provider, const ProviderCapabilities& caps,
+                                  std::string_view what) {
+  const std::string_view where = caps.number_webhooks_by_hand.empty()
+                                     ? "configure it in the provider's console"
+                                     : caps.number_webhooks_by_hand;
+  SendFailure f = unsupported(std::string(provider)
+                                  .append(" connectors cannot ")
+                                  .append(what)
+                                  .append(" through the provider's API: ")
+                                  .append(where));
+  f.code = "not_supported";
+  return f;
 }
 
-}  // namespace sb::providers
+SendFailure call_failure(std::string_view provider, const std::string& what,
+                         const std::string& detail, FailureKind kind, std::string code) {
+  SendFailure f;
+  f.kind = kind;
+  f.code = std::move(code);
+  f.message = std::string(provider).append(": ").append(what).append(" failed: ").append(detail);
+  return f;
+}
 
-namespace sb::providers {
+Error numbers_error(const SendFailure& f) {
+  return Error::make(f.kind == FailureKind::kUnsupported ? "not_supported" : "provider_error",
+                     f.message);
+}
 
 std::string infer_number_type(const std::string& number) {
   const bool digits_only =

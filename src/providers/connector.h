@@ -1,10 +1,13 @@
-// The one connector interface every provider implements, and the failure classes the dispatcher
-// decides on. Connectors classify failures; they never retry, back off or touch the database.
+// The one connector interface every provider implements, the one failure type all its calls
+// return, and the capabilities a connector reports so that callers never ask which provider it
+// is. Connectors classify failures; they never retry, back off or touch the database.
 #pragma once
 
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -21,17 +24,16 @@ enum class FailureKind {
   kRateLimited,  // 429 / throttling: retry after retry_after_ms (or back-off)
   kPermanent,    // the provider refused this message for good (invalid number, content, ...)
   kAuth,         // credentials or configuration rejected: the connector needs an operator
+  // The connector does not offer this call (or not for this message): nothing reached the
+  // provider. Never the answer of a send.
+  kUnsupported,
 };
 std::string_view to_string(FailureKind k);
 
-struct SendAccepted {
-  std::string provider_message_id;
-  std::string provider_status;  // e.g. Twilio "queued"
-};
-
+// The classified failure of any connector call (send, lookups, redaction, health, numbers).
 struct SendFailure {
   FailureKind kind = FailureKind::kTransient;
-  std::string code;  // the provider's own error code, verbatim
+  std::string code;  // the provider's own error code, verbatim (or ours: timeout, unsupported, ...)
   std::string message;
   std::optional<int64_t> retry_after_ms;
   // The provider refused because the recipient unsubscribed (Twilio 21610): the dispatcher
@@ -39,7 +41,51 @@ struct SendFailure {
   bool recipient_opted_out = false;
 };
 
-using SendResult = std::variant<SendAccepted, SendFailure>;
+// What every Connector call returns: its value, or a classified SendFailure (r.error()).
+template <typename T>
+using ProviderResult = Result<T, SendFailure>;
+
+// True when `r` failed because the call was not made (kUnsupported).
+template <typename T>
+bool is_unsupported(const ProviderResult<T>& r) {
+  return !r.ok() && r.error().kind == FailureKind::kUnsupported;
+}
+
+// A kUnsupported failure: code "unsupported", `message` saying what is not offered.
+SendFailure unsupported(std::string message);
+
+struct SendAccepted {
+  std::string provider_message_id;
+  std::string provider_status;  // e.g. Twilio "queued"
+};
+
+using SendResult = ProviderResult<SendAccepted>;
+
+// What callers decide per connector instead of asking which provider it is. A provider's spec
+// carries its capabilities (providers/spec.h); a connector reports its own, which settings may
+// narrow (SignalWire's REST mode cannot redact).
+struct ProviderCapabilities {
+  // The provider smart-encodes the body itself (Twilio's SmartEncoded): the dispatcher hands the
+  // text over unchanged. Otherwise the dispatcher substitutes the look-alikes before send.
+  bool smart_encoding = false;
+  // The provider signs nothing, so its webhook URL carries the connector's secret as a last path
+  // segment (<public_url>/webhooks/<connector>/<webhook_secret>).
+  bool webhook_path_secret = false;
+  // configure_number_webhooks and list_owned_numbers work (numbers sync and import). Without it
+  // they answer kUnsupported, saying where to configure the webhooks by hand.
+  bool number_webhooks = false;
+  // Where an operator points the provider's webhooks at the gateway when number_webhooks is false
+  // ("" for the generic advice).
+  std::string_view number_webhooks_by_hand;
+  // redact() erases the provider's copy of a message. Without it the gateway erases only its own
+  // copy and reports the provider's as "unsupported".
+  bool redaction = false;
+  // Carrier throughput defaults apply to its numbers (core/number_types.h); the simulated carrier
+  // has no carrier to please.
+  bool carrier_throughput = true;
+
+  bool operator==(const ProviderCapabilities&) const = default;
+};
 
 // Where connectors deliver provider-originated status reports (the sim pushes them; HTTP
 // providers' webhooks arrive through the http module into the same sink).
@@ -85,12 +131,17 @@ struct NumberWebhooks {
   std::vector<std::pair<std::string, std::string>> provider_ids;
 };
 
-// The error of a connector that cannot manage numbers through its provider's API: code
-// "not_supported", with a message saying where to configure it by hand.
-Error numbers_not_supported(std::string_view provider, std::string_view what);
-// The error of a provider call that failed: code "provider_error", with the provider's message.
-Error provider_call_error(std::string_view provider, const std::string& what,
-                          const std::string& detail);
+// The kUnsupported failure of a connector that cannot manage numbers through its provider's
+// API: its message says where to configure them by hand (capabilities.number_webhooks_by_hand).
+SendFailure numbers_not_supported(std::string_view provider, const ProviderCapabilities& caps,
+                                  std::string_view what);
+// A failed provider call other than a send, in words for an operator: message
+// "<provider>: <what> failed: <detail>", with the kind and code it was classified as.
+SendFailure call_failure(std::string_view provider, const std::string& what,
+                         const std::string& detail, FailureKind kind, std::string code);
+// The Error a surface reports for a failed numbers call: code "not_supported" when the connector
+// does not offer it (kUnsupported), "provider_error" otherwise; the failure's message.
+Error numbers_error(const SendFailure& f);
 
 // A number's type from its digits, for providers whose number lists carry none: NANP toll-free
 // area codes (800, 833, 844, 855, 866, 877, 888) are toll_free, 3-8 digits short_code, anything
@@ -101,56 +152,51 @@ class Connector {
  public:
   virtual ~Connector() = default;
   virtual const std::string& id() const = 0;
+  // The provider's name, for logs and views (never for decisions: see capabilities()).
   virtual std::string_view provider() const = 0;
+  virtual const ProviderCapabilities& capabilities() const = 0;
   // Hands one message to the provider. `idempotency_key` is stable across retries of the same
   // message, so a provider that honours it never creates a second message.
   virtual SendResult send(const Message& m, const std::string& idempotency_key) = 0;
   // Whether send() waits on the network. Non-blocking connectors are called inline by the
   // dispatcher instead of occupying a send thread.
   virtual bool blocking_send() const { return true; }
-  // Asks the provider for a message's current status by its provider message id. Returns
-  // nullopt when the provider has no such lookup (or the connector does not support it), and a
-  // SendFailure-classified error when the lookup itself failed.
-  virtual std::optional<std::variant<StatusQueryResult, SendFailure>> query_status(
-      const Message& /*m*/) {
-    return std::nullopt;
+  // Asks the provider for a message's current status by its provider message id. kUnsupported
+  // when the provider has no such lookup (or the message no provider id to look up by), any
+  // other failure when the lookup itself failed.
+  virtual ProviderResult<StatusQueryResult> query_status(const Message& /*m*/) {
+    return unsupported("this provider offers no status query");
   }
   // Asks the provider whether it already accepted `m` (looked up by our message id, which the
   // connector sent as its reference), for a message whose previous attempt's outcome is unknown
-  // (its claim expired: the process died mid-send). nullopt: this provider has no such lookup.
-  // A SendFailure: the lookup itself failed (the dispatcher then waits rather than risk a second
-  // message).
-  virtual std::optional<std::variant<PreviousSend, SendFailure>> find_previous_send(
-      const Message& /*m*/) {
-    return std::nullopt;
+  // (its claim expired: the process died mid-send). kUnsupported: no such lookup (for this
+  // message). Any other failure: the lookup itself failed (the dispatcher then waits rather than
+  // risk a second message).
+  virtual ProviderResult<PreviousSend> find_previous_send(const Message& /*m*/) {
+    return unsupported("this provider offers no lookup by our reference");
   }
   // --- erasing the provider's copy of a message (DELETE /v1/messages) ---
-  // Whether redact() does anything for this provider. Default: no (the gateway then erases
-  // only its own copy and reports the provider's as "unsupported").
-  virtual bool supports_redaction() const { return false; }
-  // Erases the provider's copy of `m` (by m.provider_message_id): nullopt when done (or when
-  // the provider no longer has it), else the classified failure (transient ones are retried).
-  virtual std::optional<SendFailure> redact(const Message& /*m*/) {
-    SendFailure f;
-    f.kind = FailureKind::kPermanent;
-    f.code = "unsupported";
-    f.message = "this provider offers no message redaction";
-    return f;
+  // Erases the provider's copy of `m` (by m.provider_message_id): ok when done (or when the
+  // provider no longer has it), else the classified failure (transient ones are retried).
+  // kUnsupported unless capabilities().redaction.
+  virtual ProviderResult<void> redact(const Message& /*m*/) {
+    return unsupported("this provider offers no message redaction");
   }
   // A cheap authenticated call proving the credentials work (for /readyz and start-up checks).
-  virtual std::optional<SendFailure> health_check() { return std::nullopt; }
+  // Ok also when the provider has no such call (the credentials are then proved by a send).
+  virtual ProviderResult<void> health_check() { return {}; }
   // Points `number`'s inbound-message and status webhooks at this gateway through the provider's
-  // own API. Errors: not_supported (the provider has no such API, or this connector does not use
-  // it), provider_error (the provider refused or could not be reached; its message kept).
-  virtual Result<NumberWebhooks> configure_number_webhooks(const std::string& /*number*/,
-                                                           const std::string& /*inbound_url*/,
-                                                           const std::string& /*status_url*/) {
-    return numbers_not_supported(provider(), "configure number webhooks");
+  // own API. kUnsupported unless capabilities().number_webhooks; other failures are the
+  // provider refusing or not answering, its words kept in the message.
+  virtual ProviderResult<NumberWebhooks> configure_number_webhooks(
+      const std::string& /*number*/, const std::string& /*inbound_url*/,
+      const std::string& /*status_url*/) {
+    return numbers_not_supported(provider(), capabilities(), "configure number webhooks");
   }
   // Every number the provider account owns, with capabilities and type where the API says so.
-  // Errors as configure_number_webhooks.
-  virtual Result<std::vector<OwnedNumber>> list_owned_numbers() {
-    return numbers_not_supported(provider(), "list the account's numbers");
+  // Failures as configure_number_webhooks.
+  virtual ProviderResult<std::vector<OwnedNumber>> list_owned_numbers() {
+    return numbers_not_supported(provider(), capabilities(), "list the account's numbers");
   }
   // Media re-hosting (docs/media.md): the headers that authorise fetching `url`, one of this
   // provider's inbound media URLs (e.g. Twilio's HTTP Basic), and only when `url` is on the

@@ -1,7 +1,8 @@
 // Provider webhooks in, as pure functions: verify that a request really comes from the provider,
 // then read it as a normalized event (an inbound message or status updates). No I/O, no database:
-// the http module hands requests in, the engine stores what comes out. Embedders call
-// verify_webhook / parse_webhook directly with (provider, headers, raw body, URL).
+// the http module hands requests in, the engine stores what comes out through the WebhookSpec of
+// the connector's provider (providers/spec.h). Embedders call verify_webhook / parse_webhook by
+// provider name (providers/registry.h) with (provider, headers, raw body, URL).
 #pragma once
 
 #include <optional>
@@ -36,7 +37,7 @@ struct WebhookRequest {
 
 // What proves a webhook genuine, per connector (from its [[connectors]] table).
 struct WebhookSecrets {
-  std::string provider;           // twilio | signalwire | telnyx | sinch | voicemeup | sim
+  std::string provider;  // the provider's name (the registry looks its spec up by it)
   // Twilio: the Auth Token. SignalWire: the Signing Key (older projects: the API token).
   std::string signing_key;
   // Telnyx: the account's Ed25519 public key, base64 (32 bytes).
@@ -94,18 +95,28 @@ struct WebhookReply {
   std::string body = "{}";
 };
 
-// Checks the request's signature / credentials with constant-time comparisons. Errors (all
-// answered with 403): code "webhook_unverified" with a message saying what failed (missing
-// header, bad signature, stale timestamp, not configured, address not allowed). When
-// secrets.verification_disabled, succeeds without looking.
-Result<void> verify_webhook(const WebhookSecrets& secrets, const WebhookRequest& req, TimeMs now);
+// One provider's webhook functions, as its spec lists them (providers/spec.h).
+struct WebhookSpec {
+  // Checks the request's signature / credentials with constant-time comparisons. Errors: code
+  // "webhook_unverified" with a message saying what failed (missing header, bad signature, stale
+  // timestamp, not configured, address not allowed).
+  Result<void> (*verify)(const WebhookSecrets& secrets, const WebhookRequest& req,
+                         TimeMs now) = nullptr;
+  // Reads the request as a normalized event. Errors: code "invalid_webhook", field naming the
+  // missing/bad parameter. Never mistakes a status callback for an inbound message.
+  Result<WebhookEvent> (*parse)(const WebhookRequest& req, TimeMs now) = nullptr;
+  // The 2xx the provider expects; nullptr: 200 with "{}" as JSON.
+  WebhookReply (*reply)(const WebhookRequest& req) = nullptr;
+};
 
-// Reads the request as `provider`'s webhook. Errors (answered with 400): code "invalid_webhook",
-// field naming the missing/bad parameter. Never mistakes a status callback for an inbound message.
-Result<WebhookEvent> parse_webhook(std::string_view provider, const WebhookRequest& req,
-                                   TimeMs now);
-
-// The 2xx each provider expects (Twilio/SignalWire LaML: empty TwiML `<Response/>` as text/xml).
-WebhookReply webhook_reply(std::string_view provider, const WebhookRequest& req);
+// `spec.verify`, answered 403 by the caller when it fails. When secrets.verification_disabled,
+// succeeds without looking; an exception inside becomes "webhook_unverified".
+Result<void> verify_webhook(const WebhookSpec& spec, const WebhookSecrets& secrets,
+                            const WebhookRequest& req, TimeMs now);
+// `spec.parse`, answered 400 by the caller when it fails; an exception inside becomes
+// "invalid_webhook".
+Result<WebhookEvent> parse_webhook(const WebhookSpec& spec, const WebhookRequest& req, TimeMs now);
+// `spec.reply`, or the default 200 "{}".
+WebhookReply webhook_reply(const WebhookSpec& spec, const WebhookRequest& req);
 
 }  // namespace sb::providers

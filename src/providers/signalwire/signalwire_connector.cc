@@ -1,33 +1,14 @@
-// SignalWire connector: configuration, and the REST-mode connector (LaML mode reuses Twilio's).
+// SignalWire connector: configuration, the REST-mode connector (LaML mode is the LaML connector)
+// and the registry row.
 #include "providers/signalwire/signalwire_connector.h"
 
-#include "providers/registry.h"
+#include "providers/signalwire/signalwire_webhook.h"
 #include "providers/transport/http_util.h"
+#include "providers/twilio/laml_connector.h"
 #include "providers/twilio/twilio_numbers.h"
-
-#include <algorithm>
-#include <cctype>
+#include "providers/twilio/twilio_webhook.h"
 
 namespace sb::providers::signalwire {
-
-namespace {
-
-std::string value(const ConnectorSettings& s, const std::string& key) {
-  auto it = s.values.find(key);
-  return it == s.values.end() ? std::string() : it->second;
-}
-
-// 8-4-4-4-12 hex digits, as SignalWire shows project ids.
-bool is_uuid(std::string_view v) {
-  if (v.size() != 36) return false;
-  for (size_t i = 0; i < v.size(); ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? v[i] != '-' : !std::isxdigit(static_cast<unsigned char>(v[i]))) return false;
-  }
-  return true;
-}
-
-}  // namespace
 
 twilio::TwilioApi laml_api(const std::string& space_root, const std::string& project_id,
                            const std::string& api_token, const std::string& status_callback,
@@ -55,70 +36,71 @@ SignalWireRestConnector::SignalWireRestConnector(std::string id, RestApi rest,
       http_(http, max_concurrency) {}
 
 SendResult SignalWireRestConnector::send(const Message& m, const std::string& /*key*/) {
-  if (auto refused = check_rest_message(m)) return *refused;
+  if (auto carried = check_rest_message(m); !carried) return carried.error();
   return parse_send_response(http_.send(build_send_request(rest_, m)), clock_.now_ms());
 }
 
-std::optional<SendFailure> SignalWireRestConnector::health_check() {
+ProviderResult<void> SignalWireRestConnector::health_check() {
   return twilio::parse_health_response(http_.send(twilio::build_message_page_request(laml_)),
                                        clock_.now_ms());
 }
 
-Result<NumberWebhooks> SignalWireRestConnector::configure_number_webhooks(
+ProviderResult<NumberWebhooks> SignalWireRestConnector::configure_number_webhooks(
     const std::string& number, const std::string& inbound_url, const std::string& status_url) {
   return twilio::configure_number(laml_, "signalwire", number, inbound_url, status_url,
                                   [this](const HttpRequest& r) { return http_.send(r); });
 }
 
-Result<std::vector<OwnedNumber>> SignalWireRestConnector::list_owned_numbers() {
+ProviderResult<std::vector<OwnedNumber>> SignalWireRestConnector::list_owned_numbers() {
   return twilio::list_numbers(laml_, "signalwire",
                               [this](const HttpRequest& r) { return http_.send(r); });
 }
 
 Result<std::unique_ptr<Connector>> make_signalwire_connector(const ConnectorSettings& s,
                                                              ConnectorDeps& deps) {
-  std::string space = value(s, "space_url");
+  std::string space = setting_value(s, "space_url");
   if (space.find("://") == std::string::npos) space = "https://" + space;
-  auto space_root = twilio::http_url_setting(s, "space_url", space);
+  auto space_root = http_url_setting(s, "space_url", space);
   if (!space_root) return space_root.error();
   const std::string host = space_root->substr(space_root->find("://") + 3);
   if (host.find('/') != std::string::npos || host.find('.') == std::string::npos) {
-    return setting_error(s, "space_url",
-                                "must be the space's host, e.g. example.signalwire.com");
+    return setting_error(s, "space_url", "must be the space's host, e.g. example.signalwire.com");
   }
   std::string root = *space_root;
   if (!s.base_url.empty()) {
-    auto over = twilio::http_url_setting(s, "base_url", s.base_url);
+    auto over = http_url_setting(s, "base_url", s.base_url);
     if (!over) return over.error();
     root = *over;
   }
 
-  const std::string project_id = value(s, "project_id");
+  const std::string project_id = setting_value(s, "project_id");
   if (!is_uuid(project_id)) {
     return setting_error(s, "project_id",
-                                "must be the project id, a UUID like "
-                                "ea108133-d6b3-407c-9536-9fad8a929a6a");
+                         "must be the project id, a UUID like "
+                         "ea108133-d6b3-407c-9536-9fad8a929a6a");
   }
-  if (auto r = twilio::check_secret(s, "api_token"); !r) return r.error();
+  if (auto r = check_secret(s, "api_token"); !r) return r.error();
   if (s.values.count("signing_key")) {
-    if (auto r = twilio::check_secret(s, "signing_key"); !r) return r.error();
+    if (auto r = check_secret(s, "signing_key"); !r) return r.error();
   }
-  const std::string api = s.values.count("api") ? value(s, "api") : "laml";
+  const std::string api = s.values.count("api") ? setting_value(s, "api") : "laml";
   if (api != "laml" && api != "rest") {
     return setting_error(s, "api", "must be \"laml\" or \"rest\"");
   }
 
   const std::string callback = webhook_url(deps.public_url, s.id);
-  twilio::TwilioApi laml =
-      laml_api(root, project_id, value(s, "api_token"), callback, static_cast<int>(s.timeout_ms));
+  const std::string token = setting_value(s, "api_token");
+  const int timeout_ms = static_cast<int>(s.timeout_ms);
+  twilio::TwilioApi laml = laml_api(root, project_id, token, callback, timeout_ms);
   if (api == "rest") {
-    RestApi rest{root, project_id, value(s, "api_token"), callback, static_cast<int>(s.timeout_ms)};
+    RestApi rest{root, project_id, token, callback, timeout_ms};
     return std::unique_ptr<Connector>(std::make_unique<SignalWireRestConnector>(
         s.id, std::move(rest), std::move(laml), s.max_concurrency, deps.http, deps.clock));
   }
-  twilio::TwilioConnectorOptions o;
+  twilio::LamlConnectorOptions o;
   o.id = s.id;
   o.provider = "signalwire";
+  o.capabilities = kCapabilities;
   o.api = std::move(laml);
   // Reading the Account (project) needs the Management scope; the message list only Messaging,
   // which a sending token has anyway.
@@ -128,14 +110,32 @@ Result<std::unique_ptr<Connector>> make_signalwire_connector(const ConnectorSett
   o.redact_by_delete = false;
   o.max_concurrency = s.max_concurrency;
   return std::unique_ptr<Connector>(
-      std::make_unique<twilio::TwilioConnector>(std::move(o), deps.http, deps.clock));
+      std::make_unique<twilio::LamlConnector>(std::move(o), deps.http, deps.clock));
 }
 
-ProviderSpec signalwire_provider_spec() {
-  return {"signalwire",
-          {"space_url", "project_id", "api_token"},
-          {"signing_key", "api"},
-          make_signalwire_connector};
+namespace {
+
+Result<void> read_webhook_secrets(const ConnectorSettings& s, WebhookSecrets& w) {
+  w.signing_key = setting_value(s, "signing_key");
+  if (w.signing_key.empty()) w.signing_key = setting_value(s, "api_token");
+  return Ok();
+}
+
+std::string missing_webhook_material(const WebhookSecrets& w) {
+  return w.signing_key.empty() ? "signing_key" : "";
+}
+
+}  // namespace
+
+ProviderSpec provider_spec() {
+  return {.name = "signalwire",
+          .required = {"space_url", "project_id", "api_token"},
+          .optional = {"signing_key", "api"},
+          .make = make_signalwire_connector,
+          .webhook_secrets = read_webhook_secrets,
+          .missing_webhook_material = missing_webhook_material,
+          .webhook = {verify_webhook, parse_webhook, twilio::laml_reply},
+          .capabilities = kCapabilities};
 }
 
 }  // namespace sb::providers::signalwire

@@ -10,8 +10,8 @@ namespace sb::providers::signalwire {
 
 using nlohmann::json;
 
-std::optional<SendFailure> check_rest_message(const Message& m) {
-  if (m.media_urls.size() <= kRestMaxMedia) return std::nullopt;
+ProviderResult<void> check_rest_message(const Message& m) {
+  if (m.media_urls.size() <= kRestMaxMedia) return {};
   SendFailure f;
   f.kind = FailureKind::kPermanent;
   f.code = "too_many_media";

@@ -1,5 +1,5 @@
 // SignalWire's REST messaging API (api = "rest") on the wire, as pure functions. The default
-// LaML mode needs none of this: it is Twilio's wire format (providers/twilio/twilio_wire.h).
+// LaML mode needs none of this: it is the LaML wire format (providers/twilio/twilio_wire.h).
 #pragma once
 
 #include <optional>
@@ -23,8 +23,9 @@ struct RestApi {
   int timeout_ms = 10'000;
 };
 
-// What the REST API cannot carry, refused before any request: more than kRestMaxMedia media.
-std::optional<SendFailure> check_rest_message(const Message& m);
+// What the REST API cannot carry, refused before any request: more than kRestMaxMedia media
+// (permanent "too_many_media"). Ok when it can carry `m`.
+ProviderResult<void> check_rest_message(const Message& m);
 
 // POST {space}/api/messaging/messages, JSON {to, from, body (when non-empty), media[] (when
 // any), status_callback}. The REST API has no validity period field.

@@ -16,7 +16,8 @@ bool is_json_webhook(const WebhookRequest& req) {
   return wu::is_json_body(req.header("Content-Type"), req.body);
 }
 
-Result<void> verify_webhook(const WebhookSecrets& secrets, const WebhookRequest& req) {
+Result<void> verify_webhook(const WebhookSecrets& secrets, const WebhookRequest& req,
+                            TimeMs /*now*/) {
   if (secrets.signing_key.empty()) {
     return wu::unverified("not configured: signing_key (the SignalWire Signing Key)");
   }

@@ -12,7 +12,7 @@ namespace sb::providers::signalwire {
 //  - form (LaML) webhooks: Twilio's algorithm; repeated values accepted sorted or as received;
 //  - JSON webhooks: hex(HMAC-SHA1(key, URL + raw body)) (base64 of the same accepted too), or
 //    Twilio's bodySHA256 scheme when the URL carries bodySHA256.
-Result<void> verify_webhook(const WebhookSecrets& secrets, const WebhookRequest& req);
+Result<void> verify_webhook(const WebhookSecrets& secrets, const WebhookRequest& req, TimeMs now);
 
 // Form bodies are read as Twilio's (twilio::parse_form_webhook). JSON bodies are REST messaging
 // status callbacks {id, status, to, from, error_code, error_message, number_of_segments,

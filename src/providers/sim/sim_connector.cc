@@ -1,5 +1,4 @@
 // Simulated carrier implementation: journal, magic outcomes, scheduled status reports.
-#include "core/thread_name.h"
 #include "providers/sim/sim_connector.h"
 
 #include <fcntl.h>
@@ -14,6 +13,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/crypto.h"
+#include "core/thread_name.h"
+#include "providers/webhook_util.h"
 
 namespace sb::providers {
 
@@ -350,6 +351,46 @@ void SimConnector::run_reporter() {
     }
     if (!lines.empty()) write_journal(lines);
   }
+}
+
+namespace {
+
+Result<std::unique_ptr<Connector>> make_sim(const ConnectorSettings& s, ConnectorDeps& deps) {
+  auto delay = int_setting(s, "delivery_delay_ms", 1000);
+  if (!delay) return delay.error();
+  if (*delay < 0) return setting_error(s, "delivery_delay_ms", "must be >= 0");
+  auto retention = int_setting(s, "journal_retention_hours", 24);
+  if (!retention) return retention.error();
+  if (*retention < 1) return setting_error(s, "journal_retention_hours", "must be >= 1");
+  SimOptions o;
+  o.id = s.id;
+  o.delivery_delay_ms = *delay;
+  o.retention_ms = *retention * 3'600'000;
+  auto it = s.values.find("journal");
+  o.journal_path = it != s.values.end() ? it->second : "var/sim-" + s.id + ".jsonl";
+  try {
+    return std::unique_ptr<Connector>(std::make_unique<SimConnector>(o, deps.clock));
+  } catch (const std::exception& e) {
+    return setting_error(s, "journal", e.what());
+  }
+}
+
+Result<void> verify_sim_webhook(const WebhookSecrets&, const WebhookRequest&, TimeMs) {
+  return webhook_util::unverified("the sim provider signs nothing: set verify_webhooks = false");
+}
+
+Result<WebhookEvent> parse_sim_webhook(const WebhookRequest&, TimeMs) {
+  return webhook_util::invalid("provider", "the sim provider sends no webhooks");
+}
+
+}  // namespace
+
+ProviderSpec sim_provider_spec() {
+  return {.name = "sim",
+          .optional = {"delivery_delay_ms", "journal", "journal_retention_hours"},
+          .make = make_sim,
+          .webhook = {verify_sim_webhook, parse_sim_webhook, nullptr},
+          .capabilities = kSimCapabilities};
 }
 
 }  // namespace sb::providers

@@ -15,8 +15,15 @@
 #include <unordered_map>
 
 #include "providers/connector.h"
+#include "providers/settings.h"
+#include "providers/spec.h"
 
 namespace sb::providers {
+
+// The simulated carrier has no carrier (no throughput defaults), sends no webhooks, and manages
+// numbers by doing nothing: configuring succeeds and changes nothing, and it owns no numbers.
+inline constexpr ProviderCapabilities kSimCapabilities{.number_webhooks = true,
+                                                       .carrier_throughput = false};
 
 struct SimOptions {
   std::string id = "sim";
@@ -48,16 +55,17 @@ class SimConnector final : public Connector {
 
   const std::string& id() const override { return options_.id; }
   std::string_view provider() const override { return "sim"; }
+  const ProviderCapabilities& capabilities() const override { return kSimCapabilities; }
   SendResult send(const Message& m, const std::string& idempotency_key) override;
   bool blocking_send() const override { return false; }
   // The simulated carrier has no webhooks to point anywhere: configuring succeeds and changes
   // nothing (no provider ids), and it owns no numbers of its own (an import adds none).
-  Result<NumberWebhooks> configure_number_webhooks(const std::string& /*number*/,
-                                                   const std::string& inbound_url,
-                                                   const std::string& status_url) override {
+  ProviderResult<NumberWebhooks> configure_number_webhooks(const std::string& /*number*/,
+                                                           const std::string& inbound_url,
+                                                           const std::string& status_url) override {
     return NumberWebhooks{inbound_url, status_url, {}};
   }
-  Result<std::vector<OwnedNumber>> list_owned_numbers() override {
+  ProviderResult<std::vector<OwnedNumber>> list_owned_numbers() override {
     return std::vector<OwnedNumber>{};
   }
   void start(StatusSink& sink) override;
@@ -111,5 +119,10 @@ class SimConnector final : public Connector {
   bool stopping_ = false;
   std::thread reporter_;
 };
+
+// The registry row: keys delivery_delay_ms (default 1000, >= 0), journal (default
+// var/sim-<id>.jsonl), journal_retention_hours (default 24, >= 1); its webhooks refuse everything
+// (it sends none; unless verify_webhooks = false).
+ProviderSpec sim_provider_spec();
 
 }  // namespace sb::providers

@@ -1,5 +1,4 @@
 // Sinch xms wire format (https://developers.sinch.com/docs/sms/api-reference/) and connector.
-#include "providers/registry.h"
 #include "providers/sinch/sinch_connector.h"
 
 #include <spdlog/spdlog.h>
@@ -9,6 +8,7 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "providers/sinch/sinch_webhook.h"
 #include "providers/transport/http_util.h"
 
 namespace sb::providers::sinch {
@@ -17,9 +17,6 @@ namespace {
 using nlohmann::json;
 
 constexpr std::array<std::string_view, 5> kRegions = {"us", "eu", "au", "br", "ca"};
-
-
-
 
 std::string json_scalar(const json& j) {
   if (j.is_string()) return j.get<std::string>();
@@ -169,8 +166,7 @@ Status map_status(std::string_view s) {
   return Status::kSent;
 }
 
-std::variant<StatusQueryResult, SendFailure> parse_status_response(const HttpResponse& r,
-                                                                   TimeMs now) {
+ProviderResult<StatusQueryResult> parse_status_response(const HttpResponse& r, TimeMs now) {
   if (!is_success(r)) {
     auto [code, text] = error_fields(r);
     return classify_failure(r, now, code, text);
@@ -199,8 +195,8 @@ HttpRequest build_find_request(const SinchConfig& c, const Message& m) {
                           "&page_size=10");
 }
 
-std::variant<PreviousSend, SendFailure> parse_find_response(const HttpResponse& r,
-                                                            const Message& m, TimeMs now) {
+ProviderResult<PreviousSend> parse_find_response(const HttpResponse& r, const Message& m,
+                                                 TimeMs now) {
   if (!is_success(r)) {
     SendFailure f = classify_send_failure(r, now);
     if (f.kind == FailureKind::kPermanent) f.kind = FailureKind::kTransient;
@@ -239,7 +235,8 @@ SendResult SinchConnector::send(const Message& m, const std::string& idempotency
   }
   for (size_t i = ids.size(); i < batches.size(); ++i) {
     SendResult r = parse_send_response(call(batches[i]), clock_.now_ms());
-    if (auto* f = std::get_if<SendFailure>(&r)) {
+    if (!r) {
+      const SendFailure* f = &r.error();
       spdlog::warn("sinch {}: message {} batch {}/{} not accepted ({}): {} {}", config_.id, m.id,
                    i + 1, batches.size(), to_string(f->kind), f->code, f->message);
       if (batches.size() > 1) {
@@ -253,7 +250,7 @@ SendResult SinchConnector::send(const Message& m, const std::string& idempotency
       }
       return r;
     }
-    ids.push_back(std::get<SendAccepted>(r).provider_message_id);
+    ids.push_back(r->provider_message_id);
   }
   if (batches.size() > 1) {
     std::lock_guard lk(parts_mu_);
@@ -262,23 +259,22 @@ SendResult SinchConnector::send(const Message& m, const std::string& idempotency
   return SendAccepted{ids.front(), "Queued"};
 }
 
-std::optional<std::variant<StatusQueryResult, SendFailure>> SinchConnector::query_status(
-    const Message& m) {
-  if (m.provider_message_id.empty()) return std::nullopt;
+ProviderResult<StatusQueryResult> SinchConnector::query_status(const Message& m) {
+  if (m.provider_message_id.empty()) return unsupported("no provider message id to look up by");
   return parse_status_response(call(build_status_request(config_, m.provider_message_id, m.to)),
                                clock_.now_ms());
 }
 
-std::optional<std::variant<PreviousSend, SendFailure>> SinchConnector::find_previous_send(
-    const Message& m) {
-  if (m.media_urls.size() > 1) return std::nullopt;
-  auto found = parse_find_response(call(build_find_request(config_, m)), m, clock_.now_ms());
-  return std::variant<PreviousSend, SendFailure>(std::move(found));
+ProviderResult<PreviousSend> SinchConnector::find_previous_send(const Message& m) {
+  if (m.media_urls.size() > 1) {
+    return unsupported("a message sent as several batches cannot be looked up safely");
+  }
+  return parse_find_response(call(build_find_request(config_, m)), m, clock_.now_ms());
 }
 
-std::optional<SendFailure> SinchConnector::health_check() {
+ProviderResult<void> SinchConnector::health_check() {
   const HttpResponse r = call(build_health_request(config_));
-  if (is_success(r)) return std::nullopt;
+  if (is_success(r)) return {};
   return classify_send_failure(r, clock_.now_ms());
 }
 
@@ -287,6 +283,39 @@ Result<std::unique_ptr<Connector>> make_connector(const ConnectorSettings& s, Co
   if (!c) return c.error();
   return std::unique_ptr<Connector>(
       std::make_unique<SinchConnector>(std::move(*c), deps.http, deps.clock));
+}
+
+namespace {
+
+Result<void> read_webhook_secrets(const ConnectorSettings& s, WebhookSecrets& w) {
+  w.hmac_secret = setting_value(s, "callback_secret");
+  w.basic_username = setting_value(s, "callback_username");
+  w.basic_password = setting_value(s, "callback_password");
+  if (w.basic_username.empty() != w.basic_password.empty()) {
+    return setting_error(s, w.basic_username.empty() ? "callback_username" : "callback_password",
+                         "callback_username and callback_password go together");
+  }
+  return Ok();
+}
+
+std::string missing_webhook_material(const WebhookSecrets& w) {
+  return w.hmac_secret.empty() && w.basic_username.empty()
+             ? "callback_secret (or callback_username + callback_password)"
+             : "";
+}
+
+}  // namespace
+
+ProviderSpec provider_spec() {
+  return {.name = "sinch",
+          .required = {"service_plan_id", "api_token"},
+          .optional = {"region", "callback_secret", "callback_username", "callback_password",
+                       "webhook_tolerance_s"},
+          .make = make_connector,
+          .webhook_secrets = read_webhook_secrets,
+          .missing_webhook_material = missing_webhook_material,
+          .webhook = {verify_webhook, parse_webhook, nullptr},
+          .capabilities = kCapabilities};
 }
 
 }  // namespace sb::providers::sinch

@@ -7,16 +7,22 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
 #include "core/http_types.h"
 #include "core/result.h"
 #include "providers/connector.h"
+#include "providers/settings.h"
+#include "providers/spec.h"
 #include "providers/transport/request_limiter.h"
-#include "providers/registry.h"
 
 namespace sb::providers::sinch {
+
+// Sinch has no API for numbers' callbacks (they are set per service plan) and no redaction.
+inline constexpr ProviderCapabilities kCapabilities{
+    .number_webhooks_by_hand =
+        "set the callback URL of the service plan in the Sinch Customer Dashboard (SMS > APIs > "
+        "Callback URLs) to this gateway's webhook URL"};
 
 // A validated [[connectors]] table for provider "sinch".
 struct SinchConfig {
@@ -54,8 +60,7 @@ HttpRequest build_status_request(const SinchConfig& c, const std::string& batch_
                                  const std::string& recipient_e164);
 // 2xx recipient_delivery_report_sms|mms -> its status mapped onto ours; failures (404: no report
 // yet / unknown batch) classified.
-std::variant<StatusQueryResult, SendFailure> parse_status_response(const HttpResponse& r,
-                                                                   TimeMs now);
+ProviderResult<StatusQueryResult> parse_status_response(const HttpResponse& r, TimeMs now);
 // Sinch delivery status -> ours. Unknown words map to kSent (accepted, outcome unknown).
 Status map_status(std::string_view sinch_status);
 
@@ -66,8 +71,8 @@ HttpRequest build_find_request(const SinchConfig& c, const Message& m);
 // 2xx {batches: [{id, client_reference, ...}]} -> found with the first batch whose
 // client_reference is the message id; an empty list -> not found; failures classified (a 4xx
 // here is never the message's fault, so it is reported as transient).
-std::variant<PreviousSend, SendFailure> parse_find_response(const HttpResponse& r,
-                                                            const Message& m, TimeMs now);
+ProviderResult<PreviousSend> parse_find_response(const HttpResponse& r, const Message& m,
+                                                 TimeMs now);
 
 // GET {base}/xms/v1/{plan}/batches?page_size=1: authenticated, reads one row.
 HttpRequest build_health_request(const SinchConfig& c);
@@ -84,17 +89,18 @@ class SinchConnector final : public Connector {
 
   const std::string& id() const override { return config_.id; }
   std::string_view provider() const override { return "sinch"; }
+  const ProviderCapabilities& capabilities() const override { return kCapabilities; }
   // Sends every batch of the message; the first batch's id is the provider message id. Batches
   // already accepted for `idempotency_key` are not sent again when a later one failed and the
   // dispatcher retries (kept in memory only: a restart forgets them).
   SendResult send(const Message& m, const std::string& idempotency_key) override;
-  std::optional<std::variant<StatusQueryResult, SendFailure>> query_status(
-      const Message& m) override;
-  std::optional<SendFailure> health_check() override;
+  // kUnsupported for a message without a provider id (a batch id).
+  ProviderResult<StatusQueryResult> query_status(const Message& m) override;
+  ProviderResult<void> health_check() override;
   // Only for a message that is one batch (SMS, or MMS with at most one media URL): a message split
-  // into several batches could be partly accepted, which a lookup cannot resume safely.
-  std::optional<std::variant<PreviousSend, SendFailure>> find_previous_send(
-      const Message& m) override;
+  // into several batches could be partly accepted, which a lookup cannot resume safely
+  // (kUnsupported).
+  ProviderResult<PreviousSend> find_previous_send(const Message& m) override;
 
   const SinchConfig& config() const { return config_; }
 
@@ -109,7 +115,10 @@ class SinchConnector final : public Connector {
   std::map<std::string, std::vector<std::string>> accepted_parts_;  // key -> batch ids so far
 };
 
-// The registry's factory.
+// Builds a connector from its [[connectors]] table (make_config).
 Result<std::unique_ptr<Connector>> make_connector(const ConnectorSettings& s, ConnectorDeps& deps);
+// The registry row: keys, factory, webhooks (HMAC callback_secret, or Basic
+// callback_username + callback_password), capabilities.
+ProviderSpec provider_spec();
 
 }  // namespace sb::providers::sinch

@@ -1,35 +1,19 @@
 // Telnyx v2 wire format (https://developers.telnyx.com/api/messaging/send-message) and connector.
-#include "providers/registry.h"
 #include "providers/telnyx/telnyx_connector.h"
-#include "providers/telnyx/telnyx_numbers.h"
 
 #include <spdlog/spdlog.h>
 
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "providers/telnyx/telnyx_numbers.h"
+#include "providers/telnyx/telnyx_webhook.h"
 #include "providers/transport/http_util.h"
 
 namespace sb::providers::telnyx {
 namespace {
 
 using nlohmann::json;
-
-
-
-
-// 8-4-4-4-12 hexadecimal, the shape of every Telnyx resource id.
-bool is_uuid(std::string_view v) {
-  if (v.size() != 36) return false;
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (v[i] != '-') return false;
-    } else if (!std::isxdigit(static_cast<unsigned char>(v[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 // Base64 of exactly 32 bytes (an Ed25519 public key): 43 alphabet characters and one '='.
 bool is_base64_32_bytes(std::string_view v) {
@@ -59,7 +43,6 @@ std::pair<std::string, std::string> error_fields(const json& e) {
   if (!detail.empty() && detail != title) message += (message.empty() ? "" : ": ") + detail;
   return {std::move(code), std::move(message)};
 }
-
 
 bool is_success(const HttpResponse& r) { return r.status >= 200 && r.status < 300; }
 
@@ -178,8 +161,7 @@ Status map_status(std::string_view s) {
   return Status::kSent;
 }
 
-std::variant<StatusQueryResult, SendFailure> parse_status_response(const HttpResponse& r,
-                                                                   TimeMs now) {
+ProviderResult<StatusQueryResult> parse_status_response(const HttpResponse& r, TimeMs now) {
   if (!is_success(r)) return classify_response(r, now);
   const json j = json::parse(r.body, nullptr, false);
   if (!j.is_object() || !j.contains("data") || !j["data"].is_object()) {
@@ -213,34 +195,33 @@ HttpResponse TelnyxConnector::call(const HttpRequest& req) { return http_.send(r
 
 SendResult TelnyxConnector::send(const Message& m, const std::string& /*idempotency_key*/) {
   SendResult out = parse_send_response(call(build_send_request(config_, m)), clock_.now_ms());
-  if (const auto* f = std::get_if<SendFailure>(&out)) {
+  if (!out) {
+    const SendFailure& f = out.error();
     spdlog::warn("telnyx {}: message {} not accepted ({}): {} {}", config_.id, m.id,
-                 to_string(f->kind), f->code, f->message);
+                 to_string(f.kind), f.code, f.message);
   }
   return out;
 }
 
-std::optional<std::variant<StatusQueryResult, SendFailure>> TelnyxConnector::query_status(
-    const Message& m) {
-  if (m.provider_message_id.empty()) return std::nullopt;  // no lookup by our own id
+ProviderResult<StatusQueryResult> TelnyxConnector::query_status(const Message& m) {
+  if (m.provider_message_id.empty()) return unsupported("no provider message id to look up by");
   return parse_status_response(call(build_status_request(config_, m.provider_message_id)),
                                clock_.now_ms());
 }
 
-std::optional<SendFailure> TelnyxConnector::health_check() {
+ProviderResult<void> TelnyxConnector::health_check() {
   const HttpResponse r = call(build_health_request(config_));
-  if (is_success(r)) return std::nullopt;
+  if (is_success(r)) return {};
   return classify_response(r, clock_.now_ms());
 }
 
-Result<NumberWebhooks> TelnyxConnector::configure_number_webhooks(const std::string& number,
-                                                                  const std::string& inbound_url,
-                                                                  const std::string& status_url) {
+ProviderResult<NumberWebhooks> TelnyxConnector::configure_number_webhooks(
+    const std::string& number, const std::string& inbound_url, const std::string& status_url) {
   return configure_number(config_, number, inbound_url, status_url,
                           [this](const HttpRequest& r) { return call(r); });
 }
 
-Result<std::vector<OwnedNumber>> TelnyxConnector::list_owned_numbers() {
+ProviderResult<std::vector<OwnedNumber>> TelnyxConnector::list_owned_numbers() {
   return list_numbers(config_, [this](const HttpRequest& r) { return call(r); });
 }
 
@@ -249,6 +230,30 @@ Result<std::unique_ptr<Connector>> make_connector(const ConnectorSettings& s, Co
   if (!c) return c.error();
   return std::unique_ptr<Connector>(
       std::make_unique<TelnyxConnector>(std::move(*c), deps.http, deps.clock));
+}
+
+namespace {
+
+Result<void> read_webhook_secrets(const ConnectorSettings& s, WebhookSecrets& w) {
+  w.public_key = setting_value(s, "public_key");
+  return Ok();
+}
+
+std::string missing_webhook_material(const WebhookSecrets& w) {
+  return w.public_key.empty() ? "public_key" : "";
+}
+
+}  // namespace
+
+ProviderSpec provider_spec() {
+  return {.name = "telnyx",
+          .required = {"api_key"},
+          .optional = {"public_key", "messaging_profile_id", "webhook_tolerance_s"},
+          .make = make_connector,
+          .webhook_secrets = read_webhook_secrets,
+          .missing_webhook_material = missing_webhook_material,
+          .webhook = {verify_webhook, parse_webhook, nullptr},
+          .capabilities = kCapabilities};
 }
 
 }  // namespace sb::providers::telnyx

@@ -6,17 +6,21 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <variant>
 
 #include "core/http_types.h"
 #include "core/result.h"
 #include "providers/connector.h"
+#include "providers/settings.h"
+#include "providers/spec.h"
 #include "providers/transport/request_limiter.h"
-#include "providers/registry.h"
 
 namespace sb::providers::telnyx {
 
 inline constexpr std::string_view kDefaultBaseUrl = "https://api.telnyx.com";
+
+// Telnyx manages numbers (phone numbers and messaging profiles). Redaction is a messaging-profile
+// setting, not a per-message call.
+inline constexpr ProviderCapabilities kCapabilities{.number_webhooks = true};
 
 // A validated [[connectors]] table for provider "telnyx".
 struct TelnyxConfig {
@@ -47,8 +51,7 @@ SendResult parse_send_response(const HttpResponse& r, TimeMs now);
 // GET {base}/v2/messages/{id}.
 HttpRequest build_status_request(const TelnyxConfig& c, const std::string& provider_message_id);
 // 2xx -> the recipient's status mapped onto ours (with data.errors[0] kept), else a failure.
-std::variant<StatusQueryResult, SendFailure> parse_status_response(const HttpResponse& r,
-                                                                   TimeMs now);
+ProviderResult<StatusQueryResult> parse_status_response(const HttpResponse& r, TimeMs now);
 // Telnyx per-recipient status -> ours. Unknown words map to kSent (accepted, outcome unknown).
 Status map_status(std::string_view telnyx_status);
 
@@ -68,17 +71,18 @@ class TelnyxConnector final : public Connector {
 
   const std::string& id() const override { return config_.id; }
   std::string_view provider() const override { return "telnyx"; }
+  const ProviderCapabilities& capabilities() const override { return kCapabilities; }
   // Telnyx has no idempotency key for messages: a retry after an unanswered request may send
   // twice (see docs/providers.md).
   SendResult send(const Message& m, const std::string& idempotency_key) override;
-  std::optional<std::variant<StatusQueryResult, SendFailure>> query_status(
-      const Message& m) override;
-  std::optional<SendFailure> health_check() override;
+  // kUnsupported for a message without a provider id (Telnyx has no lookup by our id).
+  ProviderResult<StatusQueryResult> query_status(const Message& m) override;
+  ProviderResult<void> health_check() override;
   // telnyx_numbers.h: the number's messaging profile gets webhook_url = inbound_url.
-  Result<NumberWebhooks> configure_number_webhooks(const std::string& number,
-                                                   const std::string& inbound_url,
-                                                   const std::string& status_url) override;
-  Result<std::vector<OwnedNumber>> list_owned_numbers() override;
+  ProviderResult<NumberWebhooks> configure_number_webhooks(const std::string& number,
+                                                           const std::string& inbound_url,
+                                                           const std::string& status_url) override;
+  ProviderResult<std::vector<OwnedNumber>> list_owned_numbers() override;
 
   const TelnyxConfig& config() const { return config_; }
 
@@ -91,7 +95,9 @@ class TelnyxConnector final : public Connector {
   const Clock& clock_;
 };
 
-// The registry's factory.
+// Builds a connector from its [[connectors]] table (make_config).
 Result<std::unique_ptr<Connector>> make_connector(const ConnectorSettings& s, ConnectorDeps& deps);
+// The registry row: keys, factory, webhooks (Ed25519 with public_key), capabilities.
+ProviderSpec provider_spec();
 
 }  // namespace sb::providers::telnyx

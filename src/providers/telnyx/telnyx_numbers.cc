@@ -21,10 +21,16 @@ HttpRequest json_request(const TelnyxConfig& c, std::string method, std::string 
 
 bool is_success(const HttpResponse& r) { return r.status >= 200 && r.status < 300; }
 
-// "HTTP 404: 10005 Resource not found", or the transport error.
-std::string telnyx_failure_detail(const HttpResponse& r) {
+// A failed call, classified as a send's failure, said as "HTTP 404: 10005 Resource not found"
+// (or the transport error).
+SendFailure call_failed(const std::string& what, const HttpResponse& r) {
   const SendFailure f = classify_response(r, 0);
-  return failure_detail(r, f.code, f.message);
+  return call_failure("telnyx", what, failure_detail(r, f.code, f.message), f.kind, f.code);
+}
+
+// A refusal of ours, before or between calls.
+SendFailure refused(const std::string& what, const std::string& detail, std::string code) {
+  return call_failure("telnyx", what, detail, FailureKind::kPermanent, std::move(code));
 }
 
 std::string str(const json& obj, const char* key) {
@@ -62,12 +68,12 @@ HttpRequest build_number_lookup_request(const TelnyxConfig& c, const std::string
                       "/v2/phone_numbers/messaging?filter%5Bphone_number%5D=" + url_encode(number));
 }
 
-Result<TelnyxNumberPage> parse_number_list(const HttpResponse& r) {
-  if (!is_success(r))
-    return provider_call_error("telnyx", "listing numbers", telnyx_failure_detail(r));
+ProviderResult<TelnyxNumberPage> parse_number_list(const HttpResponse& r) {
+  if (!is_success(r)) return call_failed("listing numbers", r);
   const json j = json::parse(r.body, nullptr, false);
   if (!j.is_object() || !j.contains("data") || !j["data"].is_array()) {
-    return provider_call_error("telnyx", "listing numbers", "the answer has no data list");
+    return call_failure("telnyx", "listing numbers", "the answer has no data list",
+                        FailureKind::kTransient, "invalid_response");
   }
   TelnyxNumberPage page;
   for (const auto& n : j["data"]) {
@@ -103,12 +109,12 @@ HttpRequest build_profile_webhook_request(const TelnyxConfig& c, const std::stri
                       {{"webhook_url", webhook_url}, {"webhook_api_version", "2"}});
 }
 
-Result<void> parse_update_response(const HttpResponse& r, const std::string& what) {
-  if (!is_success(r)) return provider_call_error("telnyx", what, telnyx_failure_detail(r));
-  return Ok();
+ProviderResult<void> parse_update_response(const HttpResponse& r, const std::string& what) {
+  if (!is_success(r)) return call_failed(what, r);
+  return {};
 }
 
-Result<std::vector<OwnedNumber>> list_numbers(
+ProviderResult<std::vector<OwnedNumber>> list_numbers(
     const TelnyxConfig& c, const std::function<HttpResponse(const HttpRequest&)>& send) {
   std::vector<OwnedNumber> out;
   for (int64_t page_no = 1; page_no <= kMaxNumberPages; ++page_no) {
@@ -117,19 +123,20 @@ Result<std::vector<OwnedNumber>> list_numbers(
     for (auto& n : page->numbers) out.push_back(std::move(n.owned));
     if (page->numbers.empty() || page_no >= page->total_pages) return out;
   }
-  return provider_call_error("telnyx", "listing numbers",
-                             std::string("more than ")
-                                 .append(std::to_string(kMaxNumberPages))
-                                 .append(" pages of numbers"));
+  return refused(
+      "listing numbers",
+      std::string("more than ").append(std::to_string(kMaxNumberPages)).append(" pages of numbers"),
+      "too_many_pages");
 }
 
-Result<NumberWebhooks> configure_number(
+ProviderResult<NumberWebhooks> configure_number(
     const TelnyxConfig& c, const std::string& number, const std::string& inbound_url,
     const std::string& status_url, const std::function<HttpResponse(const HttpRequest&)>& send) {
   if (inbound_url != status_url) {
-    return provider_call_error("telnyx", "configuring " + number,
-                               "Telnyx has one webhook URL per messaging profile for inbound "
-                               "messages and status reports");
+    return refused("configuring " + number,
+                   "Telnyx has one webhook URL per messaging profile for inbound messages and "
+                   "status reports",
+                   "webhook_urls_differ");
   }
   auto page = parse_number_list(send(build_number_lookup_request(c, number)));
   if (!page) return page.error();
@@ -138,17 +145,18 @@ Result<NumberWebhooks> configure_number(
     if (n.owned.number == number) found = &n;
   }
   if (!found) {
-    return provider_call_error("telnyx", "looking up " + number,
-                               "the Telnyx account has no such messaging number");
+    return refused("looking up " + number, "the Telnyx account has no such messaging number",
+                   "not_found");
   }
   NumberWebhooks out{inbound_url, status_url, {{"phone_number_id", found->owned.provider_id}}};
   std::string profile = c.messaging_profile_id;
   if (profile.empty()) {
     profile = found->messaging_profile_id;
     if (profile.empty()) {
-      return provider_call_error(
-          "telnyx", "configuring " + number,
-          "the number is on no messaging profile and the connector has no messaging_profile_id");
+      return refused(
+          "configuring " + number,
+          "the number is on no messaging profile and the connector has no messaging_profile_id",
+          "no_messaging_profile");
     }
   } else if (found->messaging_profile_id != profile) {
     auto assigned = parse_update_response(

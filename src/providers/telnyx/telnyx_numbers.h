@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "core/http_types.h"
-#include "core/result.h"
 #include "providers/connector.h"
 #include "providers/telnyx/telnyx_connector.h"
 
@@ -39,8 +38,9 @@ HttpRequest build_number_lookup_request(const TelnyxConfig& c, const std::string
 // 2xx {"data": [{id, phone_number, messaging_profile_id, type, features: {sms, mms}}],
 // "meta": {page_number, total_pages}}: type longcode/tollfree/shortcode -> long_code/toll_free/
 // short_code (else inferred from the number); sms/mms when features.sms/mms is an object.
-// Otherwise provider_error with Telnyx's errors[0] code, title and detail.
-Result<TelnyxNumberPage> parse_number_list(const HttpResponse& r);
+// Otherwise the classified failure, its message keeping Telnyx's errors[0] code, title and
+// detail (call_failure).
+ProviderResult<TelnyxNumberPage> parse_number_list(const HttpResponse& r);
 
 // PATCH {base}/v2/phone_numbers/{id}/messaging, JSON {"messaging_profile_id": profile_id}.
 HttpRequest build_assign_profile_request(const TelnyxConfig& c, const std::string& number_id,
@@ -49,17 +49,17 @@ HttpRequest build_assign_profile_request(const TelnyxConfig& c, const std::strin
 // "webhook_api_version": "2"} (the v2 payloads our webhook parser reads).
 HttpRequest build_profile_webhook_request(const TelnyxConfig& c, const std::string& profile_id,
                                           const std::string& webhook_url);
-// 2xx -> ok; otherwise provider_error naming `what`.
-Result<void> parse_update_response(const HttpResponse& r, const std::string& what);
+// 2xx -> ok; otherwise the classified failure naming `what`.
+ProviderResult<void> parse_update_response(const HttpResponse& r, const std::string& what);
 
 // Lists every page (at most kMaxNumberPages) through `send`.
-Result<std::vector<OwnedNumber>> list_numbers(
+ProviderResult<std::vector<OwnedNumber>> list_numbers(
     const TelnyxConfig& c, const std::function<HttpResponse(const HttpRequest&)>& send);
 // Looks the number up; the profile is the connector's messaging_profile_id (the number is
 // assigned to it when it is on another or none) or, unset, the number's own profile (an error
 // when it has none). Then sets that profile's webhook_url to `inbound_url` (which is also where
 // Telnyx reports status: `status_url` must equal it).
-Result<NumberWebhooks> configure_number(
+ProviderResult<NumberWebhooks> configure_number(
     const TelnyxConfig& c, const std::string& number, const std::string& inbound_url,
     const std::string& status_url, const std::function<HttpResponse(const HttpRequest&)>& send);
 

@@ -32,6 +32,18 @@ std::string json_string(const json& obj, const char* key) {
   return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// A failed call: classified as the Messages API classifies it, said with the provider's words.
+SendFailure call_failed(std::string_view provider, const std::string& what, const HttpResponse& r) {
+  const SendFailure f = classify_error(r, 0, parse_error_body(r.body));
+  return call_failure(provider, what, failure_detail(r), f.kind, f.code);
+}
+
+// An answer we cannot read: as a send's unreadable answer, transient.
+SendFailure unreadable(std::string_view provider, const std::string& what,
+                       const std::string& detail) {
+  return call_failure(provider, what, detail, FailureKind::kTransient, "invalid_response");
+}
+
 }  // namespace
 
 std::string failure_detail(const HttpResponse& r) {
@@ -54,15 +66,12 @@ HttpRequest build_number_next_page_request(const TwilioApi& api, const std::stri
   return authed(api, "GET", origin(api.api_root) + next_page_uri);
 }
 
-Result<NumberPage> parse_number_page(const HttpResponse& r, std::string_view provider) {
-  if (!is_success(r.status)) {
-    return provider_call_error(provider, "listing numbers", failure_detail(r));
-  }
+ProviderResult<NumberPage> parse_number_page(const HttpResponse& r, std::string_view provider) {
+  if (!is_success(r.status)) return call_failed(provider, "listing numbers", r);
   const json j = json::parse(r.body, nullptr, false);
   if (!j.is_object() || !j.contains("incoming_phone_numbers") ||
       !j["incoming_phone_numbers"].is_array()) {
-    return provider_call_error(provider, "listing numbers",
-                               "the answer has no incoming_phone_numbers list");
+    return unreadable(provider, "listing numbers", "the answer has no incoming_phone_numbers list");
   }
   NumberPage page;
   for (const auto& n : j["incoming_phone_numbers"]) {
@@ -94,19 +103,18 @@ HttpRequest build_number_update_request(const TwilioApi& api, const std::string&
   return req;
 }
 
-Result<std::string> parse_number_update_response(const HttpResponse& r, std::string_view provider) {
-  if (!is_success(r.status)) {
-    return provider_call_error(provider, "updating the number's webhooks", failure_detail(r));
-  }
+ProviderResult<std::string> parse_number_update_response(const HttpResponse& r,
+                                                         std::string_view provider) {
+  if (!is_success(r.status)) return call_failed(provider, "updating the number's webhooks", r);
   const json j = json::parse(r.body, nullptr, false);
   const std::string sid = j.is_object() ? json_string(j, "sid") : std::string();
   if (sid.empty()) {
-    return provider_call_error(provider, "updating the number's webhooks", "the answer has no sid");
+    return unreadable(provider, "updating the number's webhooks", "the answer has no sid");
   }
   return sid;
 }
 
-Result<std::vector<OwnedNumber>> list_numbers(
+ProviderResult<std::vector<OwnedNumber>> list_numbers(
     const TwilioApi& api, std::string_view provider,
     const std::function<HttpResponse(const HttpRequest&)>& send) {
   std::vector<OwnedNumber> out;
@@ -118,18 +126,18 @@ Result<std::vector<OwnedNumber>> list_numbers(
     if (page->next_page_uri.empty()) return out;
     // Only a path on the same host is followed (it is appended to our own origin).
     if (page->next_page_uri.front() != '/') {
-      return provider_call_error(provider, "listing numbers",
-                                 "next_page_uri is not a path: " + page->next_page_uri);
+      return unreadable(provider, "listing numbers",
+                        "next_page_uri is not a path: " + page->next_page_uri);
     }
     req = build_number_next_page_request(api, page->next_page_uri);
   }
-  return provider_call_error(provider, "listing numbers",
-                             std::string("more than ")
-                                 .append(std::to_string(kMaxNumberPages))
-                                 .append(" pages of numbers"));
+  return call_failure(
+      provider, "listing numbers",
+      std::string("more than ").append(std::to_string(kMaxNumberPages)).append(" pages of numbers"),
+      FailureKind::kPermanent, "too_many_pages");
 }
 
-Result<NumberWebhooks> configure_number(
+ProviderResult<NumberWebhooks> configure_number(
     const TwilioApi& api, std::string_view provider, const std::string& number,
     const std::string& inbound_url, const std::string& status_url,
     const std::function<HttpResponse(const HttpRequest&)>& send) {
@@ -138,8 +146,9 @@ Result<NumberWebhooks> configure_number(
   const auto it = std::find_if(page->numbers.begin(), page->numbers.end(),
                                [&](const OwnedNumber& n) { return n.number == number; });
   if (it == page->numbers.end() || it->provider_id.empty()) {
-    return provider_call_error(provider, "looking up " + number,
-                               "the account " + api.account_sid + " has no such number");
+    return call_failure(provider, "looking up " + number,
+                        "the account " + api.account_sid + " has no such number",
+                        FailureKind::kPermanent, "not_found");
   }
   auto sid = parse_number_update_response(
       send(build_number_update_request(api, it->provider_id, inbound_url, status_url)), provider);

@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "core/http_types.h"
-#include "core/result.h"
 #include "providers/connector.h"
 #include "providers/twilio/twilio_wire.h"
 
@@ -36,28 +35,30 @@ struct NumberPage {
 };
 // 2xx {"incoming_phone_numbers": [{sid, phone_number, capabilities: {sms, mms, ...}}],
 // "next_page_uri": ...} -> the page; IncomingPhoneNumbers carries no type, so it is inferred
-// (infer_number_type). Anything else: provider_error with the provider's code and message
-// (`provider` names it).
-Result<NumberPage> parse_number_page(const HttpResponse& r, std::string_view provider);
+// (infer_number_type). Anything else: the classified failure, its message "<provider>: listing
+// numbers failed: <failure_detail>" (call_failure).
+ProviderResult<NumberPage> parse_number_page(const HttpResponse& r, std::string_view provider);
 
 // POST {account}/IncomingPhoneNumbers/{sid}.json, form SmsUrl=<inbound_url>, SmsMethod=POST,
 // StatusCallback=<status_url>.
 HttpRequest build_number_update_request(const TwilioApi& api, const std::string& sid,
                                         const std::string& inbound_url,
                                         const std::string& status_url);
-// 2xx with the number's sid -> that sid; otherwise provider_error.
-Result<std::string> parse_number_update_response(const HttpResponse& r, std::string_view provider);
+// 2xx with the number's sid -> that sid; otherwise the classified failure (as above).
+ProviderResult<std::string> parse_number_update_response(const HttpResponse& r,
+                                                         std::string_view provider);
 
 // The provider's error text for a failed call: "HTTP 404: 20404 The requested resource ... was
 // not found", or the transport error ("timed out", "connection refused").
 std::string failure_detail(const HttpResponse& r);
 
 // The whole list (following next_page_uri, at most kMaxNumberPages pages) and the whole
-// configuration (lookup, then update), through `send`.
-Result<std::vector<OwnedNumber>> list_numbers(
+// configuration (lookup, then update), through `send`. A number the account does not own is a
+// permanent "not_found".
+ProviderResult<std::vector<OwnedNumber>> list_numbers(
     const TwilioApi& api, std::string_view provider,
     const std::function<HttpResponse(const HttpRequest&)>& send);
-Result<NumberWebhooks> configure_number(
+ProviderResult<NumberWebhooks> configure_number(
     const TwilioApi& api, std::string_view provider, const std::string& number,
     const std::string& inbound_url, const std::string& status_url,
     const std::function<HttpResponse(const HttpRequest&)>& send);

@@ -59,7 +59,8 @@ Result<void> check_signature(std::string_view key, const WebhookRequest& req,
   return Ok();
 }
 
-Result<void> verify_webhook(const WebhookSecrets& secrets, const WebhookRequest& req) {
+Result<void> verify_webhook(const WebhookSecrets& secrets, const WebhookRequest& req,
+                            TimeMs /*now*/) {
   if (secrets.signing_key.empty()) {
     return wu::unverified("not configured: signing_key (the Twilio Auth Token)");
   }
@@ -185,6 +186,18 @@ WebhookReply empty_twiml_reply() {
   r.content_type = "text/xml";
   r.body = R"(<?xml version="1.0" encoding="UTF-8"?><Response/>)";
   return r;
+}
+
+Result<WebhookEvent> parse_twilio_webhook(const WebhookRequest& req, TimeMs now) {
+  if (wu::is_json_body(req.header("Content-Type"), req.body)) {
+    return wu::invalid("body", "Twilio messaging webhooks are form-encoded");
+  }
+  return parse_form_webhook(req, now);
+}
+
+WebhookReply laml_reply(const WebhookRequest& req) {
+  if (wu::is_json_body(req.header("Content-Type"), req.body)) return WebhookReply{};
+  return empty_twiml_reply();
 }
 
 }  // namespace sb::providers::twilio

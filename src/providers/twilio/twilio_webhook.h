@@ -1,5 +1,6 @@
-// Twilio-shaped webhooks (Twilio, and SignalWire's LaML/Compatibility API): signature checks and
-// reading of form-encoded inbound-message and status-callback requests, as pure functions.
+// LaML webhooks (Twilio, and SignalWire's LaML/Compatibility API): signature checks, reading of
+// form-encoded inbound-message and status-callback requests, and the TwiML reply, as pure
+// functions both providers' specs use.
 #pragma once
 
 #include <string>
@@ -33,7 +34,7 @@ Result<void> check_signature(std::string_view key, const WebhookRequest& req,
                              std::string_view signature, bool accept_unsorted);
 
 // Twilio: X-Twilio-Signature keyed with the Auth Token (secrets.signing_key).
-Result<void> verify_webhook(const WebhookSecrets& secrets, const WebhookRequest& req);
+Result<void> verify_webhook(const WebhookSecrets& secrets, const WebhookRequest& req, TimeMs now);
 
 // Reads a form-encoded Twilio/LaML messaging webhook. A request carrying MessageStatus (or SmsStatus
 // without MessageStatus) other than received/receiving is a status callback: one StatusReport
@@ -41,7 +42,14 @@ Result<void> verify_webhook(const WebhookSecrets& secrets, const WebhookRequest&
 // message. Dedupe keys: "<MessageSid>:<status>" and "<MessageSid>:received".
 Result<WebhookEvent> parse_form_webhook(const WebhookRequest& req, TimeMs now);
 
+// Twilio's messaging webhooks: form-encoded only (a JSON body is "invalid_webhook"), read by
+// parse_form_webhook.
+Result<WebhookEvent> parse_twilio_webhook(const WebhookRequest& req, TimeMs now);
+
 // The empty TwiML answer: <?xml version="1.0" encoding="UTF-8"?><Response/>, text/xml.
 WebhookReply empty_twiml_reply();
+// What a LaML provider (Twilio, SignalWire) expects: the empty TwiML answer to a form webhook,
+// the default JSON 200 to a JSON one (SignalWire's REST status callbacks).
+WebhookReply laml_reply(const WebhookRequest& req);
 
 }  // namespace sb::providers::twilio

@@ -129,7 +129,7 @@ HttpRequest build_status_request(const TwilioApi& api, const std::string& messag
   return authed(api, "GET", account_path(api) + "/Messages/" + url_encode(message_sid) + ".json");
 }
 
-StatusQueryOutcome parse_status_response(const HttpResponse& r, TimeMs now) {
+ProviderResult<StatusQueryResult> parse_status_response(const HttpResponse& r, TimeMs now) {
   if (is_success(r.status)) {
     const json j = json::parse(r.body, nullptr, /*allow_exceptions=*/false);
     const std::string status = j.is_object() ? string_field(j, "status") : std::string();
@@ -158,8 +158,8 @@ HttpRequest build_message_page_request(const TwilioApi& api) {
   return authed(api, "GET", account_path(api) + "/Messages.json?PageSize=1");
 }
 
-std::optional<SendFailure> parse_health_response(const HttpResponse& r, TimeMs now) {
-  if (is_success(r.status)) return std::nullopt;
+ProviderResult<void> parse_health_response(const HttpResponse& r, TimeMs now) {
+  if (is_success(r.status)) return {};
   SendFailure f = classify_error(r, now, parse_error_body(r.body));
   if (r.status == 404) f.kind = FailureKind::kAuth;  // wrong account path: configuration
   return f;
@@ -179,8 +179,8 @@ HttpRequest build_redact_body_request(const TwilioApi& api, const std::string& m
   return req;
 }
 
-std::optional<SendFailure> parse_redact_response(const HttpResponse& r, TimeMs now) {
-  if (is_success(r.status) || r.status == 404) return std::nullopt;
+ProviderResult<void> parse_redact_response(const HttpResponse& r, TimeMs now) {
+  if (is_success(r.status) || r.status == 404) return {};
   const ProviderError e = parse_error_body(r.body);
   SendFailure f = classify_error(r, now, e);
   if (e.code == "20009") f.kind = FailureKind::kTransient;  // not complete yet: try later

@@ -1,12 +1,11 @@
-// Twilio's 2010-04-01 Messages API on the wire, as pure functions: shared by the Twilio connector
-// and SignalWire's Twilio-compatible (LaML) API, which differ only in where they live and whom
-// they authenticate.
+// Twilio's 2010-04-01 Messages API (LaML) on the wire, as pure functions: shared by Twilio and
+// SignalWire's Twilio-compatible (LaML) API, which differ only in where they live and whom they
+// authenticate (see laml_connector.h).
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 
 #include "core/clock.h"
 #include "core/http_types.h"
@@ -35,8 +34,6 @@ std::string account_path(const TwilioApi& api);
 // A request with Basic auth, Accept: application/json and the API's timeout.
 HttpRequest authed(const TwilioApi& api, std::string method, std::string url);
 
-using StatusQueryOutcome = std::variant<StatusQueryResult, SendFailure>;
-
 // Media re-hosting: Basic auth (the API credentials) for a media URL on the API's own origin
 // (scheme://host[:port] of api_root); {} for any other URL. Twilio "Media subresource": "Twilio
 // enforces HTTP Basic Authentication for all media URLs"; SignalWire's Media URL Protection
@@ -57,7 +54,7 @@ SendResult parse_send_response(const HttpResponse& r, TimeMs now);
 HttpRequest build_status_request(const TwilioApi& api, const std::string& message_sid);
 // 200 -> the mapped status with Twilio's error_code/error_message; otherwise a classified failure
 // (404: the provider never created that message, a permanent answer).
-StatusQueryOutcome parse_status_response(const HttpResponse& r, TimeMs now);
+ProviderResult<StatusQueryResult> parse_status_response(const HttpResponse& r, TimeMs now);
 
 // GET {root}/2010-04-01/Accounts/{sid}.json: the cheapest call proving an Auth Token. Standard
 // and restricted API keys may not read the Account resource, so use the next one for them.
@@ -65,8 +62,8 @@ HttpRequest build_account_request(const TwilioApi& api);
 // GET {root}/2010-04-01/Accounts/{sid}/Messages.json?PageSize=1: proves any credential that may
 // use the Messages API (API keys, SignalWire tokens without the Management scope).
 HttpRequest build_message_page_request(const TwilioApi& api);
-// 2xx -> nullopt; otherwise the classified failure.
-std::optional<SendFailure> parse_health_response(const HttpResponse& r, TimeMs now);
+// 2xx -> ok; otherwise the classified failure.
+ProviderResult<void> parse_health_response(const HttpResponse& r, TimeMs now);
 
 // --- redaction of the provider's copy ---
 // DELETE {root}/2010-04-01/Accounts/{sid}/Messages/{message_sid}.json: Twilio removes the
@@ -77,9 +74,9 @@ HttpRequest build_delete_request(const TwilioApi& api, const std::string& messag
 // body redaction, the LaML "Update a message" call SignalWire documents and Twilio's own way
 // of redacting a post-flight message's body.
 HttpRequest build_redact_body_request(const TwilioApi& api, const std::string& message_sid);
-// 2xx, and 404 (the provider no longer has the message: nothing left to erase) -> nullopt.
+// 2xx, and 404 (the provider no longer has the message: nothing left to erase) -> ok.
 // Otherwise the classified failure, with 20009 (still in progress) transient.
-std::optional<SendFailure> parse_redact_response(const HttpResponse& r, TimeMs now);
+ProviderResult<void> parse_redact_response(const HttpResponse& r, TimeMs now);
 
 // Twilio/LaML message status -> ours. Unknown values map to kSending, which never moves a message
 // forward, so a status we do not understand cannot finalise anything.

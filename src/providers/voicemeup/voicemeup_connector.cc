@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/utf8.h"
+#include "providers/voicemeup/voicemeup_webhook.h"
 
 namespace sb::providers::voicemeup {
 namespace {
@@ -92,7 +93,8 @@ SendResult VoiceMeUpConnector::send(const Message& m, const std::string& idempot
     const TimeMs now = clock_.now_ms();
     progress->touched_at = now;
     SendResult r = parse_send_response(resp, now);
-    if (auto* f = std::get_if<SendFailure>(&r)) {
+    if (!r) {
+      SendFailure* f = &r.error();
       if (i > 0) {
         f->message += " (request " + std::to_string(i + 1) + "/" + std::to_string(n) +
                       "; requests 1-" + std::to_string(i) + " were already queued as " +
@@ -105,7 +107,7 @@ SendResult VoiceMeUpConnector::send(const Message& m, const std::string& idempot
       }
       return r;
     }
-    const auto& ok = std::get<SendAccepted>(r);
+    const SendAccepted& ok = *r;
     progress->hashes.push_back(ok.provider_message_id);
     if (n > 1) {
       spdlog::info("message {}: voicemeup {}: request {}/{} queued as {}", m.id, options_.id, i + 1,
@@ -118,13 +120,6 @@ SendResult VoiceMeUpConnector::send(const Message& m, const std::string& idempot
   return a;
 }
 
-std::optional<std::variant<StatusQueryResult, SendFailure>> VoiceMeUpConnector::query_status(
-    const Message& /*m*/) {
-  return std::nullopt;
-}
-
-std::optional<SendFailure> VoiceMeUpConnector::health_check() { return std::nullopt; }
-
 Result<std::unique_ptr<Connector>> make_voicemeup(const ConnectorSettings& settings,
                                                   ConnectorDeps& deps) {
   auto options = options_from_settings(settings);
@@ -135,6 +130,46 @@ Result<std::unique_ptr<Connector>> make_voicemeup(const ConnectorSettings& setti
       options->id, deps.public_url, options->id);
   return std::unique_ptr<Connector>(
       std::make_unique<VoiceMeUpConnector>(std::move(*options), deps.clock, deps.http));
+}
+
+namespace {
+
+Result<void> read_webhook_secrets(const ConnectorSettings& s, WebhookSecrets& w) {
+  w.path_secret = setting_value(s, "webhook_secret");
+  if (!w.path_secret.empty() && w.path_secret.size() < 16) {
+    return setting_error(s, "webhook_secret",
+                         "must be at least 16 characters (it is the only "
+                         "proof a VoiceMeUp webhook is genuine)");
+  }
+  std::string ips = setting_value(s, "webhook_allow_ips");
+  size_t at = 0;
+  while (at <= ips.size() && !ips.empty()) {
+    size_t comma = ips.find(',', at);
+    if (comma == std::string::npos) comma = ips.size();
+    std::string ip = ips.substr(at, comma - at);
+    ip.erase(0, ip.find_first_not_of(' '));
+    ip.erase(ip.find_last_not_of(' ') + 1);
+    if (!ip.empty()) w.allow_ips.push_back(ip);
+    at = comma + 1;
+  }
+  return Ok();
+}
+
+std::string missing_webhook_material(const WebhookSecrets& w) {
+  return w.path_secret.empty() ? "webhook_secret" : "";
+}
+
+}  // namespace
+
+ProviderSpec provider_spec() {
+  return {.name = "voicemeup",
+          .required = {"username", "auth_token"},
+          .optional = {"webhook_secret", "webhook_allow_ips"},
+          .make = make_voicemeup,
+          .webhook_secrets = read_webhook_secrets,
+          .missing_webhook_material = missing_webhook_material,
+          .webhook = {verify_webhook, parse_webhook, nullptr},
+          .capabilities = kCapabilities};
 }
 
 }  // namespace sb::providers::voicemeup

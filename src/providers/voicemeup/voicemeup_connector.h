@@ -11,8 +11,9 @@
 #include <vector>
 
 #include "providers/connector.h"
+#include "providers/settings.h"
+#include "providers/spec.h"
 #include "providers/transport/request_limiter.h"
-#include "providers/registry.h"
 #include "providers/voicemeup/voicemeup_wire.h"
 
 namespace sb::providers::voicemeup {
@@ -23,23 +24,30 @@ namespace sb::providers::voicemeup {
 inline constexpr TimeMs kFinishedKeyTtlMs = 60 * 60 * 1000;
 inline constexpr TimeMs kUnfinishedKeyTtlMs = 24 * 60 * 60 * 1000;
 
+// VoiceMeUp signs nothing: its webhook URL carries the connector's secret. It has no API for a
+// DID's forwarding URL and no redaction.
+inline constexpr ProviderCapabilities kCapabilities{
+    .webhook_path_secret = true,
+    .number_webhooks_by_hand =
+        "set the SMS forwarding URL of the DID in the VoiceMeUp client "
+        "portal to this gateway's webhook URL"};
+
 class VoiceMeUpConnector final : public Connector {
  public:
   VoiceMeUpConnector(Options options, const Clock& clock, HttpClient& http);
 
   const std::string& id() const override { return options_.id; }
   std::string_view provider() const override { return "voicemeup"; }
+  const ProviderCapabilities& capabilities() const override { return kCapabilities; }
   // Sends the requests plan_requests() gives, in order, from the first one not yet accepted for
   // `idempotency_key`. Accepted: provider_message_id is the first request's queued_sms_hash;
   // provider_status is "queued", or "queued parts=<hash1>,<hash2>,..." when it took several
   // requests. A failure stops at that request; its message says how many were accepted before.
   SendResult send(const Message& m, const std::string& idempotency_key) override;
-  // VoiceMeUp has no documented message lookup: always nullopt (statuses arrive by webhook).
-  std::optional<std::variant<StatusQueryResult, SendFailure>> query_status(
-      const Message& m) override;
-  // VoiceMeUp has no documented side-effect-free authenticated call (queue_sms would send an
-  // SMS): always nullopt, i.e. unknown. Bad credentials surface on the first send as kAuth.
-  std::optional<SendFailure> health_check() override;
+  // VoiceMeUp has no documented message lookup: query_status is the default kUnsupported
+  // (statuses arrive by webhook). Nor a side-effect-free authenticated call (queue_sms would
+  // send an SMS): health_check is the default ok, i.e. unknown; bad credentials surface on the
+  // first send as kAuth.
 
   // Keys with remembered progress (for tests and diagnostics).
   size_t tracked_keys();
@@ -71,5 +79,8 @@ class VoiceMeUpConnector final : public Connector {
 // Builds a connector from its [[connectors]] table (ProviderSpec::make).
 Result<std::unique_ptr<Connector>> make_voicemeup(const ConnectorSettings& settings,
                                                   ConnectorDeps& deps);
+// The registry row: keys, factory, webhooks (webhook_secret in the URL's path and
+// webhook_allow_ips), capabilities.
+ProviderSpec provider_spec();
 
 }  // namespace sb::providers::voicemeup

@@ -11,7 +11,8 @@ namespace sb::providers::voicemeup {
 namespace wu = webhook_util;
 using json = wu::json;
 
-Result<void> verify_webhook(const WebhookSecrets& secrets, const WebhookRequest& req) {
+Result<void> verify_webhook(const WebhookSecrets& secrets, const WebhookRequest& req,
+                            TimeMs /*now*/) {
   if (secrets.path_secret.empty()) {
     return wu::unverified("not configured: path_secret (the connector's webhook_secret)");
   }

@@ -10,7 +10,7 @@ namespace sb::providers::voicemeup {
 
 // req.path_secret must equal secrets.path_secret (constant time; an empty configured secret
 // rejects everything), and when secrets.allow_ips is non-empty req.remote_addr must be one of them.
-Result<void> verify_webhook(const WebhookSecrets& secrets, const WebhookRequest& req);
+Result<void> verify_webhook(const WebhookSecrets& secrets, const WebhookRequest& req, TimeMs now);
 
 // JSON (or form-encoded) {sms_hash, direction, source_number, destination_number, message,
 // attachment|attachment_url, attachment_mime_type|attachment_type, attachment_size,

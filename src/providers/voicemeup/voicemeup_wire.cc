@@ -1,5 +1,4 @@
 // VoiceMeUp wire format: settings checks, request planning and splitting, form building, parsing.
-#include "providers/registry.h"
 #include "providers/voicemeup/voicemeup_wire.h"
 
 #include <algorithm>
@@ -14,9 +13,6 @@ namespace sb::providers::voicemeup {
 namespace {
 
 using nlohmann::json;
-
-
-
 
 bool url_safe(std::string_view v) {
   return std::all_of(v.begin(), v.end(), [](char c) {

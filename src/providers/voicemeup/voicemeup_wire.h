@@ -12,7 +12,7 @@
 #include "core/message.h"
 #include "core/result.h"
 #include "providers/connector.h"
-#include "providers/registry.h"
+#include "providers/settings.h"
 
 namespace sb::providers::voicemeup {
 

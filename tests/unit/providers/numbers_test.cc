@@ -1,4 +1,4 @@
-// Provider-side number management (issue #6): the pure request builders and parsers of Twilio's
+// Provider-side number management: the pure request builders and parsers of Twilio's
 // (and SignalWire LaML's) IncomingPhoneNumbers and Telnyx's messaging numbers and profiles, then
 // the connectors against a loopback fake that asserts the exact requests.
 //
@@ -143,12 +143,15 @@ TEST(TwilioNumbersWire, ErrorsKeepTheProvidersWords) {
       R"({"code": 20003, "message": "Authenticate", "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401})";
   auto page = twilio::parse_number_page(r, "twilio");
   ASSERT_FALSE(page.ok());
-  EXPECT_EQ(page.error().code, "provider_error");
+  EXPECT_EQ(numbers_error(page.error()).code, "provider_error");
+  EXPECT_EQ(page.error().kind, FailureKind::kAuth);
+  EXPECT_EQ(page.error().code, "20003");
   EXPECT_EQ(page.error().message, "twilio: listing numbers failed: HTTP 401: 20003 Authenticate");
   HttpResponse down;
   down.error = "Connection refused";
   auto upd = twilio::parse_number_update_response(down, "signalwire");
   ASSERT_FALSE(upd.ok());
+  EXPECT_EQ(upd.error().kind, FailureKind::kTransient);
   EXPECT_EQ(upd.error().message,
             "signalwire: updating the number's webhooks failed: Connection refused");
   EXPECT_FALSE(twilio::parse_number_page(ok(json::object()), "twilio").ok());
@@ -184,7 +187,8 @@ TEST(TwilioNumbersWire, ConfigureLooksUpThenUpdates) {
         return ok({{"incoming_phone_numbers", json::array()}, {"next_page_uri", nullptr}});
       });
   ASSERT_FALSE(none.ok());
-  EXPECT_EQ(none.error().code, "provider_error");
+  EXPECT_EQ(numbers_error(none.error()).code, "provider_error");
+  EXPECT_EQ(none.error().kind, FailureKind::kPermanent);
   EXPECT_NE(none.error().message.find("has no such number"), std::string::npos);
   EXPECT_EQ(sent.size(), 1u);
 }
@@ -303,7 +307,8 @@ TEST(TelnyxNumbersWire, ParsesTheDocumentedList) {
       R"({"errors": [{"code": "10009", "title": "Authentication failed", "detail": "The API key is invalid."}]})";
   auto failed = telnyx::parse_number_list(err);
   ASSERT_FALSE(failed.ok());
-  EXPECT_EQ(failed.error().code, "provider_error");
+  EXPECT_EQ(numbers_error(failed.error()).code, "provider_error");
+  EXPECT_EQ(failed.error().kind, FailureKind::kAuth);
   EXPECT_EQ(failed.error().message,
             "telnyx: listing numbers failed: HTTP 401: 10009 Authentication failed: The API key "
             "is invalid.");
@@ -375,28 +380,6 @@ TEST(NumberTypes, InferredFromDigits) {
   EXPECT_EQ(infer_number_type("+14155550100"), "long_code");
   EXPECT_EQ(infer_number_type("+448005550100"), "long_code");
   EXPECT_EQ(infer_number_type("12345"), "short_code");
-}
-
-TEST(NumbersNotSupported, SinchAndVoiceMeUpSayWhereToConfigure) {
-  auto http = make_curl_client();
-  SystemClock& clock = SystemClock::instance();
-  ConnectorDeps deps{clock, *http, "https://sms.example.test"};
-  ConnectorSettings sinch{
-      "sn",  "sinch",
-      "",    1000,
-      4,     true,
-      false, {{"service_plan_id", "abcdef0123456789abcdef0123456789"}, {"api_token", "token"}}};
-  auto c = make_connector(sinch, deps);
-  ASSERT_TRUE(c.ok()) << c.error().message;
-  auto r = (*c)->configure_number_webhooks("+14155550100", "u", "u");
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "not_supported");
-  EXPECT_NE(r.error().message.find("Sinch Customer Dashboard"), std::string::npos);
-  auto l = (*c)->list_owned_numbers();
-  ASSERT_FALSE(l.ok());
-  EXPECT_EQ(l.error().code, "not_supported");
-  EXPECT_NE(numbers_not_supported("voicemeup", "x").message.find("VoiceMeUp client portal"),
-            std::string::npos);
 }
 
 }  // namespace

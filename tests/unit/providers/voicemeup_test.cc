@@ -14,8 +14,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <atomic>
-#include <thread>
 
 #include "core/grapheme.h"
 #include "core/segments.h"
@@ -23,6 +21,7 @@
 #include "providers/transport/http_util.h"
 #include "providers/voicemeup/voicemeup_connector.h"
 #include "support/fake_provider.h"
+#include "voicemeup_payloads.h"
 
 namespace sb::providers::voicemeup {
 namespace {
@@ -30,17 +29,8 @@ namespace {
 using test::FakeProvider;
 using test::FakeReply;
 
-std::string success_body(const std::string& hash) {
-  return R"({"response_details":{"response_status":"success","response_messages":{"message":[)"
-         R"({"code":"queued_sms_hash","_content":")" +
-         hash + R"("}]}}})";
-}
-std::string error_body(const std::string& code, const std::string& text) {
-  // The single-object form of `message`.
-  return R"({"response_details":{"response_status":"error","response_messages":{"message":)"
-         R"({"code":")" +
-         code + R"(","_content":")" + text + R"("}}}})";
-}
+using test_payloads::error_body;
+using test_payloads::success_body;
 
 Options test_options(const std::string& base_url = "https://clients.voicemeup.com") {
   Options o;
@@ -117,22 +107,6 @@ TEST(VoiceMeUpSettings, DefaultsAndChecks) {
   o = options_from_settings(settings(
       {{"username", "u"}, {"auth_token", "t"}, {"webhook_secret", "a-long_enough.secret~42"}}));
   EXPECT_TRUE(o);
-}
-
-TEST(VoiceMeUpSettings, RegistryKnowsTheProviderAndItsKeys) {
-  ManualClock clock;
-  auto http = make_curl_client();
-  ConnectorDeps deps{clock, *http, "https://sms.example.com"};
-  auto c = make_connector(settings({{"username", "u"}, {"auth_token", "t"}}), deps);
-  ASSERT_TRUE(c) << c.error().message;
-  EXPECT_EQ((*c)->provider(), "voicemeup");
-  auto missing = make_connector(settings({{"username", "u"}}), deps);
-  ASSERT_FALSE(missing);
-  EXPECT_EQ(missing.error().field, "connectors[vmu].auth_token");
-  auto unknown =
-      make_connector(settings({{"username", "u"}, {"auth_token", "t"}, {"sid", "x"}}), deps);
-  ASSERT_FALSE(unknown);
-  EXPECT_EQ(unknown.error().field, "connectors[vmu].sid");
 }
 
 // ---- Splitting and planning ----
@@ -244,51 +218,49 @@ HttpResponse reply(int status, std::string body, Headers h = {}) {
 
 TEST(VoiceMeUpWire, ParsesSuccessAsListOrSingleObject) {
   auto r = parse_send_response(reply(200, success_body("ce650cb8-1c2d-a751-d397-31b901ec4efd")), 0);
-  ASSERT_TRUE(std::holds_alternative<SendAccepted>(r));
-  EXPECT_EQ(std::get<SendAccepted>(r).provider_message_id, "ce650cb8-1c2d-a751-d397-31b901ec4efd");
-  EXPECT_EQ(std::get<SendAccepted>(r).provider_status, "queued");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->provider_message_id, "ce650cb8-1c2d-a751-d397-31b901ec4efd");
+  EXPECT_EQ(r->provider_status, "queued");
   r = parse_send_response(
       reply(200, R"({"response_details":{"response_status":"success","response_messages":)"
                  R"({"message":{"code":"queued_sms_hash","_content":"h-1"}}}})"),
       0);
-  ASSERT_TRUE(std::holds_alternative<SendAccepted>(r));
-  EXPECT_EQ(std::get<SendAccepted>(r).provider_message_id, "h-1");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->provider_message_id, "h-1");
 }
 
 TEST(VoiceMeUpWire, ClassifiesErrorsKeepingTheProvidersCode) {
   // VoiceMeUp answers errors with HTTP 200 and response_status "error".
   auto r = parse_send_response(reply(200, error_body("duplicate_entry", "SMS already queued")), 0);
-  auto f = std::get<SendFailure>(r);
+  auto f = r.error();
   EXPECT_EQ(f.kind, FailureKind::kPermanent);
   EXPECT_EQ(f.code, "duplicate_entry");
   EXPECT_EQ(f.message, "SMS already queued");
-  f = std::get<SendFailure>(
-      parse_send_response(reply(200, error_body("permission_refused", "")), 0));
+  f = parse_send_response(reply(200, error_body("permission_refused", "")), 0).error();
   EXPECT_EQ(f.kind, FailureKind::kAuth);
   EXPECT_EQ(f.message, "permission_refused");
   // Non-2xx statuses decide first, the code refines a generic 4xx.
-  f = std::get<SendFailure>(
-      parse_send_response(reply(400, error_body("invalid_destination_number", "bad number")), 0));
+  f = parse_send_response(reply(400, error_body("invalid_destination_number", "bad number")), 0)
+          .error();
   EXPECT_EQ(f.kind, FailureKind::kPermanent);
   EXPECT_EQ(f.code, "invalid_destination_number");
-  f = std::get<SendFailure>(
-      parse_send_response(reply(400, error_body("invalid_auth_token", "")), 0));
+  f = parse_send_response(reply(400, error_body("invalid_auth_token", "")), 0).error();
   EXPECT_EQ(f.kind, FailureKind::kAuth);
-  f = std::get<SendFailure>(parse_send_response(reply(401, "Unauthorized"), 0));
+  f = parse_send_response(reply(401, "Unauthorized"), 0).error();
   EXPECT_EQ(f.kind, FailureKind::kAuth);
   EXPECT_EQ(f.code, "http_401");
-  f = std::get<SendFailure>(parse_send_response(reply(429, "", {{"Retry-After", "3"}}), 0));
+  f = parse_send_response(reply(429, "", {{"Retry-After", "3"}}), 0).error();
   EXPECT_EQ(f.kind, FailureKind::kRateLimited);
   EXPECT_EQ(*f.retry_after_ms, 3000);
-  f = std::get<SendFailure>(parse_send_response(reply(503, "<html>down</html>"), 0));
+  f = parse_send_response(reply(503, "<html>down</html>"), 0).error();
   EXPECT_EQ(f.kind, FailureKind::kTransient);
-  f = std::get<SendFailure>(parse_send_response(reply(200, "<html>maintenance</html>"), 0));
+  f = parse_send_response(reply(200, "<html>maintenance</html>"), 0).error();
   EXPECT_EQ(f.kind, FailureKind::kTransient);
   EXPECT_EQ(f.code, "invalid_response");
   HttpResponse none;
   none.timed_out = true;
   none.error = "Operation timed out";
-  f = std::get<SendFailure>(parse_send_response(none, 0));
+  f = parse_send_response(none, 0).error();
   EXPECT_EQ(f.kind, FailureKind::kTransient);
   EXPECT_EQ(f.code, "timeout");
 }
@@ -328,9 +300,9 @@ TEST_F(VoiceMeUpConnectorTest, SendsTheExactRequestAndReturnsTheHash) {
   fake_.push({200, success_body("c3efc8a3-f901-52ac-9868-93f6e89d10f6")});
   auto c = connector();
   auto r = c->send(sms("Hello from Switchboard"), "msg_1");
-  ASSERT_TRUE(std::holds_alternative<SendAccepted>(r)) << std::get<SendFailure>(r).message;
-  EXPECT_EQ(std::get<SendAccepted>(r).provider_message_id, "c3efc8a3-f901-52ac-9868-93f6e89d10f6");
-  EXPECT_EQ(std::get<SendAccepted>(r).provider_status, "queued");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->provider_message_id, "c3efc8a3-f901-52ac-9868-93f6e89d10f6");
+  EXPECT_EQ(r->provider_status, "queued");
   ASSERT_EQ(fake_.request_count(), 1u);
   const auto req = fake_.requests()[0];
   EXPECT_EQ(req.method, "POST");
@@ -345,36 +317,6 @@ TEST_F(VoiceMeUpConnectorTest, SendsTheExactRequestAndReturnsTheHash) {
   EXPECT_EQ(req.body.find("%2B"), std::string::npos);  // no '+' on the numbers
 }
 
-TEST_F(VoiceMeUpConnectorTest, ClassifiesEveryFailure) {
-  auto c = connector(/*timeout_ms=*/300);
-  fake_.push({400, error_body("invalid_destination_number", "Invalid destination number")});
-  auto f = std::get<SendFailure>(c->send(sms("a"), "k400"));
-  EXPECT_EQ(f.kind, FailureKind::kPermanent);
-  EXPECT_EQ(f.code, "invalid_destination_number");
-  EXPECT_EQ(f.message, "Invalid destination number");
-
-  fake_.push({401, error_body("invalid_credentials", "Authentication failed")});
-  f = std::get<SendFailure>(c->send(sms("a"), "k401"));
-  EXPECT_EQ(f.kind, FailureKind::kAuth);
-  EXPECT_EQ(f.code, "invalid_credentials");
-
-  fake_.push({429, "", "text/plain", {{"Retry-After", "2"}}});
-  f = std::get<SendFailure>(c->send(sms("a"), "k429"));
-  EXPECT_EQ(f.kind, FailureKind::kRateLimited);
-  ASSERT_TRUE(f.retry_after_ms);
-  EXPECT_EQ(*f.retry_after_ms, 2000);
-
-  fake_.push({500, "oops", "text/plain"});
-  f = std::get<SendFailure>(c->send(sms("a"), "k500"));
-  EXPECT_EQ(f.kind, FailureKind::kTransient);
-  EXPECT_EQ(f.code, "http_500");
-
-  fake_.push({200, success_body("late"), "application/json", {}, /*delay_ms=*/1200});
-  f = std::get<SendFailure>(c->send(sms("a"), "kslow"));
-  EXPECT_EQ(f.kind, FailureKind::kTransient);
-  EXPECT_EQ(f.code, "timeout");
-}
-
 TEST_F(VoiceMeUpConnectorTest, A2500CharacterBodyIsThreeRequestsOneMessage) {
   std::string body;
   for (int i = 0; body.size() < 2500; ++i)
@@ -385,9 +327,9 @@ TEST_F(VoiceMeUpConnectorTest, A2500CharacterBodyIsThreeRequestsOneMessage) {
   fake_.push({200, success_body("h3")});
   auto c = connector();
   auto r = c->send(sms(body), "long");
-  ASSERT_TRUE(std::holds_alternative<SendAccepted>(r)) << std::get<SendFailure>(r).message;
-  EXPECT_EQ(std::get<SendAccepted>(r).provider_message_id, "h1");
-  EXPECT_EQ(std::get<SendAccepted>(r).provider_status, "queued parts=h1,h2,h3");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->provider_message_id, "h1");
+  EXPECT_EQ(r->provider_status, "queued parts=h1,h2,h3");
   ASSERT_EQ(fake_.request_count(), 3u);
   std::string joined;
   for (size_t i = 0; i < 3; ++i) {
@@ -407,8 +349,8 @@ TEST_F(VoiceMeUpConnectorTest, ThreeMediaUrlsAreThreeRequests) {
   fake_.push({200, success_body("m2")});
   fake_.push({200, success_body("m3")});
   auto r = connector()->send(m, "mms");
-  ASSERT_TRUE(std::holds_alternative<SendAccepted>(r));
-  EXPECT_EQ(std::get<SendAccepted>(r).provider_message_id, "m1");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->provider_message_id, "m1");
   ASSERT_EQ(fake_.request_count(), 3u);
   EXPECT_EQ(form(0), (FormFields{{"username", "acme-api"},
                                  {"auth_token", "tok_123"},
@@ -428,7 +370,7 @@ TEST_F(VoiceMeUpConnectorTest, ARetryResumesAfterTheLastAcceptedRequest) {
   auto c = connector();
   fake_.push({200, success_body("m1")});
   fake_.push({503, "busy", "text/plain"});
-  auto f = std::get<SendFailure>(c->send(m, "resume"));
+  auto f = c->send(m, "resume").error();
   EXPECT_EQ(f.kind, FailureKind::kTransient);
   EXPECT_NE(f.message.find("m1"), std::string::npos) << f.message;
   ASSERT_EQ(fake_.request_count(), 2u);
@@ -436,17 +378,17 @@ TEST_F(VoiceMeUpConnectorTest, ARetryResumesAfterTheLastAcceptedRequest) {
   fake_.push({200, success_body("m2")});
   fake_.push({200, success_body("m3")});
   auto r = c->send(m, "resume");
-  ASSERT_TRUE(std::holds_alternative<SendAccepted>(r));
-  EXPECT_EQ(std::get<SendAccepted>(r).provider_message_id, "m1");
-  EXPECT_EQ(std::get<SendAccepted>(r).provider_status, "queued parts=m1,m2,m3");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->provider_message_id, "m1");
+  EXPECT_EQ(r->provider_status, "queued parts=m1,m2,m3");
   ASSERT_EQ(fake_.request_count(), 4u);  // image 1 was not sent twice
   EXPECT_EQ(field(form(2), "attachment"), "https://m.example/2.jpg");
   EXPECT_EQ(field(form(3), "attachment"), "https://m.example/3.jpg");
 
   // A finished key answers again without sending (the outcome's write was lost, say).
   r = c->send(m, "resume");
-  ASSERT_TRUE(std::holds_alternative<SendAccepted>(r));
-  EXPECT_EQ(std::get<SendAccepted>(r).provider_message_id, "m1");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->provider_message_id, "m1");
   EXPECT_EQ(fake_.request_count(), 4u);
 }
 
@@ -455,7 +397,7 @@ TEST_F(VoiceMeUpConnectorTest, APermanentFailureMidwaySaysWhatWasAlreadyQueued) 
   m.media_urls = {"https://m.example/1.jpg", "https://m.example/huge.mov"};
   fake_.push({200, success_body("m1")});
   fake_.push({200, error_body("invalid_attachment", "Attachment too large")});
-  auto f = std::get<SendFailure>(connector()->send(m, "perm"));
+  auto f = connector()->send(m, "perm").error();
   EXPECT_EQ(f.kind, FailureKind::kPermanent);
   EXPECT_EQ(f.code, "invalid_attachment");
   EXPECT_NE(f.message.find("Attachment too large"), std::string::npos);
@@ -465,48 +407,12 @@ TEST_F(VoiceMeUpConnectorTest, APermanentFailureMidwaySaysWhatWasAlreadyQueued) 
 TEST_F(VoiceMeUpConnectorTest, ForgetsOldProgress) {
   auto c = connector();
   fake_.push({200, success_body("a")});
-  ASSERT_TRUE(std::holds_alternative<SendAccepted>(c->send(sms("a"), "old")));
+  ASSERT_TRUE(c->send(sms("a"), "old").ok());
   EXPECT_EQ(c->tracked_keys(), 1u);
   clock_.advance(kFinishedKeyTtlMs + 120'000);
   fake_.push({200, success_body("b")});
-  ASSERT_TRUE(std::holds_alternative<SendAccepted>(c->send(sms("b"), "new")));
+  ASSERT_TRUE(c->send(sms("b"), "new").ok());
   EXPECT_EQ(c->tracked_keys(), 1u);  // "old" was pruned
-}
-
-TEST_F(VoiceMeUpConnectorTest, NoMoreThanMaxConcurrencyRequestsInFlight) {
-  fake_.set_responder([](const test::RecordedRequest&) {
-    return FakeReply{200, success_body("h"), "application/json", {}, /*delay_ms=*/200};
-  });
-  auto c = connector(/*timeout_ms=*/5000, /*concurrency=*/2);
-  std::vector<std::thread> threads;
-  std::atomic<int> accepted{0};
-  for (int i = 0; i < 6; ++i) {
-    threads.emplace_back([&, i] {
-      if (std::holds_alternative<SendAccepted>(c->send(sms("hi"), "c" + std::to_string(i)))) {
-        ++accepted;
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
-  EXPECT_EQ(accepted.load(), 6);
-  auto reqs = fake_.requests();
-  ASSERT_EQ(reqs.size(), 6u);
-  std::vector<std::chrono::steady_clock::time_point> at;
-  for (const auto& r : reqs) at.push_back(r.at);
-  std::sort(at.begin(), at.end());
-  // Two slots and 200 ms replies: the third request can only start when the first finished.
-  for (size_t i = 2; i < at.size(); ++i) {
-    EXPECT_GE(at[i] - at[i - 2], std::chrono::milliseconds(180)) << "request " << i;
-  }
-}
-
-TEST_F(VoiceMeUpConnectorTest, NoStatusLookupAndNoHealthCall) {
-  auto c = connector();
-  Message m = sms("a");
-  m.provider_message_id = "h1";
-  EXPECT_FALSE(c->query_status(m).has_value());
-  EXPECT_FALSE(c->health_check().has_value());
-  EXPECT_EQ(fake_.request_count(), 0u);  // neither sends anything
 }
 
 }  // namespace
