@@ -102,6 +102,7 @@ struct FailureCase {
   std::string code;
   std::optional<int64_t> retry_after_ms;
   bool recipient_opted_out = false;
+  std::string message;  // the provider's words, kept verbatim ("": any, not empty)
 };
 
 struct ConnectorCase {
@@ -121,9 +122,10 @@ struct ConnectorCase {
   // when the provider has no such call (health_check is ok without a request).
   std::optional<FakeReply> health_ok;
   std::string health_target;
-  // Status query by provider id: the answer saying "delivered" and the request; nullopt when the
-  // provider has no lookup (kUnsupported without a request).
+  // Status query by provider id: the answer saying "delivered" (in the provider's word) and the
+  // request; nullopt when the provider has no lookup (kUnsupported without a request).
   std::optional<FakeReply> status_delivered;
+  std::string delivered_word = "delivered";
   std::string status_provider_id;
   std::string status_target;
   bool previous_send_lookup = false;  // find_previous_send asks the provider (Sinch)
@@ -155,7 +157,9 @@ std::vector<ConnectorCase> connector_cases() {
           R"({"code": 21211, "message": "Invalid 'To' Phone Number: +1500555000", "status": 400})"},
          FailureKind::kPermanent,
          "21211",
-         {}},
+         {},
+         false,
+         "Invalid 'To' Phone Number: +1500555000"},
         {{400,
           R"({"code": 21610, "message": "Attempt to send to unsubscribed recipient", "status": 400})"},
          FailureKind::kPermanent,
@@ -327,6 +331,7 @@ std::vector<ConnectorCase> connector_cases() {
                  "at": "2022-08-30T08:16:08.930Z"})"};
     c.status_provider_id = "01FC66621XXXXX119Z8PMV1QPQ";
     c.status_target = sinch_batches() + "/01FC66621XXXXX119Z8PMV1QPQ/delivery_report/14155550123";
+    c.delivered_word = "Delivered";
     c.previous_send_lookup = true;
     c.capabilities = sinch::kCapabilities;
     out.push_back(std::move(c));
@@ -345,7 +350,9 @@ std::vector<ConnectorCase> connector_cases() {
         {{400, error_body("invalid_destination_number", "Invalid destination number")},
          FailureKind::kPermanent,
          "invalid_destination_number",
-         {}},
+         {},
+         false,
+         "Invalid destination number"},
         {{401, error_body("invalid_credentials", "Authentication failed")},
          FailureKind::kAuth,
          "invalid_credentials",
@@ -448,6 +455,9 @@ TEST_P(ConnectorContract, ClassifiesEveryDocumentedFailure) {
     EXPECT_EQ(f.kind, tc.kind) << tc.code;
     EXPECT_EQ(f.code, tc.code);
     EXPECT_FALSE(f.message.empty()) << tc.code;
+    if (!tc.message.empty()) {
+      EXPECT_EQ(f.message, tc.message);
+    }
     EXPECT_EQ(f.retry_after_ms, tc.retry_after_ms) << tc.code;
     EXPECT_EQ(f.recipient_opted_out, tc.recipient_opted_out) << tc.code;
   }
@@ -547,6 +557,7 @@ TEST_P(ConnectorContract, StatusQueryByProviderId) {
   auto q = c->query_status(m);
   ASSERT_TRUE(q) << q.error().message;
   EXPECT_EQ(q->status, Status::kDelivered);
+  EXPECT_EQ(q->provider_status, p.delivered_word);
   const auto req = fake_.requests().at(0);
   EXPECT_EQ(req.method, "GET");
   EXPECT_EQ(req.target, p.status_target);
