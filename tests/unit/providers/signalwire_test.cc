@@ -1,6 +1,7 @@
 // SignalWire connector: LaML mode is Twilio's wire format at the space's /api/laml root (shared
 // code, so these tests pin what differs: root, path segment, credentials, limits); REST mode is
-// SignalWire's JSON messaging API. Then both against a loopback fake.
+// SignalWire's JSON messaging API. Then both against a loopback fake (what every connector shares
+// is in connector_contract_test.cc).
 //
 // Sources for shapes:
 //  - LaML: signalwire/docs specs/compatibility-api (_spec_.yaml servers

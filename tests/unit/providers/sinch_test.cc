@@ -1,5 +1,6 @@
 // Sinch xms connector: wire format from Sinch's documented payloads, and the connector against a
-// loopback fake of the Sinch SMS REST API.
+// loopback fake of the Sinch SMS REST API (what every connector shares is in
+// connector_contract_test.cc).
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>

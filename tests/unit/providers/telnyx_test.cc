@@ -1,5 +1,5 @@
 // Telnyx connector: wire format from Telnyx's documented payloads, and the connector against a
-// loopback fake of the Telnyx API.
+// loopback fake of the Telnyx API (what every connector shares is in connector_contract_test.cc).
 #include <gtest/gtest.h>
 
 #include <algorithm>

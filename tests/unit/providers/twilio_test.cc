@@ -1,5 +1,7 @@
 // Twilio connector: pure wire functions against Twilio's documented payloads, then the connector
-// against a loopback fake asserting the exact request and replaying Twilio's answers.
+// against a loopback fake asserting the exact request and replaying Twilio's answers. What every
+// connector shares (failure classes, timeouts, concurrency cap, health, status query) is in
+// connector_contract_test.cc.
 //
 // Sources for shapes:
 //  - request fields and paths: twilio-python twilio/rest/api/v2010/account/message/__init__.py

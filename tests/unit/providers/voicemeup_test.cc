@@ -1,5 +1,6 @@
 // VoiceMeUp connector: the pure wire functions from documented payloads, then the connector
-// against the fake provider (exact requests, every failure class, multi-request messages).
+// against the fake provider (exact requests, multi-request messages and their resumption; the
+// failure classes and what every connector shares are in connector_contract_test.cc).
 //
 // Sources for the shapes. VoiceMeUp publishes no OpenAPI spec or official SDK; what is used:
 // - Request (POST /api/v1.1/json/queue_sms, form fields username, auth_token, source_number,
