@@ -108,7 +108,7 @@ def seed(kind: str, db: str, template: str, n: int):
 
 
 def plans(kind: str, db: str, account: str, conv: str, cursor: str, number: str):
-    # The store's statements (sql_store.cc list_messages), with this run's values.
+    # The store's statements (message_repository.cc MessageRepository::list), with this run's values.
     queries = {
         "after (oldest first)":
             f"SELECT id FROM messages WHERE account_id = '{account}' AND id > '{cursor}' "

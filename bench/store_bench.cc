@@ -1,5 +1,5 @@
 // The outbox's commit path without HTTP: batches of new messages (as the send API builds them:
-// two events, a contact and a conversation each) into Store::insert_messages, durable commits,
+// two events, a contact and a conversation each) into MessageRepository::insert, durable commits,
 // recipients drawn from a pool as in bench/run.sh. Reports messages/s and, measured in the same
 // run on the same database file, a baseline: the same number of durable transactions each
 // inserting the batch's rows into a bare two-column table. The ratio is what the schema and the
@@ -100,12 +100,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "store_bench: %s\n", m.error().message.c_str());
     return 1;
   }
-  (void)st.ensure_account("bench", clock.now_ms());
-  store::NumberRecord num;
+  (void)st.accounts().ensure_account("bench", clock.now_ms());
+  NumberRecord num;
   num.number = "+12025550100";
   num.account = "bench";
   num.connector = "sim";
-  (void)st.sync_numbers({num}, clock.now_ms());
+  (void)st.accounts().sync_numbers({num}, clock.now_ms());
 
   // Warm-up: every recipient gets its contact and conversation first, as in a long-running
   // gateway (the measured batches update existing conversations).
@@ -113,7 +113,7 @@ int main(int argc, char** argv) {
   for (int done = 0; done < pool; done += 500) {
     std::vector<store::NewMessage> b;
     for (int i = 0; i < 500; ++i, ++n) b.push_back(make_message(n, n, pool, clock.now_ms()));
-    if (auto r = st.insert_messages(b); !r) {
+    if (auto r = st.messages().insert(b); !r) {
       std::fprintf(stderr, "store_bench: %s\n", r.error().message.c_str());
       return 1;
     }
@@ -131,8 +131,8 @@ int main(int argc, char** argv) {
                                clock.now_ms()));
     }
     const auto t = std::chrono::steady_clock::now();
-    if (auto r = st.insert_messages(
-            b, deferred ? store::Store::Commit::kDeferred : store::Store::Commit::kDurable);
+    if (auto r =
+            st.messages().insert(b, deferred ? store::Commit::kDeferred : store::Commit::kDurable);
         !r) {
       std::fprintf(stderr, "store_bench: %s\n", r.error().message.c_str());
       return 1;

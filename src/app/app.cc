@@ -60,7 +60,7 @@ std::string new_api_key(store::Store& st, const std::string& account) {
   const TimeMs now = SystemClock::instance().now_ms();
   store::ApiKey rec{new_id("key_", now), account, engine::Gateway::hash_api_key(key),
                     key.substr(0, 12), now};
-  if (auto r = st.insert_api_key(rec); !r) throw std::runtime_error(r.error().message);
+  if (auto r = st.accounts().insert_api_key(rec); !r) throw std::runtime_error(r.error().message);
   return key;
 }
 
@@ -69,7 +69,8 @@ void setup_accounts(store::Store& st, const Config& c) {
   std::set<std::string> accounts{c.bootstrap_account};
   for (const auto& n : c.numbers) accounts.insert(n.account);
   for (const auto& a : accounts) {
-    if (auto r = st.ensure_account(a, now); !r) throw std::runtime_error(r.error().message);
+    if (auto r = st.accounts().ensure_account(a, now); !r)
+      throw std::runtime_error(r.error().message);
   }
 }
 
@@ -100,10 +101,10 @@ std::shared_ptr<const engine::QuietHours> make_quiet_hours(const Config& c) {
   return std::make_shared<const engine::QuietHours>(std::move(rules), std::move(zones));
 }
 
-std::vector<store::NumberRecord> number_records(const Config& c) {
-  std::vector<store::NumberRecord> out;
+std::vector<NumberRecord> number_records(const Config& c) {
+  std::vector<NumberRecord> out;
   for (const auto& n : c.numbers) {
-    store::NumberRecord r{n.number, n.account, n.connector, n.sms, n.mms, n.type};
+    NumberRecord r{n.number, n.account, n.connector, n.sms, n.mms, n.type};
     r.throughput = n.throughput;
     out.push_back(std::move(r));
   }
@@ -135,7 +136,7 @@ constexpr int64_t kNumbersRefreshMs = 5'000;
 // Messages/s per sending number, from the stored numbers (config ones carry their configured or
 // default rate; imported ones get their type's default).
 std::unordered_map<std::string, double> number_throughput(
-    const std::vector<store::NumberRecord>& numbers, const Config& c) {
+    const std::vector<NumberRecord>& numbers, const Config& c) {
   std::unordered_map<std::string, double> out;
   for (const auto& n : numbers) {
     // A number whose connector is gone keeps its carrier's defaults.
@@ -150,7 +151,7 @@ std::unordered_map<std::string, double> number_throughput(
 // Reloads the numbers every kNumbersRefreshMs until destroyed.
 class NumbersRefresher {
  public:
-  explicit NumbersRefresher(std::function<void()> reload)
+  explicit NumbersRefresher(std::function<Result<void>()> reload)
       : reload_(std::move(reload)), thread_([this] { run(); }) {}
   ~NumbersRefresher() {
     {
@@ -166,16 +167,15 @@ class NumbersRefresher {
     std::unique_lock lk(mu_);
     while (!cv_.wait_for(lk, std::chrono::milliseconds(kNumbersRefreshMs), [this] { return stop_; })) {
       lk.unlock();
-      try {
-        reload_();
-      } catch (const std::exception& e) {
-        spdlog::warn("numbers: reload failed (keeping the previous numbers): {}", e.what());
+      if (auto r = reload_(); !r) {
+        spdlog::warn("numbers: reload failed (keeping the previous numbers): {}",
+                     r.error().message);
       }
       lk.lock();
     }
   }
 
-  std::function<void()> reload_;
+  std::function<Result<void>()> reload_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
@@ -197,7 +197,7 @@ int migrate(const Config& config) {
 
 int create_key(const Config& config, const std::string& account) {
   auto st = open_and_migrate(config);
-  if (auto r = st->ensure_account(account, SystemClock::instance().now_ms()); !r) {
+  if (auto r = st->accounts().ensure_account(account, SystemClock::instance().now_ms()); !r) {
     throw std::runtime_error(r.error().message);
   }
   const std::string key = new_api_key(*st, account);
@@ -209,9 +209,12 @@ int create_key(const Config& config, const std::string& account) {
 // Forwarding: `switchboard signing-secret [--rotate] --account NAME`.
 int signing_secret(const Config& config, const std::string& account, bool rotate) {
   auto st = open_and_migrate(config);
-  if (!st->account_exists(account)) throw std::runtime_error("no account " + account);
+  if (!value_or_throw(st->accounts().account_exists(account))) {
+    throw std::runtime_error("no account " + account);
+  }
   const TimeMs now = SystemClock::instance().now_ms();
-  auto s = rotate ? st->rotate_signing_secret(account, now) : st->signing_secret(account, now);
+  auto s = rotate ? st->accounts().rotate_signing_secret(account, now)
+                  : st->accounts().signing_secret(account, now);
   if (!s) throw std::runtime_error(s.error().message);
   std::cout << "webhook signing secret of account " << account
             << (rotate ? " (rotated; update your app now)" : "") << ":\n"
@@ -232,7 +235,7 @@ int serve(const Config& config, bool print_routes) {
   auto st = open_and_migrate(config);
   setup_accounts(*st, config);
   const auto numbers = number_records(config);
-  if (auto r = st->sync_numbers(numbers, clock.now_ms()); !r) {
+  if (auto r = st->accounts().sync_numbers(numbers, clock.now_ms()); !r) {
     throw std::runtime_error(r.error().message);
   }
 
@@ -275,7 +278,8 @@ int serve(const Config& config, bool print_routes) {
   d_opt.reconcile_after_ms = config.reconcile_after_ms;
   d_opt.health_check_at_start = config.health_check_at_start;
   // numbers: limits of every stored number, imported ones included.
-  const auto throughput = number_throughput(st->all_numbers(), config);
+  const auto stored_numbers = value_or_throw(st->accounts().all_numbers());
+  const auto throughput = number_throughput(stored_numbers, config);
   engine::Dispatcher dispatcher(*st, by_id, clock, d_opt, new_id("wrk_", clock.now_ms()),
                                 throughput, [&callbacks] { callbacks.wake(); });
 
@@ -286,7 +290,7 @@ int serve(const Config& config, bool print_routes) {
   gw_opt.min_schedule_ahead_s = config.min_schedule_ahead_s;
   gw_opt.max_schedule_ahead_s = config.max_schedule_ahead_s;
   engine::Gateway gateway(*st, outbox, clock, gw_opt);
-  gateway.set_numbers(st->all_numbers());
+  gateway.set_numbers(stored_numbers);
   // Scheduling, quiet hours, verifications.
   const auto quiet_hours = make_quiet_hours(config);
   gateway.set_quiet_hours(quiet_hours);
@@ -345,10 +349,12 @@ int serve(const Config& config, bool print_routes) {
   http::Router router;
   http::register_api(router, services);
   http::register_webhooks(router, webhooks, config.public_url);
-  NumbersRefresher numbers_refresher([&] {
-    const auto numbers = st->all_numbers();
-    gateway.set_numbers(numbers);
-    dispatcher.set_throughput(number_throughput(numbers, config));
+  NumbersRefresher numbers_refresher([&]() -> Result<void> {
+    auto numbers = st->accounts().all_numbers();
+    if (!numbers) return numbers.error();
+    gateway.set_numbers(*numbers);
+    dispatcher.set_throughput(number_throughput(*numbers, config));
+    return Ok();
   });
 
   // Media re-hosting and the SSRF guard (docs/media.md).
@@ -385,8 +391,8 @@ int serve(const Config& config, bool print_routes) {
       if (!media_files.remove(sha)) spdlog::warn("media: could not remove file {}", sha);
     }
   });
-  auto signing_key = st->ensure_secret("media_url_key",
-                                       crypto::hex(crypto::random_bytes(32)), clock.now_ms());
+  auto signing_key = st->accounts().ensure_secret(
+      "media_url_key", crypto::hex(crypto::random_bytes(32)), clock.now_ms());
   if (!signing_key) throw std::runtime_error(signing_key.error().message);
   engine::MediaSigner media_signer(*signing_key);
   engine::MediaFetcher media_fetcher(
@@ -432,7 +438,8 @@ int serve(const Config& config, bool print_routes) {
   webhooks.start();
   if (config.media_enabled) media_fetcher.start();
 
-  if (config.print_first_key && st->count_api_keys(config.bootstrap_account) == 0) {
+  if (config.print_first_key &&
+      value_or_throw(st->accounts().count_api_keys(config.bootstrap_account)) == 0) {
     const std::string key = new_api_key(*st, config.bootstrap_account);
     std::cout << "First start: API key for account " << config.bootstrap_account
               << " (store it now; it is not shown again):\n"

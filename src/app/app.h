@@ -1,14 +1,24 @@
 // Wiring: the only place concrete classes meet. Commands of the CLI are implemented here.
 #pragma once
 
-#include <string>
-
 #include <memory>
+#include <stdexcept>
+#include <string>
+#include <utility>
 
 #include "app/config.h"
+#include "core/result.h"
 #include "store/store.h"
 
 namespace sb::app {
+
+// The value of a store read a command cannot go on without; a failure is thrown with its reason
+// (main prints it and exits 1), as commands do with a failed write.
+template <typename T>
+T value_or_throw(Result<T> r) {
+  if (!r) throw std::runtime_error(r.error().message);
+  return std::move(r).value();
+}
 
 // Runs the gateway until SIGINT/SIGTERM. Returns the process exit code.
 // With print_routes: prints every registered route ("METHOD /pattern", one a

@@ -27,7 +27,7 @@ std::optional<std::string> stored_form(const std::string& number, const std::str
   return p->e164;
 }
 
-std::string capabilities(const store::NumberRecord& n) {
+std::string capabilities(const NumberRecord& n) {
   std::string out = n.type;
   if (n.sms) out += ", sms";
   if (n.mms) out += ", mms";
@@ -63,7 +63,7 @@ int import_numbers(store::Store& st, providers::Connector& connector, const std:
     return 1;
   }
   // Numbers the provider lists that cannot be sending numbers are reported, not imported.
-  std::vector<store::NumberRecord> candidates;
+  std::vector<NumberRecord> candidates;
   std::vector<std::pair<std::string, std::string>> refused;  // number, why
   for (const auto& o : *owned) {
     auto number = stored_form(o.number, region);
@@ -75,16 +75,18 @@ int import_numbers(store::Store& st, providers::Connector& connector, const std:
       refused.emplace_back(*number, "the provider lists no SMS or MMS capability");
       continue;
     }
-    store::NumberRecord r{
-        *number, account, connector.id(),
-        o.sms,   o.mms,   o.type.empty() ? providers::infer_number_type(*number) : o.type};
+    NumberRecord r{*number,        account,
+                   connector.id(), o.sms,
+                   o.mms,          o.type.empty() ? providers::infer_number_type(*number) : o.type};
     r.source = "import";
     candidates.push_back(std::move(r));
   }
   for (const auto& [number, why] : refused) out << "skipped " << number << ": " << why << '\n';
   if (dry_run) {
-    std::map<std::string, store::NumberRecord> present;
-    for (auto& n : st.all_numbers()) present.emplace(n.number, std::move(n));
+    std::map<std::string, NumberRecord> present;
+    for (auto& n : value_or_throw(st.accounts().all_numbers())) {
+      present.emplace(n.number, std::move(n));
+    }
     std::set<std::string> seen;
     for (const auto& c : candidates) {
       if (auto it = present.find(c.number); it != present.end()) {
@@ -100,7 +102,7 @@ int import_numbers(store::Store& st, providers::Connector& connector, const std:
     }
     return 0;
   }
-  auto results = st.import_numbers(candidates, now);
+  auto results = st.accounts().import_numbers(candidates, now);
   if (!results) {
     err << "numbers import: " << results.error().message << '\n';
     return 1;
@@ -123,9 +125,9 @@ int sync_number_webhooks(store::Store& st,
                          const std::map<std::string, providers::Connector*>& connectors,
                          const std::string& public_url, const std::optional<std::string>& number,
                          std::ostream& out, std::ostream& err) {
-  auto numbers = st.all_numbers();
+  auto numbers = value_or_throw(st.accounts().all_numbers());
   if (number) {
-    std::erase_if(numbers, [&](const store::NumberRecord& n) { return n.number != *number; });
+    std::erase_if(numbers, [&](const NumberRecord& n) { return n.number != *number; });
     if (numbers.empty()) {
       err << "numbers sync: no number " << *number << '\n';
       return 1;
@@ -162,7 +164,8 @@ int list_numbers(store::Store& st,
                  const std::map<std::string, const providers::ProviderSpec*>& spec_by_connector,
                  const std::string& public_url, const std::optional<std::string>& account,
                  std::ostream& out) {
-  const auto numbers = account ? st.list_numbers(*account) : st.all_numbers();
+  const auto numbers =
+      value_or_throw(account ? st.accounts().list_numbers(*account) : st.accounts().all_numbers());
   for (const auto& n : numbers) {
     engine::NumberView v{n, {}, {}};
     if (auto it = spec_by_connector.find(n.connector); it != spec_by_connector.end()) {
@@ -187,7 +190,9 @@ int numbers_import(const Config& config, const std::string& connector, const std
   }
   const TimeMs now = SystemClock::instance().now_ms();
   if (!dry_run) {
-    if (auto r = st->ensure_account(account, now); !r) throw std::runtime_error(r.error().message);
+    if (auto r = st->accounts().ensure_account(account, now); !r) {
+      throw std::runtime_error(r.error().message);
+    }
   }
   return import_numbers(*st, *it->second, account, config.default_region, dry_run, std::cout,
                         std::cerr, now);

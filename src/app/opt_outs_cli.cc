@@ -5,6 +5,7 @@
 #include <iostream>
 #include <vector>
 
+#include "app/app.h"
 #include "core/phone.h"
 
 namespace sb::app {
@@ -70,7 +71,7 @@ int import_opt_outs(store::Store& st, const std::string& account, const std::str
       continue;
     }
     f.resize(5);
-    store::OptOut o;
+    OptOut o;
     o.account = account;
     auto number = parse_phone(f[0], region, "number");
     if (!number) {
@@ -109,7 +110,7 @@ int import_opt_outs(store::Store& st, const std::string& account, const std::str
       }
       o.created_at = *t;
     }
-    auto r = st.add_opt_out(o, "");
+    auto r = st.compliance().add_opt_out(o, "");
     if (!r) throw std::runtime_error("line " + std::to_string(line_no) + ": " + r.error().message);
     (r->created ? added : existing)++;
   }
@@ -120,11 +121,11 @@ int import_opt_outs(store::Store& st, const std::string& account, const std::str
 
 int export_opt_outs(store::Store& st, const std::string& account, std::ostream& out) {
   out << "number,scope,our_number,source,created_at\n";
-  store::OptOutFilter f;
+  OptOutFilter f;
   f.account = account;
   f.limit = 1000;
   for (;;) {
-    auto rows = st.list_opt_outs(f);
+    const auto rows = value_or_throw(st.compliance().list_opt_outs(f));
     for (const auto& o : rows) {
       out << o.number << ',' << o.scope << ',' << o.our_number << ',' << o.source << ','
           << format_rfc3339(o.created_at) << '\n';
@@ -137,7 +138,7 @@ int export_opt_outs(store::Store& st, const std::string& account, std::ostream& 
 
 int opt_outs_import(const Config& config, const std::string& account, const std::string& file) {
   auto st = open_store_for(config);
-  if (!st->account_exists(account)) {
+  if (!value_or_throw(st->accounts().account_exists(account))) {
     throw std::runtime_error("no account '" + account + "' (create it with keys create)");
   }
   std::set<std::string> ours;

@@ -96,6 +96,31 @@ struct MessageEvent {
   int64_t webhook_event_id = 0;  // that webhook's stored record (0: none)
 };
 
+// Which messages a listing returns (GET /v1/messages, a conversation's messages).
+struct MessageFilter {
+  std::string account;
+  std::optional<std::string> to, from;
+  std::optional<Direction> direction;
+  std::optional<Status> status;
+  std::optional<TimeMs> since, until;    // created_at, inclusive since / exclusive until
+  std::optional<std::string> before_id;  // cursor: only ids strictly older than this
+  std::optional<std::string> after_id;   // cursor: only ids strictly newer than this
+  std::optional<std::string> conversation_id;
+  bool oldest_first = false;  // default: newest first
+  int limit = 50;
+  // messages whose side of ours is this number (from_addr of outbound,
+  // to_addr of inbound); index messages_our_number.
+  std::optional<std::string> number;
+};
+
+// What a redaction request (DELETE /v1/messages/{id}) found.
+enum class RedactOutcome {
+  kRedacted,         // erased now (an event `redacted` was recorded)
+  kAlreadyRedacted,  // erased earlier: nothing changed
+  kNotFound,         // no such message in the account
+  kInFlight,         // `sending`: a provider request is under way; ask again in a moment
+};
+
 // A conversation's one-line summary of its latest message: the first 100 characters of the body
 // (whole code points), or "[media]" for a media-only message.
 std::string message_preview(const Message& m);

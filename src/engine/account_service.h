@@ -22,14 +22,14 @@ class AccountService {
   AccountService(store::Store& store, const Clock& clock);
 
   // The account's webhook signing secret, created on first use.
-  Result<store::SigningSecret> signing_secret(const std::string& account);
+  Result<SigningSecret> signing_secret(const std::string& account);
   // Replaces it with a new random one.
-  Result<store::SigningSecret> rotate_signing_secret(const std::string& account);
+  Result<SigningSecret> rotate_signing_secret(const std::string& account);
   // One of the account's media items. Errors: not_found (field id).
-  Result<store::MediaRecord> media(const std::string& account, const std::string& id);
+  Result<MediaRecord> media(const std::string& account, const std::string& id);
   // Any account's media item, for a request that proved its right otherwise (a signed URL).
   // Errors: not_found, database_unavailable.
-  Result<store::MediaRecord> media_by_id(const std::string& id);
+  Result<MediaRecord> media_by_id(const std::string& id);
   // Whether the database answers, and what waits for an operator.
   Readiness readiness();
 

@@ -48,80 +48,81 @@ void Automation::reply(const Message& in, const std::string& body,
 
 AutomationAction Automation::on_inbound(const Message& m) {
   AutomationAction action;
-  try {
-    const ComplianceProfile& p = profile(m.account, m.to);
-    const bool provider_answers = settings_.provider_handles_keywords.count(m.connector) > 0;
-    if (auto k = match_keyword(m.body, p)) {
-      const TimeMs now = clock_.now_ms();
-      switch (k->kind) {
-        case KeywordKind::kOptOut: {
-          action.kind = AutomationAction::Kind::kOptOut;
-          store::OptOut o;
-          o.account = m.account;
-          o.number = m.from;
-          o.scope = p.opt_out_scope;
-          o.our_number = p.opt_out_scope == "number" ? m.to : "";
-          o.source = "keyword";
-          o.created_at = now;
-          auto added = store_.add_opt_out(o, m.id);
-          if (!added) {
-            spdlog::error("message {}: opt-out keyword {} from {} not recorded: {}", m.id,
-                          k->keyword, m.from, added.error().message);
-            return action;
-          }
-          spdlog::info("message {}: {} opted out ({} scope, keyword {}, {})", m.id, m.from,
-                       o.scope, k->keyword, added->created ? "recorded" : "already recorded");
-          break;
+  const ComplianceProfile& p = profile(m.account, m.to);
+  const bool provider_answers = settings_.provider_handles_keywords.count(m.connector) > 0;
+  if (auto k = match_keyword(m.body, p)) {
+    const TimeMs now = clock_.now_ms();
+    switch (k->kind) {
+      case KeywordKind::kOptOut: {
+        action.kind = AutomationAction::Kind::kOptOut;
+        OptOut o;
+        o.account = m.account;
+        o.number = m.from;
+        o.scope = p.opt_out_scope;
+        o.our_number = p.opt_out_scope == "number" ? m.to : "";
+        o.source = "keyword";
+        o.created_at = now;
+        auto added = store_.compliance().add_opt_out(o, m.id);
+        if (!added) {
+          spdlog::error("message {}: opt-out keyword {} from {} not recorded: {}", m.id, k->keyword,
+                        m.from, added.error().message);
+          return action;
         }
-        case KeywordKind::kOptIn: {
-          action.kind = AutomationAction::Kind::kOptIn;
-          auto removed = store_.remove_opt_outs(m.account, m.from, m.to, "keyword", m.id, now);
-          if (!removed) {
-            spdlog::error("message {}: opt-in keyword {} from {} not applied: {}", m.id,
-                          k->keyword, m.from, removed.error().message);
-            return action;
-          }
-          spdlog::info("message {}: {} opted in (keyword {}, {} opt-out(s) removed)", m.id,
-                       m.from, k->keyword, removed->size());
-          break;
+        spdlog::info("message {}: {} opted out ({} scope, keyword {}, {})", m.id, m.from, o.scope,
+                     k->keyword, added->created ? "recorded" : "already recorded");
+        break;
+      }
+      case KeywordKind::kOptIn: {
+        action.kind = AutomationAction::Kind::kOptIn;
+        auto removed =
+            store_.compliance().remove_opt_outs(m.account, m.from, m.to, "keyword", m.id, now);
+        if (!removed) {
+          spdlog::error("message {}: opt-in keyword {} from {} not applied: {}", m.id, k->keyword,
+                        m.from, removed.error().message);
+          return action;
         }
-        case KeywordKind::kHelp:
-          action.kind = AutomationAction::Kind::kHelp;
-          break;
+        spdlog::info("message {}: {} opted in (keyword {}, {} opt-out(s) removed)", m.id, m.from,
+                     k->keyword, removed->size());
+        break;
       }
-      if (provider_answers) {
-        spdlog::info("message {}: connector {} answers keywords itself; no confirmation sent",
-                     m.id, m.connector);
-      } else if (!k->reply.empty()) {
-        action.reply_body = k->reply;
-        reply(m, k->reply, {}, /*compliance=*/true, std::string(to_string(k->kind)));
-      }
-      return action;
+      case KeywordKind::kHelp:
+        action.kind = AutomationAction::Kind::kHelp;
+        break;
     }
+    if (provider_answers) {
+      spdlog::info("message {}: connector {} answers keywords itself; no confirmation sent", m.id,
+                   m.connector);
+    } else if (!k->reply.empty()) {
+      action.reply_body = k->reply;
+      reply(m, k->reply, {}, /*compliance=*/true, std::string(to_string(k->kind)));
+    }
+    return action;
+  }
 
-    auto rules = store_.list_auto_replies(m.account);
-    std::erase_if(rules, [&](const store::AutoReply& r) {
-      return !r.enabled || (!r.our_number.empty() && r.our_number != m.to);
-    });
-    // Highest priority first; at equal priority this number's rules before account-wide ones.
-    std::stable_sort(rules.begin(), rules.end(),
-                     [](const store::AutoReply& a, const store::AutoReply& b) {
-                       if (a.priority != b.priority) return a.priority > b.priority;
-                       return !a.our_number.empty() && b.our_number.empty();
-                     });
-    for (const auto& r : rules) {
-      auto type = parse_match_type(r.match_type);
-      if (!type || !rule_matches(*type, r.pattern, m.body)) continue;
-      action.kind = AutomationAction::Kind::kAutoReply;
-      action.reply_body = r.reply_body;
-      action.media_urls = r.media_urls;
-      action.rule_id = r.id;
-      spdlog::info("message {}: auto-reply rule {} matched", m.id, r.id);
-      reply(m, r.reply_body, r.media_urls, /*compliance=*/false, "rule:" + r.id);
-      break;
-    }
-  } catch (const std::exception& e) {
-    spdlog::error("message {}: inbound automation failed: {}", m.id, e.what());
+  auto listed = store_.compliance().list_auto_replies(m.account);
+  if (!listed) {
+    spdlog::error("message {}: inbound automation failed: {}", m.id, listed.error().message);
+    return action;
+  }
+  std::vector<AutoReply>& rules = *listed;
+  std::erase_if(rules, [&](const AutoReply& r) {
+    return !r.enabled || (!r.our_number.empty() && r.our_number != m.to);
+  });
+  // Highest priority first; at equal priority this number's rules before account-wide ones.
+  std::stable_sort(rules.begin(), rules.end(), [](const AutoReply& a, const AutoReply& b) {
+    if (a.priority != b.priority) return a.priority > b.priority;
+    return !a.our_number.empty() && b.our_number.empty();
+  });
+  for (const auto& r : rules) {
+    auto type = parse_match_type(r.match_type);
+    if (!type || !rule_matches(*type, r.pattern, m.body)) continue;
+    action.kind = AutomationAction::Kind::kAutoReply;
+    action.reply_body = r.reply_body;
+    action.media_urls = r.media_urls;
+    action.rule_id = r.id;
+    spdlog::info("message {}: auto-reply rule {} matched", m.id, r.id);
+    reply(m, r.reply_body, r.media_urls, /*compliance=*/false, "rule:" + r.id);
+    break;
   }
   return action;
 }

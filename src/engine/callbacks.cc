@@ -60,24 +60,17 @@ void CallbackSender::worker_loop() {
 }
 
 int CallbackSender::run_once() {
-  auto claimed = store_.claim_deliveries(clock_.now_ms(), options_.lease_ms, options_.batch_size);
+  auto claimed = store_.deliveries().claim(clock_.now_ms(), options_.lease_ms, options_.batch_size);
   if (!claimed) return 0;
-  for (const auto& d : *claimed) {
-    try {
-      attempt(d);
-    } catch (const std::exception& e) {
-      // A failed read (the message, the secret): the lease expires and the delivery comes back.
-      spdlog::error("callbacks: delivery {} not attempted: {}", d.id, e.what());
-    }
-  }
+  for (const auto& d : *claimed) attempt(d);
   return static_cast<int>(claimed->size());
 }
 
-void CallbackSender::attempt(const store::Delivery& d) {
+void CallbackSender::attempt(const Delivery& d) {
   const TimeMs started = clock_.now_ms();
   const bool forward = d.kind == "forward";
   const char* what = forward ? "forward" : "status callback";
-  store::DeliveryAttempt a;
+  DeliveryAttempt a;
   a.delivery_id = d.id;
   a.attempt = d.attempts;
   a.at = started;
@@ -86,27 +79,34 @@ void CallbackSender::attempt(const store::Delivery& d) {
   std::string payload = d.payload;
   std::optional<Message> message;
   if (forward) {
-    message = store_.get_message(d.account, d.message_id);
+    // A failed read (the message, the contact): the lease expires and the delivery comes back.
+    const auto not_attempted = [&](const Error& e) {
+      spdlog::error("callbacks: delivery {} not attempted: {}", d.id, e.message);
+    };
+    auto read = store_.messages().get(d.account, d.message_id);
+    if (!read) return not_attempted(read.error());
+    message = std::move(*read);
     if (!message) {
       a.error = "the message no longer exists";
       spdlog::warn("message {} forward {} dropped: the message no longer exists", d.message_id,
                    d.id);
-      if (auto r = store_.record_delivery_attempt(a, true, false, std::nullopt); !r) {
+      if (auto r = store_.deliveries().record_attempt(a, true, false, std::nullopt); !r) {
         spdlog::error("callbacks: could not record delivery {}: {}", d.id, r.error().message);
       }
       return;
     }
     if (!ready_to_forward(*message, started)) {
-      if (auto r = store_.defer_delivery(d.id, started + options_.poll_interval_ms); !r) {
+      if (auto r = store_.deliveries().defer(d.id, started + options_.poll_interval_ms); !r) {
         spdlog::error("callbacks: could not defer delivery {}: {}", d.id, r.error().message);
       }
       return;
     }
-    const auto contact = store_.find_contact(d.account, message->from);
-    payload = d.method == "GET" ? forward_query(*message, contact)
-                                : forward_payload(*message, contact).dump();
+    const auto contact = store_.conversations().find_contact(d.account, message->from);
+    if (!contact) return not_attempted(contact.error());
+    payload = d.method == "GET" ? forward_query(*message, *contact)
+                                : forward_payload(*message, *contact).dump();
   }
-  auto secret = store_.signing_secret(d.account, started);
+  auto secret = store_.accounts().signing_secret(d.account, started);
   if (!secret) {
     spdlog::error("callbacks: delivery {} not attempted: no signing secret ({})", d.id,
                   secret.error().message);
@@ -148,12 +148,12 @@ void CallbackSender::attempt(const store::Delivery& d) {
                    d.attempts, a.error);
     }
   }
-  auto r = store_.record_delivery_attempt(a, done, success, retry_at);
+  auto r = store_.deliveries().record_attempt(a, done, success, retry_at);
   if (!r) spdlog::error("callbacks: could not record delivery {}: {}", d.id, r.error().message);
 }
 
-void CallbackSender::reply_from_app(const store::Delivery& d, const Message& in,
-                                    const HttpResponse& resp, store::DeliveryAttempt& a) {
+void CallbackSender::reply_from_app(const Delivery& d, const Message& in, const HttpResponse& resp,
+                                    DeliveryAttempt& a) {
   auto parsed = parse_app_reply(resp.body);
   if (!parsed) {
     a.error = std::string("reply not sent: ").append(parsed.error().message);

@@ -43,10 +43,10 @@ class CallbackSender {
 
  private:
   void worker_loop();
-  void attempt(const store::Delivery& d);
+  void attempt(const Delivery& d);
   // Sends the reply in a forward's 2xx answer, if it asks for one; notes the outcome on `a`.
-  void reply_from_app(const store::Delivery& d, const Message& in, const HttpResponse& resp,
-                      store::DeliveryAttempt& a);
+  void reply_from_app(const Delivery& d, const Message& in, const HttpResponse& resp,
+                      DeliveryAttempt& a);
 
   store::Store& store_;
   HttpClient& http_;

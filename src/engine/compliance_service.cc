@@ -7,6 +7,7 @@
 #include "core/keywords.h"
 #include "core/phone.h"
 #include "core/url.h"
+#include "engine/unavailable.h"
 
 namespace sb::engine {
 namespace {
@@ -54,15 +55,17 @@ Result<std::string> ComplianceService::our_number(const std::string& account,
   return number;
 }
 
-Result<Page<store::OptOut>> ComplianceService::list_opt_outs(store::OptOutFilter f) {
+Result<Page<OptOut>> ComplianceService::list_opt_outs(OptOutFilter f) {
   const int limit = f.limit;
   f.limit = limit + 1;
-  return page_of(store_.list_opt_outs(f), limit);
+  auto rows = store_.compliance().list_opt_outs(f);
+  if (!rows) return unavailable();
+  return page_of(std::move(*rows), limit);
 }
 
-Result<store::AddOptOutResult> ComplianceService::add_opt_out(const std::string& account,
-                                                              const OptOutRequest& r) {
-  store::OptOut o;
+Result<AddOptOutResult> ComplianceService::add_opt_out(const std::string& account,
+                                                       const OptOutRequest& r) {
+  OptOut o;
   o.account = account;
   o.scope = r.scope.value_or(r.our_number ? "number" : "account");
   if (o.scope != "account" && o.scope != "number") {
@@ -84,16 +87,15 @@ Result<store::AddOptOutResult> ComplianceService::add_opt_out(const std::string&
   }
   o.source = "api";
   o.created_at = clock_.now_ms();
-  auto added = store_.add_opt_out(o, "");
+  auto added = store_.compliance().add_opt_out(o, "");
   if (!added) return added.error();
   spdlog::info("api: {} opted out {} ({} scope){}", account, o.number, o.scope,
                added->created ? "" : ", already recorded");
   return std::move(*added);
 }
 
-Result<std::vector<store::OptOut>> ComplianceService::remove_opt_outs(
-    const std::string& account, const std::string& number,
-    const std::optional<std::string>& ours) {
+Result<std::vector<OptOut>> ComplianceService::remove_opt_outs(
+    const std::string& account, const std::string& number, const std::optional<std::string>& ours) {
   auto n = recipient(number, "number");
   if (!n) return n.error();
   std::optional<std::string> our;
@@ -102,7 +104,7 @@ Result<std::vector<store::OptOut>> ComplianceService::remove_opt_outs(
     if (!on) return on.error();
     our = *on;
   }
-  auto removed = store_.remove_opt_outs(account, *n, our, "api", "", clock_.now_ms());
+  auto removed = store_.compliance().remove_opt_outs(account, *n, our, "api", "", clock_.now_ms());
   if (!removed) return removed.error();
   if (removed->empty()) {
     return Error::make("not_found", "no opt-out of " + *n + " in this account", "number");
@@ -111,28 +113,31 @@ Result<std::vector<store::OptOut>> ComplianceService::remove_opt_outs(
 }
 
 Result<void> ComplianceService::remove_opt_out(const std::string& account, const std::string& id) {
-  auto removed =
-      is_valid_id(id, "opt_") ? store_.remove_opt_out(account, id, "api", clock_.now_ms())
-                              : Result<bool>(false);
+  auto removed = is_valid_id(id, "opt_")
+                     ? store_.compliance().remove_opt_out(account, id, "api", clock_.now_ms())
+                     : Result<bool>(false);
   if (!removed) return removed.error();
   if (!*removed) return Error::make("not_found", "no opt-out " + id + " in this account", "id");
   return Ok();
 }
 
-Result<std::vector<store::AutoReply>> ComplianceService::list_auto_replies(
-    const std::string& account) {
-  return store_.list_auto_replies(account);
+Result<std::vector<AutoReply>> ComplianceService::list_auto_replies(const std::string& account) {
+  auto rules = store_.compliance().list_auto_replies(account);
+  if (!rules) return unavailable();
+  return rules;
 }
 
-Result<store::AutoReply> ComplianceService::get_auto_reply(const std::string& account,
-                                                           const std::string& id) {
-  auto a = is_valid_id(id, "ar_") ? store_.get_auto_reply(account, id) : std::nullopt;
-  if (!a) return no_rule(id);
-  return std::move(*a);
+Result<AutoReply> ComplianceService::get_auto_reply(const std::string& account,
+                                                    const std::string& id) {
+  if (!is_valid_id(id, "ar_")) return no_rule(id);
+  auto a = store_.compliance().get_auto_reply(account, id);
+  if (!a) return unavailable();
+  if (!*a) return no_rule(id);
+  return std::move(**a);
 }
 
 Result<void> ComplianceService::apply(const std::string& account, const AutoReplyChanges& c,
-                                      store::AutoReply& a, bool create) const {
+                                      AutoReply& a, bool create) const {
   if (c.number) {
     if (!*c.number) {
       a.our_number.clear();
@@ -188,29 +193,31 @@ Result<void> ComplianceService::apply(const std::string& account, const AutoRepl
   return Ok();
 }
 
-Result<store::AutoReply> ComplianceService::create_auto_reply(const std::string& account,
-                                                              const AutoReplyChanges& changes) {
-  store::AutoReply a;
+Result<AutoReply> ComplianceService::create_auto_reply(const std::string& account,
+                                                       const AutoReplyChanges& changes) {
+  AutoReply a;
   a.account = account;
   if (auto ok = apply(account, changes, a, /*create=*/true); !ok) return ok.error();
-  if (store_.list_auto_replies(account).size() >= kMaxRules) {
+  auto rules = list_auto_replies(account);
+  if (!rules) return rules.error();
+  if (rules->size() >= kMaxRules) {
     return Error::make("too_many_rules", "an account may have at most 500 auto-reply rules", "");
   }
   const TimeMs now = clock_.now_ms();
   a.id = new_id("ar_", now);
   a.created_at = a.updated_at = now;
-  if (auto r = store_.insert_auto_reply(a); !r) return r.error();
+  if (auto r = store_.compliance().insert_auto_reply(a); !r) return r.error();
   return a;
 }
 
-Result<store::AutoReply> ComplianceService::update_auto_reply(const std::string& account,
-                                                              const std::string& id,
-                                                              const AutoReplyChanges& changes) {
+Result<AutoReply> ComplianceService::update_auto_reply(const std::string& account,
+                                                       const std::string& id,
+                                                       const AutoReplyChanges& changes) {
   auto a = get_auto_reply(account, id);
   if (!a) return a.error();
   if (auto ok = apply(account, changes, *a, /*create=*/false); !ok) return ok.error();
   a->updated_at = clock_.now_ms();
-  auto done = store_.update_auto_reply(*a);
+  auto done = store_.compliance().update_auto_reply(*a);
   if (!done) return done.error();
   if (!*done) return no_rule(id);
   return a;
@@ -218,7 +225,7 @@ Result<store::AutoReply> ComplianceService::update_auto_reply(const std::string&
 
 Result<void> ComplianceService::delete_auto_reply(const std::string& account,
                                                   const std::string& id) {
-  auto removed = is_valid_id(id, "ar_") ? store_.delete_auto_reply(account, id)
+  auto removed = is_valid_id(id, "ar_") ? store_.compliance().delete_auto_reply(account, id)
                                         : Result<bool>(false);
   if (!removed) return removed.error();
   if (!*removed) return no_rule(id);

@@ -41,33 +41,31 @@ class ComplianceService {
   Result<std::string> recipient(const std::string& number, const std::string& field) const;
 
   // The account's opt-outs, oldest first; f.limit is the page size.
-  Result<Page<store::OptOut>> list_opt_outs(store::OptOutFilter f);
+  Result<Page<OptOut>> list_opt_outs(OptOutFilter f);
   // Records an opt-out (created=false: it existed, unchanged). Errors: invalid_scope,
   // missing_field, number_not_owned, phone parsing errors.
-  Result<store::AddOptOutResult> add_opt_out(const std::string& account, const OptOutRequest& r);
+  Result<AddOptOutResult> add_opt_out(const std::string& account, const OptOutRequest& r);
   // Opts `number` back in: its account-wide opt-out and the one for our_number (nullopt: every
   // one). Errors: not_found when nothing was removed.
-  Result<std::vector<store::OptOut>> remove_opt_outs(const std::string& account,
-                                                     const std::string& number,
-                                                     const std::optional<std::string>& our_number);
+  Result<std::vector<OptOut>> remove_opt_outs(const std::string& account, const std::string& number,
+                                              const std::optional<std::string>& our_number);
   Result<void> remove_opt_out(const std::string& account, const std::string& id);
 
   // The account's rules, highest priority first.
-  Result<std::vector<store::AutoReply>> list_auto_replies(const std::string& account);
-  Result<store::AutoReply> get_auto_reply(const std::string& account, const std::string& id);
+  Result<std::vector<AutoReply>> list_auto_replies(const std::string& account);
+  Result<AutoReply> get_auto_reply(const std::string& account, const std::string& id);
   // Errors: missing_field (pattern), invalid_match, invalid_pattern/regex, body_too_long,
   // too_many_media, invalid_media_url / media_url_refused, missing_content, number_not_owned,
   // too_many_rules (500 per account).
-  Result<store::AutoReply> create_auto_reply(const std::string& account,
-                                             const AutoReplyChanges& changes);
-  Result<store::AutoReply> update_auto_reply(const std::string& account, const std::string& id,
-                                             const AutoReplyChanges& changes);
+  Result<AutoReply> create_auto_reply(const std::string& account, const AutoReplyChanges& changes);
+  Result<AutoReply> update_auto_reply(const std::string& account, const std::string& id,
+                                      const AutoReplyChanges& changes);
   Result<void> delete_auto_reply(const std::string& account, const std::string& id);
 
  private:
   Result<std::string> our_number(const std::string& account, const std::string& number,
                                  const std::string& field) const;
-  Result<void> apply(const std::string& account, const AutoReplyChanges& c, store::AutoReply& a,
+  Result<void> apply(const std::string& account, const AutoReplyChanges& c, AutoReply& a,
                      bool create) const;
 
   store::Store& store_;

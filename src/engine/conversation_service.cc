@@ -5,6 +5,7 @@
 
 #include "core/ids.h"
 #include "core/phone.h"
+#include "engine/unavailable.h"
 
 namespace sb::engine {
 namespace {
@@ -31,23 +32,25 @@ Result<void> check_name(const std::optional<std::string>& name) {
 ConversationService::ConversationService(store::Store& store, const Clock& clock)
     : store_(store), clock_(clock) {}
 
-Result<Page<store::Conversation>> ConversationService::list(store::ConversationFilter f) {
+Result<Page<Conversation>> ConversationService::list(ConversationFilter f) {
   const int limit = f.limit;
   f.limit = limit + 1;
-  return page_of(store_.list_conversations(f), limit);
+  auto rows = store_.conversations().list_conversations(f);
+  if (!rows) return unavailable();
+  return page_of(std::move(*rows), limit);
 }
 
-Result<store::Conversation> ConversationService::get(const std::string& account,
-                                                     const std::string& id) {
-  auto v = store_.get_conversation(account, id);
-  if (!v) return no_conversation(id);
-  return std::move(*v);
+Result<Conversation> ConversationService::get(const std::string& account, const std::string& id) {
+  auto v = store_.conversations().get_conversation(account, id);
+  if (!v) return unavailable();
+  if (!*v) return no_conversation(id);
+  return std::move(**v);
 }
 
 Result<Page<Message>> ConversationService::messages(const std::string& account,
                                                     const std::string& id,
                                                     const ThreadCursor& cursor, int limit) {
-  if (!store_.get_conversation(account, id)) return no_conversation(id);
+  if (auto v = get(account, id); !v) return v.error();
   if (cursor.before && cursor.after) {
     return Error::make("invalid_parameter", "use either before or after, not both", "before");
   }
@@ -57,7 +60,7 @@ Result<Page<Message>> ConversationService::messages(const std::string& account,
       return Error::make("invalid_parameter", name + " is not a cursor this API returned", name);
     }
   }
-  store::MessageFilter f;
+  MessageFilter f;
   f.account = account;
   f.conversation_id = id;
   f.limit = limit + 1;
@@ -67,14 +70,16 @@ Result<Page<Message>> ConversationService::messages(const std::string& account,
     f.oldest_first = true;
     if (cursor.after) f.after_id = *cursor.after;
   }
-  auto page = page_of(store_.list_messages(f), limit);
+  auto rows = store_.messages().list(f);
+  if (!rows) return unavailable();
+  auto page = page_of(std::move(*rows), limit);
   if (cursor.before) std::reverse(page.items.begin(), page.items.end());
   return page;
 }
 
-Result<store::Conversation> ConversationService::mark_read(const std::string& account,
-                                                           const std::string& id) {
-  auto r = store_.mark_conversation_read(account, id);
+Result<Conversation> ConversationService::mark_read(const std::string& account,
+                                                    const std::string& id) {
+  auto r = store_.conversations().mark_conversation_read(account, id);
   if (!r) return r.error();
   if (!*r) return no_conversation(id);
   return std::move(**r);
@@ -83,19 +88,18 @@ Result<store::Conversation> ConversationService::mark_read(const std::string& ac
 ContactService::ContactService(store::Store& store, const Clock& clock, std::string default_region)
     : store_(store), clock_(clock), default_region_(std::move(default_region)) {}
 
-Result<store::Contact> ContactService::create(const std::string& account,
-                                              const std::string& number,
-                                              const ContactChanges& changes) {
+Result<Contact> ContactService::create(const std::string& account, const std::string& number,
+                                       const ContactChanges& changes) {
   auto phone = normalize_phone(number, default_region_, "number");
   if (!phone) return phone.error();
   if (auto ok = check_name(changes.name); !ok) return ok.error();
-  store::Contact c;
+  Contact c;
   c.account = account;
   c.number = phone->e164;
   c.name = changes.name.value_or("Unknown");
   if (changes.metadata) c.metadata = *changes.metadata;
   c.created_at = c.updated_at = clock_.now_ms();
-  auto r = store_.create_contact(c);
+  auto r = store_.conversations().create_contact(c);
   if (!r) return r.error();
   if (!r->created) {
     return Error::make("contact_exists",
@@ -105,23 +109,28 @@ Result<store::Contact> ContactService::create(const std::string& account,
   return std::move(r->contact);
 }
 
-Result<store::Contact> ContactService::get(const std::string& account, const std::string& id) {
-  auto c = is_contact_id(id) ? store_.get_contact(account, id) : std::nullopt;
-  if (!c) return no_contact(id);
-  return std::move(*c);
+Result<Contact> ContactService::get(const std::string& account, const std::string& id) {
+  if (!is_contact_id(id)) return no_contact(id);
+  auto c = store_.conversations().get_contact(account, id);
+  if (!c) return unavailable();
+  if (!*c) return no_contact(id);
+  return std::move(**c);
 }
 
-Result<Page<store::Contact>> ContactService::list(store::ContactFilter f) {
+Result<Page<Contact>> ContactService::list(ContactFilter f) {
   const int limit = f.limit;
   f.limit = limit + 1;
-  return page_of(store_.list_contacts(f), limit);
+  auto rows = store_.conversations().list_contacts(f);
+  if (!rows) return unavailable();
+  return page_of(std::move(*rows), limit);
 }
 
-Result<store::Contact> ContactService::update(const std::string& account, const std::string& id,
-                                              const ContactChanges& changes) {
+Result<Contact> ContactService::update(const std::string& account, const std::string& id,
+                                       const ContactChanges& changes) {
   if (auto ok = check_name(changes.name); !ok) return ok.error();
   if (!is_contact_id(id)) return no_contact(id);
-  auto r = store_.update_contact(account, id, changes.name, changes.metadata, clock_.now_ms());
+  auto r = store_.conversations().update_contact(account, id, changes.name, changes.metadata,
+                                                 clock_.now_ms());
   if (!r) return r.error();
   if (!*r) return no_contact(id);
   return std::move(**r);
@@ -129,7 +138,7 @@ Result<store::Contact> ContactService::update(const std::string& account, const 
 
 Result<void> ContactService::remove(const std::string& account, const std::string& id) {
   if (!is_contact_id(id)) return no_contact(id);
-  auto r = store_.delete_contact(account, id);
+  auto r = store_.conversations().delete_contact(account, id);
   if (!r) return r.error();
   if (!*r) return no_contact(id);
   return Ok();

@@ -24,15 +24,15 @@ class ConversationService {
   ConversationService(store::Store& store, const Clock& clock);
 
   // The account's conversations, most recent first; f.limit is the page size.
-  Result<Page<store::Conversation>> list(store::ConversationFilter f);
+  Result<Page<Conversation>> list(ConversationFilter f);
   // Errors: not_found (field id).
-  Result<store::Conversation> get(const std::string& account, const std::string& id);
+  Result<Conversation> get(const std::string& account, const std::string& id);
   // A page of the thread's messages, oldest first whichever way it pages. Errors: not_found,
   // invalid_parameter (both cursors, or one this API did not return).
   Result<Page<Message>> messages(const std::string& account, const std::string& id,
                                  const ThreadCursor& cursor, int limit);
   // Sets the unread count to 0; answers the conversation afterwards.
-  Result<store::Conversation> mark_read(const std::string& account, const std::string& id);
+  Result<Conversation> mark_read(const std::string& account, const std::string& id);
 
  private:
   store::Store& store_;
@@ -52,13 +52,13 @@ class ContactService {
 
   // Adds `number` (any format default_region reads) to the account's contacts. Errors: those of
   // phone parsing (field number), invalid_name, contact_exists (the number has a contact).
-  Result<store::Contact> create(const std::string& account, const std::string& number,
-                                const ContactChanges& changes);
-  Result<store::Contact> get(const std::string& account, const std::string& id);
+  Result<Contact> create(const std::string& account, const std::string& number,
+                         const ContactChanges& changes);
+  Result<Contact> get(const std::string& account, const std::string& id);
   // The account's contacts in (name key, id) order; f.limit is the page size.
-  Result<Page<store::Contact>> list(store::ContactFilter f);
-  Result<store::Contact> update(const std::string& account, const std::string& id,
-                                const ContactChanges& changes);
+  Result<Page<Contact>> list(ContactFilter f);
+  Result<Contact> update(const std::string& account, const std::string& id,
+                         const ContactChanges& changes);
   // Deletes the contact and its conversations; its messages stay, outside any thread.
   Result<void> remove(const std::string& account, const std::string& id);
 

@@ -158,8 +158,9 @@ void Dispatcher::worker_loop() {
     // read before taking mu_: wake() runs on the outbox's writer thread after every commit and
     // must not wait for a database read. A wake after `seen` was taken still ends the wait.
     int64_t wait_ms = options_.poll_interval_ms;
-    if (auto due = store_.next_due()) {
-      wait_ms = std::clamp<int64_t>(*due - clock_.now_ms(), 0, options_.poll_interval_ms);
+    // Unreadable: wait the poll interval and try again.
+    if (auto due = store_.messages().next_due(); due && *due) {
+      wait_ms = std::clamp<int64_t>(**due - clock_.now_ms(), 0, options_.poll_interval_ms);
     }
     std::unique_lock lk(mu_);
     if (wait_ms > 0) {
@@ -245,7 +246,8 @@ providers::SendResult Dispatcher::attempt(const Message& m, providers::Connector
 
 int Dispatcher::run_once() {
   std::unique_lock claim_order(claim_order_mu_);
-  auto claimed = store_.claim_due(owner_, clock_.now_ms(), options_.lease_ms, options_.batch_size);
+  auto claimed =
+      store_.messages().claim_due(owner_, clock_.now_ms(), options_.lease_ms, options_.batch_size);
   if (!claimed) {
     spdlog::warn("dispatcher: claim failed: {}", claimed.error().message);
     return 0;
@@ -278,16 +280,17 @@ int Dispatcher::run_once() {
   // Compliance: one read of the opt-out list per batch. A message meeting an opt-out recorded
   // after it was created fails before any provider call; later ones were checked at accept time
   // (only HELP / opt-in confirmations get through then).
-  std::vector<store::OptOut> opt_outs;
+  std::vector<OptOut> opt_outs;
   bool opt_outs_known = true;
   {
     std::vector<std::string> tos;
     tos.reserve(claimed->size());
     for (const Message& m : *claimed) tos.push_back(m.to);
-    try {
-      opt_outs = store_.find_opt_outs(tos);
-    } catch (const std::exception& e) {
-      spdlog::warn("dispatcher: opt-out list unreadable ({}); batch deferred", e.what());
+    if (auto found = store_.compliance().find_opt_outs(tos)) {
+      opt_outs = std::move(*found);
+    } else {
+      spdlog::warn("dispatcher: opt-out list unreadable ({}); batch deferred",
+                   found.error().message);
       opt_outs_known = false;
     }
   }
@@ -375,7 +378,7 @@ int Dispatcher::run_once() {
   claim_order.unlock();
   run_parallel(tasks);
 
-  std::vector<std::pair<store::OptOut, std::string>> provider_opt_outs;  // with the message id
+  std::vector<std::pair<OptOut, std::string>> provider_opt_outs;  // with the message id
 
   for (auto& j : jobs) {
     const Message& m = *j.m;
@@ -386,7 +389,7 @@ int Dispatcher::run_once() {
         ->record(failure ? std::optional(failure->kind) : std::nullopt,
                  failure ? failure->code + " " + failure->message : "", at);
     if (failure && failure->recipient_opted_out) {
-      store::OptOut o;
+      OptOut o;
       o.account = m.account;
       o.number = m.to;
       o.scope = "account";
@@ -408,8 +411,8 @@ int Dispatcher::run_once() {
   }
   // If this write fails the leases expire and the messages are retried: the connectors' stable
   // idempotency key (the message id) keeps a retry from creating a second message.
-  // Only what happened is needed back, not the messages: the narrow form skips full-row reads.
-  auto applied = store_.apply_summary(outcomes);
+  // Only what happened is needed back, not the messages: no full-row reads.
+  auto applied = store_.status().apply(outcomes, {.messages = false});
   if (!applied) {
     spdlog::error("dispatcher: could not record outcomes: {}", applied.error().message);
   } else if (on_callbacks_queued_) {
@@ -421,7 +424,7 @@ int Dispatcher::run_once() {
     }
   }
   for (const auto& [o, message_id] : provider_opt_outs) {
-    auto added = store_.add_opt_out(o, message_id);
+    auto added = store_.compliance().add_opt_out(o, message_id);
     if (!added) {
       spdlog::error("message {}: provider says {} unsubscribed; opt-out not recorded: {}",
                     message_id, o.number, added.error().message);
@@ -437,10 +440,14 @@ int Dispatcher::reconcile_once() {
   const TimeMs now = clock_.now_ms();
   int changed = 0;
   for (const auto& [id, connector] : connectors_) {
-    auto stale = store_.list_stale(id, Status::kSent, now - options_.reconcile_window_ms,
-                                   now - options_.reconcile_after_ms, 100);
+    auto stale = store_.messages().list_stale(id, Status::kSent, now - options_.reconcile_window_ms,
+                                              now - options_.reconcile_after_ms, 100);
+    if (!stale) {
+      spdlog::warn("reconciliation: {} not checked: {}", id, stale.error().message);
+      continue;  // the next pass tries again
+    }
     std::vector<store::Transition> ts;
-    for (const auto& m : stale) {
+    for (const auto& m : *stale) {
       auto answer = connector->query_status(m);
       if (providers::is_unsupported(answer)) break;  // this connector has no status lookup
       if (!answer) {
@@ -461,7 +468,7 @@ int Dispatcher::reconcile_once() {
       ts.push_back(std::move(t));
     }
     if (ts.empty()) continue;
-    auto r = store_.apply_summary(ts);
+    auto r = store_.status().apply(ts, {.messages = false});
     if (!r) continue;
     for (const auto& x : *r) changed += x.applied;
     if (on_callbacks_queued_) on_callbacks_queued_();
@@ -492,7 +499,7 @@ constexpr int64_t kRedactionGiveUpMs = 3 * 86'400'000LL;
 
 int Dispatcher::redact_once() {
   const TimeMs now = clock_.now_ms();
-  auto jobs = store_.claim_redactions(now, options_.lease_ms, options_.batch_size);
+  auto jobs = store_.messages().claim_redactions(now, options_.lease_ms, options_.batch_size);
   if (!jobs) {
     spdlog::warn("redactions: claim failed: {}", jobs.error().message);
     return 0;
@@ -526,7 +533,8 @@ int Dispatcher::redact_once() {
     }
     spdlog::info("message {}: provider redaction via {}: {}{}{}", m.id, m.connector, state,
                  error.empty() ? "" : " (", error.empty() ? "" : error + ")");
-    if (auto r = store_.finish_redaction(m.id, state, error, retry_at, clock_.now_ms()); !r) {
+    if (auto r = store_.messages().finish_redaction(m.id, state, error, retry_at, clock_.now_ms());
+        !r) {
       spdlog::warn("message {}: redaction outcome not recorded (retried after the lease): {}",
                    m.id, r.error().message);
     }

@@ -31,7 +31,7 @@ std::string signature_header(std::string_view secret, int64_t unix_s,
       crypto::hex(crypto::hmac_sha256(secret, data)));
 }
 
-json forward_payload(const Message& m, const std::optional<store::Contact>& contact) {
+json forward_payload(const Message& m, const std::optional<Contact>& contact) {
   json j = to_json(m);
   j["contact"] = contact ? json{{"id", contact->id},
                                 {"number", contact->number},
@@ -40,7 +40,7 @@ json forward_payload(const Message& m, const std::optional<store::Contact>& cont
   return j;
 }
 
-std::string forward_query(const Message& m, const std::optional<store::Contact>& contact) {
+std::string forward_query(const Message& m, const std::optional<Contact>& contact) {
   providers::FormFields f = {{"id", m.id},
                              {"direction", std::string(to_string(m.direction))},
                              {"from", m.from},
@@ -63,7 +63,7 @@ std::string forward_query(const Message& m, const std::optional<store::Contact>&
   return providers::form_encode(f);
 }
 
-HttpRequest forward_request(const store::Delivery& d, const std::string& payload,
+HttpRequest forward_request(const Delivery& d, const std::string& payload,
                             const std::string& secret, int64_t unix_s, int timeout_ms) {
   HttpRequest req;
   req.method = d.method == "GET" ? "GET" : "POST";

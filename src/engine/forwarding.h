@@ -10,10 +10,11 @@
 #include <string_view>
 #include <vector>
 
+#include "core/contact.h"
+#include "core/delivery.h"
 #include "core/http_types.h"
 #include "core/message.h"
 #include "core/result.h"
-#include "store/store.h"
 
 namespace sb::engine {
 
@@ -37,14 +38,14 @@ std::string signature_header(std::string_view secret, int64_t unix_s,
 
 // A forward's JSON body: the message resource as GET /v1/messages/{id} shows it (without events)
 // plus `contact` ({id, number, name}, or null when the contact was deleted).
-nlohmann::json forward_payload(const Message& m, const std::optional<store::Contact>& contact);
+nlohmann::json forward_payload(const Message& m, const std::optional<Contact>& contact);
 
 // A GET forward's query string (no leading '?'): the payload's scalar fields flattened, media as
 // media_url_<i> / media_content_type_<i> (docs/forwarding.md lists them).
-std::string forward_query(const Message& m, const std::optional<store::Contact>& contact);
+std::string forward_query(const Message& m, const std::optional<Contact>& contact);
 
 // The request of one attempt: `payload` (POST body or GET query string) signed at `unix_s`.
-HttpRequest forward_request(const store::Delivery& d, const std::string& payload,
+HttpRequest forward_request(const Delivery& d, const std::string& payload,
                             const std::string& secret, int64_t unix_s, int timeout_ms);
 
 // What an app asked to send back: {"reply": {"body": "...", "media_urls": ["https://..."]}}.

@@ -37,8 +37,8 @@ std::optional<std::string> short_code(std::string_view input, std::string_view r
 Gateway::Gateway(store::Store& store, Outbox& outbox, const Clock& clock, GatewayOptions options)
     : store_(store), outbox_(outbox), clock_(clock), options_(std::move(options)) {}
 
-void Gateway::set_numbers(const std::vector<store::NumberRecord>& numbers) {
-  std::unordered_map<std::string, store::NumberRecord> by_number;
+void Gateway::set_numbers(const std::vector<NumberRecord>& numbers) {
+  std::unordered_map<std::string, NumberRecord> by_number;
   std::unordered_map<std::string, std::string> defaults;
   for (const auto& n : numbers) {
     defaults.emplace(n.account, n.number);  // the account's first number is its default
@@ -49,7 +49,7 @@ void Gateway::set_numbers(const std::vector<store::NumberRecord>& numbers) {
   default_number_ = std::move(defaults);
 }
 
-std::optional<store::NumberRecord> Gateway::find_number(const std::string& number) const {
+std::optional<NumberRecord> Gateway::find_number(const std::string& number) const {
   std::shared_lock lk(numbers_mu_);
   auto it = numbers_.find(number);
   if (it == numbers_.end()) return std::nullopt;
@@ -215,20 +215,18 @@ Result<store::NewMessage> Gateway::prepare(const std::string& account,
 
 void Gateway::send(const std::string& account, const SendRequest& req, Outbox::Done done) {
   if (req.contact_id) {
-    std::optional<store::Contact> contact;
-    try {
-      contact = store_.get_contact(account, *req.contact_id);
-    } catch (const std::exception& e) {
-      spdlog::error("contact lookup {} failed: {}", *req.contact_id, e.what());
+    auto contact = store_.conversations().get_contact(account, *req.contact_id);
+    if (!contact) {
+      spdlog::error("contact lookup {} failed: {}", *req.contact_id, contact.error().message);
       return done(Error::make("storage_error", "the contact could not be read"));
     }
-    if (!contact) {
+    if (!*contact) {
       return done(Error::make("not_found", "no contact " + *req.contact_id + " in this account",
                               "contact_id"));
     }
     SendRequest resolved = req;
     resolved.contact_id.reset();
-    resolved.to = contact->number;
+    resolved.to = (*contact)->number;
     return send(account, resolved, std::move(done));
   }
   auto prepared = prepare(account, req);
@@ -259,23 +257,26 @@ std::string Gateway::hash_api_key(const std::string& api_key) {
   return crypto::hex(crypto::sha256(api_key));
 }
 
-std::optional<std::string> Gateway::authenticate(const std::string& api_key) {
-  if (api_key.empty() || api_key.size() > 256) return std::nullopt;
+Result<std::optional<std::string>> Gateway::authenticate(const std::string& api_key) {
+  if (api_key.empty() || api_key.size() > 256) return std::optional<std::string>();
   const std::string hash = hash_api_key(api_key);
   const TimeMs now = clock_.now_ms();
   {
     std::shared_lock lk(auth_mu_);
     auto it = auth_cache_.find(hash);
-    if (it != auth_cache_.end() && it->second.expires_at > now) return it->second.account;
+    if (it != auth_cache_.end() && it->second.expires_at > now) {
+      return std::optional<std::string>(it->second.account);
+    }
   }
   // The lookup is by hash (an index probe), so response time does not depend on how much of a
   // guessed key matched.
-  auto key = store_.find_api_key(hash);
-  if (!key) return std::nullopt;
+  auto key = store_.accounts().find_api_key(hash);
+  if (!key) return key.error();
+  if (!*key) return std::optional<std::string>();
   std::unique_lock lk(auth_mu_);
   if (auth_cache_.size() > 10'000) auth_cache_.clear();
-  auth_cache_[hash] = {key->account, now + kAuthCacheMs};
-  return key->account;
+  auth_cache_[hash] = {(*key)->account, now + kAuthCacheMs};
+  return std::optional<std::string>((*key)->account);
 }
 
 }  // namespace sb::engine

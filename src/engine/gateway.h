@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/number_record.h"
 #include "engine/circuit.h"
 #include "engine/outbox.h"
 #include "engine/scheduling.h"
@@ -57,10 +58,10 @@ class Gateway {
   Gateway(store::Store& store, Outbox& outbox, const Clock& clock, GatewayOptions options);
 
   // Replaces the number directory (who owns which number, through which connector).
-  void set_numbers(const std::vector<store::NumberRecord>& numbers);
+  void set_numbers(const std::vector<NumberRecord>& numbers);
 
   // The configured number `number` (exactly as configured), or nullopt.
-  std::optional<store::NumberRecord> find_number(const std::string& number) const;
+  std::optional<NumberRecord> find_number(const std::string& number) const;
 
   // Validates and builds the message to store (E.164 numbers, sender ownership, limits,
   // segments). Errors name the offending field.
@@ -80,8 +81,9 @@ class Gateway {
   void set_quiet_hours(std::shared_ptr<const QuietHours> q) { quiet_hours_ = std::move(q); }
   const QuietHours* quiet_hours() const { return quiet_hours_.get(); }
 
-  // Account owning the API key, or nullopt. Cached briefly; the secret is only ever hashed.
-  std::optional<std::string> authenticate(const std::string& api_key);
+  // Account owning the API key, or nullopt; an error when the keys cannot be read. Cached
+  // briefly; the secret is only ever hashed.
+  Result<std::optional<std::string>> authenticate(const std::string& api_key);
   static std::string hash_api_key(const std::string& api_key);
 
   // Where /readyz learns the connectors' circuit states.
@@ -134,7 +136,7 @@ class Gateway {
   std::function<Result<void>(const std::string&, const std::string&)> media_url_check_;
   std::function<void(const std::vector<std::string>&)> media_remover_;
   mutable std::shared_mutex numbers_mu_;
-  std::unordered_map<std::string, store::NumberRecord> numbers_;
+  std::unordered_map<std::string, NumberRecord> numbers_;
   std::unordered_map<std::string, std::string> default_number_;  // account -> first number
   std::shared_mutex auth_mu_;
   struct CachedKey {

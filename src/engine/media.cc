@@ -174,9 +174,9 @@ MediaFetcher::MediaFetcher(store::Store& store, const Clock& clock, MediaFiles& 
 
 MediaFetcher::~MediaFetcher() { stop(); }
 
-void MediaFetcher::process(const store::MediaRecord& m) {
+void MediaFetcher::process(const MediaRecord& m) {
   const TimeMs started = clock_.now_ms();
-  store::MediaOutcome out;
+  MediaOutcome out;
   auto fail = [&](const Error& e, bool retry) {
     out.error = e.message;
     if (retry && m.attempts < options_.max_attempts) {
@@ -215,14 +215,14 @@ void MediaFetcher::process(const store::MediaRecord& m) {
                    got->body.size(), type, clock_.now_ms() - started);
     }
   }
-  if (auto r = store_.finish_media(m.id, out, clock_.now_ms()); !r) {
+  if (auto r = store_.media().finish(m.id, out, clock_.now_ms()); !r) {
     // The claim's lease brings the item back: it will be fetched again.
     spdlog::error("media {}: outcome not recorded: {}", m.id, r.error().message);
   }
 }
 
 int MediaFetcher::run_once() {
-  auto claimed = store_.claim_media(clock_.now_ms(), options_.lease_ms, 1);
+  auto claimed = store_.media().claim(clock_.now_ms(), options_.lease_ms, 1);
   if (!claimed) {
     spdlog::error("media: claim failed: {}", claimed.error().message);
     return 0;
@@ -236,12 +236,7 @@ void MediaFetcher::run() {
   std::unique_lock lk(mu_);
   while (!stopping_) {
     lk.unlock();
-    int n = 0;
-    try {
-      n = run_once();
-    } catch (const std::exception& e) {
-      spdlog::error("media: fetch pass failed: {}", e.what());
-    }
+    const int n = run_once();
     lk.lock();
     if (n == 0) {
       cv_.wait_for(lk, std::chrono::milliseconds(options_.poll_ms), [&] { return stopping_; });

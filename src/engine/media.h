@@ -104,7 +104,7 @@ class MediaFetcher {
   // worker's loop).
   int run_once();
   // Processes one claimed item.
-  void process(const store::MediaRecord& m);
+  void process(const MediaRecord& m);
 
  private:
   void run();

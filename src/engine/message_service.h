@@ -24,8 +24,8 @@ struct MessageView {
 // What happened to the app notifications of one message: each delivery with its attempts.
 struct DeliveryLog {
   std::string message_id;
-  std::vector<store::Delivery> deliveries;
-  std::vector<store::DeliveryAttempt> attempts;  // by delivery, then attempt
+  std::vector<Delivery> deliveries;
+  std::vector<DeliveryAttempt> attempts;  // by delivery, then attempt
 };
 
 class MessageService {
@@ -39,7 +39,7 @@ class MessageService {
   // The account's message with its events; not_found (field id) otherwise.
   Result<MessageView> get(const std::string& account, const std::string& id);
   // The account's messages matching `f`; f.limit is the page size.
-  Result<Page<Message>> list(store::MessageFilter f);
+  Result<Page<Message>> list(MessageFilter f);
   // The account's message counts by status.
   Result<std::map<std::string, int64_t>> count_by_status(const std::string& account);
   // Cancels a scheduled or queued outbound message (idempotent for a canceled one). Errors:

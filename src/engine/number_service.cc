@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "engine/unavailable.h"
 #include "providers/transport/http_util.h"
 
 namespace sb::engine {
@@ -30,7 +31,7 @@ NumberService::NumberService(store::Store& store, Gateway& gateway, const Clock&
       connectors_(std::move(connectors)),
       public_url_(std::move(public_url)) {}
 
-NumberView NumberService::view(store::NumberRecord n) const {
+NumberView NumberService::view(NumberRecord n) const {
   auto it = connectors_.find(n.connector);
   if (it == connectors_.end()) return NumberView{std::move(n), {}, {}};
   const providers::Connector& c = *it->second;
@@ -38,15 +39,18 @@ NumberView NumberService::view(store::NumberRecord n) const {
 }
 
 Result<std::vector<NumberView>> NumberService::list(const std::string& account) {
+  auto numbers = store_.accounts().list_numbers(account);
+  if (!numbers) return unavailable();
   std::vector<NumberView> out;
-  for (auto& n : store_.list_numbers(account)) out.push_back(view(std::move(n)));
+  for (auto& n : *numbers) out.push_back(view(std::move(n)));
   return out;
 }
 
 Result<NumberView> NumberService::get(const std::string& account, const std::string& given) {
-  const auto numbers = store_.list_numbers(account);
+  const auto numbers = store_.accounts().list_numbers(account);
+  if (!numbers) return unavailable();
   for (const std::string& candidate : {given, std::string("+").append(given)}) {
-    for (const auto& n : numbers) {
+    for (const auto& n : *numbers) {
       if (n.number == candidate) return view(n);
     }
   }
@@ -55,15 +59,17 @@ Result<NumberView> NumberService::get(const std::string& account, const std::str
 
 Result<NumberView> NumberService::update_settings(const std::string& account,
                                                   const std::string& given,
-                                                  const store::NumberSettingsUpdate& update) {
+                                                  const NumberSettingsUpdate& update) {
   auto n = get(account, given);
   if (!n) return n.error();
   auto stored =
-      store_.update_number_settings(account, n->number.number, update, clock_.now_ms());
+      store_.accounts().update_number_settings(account, n->number.number, update, clock_.now_ms());
   if (!stored) return stored.error();
   if (!*stored) return no_number(given);  // removed since the lookup
   // The gateway's directory serves sends (default status_callback) and forwards: refresh now.
-  gateway_.set_numbers(store_.all_numbers());
+  auto numbers = store_.accounts().all_numbers();
+  if (!numbers) return unavailable();
+  gateway_.set_numbers(*numbers);
   spdlog::info("api: number {} of {} updated (forwarding {}, status_callback {}, conversations {})",
                (*stored)->number, account, (*stored)->forward_url ? "on" : "off",
                (*stored)->status_callback ? "set" : "none", (*stored)->conversations);

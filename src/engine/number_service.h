@@ -29,7 +29,7 @@ ExpectedWebhooks expected_webhooks(const std::string& public_url, const std::str
 // A number with the provider of its connector: its name ("" when that connector is not
 // configured here) and its capabilities (the defaults then).
 struct NumberView {
-  store::NumberRecord number;
+  NumberRecord number;
   std::string provider;
   providers::ProviderCapabilities capabilities;
 };
@@ -53,7 +53,7 @@ class NumberService {
   Result<NumberView> get(const std::string& account, const std::string& given);
   // Changes the number's API settings and refreshes the gateway's number directory.
   Result<NumberView> update_settings(const std::string& account, const std::string& given,
-                                     const store::NumberSettingsUpdate& update);
+                                     const NumberSettingsUpdate& update);
   // Points the number's inbound and status webhooks at this gateway through its provider's API.
   // Errors: not_found, not_supported (no such API, or the connector is not configured here),
   // provider_error (the provider's message kept).
@@ -61,7 +61,7 @@ class NumberService {
                                                 const std::string& given);
 
  private:
-  NumberView view(store::NumberRecord n) const;
+  NumberView view(NumberRecord n) const;
 
   store::Store& store_;
   Gateway& gateway_;

@@ -8,19 +8,19 @@
 namespace sb::engine {
 
 Result<std::vector<Result<store::InsertResult>>> insert_unless_opted_out(
-    store::Store& store, std::vector<store::NewMessage>& batch, store::Store::Commit commit) {
+    store::Store& store, std::vector<store::NewMessage>& batch, store::Commit commit) {
   std::vector<std::string> recipients;
   for (const auto& nm : batch) {
     if (nm.check_opt_out) recipients.push_back(nm.message.to);
   }
-  std::vector<store::OptOut> opt_outs;
+  std::vector<OptOut> opt_outs;
   if (!recipients.empty()) {
-    try {
-      opt_outs = store.find_opt_outs(recipients);
-    } catch (const std::exception& e) {
-      spdlog::error("outbox: opt-out check failed: {}", e.what());
+    auto found = store.compliance().find_opt_outs(recipients);
+    if (!found) {
+      spdlog::error("outbox: opt-out check failed: {}", found.error().message);
       return Error::make("storage_error", "the opt-out list could not be read");
     }
+    opt_outs = std::move(*found);
   }
   std::vector<std::optional<Error>> refused(batch.size());
   size_t n_refused = 0;
@@ -37,7 +37,7 @@ Result<std::vector<Result<store::InsertResult>>> insert_unless_opted_out(
   std::vector<Result<store::InsertResult>> out;
   out.reserve(batch.size());
   if (n_refused == 0) {
-    auto inserted = store.insert_messages(batch, commit);
+    auto inserted = store.messages().insert(batch, commit);
     if (!inserted) return inserted.error();
     for (auto& r : *inserted) out.emplace_back(std::move(r));
     return out;
@@ -49,7 +49,7 @@ Result<std::vector<Result<store::InsertResult>>> insert_unless_opted_out(
   }
   std::vector<store::InsertResult> inserted;
   if (!rest.empty()) {
-    auto r = store.insert_messages(rest, commit);
+    auto r = store.messages().insert(rest, commit);
     if (!r) return r.error();
     inserted = std::move(*r);
   }

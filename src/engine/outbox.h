@@ -17,7 +17,7 @@ namespace sb::engine {
 // after this read still stops the message.
 Result<std::vector<Result<store::InsertResult>>> insert_unless_opted_out(
     store::Store& store, std::vector<store::NewMessage>& batch,
-    store::Store::Commit commit = store::Store::Commit::kDurable);
+    store::Commit commit = store::Commit::kDurable);
 
 class Outbox : public GroupCommit<store::NewMessage, Result<store::InsertResult>> {
  public:
@@ -30,9 +30,9 @@ class Outbox : public GroupCommit<store::NewMessage, Result<store::InsertResult>
             // Deferred durability: the fsync of one batch overlaps the next batch's inserts;
             // callers still hear back only once their message is on disk.
             [&store](std::vector<store::NewMessage>& batch) {
-              return insert_unless_opted_out(store, batch, store::Store::Commit::kDeferred);
+              return insert_unless_opted_out(store, batch, store::Commit::kDeferred);
             },
-            std::move(on_commit), max_batch, [&store] { store.sync_deferred(); }) {}
+            std::move(on_commit), max_batch, [&store] { store.messages().sync_deferred(); }) {}
 
   // Queues a message; `done` gets the stored message, or the batch's error, or the refusal.
   void submit(store::NewMessage message, Done done) {

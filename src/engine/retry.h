@@ -4,7 +4,7 @@
 #include <cstdint>
 
 #include "providers/connector.h"
-#include "store/store.h"
+#include "store/status_repository.h"
 
 namespace sb::engine {
 

@@ -6,7 +6,11 @@
 namespace sb::engine {
 
 std::vector<bool> StatusIngest::on_status(const std::vector<StatusReport>& reports) {
-  auto results = store_.apply_provider_status_summary(reports);
+  std::vector<store::Transition> ts;
+  ts.reserve(reports.size());
+  for (const auto& r : reports) ts.push_back(store::Transition::from_report(r));
+  // Durable, as StatusSink::on_status promises its connector.
+  auto results = store_.status().apply(ts, {.messages = false, .durable = true});
   if (!results) {
     spdlog::error("status: {} reports not stored: {}", reports.size(), results.error().message);
     return std::vector<bool>(reports.size(), false);

@@ -46,7 +46,7 @@ void Verifier::start(const std::string& account, const VerificationRequest& req,
   auto prepared = gateway_.prepare(account, send);
   if (!prepared) return fail(prepared.error());
 
-  store::Verification v;
+  Verification v;
   v.id = new_id("vrf_", now);
   v.account = account;
   v.to = prepared->message.to;
@@ -55,7 +55,7 @@ void Verifier::start(const std::string& account, const VerificationRequest& req,
   v.code_hash = verification::hash_code(v.salt, code);
   v.created_at = v.updated_at = now;
   v.expires_at = now + req.ttl_seconds * 1000;
-  auto started = store_.start_verification(v, options_.sends_per_hour, kHourMs);
+  auto started = store_.verifications().start(v, options_.sends_per_hour, kHourMs);
   if (!started) return fail(started.error());
   if (!started->created) {
     const int64_t wait_s = std::max<int64_t>(1, (started->retry_at - now + 999) / 1000);
@@ -69,7 +69,8 @@ void Verifier::start(const std::string& account, const VerificationRequest& req,
                   [this, v, done = std::move(done)](Result<store::InsertResult> r) {
                     if (!r) {
                       // No message carries the code: it must not stay checkable.
-                      (void)store_.record_verification_check(v.id, 0, "canceled", clock_.now_ms());
+                      (void)store_.verifications().record_check(v.id, 0, "canceled",
+                                                                clock_.now_ms());
                       return done(VerificationStartResult{r.error(), 0});
                     }
                     spdlog::info("verification {} sent to {} as message {}", v.id, v.to,
@@ -85,13 +86,15 @@ Result<bool> Verifier::check(const std::string& account, const std::string& to,
   // A concurrent check of the same code wins the compare-and-set; look again after it.
   for (int round = 0; round < 8; ++round) {
     const TimeMs now = clock_.now_ms();
-    auto v = store_.find_pending_verification(account, *recipient, now);
+    auto found = store_.verifications().find_pending(account, *recipient, now);
+    if (!found) return found.error();
+    const std::optional<Verification>& v = *found;
     if (!v) return false;
     if (v->checks >= options_.max_checks) return false;
     const bool ok = verification::code_matches(v->salt, v->code_hash, code);
     const std::string status =
         ok ? "approved" : (v->checks + 1 >= options_.max_checks ? "failed" : "pending");
-    auto recorded = store_.record_verification_check(v->id, v->checks, status, now);
+    auto recorded = store_.verifications().record_check(v->id, v->checks, status, now);
     if (!recorded) return recorded.error();
     if (*recorded) {
       spdlog::info("verification {} check {}: {}", v->id, v->checks + 1,

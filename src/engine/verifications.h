@@ -30,7 +30,7 @@ struct VerificationRequest {
 
 // The outcome of a start: the verification, or an error; retry_after_s > 0 with rate_limited.
 struct VerificationStartResult {
-  Result<store::Verification> verification = Error::make("internal_error", "not started");
+  Result<Verification> verification = Error::make("internal_error", "not started");
   int64_t retry_after_s = 0;
 };
 

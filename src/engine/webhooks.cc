@@ -41,7 +41,7 @@ WebhookProcessor::WebhookProcessor(store::Store& store, const Clock& clock, cons
       writer_(
           "webhooks",
           [&store](std::vector<store::WebhookIngest>& batch) {
-            return store.ingest_webhooks(batch);
+            return store.webhooks().ingest(batch);
           },
           nullptr) {}
 
@@ -224,15 +224,20 @@ void WebhookProcessor::after_commit(const std::string& connector, const store::W
                    connector, s.provider_status, s.provider_message_id);
       continue;
     }
-    callbacks |= r.applied && !r.message.status_callback.empty();
-    spdlog::info("message {} status {} ({}) from {}{}", r.message.id, to_string(s.status),
+    callbacks |= r.callback_queued;
+    spdlog::info("message {} status {} ({}) from {}{}", r.message_id, to_string(s.status),
                  s.provider_status, connector, r.applied ? "" : " not applied");
   }
   if (callbacks && on_applied_) on_applied_();
 }
 
 void WebhookProcessor::flush_mms(TimeMs now) {
-  auto parts = store_.list_mms_parts();
+  auto listed = store_.webhooks().list_mms_parts();
+  if (!listed) {
+    spdlog::error("webhooks: split MMS parts not read: {}", listed.error().message);
+    return;
+  }
+  std::vector<store::MmsPart>& parts = *listed;
   if (parts.empty()) return;
   std::map<std::pair<std::string, std::string>, std::vector<store::MmsPart*>> groups;
   for (auto& p : parts) groups[{p.connector, p.key}].push_back(&p);
@@ -267,7 +272,7 @@ void WebhookProcessor::flush_mms(TimeMs now) {
     for (auto& m : out) m.updated_at = now;
     std::vector<int64_t> ids;
     for (auto* p : group) ids.push_back(p->id);
-    auto done = store_.complete_mms_group(ids, out);
+    auto done = store_.webhooks().complete_mms_group(ids, out);
     if (!done) {
       spdlog::error("webhooks: split MMS {} not stored yet: {}", key.second,
                     done.error().message);
@@ -287,20 +292,20 @@ void WebhookProcessor::flush_mms(TimeMs now) {
 void WebhookProcessor::tick() {
   const TimeMs now = clock_.now_ms();
   flush_mms(now);
-  if (auto matched = store_.match_orphans(); !matched) {
+  if (auto matched = store_.webhooks().match_orphans(); !matched) {
     spdlog::error("webhooks: orphan statuses not matched: {}", matched.error().message);
   } else if (!matched->empty()) {
     bool callbacks = false;
     for (const auto& r : *matched) {
-      callbacks |= r.applied && !r.message.status_callback.empty();
-      spdlog::info("message {} status {} applied from an earlier orphan report{}", r.message.id,
-                   to_string(r.message.status), r.applied ? "" : " (not applied)");
+      callbacks |= r.callback_queued;
+      spdlog::info("message {} status {} applied from an earlier orphan report{}", r.message_id,
+                   to_string(r.status), r.applied ? "" : " (not applied)");
     }
     if (callbacks && on_applied_) on_applied_();
   }
   if (now - last_prune_ >= 3'600'000) {
     last_prune_ = now;
-    if (auto pruned = store_.prune_webhooks(now - options_.retention_ms); pruned && *pruned > 0) {
+    if (auto pruned = store_.webhooks().prune(now - options_.retention_ms); pruned && *pruned > 0) {
       spdlog::info("webhooks: dropped {} raw payloads older than the retention", *pruned);
     }
   }
@@ -315,11 +320,7 @@ void WebhookProcessor::run() {
   std::unique_lock lk(mu_);
   while (!stopping_) {
     lk.unlock();
-    try {
-      tick();
-    } catch (const std::exception& e) {
-      spdlog::error("webhooks: background pass failed: {}", e.what());
-    }
+    tick();
     lk.lock();
     cv_.wait_for(lk, std::chrono::milliseconds(options_.tick_ms), [&] { return stopping_; });
   }

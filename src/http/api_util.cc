@@ -13,11 +13,11 @@
 namespace sb::http {
 namespace {
 
-std::optional<std::string> bearer_account(engine::Gateway& gw, const Request& req) {
+Result<std::optional<std::string>> bearer_account(engine::Gateway& gw, const Request& req) {
   const std::string h = req.header("authorization");
   constexpr std::string_view kPrefix = "Bearer ";
   if (h.size() <= kPrefix.size() || strncasecmp(h.data(), kPrefix.data(), kPrefix.size()) != 0) {
-    return std::nullopt;
+    return std::optional<std::string>();
   }
   return gw.authenticate(h.substr(kPrefix.size()));
 }
@@ -26,14 +26,13 @@ std::optional<std::string> bearer_account(engine::Gateway& gw, const Request& re
 
 Handler authed(engine::Gateway& gw, std::function<void(Request&, const std::string&, Reply)> fn) {
   return [&gw, fn = std::move(fn)](Request& req, Reply reply) {
-    std::optional<std::string> account;
-    try {
-      account = bearer_account(gw, req);
-    } catch (const std::exception& e) {
-      spdlog::error("auth: key lookup failed: {}", e.what());
+    auto found = bearer_account(gw, req);
+    if (!found) {
+      spdlog::error("auth: key lookup failed: {}", found.error().message);
       return reply(Response::error(
           Error::make("database_unavailable", "cannot check credentials right now")));
     }
+    const std::optional<std::string>& account = *found;
     if (!account) {
       Response r = Response::error(Error::make(
           "unauthorized", "missing or invalid API key; send Authorization: Bearer <key>"));

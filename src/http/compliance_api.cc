@@ -14,7 +14,7 @@ namespace {
 
 using nlohmann::json;
 
-json opt_out_json(const store::OptOut& o) {
+json opt_out_json(const OptOut& o) {
   return {{"id", o.id},
           {"number", o.number},
           {"scope", o.scope},
@@ -23,7 +23,7 @@ json opt_out_json(const store::OptOut& o) {
           {"created_at", format_rfc3339(o.created_at)}};
 }
 
-json auto_reply_json(const store::AutoReply& a) {
+json auto_reply_json(const AutoReply& a) {
   return {{"id", a.id},
           {"number", a.our_number.empty() ? json(nullptr) : json(a.our_number)},
           {"match", a.match_type},
@@ -50,7 +50,7 @@ Error unknown_field(const std::string& k) {
 // ---------------------------------------------------------------- opt-outs
 
 void list_opt_outs(engine::Services& s, Request& req, const std::string& account, Reply reply) {
-  store::OptOutFilter f;
+  OptOutFilter f;
   f.account = account;
   if (auto v = req.query_param("number")) {
     auto n = s.compliance.recipient(*v, "number");

@@ -11,7 +11,7 @@ namespace sb::http {
 
 using nlohmann::json;
 
-json contact_json(const store::Contact& c) {
+json contact_json(const Contact& c) {
   return {{"id", c.id},
           {"name", c.name},
           {"number", c.number},
@@ -28,8 +28,8 @@ Result<std::string> parse_name(const json& j) {
 }
 
 // Cursor "<id>.<hex of the name key>": where the previous page ended in (name key, id) order.
-std::string make_cursor(const store::Contact& c) {
-  return c.id + "." + crypto::hex(store::contact_name_key(c.name));
+std::string make_cursor(const Contact& c) {
+  return c.id + "." + crypto::hex(contact_name_key(c.name));
 }
 
 std::optional<std::pair<std::string, std::string>> read_cursor(const std::string& v) {
@@ -82,7 +82,7 @@ void create_contact(engine::Services& s, Request& req, const std::string& accoun
 }
 
 void list_contacts(engine::Services& s, Request& req, const std::string& account, Reply reply) {
-  store::ContactFilter f;
+  ContactFilter f;
   f.account = account;
   if (auto q = req.query_param("q"); q && !q->empty()) {
     if (q->size() > 256) {

@@ -13,7 +13,7 @@ namespace {
 
 using nlohmann::json;
 
-json conversation_json(const store::Conversation& v) {
+json conversation_json(const Conversation& v) {
   return {{"id", v.id},
           {"our_number", v.our_number},
           {"contact", contact_json(v.contact)},
@@ -33,7 +33,7 @@ Error bad_cursor(const std::string& name) {
 
 void list_conversations(engine::Services& s, Request& req, const std::string& account,
                         Reply reply) {
-  store::ConversationFilter f;
+  ConversationFilter f;
   f.account = account;
   if (auto v = req.query_param("number")) f.our_number = *v;
   if (auto v = req.query_param("contact_id")) f.contact_id = *v;

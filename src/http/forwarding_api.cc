@@ -24,8 +24,8 @@ Result<std::string> app_url(const json& v, const std::string& field) {
 
 }  // namespace
 
-Result<store::NumberSettingsUpdate> parse_number_settings(const json& body) {
-  store::NumberSettingsUpdate u;
+Result<NumberSettingsUpdate> parse_number_settings(const json& body) {
+  NumberSettingsUpdate u;
   static const std::set<std::string> kKnown = {"forwarding", "status_callback", "conversations"};
   for (const auto& [k, _] : body.items()) {
     if (!kKnown.count(k)) return Error::make("unknown_field", "unknown field '" + k + "'", k);
@@ -59,7 +59,7 @@ Result<store::NumberSettingsUpdate> parse_number_settings(const json& body) {
       }
     }
   }
-  // Which messages start a conversation (store::NumberRecord::conversations).
+  // Which messages start a conversation (NumberRecord::conversations).
   auto conversations = string_field(body, "conversations", false);
   if (!conversations) return conversations.error();
   if (*conversations && **conversations != "all" && **conversations != "inbound") {
@@ -81,7 +81,7 @@ Result<store::NumberSettingsUpdate> parse_number_settings(const json& body) {
 namespace {
 
 // The secret is the answer itself: never cached by a proxy, never logged.
-Response secret_response(const store::SigningSecret& s) {
+Response secret_response(const SigningSecret& s) {
   Response r = Response::json(200, {{"secret", s.secret},
                                     {"algorithm", "HMAC-SHA256"},
                                     {"header", "Switchboard-Signature"},

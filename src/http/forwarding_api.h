@@ -16,6 +16,6 @@ void register_forwarding_api(Router& router, engine::Services& services);
 // The body of PATCH /v1/numbers/{number} (numbers_api.cc serves the route): forwarding
 // {url, method} or null, status_callback or null, conversations "all" or "inbound"; unknown
 // fields and bad values name the field.
-Result<store::NumberSettingsUpdate> parse_number_settings(const nlohmann::json& body);
+Result<NumberSettingsUpdate> parse_number_settings(const nlohmann::json& body);
 
 }  // namespace sb::http

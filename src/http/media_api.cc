@@ -16,7 +16,7 @@ bool inline_type(const std::string& t) {
   return t.rfind("image/", 0) == 0 || t.rfind("video/", 0) == 0 || t.rfind("audio/", 0) == 0;
 }
 
-Response serve(const Request& req, const store::MediaRecord& m, const engine::MediaFiles& files) {
+Response serve(const Request& req, const MediaRecord& m, const engine::MediaFiles& files) {
   if (m.state == "pending") {
     return Response::error(
         Error::make("media_pending", "the media is still being fetched from the provider"));

@@ -35,7 +35,7 @@ Result<std::optional<TimeMs>> time_param(const Request& req, const std::string& 
 }
 
 void list_messages(engine::Services& s, Request& req, const std::string& account, Reply reply) {
-  store::MessageFilter f;
+  MessageFilter f;
   f.account = account;
   const auto& region = s.gateway.options().default_region;
   for (const char* name : {"to", "from"}) {
@@ -88,8 +88,7 @@ void list_messages(engine::Services& s, Request& req, const std::string& account
   reply(Response::json(200, {{"data", std::move(data)}, {"next_cursor", next}}));
 }
 
-
-json attempt_json(const store::DeliveryAttempt& a) {
+json attempt_json(const DeliveryAttempt& a) {
   return {{"attempt", a.attempt},
           {"at", format_rfc3339(a.at)},
           {"duration_ms", a.duration_ms},

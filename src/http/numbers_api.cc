@@ -14,7 +14,7 @@ namespace sb::http {
 using nlohmann::json;
 
 json number_json(const engine::NumberView& v, const std::string& public_url) {
-  const store::NumberRecord& n = v.number;
+  const NumberRecord& n = v.number;
   const double rate =
       effective_throughput(n.throughput, n.type, v.capabilities.carrier_throughput);
   const auto hooks = engine::expected_webhooks(public_url, n.connector, v.capabilities);

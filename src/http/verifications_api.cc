@@ -29,7 +29,7 @@ Result<std::optional<int64_t>> int_field(const json& j, const char* name) {
   return std::optional<int64_t>{it->get<int64_t>()};
 }
 
-json verification_json(const store::Verification& v) {
+json verification_json(const Verification& v) {
   return {{"id", v.id},
           {"to", v.to},
           {"status", v.status},

@@ -15,8 +15,8 @@ TEST(ForwardingTest, SignatureIsHmacSha256OfTimestampDotSignedPart) {
             "t=1700000000,v1=017511f93ea1a19f9185fa72d5a111adc0c3554ebe1a5853cafb4c273ad1ba6e");
 }
 
-store::Delivery forward(const std::string& url, const std::string& method) {
-  store::Delivery d;
+Delivery forward(const std::string& url, const std::string& method) {
+  Delivery d;
   d.id = "dlv_1";
   d.kind = "forward";
   d.url = url;
@@ -65,7 +65,7 @@ TEST(ForwardingTest, QueryCarriesTheMessageMediaAndContact) {
   m.conversation_id = "conv_1";
   m.media_urls = {"https://m.example/1.jpg"};
   m.media = {{"https://m.example/1.jpg", "image/jpeg", 10}};
-  store::Contact c;
+  Contact c;
   c.id = "ct_1";
   c.name = "Ann";
   const std::string q = forward_query(m, c);

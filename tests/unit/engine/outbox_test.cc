@@ -53,13 +53,13 @@ class OutboxTest : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s.error().message;
     store_ = std::move(*s);
     ASSERT_TRUE(store_->migrate().ok());
-    ASSERT_TRUE(store_->ensure_account("acme", kT0).ok());
-    ASSERT_TRUE(store_->ensure_account("other", kT0).ok());
+    ASSERT_TRUE(store_->accounts().ensure_account("acme", kT0).ok());
+    ASSERT_TRUE(store_->accounts().ensure_account("other", kT0).ok());
     // acme: +15550000009 opted out of everything; +15550000008 only of +15550000001.
-    store::OptOut all{"", "acme", "+15550000009", "account", "", "api", kT0};
-    store::OptOut one{"", "acme", "+15550000008", "number", "+15550000001", "api", kT0};
-    ASSERT_TRUE(store_->add_opt_out(all, "").ok());
-    ASSERT_TRUE(store_->add_opt_out(one, "").ok());
+    OptOut all{"", "acme", "+15550000009", "account", "", "api", kT0};
+    OptOut one{"", "acme", "+15550000008", "number", "+15550000001", "api", kT0};
+    ASSERT_TRUE(store_->compliance().add_opt_out(all, "").ok());
+    ASSERT_TRUE(store_->compliance().add_opt_out(one, "").ok());
   }
   void TearDown() override {
     store_.reset();
@@ -93,11 +93,11 @@ TEST_F(OutboxTest, RefusesOptedOutRecipientsAndKeepsOrder) {
     ASSERT_EQ(item.ok(), accepted[i]) << i;
     if (item.ok()) {
       EXPECT_EQ(item->message.id, ids[i]);
-      EXPECT_TRUE(store_->get_message(item->message.account, ids[i]).has_value()) << i;
+      EXPECT_TRUE(store_->messages().get(item->message.account, ids[i]).value().has_value()) << i;
     } else {
       EXPECT_EQ(item.error().code, "recipient_opted_out");
       EXPECT_EQ(item.error().field, "to");
-      EXPECT_FALSE(store_->get_message("acme", ids[i]).has_value()) << i;
+      EXPECT_FALSE(store_->messages().get("acme", ids[i]).value().has_value()) << i;
     }
   }
 }
@@ -141,7 +141,7 @@ TEST_F(OutboxTest, EachNewMessageWakesAWorkerWithoutWaitingForAPoll) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     Status status = Status::kQueued;
     while (std::chrono::steady_clock::now() < deadline) {
-      status = store_->get_message("acme", id)->status;
+      status = store_->messages().get("acme", id).value()->status;
       if (status == Status::kSent) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(2));  // bounded wait on the condition
     }

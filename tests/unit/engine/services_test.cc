@@ -25,13 +25,15 @@ class ServicesTest : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s.error().message;
     store_ = std::move(*s);
     ASSERT_TRUE(store_->migrate().ok());
-    for (const char* a : {"acme", "other"}) ASSERT_TRUE(store_->ensure_account(a, kT0).ok());
-    std::vector<store::NumberRecord> numbers = {{"+12025550100", "acme", "sim"},
-                                                {"+12025550199", "other", "sim"}};
-    ASSERT_TRUE(store_->sync_numbers(numbers, kT0).ok());
+    for (const char* a : {"acme", "other"}) {
+      ASSERT_TRUE(store_->accounts().ensure_account(a, kT0).ok());
+    }
+    std::vector<NumberRecord> numbers = {{"+12025550100", "acme", "sim"},
+                                         {"+12025550199", "other", "sim"}};
+    ASSERT_TRUE(store_->accounts().sync_numbers(numbers, kT0).ok());
     outbox_ = std::make_unique<Outbox>(*store_, [] {});
     gateway_ = std::make_unique<Gateway>(*store_, *outbox_, clock_, GatewayOptions{});
-    gateway_->set_numbers(store_->all_numbers());
+    gateway_->set_numbers(store_->accounts().all_numbers().value());
     messages_ = std::make_unique<MessageService>(*store_, *gateway_, clock_);
     compliance_ = std::make_unique<ComplianceService>(*store_, *gateway_, clock_);
     contacts_ = std::make_unique<ContactService>(*store_, clock_, "US");
@@ -62,7 +64,7 @@ class ServicesTest : public ::testing::Test {
     nm.events.back().status = status;
     nm.events.back().at = clock_.now_ms();
     std::vector<store::NewMessage> batch{nm};
-    auto r = store_->insert_messages(batch);
+    auto r = store_->messages().insert(batch);
     EXPECT_TRUE(r.ok());
     clock_.advance(1);
     return m.id;
@@ -120,7 +122,7 @@ TEST_F(ServicesTest, RedactingAMessageBeingSentAsksToRetryLater) {
 TEST_F(ServicesTest, ListPagesByTheLimitAndSaysWhetherMoreFollow) {
   for (int i = 0; i < 3; ++i) insert("acme", Status::kQueued);
   insert("other", Status::kQueued);
-  store::MessageFilter f;
+  MessageFilter f;
   f.account = "acme";
   f.limit = 2;
   auto page = messages_->list(f);

@@ -199,17 +199,17 @@ TEST_F(SqliteDriverTest, ClaimingSyncsDeferredInserts) {
   auto driver = make_sqlite_driver(path_);
   const Driver& d = *driver;
   Store& st = store_over(std::move(driver));
-  ASSERT_TRUE(st.ensure_account("acme", kT0).ok());
+  ASSERT_TRUE(st.accounts().ensure_account("acme", kT0).ok());
   std::vector<NewMessage> batch{queued_message(kT0)};
   const int64_t before = d.wal_syncs();
-  ASSERT_TRUE(st.insert_messages(batch, Store::Commit::kDeferred).ok());
+  ASSERT_TRUE(st.messages().insert(batch, Commit::kDeferred).ok());
   EXPECT_EQ(d.wal_syncs(), before) << "a deferred insert synced at once";
-  auto claimed = st.claim_due("worker", kT0, 30'000, 10);
+  auto claimed = st.messages().claim_due("worker", kT0, 30'000, 10);
   ASSERT_TRUE(claimed.ok());
   ASSERT_EQ(claimed->size(), 1u);
   EXPECT_EQ(d.wal_syncs(), before + 1) << "claimed a deferred insert without a sync";
   // Nothing left to sync: claiming nothing, or again, does not touch the disk.
-  ASSERT_TRUE(st.claim_due("worker", kT0, 30'000, 10).ok());
+  ASSERT_TRUE(st.messages().claim_due("worker", kT0, 30'000, 10).ok());
   EXPECT_EQ(d.wal_syncs(), before + 1);
 }
 
@@ -315,21 +315,21 @@ TEST_F(SqliteDriverTest, ClaimingADeliveryInTheWindowBeforeItsSyncSyncsFirst) {
   auto wrapper = std::make_unique<BetweenCommitAndSync>(make_sqlite_driver(path_));
   BetweenCommitAndSync& d = *wrapper;
   Store& st = store_over(std::move(wrapper));
-  ASSERT_TRUE(st.ensure_account("acme", kT0).ok());
+  ASSERT_TRUE(st.accounts().ensure_account("acme", kT0).ok());
   NewMessage nm = queued_message(kT0);
   nm.message.status_callback = "https://app.example/status";
   std::vector<NewMessage> batch{nm};
-  ASSERT_TRUE(st.insert_messages(batch, Store::Commit::kDurable).ok());
-  ASSERT_EQ(st.claim_due("worker", kT0, 30'000, 10)->size(), 1u);
+  ASSERT_TRUE(st.messages().insert(batch, Commit::kDurable).ok());
+  ASSERT_EQ(st.messages().claim_due("worker", kT0, 30'000, 10)->size(), 1u);
   Transition sent;
   sent.message_id = nm.message.id;
   sent.to = Status::kSent;
   sent.at = kT0;
   sent.provider_message_id = "SIM1";
   sent.connector = "sim";
-  ASSERT_TRUE(st.apply_summary({sent}).ok());
+  ASSERT_TRUE(st.status().apply({sent}, {.messages = false}).ok());
   // The callbacks queued so far are leased by this claim, so only the next one can be due.
-  ASSERT_FALSE(st.claim_deliveries(kT0, 60'000, 100)->empty());
+  ASSERT_FALSE(st.deliveries().claim(kT0, 60'000, 100)->empty());
 
   StatusReport delivered;
   delivered.connector = "sim";
@@ -341,12 +341,13 @@ TEST_F(SqliteDriverTest, ClaimingADeliveryInTheWindowBeforeItsSyncSyncsFirst) {
   int64_t syncs_before_claim = -1, syncs_after_claim = -1;
   d.between = [&] {
     syncs_before_claim = d.wal_syncs();
-    auto r = st.claim_deliveries(kT0, 60'000, 100);
+    auto r = st.deliveries().claim(kT0, 60'000, 100);
     ASSERT_TRUE(r.ok());
     claimed = r->size();
     syncs_after_claim = d.wal_syncs();
   };
-  auto applied = st.apply_provider_status_summary({delivered});
+  auto applied =
+      st.status().apply({Transition::from_report(delivered)}, {.messages = false, .durable = true});
   ASSERT_TRUE(applied.ok());
   ASSERT_TRUE(applied->at(0).callback_queued);
   ASSERT_EQ(claimed, 1u) << "the delivered report's callback was not visible before its sync";
@@ -362,9 +363,9 @@ TEST_F(SqliteDriverTest, DurableTransactionsSyncWithTheWriterReleased) {
   WriterFreeDuringSync& d = *probe;
   Store& st = store_over(std::move(probe));
   const int64_t before = d.wal_syncs();
-  ASSERT_TRUE(st.ensure_account("acme", kT0).ok());
+  ASSERT_TRUE(st.accounts().ensure_account("acme", kT0).ok());
   EXPECT_EQ(d.wal_syncs(), before + 1) << "a durable transaction returned before an fsync";
-  ASSERT_TRUE(st.ensure_account("globex", kT0).ok());
+  ASSERT_TRUE(st.accounts().ensure_account("globex", kT0).ok());
   EXPECT_EQ(d.wal_syncs(), before + 2);
   EXPECT_EQ(d.free_, 2);
   EXPECT_EQ(d.held_, 0) << "the fsync ran while the transaction still held the writer";

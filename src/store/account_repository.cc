@@ -1,0 +1,256 @@
+// AccountRepository over the SQL context: accounts, API keys, numbers, secrets.
+#include "store/account_repository.h"
+
+#include <cstdio>
+
+#include "core/crypto.h"
+#include "store/sql_context.h"
+#include "store/sql_repositories.h"
+
+namespace sb::store {
+namespace {
+
+std::string fmt_double(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+Value throughput_value(double t) {
+  if (t < 0) return nullptr;
+  return fmt_double(t);
+}
+
+const std::string& select_numbers_sql() {
+  static const std::string s =
+      "SELECT number, account_id, connector_id, sms, mms, type, throughput, source, status, "
+      "forward_url, forward_method, status_callback, conversations FROM numbers";
+  return s;
+}
+
+NumberRecord row_to_number(const Row& r) {
+  NumberRecord n;
+  n.number = r.str(0);
+  n.account = r.str(1);
+  n.connector = r.str(2);
+  n.sms = r.i64(3) != 0;
+  n.mms = r.i64(4) != 0;
+  n.type = r.str(5);
+  n.throughput = r.is_null(6) ? -1 : std::stod(r.str(6));
+  n.source = r.str(7);
+  n.status = r.str(8);
+  if (!r.is_null(9)) n.forward_url = r.str(9);
+  if (!r.is_null(10)) n.forward_method = r.str(10);
+  if (!r.is_null(11)) n.status_callback = r.str(11);
+  n.conversations = r.str(12);
+  return n;
+}
+
+std::vector<NumberRecord> rows_to_numbers(const std::vector<Row>& rows) {
+  std::vector<NumberRecord> out;
+  for (const auto& r : rows) out.push_back(row_to_number(r));
+  return out;
+}
+
+std::string new_signing_secret() {
+  return "sbsig_" + crypto::hex(crypto::random_bytes(32));  // 256 random bits
+}
+
+class SqlAccountRepository final : public AccountRepository {
+ public:
+  explicit SqlAccountRepository(SqlContext& ctx) : ctx_(ctx) {}
+
+  Result<void> ensure_account(const std::string& account, TimeMs now) override {
+    return ctx_.write_tx([&](Connection& c) {
+      c.exec("INSERT INTO accounts (id, created_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
+             {account, now});
+    });
+  }
+
+  Result<bool> account_exists(const std::string& account) override {
+    return ctx_.read([&](Connection& c) {
+      return !c.query("SELECT 1 FROM accounts WHERE id = $1", {account}).empty();
+    });
+  }
+
+  Result<void> insert_api_key(const ApiKey& k) override {
+    return ctx_.write_tx([&](Connection& c) {
+      c.exec(
+          "INSERT INTO api_keys (id, account_id, key_hash, prefix, created_at) "
+          "VALUES ($1, $2, $3, $4, $5)",
+          {k.id, k.account, k.key_hash, k.prefix, k.created_at});
+    });
+  }
+
+  Result<std::optional<ApiKey>> find_api_key(const std::string& key_hash) override {
+    return ctx_.read([&](Connection& c) -> std::optional<ApiKey> {
+      auto rows = c.query(
+          "SELECT id, account_id, key_hash, prefix, created_at FROM api_keys "
+          "WHERE key_hash = $1 AND revoked_at IS NULL",
+          {key_hash});
+      if (rows.empty()) return std::nullopt;
+      return ApiKey{rows[0].str(0), rows[0].str(1), rows[0].str(2), rows[0].str(3),
+                    rows[0].i64(4)};
+    });
+  }
+
+  Result<int> count_api_keys(const std::string& account) override {
+    return ctx_.read([&](Connection& c) {
+      auto rows = c.query(
+          "SELECT COUNT(*) FROM api_keys WHERE account_id = $1 AND revoked_at IS NULL", {account});
+      return static_cast<int>(rows.at(0).i64(0));
+    });
+  }
+
+  Result<void> sync_numbers(const std::vector<NumberRecord>& numbers, TimeMs now) override {
+    return ctx_.write_tx([&](Connection& c) {
+      int64_t pos = 0;
+      Params listed;
+      for (const auto& n : numbers) {
+        c.exec(
+            "INSERT INTO numbers (number, account_id, connector_id, sms, mms, type, position, "
+            "updated_at, source, status, throughput) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'config', 'active', $9) "
+            "ON CONFLICT (number) DO UPDATE SET account_id = excluded.account_id, "
+            "connector_id = excluded.connector_id, sms = excluded.sms, mms = excluded.mms, "
+            "type = excluded.type, position = excluded.position, updated_at = excluded.updated_at, "
+            "source = 'config', status = 'active', throughput = excluded.throughput",
+            {n.number, n.account, n.connector, int64_t{n.sms}, int64_t{n.mms}, n.type, pos++, now,
+             throughput_value(n.throughput)});
+        listed.emplace_back(n.number);
+      }
+      std::string del = "DELETE FROM numbers WHERE source = 'config'";
+      if (!listed.empty()) del += " AND number NOT IN " + placeholders(1, listed.size());
+      c.exec(del, listed);
+    });
+  }
+
+  Result<std::vector<NumberRecord>> list_numbers(const std::string& account) override {
+    return ctx_.read([&](Connection& c) {
+      return rows_to_numbers(c.query(
+          select_numbers_sql() + " WHERE account_id = $1 ORDER BY source, position, number",
+          {account}));
+    });
+  }
+
+  Result<std::vector<NumberRecord>> all_numbers() override {
+    return ctx_.read([&](Connection& c) {
+      return rows_to_numbers(
+          c.query(select_numbers_sql() + " ORDER BY account_id, source, position, number"));
+    });
+  }
+
+  Result<std::vector<NumberImportResult>> import_numbers(const std::vector<NumberRecord>& numbers,
+                                                         TimeMs now) override {
+    std::vector<NumberImportResult> out;
+    auto r = ctx_.write_tx([&](Connection& c) {
+      out.clear();  // a retried transaction starts over
+      for (const auto& n : numbers) {
+        NumberImportResult res{n.number, false, {}};
+        auto rows = c.query("SELECT account_id, source FROM numbers WHERE number = $1", {n.number});
+        if (!rows.empty()) {
+          res.reason = std::string(rows[0].str(1) == "config"
+                                       ? "already a config number of account "
+                                       : "already imported into account ")
+                           .append(rows[0].str(0));
+          out.push_back(std::move(res));
+          continue;
+        }
+        // Imported numbers sort after config ones (list order is source, position, number).
+        c.exec(
+            "INSERT INTO numbers (number, account_id, connector_id, sms, mms, type, position, "
+            "updated_at, source, status, throughput) "
+            "VALUES ($1, $2, $3, $4, $5, $6, 0, $7, 'import', 'active', NULL) "
+            "ON CONFLICT (number) DO NOTHING",
+            {n.number, n.account, n.connector, int64_t{n.sms}, int64_t{n.mms}, n.type, now});
+        res.added = c.changes() == 1;
+        if (!res.added) res.reason = "added concurrently by another import";
+        out.push_back(std::move(res));
+      }
+    });
+    if (!r) return r.error();
+    return out;
+  }
+
+  Result<std::optional<NumberRecord>> update_number_settings(const std::string& account,
+                                                            const std::string& number,
+                                                            const NumberSettingsUpdate& u,
+                                                            TimeMs now) override {
+    std::optional<NumberRecord> out;
+    auto r = ctx_.write_tx([&](Connection& c) {
+      out.reset();
+      // Tenant check inside the statement: another account's number is not touched.
+      c.exec(
+          "UPDATE numbers SET "
+          "forward_url = CASE WHEN $1 = 1 THEN $2 ELSE forward_url END, "
+          "forward_method = CASE WHEN $1 = 1 THEN $3 ELSE forward_method END, "
+          "status_callback = CASE WHEN $4 = 1 THEN $5 ELSE status_callback END, "
+          "conversations = COALESCE($9, conversations), "
+          "updated_at = $6 WHERE number = $7 AND account_id = $8",
+          {int64_t{u.set_forwarding}, opt(u.forward_url),
+           u.forward_url ? Value(u.forward_method) : Value(nullptr),
+           int64_t{u.set_status_callback}, opt(u.status_callback), now, number, account,
+           opt(u.conversations)});
+      if (c.changes() != 1) return;
+      auto rows = c.query(select_numbers_sql() + " WHERE number = $1", {number});
+      if (!rows.empty()) out = row_to_number(rows[0]);
+    });
+    if (!r) return r.error();
+    return out;
+  }
+
+  Result<SigningSecret> signing_secret(const std::string& account, TimeMs now) override {
+    SigningSecret out;
+    auto r = ctx_.write_tx([&](Connection& c) {
+      c.exec(
+          "INSERT INTO signing_secrets (account_id, secret, created_at) VALUES ($1, $2, $3) "
+          "ON CONFLICT (account_id) DO NOTHING",
+          {account, new_signing_secret(), now});
+      auto rows = c.query(
+          "SELECT secret, created_at FROM signing_secrets WHERE account_id = $1", {account});
+      if (rows.empty()) throw DbError("signing secret vanished");
+      out = {account, rows[0].str(0), rows[0].i64(1)};
+    });
+    if (!r) return r.error();
+    return out;
+  }
+
+  Result<SigningSecret> rotate_signing_secret(const std::string& account, TimeMs now) override {
+    SigningSecret out{account, new_signing_secret(), now};
+    auto r = ctx_.write_tx([&](Connection& c) {
+      c.exec(
+          "INSERT INTO signing_secrets (account_id, secret, created_at) VALUES ($1, $2, $3) "
+          "ON CONFLICT (account_id) DO UPDATE SET secret = excluded.secret, "
+          "created_at = excluded.created_at",
+          {account, out.secret, now});
+    });
+    if (!r) return r.error();
+    return out;
+  }
+
+  Result<std::string> ensure_secret(const std::string& name, const std::string& candidate,
+                                    TimeMs now) override {
+    std::string value;
+    auto r = ctx_.write_tx([&](Connection& c) {
+      c.exec("INSERT INTO gateway_secrets (name, value, created_at) VALUES ($1, $2, $3) "
+             "ON CONFLICT (name) DO NOTHING",
+             {name, candidate, now});
+      auto rows = c.query("SELECT value FROM gateway_secrets WHERE name = $1", {name});
+      if (rows.empty()) throw DbError("secret not stored");
+      value = rows[0].str(0);
+    });
+    if (!r) return r.error();
+    return value;
+  }
+
+ private:
+  SqlContext& ctx_;
+};
+
+}  // namespace
+
+std::unique_ptr<AccountRepository> make_sql_account_repository(SqlContext& ctx) {
+  return std::make_unique<SqlAccountRepository>(ctx);
+}
+
+}  // namespace sb::store

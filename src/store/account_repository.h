@@ -1,0 +1,72 @@
+// Accounts and what belongs to them outside messages: API keys, numbers (from the config and
+// imported from providers, with their API settings), webhook signing secrets, and the gateway's
+// own generated secrets.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/delivery.h"
+#include "core/number_record.h"
+#include "core/result.h"
+
+namespace sb::store {
+
+struct ApiKey {
+  std::string id;
+  std::string account;
+  std::string key_hash;  // hex SHA-256 of the secret; the secret itself is never stored
+  std::string prefix;    // first characters of the key, safe to show
+  TimeMs created_at = 0;
+};
+
+class AccountRepository {
+ public:
+  virtual ~AccountRepository() = default;
+
+  virtual Result<void> ensure_account(const std::string& account, TimeMs now) = 0;
+  virtual Result<bool> account_exists(const std::string& account) = 0;
+
+  virtual Result<void> insert_api_key(const ApiKey& key) = 0;
+  // The unrevoked key with this hash (nullopt: none).
+  virtual Result<std::optional<ApiKey>> find_api_key(const std::string& key_hash) = 0;
+  // How many unrevoked keys the account has.
+  virtual Result<int> count_api_keys(const std::string& account) = 0;
+
+  // Makes the config-sourced numbers match `numbers` (the [[numbers]] of the config): upserts
+  // each one (number, account, connector, capabilities, type, throughput; source becomes
+  // "config") and deletes config-sourced numbers no longer listed. API settings (forwarding,
+  // status_callback) and imported numbers are kept.
+  virtual Result<void> sync_numbers(const std::vector<NumberRecord>& numbers, TimeMs now) = 0;
+  // An account's numbers, config order first, then imported ones by number.
+  virtual Result<std::vector<NumberRecord>> list_numbers(const std::string& account) = 0;
+  // Every account's numbers (same order per account).
+  virtual Result<std::vector<NumberRecord>> all_numbers() = 0;
+  // Inserts each number (its account, connector, capabilities and type; throughput unset: its
+  // type's default) with source "import" unless the number is already present in any account
+  // (config or import): present numbers, and repeats within `numbers`, are skipped unchanged.
+  // The account must exist. One result per input, in order; all or nothing on a database error.
+  virtual Result<std::vector<NumberImportResult>> import_numbers(
+      const std::vector<NumberRecord>& numbers, TimeMs now) = 0;
+  // Changes the API settings of `number` if `account` owns it; nullopt when it does not (or the
+  // number is unknown), so another account's number looks absent.
+  virtual Result<std::optional<NumberRecord>> update_number_settings(const std::string& account,
+                                                                     const std::string& number,
+                                                                     const NumberSettingsUpdate& u,
+                                                                     TimeMs now) = 0;
+
+  // The account's signing secret, created (256 random bits) on first use.
+  virtual Result<SigningSecret> signing_secret(const std::string& account, TimeMs now) = 0;
+  // Replaces the account's signing secret with a new random one.
+  virtual Result<SigningSecret> rotate_signing_secret(const std::string& account, TimeMs now) = 0;
+
+  // The value stored under `name`, storing `candidate` first when there is none (the first
+  // writer wins: every instance of a shared database agrees). For keys generated once, such
+  // as the media URL signing key.
+  virtual Result<std::string> ensure_secret(const std::string& name, const std::string& candidate,
+                                            TimeMs now) = 0;
+};
+
+}  // namespace sb::store

@@ -1,0 +1,389 @@
+// MessageRepository over the SQL context: message rows, the outbox's claims, redaction.
+#include "store/message_repository.h"
+
+#include <map>
+#include <set>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "core/message_json.h"
+#include "store/migrations.h"
+#include "store/sql_context.h"
+#include "store/sql_repositories.h"
+#include "store/sql_rows.h"
+#include "store/sql_threads.h"
+#include "store/sql_transitions.h"
+
+namespace sb::store {
+namespace {
+
+// our side of a message (index messages_our_number uses this exact expression).
+constexpr std::string_view kOurNumberExpr =
+    "(CASE WHEN direction = 'outbound' THEN from_addr ELSE to_addr END) =";
+
+const std::string& claim_update_sql(size_t n) {
+  static const ChunkedSql sql([](size_t k) {
+    std::string in;
+    for (size_t i = 0; i < k; ++i) {
+      in += i ? ", $" : "$";
+      in += std::to_string(4 + i);
+    }
+    return "UPDATE messages SET status = 'sending', attempts = attempts + 1, "
+           "next_attempt_at = $1, lease_owner = $2, updated_at = $3 WHERE id IN (" +
+           in + ")";
+  });
+  return sql(n);
+}
+
+class SqlMessageRepository final : public MessageRepository {
+ public:
+  explicit SqlMessageRepository(SqlContext& ctx) : ctx_(ctx) {}
+
+  using MessageRepository::insert;
+  Result<std::vector<InsertResult>> insert(std::vector<NewMessage>& batch,
+                                           Commit commit) override {
+    std::vector<InsertResult> out;
+    out.reserve(batch.size());
+    using TxSync = SqlContext::TxSync;
+    auto r = ctx_.write_tx_as(commit == Commit::kDeferred ? TxSync::kDeferred : TxSync::kDurable,
+                              [&](Connection& c) {
+      out.clear();
+      std::map<std::pair<std::string, std::string>, size_t> seen;  // idempotency keys in batch
+      // Rows without an idempotency key cannot conflict: they, their events and their threads
+      // are written with multi-row statements after the loop (a handful of statements per batch
+      // instead of four per message).
+      std::vector<const Message*> bulk;
+      std::vector<const Message*> created;
+      std::vector<MessageEvent> events;
+      const std::set<std::string> joinable = existing_conversations(c, batch);
+      for (auto& nm : batch) {
+        Message& m = nm.message;
+        if (!m.idempotency_key.empty()) {
+          const auto key = std::make_pair(m.account, m.idempotency_key);
+          std::optional<Message> existing;
+          if (auto it = seen.find(key); it != seen.end()) {
+            existing = out[it->second].message;
+          } else {
+            existing = by_idempotency_key(c, m);
+          }
+          if (existing) {
+            out.push_back({existing->request_hash == m.request_hash ? InsertKind::kDuplicate
+                                                                    : InsertKind::kConflict,
+                           *existing});
+            continue;
+          }
+          seen.emplace(key, out.size());
+          assign_conversation(m, joinable);
+          if (!insert_message_row(c, m)) {
+            // Another transaction committed the same idempotency key after the check above
+            // (PostgreSQL; SQLite has one writer): answer as if the check had seen it.
+            auto existing_row = by_idempotency_key(c, m);
+            if (!existing_row) throw DbError("idempotency key conflict without a visible row");
+            out.push_back({existing_row->request_hash == m.request_hash ? InsertKind::kDuplicate
+                                                                        : InsertKind::kConflict,
+                           std::move(*existing_row)});
+            continue;
+          }
+        } else {
+          assign_conversation(m, joinable);
+          bulk.push_back(&m);
+        }
+        for (const auto& e : nm.events) {
+          events.push_back(e);
+          events.back().message_id = m.id;
+        }
+        created.push_back(&m);
+        out.push_back({InsertKind::kCreated, m});
+      }
+      for_chunks(bulk.size(), [&](size_t from, size_t n) {
+        Params p;
+        p.reserve(kMessageParams * n);
+        for (size_t i = from; i < from + n; ++i) append_message_params(p, *bulk[i]);
+        c.exec(insert_messages_sql(n), p);
+      });
+      insert_events(c, events);
+      thread_messages(c, created);
+    });
+    if (!r) return r.error();
+    return out;
+  }
+
+  void sync_deferred() override { ctx_.sync_deferred(); }
+
+  Result<std::optional<Message>> get(const std::string& account, const std::string& id) override {
+    return ctx_.read([&](Connection& c) -> std::optional<Message> {
+      auto rows =
+          c.query(select_messages_sql() + " WHERE id = $1 AND account_id = $2", {id, account});
+      if (rows.empty()) return std::nullopt;
+      std::vector<Message> one{row_to_message(rows[0])};
+      attach_media(c, one);
+      return std::move(one.front());
+    });
+  }
+
+  Result<std::vector<Message>> list(const MessageFilter& f) override {
+    std::string sql = select_messages_sql() + " WHERE account_id = $1";
+    Params p{f.account};
+    const auto add = [&](std::string_view cond, Value v) {
+      p.push_back(std::move(v));
+      sql += " AND ";
+      sql += cond;
+      sql += " $" + std::to_string(p.size());
+    };
+    if (f.to) add("to_addr =", *f.to);
+    if (f.from) add("from_addr =", *f.from);
+    if (f.direction) add("direction =", std::string(to_string(*f.direction)));
+    if (f.status) add("status =", std::string(to_string(*f.status)));
+    if (f.since) add("created_at >=", *f.since);
+    if (f.until) add("created_at <", *f.until);
+    if (f.before_id) add("id <", *f.before_id);
+    if (f.after_id) add("id >", *f.after_id);
+    if (f.conversation_id) add("conversation_id =", *f.conversation_id);
+    // the exact expression of index messages_our_number, so the index serves it.
+    if (f.number) add(kOurNumberExpr, *f.number);
+    p.emplace_back(int64_t{f.limit});
+    sql += std::string(f.oldest_first ? " ORDER BY id" : " ORDER BY id DESC") + " LIMIT $" +
+           std::to_string(p.size());
+    return ctx_.read([&](Connection& c) {
+      std::vector<Message> out;
+      auto rows = c.query(sql, p);
+      out.reserve(rows.size());
+      for (const auto& r : rows) out.push_back(row_to_message(r));
+      attach_media(c, out);
+      return out;
+    });
+  }
+
+  Result<std::map<std::string, int64_t>> count_by_status(const std::string& account) override {
+    return ctx_.read([&](Connection& c) {
+      std::map<std::string, int64_t> out;
+      for (const auto& r :
+           c.query("SELECT status, COUNT(*) FROM messages WHERE account_id = $1 GROUP BY status",
+                   {account})) {
+        out[r.str(0)] = r.i64(1);
+      }
+      return out;
+    });
+  }
+
+  Result<std::vector<Message>> claim_due(const std::string& owner, TimeMs now, int64_t lease_ms,
+                                         int limit) override {
+    std::vector<Message> out;
+    // Idle workers poll: look before taking the (single, on SQLite) write lock.
+    static const std::string probe = "SELECT 1 FROM messages WHERE " +
+                                     std::string(kOutboxStatuses) +
+                                     " AND next_attempt_at <= $1 LIMIT 1";
+    if (!ctx_.due_exists(probe, now)) {
+      return out;
+    }
+    auto r = ctx_.write_tx([&](Connection& c) {
+      out.clear();
+      static const std::string sqlite_sql =
+          select_messages_sql() +
+          " WHERE " + std::string(kOutboxStatuses) + " AND next_attempt_at <= $1 "
+          // id breaks ties in creation order (ids are monotonic): messages due in the same
+          // millisecond, e.g. two sends in a row from one number, leave in the order accepted.
+          "ORDER BY next_attempt_at, id LIMIT $2";
+      static const std::string pg_sql = sqlite_sql + " FOR UPDATE SKIP LOCKED";
+      auto rows = c.query(ctx_.pg() ? pg_sql : sqlite_sql, {now, int64_t{limit}});
+      std::vector<MessageEvent> events;
+      std::vector<std::string> ids;
+      events.reserve(rows.size());
+      ids.reserve(rows.size());
+      for (const auto& row : rows) {
+        Message m = row_to_message(row);
+        const bool reclaimed = m.status == Status::kSending;
+        const bool scheduled = m.status == Status::kScheduled;
+        m.status = Status::kSending;
+        m.lease_expired = reclaimed;
+        m.attempts += 1;
+        m.next_attempt_at = now + lease_ms;
+        m.updated_at = now;
+        MessageEvent e;
+        e.message_id = m.id;
+        e.status = Status::kSending;
+        e.at = now;
+        e.applied = true;
+        e.detail = reclaimed   ? "lease expired; attempt " + std::to_string(m.attempts)
+                   : scheduled ? "scheduled time reached; attempt " + std::to_string(m.attempts)
+                               : "attempt " + std::to_string(m.attempts);
+        events.push_back(std::move(e));
+        ids.push_back(m.id);
+        out.push_back(std::move(m));
+      }
+      // The rows are locked (PostgreSQL) or the writer is single (SQLite), so attempts + 1 in
+      // SQL is the value computed above.
+      for_chunks(ids.size(), [&](size_t from, size_t n) {
+        Params p{now + lease_ms, owner, now};
+        p.reserve(3 + n);
+        for (size_t i = from; i < from + n; ++i) p.emplace_back(ids[i]);
+        c.exec(claim_update_sql(n), p);
+      });
+      insert_events(c, events);
+    }, /*durable=*/false);
+    if (!r) return r.error();
+    // A claimed message may have been inserted by a deferred commit that is not on disk yet:
+    // it must be before anyone sends it.
+    if (!out.empty()) ctx_.sync_deferred();
+    return out;
+  }
+
+  Result<std::optional<TimeMs>> next_due() override {
+    return ctx_.read([&](Connection& c) -> std::optional<TimeMs> {
+      static const std::string sql =
+          "SELECT MIN(next_attempt_at) FROM messages WHERE " + std::string(kOutboxStatuses);
+      auto rows = c.query(sql);
+      if (rows.empty() || rows[0].is_null(0)) return std::nullopt;
+      return rows[0].i64(0);
+    });
+  }
+
+  Result<std::vector<Message>> list_stale(const std::string& connector, Status status,
+                                          TimeMs after, TimeMs before, int limit) override {
+    return ctx_.read([&](Connection& c) {
+      std::vector<Message> out;
+      for (const auto& r : c.query(
+               select_messages_sql() +
+                   " WHERE connector_id = $1 AND status = $2 AND direction = 'outbound' AND "
+                   "updated_at >= $3 AND updated_at < $4 ORDER BY updated_at LIMIT $5",
+               {connector, std::string(to_string(status)), after, before, int64_t{limit}})) {
+        out.push_back(row_to_message(r));
+      }
+      return out;
+    });
+  }
+
+  Result<RedactResult> redact(const std::string& account, const std::string& id,
+                              TimeMs now) override {
+    RedactResult out;
+    auto r = ctx_.write_tx([&](Connection& c) {
+      out = {};
+      TransitionWork w(c, ctx_.pg());
+      TransitionWork::Entry* e = w.load(id, /*full=*/true);  // locked (PostgreSQL) until commit
+      if (!e || e->m.account != account) return;
+      if (e->m.redaction) {
+        out = {RedactOutcome::kAlreadyRedacted, e->m};
+        return;
+      }
+      if (e->m.status == Status::kSending) {
+        out = {RedactOutcome::kInFlight, e->m};
+        return;
+      }
+      // Not handed to a provider yet: cancel, so the erased body is never sent.
+      if (e->m.direction == Direction::kOutbound && can_transition(e->m.status, Status::kCanceled)) {
+        Transition t;
+        t.message_id = id;
+        t.to = Status::kCanceled;
+        t.at = now;
+        t.expect = e->m.status;
+        t.detail = "canceled: redacted before it was sent";
+        w.apply(*e, t);
+        w.flush();
+      }
+      Message& m = e->m;
+      const std::string provider = m.provider_message_id.empty() ? "none" : "pending";
+      c.exec(
+          "UPDATE messages SET body = '', media_urls = '[]', media = NULL, redacted_at = $1, "
+          "redaction_state = $2, redaction_error = NULL, redaction_attempts = 0, "
+          "redaction_next_at = $3 WHERE id = $4",
+          {now, provider, provider == "pending" ? Value(now) : Value(nullptr), id});
+      m.body.clear();
+      m.media_urls.clear();
+      m.media.clear();
+      m.redaction = Message::Redaction{now, provider, ""};
+      // Re-hosted media: the rows go now (/v1/media/{id} and signed URLs answer 404); a file
+      // is orphaned once no other message's media row has the same content.
+      std::vector<std::string> orphaned;
+      auto shas = c.query(
+          "SELECT DISTINCT sha256 FROM media WHERE message_id = $1 AND sha256 IS NOT NULL", {id});
+      c.exec("DELETE FROM media WHERE message_id = $1", {id});
+      for (const auto& row : shas) {
+        if (c.query("SELECT 1 FROM media WHERE sha256 = $1 LIMIT 1", {row.str(0)}).empty()) {
+          orphaned.push_back(row.str(0));
+        }
+      }
+      // Raw provider webhooks that carried the content: the inbound one, split-MMS parts, and
+      // status reports that echo the text (Telnyx's do).
+      c.exec(
+          "UPDATE webhook_events SET payload = NULL WHERE payload IS NOT NULL AND (message_id = $1 "
+          "OR id IN (SELECT webhook_event_id FROM message_events WHERE message_id = $1 AND "
+          "webhook_event_id IS NOT NULL))",
+          {id});
+      // Status-callback payloads (pending and done) embed the message.
+      const nlohmann::json redacted_json = to_json(m);
+      for (const auto& row :
+           c.query("SELECT id, payload FROM deliveries WHERE message_id = $1", {id})) {
+        nlohmann::json p = nlohmann::json::parse(row.str(1), nullptr, false);
+        if (!p.is_object() || !p.contains("message")) continue;
+        p["message"] = redacted_json;
+        c.exec("UPDATE deliveries SET payload = $1 WHERE id = $2", {p.dump(), row.str(0)});
+      }
+      if (!m.conversation_id.empty()) {
+        c.exec(
+            "UPDATE conversations SET last_message_preview = '[redacted]' "
+            "WHERE id = $1 AND last_message_id = $2",
+            {m.conversation_id, id});
+      }
+      MessageEvent ev;
+      ev.message_id = id;
+      ev.type = "redacted";
+      ev.status = m.status;
+      ev.at = now;
+      ev.applied = true;
+      ev.detail = "body and media erased; provider copy: " + provider;
+      insert_event(c, ev);
+      out = {RedactOutcome::kRedacted, m, std::move(orphaned)};
+    });
+    if (!r) return r.error();
+    return out;
+  }
+
+  Result<std::vector<RedactionJob>> claim_redactions(TimeMs now, int64_t lease_ms,
+                                                     int limit) override {
+    // Polled by a dispatcher worker each poll interval; the probe uses messages_redaction_due.
+    return ctx_.claim_rows<RedactionJob>(
+        "SELECT 1 FROM messages WHERE redaction_state = 'pending' AND redaction_next_at <= $1 "
+        "LIMIT 1",
+        "SELECT " + std::string(kMessageColumns) + ", " + std::string(kRedactionColumns) +
+            ", redaction_attempts FROM messages WHERE redaction_state = 'pending' "
+            "AND redaction_next_at <= $1 ORDER BY redaction_next_at LIMIT $2",
+        now, limit, /*durable=*/false, [&](Connection& c, const Row& row) {
+          RedactionJob j{row_to_message(row), static_cast<int>(row.i64(33)) + 1};
+          c.exec(
+              "UPDATE messages SET redaction_attempts = $1, redaction_next_at = $2 WHERE id = $3",
+              {int64_t{j.attempts}, now + lease_ms, j.message.id});
+          return j;
+        });
+  }
+
+  Result<void> finish_redaction(const std::string& id, const std::string& state,
+                                const std::string& error, std::optional<TimeMs> retry_at,
+                                TimeMs /*now*/) override {
+    return ctx_.write_tx([&](Connection& c) {
+      c.exec(
+          "UPDATE messages SET redaction_state = $1, redaction_error = $2, redaction_next_at = $3 "
+          "WHERE id = $4 AND redaction_state = 'pending'",
+          {state, null_if_empty(error), opt(retry_at), id});
+    });
+  }
+
+ private:
+  // The message of m's (account, idempotency_key), if one is stored.
+  static std::optional<Message> by_idempotency_key(Connection& c, const Message& m) {
+    auto rows = c.query(select_messages_sql() + " WHERE account_id = $1 AND idempotency_key = $2",
+                        {m.account, m.idempotency_key});
+    if (rows.empty()) return std::nullopt;
+    return row_to_message(rows[0]);
+  }
+
+  SqlContext& ctx_;
+};
+
+}  // namespace
+
+std::unique_ptr<MessageRepository> make_sql_message_repository(SqlContext& ctx) {
+  return std::make_unique<SqlMessageRepository>(ctx);
+}
+
+}  // namespace sb::store

@@ -1,0 +1,30 @@
+// The SQL implementations of the repositories, each over the shared SqlContext (one .cc per
+// repository); Store composes them.
+#pragma once
+
+#include <memory>
+
+namespace sb::store {
+
+class SqlContext;
+class MessageRepository;
+class StatusRepository;
+class WebhookRepository;
+class ConversationRepository;
+class ComplianceRepository;
+class VerificationRepository;
+class DeliveryRepository;
+class MediaRepository;
+class AccountRepository;
+
+std::unique_ptr<MessageRepository> make_sql_message_repository(SqlContext& ctx);
+std::unique_ptr<StatusRepository> make_sql_status_repository(SqlContext& ctx);
+std::unique_ptr<WebhookRepository> make_sql_webhook_repository(SqlContext& ctx);
+std::unique_ptr<ConversationRepository> make_sql_conversation_repository(SqlContext& ctx);
+std::unique_ptr<ComplianceRepository> make_sql_compliance_repository(SqlContext& ctx);
+std::unique_ptr<VerificationRepository> make_sql_verification_repository(SqlContext& ctx);
+std::unique_ptr<DeliveryRepository> make_sql_delivery_repository(SqlContext& ctx);
+std::unique_ptr<MediaRepository> make_sql_media_repository(SqlContext& ctx);
+std::unique_ptr<AccountRepository> make_sql_account_repository(SqlContext& ctx);
+
+}  // namespace sb::store

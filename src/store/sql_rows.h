@@ -1,0 +1,74 @@
+// Row converters and statements more than one repository shares: message rows (read, insert),
+// event rows, media JSON, and the media rows of re-hosted items.
+#pragma once
+
+#include <cstddef>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/media_record.h"
+#include "core/message.h"
+#include "store/db.h"
+
+namespace sb::store {
+
+inline constexpr std::string_view kMessageColumns =
+    "id, account_id, direction, from_addr, to_addr, body, media_urls, status, segments, encoding, "
+    "created_at, updated_at, error_code, error_message, metadata, connector_id, "
+    "provider_message_id, status_callback, validity_period_s, attempts, next_attempt_at, "
+    "idempotency_key, request_hash, conversation_id, media, "
+    // v5: scheduling and quiet hours
+    "send_at, category, deferred_until, "
+    // v7: provider options
+    "max_price, smart_encoding";
+// The columns of kMessageColumns, the parameters of a message row.
+inline constexpr size_t kMessageParams = 30;
+
+// read with every message, never inserted (a new message is unredacted).
+inline constexpr std::string_view kRedactionColumns =
+    "redacted_at, redaction_state, redaction_error";
+
+// "SELECT <kMessageColumns>, <kRedactionColumns> FROM messages".
+const std::string& select_messages_sql();
+
+// A message from a row of kMessageColumns (and kRedactionColumns when present).
+Message row_to_message(const Row& r);
+
+// The parameters of a message row, in kMessageColumns order.
+void append_message_params(Params& p, const Message& m);
+
+// INSERT INTO messages for `rows` rows (one of kChunkSizes).
+const std::string& insert_messages_sql(size_t rows);
+
+// Inserts one message row; returns false, inserting nothing, when (account, idempotency_key)
+// already exists. The conflict waits for a concurrent inserter of the same key to commit or roll
+// back.
+bool insert_message_row(Connection& c, const Message& m);
+
+// Inserts one event row.
+void insert_event(Connection& c, const MessageEvent& e);
+// Inserts event rows in input order (their ids keep that order) with multi-row statements;
+// moves their strings out and leaves `events` empty.
+void insert_events(Connection& c, std::vector<MessageEvent>& events);
+
+// A message's media items as stored in its `media` column (and a split-MMS part's payload).
+nlohmann::json media_json(const std::vector<MediaItem>& media);
+std::vector<MediaItem> media_from_json(const std::string& text);
+
+// "SELECT <media columns> FROM media".
+inline constexpr std::string_view kMediaSelect =
+    "SELECT id, account_id, message_id, position, source_url, connector_id, sha256, "
+    "content_type, size, state, attempts, next_attempt_at, last_error, created_at, updated_at "
+    "FROM media";
+MediaRecord row_to_media(const Row& r);
+
+// One pending row per re-hosted media item of a new inbound message, due at once.
+void insert_media_rows(Connection& c, const Message& m);
+
+// Fills re-hosted items' state, sniffed type, size and error from their media rows: what the
+// gateway knows now, not what the provider claimed (docs/media.md).
+void attach_media(Connection& c, std::vector<Message>& msgs);
+
+}  // namespace sb::store

@@ -1,0 +1,246 @@
+// The status state machine inside a write transaction (see sql_transitions.h).
+#include "store/sql_transitions.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include <nlohmann/json.hpp>
+
+#include "core/ids.h"
+#include "core/message_json.h"
+#include "store/sql_rows.h"
+
+namespace sb::store {
+namespace {
+
+// The columns a status transition reads and writes: no body, media or metadata (and so no JSON
+// parse) unless a status callback's payload needs the whole message.
+constexpr std::string_view kStateColumns =
+    "id, account_id, status, status_callback, attempts, error_code, error_message, "
+    "provider_message_id, connector_id, updated_at, next_attempt_at";
+
+Message row_to_state(const Row& r) {
+  Message m;
+  m.id = r.str(0);
+  m.account = r.str(1);
+  m.status = parse_status(r.str(2)).value_or(Status::kFailed);
+  m.status_callback = r.str(3);
+  m.attempts = static_cast<int>(r.i64(4));
+  m.error_code = r.str(5);
+  m.error_message = r.str(6);
+  m.provider_message_id = r.str(7);
+  m.connector = r.str(8);
+  m.updated_at = r.i64(9);
+  m.next_attempt_at = r.i64(10);
+  return m;
+}
+
+// Copies the fields a transition changes (the kStateColumns) from `state` onto a full message.
+void merge_state(Message& full, const Message& state) {
+  full.status = state.status;
+  full.attempts = state.attempts;
+  full.error_code = state.error_code;
+  full.error_message = state.error_message;
+  full.provider_message_id = state.provider_message_id;
+  full.connector = state.connector;
+  full.updated_at = state.updated_at;
+  full.next_attempt_at = state.next_attempt_at;
+}
+
+const std::string& by_id_sql(bool full, bool pg) {
+  // Lock the row: without it a concurrent transition (a webhook's `delivered` racing the
+  // dispatcher's `sent`) is checked against a stale status and then overwritten.
+  static const std::string f = select_messages_sql() + " WHERE id = $1";
+  static const std::string f_pg = f + " FOR UPDATE";
+  static const std::string n =
+      "SELECT " + std::string(kStateColumns) + " FROM messages WHERE id = $1";
+  static const std::string n_pg = n + " FOR UPDATE";
+  return full ? (pg ? f_pg : f) : (pg ? n_pg : n);
+}
+
+const std::string& by_provider_sql(bool full, bool pg) {
+  static const std::string f =
+      select_messages_sql() + " WHERE connector_id = $1 AND provider_message_id = $2";
+  static const std::string f_pg = f + " FOR UPDATE";
+  static const std::string n = "SELECT " + std::string(kStateColumns) +
+                               " FROM messages WHERE connector_id = $1 AND "
+                               "provider_message_id = $2";
+  static const std::string n_pg = n + " FOR UPDATE";
+  return full ? (pg ? f_pg : f) : (pg ? n_pg : n);
+}
+
+// Row locks are taken in id order, so two concurrent batches cannot deadlock; transitions by
+// provider reference (no id yet) come first in input order, as do repeats of one id.
+std::vector<size_t> lock_order(const std::vector<Transition>& ts) {
+  std::vector<size_t> order(ts.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  static const std::string kNoId;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    const std::string& ia = ts[a].by_provider ? kNoId : ts[a].message_id;
+    const std::string& ib = ts[b].by_provider ? kNoId : ts[b].message_id;
+    const int cmp = ia.compare(ib);
+    return cmp < 0 || (cmp == 0 && a < b);
+  });
+  return order;
+}
+
+}  // namespace
+
+Transition Transition::from_report(const ProviderStatus& report) {
+  Transition t;
+  t.by_provider = ProviderRef{report.connector, report.provider_message_id};
+  t.to = report.status;
+  t.at = report.at;
+  t.provider_status = report.provider_status;
+  t.error_code = report.error_code;
+  t.error_message = report.error_message;
+  return t;
+}
+
+TransitionWork::Entry& TransitionWork::remember(const Row& row, bool full) {
+  const std::string id = row.str(0);
+  if (auto it = by_id_.find(id); it != by_id_.end()) return entries_[it->second];
+  by_id_.emplace(id, entries_.size());
+  entries_.push_back({full ? row_to_message(row) : row_to_state(row), full, false});
+  return entries_.back();
+}
+
+// The whole row under this transaction's changes so far (for a callback payload or a result).
+void TransitionWork::make_full(Entry& e) {
+  if (e.full) return;
+  static const std::string sql = select_messages_sql() + " WHERE id = $1";
+  auto rows = c_.query(sql, {e.m.id});  // already locked by load()
+  if (rows.empty()) throw DbError("message " + e.m.id + " vanished inside a transaction");
+  Message full = row_to_message(rows[0]);
+  merge_state(full, e.m);
+  e.m = std::move(full);
+  e.full = true;
+}
+
+TransitionWork::Entry* TransitionWork::load(const std::string& id, bool full) {
+  if (auto it = by_id_.find(id); it != by_id_.end()) {
+    Entry& e = entries_[it->second];
+    if (full) make_full(e);
+    return &e;
+  }
+  auto rows = c_.query(by_id_sql(full, pg_), {id});
+  if (rows.empty()) return nullptr;
+  return &remember(rows[0], full);
+}
+
+TransitionWork::Entry* TransitionWork::load(const Transition& t, bool full) {
+  if (!t.by_provider) return load(t.message_id, full);
+  const ProviderRef& ref = *t.by_provider;
+  std::string key = ref.connector + '\n' + ref.provider_message_id;
+  if (auto it = by_provider_.find(key); it != by_provider_.end()) {
+    Entry& e = entries_[it->second];
+    if (full) make_full(e);
+    return &e;
+  }
+  auto rows = c_.query(by_provider_sql(full, pg_), {ref.connector, ref.provider_message_id});
+  if (rows.empty()) return nullptr;
+  Entry& e = remember(rows[0], full);
+  if (full) make_full(e);  // when the entry was remembered narrow from an earlier load
+  by_provider_.emplace(std::move(key), static_cast<size_t>(&e - entries_.data()));
+  return &e;
+}
+
+TransitionWork::Step TransitionWork::apply(Entry& entry, const Transition& t) {
+  Message& m = entry.m;
+  const Status previous = m.status;
+  const bool expected = !t.expect || *t.expect == m.status;
+  Step out;
+  out.applied = expected && can_transition(m.status, t.to);
+
+  MessageEvent e;
+  e.message_id = m.id;
+  e.status = t.to;
+  e.at = t.at;
+  e.applied = out.applied;
+  e.provider_status = t.provider_status;
+  e.error_code = t.error_code;
+  e.error_message = t.error_message;
+  e.detail = t.detail;
+  if (!out.applied && e.detail.empty()) {
+    e.detail = m.status == t.to ? "duplicate report; status unchanged"
+                                : "not applied: message is already " +
+                                      std::string(to_string(m.status));
+  }
+  e.webhook_event_id = t.webhook_event_id;
+  events_.push_back(std::move(e));
+  if (!out.applied) return out;
+
+  m.status = t.to;
+  m.updated_at = t.at;
+  if (!t.error_code.empty() || !t.error_message.empty()) {
+    m.error_code = t.error_code;
+    m.error_message = t.error_message;
+  }
+  if (t.provider_message_id) m.provider_message_id = *t.provider_message_id;
+  if (t.connector) m.connector = *t.connector;
+  if (t.attempts) m.attempts = *t.attempts;
+  if (t.deferred_until) {  // quiet hours (v5); not one of the narrow state columns
+    m.deferred_until = t.deferred_until;
+    c_.exec("UPDATE messages SET deferred_until = $1 WHERE id = $2", {*t.deferred_until, m.id});
+  }
+  const bool in_outbox = t.to == Status::kQueued || t.to == Status::kSending;
+  m.next_attempt_at = in_outbox ? t.next_attempt_at.value_or(t.at) : 0;
+  entry.dirty = true;
+
+  if (!m.status_callback.empty() && !t.quiet) {
+    make_full(entry);
+    const Message& full = entry.m;
+    nlohmann::json payload = {{"type", "message.status"},
+                              {"status", to_string(full.status)},
+                              {"previous_status", to_string(previous)},
+                              {"at", format_rfc3339(t.at)},
+                              {"message", to_json(full)}};
+    c_.exec(
+        "INSERT INTO deliveries (id, account_id, message_id, kind, url, payload, state, "
+        "attempts, next_attempt_at, created_at, updated_at) "
+        "VALUES ($1, $2, $3, 'status_callback', $4, $5, 'pending', 0, $6, $6, $6)",
+        {new_id("dlv_", t.at), full.account, full.id, full.status_callback, payload.dump(),
+         t.at});
+    out.callback_queued = true;
+  }
+  return out;
+}
+
+void TransitionWork::flush() {
+  for (const Entry& e : entries_) {
+    if (!e.dirty) continue;
+    const Message& m = e.m;
+    const bool in_outbox = m.status == Status::kQueued || m.status == Status::kSending;
+    c_.exec(
+        "UPDATE messages SET status = $1, updated_at = $2, error_code = $3, error_message = $4, "
+        "provider_message_id = $5, connector_id = $6, next_attempt_at = $7, attempts = $8 "
+        "WHERE id = $9",
+        {std::string(to_string(m.status)), m.updated_at, null_if_empty(m.error_code),
+         null_if_empty(m.error_message), null_if_empty(m.provider_message_id),
+         null_if_empty(m.connector), in_outbox ? Value(m.next_attempt_at) : Value(nullptr),
+         int64_t{m.attempts}, m.id});
+  }
+  insert_events(c_, events_);
+}
+
+std::vector<TransitionResult> apply_transitions(Connection& c, bool pg,
+                                                const std::vector<Transition>& ts, bool messages) {
+  std::vector<TransitionResult> out(ts.size());
+  TransitionWork w(c, pg);
+  for (size_t i : lock_order(ts)) {
+    TransitionWork::Entry* e = w.load(ts[i], messages);
+    if (!e) continue;
+    const TransitionWork::Step step = w.apply(*e, ts[i]);
+    TransitionResult& r = out[i];
+    r.found = true;
+    r.applied = step.applied;
+    r.callback_queued = step.callback_queued;
+    r.message_id = e->m.id;
+    r.status = e->m.status;
+    if (messages) r.message = e->m;
+  }
+  w.flush();
+  return out;
+}
+
+}  // namespace sb::store

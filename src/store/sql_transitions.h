@@ -1,0 +1,62 @@
+// The status state machine inside a write transaction, shared by every repository that changes
+// a message's status (status changes, provider webhooks and orphan reports, redaction).
+#pragma once
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/message.h"
+#include "store/db.h"
+#include "store/status_repository.h"
+
+namespace sb::store {
+
+// One write transaction's status work: each message is read (and on PostgreSQL locked) once,
+// transitions apply to that in-memory state, and the changed rows and all event rows are written
+// together at the end (flush).
+class TransitionWork {
+ public:
+  struct Entry {
+    Message m;  // the transition's state columns only unless `full`
+    bool full = false;
+    bool dirty = false;
+  };
+  struct Step {
+    bool applied = false;
+    bool callback_queued = false;
+  };
+
+  TransitionWork(Connection& c, bool pg) : c_(c), pg_(pg) {}
+
+  // The message `t` is for (by id or by provider reference), read once per transaction; the
+  // whole row when `full`, else the state columns (made whole later if a callback needs it).
+  // nullptr when there is no such message.
+  Entry* load(const Transition& t, bool full);
+  Entry* load(const std::string& id, bool full);
+
+  // Applies one transition to the entry's in-memory state: the event row is queued either way,
+  // a status callback delivery is inserted at once; the row itself is written by flush().
+  Step apply(Entry& entry, const Transition& t);
+
+  // Writes each changed message once (its final state in this transaction) and all event rows.
+  void flush();
+
+ private:
+  Entry& remember(const Row& row, bool full);
+  void make_full(Entry& e);
+
+  Connection& c_;
+  const bool pg_;
+  std::unordered_map<std::string, size_t> by_id_;
+  std::unordered_map<std::string, size_t> by_provider_;  // connector '\n' provider id
+  std::vector<Entry> entries_;
+  std::vector<MessageEvent> events_;
+};
+
+// The one apply path inside a caller's write transaction (StatusRepository::apply, provider
+// webhooks, orphan reports): see StatusRepository::apply for order and results.
+std::vector<TransitionResult> apply_transitions(Connection& c, bool pg,
+                                                const std::vector<Transition>& ts, bool messages);
+
+}  // namespace sb::store

@@ -1,0 +1,260 @@
+// WebhookRepository over the SQL context: the webhook inbox, inbound messages, orphan reports,
+// split-MMS parts.
+#include "store/webhook_repository.h"
+
+#include <nlohmann/json.hpp>
+
+#include "core/ids.h"
+#include "store/sql_context.h"
+#include "store/sql_repositories.h"
+#include "store/sql_rows.h"
+#include "store/sql_threads.h"
+#include "store/sql_transitions.h"
+
+namespace sb::store {
+namespace {
+
+// A buffered MMS part keeps the fields an inbound message needs.
+nlohmann::json part_json(const Message& m) {
+  return {{"id", m.id},         {"account", m.account}, {"from", m.from},
+          {"to", m.to},         {"body", m.body},       {"media", media_json(m.media)},
+          {"connector", m.connector}, {"provider_message_id", m.provider_message_id},
+          {"created_at", m.created_at}};
+}
+
+Message part_from_json(const nlohmann::json& j) {
+  Message m;
+  m.direction = Direction::kInbound;
+  m.status = Status::kReceived;
+  m.id = j.value("id", "");
+  m.account = j.value("account", "");
+  m.from = j.value("from", "");
+  m.to = j.value("to", "");
+  m.body = j.value("body", "");
+  m.media = media_from_json(j["media"].dump());
+  for (const auto& item : m.media) m.media_urls.push_back(item.url);
+  m.connector = j.value("connector", "");
+  m.provider_message_id = j.value("provider_message_id", "");
+  m.created_at = m.updated_at = j.value("created_at", int64_t{0});
+  return m;
+}
+
+// Stores a routed inbound message with its `received` event, threads it, and queues its forward.
+void insert_inbound(Connection& c, Message& m, int64_t webhook_id) {
+  assign_conversation(m);
+  if (!insert_message_row(c, m)) throw DbError("inbound message id collision");
+  insert_media_rows(c, m);  // media re-hosting (v11)
+  MessageEvent e;
+  e.message_id = m.id;
+  e.status = Status::kReceived;
+  e.at = m.created_at;
+  e.applied = true;
+  e.provider_status = "received";
+  e.webhook_event_id = webhook_id;
+  insert_event(c, e);
+  thread_message(c, m);
+  // Forwarding (v10): queued with the message, in its transaction, if the number forwards.
+  // The body is built at attempt time from the current row (media may be re-hosted by then).
+  c.exec(
+      "INSERT INTO deliveries (id, account_id, message_id, kind, url, payload, state, attempts, "
+      "next_attempt_at, created_at, updated_at, method) "
+      "SELECT $1, account_id, $2, 'forward', forward_url, '', 'pending', 0, "
+      "CAST($3 AS BIGINT), CAST($3 AS BIGINT), CAST($3 AS BIGINT), "
+      "COALESCE(forward_method, 'POST') FROM numbers "
+      "WHERE number = $4 AND account_id = $5 AND forward_url IS NOT NULL",
+      {new_id("dlv_", m.created_at), m.id, m.created_at, m.to, m.account});
+}
+
+class SqlWebhookRepository final : public WebhookRepository {
+ public:
+  explicit SqlWebhookRepository(SqlContext& ctx) : ctx_(ctx) {}
+
+  using WebhookRepository::ingest;
+  Result<std::vector<WebhookIngestResult>> ingest(std::vector<WebhookIngest>& batch) override {
+    std::vector<WebhookIngestResult> results;
+    auto r = ctx_.write_tx([&](Connection& c) {
+      results.clear();
+      for (auto& in : batch) results.push_back(ingest_one(c, in));
+    });
+    if (!r) return r.error();
+    return results;
+  }
+
+  Result<std::vector<TransitionResult>> match_orphans() override {
+    std::vector<TransitionResult> out;
+    // Look before taking the write lock: the table is almost always empty.
+    auto probe = ctx_.read([&](Connection& c) {
+      return c.query(
+          "SELECT 1 FROM orphan_statuses o JOIN messages m ON m.connector_id = o.connector_id "
+          "AND m.provider_message_id = o.provider_message_id LIMIT 1");
+    });
+    if (!probe) return probe.error();
+    if (probe->empty()) return out;
+    auto r = ctx_.write_tx([&](Connection& c) {
+      out.clear();
+      auto rows = c.query(
+          "SELECT o.id, o.connector_id, o.provider_message_id, o.status, o.at, "
+          "o.provider_status, o.error_code, o.error_message, o.webhook_event_id "
+          "FROM orphan_statuses o JOIN messages m ON m.connector_id = o.connector_id AND "
+          "m.provider_message_id = o.provider_message_id ORDER BY o.at, o.id LIMIT 500");
+      for (const auto& row : rows) {
+        c.exec("DELETE FROM orphan_statuses WHERE id = $1", {row.i64(0)});
+        if (c.changes() != 1) continue;  // another instance matched it
+        ProviderStatus rep;
+        rep.connector = row.str(1);
+        rep.provider_message_id = row.str(2);
+        rep.status = parse_status(row.str(3)).value_or(Status::kSending);
+        rep.at = row.i64(4);
+        rep.provider_status = row.str(5);
+        rep.error_code = row.str(6);
+        rep.error_message = row.str(7);
+        Transition t = Transition::from_report(rep);
+        t.webhook_event_id = row.i64(8);
+        auto res = std::move(apply_transitions(c, ctx_.pg(), {t}, /*messages=*/true).front());
+        if (res.found) {
+          c.exec("UPDATE webhook_events SET message_id = $1 WHERE id = $2",
+                 {res.message_id, row.i64(8)});
+        }
+        out.push_back(std::move(res));
+      }
+    });
+    if (!r) return r.error();
+    return out;
+  }
+
+  Result<int64_t> prune(TimeMs before) override {
+    int64_t pruned = 0;
+    auto r = ctx_.write_tx([&](Connection& c) {
+      c.exec(
+          "UPDATE webhook_events SET payload = NULL WHERE received_at < $1 AND payload IS NOT NULL",
+          {before});
+      pruned = c.changes();
+      c.exec("DELETE FROM orphan_statuses WHERE created_at < $1", {before});
+    }, /*durable=*/false);
+    if (!r) return r.error();
+    return pruned;
+  }
+
+  Result<int64_t> count_unrouted() override {
+    return ctx_.read([&](Connection& c) {
+      auto rows = c.query("SELECT COUNT(*) FROM unrouted_inbound");
+      return rows.empty() ? int64_t{0} : rows[0].i64(0);
+    });
+  }
+
+  Result<std::vector<MmsPart>> list_mms_parts() override {
+    return ctx_.read([&](Connection& c) {
+      std::vector<MmsPart> out;
+      for (const auto& r : c.query(
+               "SELECT id, connector_id, part_key, text_part, payload, received_at FROM mms_parts "
+               "ORDER BY received_at, id")) {
+        MmsPart p;
+        p.id = r.i64(0);
+        p.connector = r.str(1);
+        p.key = r.str(2);
+        p.text_part = r.i64(3) != 0;
+        p.message = part_from_json(nlohmann::json::parse(r.str(4)));
+        p.received_at = r.i64(5);
+        out.push_back(std::move(p));
+      }
+      return out;
+    });
+  }
+
+  Result<bool> complete_mms_group(const std::vector<int64_t>& part_ids,
+                                  std::vector<Message>& messages) override {
+    bool taken = false;
+    auto r = ctx_.write_tx([&](Connection& c) {
+      taken = false;
+      for (int64_t id : part_ids) {
+        // the parts' raw webhooks belong to the message now (a redaction erases them).
+        if (!messages.empty()) {
+          c.exec("UPDATE webhook_events SET message_id = $1 WHERE id = "
+                 "(SELECT webhook_event_id FROM mms_parts WHERE id = $2)",
+                 {messages.front().id, id});
+        }
+        c.exec("DELETE FROM mms_parts WHERE id = $1", {id});
+        if (c.changes() != 1) throw Rollback();  // another instance took the group
+      }
+      for (auto& m : messages) insert_inbound(c, m, 0);
+      taken = true;
+    });
+    if (!r) {
+      if (r.error().code == "rolled_back") return false;
+      return r.error();
+    }
+    return taken;
+  }
+
+ private:
+  // One webhook inside a batch's transaction.
+  WebhookIngestResult ingest_one(Connection& c, WebhookIngest& in) {
+    WebhookIngestResult out;
+    const auto& w = in.webhook;
+    const std::optional<std::string> message_id =
+        in.inbound ? std::optional<std::string>(in.inbound->id) : std::nullopt;
+    auto rows = c.query(
+        "INSERT INTO webhook_events (connector_id, dedupe_key, kind, event_type, message_id, "
+        "received_at, content_type, payload) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+        "ON CONFLICT (connector_id, dedupe_key) DO NOTHING RETURNING id",
+        {w.connector, w.dedupe_key, w.kind, null_if_empty(w.event_type), opt(message_id),
+         w.received_at, null_if_empty(w.content_type), w.payload});
+    if (rows.empty()) {
+      out.duplicate = true;
+      return out;
+    }
+    const int64_t webhook_id = rows[0].i64(0);
+    if (in.inbound) {
+      insert_inbound(c, *in.inbound, webhook_id);
+      out.inbound = *in.inbound;
+    }
+    if (in.unrouted) {
+      const auto& u = *in.unrouted;
+      c.exec(
+          "INSERT INTO unrouted_inbound (id, connector_id, from_addr, to_addr, body, media, "
+          "provider_message_id, received_at, webhook_event_id) "
+          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+          {u.id, w.connector, u.from, u.to, u.body, media_json(u.media).dump(),
+           null_if_empty(u.provider_message_id), w.received_at, webhook_id});
+    }
+    if (in.mms_part) {
+      const auto& p = *in.mms_part;
+      c.exec(
+          "INSERT INTO mms_parts (connector_id, part_key, text_part, payload, received_at, "
+          "webhook_event_id) VALUES ($1, $2, $3, $4, $5, $6)",
+          {w.connector, p.key, int64_t{p.text_part}, part_json(p.message).dump(),
+           w.received_at, webhook_id});
+    }
+    if (in.statuses.empty()) return out;
+    std::vector<Transition> ts;
+    ts.reserve(in.statuses.size());
+    for (const auto& rep : in.statuses) {
+      ts.push_back(Transition::from_report(rep));
+      ts.back().webhook_event_id = webhook_id;
+    }
+    out.statuses = apply_transitions(c, ctx_.pg(), ts, /*messages=*/true);
+    for (size_t i = 0; i < ts.size(); ++i) {
+      if (out.statuses[i].found) continue;
+      // No message has this provider id yet: kept until match_orphans finds it.
+      const auto& rep = in.statuses[i];
+      c.exec(
+          "INSERT INTO orphan_statuses (connector_id, provider_message_id, status, at, "
+          "provider_status, error_code, error_message, webhook_event_id, created_at) "
+          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+          {rep.connector, rep.provider_message_id, std::string(to_string(rep.status)), rep.at,
+           null_if_empty(rep.provider_status), null_if_empty(rep.error_code),
+           null_if_empty(rep.error_message), webhook_id, w.received_at});
+    }
+    return out;
+  }
+
+  SqlContext& ctx_;
+};
+
+}  // namespace
+
+std::unique_ptr<WebhookRepository> make_sql_webhook_repository(SqlContext& ctx) {
+  return std::make_unique<SqlWebhookRepository>(ctx);
+}
+
+}  // namespace sb::store
