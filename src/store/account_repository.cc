@@ -142,9 +142,8 @@ class SqlAccountRepository final : public AccountRepository {
 
   Result<std::vector<NumberImportResult>> import_numbers(const std::vector<NumberRecord>& numbers,
                                                          TimeMs now) override {
-    std::vector<NumberImportResult> out;
-    auto r = ctx_.write_tx([&](Connection& c) {
-      out.clear();  // a retried transaction starts over
+    return ctx_.write_tx([&](Connection& c) {
+      std::vector<NumberImportResult> out;
       for (const auto& n : numbers) {
         NumberImportResult res{n.number, false, {}};
         auto rows = c.query("SELECT account_id, source FROM numbers WHERE number = $1", {n.number});
@@ -167,18 +166,15 @@ class SqlAccountRepository final : public AccountRepository {
         if (!res.added) res.reason = "added concurrently by another import";
         out.push_back(std::move(res));
       }
+      return out;
     });
-    if (!r) return r.error();
-    return out;
   }
 
   Result<std::optional<NumberRecord>> update_number_settings(const std::string& account,
                                                             const std::string& number,
                                                             const NumberSettingsUpdate& u,
                                                             TimeMs now) override {
-    std::optional<NumberRecord> out;
-    auto r = ctx_.write_tx([&](Connection& c) {
-      out.reset();
+    return ctx_.write_tx([&](Connection& c) -> std::optional<NumberRecord> {
       // Tenant check inside the statement: another account's number is not touched.
       c.exec(
           "UPDATE numbers SET "
@@ -191,17 +187,15 @@ class SqlAccountRepository final : public AccountRepository {
            u.forward_url ? Value(u.forward_method) : Value(nullptr),
            int64_t{u.set_status_callback}, opt(u.status_callback), now, number, account,
            opt(u.conversations)});
-      if (c.changes() != 1) return;
+      if (c.changes() != 1) return std::nullopt;
       auto rows = c.query(select_numbers_sql() + " WHERE number = $1", {number});
-      if (!rows.empty()) out = row_to_number(rows[0]);
+      if (rows.empty()) return std::nullopt;
+      return row_to_number(rows[0]);
     });
-    if (!r) return r.error();
-    return out;
   }
 
   Result<SigningSecret> signing_secret(const std::string& account, TimeMs now) override {
-    SigningSecret out;
-    auto r = ctx_.write_tx([&](Connection& c) {
+    return ctx_.write_tx([&](Connection& c) {
       c.exec(
           "INSERT INTO signing_secrets (account_id, secret, created_at) VALUES ($1, $2, $3) "
           "ON CONFLICT (account_id) DO NOTHING",
@@ -209,38 +203,32 @@ class SqlAccountRepository final : public AccountRepository {
       auto rows = c.query(
           "SELECT secret, created_at FROM signing_secrets WHERE account_id = $1", {account});
       if (rows.empty()) throw DbError("signing secret vanished");
-      out = {account, rows[0].str(0), rows[0].i64(1)};
+      return SigningSecret{account, rows[0].str(0), rows[0].i64(1)};
     });
-    if (!r) return r.error();
-    return out;
   }
 
   Result<SigningSecret> rotate_signing_secret(const std::string& account, TimeMs now) override {
-    SigningSecret out{account, new_signing_secret(), now};
-    auto r = ctx_.write_tx([&](Connection& c) {
+    return ctx_.write_tx([&](Connection& c) {
+      SigningSecret out{account, new_signing_secret(), now};
       c.exec(
           "INSERT INTO signing_secrets (account_id, secret, created_at) VALUES ($1, $2, $3) "
           "ON CONFLICT (account_id) DO UPDATE SET secret = excluded.secret, "
           "created_at = excluded.created_at",
           {account, out.secret, now});
+      return out;
     });
-    if (!r) return r.error();
-    return out;
   }
 
   Result<std::string> ensure_secret(const std::string& name, const std::string& candidate,
                                     TimeMs now) override {
-    std::string value;
-    auto r = ctx_.write_tx([&](Connection& c) {
+    return ctx_.write_tx([&](Connection& c) {
       c.exec("INSERT INTO gateway_secrets (name, value, created_at) VALUES ($1, $2, $3) "
              "ON CONFLICT (name) DO NOTHING",
              {name, candidate, now});
       auto rows = c.query("SELECT value FROM gateway_secrets WHERE name = $1", {name});
       if (rows.empty()) throw DbError("secret not stored");
-      value = rows[0].str(0);
+      return rows[0].str(0);
     });
-    if (!r) return r.error();
-    return value;
   }
 
  private:

@@ -68,9 +68,8 @@ class SqlComplianceRepository final : public ComplianceRepository {
   explicit SqlComplianceRepository(SqlContext& ctx) : ctx_(ctx) {}
 
   Result<AddOptOutResult> add_opt_out(const OptOut& o, const std::string& message_id) override {
-    AddOptOutResult out;
-    auto r = ctx_.write_tx([&](Connection& c) {
-      out = {};
+    return ctx_.write_tx([&](Connection& c) {
+      AddOptOutResult out;
       OptOut row = o;
       if (row.id.empty()) row.id = new_id("opt_", row.created_at);
       c.exec(
@@ -83,16 +82,15 @@ class SqlComplianceRepository final : public ComplianceRepository {
         out.created = true;
         out.opt_out = row;
         insert_opt_out_event(c, row, "opt_out", row.source, message_id, row.created_at);
-        return;
+        return out;
       }
       auto rows = c.query(std::string(kOptOutSelect) +
                               " WHERE account_id = $1 AND number = $2 AND our_number = $3",
                           {row.account, row.number, row.our_number});
       if (rows.empty()) throw DbError("opt-out conflict without a visible row");
       out.opt_out = row_to_opt_out(rows[0]);
+      return out;
     });
-    if (!r) return r.error();
-    return out;
   }
 
   Result<std::vector<OptOut>> remove_opt_outs(const std::string& account,
@@ -101,9 +99,8 @@ class SqlComplianceRepository final : public ComplianceRepository {
                                               const std::string& source,
                                               const std::string& message_id,
                                               TimeMs at) override {
-    std::vector<OptOut> removed;
-    auto r = ctx_.write_tx([&](Connection& c) {
-      removed.clear();
+    return ctx_.write_tx([&](Connection& c) {
+      std::vector<OptOut> removed;
       std::string sql = std::string(kOptOutSelect) + " WHERE account_id = $1 AND number = $2";
       Params p{account, number};
       if (our_number) {
@@ -114,23 +111,17 @@ class SqlComplianceRepository final : public ComplianceRepository {
         OptOut o = row_to_opt_out(row);
         if (remove_with_event(c, o, source, message_id, at)) removed.push_back(std::move(o));
       }
+      return removed;
     });
-    if (!r) return r.error();
-    return removed;
   }
 
   Result<bool> remove_opt_out(const std::string& account, const std::string& id,
                               const std::string& source, TimeMs at) override {
-    bool found = false;
-    auto r = ctx_.write_tx([&](Connection& c) {
-      found = false;
+    return ctx_.write_tx([&](Connection& c) {
       auto rows = c.query(std::string(kOptOutSelect) + " WHERE account_id = $1 AND id = $2",
                           {account, id});
-      if (rows.empty()) return;
-      found = remove_with_event(c, row_to_opt_out(rows[0]), source, "", at);
+      return !rows.empty() && remove_with_event(c, row_to_opt_out(rows[0]), source, "", at);
     });
-    if (!r) return r.error();
-    return found;
   }
 
   Result<std::vector<OptOut>> find_opt_outs(const std::vector<std::string>& numbers) override {
@@ -155,14 +146,8 @@ class SqlComplianceRepository final : public ComplianceRepository {
   Result<std::vector<OptOut>> list_opt_outs(const OptOutFilter& f) override {
     std::string sql = std::string(kOptOutSelect) + " WHERE account_id = $1";
     Params p{f.account};
-    if (f.number) {
-      p.emplace_back(*f.number);
-      sql += " AND number = $" + std::to_string(p.size());
-    }
-    if (f.after_id) {
-      p.emplace_back(*f.after_id);
-      sql += " AND id > $" + std::to_string(p.size());
-    }
+    if (f.number) add_condition(sql, p, "number =", *f.number);
+    if (f.after_id) add_condition(sql, p, "id >", *f.after_id);
     p.emplace_back(int64_t{f.limit});
     sql += " ORDER BY id LIMIT $" + std::to_string(p.size());
     return ctx_.read([&](Connection& c) {
@@ -224,8 +209,7 @@ class SqlComplianceRepository final : public ComplianceRepository {
   }
 
   Result<bool> update_auto_reply(const AutoReply& a) override {
-    bool found = false;
-    auto r = ctx_.write_tx([&](Connection& c) {
+    return ctx_.write_tx([&](Connection& c) {
       c.exec(
           "UPDATE auto_replies SET our_number = $1, match_type = $2, pattern = $3, "
           "reply_body = $4, media_urls = $5, priority = $6, enabled = $7, updated_at = $8 "
@@ -233,20 +217,15 @@ class SqlComplianceRepository final : public ComplianceRepository {
           {a.our_number, a.match_type, a.pattern, a.reply_body,
            nlohmann::json(a.media_urls).dump(), a.priority, int64_t{a.enabled}, a.updated_at,
            a.account, a.id});
-      found = c.changes() == 1;
+      return c.changes() == 1;
     });
-    if (!r) return r.error();
-    return found;
   }
 
   Result<bool> delete_auto_reply(const std::string& account, const std::string& id) override {
-    bool found = false;
-    auto r = ctx_.write_tx([&](Connection& c) {
+    return ctx_.write_tx([&](Connection& c) {
       c.exec("DELETE FROM auto_replies WHERE account_id = $1 AND id = $2", {account, id});
-      found = c.changes() == 1;
+      return c.changes() == 1;
     });
-    if (!r) return r.error();
-    return found;
   }
 
  private:

@@ -72,10 +72,7 @@ class SqlConversationRepository final : public ConversationRepository {
     std::string sql = select_conversations_sql() + " WHERE v.account_id = $1";
     Params p{f.account};
     const auto add = [&](std::string_view cond, Value v) {
-      p.push_back(std::move(v));
-      sql += " AND ";
-      sql += cond;
-      sql += " $" + std::to_string(p.size());
+      add_condition(sql, p, cond, std::move(v));
     };
     if (f.our_number) add("v.our_number =", *f.our_number);
     if (f.contact_id) add("v.contact_id =", *f.contact_id);
@@ -103,22 +100,18 @@ class SqlConversationRepository final : public ConversationRepository {
 
   Result<std::optional<Conversation>> mark_conversation_read(const std::string& account,
                                                              const std::string& id) override {
-    std::optional<Conversation> out;
-    auto r = ctx_.write_tx([&](Connection& c) {
-      out.reset();
+    return ctx_.write_tx([&](Connection& c) -> std::optional<Conversation> {
       c.exec("UPDATE conversations SET unread_count = 0 WHERE account_id = $1 AND id = $2",
              {account, id});
-      if (c.changes() != 1) return;
-      out = one_conversation(c, account, id);
+      if (c.changes() != 1) return std::nullopt;
+      return one_conversation(c, account, id);
     });
-    if (!r) return r.error();
-    return out;
   }
 
   Result<CreateContactResult> create_contact(const Contact& k) override {
-    CreateContactResult out;
     const std::string id = contact_id_for(k.account, k.number);
-    auto r = ctx_.write_tx([&](Connection& c) {
+    return ctx_.write_tx([&](Connection& c) {
+      CreateContactResult out;
       c.exec(
           "INSERT INTO contacts (id, account_id, number, name, name_key, metadata, created_at, "
           "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT DO NOTHING",
@@ -128,9 +121,8 @@ class SqlConversationRepository final : public ConversationRepository {
       auto stored = one_contact(c, " WHERE account_id = $1 AND id = $2", {k.account, id});
       if (!stored) throw DbError("contact " + id + " vanished");
       out.contact = std::move(*stored);
+      return out;
     });
-    if (!r) return r.error();
-    return out;
   }
 
   Result<std::optional<Contact>> get_contact(const std::string& account,
@@ -191,9 +183,7 @@ class SqlConversationRepository final : public ConversationRepository {
                                                 const std::optional<std::string>& name,
                                                 const std::optional<Metadata>& metadata,
                                                 TimeMs now) override {
-    std::optional<Contact> out;
-    auto r = ctx_.write_tx([&](Connection& c) {
-      out.reset();
+    return ctx_.write_tx([&](Connection& c) -> std::optional<Contact> {
       std::string sql = "UPDATE contacts SET updated_at = $3";
       Params p{account, id, now};
       if (name) {
@@ -206,23 +196,20 @@ class SqlConversationRepository final : public ConversationRepository {
         sql += ", metadata = $" + std::to_string(p.size());
       }
       c.exec(sql + " WHERE account_id = $1 AND id = $2", p);
-      if (c.changes() != 1) return;
-      out = one_contact(c, " WHERE account_id = $1 AND id = $2", {account, id});
+      if (c.changes() != 1) return std::nullopt;
+      return one_contact(c, " WHERE account_id = $1 AND id = $2", {account, id});
     });
-    if (!r) return r.error();
-    return out;
   }
 
   Result<bool> delete_contact(const std::string& account, const std::string& id) override {
-    bool found = false;
-    auto r = ctx_.write_tx([&](Connection& c) {
+    return ctx_.write_tx([&](Connection& c) {
       // Lock the contact first (PostgreSQL) so concurrent threading of a new message waits on
       // it rather than on one of the rows deleted after it.
-      if (ctx_.pg()) {
-        found = !c.query("SELECT 1 FROM contacts WHERE account_id = $1 AND id = $2 FOR UPDATE",
-                         {account, id})
-                     .empty();
-        if (!found) return;
+      if (ctx_.pg() &&
+          c.query("SELECT 1 FROM contacts WHERE account_id = $1 AND id = $2 FOR UPDATE",
+                  {account, id})
+              .empty()) {
+        return false;
       }
       c.exec(
           "UPDATE messages SET conversation_id = NULL WHERE conversation_id IN "
@@ -231,10 +218,8 @@ class SqlConversationRepository final : public ConversationRepository {
       c.exec("DELETE FROM conversations WHERE account_id = $1 AND contact_id = $2",
              {account, id});
       c.exec("DELETE FROM contacts WHERE account_id = $1 AND id = $2", {account, id});
-      found = c.changes() == 1;
+      return c.changes() == 1;
     });
-    if (!r) return r.error();
-    return found;
   }
 
  private:

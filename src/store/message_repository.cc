@@ -43,12 +43,11 @@ class SqlMessageRepository final : public MessageRepository {
   using MessageRepository::insert;
   Result<std::vector<InsertResult>> insert(std::vector<NewMessage>& batch,
                                            Commit commit) override {
-    std::vector<InsertResult> out;
-    out.reserve(batch.size());
     using TxSync = SqlContext::TxSync;
-    auto r = ctx_.write_tx_as(commit == Commit::kDeferred ? TxSync::kDeferred : TxSync::kDurable,
-                              [&](Connection& c) {
-      out.clear();
+    return ctx_.write_tx_as(commit == Commit::kDeferred ? TxSync::kDeferred : TxSync::kDurable,
+                            [&](Connection& c) {
+      std::vector<InsertResult> out;
+      out.reserve(batch.size());
       std::map<std::pair<std::string, std::string>, size_t> seen;  // idempotency keys in batch
       // Rows without an idempotency key cannot conflict: they, their events and their threads
       // are written with multi-row statements after the loop (a handful of statements per batch
@@ -104,9 +103,8 @@ class SqlMessageRepository final : public MessageRepository {
       });
       insert_events(c, events);
       thread_messages(c, created);
+      return out;
     });
-    if (!r) return r.error();
-    return out;
   }
 
   void sync_deferred() override { ctx_.sync_deferred(); }
@@ -126,10 +124,7 @@ class SqlMessageRepository final : public MessageRepository {
     std::string sql = select_messages_sql() + " WHERE account_id = $1";
     Params p{f.account};
     const auto add = [&](std::string_view cond, Value v) {
-      p.push_back(std::move(v));
-      sql += " AND ";
-      sql += cond;
-      sql += " $" + std::to_string(p.size());
+      add_condition(sql, p, cond, std::move(v));
     };
     if (f.to) add("to_addr =", *f.to);
     if (f.from) add("from_addr =", *f.from);
@@ -169,16 +164,15 @@ class SqlMessageRepository final : public MessageRepository {
 
   Result<std::vector<Message>> claim_due(const std::string& owner, TimeMs now, int64_t lease_ms,
                                          int limit) override {
-    std::vector<Message> out;
     // Idle workers poll: look before taking the (single, on SQLite) write lock.
     static const std::string probe = "SELECT 1 FROM messages WHERE " +
                                      std::string(kOutboxStatuses) +
                                      " AND next_attempt_at <= $1 LIMIT 1";
     if (!ctx_.due_exists(probe, now)) {
-      return out;
+      return std::vector<Message>{};
     }
     auto r = ctx_.write_tx([&](Connection& c) {
-      out.clear();
+      std::vector<Message> out;
       static const std::string sqlite_sql =
           select_messages_sql() +
           " WHERE " + std::string(kOutboxStatuses) + " AND next_attempt_at <= $1 "
@@ -221,12 +215,12 @@ class SqlMessageRepository final : public MessageRepository {
         c.exec(claim_update_sql(n), p);
       });
       insert_events(c, events);
+      return out;
     }, /*durable=*/false);
-    if (!r) return r.error();
     // A claimed message may have been inserted by a deferred commit that is not on disk yet:
     // it must be before anyone sends it.
-    if (!out.empty()) ctx_.sync_deferred();
-    return out;
+    if (r && !r->empty()) ctx_.sync_deferred();
+    return r;
   }
 
   Result<std::optional<TimeMs>> next_due() override {
@@ -256,20 +250,12 @@ class SqlMessageRepository final : public MessageRepository {
 
   Result<RedactResult> redact(const std::string& account, const std::string& id,
                               TimeMs now) override {
-    RedactResult out;
-    auto r = ctx_.write_tx([&](Connection& c) {
-      out = {};
+    return ctx_.write_tx([&](Connection& c) -> RedactResult {
       TransitionWork w(c, ctx_.pg());
       TransitionWork::Entry* e = w.load(id, /*full=*/true);  // locked (PostgreSQL) until commit
-      if (!e || e->m.account != account) return;
-      if (e->m.redaction) {
-        out = {RedactOutcome::kAlreadyRedacted, e->m};
-        return;
-      }
-      if (e->m.status == Status::kSending) {
-        out = {RedactOutcome::kInFlight, e->m};
-        return;
-      }
+      if (!e || e->m.account != account) return {};
+      if (e->m.redaction) return {RedactOutcome::kAlreadyRedacted, e->m};
+      if (e->m.status == Status::kSending) return {RedactOutcome::kInFlight, e->m};
       // Not handed to a provider yet: cancel, so the erased body is never sent.
       if (e->m.direction == Direction::kOutbound && can_transition(e->m.status, Status::kCanceled)) {
         Transition t;
@@ -333,10 +319,8 @@ class SqlMessageRepository final : public MessageRepository {
       ev.applied = true;
       ev.detail = "body and media erased; provider copy: " + provider;
       insert_event(c, ev);
-      out = {RedactOutcome::kRedacted, m, std::move(orphaned)};
+      return {RedactOutcome::kRedacted, m, std::move(orphaned)};
     });
-    if (!r) return r.error();
-    return out;
   }
 
   Result<std::vector<RedactionJob>> claim_redactions(TimeMs now, int64_t lease_ms,

@@ -47,6 +47,14 @@ void for_chunks(size_t total, F&& fn) {
   }
 }
 
+// Appends " AND <cond> $n" to a listing's WHERE clause, `v` becoming its parameter n.
+inline void add_condition(std::string& sql, Params& p, std::string_view cond, Value v) {
+  p.push_back(std::move(v));
+  sql += " AND ";
+  sql += cond;
+  sql += " $" + std::to_string(p.size());
+}
+
 // One SQL text per chunk size, built once (a function-local static): make(k) for k rows.
 class ChunkedSql {
  public:
@@ -77,35 +85,24 @@ class SqlContext {
   // other writer behind it), and durable transactions of several threads share fsyncs.
   enum class TxSync { kDurable, kRelaxed, kDeferred };
 
-  // Runs fn(Connection&) in one write transaction: committed when it returns, rolled back when
-  // it throws. A retried transaction calls fn again, so fn starts its outputs over.
+  // Runs fn(Connection&) in one write transaction and returns what it returns: committed when it
+  // returns, rolled back when it throws.
   template <typename F>
-  Result<void> write_tx_as(TxSync sync, F&& fn) {
-    return guarded([&] {
-      {
-        auto c = db_->writer();
-        if (sync == TxSync::kRelaxed) {
-          db_->begin(*c, /*durable=*/false);
-        } else {
-          db_->begin_deferred(*c);
-        }
-        try {
-          fn(*c);
-          c->exec("COMMIT");
-          if (sync != TxSync::kRelaxed) db_->note_deferred_commit();
-        } catch (...) {
-          try {
-            c->exec("ROLLBACK");
-          } catch (...) {
-          }
-          throw;
-        }
+  auto write_tx_as(TxSync sync, F&& fn) -> Result<std::invoke_result_t<F&, Connection&>> {
+    using R = std::invoke_result_t<F&, Connection&>;
+    return guarded([&]() -> R {
+      if constexpr (std::is_void_v<R>) {
+        in_tx(sync, fn);
+        if (sync == TxSync::kDurable) db_->sync_deferred();
+      } else {
+        R value = in_tx(sync, fn);
+        if (sync == TxSync::kDurable) db_->sync_deferred();
+        return value;
       }
-      if (sync == TxSync::kDurable) db_->sync_deferred();
     });
   }
   template <typename F>
-  Result<void> write_tx(F&& fn, bool durable = true) {
+  auto write_tx(F&& fn, bool durable = true) {
     return write_tx_as(durable ? TxSync::kDurable : TxSync::kRelaxed, std::forward<F>(fn));
   }
 
@@ -133,25 +130,56 @@ class SqlContext {
   template <typename T, typename Take>
   Result<std::vector<T>> claim_rows(std::string_view probe_sql, std::string select_sql, TimeMs now,
                                     int limit, bool durable, Take&& take) {
-    std::vector<T> out;
-    if (!due_exists(probe_sql, now)) return out;
+    if (!due_exists(probe_sql, now)) return std::vector<T>{};
     if (pg()) select_sql += " FOR UPDATE SKIP LOCKED";
     auto r = write_tx(
         [&](Connection& c) {
-          out.clear();
+          std::vector<T> out;
           for (const auto& row : c.query(select_sql, {now, int64_t{limit}})) {
             out.push_back(take(c, row));
           }
+          return out;
         },
         durable);
-    if (!r) return r.error();
     // As claim_due: a claimed row may come from a commit that is not on disk yet, and the
     // worker is about to act on it outside the database.
-    if (!out.empty()) db_->sync_deferred();
-    return out;
+    if (r && !r->empty()) db_->sync_deferred();
+    return r;
   }
 
  private:
+  // Runs fn on the writer between BEGIN and COMMIT (ROLLBACK when it throws); the writer is
+  // released when this returns, before a durable transaction's sync.
+  template <typename F>
+  auto in_tx(TxSync sync, F& fn) -> std::invoke_result_t<F&, Connection&> {
+    auto c = db_->writer();
+    if (sync == TxSync::kRelaxed) {
+      db_->begin(*c, /*durable=*/false);
+    } else {
+      db_->begin_deferred(*c);
+    }
+    try {
+      if constexpr (std::is_void_v<std::invoke_result_t<F&, Connection&>>) {
+        fn(*c);
+        commit(*c, sync);
+      } else {
+        auto value = fn(*c);
+        commit(*c, sync);
+        return value;
+      }
+    } catch (...) {
+      try {
+        c->exec("ROLLBACK");
+      } catch (...) {
+      }
+      throw;
+    }
+  }
+  void commit(Connection& c, TxSync sync) {
+    c.exec("COMMIT");
+    if (sync != TxSync::kRelaxed) db_->note_deferred_commit();
+  }
+
   // The boundary: fn's value, or the error for what it threw (db_error).
   template <typename F>
   static auto guarded(F&& fn) -> Result<std::invoke_result_t<F&>> {

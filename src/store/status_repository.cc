@@ -43,12 +43,9 @@ class SqlStatusRepository final : public StatusRepository {
 
   Result<std::vector<TransitionResult>> apply(const std::vector<Transition>& ts,
                                               ApplyOptions options) override {
-    std::vector<TransitionResult> out;
-    auto r = ctx_.write_tx(
-        [&](Connection& c) { out = apply_transitions(c, ctx_.pg(), ts, options.messages); },
+    return ctx_.write_tx(
+        [&](Connection& c) { return apply_transitions(c, ctx_.pg(), ts, options.messages); },
         options.durable);
-    if (!r) return r.error();
-    return out;
   }
 
  private:

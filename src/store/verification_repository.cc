@@ -15,9 +15,8 @@ class SqlVerificationRepository final : public VerificationRepository {
 
   Result<VerificationStart> start(const Verification& v, int max_per_window,
                                   TimeMs window_ms) override {
-    VerificationStart out;
-    auto r = ctx_.write_tx([&](Connection& c) {
-      out = {};
+    return ctx_.write_tx([&](Connection& c) {
+      VerificationStart out;
       // Serializes starts per account on PostgreSQL so two cannot both pass the count.
       if (ctx_.pg()) c.query("SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE", {v.account});
       auto rows = c.query(
@@ -26,7 +25,7 @@ class SqlVerificationRepository final : public VerificationRepository {
           {v.account, v.to, v.created_at - window_ms, int64_t{std::max(max_per_window, 1)}});
       if (static_cast<int>(rows.size()) >= max_per_window) {
         out.retry_at = (rows.empty() ? v.created_at : rows.back().i64(0)) + window_ms;
-        return;
+        return out;
       }
       // A new code supersedes the recipient's earlier ones.
       c.exec(
@@ -40,9 +39,8 @@ class SqlVerificationRepository final : public VerificationRepository {
           {v.id, v.account, v.to, null_if_empty(v.message_id), v.salt, v.code_hash, v.status,
            int64_t{v.checks}, v.created_at, v.expires_at, v.updated_at});
       out.created = true;
+      return out;
     });
-    if (!r) return r.error();
-    return out;
   }
 
   Result<std::optional<Verification>> find_pending(const std::string& account,
@@ -63,16 +61,13 @@ class SqlVerificationRepository final : public VerificationRepository {
 
   Result<bool> record_check(const std::string& id, int checks_before,
                             const std::string& new_status, TimeMs now) override {
-    bool changed = false;
-    auto r = ctx_.write_tx([&](Connection& c) {
+    return ctx_.write_tx([&](Connection& c) {
       c.exec(
           "UPDATE verifications SET checks = checks + 1, status = $1, updated_at = $2 "
           "WHERE id = $3 AND checks = $4 AND status = 'pending'",
           {new_status, now, id, int64_t{checks_before}});
-      changed = c.changes() == 1;
+      return c.changes() == 1;
     });
-    if (!r) return r.error();
-    return changed;
   }
 
  private:

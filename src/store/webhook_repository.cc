@@ -71,17 +71,14 @@ class SqlWebhookRepository final : public WebhookRepository {
 
   using WebhookRepository::ingest;
   Result<std::vector<WebhookIngestResult>> ingest(std::vector<WebhookIngest>& batch) override {
-    std::vector<WebhookIngestResult> results;
-    auto r = ctx_.write_tx([&](Connection& c) {
-      results.clear();
+    return ctx_.write_tx([&](Connection& c) {
+      std::vector<WebhookIngestResult> results;
       for (auto& in : batch) results.push_back(ingest_one(c, in));
+      return results;
     });
-    if (!r) return r.error();
-    return results;
   }
 
   Result<std::vector<TransitionResult>> match_orphans() override {
-    std::vector<TransitionResult> out;
     // Look before taking the write lock: the table is almost always empty.
     auto probe = ctx_.read([&](Connection& c) {
       return c.query(
@@ -89,9 +86,9 @@ class SqlWebhookRepository final : public WebhookRepository {
           "AND m.provider_message_id = o.provider_message_id LIMIT 1");
     });
     if (!probe) return probe.error();
-    if (probe->empty()) return out;
-    auto r = ctx_.write_tx([&](Connection& c) {
-      out.clear();
+    if (probe->empty()) return std::vector<TransitionResult>{};
+    return ctx_.write_tx([&](Connection& c) {
+      std::vector<TransitionResult> out;
       auto rows = c.query(
           "SELECT o.id, o.connector_id, o.provider_message_id, o.status, o.at, "
           "o.provider_status, o.error_code, o.error_message, o.webhook_event_id "
@@ -117,22 +114,19 @@ class SqlWebhookRepository final : public WebhookRepository {
         }
         out.push_back(std::move(res));
       }
+      return out;
     });
-    if (!r) return r.error();
-    return out;
   }
 
   Result<int64_t> prune(TimeMs before) override {
-    int64_t pruned = 0;
-    auto r = ctx_.write_tx([&](Connection& c) {
+    return ctx_.write_tx([&](Connection& c) {
       c.exec(
           "UPDATE webhook_events SET payload = NULL WHERE received_at < $1 AND payload IS NOT NULL",
           {before});
-      pruned = c.changes();
+      const int64_t pruned = c.changes();
       c.exec("DELETE FROM orphan_statuses WHERE created_at < $1", {before});
+      return pruned;
     }, /*durable=*/false);
-    if (!r) return r.error();
-    return pruned;
   }
 
   Result<int64_t> count_unrouted() override {
@@ -163,9 +157,7 @@ class SqlWebhookRepository final : public WebhookRepository {
 
   Result<bool> complete_mms_group(const std::vector<int64_t>& part_ids,
                                   std::vector<Message>& messages) override {
-    bool taken = false;
     auto r = ctx_.write_tx([&](Connection& c) {
-      taken = false;
       for (int64_t id : part_ids) {
         // the parts' raw webhooks belong to the message now (a redaction erases them).
         if (!messages.empty()) {
@@ -177,13 +169,12 @@ class SqlWebhookRepository final : public WebhookRepository {
         if (c.changes() != 1) throw Rollback();  // another instance took the group
       }
       for (auto& m : messages) insert_inbound(c, m, 0);
-      taken = true;
     });
     if (!r) {
       if (r.error().code == "rolled_back") return false;
       return r.error();
     }
-    return taken;
+    return true;
   }
 
  private:
