@@ -3,7 +3,7 @@
 
 #include <array>
 
-// <regex> trips GCC 12's middle-end warnings in optimized sanitizer builds (see sql_store.cc);
+// <regex> trips GCC 12's middle-end warnings in optimized sanitizer builds (see store.cc);
 // the library code is not ours to fix.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"

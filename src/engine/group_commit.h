@@ -29,7 +29,7 @@ class GroupCommit {
   using Commit = std::function<Result<std::vector<Out>>(std::vector<Item>&)>;
 
   // `on_commit` runs after each committed batch. `name` names the threads and log lines.
-  // `sync`, when given, makes committed batches durable (see Store::Commit::kDeferred): the
+  // `sync`, when given, makes committed batches durable (see store::Commit::kDeferred): the
   // completion thread calls it once for all the batches it holds before answering their callers,
   // while the writer goes on with the next batch.
   GroupCommit(std::string name, Commit commit, std::function<void()> on_commit,

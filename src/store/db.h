@@ -1,5 +1,6 @@
-// The narrow SQL driver interface SqlStore is written against; one implementation per database.
-// Drivers throw DbError; SqlStore turns that into Result errors at its boundary.
+// The narrow SQL driver interface the repositories are written against (through SqlContext,
+// store/sql_context.h); one implementation per database. Drivers throw DbError; SqlContext turns
+// that into Result errors at its boundary.
 #pragma once
 
 #include <cstdint>
