@@ -282,9 +282,11 @@ int serve(const Config& config, bool print_routes) {
   const auto throughput = number_throughput(stored_numbers, config);
   engine::Dispatcher dispatcher(*st, by_id, clock, d_opt, new_id("wrk_", clock.now_ms()),
                                 throughput, [&callbacks] { callbacks.wake(); });
+  // Every provider status report (pushed, reconciled, by webhook) is applied through it.
+  engine::StatusIngest ingest(*st, clock, [&callbacks] { callbacks.wake(); });
+  dispatcher.set_status_ingest(ingest);
 
   engine::Outbox outbox(*st, [&dispatcher] { dispatcher.wake(); });
-  engine::StatusIngest ingest(*st, [&callbacks] { callbacks.wake(); });
   engine::GatewayOptions gw_opt;
   gw_opt.default_region = config.default_region;
   gw_opt.min_schedule_ahead_s = config.min_schedule_ahead_s;
@@ -309,7 +311,7 @@ int serve(const Config& config, bool print_routes) {
   wh_opt.mms_settle_ms = config.mms_settle_ms;
   wh_opt.retention_ms = config.webhook_retention_days * 86'400'000;
   if (config.media_enabled) wh_opt.media_public_url = config.public_url;  // media re-hosting
-  engine::WebhookProcessor webhooks(*st, clock, gateway, wh_opt, [&callbacks] { callbacks.wake(); });
+  engine::WebhookProcessor webhooks(*st, clock, gateway, wh_opt, ingest);
   std::vector<engine::WebhookEndpoint> endpoints;
   for (const auto& cs : config.connectors) {
     auto secrets = providers::webhook_secrets(cs);

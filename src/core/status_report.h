@@ -19,6 +19,9 @@ struct StatusReport {
   // The recipient this report is about, when the provider says (a message to several recipients
   // gets one report each); "" when it does not.
   std::string recipient;
+  // How the report came, when not by the provider's own push (recorded on the message's event):
+  // "reconciled by status query".
+  std::string detail;
 };
 
 }  // namespace sb

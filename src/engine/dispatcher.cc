@@ -48,7 +48,7 @@ void Dispatcher::start() {
       worker_loop();
     });
   }
-  if (options_.workers > 0 && options_.reconcile_interval_ms > 0) {
+  if (options_.workers > 0 && options_.reconcile_interval_ms > 0 && statuses_) {
     workers_.emplace_back([this] {
       set_thread_name("sb-reconcile");
       reconcile_loop();
@@ -437,6 +437,7 @@ int Dispatcher::run_once() {
 }
 
 int Dispatcher::reconcile_once() {
+  if (!statuses_) return 0;
   const TimeMs now = clock_.now_ms();
   int changed = 0;
   for (const auto& [id, connector] : connectors_) {
@@ -446,8 +447,9 @@ int Dispatcher::reconcile_once() {
       spdlog::warn("reconciliation: {} not checked: {}", id, stale.error().message);
       continue;  // the next pass tries again
     }
-    std::vector<store::Transition> ts;
+    std::vector<StatusReport> reports;
     for (const auto& m : *stale) {
+      if (m.provider_message_id.empty()) continue;  // nothing to ask the provider about
       auto answer = connector->query_status(m);
       if (providers::is_unsupported(answer)) break;  // this connector has no status lookup
       if (!answer) {
@@ -457,21 +459,22 @@ int Dispatcher::reconcile_once() {
       }
       const providers::StatusQueryResult& q = *answer;
       if (q.status == m.status) continue;
-      store::Transition t;
-      t.message_id = m.id;
-      t.to = q.status;
-      t.at = clock_.now_ms();
-      t.provider_status = q.provider_status;
-      t.error_code = q.error_code;
-      t.error_message = q.error_message;
-      t.detail = "reconciled by status query";
-      ts.push_back(std::move(t));
+      StatusReport r;
+      r.connector = id;
+      r.provider_message_id = m.provider_message_id;
+      r.status = q.status;
+      r.at = clock_.now_ms();
+      r.provider_status = q.provider_status;
+      r.error_code = q.error_code;
+      r.error_message = q.error_message;
+      r.detail = "reconciled by status query";
+      reports.push_back(std::move(r));
     }
-    if (ts.empty()) continue;
-    auto r = store_.status().apply(ts, {.messages = false});
+    if (reports.empty()) continue;
+    // Unmatched ones are asked about again on the next pass.
+    auto r = statuses_->ingest(reports, StatusIngest::Unknown::kAskAgain, "reconciliation");
     if (!r) continue;
     for (const auto& x : *r) changed += x.applied;
-    if (on_callbacks_queued_) on_callbacks_queued_();
   }
   return changed;
 }

@@ -23,6 +23,7 @@
 #include "engine/circuit.h"
 #include "engine/retry.h"
 #include "engine/scheduling.h"
+#include "engine/status_ingest.h"
 #include "engine/throughput.h"
 #include "providers/connector.h"
 #include "store/store.h"
@@ -85,6 +86,10 @@ class Dispatcher {
   // Quiet hours: a claimed marketing message inside its recipient's window goes back to the
   // queue until it ends (a scheduled one that came due at night, a retry). Set before start().
   void set_quiet_hours(std::shared_ptr<const QuietHours> q) { quiet_hours_ = std::move(q); }
+  // Where reconciliation's answers go: the ingest every provider report takes, as reports that
+  // reconciliation asks again for when unmatched. Set before start(); without it, no
+  // reconciliation runs.
+  void set_status_ingest(StatusIngest& ingest) { statuses_ = &ingest; }
 
  private:
   // Sends `m`, or when its previous claim expired and the provider can be asked, first asks
@@ -105,6 +110,7 @@ class Dispatcher {
   std::shared_mutex throughput_mu_;  // guards throughput_ (set_throughput runs concurrently)
   std::unordered_map<std::string, double> throughput_;
   std::function<void()> on_callbacks_queued_;
+  StatusIngest* statuses_ = nullptr;
   std::shared_ptr<const QuietHours> quiet_hours_;
   std::map<std::string, std::unique_ptr<CircuitBreaker>> circuits_;
   ThroughputLimiter limiter_;

@@ -1,37 +1,80 @@
-// Applies provider reports in one transaction per batch.
+// Provider status reports in: one durable apply per batch, one log line per report.
 #include "engine/status_ingest.h"
 
 #include <spdlog/spdlog.h>
 
 namespace sb::engine {
 
-std::vector<bool> StatusIngest::on_status(const std::vector<StatusReport>& reports) {
+Result<std::vector<store::TransitionResult>> StatusIngest::ingest(
+    const std::vector<StatusReport>& reports, Unknown unknown, std::string_view source) {
   std::vector<store::Transition> ts;
   ts.reserve(reports.size());
   for (const auto& r : reports) ts.push_back(store::Transition::from_report(r));
-  // Durable, as StatusSink::on_status promises its connector.
-  auto results = store_.status().apply(ts, {.messages = false, .durable = true});
+  store::ApplyOptions options{.messages = false, .durable = true};
+  if (unknown == Unknown::kKeep) options.keep_orphans = clock_.now_ms();
+  auto results = store_.status().apply(ts, options);
   if (!results) {
-    spdlog::error("status: {} reports not stored: {}", reports.size(), results.error().message);
-    return std::vector<bool>(reports.size(), false);
+    spdlog::error("status: {} reports from {} not stored: {}", reports.size(), source,
+                  results.error().message);
+    return results.error();
   }
-  std::vector<bool> out;
-  out.reserve(reports.size());
+  applied(reports, *results, source);
+  return results;
+}
+
+std::vector<bool> StatusIngest::on_status(const std::vector<StatusReport>& reports) {
+  const std::string source = reports.empty() ? "" : reports.front().connector;
+  auto results = ingest(reports, Unknown::kAskAgain, source);
+  std::vector<bool> out(reports.size(), false);
+  if (!results) return out;
+  for (size_t i = 0; i < reports.size(); ++i) out[i] = (*results)[i].found;
+  return out;
+}
+
+void StatusIngest::applied(const std::vector<StatusReport>& reports,
+                           const std::vector<store::TransitionResult>& results,
+                           std::string_view source) {
   bool callbacks_queued = false;
-  for (size_t i = 0; i < reports.size(); ++i) {
-    const auto& r = (*results)[i];
-    out.push_back(r.found);
+  for (size_t i = 0; i < reports.size() && i < results.size(); ++i) {
+    const auto& s = reports[i];
+    const auto& r = results[i];
     callbacks_queued |= r.callback_queued;
-    if (!r.found) {
-      spdlog::debug("status: {} {} for unknown provider id {}", reports[i].connector,
-                    reports[i].provider_status, reports[i].provider_message_id);
+    if (r.orphaned) {
+      spdlog::info("status: {} {} for unknown provider id {} from {}: kept as an orphan until "
+                   "the message is known",
+                   s.connector, s.provider_status, s.provider_message_id, source);
+    } else if (!r.found) {
+      spdlog::debug("status: {} {} for unknown provider id {} from {}", s.connector,
+                    s.provider_status, s.provider_message_id, source);
     } else {
-      spdlog::debug("message {} status {} ({}){}", r.message_id, to_string(reports[i].status),
-                    reports[i].provider_status, r.applied ? "" : " not applied");
+      spdlog::info("message {} status {} ({}) from {}{}", r.message_id, to_string(s.status),
+                    s.provider_status, source, r.applied ? "" : " not applied");
     }
   }
   if (callbacks_queued && on_applied_) on_applied_();
-  return out;
+}
+
+void StatusIngest::tick(int64_t retention_ms) {
+  const TimeMs now = clock_.now_ms();
+  if (auto matched = store_.status().match_orphans(); !matched) {
+    spdlog::error("status: orphan reports not matched: {}", matched.error().message);
+  } else if (!matched->empty()) {
+    bool callbacks = false;
+    for (const auto& r : *matched) {
+      callbacks |= r.callback_queued;
+      spdlog::info("message {} status {} applied from an earlier orphan report{}", r.message_id,
+                   to_string(r.status), r.applied ? "" : " (not applied)");
+    }
+    if (callbacks && on_applied_) on_applied_();
+  }
+  if (now - last_prune_ >= 3'600'000) {
+    last_prune_ = now;
+    if (auto pruned = store_.status().prune_orphans(now - retention_ms); !pruned) {
+      spdlog::warn("status: old orphan reports not dropped: {}", pruned.error().message);
+    } else if (*pruned > 0) {
+      spdlog::info("status: dropped {} orphan reports whose message never came", *pruned);
+    }
+  }
 }
 
 }  // namespace sb::engine

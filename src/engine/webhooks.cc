@@ -32,12 +32,12 @@ std::string_view kind_name(providers::WebhookEvent::Kind k) {
 }  // namespace
 
 WebhookProcessor::WebhookProcessor(store::Store& store, const Clock& clock, const Gateway& gateway,
-                                   WebhookOptions options, std::function<void()> on_applied)
+                                   WebhookOptions options, StatusIngest& statuses)
     : store_(store),
       clock_(clock),
       gateway_(gateway),
       options_(options),
-      on_applied_(std::move(on_applied)),
+      statuses_(statuses),
       writer_(
           "webhooks",
           [&store](std::vector<store::WebhookIngest>& batch) {
@@ -214,21 +214,7 @@ void WebhookProcessor::after_commit(const std::string& connector, const store::W
     spdlog::info("webhooks: {} buffered a split-MMS {} part (key {})", connector,
                  in.mms_part->text_part ? "text" : "media", in.mms_part->key);
   }
-  bool callbacks = false;
-  for (size_t i = 0; i < stored.statuses.size(); ++i) {
-    const auto& r = stored.statuses[i];
-    const auto& s = in.statuses[i];
-    if (!r.found) {
-      spdlog::info("webhooks: {} status {} for unknown provider id {}: kept as an orphan until "
-                   "the message is known",
-                   connector, s.provider_status, s.provider_message_id);
-      continue;
-    }
-    callbacks |= r.callback_queued;
-    spdlog::info("message {} status {} ({}) from {}{}", r.message_id, to_string(s.status),
-                 s.provider_status, connector, r.applied ? "" : " not applied");
-  }
-  if (callbacks && on_applied_) on_applied_();
+  if (!in.statuses.empty()) statuses_.applied(in.statuses, stored.statuses, connector);
 }
 
 void WebhookProcessor::flush_mms(TimeMs now) {
@@ -292,17 +278,7 @@ void WebhookProcessor::flush_mms(TimeMs now) {
 void WebhookProcessor::tick() {
   const TimeMs now = clock_.now_ms();
   flush_mms(now);
-  if (auto matched = store_.webhooks().match_orphans(); !matched) {
-    spdlog::error("webhooks: orphan statuses not matched: {}", matched.error().message);
-  } else if (!matched->empty()) {
-    bool callbacks = false;
-    for (const auto& r : *matched) {
-      callbacks |= r.callback_queued;
-      spdlog::info("message {} status {} applied from an earlier orphan report{}", r.message_id,
-                   to_string(r.status), r.applied ? "" : " (not applied)");
-    }
-    if (callbacks && on_applied_) on_applied_();
-  }
+  statuses_.tick(options_.retention_ms);
   if (now - last_prune_ >= 3'600'000) {
     last_prune_ = now;
     if (auto pruned = store_.webhooks().prune(now - options_.retention_ms); pruned && *pruned > 0) {

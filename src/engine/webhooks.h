@@ -16,6 +16,7 @@
 
 #include "core/clock.h"
 #include "engine/group_commit.h"
+#include "engine/status_ingest.h"
 #include "providers/webhook.h"
 #include "store/store.h"
 
@@ -36,7 +37,8 @@ struct WebhookOptions {
   // delivered alone, and how long a complete-looking group (text + image) waits for more images.
   int64_t mms_timeout_ms = 5'000;
   int64_t mms_settle_ms = 500;
-  int64_t retention_ms = 30LL * 86'400'000;  // raw payloads kept this long for audit
+  // Raw payloads kept this long for audit; orphan reports wait this long for their message.
+  int64_t retention_ms = 30LL * 86'400'000;
   int64_t tick_ms = 500;                     // orphan matching and MMS expiry cadence
   // Media re-hosting (docs/media.md): when set (the gateway's public URL), a routed inbound
   // message's media get ids and our URLs; pending media rows are stored with the message.
@@ -45,9 +47,10 @@ struct WebhookOptions {
 
 class WebhookProcessor {
  public:
-  // `on_applied` runs after stored statuses may have queued app callbacks.
+  // Status reports a webhook carries are applied inside its transaction and then handed to
+  // `statuses` (logging, callback wake-up); its tick matches orphan reports.
   WebhookProcessor(store::Store& store, const Clock& clock, const Gateway& gateway,
-                   WebhookOptions options, std::function<void()> on_applied);
+                   WebhookOptions options, StatusIngest& statuses);
   ~WebhookProcessor();
 
   void set_endpoints(std::vector<WebhookEndpoint> endpoints);
@@ -89,7 +92,7 @@ class WebhookProcessor {
   const Clock& clock_;
   const Gateway& gateway_;
   WebhookOptions options_;
-  std::function<void()> on_applied_;
+  StatusIngest& statuses_;
   std::function<void(const Message&)> inbound_hook_;
   std::map<std::string, WebhookEndpoint> endpoints_;
   GroupCommit<store::WebhookIngest, store::WebhookIngestResult> writer_;

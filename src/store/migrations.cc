@@ -336,6 +336,10 @@ CREATE INDEX messages_outbox ON messages (next_attempt_at)
 DROP INDEX conversations_pair;
 CREATE INDEX conversations_pair ON conversations (account_id, our_number, contact_id);
 )SQL"},
+      // Reports from any source may wait as orphans now, not only webhooks: keep how they came.
+      {16, "orphan reports: how each came", R"SQL(
+ALTER TABLE orphan_statuses ADD COLUMN detail TEXT;
+)SQL"},
   };
   return kMigrations;
 }

@@ -94,6 +94,7 @@ Transition Transition::from_report(const ProviderStatus& report) {
   t.provider_status = report.provider_status;
   t.error_code = report.error_code;
   t.error_message = report.error_message;
+  t.detail = report.detail;
   return t;
 }
 
@@ -223,13 +224,37 @@ void TransitionWork::flush() {
   insert_events(c_, events_);
 }
 
+namespace {
+
+// A report no message has yet: kept until match_orphans finds its message.
+void keep_orphan(Connection& c, const Transition& t, TimeMs received_at) {
+  c.exec(
+      "INSERT INTO orphan_statuses (connector_id, provider_message_id, status, at, "
+      "provider_status, error_code, error_message, webhook_event_id, created_at, detail) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+      {t.by_provider->connector, t.by_provider->provider_message_id,
+       std::string(to_string(t.to)), t.at, null_if_empty(t.provider_status),
+       null_if_empty(t.error_code), null_if_empty(t.error_message),
+       t.webhook_event_id ? Value(t.webhook_event_id) : Value(nullptr), received_at,
+       null_if_empty(t.detail)});
+}
+
+}  // namespace
+
 std::vector<TransitionResult> apply_transitions(Connection& c, bool pg,
-                                                const std::vector<Transition>& ts, bool messages) {
+                                                const std::vector<Transition>& ts,
+                                                const ApplyOptions& options) {
   std::vector<TransitionResult> out(ts.size());
   TransitionWork w(c, pg);
   for (size_t i : lock_order(ts)) {
-    TransitionWork::Entry* e = w.load(ts[i], messages);
-    if (!e) continue;
+    TransitionWork::Entry* e = w.load(ts[i], options.messages);
+    if (!e) {
+      if (options.keep_orphans && ts[i].by_provider) {
+        keep_orphan(c, ts[i], *options.keep_orphans);
+        out[i].orphaned = true;
+      }
+      continue;
+    }
     const TransitionWork::Step step = w.apply(*e, ts[i]);
     TransitionResult& r = out[i];
     r.found = true;
@@ -237,7 +262,7 @@ std::vector<TransitionResult> apply_transitions(Connection& c, bool pg,
     r.callback_queued = step.callback_queued;
     r.message_id = e->m.id;
     r.status = e->m.status;
-    if (messages) r.message = e->m;
+    if (options.messages) r.message = e->m;
   }
   w.flush();
   return out;

@@ -54,9 +54,11 @@ class TransitionWork {
   std::vector<MessageEvent> events_;
 };
 
-// The one apply path inside a caller's write transaction (StatusRepository::apply, provider
-// webhooks, orphan reports): see StatusRepository::apply for order and results.
+// The one apply path inside a caller's write transaction (StatusRepository::apply and
+// match_orphans, provider webhooks): see StatusRepository::apply for order and results, and
+// ApplyOptions for what `options` asks (its `durable` is the caller's transaction's).
 std::vector<TransitionResult> apply_transitions(Connection& c, bool pg,
-                                                const std::vector<Transition>& ts, bool messages);
+                                                const std::vector<Transition>& ts,
+                                                const ApplyOptions& options);
 
 }  // namespace sb::store

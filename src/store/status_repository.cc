@@ -43,9 +43,54 @@ class SqlStatusRepository final : public StatusRepository {
 
   Result<std::vector<TransitionResult>> apply(const std::vector<Transition>& ts,
                                               ApplyOptions options) override {
-    return ctx_.write_tx(
-        [&](Connection& c) { return apply_transitions(c, ctx_.pg(), ts, options.messages); },
-        options.durable);
+    return ctx_.write_tx([&](Connection& c) { return apply_transitions(c, ctx_.pg(), ts, options); },
+                         options.durable);
+  }
+
+  Result<std::vector<TransitionResult>> match_orphans() override {
+    // Look before taking the write lock: the table is almost always empty.
+    auto probe = ctx_.read([&](Connection& c) {
+      return c.query(
+          "SELECT 1 FROM orphan_statuses o JOIN messages m ON m.connector_id = o.connector_id "
+          "AND m.provider_message_id = o.provider_message_id LIMIT 1");
+    });
+    if (!probe) return probe.error();
+    if (probe->empty()) return std::vector<TransitionResult>{};
+    return ctx_.write_tx([&](Connection& c) {
+      std::vector<TransitionResult> out;
+      auto rows = c.query(
+          "SELECT o.id, o.connector_id, o.provider_message_id, o.status, o.at, "
+          "o.provider_status, o.error_code, o.error_message, o.webhook_event_id, o.detail "
+          "FROM orphan_statuses o JOIN messages m ON m.connector_id = o.connector_id AND "
+          "m.provider_message_id = o.provider_message_id ORDER BY o.at, o.id LIMIT 500");
+      for (const auto& row : rows) {
+        c.exec("DELETE FROM orphan_statuses WHERE id = $1", {row.i64(0)});
+        if (c.changes() != 1) continue;  // another instance matched it
+        Transition t;
+        t.by_provider = ProviderRef{row.str(1), row.str(2)};
+        t.to = parse_status(row.str(3)).value_or(Status::kSending);
+        t.at = row.i64(4);
+        t.provider_status = row.str(5);
+        t.error_code = row.str(6);
+        t.error_message = row.str(7);
+        t.webhook_event_id = row.i64(8);
+        t.detail = row.str(9);
+        auto res = std::move(apply_transitions(c, ctx_.pg(), {t}, {}).front());
+        if (res.found && t.webhook_event_id != 0) {
+          c.exec("UPDATE webhook_events SET message_id = $1 WHERE id = $2",
+                 {res.message_id, t.webhook_event_id});
+        }
+        out.push_back(std::move(res));
+      }
+      return out;
+    });
+  }
+
+  Result<int64_t> prune_orphans(TimeMs before) override {
+    return ctx_.write_tx([&](Connection& c) {
+      c.exec("DELETE FROM orphan_statuses WHERE created_at < $1", {before});
+      return c.changes();
+    }, /*durable=*/false);
   }
 
  private:

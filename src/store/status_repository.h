@@ -1,6 +1,6 @@
 // Status changes and the event log: the one path every status change of a message takes (the
-// dispatcher's outcomes, providers' reports, reconciliation, API cancels), and each message's
-// history of events.
+// dispatcher's outcomes, providers' reports, reconciliation, API cancels), reports kept until
+// their message is known (orphans), and each message's history of events.
 #pragma once
 
 #include <optional>
@@ -56,6 +56,7 @@ struct Transition {
 // What a transition did.
 struct TransitionResult {
   bool found = false;    // false: no such message (or no message has that provider reference yet)
+  bool orphaned = false;  // not found, and kept as an orphan report (ApplyOptions::keep_orphans)
   bool applied = false;  // false: refused by the state machine or the `expect` guard (an event
                          // records it anyway)
   bool callback_queued = false;  // an app status callback was enqueued in the same transaction
@@ -73,6 +74,11 @@ struct ApplyOptions {
   // False: survives a process crash but may roll back with a machine crash until the next
   // durable commit (the dispatcher's bookkeeping: its leases make such a rollback a retry).
   bool durable = false;
+  // Set: a provider's report (by provider reference) that matches no message yet is kept as an
+  // orphan, received at this instant, and applied by match_orphans once the send that names
+  // its provider id is stored (a report that overtook its send's response). Unset: it is only
+  // reported not found (its source asks again: the simulated carrier, reconciliation).
+  std::optional<TimeMs> keep_orphans;
 };
 
 class StatusRepository {
@@ -89,6 +95,13 @@ class StatusRepository {
   // ones).
   virtual Result<std::vector<TransitionResult>> apply(const std::vector<Transition>& ts,
                                                       ApplyOptions options = {}) = 0;
+
+  // Applies kept orphan reports whose message is now known, through apply; returns their results
+  // (each with its message). Each orphan is applied once, across instances.
+  virtual Result<std::vector<TransitionResult>> match_orphans() = 0;
+  // Drops orphan reports kept since before `before` (their message never came); returns how
+  // many.
+  virtual Result<int64_t> prune_orphans(TimeMs before) = 0;
 };
 
 }  // namespace sb::store

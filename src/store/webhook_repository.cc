@@ -1,4 +1,4 @@
-// WebhookRepository over the SQL context: the webhook inbox, inbound messages, orphan reports,
+// WebhookRepository over the SQL context: the webhook inbox, inbound messages, unrouted ones,
 // split-MMS parts.
 #include "store/webhook_repository.h"
 
@@ -78,54 +78,12 @@ class SqlWebhookRepository final : public WebhookRepository {
     });
   }
 
-  Result<std::vector<TransitionResult>> match_orphans() override {
-    // Look before taking the write lock: the table is almost always empty.
-    auto probe = ctx_.read([&](Connection& c) {
-      return c.query(
-          "SELECT 1 FROM orphan_statuses o JOIN messages m ON m.connector_id = o.connector_id "
-          "AND m.provider_message_id = o.provider_message_id LIMIT 1");
-    });
-    if (!probe) return probe.error();
-    if (probe->empty()) return std::vector<TransitionResult>{};
-    return ctx_.write_tx([&](Connection& c) {
-      std::vector<TransitionResult> out;
-      auto rows = c.query(
-          "SELECT o.id, o.connector_id, o.provider_message_id, o.status, o.at, "
-          "o.provider_status, o.error_code, o.error_message, o.webhook_event_id "
-          "FROM orphan_statuses o JOIN messages m ON m.connector_id = o.connector_id AND "
-          "m.provider_message_id = o.provider_message_id ORDER BY o.at, o.id LIMIT 500");
-      for (const auto& row : rows) {
-        c.exec("DELETE FROM orphan_statuses WHERE id = $1", {row.i64(0)});
-        if (c.changes() != 1) continue;  // another instance matched it
-        ProviderStatus rep;
-        rep.connector = row.str(1);
-        rep.provider_message_id = row.str(2);
-        rep.status = parse_status(row.str(3)).value_or(Status::kSending);
-        rep.at = row.i64(4);
-        rep.provider_status = row.str(5);
-        rep.error_code = row.str(6);
-        rep.error_message = row.str(7);
-        Transition t = Transition::from_report(rep);
-        t.webhook_event_id = row.i64(8);
-        auto res = std::move(apply_transitions(c, ctx_.pg(), {t}, /*messages=*/true).front());
-        if (res.found) {
-          c.exec("UPDATE webhook_events SET message_id = $1 WHERE id = $2",
-                 {res.message_id, row.i64(8)});
-        }
-        out.push_back(std::move(res));
-      }
-      return out;
-    });
-  }
-
   Result<int64_t> prune(TimeMs before) override {
     return ctx_.write_tx([&](Connection& c) {
       c.exec(
           "UPDATE webhook_events SET payload = NULL WHERE received_at < $1 AND payload IS NOT NULL",
           {before});
-      const int64_t pruned = c.changes();
-      c.exec("DELETE FROM orphan_statuses WHERE created_at < $1", {before});
-      return pruned;
+      return c.changes();
     }, /*durable=*/false);
   }
 
@@ -223,19 +181,8 @@ class SqlWebhookRepository final : public WebhookRepository {
       ts.push_back(Transition::from_report(rep));
       ts.back().webhook_event_id = webhook_id;
     }
-    out.statuses = apply_transitions(c, ctx_.pg(), ts, /*messages=*/true);
-    for (size_t i = 0; i < ts.size(); ++i) {
-      if (out.statuses[i].found) continue;
-      // No message has this provider id yet: kept until match_orphans finds it.
-      const auto& rep = in.statuses[i];
-      c.exec(
-          "INSERT INTO orphan_statuses (connector_id, provider_message_id, status, at, "
-          "provider_status, error_code, error_message, webhook_event_id, created_at) "
-          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-          {rep.connector, rep.provider_message_id, std::string(to_string(rep.status)), rep.at,
-           null_if_empty(rep.provider_status), null_if_empty(rep.error_code),
-           null_if_empty(rep.error_message), webhook_id, w.received_at});
-    }
+    // One that matches no message yet is kept as an orphan (match_orphans).
+    out.statuses = apply_transitions(c, ctx_.pg(), ts, {.keep_orphans = w.received_at});
     return out;
   }
 

@@ -1,6 +1,6 @@
 // Provider webhooks in: the deduplicated inbox of raw webhooks, what each one stores (inbound
-// messages, unrouted ones, split-MMS parts, status reports), orphan reports kept until their
-// message is known, and split-MMS groups.
+// messages, unrouted ones, split-MMS parts, status reports through StatusRepository's apply
+// path), and split-MMS groups.
 #pragma once
 
 #include <cstdint>
@@ -54,8 +54,8 @@ struct WebhookIngest {
   std::optional<Message> inbound;
   std::optional<UnroutedInbound> unrouted;
   std::optional<MmsPart> mms_part;
-  // Status reports (connector set). One that matches no message yet is kept as an orphan and
-  // applied by match_orphans once the message's provider id is known.
+  // Status reports (connector set), applied as StatusRepository::apply does; one that matches no
+  // message yet is kept as an orphan (StatusRepository::match_orphans applies it later).
   std::vector<ProviderStatus> statuses;
 };
 
@@ -83,11 +83,7 @@ class WebhookRepository {
     in = std::move(one.front());
     return std::move(r->front());
   }
-  // Applies kept orphan statuses whose message is now known; returns the applied results (each
-  // with its message).
-  virtual Result<std::vector<TransitionResult>> match_orphans() = 0;
-  // Drops raw webhook payloads received before `before` (audit retention) and orphans older than
-  // it; returns how many payloads were dropped.
+  // Drops raw webhook payloads received before `before` (audit retention); returns how many.
   virtual Result<int64_t> prune(TimeMs before) = 0;
   // How many inbound messages are kept unrouted.
   virtual Result<int64_t> count_unrouted() = 0;

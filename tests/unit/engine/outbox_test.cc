@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <filesystem>
 #include <future>
 #include <thread>
 
@@ -14,6 +13,7 @@
 #include "core/ids.h"
 #include "engine/dispatcher.h"
 #include "providers/sim/sim_connector.h"
+#include "sqlite_test_store.h"
 
 namespace sb::engine {
 namespace {
@@ -45,30 +45,15 @@ store::NewMessage outbound(const std::string& account, const std::string& from,
 class OutboxTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("sb-outbox-test-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    auto s = store::open_store("sqlite://" + (dir_ / "db.sqlite").string(), clock_);
-    ASSERT_TRUE(s.ok()) << s.error().message;
-    store_ = std::move(*s);
-    ASSERT_TRUE(store_->migrate().ok());
-    ASSERT_TRUE(store_->accounts().ensure_account("acme", kT0).ok());
-    ASSERT_TRUE(store_->accounts().ensure_account("other", kT0).ok());
     // acme: +15550000009 opted out of everything; +15550000008 only of +15550000001.
     OptOut all{"", "acme", "+15550000009", "account", "", "api", kT0};
     OptOut one{"", "acme", "+15550000008", "number", "+15550000001", "api", kT0};
     ASSERT_TRUE(store_->compliance().add_opt_out(all, "").ok());
     ASSERT_TRUE(store_->compliance().add_opt_out(one, "").ok());
   }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
 
   ManualClock clock_{kT0};
-  std::filesystem::path dir_;
-  std::unique_ptr<store::Store> store_;
+  SqliteTestStore store_{"outbox", clock_, {"acme", "other"}, kT0};
 };
 
 TEST_F(OutboxTest, RefusesOptedOutRecipientsAndKeepsOrder) {

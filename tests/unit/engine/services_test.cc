@@ -1,13 +1,11 @@
 // The engine services every surface calls, against a real SQLite store: tenant isolation, the
 // error codes surfaces map, paging, and the rules that moved out of the HTTP handlers.
 #include <gtest/gtest.h>
-#include <unistd.h>
-
-#include <filesystem>
 
 #include "core/clock.h"
 #include "core/ids.h"
 #include "engine/services.h"
+#include "sqlite_test_store.h"
 
 namespace sb::engine {
 namespace {
@@ -17,17 +15,6 @@ constexpr TimeMs kT0 = 1'700'000'000'000;
 class ServicesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("sb-services-test-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    auto s = store::open_store("sqlite://" + (dir_ / "db.sqlite").string(), clock_);
-    ASSERT_TRUE(s.ok()) << s.error().message;
-    store_ = std::move(*s);
-    ASSERT_TRUE(store_->migrate().ok());
-    for (const char* a : {"acme", "other"}) {
-      ASSERT_TRUE(store_->accounts().ensure_account(a, kT0).ok());
-    }
     std::vector<NumberRecord> numbers = {{"+12025550100", "acme", "sim"},
                                          {"+12025550199", "other", "sim"}};
     ASSERT_TRUE(store_->accounts().sync_numbers(numbers, kT0).ok());
@@ -37,13 +24,6 @@ class ServicesTest : public ::testing::Test {
     messages_ = std::make_unique<MessageService>(*store_, *gateway_, clock_);
     compliance_ = std::make_unique<ComplianceService>(*store_, *gateway_, clock_);
     contacts_ = std::make_unique<ContactService>(*store_, clock_, "US");
-  }
-  void TearDown() override {
-    messages_.reset();
-    gateway_.reset();
-    outbox_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   // An outbound message of `account` in `status`, inserted directly.
@@ -71,8 +51,7 @@ class ServicesTest : public ::testing::Test {
   }
 
   ManualClock clock_{kT0};
-  std::filesystem::path dir_;
-  std::unique_ptr<store::Store> store_;
+  SqliteTestStore store_{"services", clock_, {"acme", "other"}, kT0};
   std::unique_ptr<Outbox> outbox_;
   std::unique_ptr<Gateway> gateway_;
   std::unique_ptr<MessageService> messages_;

@@ -460,6 +460,56 @@ TEST_P(StatusRepositoryTest, ConcurrentStatusUpdatesNeverMoveBackwards) {
   EXPECT_EQ(backwards, 0) << "messages left in `sent` after `delivered` was applied";
 }
 
+TEST_P(StatusRepositoryTest, AnUnknownReportIsKeptOnlyWhenAskedAndAppliedOnceItsSendIsKnown) {
+  Message m = add(outbound(kAcctA, kT0));
+  ASSERT_EQ(claim(kT0).size(), 1u);
+  auto early = from_reports({report("SMo", Status::kDelivered, kT0 + 5, "delivered")});
+  early[0].detail = "pushed";
+  // Not asked to keep it: only reported unknown.
+  auto r = unwrap(store_->status().apply(early, {.messages = false}));
+  EXPECT_FALSE(r[0].found);
+  EXPECT_FALSE(r[0].orphaned);
+  // Asked: kept.
+  r = unwrap(store_->status().apply(early, {.messages = false, .keep_orphans = kT0 + 5}));
+  EXPECT_FALSE(r[0].found);
+  EXPECT_TRUE(r[0].orphaned);
+  EXPECT_TRUE(unwrap(store_->status().match_orphans()).empty());  // its send is not known yet
+
+  Transition sent{.message_id = m.id, .to = Status::kSent, .at = kT0 + 6};
+  sent.provider_message_id = "SMo";
+  sent.connector = "tw";
+  ASSERT_TRUE(apply1(sent).applied);
+  auto matched = unwrap(store_->status().match_orphans());
+  ASSERT_EQ(matched.size(), 1u);  // the one that was kept
+  EXPECT_TRUE(matched[0].applied);
+  ASSERT_TRUE(matched[0].message.has_value());
+  EXPECT_EQ(matched[0].message->status, Status::kDelivered);
+  EXPECT_TRUE(unwrap(store_->status().match_orphans()).empty());
+  auto ev = unwrap(store_->status().list_events(m.id));
+  EXPECT_EQ(ev.back().status, Status::kDelivered);
+  EXPECT_EQ(ev.back().detail, "pushed");
+  EXPECT_EQ(ev.back().provider_status, "delivered");
+}
+
+TEST_P(StatusRepositoryTest, OrphansOlderThanTheRetentionArePruned) {
+  auto reports = from_reports({report("SMold", Status::kDelivered, kT0, "delivered"),
+                               report("SMnew", Status::kDelivered, kT0 + 100, "delivered")});
+  ASSERT_TRUE(store_->status().apply({reports[0]}, {.keep_orphans = kT0}).ok());
+  ASSERT_TRUE(store_->status().apply({reports[1]}, {.keep_orphans = kT0 + 100}).ok());
+  EXPECT_EQ(unwrap(store_->status().prune_orphans(kT0 + 50)), 1);
+  EXPECT_EQ(unwrap(store_->status().prune_orphans(kT0 + 50)), 0);
+
+  // The newer one still waits for its message.
+  Message m = add(outbound(kAcctA, kT0));
+  ASSERT_EQ(claim(kT0).size(), 1u);
+  Transition sent{.message_id = m.id, .to = Status::kSent, .at = kT0 + 200};
+  sent.provider_message_id = "SMnew";
+  sent.connector = "tw";
+  ASSERT_TRUE(apply1(sent).applied);
+  EXPECT_EQ(unwrap(store_->status().match_orphans()).size(), 1u);
+  EXPECT_EQ(get(m.id).status, Status::kDelivered);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StatusRepositoryTest,
                          testing::Values(Backend::kSqlite, Backend::kPostgres), backend_name);
 

@@ -104,7 +104,7 @@ TEST_P(WebhookRepositoryTest, StatusBeforeTheProviderIdIsKnownIsKeptAndAppliedLa
   ASSERT_TRUE(r.ok()) << r.error().message;
   ASSERT_EQ(r->statuses.size(), 1u);
   EXPECT_FALSE(r->statuses[0].found);
-  EXPECT_TRUE(store_->webhooks().match_orphans().value().empty());  // still unknown
+  EXPECT_TRUE(store_->status().match_orphans().value().empty());  // still unknown
 
   Transition sent;
   sent.message_id = m.id;
@@ -113,12 +113,12 @@ TEST_P(WebhookRepositoryTest, StatusBeforeTheProviderIdIsKnownIsKeptAndAppliedLa
   sent.provider_message_id = "SMx";
   sent.connector = "tw";
   ASSERT_TRUE(apply1(sent).applied);
-  auto matched = store_->webhooks().match_orphans();
+  auto matched = store_->status().match_orphans();
   ASSERT_TRUE(matched.ok());
   ASSERT_EQ(matched->size(), 1u);
   EXPECT_TRUE((*matched)[0].applied);
   EXPECT_EQ(get(m.id).status, Status::kDelivered);
-  EXPECT_TRUE(store_->webhooks().match_orphans().value().empty());  // applied once
+  EXPECT_TRUE(store_->status().match_orphans().value().empty());  // applied once
 
   // A late `sent` after `delivered` is recorded, not applied.
   auto late = webhook("SMx:sent", "status", kT0 + 7);
