@@ -10,7 +10,9 @@
 #   same server and database; default 0), CONVERSATIONS (the sending number's setting: all, the
 #   default, threads every message into a conversation; inbound starts none, docs/numbers.md).
 #   Accept-only runs end with the outbox's own latency summary (log level info): time waiting
-#   for the writer, in the commit, in the fsync, in all.
+#   for the writer, in the commit, in the fsync, in all. TWILIO=1 adds a phase of the same length
+#   after the native one: POST …/Messages.json of the Twilio-compatible API (form-encoded, Basic
+#   auth), on the same server, with its rate as a ratio to the native phase's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${1:-build}"
@@ -50,6 +52,11 @@ account = "bench"
 TOML
 
 key="$("$build/switchboard" keys create --account bench --config "$dir/switchboard.toml" | tail -n 1)"
+if [ "${TWILIO:-0}" = 1 ]; then
+  creds="$("$build/switchboard" twilio-credentials --account bench --json --config "$dir/switchboard.toml" | tail -n 1)"
+  twilio_sid="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["account_sid"])' "$creds")"
+  twilio_auth="Basic $(python3 -c 'import base64,json,sys; j=json.loads(sys.argv[1]); print(base64.b64encode((j["account_sid"]+":"+j["auth_token"]).encode()).decode())' "$creds")"
+fi
 ${SB_WRAP:-} "$build/switchboard" serve --config "$dir/switchboard.toml" > "$dir/out.txt" 2> "$dir/err.txt" &
 server_pid=$!
 for _ in $(seq 1 200); do grep -q "listening on" "$dir/out.txt" 2>/dev/null && break; sleep 0.05; done
@@ -112,6 +119,21 @@ print(f"server CPU:         {(cpu2-cpu0)/tck*1e6/max(accepted,1):.0f} us per mes
 print(f"dispatch drain:     {(done-load_end)/1e9:.2f} s after the load ended; "
       f"{accepted/((done-start)/1e9):.0f} delivered/s over the whole run")
 PY
+
+if [ "${TWILIO:-0}" = 1 ]; then
+  echo "== POST /2010-04-01/Accounts/{AccountSid}/Messages.json (Twilio-compatible), $conns connections, ${duration}s"
+  path="/2010-04-01/Accounts/$twilio_sid/Messages.json"
+  tw="$(SB_TWILIO_AUTH="$twilio_auth" SB_TWILIO_PATH="$path" wrk -t"${WRK_THREADS:-2}" -c"$conns" -d"${duration}s" -s bench/twilio_post.lua "$url$path" | grep '^RESULT')"
+  echo "$tw"
+  python3 - "$load" "$tw" <<'PY'
+import re, sys
+def parse(line): return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)}
+native, tw = parse(sys.argv[1]), parse(sys.argv[2])
+rps = lambda r: r["requests"] / (r["duration_us"] / 1e6)
+print(f"twilio-compatible:  {rps(tw):10.0f} msg/s  p50 {tw['p50_us']/1000:.2f} ms  p99 {tw['p99_us']/1000:.2f} ms  (non-2xx: {tw['errors_status']})")
+print(f"twilio / native:    {rps(tw)/rps(native):10.2f}")
+PY
+fi
 
 # Stop the server as an operator would (SIGTERM, graceful) and show its outbox summary.
 kill -TERM "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true

@@ -3,10 +3,13 @@
 # Every program the build, the tests and the benchmarks call is installed here, so the README's two
 # commands work on a fresh Debian 12 (which has no make, compiler or client programs).
 # Usage: scripts/setup.sh [run|test|bench]
-#   run: build and serve; test: adds the PostgreSQL server and the tests' clients;
+#   run: build and serve; test: adds the PostgreSQL server, and Node with npm and python3-twilio
+#   for the tests that drive official SDKs (their npm packages: tests/sdk/package.json, installed
+#   into tests/sdk/node_modules by `npm ci`);
 #   bench: adds the load generator (wrk), Kannel (the peer bench/kannel.sh measures against), curl,
 #   the PostgreSQL server and client, and perf (PERF_OUT profiles).
 set -euo pipefail
+cd "$(dirname "$0")/.."
 mode="${1:-run}"
 
 pkgs=(
@@ -21,7 +24,7 @@ pkgs=(
 )
 case "$mode" in
   run) ;;
-  test) pkgs+=(postgresql) ;;
+  test) pkgs+=(postgresql nodejs python3-twilio) ;;
   bench) pkgs+=(postgresql postgresql-client curl wrk kannel kannel-extras linux-perf) ;;
   *) echo "usage: scripts/setup.sh [run|test|bench]" >&2; exit 2 ;;
 esac
@@ -30,12 +33,20 @@ missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+# Debian's npm, unless the installed Node brings its own (NodeSource's does).
+if [ "$mode" = test ] && ! command -v npm >/dev/null; then missing+=(npm); fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-echo "setup: installing ${missing[*]}" >&2
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+
+# The SDKs' npm packages, as package-lock.json pins them (again when the lock file changes).
+if [ "$mode" = test ] && { [ ! -f tests/sdk/node_modules/.package-lock.json ] ||
+                           [ tests/sdk/package-lock.json -nt tests/sdk/node_modules/.package-lock.json ]; }; then
+  echo "setup: npm ci in tests/sdk" >&2
+  (cd tests/sdk && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi

@@ -28,6 +28,7 @@
 #include "engine/verifications.h"
 #include "http/api.h"
 #include "http/server.h"
+#include "http/twilio_api.h"
 #include "http/media_api.h"
 #include "http/webhooks_api.h"
 #include "providers/transport/safe_fetch.h"
@@ -222,6 +223,30 @@ int signing_secret(const Config& config, const std::string& account, bool rotate
   return 0;
 }
 
+int twilio_credentials(const Config& config, const std::string& account, bool rotate,
+                       bool drop_previous, bool json) {
+  auto st = open_and_migrate(config);
+  engine::AccountService accounts(*st, SystemClock::instance());
+  auto c = rotate          ? accounts.rotate_twilio_token(account)
+           : drop_previous ? accounts.drop_previous_twilio_token(account)
+                           : accounts.twilio_credentials(account);
+  if (!c) throw std::runtime_error(c.error().message);
+  if (json) {
+    nlohmann::json j = {{"account_sid", c->account_sid}, {"auth_token", c->auth_token}};
+    if (c->previous_token) j["previous_auth_token"] = *c->previous_token;
+    std::cout << j.dump() << std::endl;
+    return 0;
+  }
+  std::cout << "Twilio-compatible credentials of account " << account
+            << (rotate ? " (token rotated; the previous one is accepted until dropped)" : "")
+            << ":\naccount SID: " << c->account_sid << "\nauth token:  " << c->auth_token << "\n";
+  if (c->previous_token) {
+    std::cout << "previous token, still accepted (--drop-previous): " << *c->previous_token << "\n";
+  }
+  std::cout << std::flush;
+  return 0;
+}
+
 int serve(const Config& config, bool print_routes) {
   // Signals are taken synchronously by this thread; every thread started below inherits the mask.
   sigset_t signals;
@@ -350,6 +375,7 @@ int serve(const Config& config, bool print_routes) {
 
   http::Router router;
   http::register_api(router, services);
+  http::register_twilio_api(router, services);
   http::register_webhooks(router, webhooks, config.public_url);
   NumbersRefresher numbers_refresher([&]() -> Result<void> {
     auto numbers = st->accounts().all_numbers();

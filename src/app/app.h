@@ -31,6 +31,11 @@ int migrate(const Config& config);
 // Forwarding: prints the account's webhook signing secret alone on the last line
 // (created on first use), after replacing it with a new one when `rotate`.
 int signing_secret(const Config& config, const std::string& account, bool rotate);
+// The Twilio-compatible API: prints the account's account SID and auth token (created on first
+// use), after a rotation (`rotate`: the old token stays accepted) or dropping the previous token
+// (`drop_previous`); as {"account_sid", "auth_token"} with `json`.
+int twilio_credentials(const Config& config, const std::string& account, bool rotate,
+                       bool drop_previous, bool json);
 // Opens the configured database (creating a SQLite file's directory) and migrates it; throws
 // with the reason when it cannot.
 std::unique_ptr<store::Store> open_migrated_store(const Config& config);

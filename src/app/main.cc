@@ -71,6 +71,20 @@ int main(int argc, char** argv) {
   signing->add_option("--account", account, "Account name")->required();
   signing->add_option("--config", config_flag, "Path to switchboard.toml");
   signing->add_flag("--rotate", signing_rotate, "Replace the secret with a new one first");
+  // The Twilio-compatible API's credentials.
+  auto* twilio = cli.add_subcommand(
+      "twilio-credentials",
+      "Print an account's Twilio-compatible account SID and auth token (created on first use)");
+  bool twilio_rotate = false;
+  bool twilio_drop = false;
+  bool twilio_json = false;
+  twilio->add_option("--account", account, "Account name")->required();
+  twilio->add_option("--config", config_flag, "Path to switchboard.toml");
+  auto* rotate_flag = twilio->add_flag(
+      "--rotate", twilio_rotate, "New auth token; the old one stays accepted until dropped");
+  twilio->add_flag("--drop-previous", twilio_drop, "Stop accepting the token a rotation replaced")
+      ->excludes(rotate_flag);
+  twilio->add_flag("--json", twilio_json, R"(Print {"account_sid", "auth_token"})");
   // --- numbers: list, import from a provider account, sync provider webhooks ---
   auto* numbers = cli.add_subcommand("numbers", "List, import and configure sending numbers");
   numbers->require_subcommand(1);
@@ -136,6 +150,9 @@ int main(int argc, char** argv) {
     if (*opt_outs_import) return sb::app::opt_outs_import(*config, account, opt_outs_file);
     if (*opt_outs_export) return sb::app::opt_outs_export(*config, account, opt_outs_file);
     if (*signing) return sb::app::signing_secret(*config, account, signing_rotate);
+    if (*twilio) {
+      return sb::app::twilio_credentials(*config, account, twilio_rotate, twilio_drop, twilio_json);
+    }
     // numbers
     const auto opt = [](const std::string& v) {
       return v.empty() ? std::nullopt : std::optional<std::string>(v);

@@ -3,6 +3,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/crypto.h"
+#include "core/twilio_ids.h"
 #include "engine/unavailable.h"
 
 namespace sb::engine {
@@ -55,6 +57,43 @@ Readiness AccountService::readiness() {
   r.database_ok = true;
   r.unrouted_inbound = *unrouted;
   return r;
+}
+
+namespace {
+// 128 random bits in hex, as long as Twilio's auth tokens.
+std::string new_twilio_token() { return crypto::hex(crypto::random_bytes(16)); }
+}  // namespace
+
+Result<TwilioCredentials> AccountService::twilio_credentials(const std::string& account) {
+  auto exists = store_.accounts().account_exists(account);
+  if (!exists) return unavailable();
+  if (!*exists) return Error::make("not_found", "no account " + account, "account");
+  TwilioCredentials candidate{account, new_twilio_account_sid(), new_twilio_token(),
+                              std::nullopt, clock_.now_ms(), 0};
+  auto c = store_.accounts().ensure_twilio_credentials(candidate);
+  if (c && c->account_sid == candidate.account_sid) {
+    spdlog::info("twilio: credentials created for {} ({})", account, c->account_sid);
+  }
+  return c;
+}
+
+Result<TwilioCredentials> AccountService::rotate_twilio_token(const std::string& account) {
+  auto first = twilio_credentials(account);  // an account rotating before first use gets two
+  if (!first) return first.error();
+  auto c = store_.accounts().rotate_twilio_token(account, new_twilio_token(), clock_.now_ms());
+  if (!c) return c.error();
+  if (!*c) return Error::make("not_found", "no account " + account, "account");
+  spdlog::info("twilio: auth token of {} rotated; the previous one is accepted until dropped",
+               account);
+  return std::move(**c);
+}
+
+Result<TwilioCredentials> AccountService::drop_previous_twilio_token(const std::string& account) {
+  auto c = store_.accounts().drop_previous_twilio_token(account);
+  if (!c) return c.error();
+  if (!*c) return Error::make("not_found", "no credentials for account " + account, "account");
+  spdlog::info("twilio: previous auth token of {} dropped", account);
+  return std::move(**c);
 }
 
 }  // namespace sb::engine

@@ -1,5 +1,6 @@
 // What an account holds beside its messages, as every surface reads it: its webhook signing
-// secret, its re-hosted media, and the gateway's readiness (database and unrouted traffic).
+// secret, its Twilio-compatible credentials, its re-hosted media, and the gateway's readiness
+// (database and unrouted traffic).
 #pragma once
 
 #include <optional>
@@ -32,6 +33,14 @@ class AccountService {
   Result<MediaRecord> media_by_id(const std::string& id);
   // Whether the database answers, and what waits for an operator.
   Readiness readiness();
+
+  // The account's credentials for the Twilio-compatible API, created on first use. Errors:
+  // not_found (no such account), database_unavailable.
+  Result<TwilioCredentials> twilio_credentials(const std::string& account);
+  // A new auth token; the current one stays accepted until drop_previous_twilio_token.
+  Result<TwilioCredentials> rotate_twilio_token(const std::string& account);
+  // Stops accepting the token a rotation replaced.
+  Result<TwilioCredentials> drop_previous_twilio_token(const std::string& account);
 
  private:
   store::Store& store_;

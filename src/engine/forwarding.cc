@@ -41,7 +41,7 @@ json forward_payload(const Message& m, const std::optional<Contact>& contact) {
 }
 
 std::string forward_query(const Message& m, const std::optional<Contact>& contact) {
-  providers::FormFields f = {{"id", m.id},
+  sb::FormFields f = {{"id", m.id},
                              {"direction", std::string(to_string(m.direction))},
                              {"from", m.from},
                              {"to", m.to},
@@ -60,7 +60,7 @@ std::string forward_query(const Message& m, const std::optional<Contact>& contac
     f.emplace_back("contact_id", contact->id);
     f.emplace_back("contact_name", contact->name);
   }
-  return providers::form_encode(f);
+  return sb::form_encode(f);
 }
 
 HttpRequest forward_request(const Delivery& d, const std::string& payload,

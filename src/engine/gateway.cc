@@ -257,26 +257,52 @@ std::string Gateway::hash_api_key(const std::string& api_key) {
   return crypto::hex(crypto::sha256(api_key));
 }
 
+std::optional<std::string> Gateway::cached_account(const std::string& hash, TimeMs now) {
+  std::shared_lock lk(auth_mu_);
+  auto it = auth_cache_.find(hash);
+  if (it != auth_cache_.end() && it->second.expires_at > now) return it->second.account;
+  return std::nullopt;
+}
+
+std::optional<std::string> Gateway::remember_account(const std::string& hash,
+                                                     const std::string& account, TimeMs now) {
+  std::unique_lock lk(auth_mu_);
+  if (auth_cache_.size() > 10'000) auth_cache_.clear();
+  auth_cache_[hash] = {account, now + kAuthCacheMs};
+  return account;
+}
+
 Result<std::optional<std::string>> Gateway::authenticate(const std::string& api_key) {
   if (api_key.empty() || api_key.size() > 256) return std::optional<std::string>();
   const std::string hash = hash_api_key(api_key);
   const TimeMs now = clock_.now_ms();
-  {
-    std::shared_lock lk(auth_mu_);
-    auto it = auth_cache_.find(hash);
-    if (it != auth_cache_.end() && it->second.expires_at > now) {
-      return std::optional<std::string>(it->second.account);
-    }
-  }
+  if (auto cached = cached_account(hash, now)) return cached;
   // The lookup is by hash (an index probe), so response time does not depend on how much of a
   // guessed key matched.
   auto key = store_.accounts().find_api_key(hash);
   if (!key) return key.error();
   if (!*key) return std::optional<std::string>();
-  std::unique_lock lk(auth_mu_);
-  if (auth_cache_.size() > 10'000) auth_cache_.clear();
-  auth_cache_[hash] = {(*key)->account, now + kAuthCacheMs};
-  return std::optional<std::string>((*key)->account);
+  return remember_account(hash, (*key)->account, now);
+}
+
+Result<std::optional<std::string>> Gateway::authenticate_twilio(const std::string& account_sid,
+                                                                const std::string& auth_token) {
+  if (account_sid.empty() || account_sid.size() > 64 || auth_token.empty() ||
+      auth_token.size() > 256) {
+    return std::optional<std::string>();
+  }
+  const std::string hash = hash_api_key("twilio:" + account_sid + ":" + auth_token);
+  const TimeMs now = clock_.now_ms();
+  if (auto cached = cached_account(hash, now)) return cached;
+  auto creds = store_.accounts().find_twilio_credentials(account_sid);
+  if (!creds) return creds.error();
+  if (!*creds) return std::optional<std::string>();
+  const TwilioCredentials& c = **creds;
+  const bool current = crypto::constant_time_equal(auth_token, c.auth_token);
+  const bool previous =
+      c.previous_token && crypto::constant_time_equal(auth_token, *c.previous_token);
+  if (!current && !previous) return std::optional<std::string>();
+  return remember_account(hash, c.account, now);
 }
 
 }  // namespace sb::engine

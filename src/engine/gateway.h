@@ -85,6 +85,11 @@ class Gateway {
   // briefly; the secret is only ever hashed.
   Result<std::optional<std::string>> authenticate(const std::string& api_key);
   static std::string hash_api_key(const std::string& api_key);
+  // Account whose Twilio-compatible credentials these are (HTTP Basic AccountSid:AuthToken; the
+  // previous token too until it is dropped), or nullopt; compared in constant time, cached
+  // briefly like API keys.
+  Result<std::optional<std::string>> authenticate_twilio(const std::string& account_sid,
+                                                         const std::string& auth_token);
 
   // Where /readyz learns the connectors' circuit states.
   void set_connector_states(std::function<std::vector<ConnectorState>()> fn) {
@@ -144,6 +149,10 @@ class Gateway {
     TimeMs expires_at;
   };
   std::unordered_map<std::string, CachedKey> auth_cache_;
+  // The authentication cache: the account a credential hash proved, while fresh.
+  std::optional<std::string> cached_account(const std::string& hash, TimeMs now);
+  std::optional<std::string> remember_account(const std::string& hash, const std::string& account,
+                                              TimeMs now);
 };
 
 }  // namespace sb::engine

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <strings.h>
 
+#include <algorithm>
 #include <cctype>
 
 #include "core/message_json.h"
@@ -150,6 +151,36 @@ Result<Metadata> parse_metadata(const nlohmann::json& value) {
     out[k] = v.get<std::string>();
   }
   return out;
+}
+
+Result<std::string> idempotency_key(const Request& req) {
+  std::string key = req.header("idempotency-key");
+  if (key.size() > 255) {
+    return Error::make("invalid_idempotency_key", "Idempotency-Key is longer than 255 characters",
+                       "Idempotency-Key");
+  }
+  for (unsigned char c : key) {
+    if (c < 0x21 || c > 0x7E) {
+      return Error::make("invalid_idempotency_key",
+                         "Idempotency-Key must be printable ASCII without spaces",
+                         "Idempotency-Key");
+    }
+  }
+  return key;
+}
+
+bool valid_price(const std::string& v) {
+  const auto point = v.find('.');
+  const std::string whole = v.substr(0, point);
+  const std::string frac = point == std::string::npos ? "" : v.substr(point + 1);
+  const auto digits = [](const std::string& d) {
+    return std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if (whole.empty() || whole.size() > 6 || !digits(whole) || !digits(frac) || frac.size() > 4) {
+    return false;
+  }
+  if (point != std::string::npos && frac.empty()) return false;
+  return v.find_first_not_of("0.") != std::string::npos;
 }
 
 }  // namespace sb::http

@@ -35,6 +35,13 @@ Result<int> limit_param(const Request& req);
 // a replay), 409 idempotency_conflict, or the error. POST /v1/messages and conversation replies.
 engine::Outbox::Done send_reply(Reply reply, std::string account);
 
+// The Idempotency-Key header of a send: "" when absent; invalid_idempotency_key when longer than
+// 255 characters or not printable ASCII without spaces.
+Result<std::string> idempotency_key(const Request& req);
+
+// A max_price (Twilio's MaxPrice): digits, an optional point and 1-4 decimals, not zero ("0.05").
+bool valid_price(const std::string& v);
+
 // Message and contact metadata: an object of at most 50 string values, keys 1-64 bytes, values
 // at most 512 bytes. Errors: invalid_type, invalid_metadata (naming metadata or metadata.<key>).
 Result<Metadata> parse_metadata(const nlohmann::json& value);

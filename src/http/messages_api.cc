@@ -131,21 +131,6 @@ Handler message_route(engine::Services& s, Op op) {
   });
 }
 
-// "0.05", "1", "0.0075": digits, an optional point and 1-4 decimals, not zero.
-bool valid_price(const std::string& v) {
-  const auto point = v.find('.');
-  const std::string whole = v.substr(0, point);
-  const std::string frac = point == std::string::npos ? "" : v.substr(point + 1);
-  const auto digits = [](const std::string& d) {
-    return std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; });
-  };
-  if (whole.empty() || whole.size() > 6 || !digits(whole) || !digits(frac) || frac.size() > 4) {
-    return false;
-  }
-  if (point != std::string::npos && frac.empty()) return false;
-  return v.find_first_not_of("0.") != std::string::npos;
-}
-
 }  // namespace
 
 Result<engine::SendRequest> parse_send_request(const Request& req) {
@@ -256,20 +241,10 @@ Result<engine::SendRequest> parse_send_json(const json& j, const Request& req) {
     }
     r.category = **category;
   }
-  const std::string key = req.header("idempotency-key");
-  if (!key.empty()) {
-    if (key.size() > 255) {
-      return Error::make("invalid_idempotency_key", "Idempotency-Key is longer than 255 characters",
-                         "Idempotency-Key");
-    }
-    for (unsigned char c : key) {
-      if (c < 0x21 || c > 0x7E) {
-        return Error::make("invalid_idempotency_key",
-                           "Idempotency-Key must be printable ASCII without spaces",
-                           "Idempotency-Key");
-      }
-    }
-    r.idempotency_key = key;
+  auto key = idempotency_key(req);
+  if (!key) return key.error();
+  if (!key->empty()) {
+    r.idempotency_key = *key;
     // Canonical form: nlohmann::json objects keep keys sorted, so field order and whitespace
     // do not change the hash.
     r.request_hash = crypto::hex(crypto::sha256(j.dump()));

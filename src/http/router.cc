@@ -43,8 +43,13 @@ void Router::dispatch(std::shared_ptr<Request> req_ptr, Reply reply,
     bool match = true;
     for (size_t i = 0; i < parts.size() && match; ++i) {
       const auto& seg = r.segments[i];
-      if (seg.size() > 2 && seg.front() == '{' && seg.back() == '}') {
-        params[seg.substr(1, seg.size() - 2)] = std::string(parts[i]);
+      const auto close = seg.find('}');
+      if (seg.size() > 2 && seg.front() == '{' && close != std::string::npos) {
+        // "{name}" takes the whole segment, "{name}.json" what precedes the literal suffix.
+        const std::string_view suffix = std::string_view(seg).substr(close + 1);
+        const std::string_view part = parts[i];
+        match = part.size() > suffix.size() && part.substr(part.size() - suffix.size()) == suffix;
+        if (match) params[seg.substr(1, close - 1)] = part.substr(0, part.size() - suffix.size());
       } else {
         match = seg == parts[i];
       }

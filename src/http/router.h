@@ -1,4 +1,5 @@
-// Maps (method, path pattern) to handlers; patterns have {name} segments.
+// Maps (method, path pattern) to handlers; patterns have {name} segments, or {name} followed by
+// a literal suffix ("{sid}.json").
 #pragma once
 
 #include <memory>

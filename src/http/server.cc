@@ -1,5 +1,4 @@
 // Beast listener and sessions, after Beast's example/advanced/server structure.
-#include "core/thread_name.h"
 #include "http/server.h"
 
 #include <spdlog/spdlog.h>
@@ -13,6 +12,8 @@
 #include <thread>
 #include <unordered_map>
 
+#include "core/form.h"
+#include "core/thread_name.h"
 #include "core/utf8.h"
 
 namespace sb::http {
@@ -29,30 +30,6 @@ std::string loggable_path(const std::string& path) {
   if (path.rfind("/webhooks/", 0) != 0) return path;
   const auto slash = path.find('/', 10);
   return slash == std::string::npos ? path : path.substr(0, slash) + "/[redacted]";
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Percent-decodes; '+' becomes a space in query components only.
-std::string url_decode(std::string_view s, bool plus_is_space) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
-      i += 2;
-    } else if (plus_is_space && s[i] == '+') {
-      out.push_back(' ');
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -162,20 +139,7 @@ struct Server::Impl {
       const auto q = req->target.find('?');
       req->path = url_decode(std::string_view(req->target).substr(0, q), false);
       if (q != std::string::npos) {
-        std::string_view qs = std::string_view(req->target).substr(q + 1);
-        while (!qs.empty()) {
-          const auto amp = qs.find('&');
-          const auto part = qs.substr(0, amp);
-          if (!part.empty()) {
-            const auto eq = part.find('=');
-            req->query.emplace_back(url_decode(part.substr(0, eq), true),
-                                    eq == std::string_view::npos
-                                        ? std::string()
-                                        : url_decode(part.substr(eq + 1), true));
-          }
-          if (amp == std::string_view::npos) break;
-          qs.remove_prefix(amp + 1);
-        }
+        req->query = form_decode(std::string_view(req->target).substr(q + 1));
       }
       for (const auto& f : msg) {
         std::string name(f.name_string());

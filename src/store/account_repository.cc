@@ -231,7 +231,60 @@ class SqlAccountRepository final : public AccountRepository {
     });
   }
 
+  Result<TwilioCredentials> ensure_twilio_credentials(const TwilioCredentials& cand) override {
+    return ctx_.write_tx([&](Connection& c) {
+      c.exec(
+          "INSERT INTO twilio_credentials (account_id, account_sid, auth_token, created_at) "
+          "VALUES ($1, $2, $3, $4) ON CONFLICT (account_id) DO NOTHING",
+          {cand.account, cand.account_sid, cand.auth_token, cand.created_at});
+      auto got = twilio_credentials_where(c, "account_id", cand.account);
+      if (!got) throw DbError("twilio credentials not stored");
+      return *got;
+    });
+  }
+
+  Result<std::optional<TwilioCredentials>> rotate_twilio_token(const std::string& account,
+                                                               const std::string& new_token,
+                                                               TimeMs now) override {
+    return ctx_.write_tx([&](Connection& c) {
+      c.exec(
+          "UPDATE twilio_credentials SET previous_token = auth_token, auth_token = $2, "
+          "rotated_at = $3 WHERE account_id = $1",
+          {account, new_token, now});
+      return twilio_credentials_where(c, "account_id", account);
+    });
+  }
+
+  Result<std::optional<TwilioCredentials>> drop_previous_twilio_token(
+      const std::string& account) override {
+    return ctx_.write_tx([&](Connection& c) {
+      c.exec("UPDATE twilio_credentials SET previous_token = NULL WHERE account_id = $1",
+             {account});
+      return twilio_credentials_where(c, "account_id", account);
+    });
+  }
+
+  Result<std::optional<TwilioCredentials>> find_twilio_credentials(
+      const std::string& account_sid) override {
+    return ctx_.read(
+        [&](Connection& c) { return twilio_credentials_where(c, "account_sid", account_sid); });
+  }
+
  private:
+  static std::optional<TwilioCredentials> twilio_credentials_where(Connection& c,
+                                                                  const std::string& column,
+                                                                  const std::string& value) {
+    auto rows = c.query(
+        "SELECT account_id, account_sid, auth_token, previous_token, created_at, rotated_at "
+        "FROM twilio_credentials WHERE " + column + " = $1",
+        {value});
+    if (rows.empty()) return std::nullopt;
+    const auto& r = rows[0];
+    TwilioCredentials out{r.str(0), r.str(1), r.str(2), std::nullopt, r.i64(4), r.i64(5)};
+    if (!r.is_null(3)) out.previous_token = r.str(3);
+    return out;
+  }
+
   SqlContext& ctx_;
 };
 

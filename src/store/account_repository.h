@@ -11,6 +11,7 @@
 #include "core/delivery.h"
 #include "core/number_record.h"
 #include "core/result.h"
+#include "core/twilio_credentials.h"
 
 namespace sb::store {
 
@@ -67,6 +68,20 @@ class AccountRepository {
   // as the media URL signing key.
   virtual Result<std::string> ensure_secret(const std::string& name, const std::string& candidate,
                                             TimeMs now) = 0;
+
+  // The account's Twilio-compatible credentials, stored from `candidate` (its account_sid and
+  // auth_token) when it has none yet; the first writer wins.
+  virtual Result<TwilioCredentials> ensure_twilio_credentials(const TwilioCredentials& candidate) = 0;
+  // Makes `new_token` the auth token; the current one stays accepted as the previous token
+  // (replacing an older previous token). nullopt: the account has no credentials yet.
+  virtual Result<std::optional<TwilioCredentials>> rotate_twilio_token(
+      const std::string& account, const std::string& new_token, TimeMs now) = 0;
+  // Stops accepting the previous token. nullopt: the account has no credentials.
+  virtual Result<std::optional<TwilioCredentials>> drop_previous_twilio_token(
+      const std::string& account) = 0;
+  // The credentials with this account SID (nullopt: none).
+  virtual Result<std::optional<TwilioCredentials>> find_twilio_credentials(
+      const std::string& account_sid) = 0;
 };
 
 }  // namespace sb::store

@@ -340,6 +340,17 @@ CREATE INDEX conversations_pair ON conversations (account_id, our_number, contac
       {16, "orphan reports: how each came", R"SQL(
 ALTER TABLE orphan_statuses ADD COLUMN detail TEXT;
 )SQL"},
+      // The auth token signs requests to apps (an HMAC key), so it is stored as it is.
+      {17, "credentials of the Twilio-compatible API", R"SQL(
+CREATE TABLE twilio_credentials (
+  account_id TEXT PRIMARY KEY REFERENCES accounts(id),
+  account_sid TEXT NOT NULL UNIQUE,
+  auth_token TEXT NOT NULL,
+  previous_token TEXT,
+  created_at BIGINT NOT NULL,
+  rotated_at BIGINT
+);
+)SQL"},
   };
   return kMigrations;
 }

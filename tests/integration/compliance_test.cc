@@ -52,9 +52,9 @@ class ComplianceTest : public ::testing::TestWithParam<Backend> {
     char sid[40];
     std::snprintf(sid, sizeof sid, "SM%032d", ++n + static_cast<int>(::getpid() % 100000) * 1000);
     const std::string form = "MessageSid=" + std::string(sid) + "&AccountSid=" + kAccountSid +
-                             "&From=" + providers::url_encode(from) +
-                             "&To=" + providers::url_encode(to) +
-                             "&Body=" + providers::url_encode(body) +
+                             "&From=" + sb::url_encode(from) +
+                             "&To=" + sb::url_encode(to) +
+                             "&Body=" + sb::url_encode(body) +
                              "&NumMedia=0&SmsStatus=received";
     auto r = gw_->request("POST", "/webhooks/inb", "", form,
                           {{"Content-Type", "application/x-www-form-urlencoded"}});
@@ -64,7 +64,7 @@ class ComplianceTest : public ::testing::TestWithParam<Backend> {
 
   // Outbound messages to `to`, oldest first.
   std::vector<json> replies_to(const std::string& to) {
-    auto r = gw_->get("/v1/messages?direction=outbound&to=" + providers::url_encode(to), acme_);
+    auto r = gw_->get("/v1/messages?direction=outbound&to=" + sb::url_encode(to), acme_);
     std::vector<json> out;
     for (const auto& m : r.json["data"]) out.insert(out.begin(), m);
     return out;

@@ -50,8 +50,8 @@ class ContactsTest : public ::testing::TestWithParam<Backend> {
     std::snprintf(sid, sizeof sid, "SM%032d", ++n + static_cast<int>(::getpid() % 100000) * 1000);
     const std::string form =
         "MessageSid=" + std::string(sid) + "&AccountSid=" + kAccountSid +
-        "&From=" + providers::url_encode(from) + "&To=" + providers::url_encode(to) +
-        "&Body=" + providers::url_encode(body) + "&NumMedia=0&SmsStatus=received";
+        "&From=" + sb::url_encode(from) + "&To=" + sb::url_encode(to) +
+        "&Body=" + sb::url_encode(body) + "&NumMedia=0&SmsStatus=received";
     return gw_->request("POST", "/webhooks/inb", "", form,
                         {{"Content-Type", "application/x-www-form-urlencoded"}});
   }
@@ -193,12 +193,12 @@ TEST_P(ContactsTest, ListSearchesByNamePrefixOrNumberPrefixWithACursor) {
     for (const auto& c : r.json["data"]) names.push_back(c["name"]);
     if (r.json["next_cursor"].is_null()) break;
     path = "/v1/contacts?limit=2&cursor=" +
-           providers::url_encode(r.json["next_cursor"].get<std::string>());
+           sb::url_encode(r.json["next_cursor"].get<std::string>());
   }
   EXPECT_EQ(names, (std::vector<std::string>{"ALBERT", "alfred", "Alice", "bob", "carol"}));
 
   const auto search = [&](const std::string& q) {
-    auto r = gw_->get("/v1/contacts?q=" + providers::url_encode(q), acme_);
+    auto r = gw_->get("/v1/contacts?q=" + sb::url_encode(q), acme_);
     EXPECT_EQ(r.status, 200) << r.body;
     std::vector<std::string> out;
     for (const auto& c : r.json["data"]) out.push_back(c["name"]);

@@ -28,7 +28,7 @@ namespace sb::test {
 namespace {
 
 using nlohmann::json;
-using providers::FormFields;
+using sb::FormFields;
 using namespace std::chrono_literals;
 
 constexpr char kPublicUrl[] = "https://sms.example.test";
@@ -105,7 +105,7 @@ class ForwardingTest : public ::testing::TestWithParam<Backend> {
                           {"ApiVersion", "2010-04-01"}};
     const std::string path = "/webhooks/tw";
     return gw_->request(
-        "POST", path, "", providers::form_encode(f),
+        "POST", path, "", sb::form_encode(f),
         {{"Content-Type", "application/x-www-form-urlencoded"},
          {"X-Twilio-Signature",
           providers::twilio::compute_signature(kTwilioToken, kPublicUrl + path, f)}});
@@ -291,7 +291,7 @@ TEST_P(ForwardingTest, GetForwardingSendsSignedQueryParametersAndNoReplyWhenNone
   EXPECT_FALSE(signature_valid(r.header("switchboard-signature"), secret(acme_),
                                query + "&extra=1"));
   std::map<std::string, std::string> params;
-  for (const auto& [k, v] : providers::form_decode(query)) params[k] = v;
+  for (const auto& [k, v] : sb::form_decode(query)) params[k] = v;
   EXPECT_EQ(params["id"], in["id"].get<std::string>());
   EXPECT_EQ(params["from"], kPhone);
   EXPECT_EQ(params["to"], kOurs);

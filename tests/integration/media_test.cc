@@ -21,7 +21,7 @@ namespace sb::test {
 namespace {
 
 using nlohmann::json;
-using providers::FormFields;
+using sb::FormFields;
 using namespace std::chrono_literals;
 
 constexpr char kPublicUrl[] = "https://sms.example.test";
@@ -106,7 +106,7 @@ class MediaTest : public ::testing::TestWithParam<Backend> {
     }
     const std::string path = "/webhooks/tw";
     auto r = gw_->request(
-        "POST", path, "", providers::form_encode(f),
+        "POST", path, "", sb::form_encode(f),
         {{"Content-Type", "application/x-www-form-urlencoded"},
          {"X-Twilio-Signature",
           providers::twilio::compute_signature(kTwilioToken, kPublicUrl + path, f)}});

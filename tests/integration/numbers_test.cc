@@ -71,7 +71,7 @@ FakeReply twilio_account(const RecordedRequest& r, const std::string& root,
   if (r.method == "GET" && r.path == base + "/IncomingPhoneNumbers.json") {
     if (r.target.find("PhoneNumber=") != std::string::npos) {
       const bool ours =
-          r.target.find("PhoneNumber=" + providers::url_encode(owned)) != std::string::npos;
+          r.target.find("PhoneNumber=" + sb::url_encode(owned)) != std::string::npos;
       return reply_json(
           {{"incoming_phone_numbers",
             ours ? json::array({incoming(owned, kPnSid, true, true)}) : json::array()},
@@ -174,7 +174,7 @@ class NumbersTest : public ::testing::TestWithParam<Backend> {
 
   HttpResult configure(const std::string& number, const std::string& key) {
     return gw_->request("POST",
-                        "/v1/numbers/" + providers::url_encode(number) + "/provider-webhooks", key);
+                        "/v1/numbers/" + sb::url_encode(number) + "/provider-webhooks", key);
   }
 
   CommandResult cli(std::vector<std::string> args) {
@@ -242,7 +242,7 @@ TEST_P(NumbersTest, ListShowsTheAccountsNumbersWithEffectiveSettings) {
   std::string cursor;
   for (int page = 0; page < 10; ++page) {
     auto p = gw_->get(
-        "/v1/numbers?limit=3" + (cursor.empty() ? "" : "&cursor=" + providers::url_encode(cursor)),
+        "/v1/numbers?limit=3" + (cursor.empty() ? "" : "&cursor=" + sb::url_encode(cursor)),
         acme_);
     ASSERT_EQ(p.status, 200) << p.body;
     EXPECT_LE(p.json["data"].size(), 3u);
@@ -360,11 +360,11 @@ TEST_P(NumbersTest, TwilioWebhooksPointAtTheGateway) {
   EXPECT_EQ(lookups[0].header("authorization"), auth);
   EXPECT_EQ(updates[0].header("authorization"), auth);
   EXPECT_EQ(updates[0].header("content-type"), "application/x-www-form-urlencoded");
-  const providers::FormFields expected = {
+  const sb::FormFields expected = {
       {"SmsUrl", "https://sms.example.test/webhooks/tw"},
       {"SmsMethod", "POST"},
       {"StatusCallback", "https://sms.example.test/webhooks/tw"}};
-  EXPECT_EQ(providers::form_decode(updates[0].body), expected);
+  EXPECT_EQ(sb::form_decode(updates[0].body), expected);
 }
 
 TEST_P(NumbersTest, TwilioRefusalIsAProviderError) {
@@ -391,11 +391,11 @@ TEST_P(NumbersTest, SignalWireUsesTheLamlNumbersApi) {
   auto updates = matching(signalwire_, "POST", base + "/IncomingPhoneNumbers/" + kPnSid + ".json");
   ASSERT_EQ(updates.size(), 1u);
   EXPECT_EQ(updates[0].header("authorization"), providers::basic_auth(kProject, kSwToken));
-  const providers::FormFields expected = {
+  const sb::FormFields expected = {
       {"SmsUrl", "https://sms.example.test/webhooks/sw"},
       {"SmsMethod", "POST"},
       {"StatusCallback", "https://sms.example.test/webhooks/sw"}};
-  EXPECT_EQ(providers::form_decode(updates[0].body), expected);
+  EXPECT_EQ(sb::form_decode(updates[0].body), expected);
   ASSERT_EQ(matching(signalwire_, "GET", base + "/IncomingPhoneNumbers.json").size(), 1u);
 }
 
@@ -497,7 +497,7 @@ TEST_P(NumbersTest, ImportFromTwilioThenSendFromAnImportedNumber) {
   auto sends = matching(twilio_, "POST", twilio_account_path("") + "/Messages.json");
   ASSERT_EQ(sends.size(), 1u);
   bool from_imported = false;
-  for (const auto& [k, v] : providers::form_decode(sends[0].body)) {
+  for (const auto& [k, v] : sb::form_decode(sends[0].body)) {
     from_imported |= k == "From" && v == kImported;
   }
   EXPECT_TRUE(from_imported) << sends[0].body;

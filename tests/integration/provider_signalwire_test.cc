@@ -85,7 +85,7 @@ TEST_F(SignalWireProviderTest, LamlMessageReachesSentWithSignalWiresSid) {
             "ZWExMDgxMzMtZDZiMy00MDdjLTk1MzYtOWZhZDhhOTI5YTZhOlBUZGE3NDVlYlhYWFhYWFhYWFhYWFhYWFhYWF"
             "hYWFg=");
   EXPECT_EQ(reqs[0].header("content-type"), "application/x-www-form-urlencoded");
-  auto fields = providers::form_decode(reqs[0].body);
+  auto fields = sb::form_decode(reqs[0].body);
   ASSERT_EQ(fields.size(), 4u) << reqs[0].body;
   EXPECT_EQ(fields[0], (std::pair<std::string, std::string>{"To", "+14155550123"}));
   EXPECT_EQ(fields[1], (std::pair<std::string, std::string>{"From", kFrom}));

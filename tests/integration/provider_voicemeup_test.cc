@@ -23,7 +23,7 @@ std::string success_body(const std::string& hash) {
 }
 
 std::string field(const RecordedRequest& r, const std::string& key) {
-  for (const auto& [k, v] : providers::form_decode(r.body)) {
+  for (const auto& [k, v] : sb::form_decode(r.body)) {
     if (k == key) return v;
   }
   return "<absent>";
@@ -66,8 +66,8 @@ TEST_F(VoiceMeUpProviderTest, MessageIsSentWithTheQueuedHash) {
   EXPECT_EQ(req.method, "POST");
   EXPECT_EQ(req.target, "/api/v1.1/json/queue_sms");
   EXPECT_EQ(req.header("content-type"), "application/x-www-form-urlencoded");
-  EXPECT_EQ(providers::form_decode(req.body),
-            (providers::FormFields{{"username", "acme-api"},
+  EXPECT_EQ(sb::form_decode(req.body),
+            (sb::FormFields{{"username", "acme-api"},
                                    {"auth_token", "tok_123"},
                                    {"source_number", "15145551234"},
                                    {"destination_number", "15145559999"},

@@ -176,7 +176,7 @@ TEST(DispatcherThroughput, ABurstOnATwilioConnectorReachesTheProviderAt10PerSeco
     if (req.method != "POST") return FakeReply{200, "{}"};
     char sid[40];
     std::snprintf(sid, sizeof sid, "SM%032x", next_sid.fetch_add(1) + 1);
-    const json to = providers::form_decode(req.body).at(0).second;
+    const json to = sb::form_decode(req.body).at(0).second;
     return FakeReply{
         201,
         json{{"account_sid", "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}, {"api_version", "2010-04-01"},
@@ -235,7 +235,7 @@ TEST(DispatcherThroughput, ABurstOnATwilioConnectorReachesTheProviderAt10PerSeco
   std::set<std::string> bodies;
   for (const auto& r : reqs) {
     std::string to, body;
-    for (const auto& [k, v] : providers::form_decode(r.body)) {
+    for (const auto& [k, v] : sb::form_decode(r.body)) {
       if (k == "To") to = v;
       if (k == "Body") body = v;
     }

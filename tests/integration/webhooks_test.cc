@@ -29,7 +29,7 @@ namespace sb::test {
 namespace {
 
 using nlohmann::json;
-using providers::FormFields;
+using sb::FormFields;
 using namespace std::chrono_literals;
 
 constexpr char kPublicUrl[] = "https://sms.example.test";
@@ -106,7 +106,7 @@ Hook form_hook(const std::string& path, const FormFields& fields, const std::str
                const std::string& header) {
   Hook h;
   h.path = path;
-  h.body = providers::form_encode(fields);
+  h.body = sb::form_encode(fields);
   h.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
                {header, providers::twilio::compute_signature(key, kPublicUrl + path, fields)}};
   return h;
@@ -581,7 +581,7 @@ TEST_P(WebhooksTest, ForgedWebhooksAreRefusedAndNothingIsStored) {
     for (auto& [k, v] : tampered) {
       if (k == "Body") v = "Send me the codes";
     }
-    h.body = providers::form_encode(tampered);
+    h.body = sb::form_encode(tampered);
     expect_unverified(post(h), "twilio tampered body");
   }
   expect_unverified(post(twilio_hook(sms, "fedcba9876543210fedcba9876543210")), "twilio wrong key");
@@ -698,7 +698,7 @@ TEST_P(WebhooksTest, StatusCallbacksMoveTheMessageAndALateSentIsNotApplied) {
   // Twilio was told to call back the URL the signatures are checked against.
   bool told = false;
   for (const auto& req : fake_.requests()) {
-    for (const auto& [k, v] : providers::form_decode(req.body)) {
+    for (const auto& [k, v] : sb::form_decode(req.body)) {
       if (k == "StatusCallback") told = v == std::string(kPublicUrl) + "/webhooks/tw";
     }
   }
@@ -961,7 +961,7 @@ TEST(WebhooksConfig, AConnectorWithoutVerificationMaterialRefusesItsWebhooks) {
 
   // Signed with the API key secret (the only secret it has): still refused.
   FormFields sms = twilio_sms("SM1f0e8ae6ade43cb3c0ce4525424e404f", "+14155550100", kTwNumber);
-  auto r = gw.request("POST", "/webhooks/tw-nokey", "", providers::form_encode(sms),
+  auto r = gw.request("POST", "/webhooks/tw-nokey", "", sb::form_encode(sms),
                       {{"Content-Type", "application/x-www-form-urlencoded"},
                        {"X-Twilio-Signature",
                         providers::twilio::compute_signature(

@@ -1,4 +1,4 @@
-// Wire helpers every HTTP provider connector shares: form encoding, Basic auth, Retry-After, and
+// Wire helpers every HTTP provider connector shares: Basic auth, Retry-After, and
 // the default classification of HTTP failures.
 #pragma once
 
@@ -9,24 +9,17 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/form.h"
 #include "core/http_types.h"
 #include "providers/connector.h"
 
 namespace sb::providers {
 
-using FormFields = std::vector<std::pair<std::string, std::string>>;
-
-// RFC 3986 percent-encoding of everything but unreserved characters (space is %20).
-std::string url_encode(std::string_view s);
 // `s` without trailing '/' (base URLs are joined with paths that start with one).
 std::string strip_trailing_slashes(std::string s);
 // "<public_url>/webhooks/<connector id>": where providers deliver this connector's inbound
 // messages and status reports (docs/webhooks.md).
 std::string webhook_url(const std::string& public_url, const std::string& connector_id);
-// application/x-www-form-urlencoded, fields in the given order (a repeated key is repeated).
-std::string form_encode(const FormFields& fields);
-// Parses application/x-www-form-urlencoded ('+' is a space); malformed escapes are kept literally.
-FormFields form_decode(std::string_view body);
 // "Basic base64(user:password)".
 std::string basic_auth(std::string_view user, std::string_view password);
 // Retry-After as delay-seconds or an HTTP-date; nullopt when absent or unreadable.

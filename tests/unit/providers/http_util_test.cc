@@ -6,17 +6,6 @@
 namespace sb::providers {
 namespace {
 
-TEST(HttpUtil, FormEncodingRoundTripsAndRepeatsKeys) {
-  const FormFields f = {{"To", "+14155550123"}, {"Body", "hi & bye = 100%"},
-                        {"MediaUrl", "https://x.test/a.png"}, {"MediaUrl", "https://x.test/b.png"}};
-  const std::string enc = form_encode(f);
-  EXPECT_EQ(enc,
-            "To=%2B14155550123&Body=hi%20%26%20bye%20%3D%20100%25&MediaUrl=https%3A%2F%2Fx.test%2Fa."
-            "png&MediaUrl=https%3A%2F%2Fx.test%2Fb.png");
-  EXPECT_EQ(form_decode(enc), f);
-  EXPECT_EQ(form_decode("a=1+2&b=%zz&c"), (FormFields{{"a", "1 2"}, {"b", "%zz"}, {"c", ""}}));
-}
-
 TEST(HttpUtil, BasicAuth) {
   // RFC 7617 example.
   EXPECT_EQ(basic_auth("Aladdin", "open sesame"), "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");

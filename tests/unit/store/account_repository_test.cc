@@ -285,6 +285,41 @@ TEST_P(AccountRepositoryTest, EnsureSecretKeepsTheFirstValue) {
   EXPECT_EQ(*store_->accounts().ensure_secret("other", "x", kT0), "x");
 }
 
+TEST_P(AccountRepositoryTest, TwilioCredentialsFirstWriterWinsRotationKeepsThePreviousToken) {
+  const TwilioCredentials cand{kAcctA, "AC" + std::string(32, 'a'), "token-1", std::nullopt, kT0, 0};
+  auto a = unwrap(store_->accounts().ensure_twilio_credentials(cand));
+  EXPECT_EQ(a.account_sid, cand.account_sid);
+  EXPECT_EQ(a.auth_token, "token-1");
+  EXPECT_FALSE(a.previous_token);
+  // Another instance racing to create them gets the stored ones.
+  TwilioCredentials late = cand;
+  late.account_sid = "AC" + std::string(32, 'b');
+  late.auth_token = "token-x";
+  auto b = unwrap(another_instance().accounts().ensure_twilio_credentials(late));
+  EXPECT_EQ(b.account_sid, cand.account_sid);
+  EXPECT_EQ(b.auth_token, "token-1");
+
+  auto rotated = unwrap(store_->accounts().rotate_twilio_token(kAcctA, "token-2", kT0 + 5));
+  ASSERT_TRUE(rotated);
+  EXPECT_EQ(rotated->auth_token, "token-2");
+  EXPECT_EQ(rotated->previous_token, "token-1");
+  EXPECT_EQ(rotated->rotated_at, kT0 + 5);
+  auto found = unwrap(store_->accounts().find_twilio_credentials(cand.account_sid));
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->account, kAcctA);
+  EXPECT_EQ(found->previous_token, "token-1");
+  auto dropped = unwrap(store_->accounts().drop_previous_twilio_token(kAcctA));
+  ASSERT_TRUE(dropped);
+  EXPECT_FALSE(dropped->previous_token);
+  EXPECT_EQ(dropped->auth_token, "token-2");
+
+  EXPECT_FALSE(unwrap(store_->accounts().find_twilio_credentials("AC" + std::string(32, 'c'))));
+  EXPECT_FALSE(unwrap(store_->accounts().rotate_twilio_token(kAcctB, "t", kT0)));  // none yet
+  // An account SID is one account's.
+  TwilioCredentials clash{kAcctB, cand.account_sid, "token-b", std::nullopt, kT0, 0};
+  EXPECT_FALSE(store_->accounts().ensure_twilio_credentials(clash).ok());
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, AccountRepositoryTest,
                          testing::Values(Backend::kSqlite, Backend::kPostgres), backend_name);
 

@@ -1,0 +1,22 @@
+// The Twilio-compatible API's names for our resources. A message's SID is "SM" (or "MM" with
+// media) and the 128 bits of its ULID in 32 lower-case hex digits, so it is stable, sorts like
+// the message id, and maps back without a lookup; an account SID is "AC" + 32 random hex digits,
+// stored with the account's credentials.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sb {
+
+// "SM…"/"MM…" for a message id "msg_<ULID>" (`mms`: it has media).
+std::string twilio_message_sid(std::string_view message_id, bool mms);
+// The message id a message SID names (SM or MM); nullopt when it is not one.
+std::optional<std::string> message_id_of_twilio_sid(std::string_view sid);
+// A new random account SID.
+std::string new_twilio_account_sid();
+// True for "AC" + 32 hex digits (either case).
+bool is_twilio_account_sid(std::string_view sid);
+
+}  // namespace sb

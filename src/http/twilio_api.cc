@@ -1,0 +1,378 @@
+// Twilio's 2010-04-01 dialect: each handler authenticates (Basic AccountSid:AuthToken), reads the
+// form parameters, calls the engine operation /v1 calls, and renders Twilio's shapes.
+#include "http/twilio_api.h"
+
+#include <spdlog/spdlog.h>
+#include <strings.h>
+
+#include <algorithm>
+
+#include "core/crypto.h"
+#include "core/ids.h"
+#include "core/phone.h"
+#include "core/twilio_ids.h"
+#include "http/api_util.h"
+#include "http/twilio_format.h"
+
+namespace sb::http {
+namespace {
+
+using nlohmann::json;
+using twilio::error_response;
+using twilio::form_value;
+
+constexpr int kMaxPageSize = 1000;
+
+// Who called: their account and its account SID (the path's, once checked).
+struct Caller {
+  std::string account;
+  std::string account_sid;
+};
+
+Response json_reply(int status, const json& body) {
+  Response r = Response::json(status, body);
+  r.content_type = "application/json; charset=utf-8";
+  return r;
+}
+
+// Basic AccountSid:AuthToken, and the path's AccountSid must be the caller's: another account's
+// SID is not found (20404), never another account's data.
+Handler twilio_authed(engine::Services& s, std::function<void(Request&, const Caller&, Reply)> fn) {
+  return [&s, fn = std::move(fn)](Request& req, Reply reply) {
+    const std::string h = req.header("authorization");
+    constexpr std::string_view kPrefix = "Basic ";
+    std::optional<std::string> decoded;
+    if (h.size() > kPrefix.size() && strncasecmp(h.data(), kPrefix.data(), kPrefix.size()) == 0) {
+      decoded = crypto::base64_decode(std::string_view(h).substr(kPrefix.size()));
+    }
+    const auto colon = decoded ? decoded->find(':') : std::string::npos;
+    std::optional<std::string> account;
+    std::string sid;
+    if (colon != std::string::npos) {
+      sid = decoded->substr(0, colon);
+      auto found = s.gateway.authenticate_twilio(sid, decoded->substr(colon + 1));
+      if (!found) {
+        spdlog::error("auth: twilio credentials lookup failed: {}", found.error().message);
+        return reply(error_response(
+            Error::make("database_unavailable", "cannot check credentials right now")));
+      }
+      account = *found;
+    }
+    if (!account) {
+      return reply(error_response(Error::make("unauthorized", "Authenticate")));
+    }
+    if (strcasecmp(req.params["AccountSid"].c_str(), sid.c_str()) != 0) {
+      return reply(error_response(Error::make(
+          "not_found", "The requested resource " + req.path + " was not found")));
+    }
+    try {
+      fn(req, Caller{*account, sid}, reply);
+    } catch (const std::exception& e) {
+      spdlog::error("twilio api: {} {}: {}", req.method, req.path, e.what());
+      reply(error_response(Error::make("database_unavailable", "the database is unavailable")));
+    }
+  };
+}
+
+std::string account_uri(const Caller& c) { return "/2010-04-01/Accounts/" + c.account_sid; }
+
+json account_json(const Caller& c, const TwilioCredentials& creds) {
+  const std::string base = account_uri(c);
+  return {{"auth_token", nullptr},  // shown only by `switchboard twilio-credentials`
+          {"date_created", twilio::rfc2822(creds.created_at)},
+          {"date_updated", twilio::rfc2822(std::max(creds.created_at, creds.rotated_at))},
+          {"friendly_name", c.account},
+          {"owner_account_sid", c.account_sid},
+          {"sid", c.account_sid},
+          {"status", "active"},
+          {"subresource_uris",
+           {{"messages", base + "/Messages.json"},
+            {"incoming_phone_numbers", base + "/IncomingPhoneNumbers.json"}}},
+          {"type", "Full"},
+          {"uri", base + ".json"}};
+}
+
+// POST Messages.json's parameters as a send request. Twilio's unknown parameters are ignored,
+// as Twilio does.
+Result<engine::SendRequest> parse_send(const FormFields& f, const Request& req) {
+  engine::SendRequest r;
+  auto to = form_value(f, "To");
+  if (!to || to->empty()) return Error::make("missing_field", "A 'To' phone number is required.", "To");
+  r.to = *to;
+  auto from = form_value(f, "From");
+  if ((!from || from->empty()) && form_value(f, "MessagingServiceSid")) {
+    return Error::make("not_supported",
+                       "Messaging Services are not available; send From one of your numbers",
+                       "MessagingServiceSid");
+  }
+  if (!from || from->empty()) {
+    return Error::make("missing_field", "A 'From' phone number is required.", "From");
+  }
+  r.from = *from;
+  r.body = form_value(f, "Body").value_or("");
+  r.media_urls = twilio::form_values(f, "MediaUrl");
+  r.status_callback = form_value(f, "StatusCallback").value_or("");
+  if (auto v = form_value(f, "ValidityPeriod")) {
+    char* end = nullptr;
+    const long long n = std::strtoll(v->c_str(), &end, 10);
+    if (v->empty() || *end != '\0') {
+      return Error::make("invalid_validity_period", "ValidityPeriod must be a number of seconds",
+                         "ValidityPeriod");
+    }
+    r.validity_period_s = n;
+  }
+  if (auto v = form_value(f, "SmartEncoded")) {
+    r.smart_encoding = twilio::parse_bool(*v);
+    if (!r.smart_encoding) {
+      return Error::make("invalid_parameter", "SmartEncoded must be true or false", "SmartEncoded");
+    }
+  }
+  if (auto v = form_value(f, "MaxPrice"); v && !v->empty()) {
+    if (!valid_price(*v)) {
+      return Error::make("invalid_max_price",
+                         "MaxPrice must be a positive decimal amount with at most 4 decimals",
+                         "MaxPrice");
+    }
+    r.max_price = *v;
+  }
+  auto type = form_value(f, "ScheduleType");
+  auto send_at = form_value(f, "SendAt");
+  if (type && *type != "fixed") {
+    return Error::make("invalid_parameter", "ScheduleType must be fixed", "ScheduleType");
+  }
+  if (type && !send_at) {
+    return Error::make("missing_field", "SendAt is required with ScheduleType=fixed", "SendAt");
+  }
+  if (send_at) {
+    if (!type) {
+      return Error::make("missing_field", "ScheduleType=fixed is required with SendAt",
+                         "ScheduleType");
+    }
+    auto t = twilio::parse_twilio_time(*send_at);
+    if (!t || t->date_only) {
+      return Error::make("invalid_send_at", "SendAt must be a time such as 2026-01-31T09:00:00Z",
+                         "SendAt");
+    }
+    r.send_at = t->at;
+  }
+  // Idempotency as on /v1 (Idempotency-Key), over the parameters in a canonical order.
+  auto key = idempotency_key(req);
+  if (!key) return key.error();
+  if (!key->empty()) {
+    FormFields sorted = f;
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    r.idempotency_key = *key;
+    r.request_hash = crypto::hex(crypto::sha256("twilio\n" + form_encode(sorted)));
+  }
+  return r;
+}
+
+void send_message(engine::Services& s, Request& req, const Caller& c, Reply reply) {
+  auto parsed = parse_send(twilio::form_of(req), req);
+  if (!parsed) {
+    spdlog::info("twilio api: send rejected for {}: {} ({})", c.account, parsed.error().code,
+                 parsed.error().field);
+    return reply(error_response(parsed.error()));
+  }
+  s.messages.send(c.account, *parsed,
+                  [reply = std::move(reply), c](Result<store::InsertResult> r) {
+                    if (!r) {
+                      if (r.error().code != "storage_error" &&
+                          r.error().code != "shutting_down") {
+                        spdlog::info("twilio api: send rejected for {}: {} ({})", c.account,
+                                     r.error().code, r.error().field);
+                      }
+                      return reply(error_response(r.error()));
+                    }
+                    if (r->kind == store::InsertKind::kConflict) {
+                      return reply(error_response(Error::make(
+                          "idempotency_conflict",
+                          "this Idempotency-Key was already used with a different request",
+                          "Idempotency-Key")));
+                    }
+                    reply(json_reply(201, twilio::message_json(r->message, c.account_sid)));
+                  });
+}
+
+Result<std::optional<int>> int_param(const FormFields& f, const char* name, int min) {
+  auto v = form_value(f, name);
+  if (!v) return std::optional<int>();
+  char* end = nullptr;
+  const long n = std::strtol(v->c_str(), &end, 10);
+  if (v->empty() || *end != '\0' || n < min) {
+    return Error::make("invalid_parameter",
+                       std::string(name) + " must be a whole number of at least " +
+                           std::to_string(min),
+                       name);
+  }
+  return std::optional<int>(static_cast<int>(std::min<long>(n, 1'000'000)));
+}
+
+void list_messages(engine::Services& s, Request& req, const Caller& c, Reply reply) {
+  const FormFields f = twilio::form_of(req);
+  MessageFilter filter;
+  filter.account = c.account;
+  twilio::PageLinks links;
+  links.path = account_uri(c) + "/Messages.json";
+  const auto& region = s.gateway.options().default_region;
+  for (const char* name : {"To", "From"}) {
+    if (auto v = form_value(f, name)) {
+      auto p = normalize_phone(*v, region, name);
+      if (!p) return reply(error_response(p.error()));
+      (std::string_view(name) == "To" ? filter.to : filter.from) = p->e164;
+      links.filters.emplace_back(name, *v);
+    }
+  }
+  // DateSent (that day, or that instant), DateSent< (on or before), DateSent> (on or after),
+  // over the time the message was created here.
+  for (const char* name : {"DateSent", "DateSent<", "DateSent>"}) {
+    auto v = form_value(f, name);
+    if (!v) continue;
+    auto t = twilio::parse_twilio_time(*v);
+    if (!t) {
+      return reply(error_response(Error::make(
+          "invalid_parameter", std::string(name) + " must be YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ",
+          name)));
+    }
+    const TimeMs end = t->at + (t->date_only ? 86'400'000 : 1);
+    const std::string_view n(name);
+    if (n == "DateSent") {
+      filter.since = t->at;
+      filter.until = end;
+    } else if (n == "DateSent<") {
+      filter.until = end;
+    } else {
+      filter.since = t->at;
+    }
+    links.filters.emplace_back(name, *v);
+  }
+  auto size = int_param(f, "PageSize", 1);
+  if (!size) return reply(error_response(size.error()));
+  links.page_size = std::min(size->value_or(50), kMaxPageSize);  // the SDKs may ask for more
+  auto page = int_param(f, "Page", 0);
+  if (!page) return reply(error_response(page.error()));
+  links.page = page->value_or(0);
+  if (auto token = form_value(f, "PageToken")) {
+    std::optional<std::string> id;
+    if (token->size() > 2 && token->substr(0, 2) == "PA") {
+      id = message_id_of_twilio_sid(std::string_view(*token).substr(2));
+    }
+    if (!id) {
+      return reply(error_response(Error::make(
+          "invalid_parameter", "PageToken is not one this API returned", "PageToken")));
+    }
+    filter.before_id = *id;
+    links.page_token = *token;
+  } else if (links.page > 0) {
+    return reply(error_response(Error::make(
+        "invalid_parameter", "a Page after the first needs the PageToken of next_page_uri",
+        "PageToken")));
+  }
+  filter.limit = links.page_size;
+  auto listed = s.messages.list(std::move(filter));
+  if (!listed) return reply(error_response(listed.error()));
+  json items = json::array();
+  for (const auto& m : listed->items) items.push_back(twilio::message_json(m, c.account_sid));
+  if (listed->more) {
+    links.next_page_token = "PA" + twilio_message_sid(listed->items.back().id, false);
+  }
+  reply(json_reply(200, twilio::page_json("messages", std::move(items), links)));
+}
+
+// The message the path's Sid names, as an id: not_found for anything that is not a message SID.
+Result<std::string> message_id(const Request& req) {
+  auto id = message_id_of_twilio_sid(req.params.at("Sid"));
+  if (!id) {
+    return Error::make("not_found", "The requested resource " + req.path + " was not found",
+                       "Sid");
+  }
+  return *id;
+}
+
+// POST Messages/{Sid}.json: Body="" redacts it, Status=canceled cancels it (scheduled or still
+// queued); with neither, the message as it is.
+void update_message(engine::Services& s, Request& req, const Caller& c, Reply reply) {
+  auto id = message_id(req);
+  if (!id) return reply(error_response(id.error()));
+  const FormFields f = twilio::form_of(req);
+  auto body = form_value(f, "Body");
+  auto status = form_value(f, "Status");
+  if (body && !body->empty()) {
+    return reply(error_response(Error::make(
+        "invalid_parameter", "Body can only be set to \"\" (redacting the message)", "Body")));
+  }
+  if (status && *status != "canceled") {
+    return reply(error_response(
+        Error::make("invalid_parameter", "Status can only be set to canceled", "Status")));
+  }
+  if (status) {
+    auto m = s.messages.cancel(c.account, *id);
+    if (!m) return reply(error_response(m.error()));
+    if (!body) return reply(json_reply(200, twilio::message_json(*m, c.account_sid)));
+  }
+  if (body) {
+    auto v = s.messages.redact(c.account, *id);
+    if (!v) return reply(error_response(v.error()));
+    return reply(json_reply(200, twilio::message_json(v->message, c.account_sid, &v->events)));
+  }
+  auto v = s.messages.get(c.account, *id);
+  if (!v) return reply(error_response(v.error()));
+  reply(json_reply(200, twilio::message_json(v->message, c.account_sid, &v->events)));
+}
+
+}  // namespace
+
+void register_twilio_api(Router& router, engine::Services& s) {
+  const std::string base = "/2010-04-01/Accounts/{AccountSid}";
+
+  router.add("GET", base + ".json",
+             twilio_authed(s, [&s](Request&, const Caller& c, Reply reply) {
+               auto creds = s.accounts.twilio_credentials(c.account);
+               if (!creds) return reply(error_response(creds.error()));
+               reply(json_reply(200, account_json(c, *creds)));
+             }));
+
+  router.add("POST", base + "/Messages.json",
+             twilio_authed(s, [&s](Request& req, const Caller& c, Reply reply) {
+               send_message(s, req, c, std::move(reply));
+             }),
+             // Inline as POST /v1/messages: parsing is CPU-only and the outbox replies when the
+             // message is on disk; only an uncached credential check reads the database.
+             Run::kInline);
+
+  router.add("GET", base + "/Messages.json",
+             twilio_authed(s, [&s](Request& req, const Caller& c, Reply reply) {
+               list_messages(s, req, c, std::move(reply));
+             }));
+
+  router.add("GET", base + "/Messages/{Sid}.json",
+             twilio_authed(s, [&s](Request& req, const Caller& c, Reply reply) {
+               auto id = message_id(req);
+               if (!id) return reply(error_response(id.error()));
+               auto v = s.messages.get(c.account, *id);
+               if (!v) return reply(error_response(v.error()));
+               reply(json_reply(200, twilio::message_json(v->message, c.account_sid, &v->events)));
+             }));
+
+  router.add("POST", base + "/Messages/{Sid}.json",
+             twilio_authed(s, [&s](Request& req, const Caller& c, Reply reply) {
+               update_message(s, req, c, std::move(reply));
+             }));
+
+  // Twilio deletes the record; here the message's body and media are erased (as /v1's DELETE)
+  // and its record stays for the audit trail (docs/twilio-compatibility.md).
+  router.add("DELETE", base + "/Messages/{Sid}.json",
+             twilio_authed(s, [&s](Request& req, const Caller& c, Reply reply) {
+               auto id = message_id(req);
+               if (!id) return reply(error_response(id.error()));
+               auto v = s.messages.redact(c.account, *id);
+               if (!v) return reply(error_response(v.error()));
+               Response r;
+               r.status = 204;
+               r.content_type.clear();
+               reply(std::move(r));
+             }));
+}
+
+}  // namespace sb::http

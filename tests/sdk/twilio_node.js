@@ -1,0 +1,100 @@
+// The official Twilio Node SDK (npm `twilio` 5.x, which runs on Debian's Node 18) against a running
+// Switchboard: only `client.api.baseUrl` differs from code written for Twilio.
+// Usage: node twilio_node.js BASE_URL ACCOUNT_SID AUTH_TOKEN FROM TO
+'use strict';
+const assert = require('node:assert/strict');
+const twilio = require('twilio');
+
+const [base, sid, token, from, to] = process.argv.slice(2);
+const client = twilio(sid, token);
+client.api.baseUrl = base;
+
+async function fails(promise) {
+  try {
+    await promise;
+  } catch (e) {
+    return e;
+  }
+  assert.fail('expected an error');
+}
+
+async function waitFor(fetchOnce, done, ms = 15000) {
+  const deadline = Date.now() + ms;
+  for (let wait = 10; ; wait = Math.min(wait * 2, 200)) {
+    const got = await fetchOnce();
+    if (done(got)) return got;
+    if (Date.now() > deadline) assert.fail('timed out; last: ' + JSON.stringify(got));
+    await new Promise((r) => setTimeout(r, wait));
+  }
+}
+
+async function main() {
+  const sms = await client.messages.create({ to, from, body: 'hello from node & friends' });
+  assert.match(sms.sid, /^SM[0-9a-f]{32}$/);
+  assert.equal(sms.accountSid, sid);
+  assert.equal(sms.status, 'queued');
+  assert.equal(sms.body, 'hello from node & friends');
+  assert.equal(sms.numSegments, '1');
+  assert.equal(sms.direction, 'outbound-api');
+  assert.ok(sms.dateCreated instanceof Date && !isNaN(sms.dateCreated));
+
+  const mms = await client.messages.create({
+    to, from, body: 'a picture', mediaUrl: ['https://media.example.com/a.png'],
+  });
+  assert.equal(mms.numMedia, '1');
+
+  const delivered = await waitFor(() => client.messages(sms.sid).fetch(),
+                                  (m) => m.status === 'delivered');
+  assert.ok(delivered.dateSent instanceof Date && !isNaN(delivered.dateSent));
+
+  // Three pages of two, newest first, each message once.
+  for (let i = 0; i < 4; i++) await client.messages.create({ to, from, body: `page ${i}` });
+  const p1 = await client.messages.page({ pageSize: 2 });
+  const p2 = await p1.nextPage();
+  const p3 = await p2.nextPage();
+  const sids = [...p1.instances, ...p2.instances, ...p3.instances].map((m) => m.sid);
+  assert.equal(sids.length, 6);
+  assert.equal(new Set(sids).size, 6);
+  const all = await client.messages.list({ pageSize: 2 });
+  assert.equal(all.length, 6);
+  const mine = await client.messages.list({ to, from, limit: 100 });
+  assert.equal(mine.length, 6);
+
+  const notFound = await fails(client.messages('SM' + '0'.repeat(32)).fetch());
+  assert.equal(notFound.status, 404);
+  assert.equal(notFound.code, 20404);
+
+  const badTo = await fails(client.messages.create({ to: 'not a number', from, body: 'x' }));
+  assert.equal(badTo.status, 400);
+  assert.equal(badTo.code, 21211);
+
+  const wrong = twilio(sid, 'not-the-token');
+  wrong.api.baseUrl = base;
+  const denied = await fails(wrong.messages.list({ limit: 1 }));
+  assert.equal(denied.status, 401);
+  assert.equal(denied.code, 20003);
+
+  const redacted = await client.messages(mms.sid).update({ body: '' });
+  assert.equal(redacted.body, '');
+  assert.equal(redacted.numMedia, '0');
+
+  const later = await client.messages.create({
+    to, from, body: 'later', sendAt: new Date(Date.now() + 3600 * 1000), scheduleType: 'fixed',
+  });
+  assert.equal(later.status, 'scheduled');
+  const canceled = await client.messages(later.sid).update({ status: 'canceled' });
+  assert.equal(canceled.status, 'canceled');
+
+  assert.equal(await client.messages(sms.sid).remove(), true);
+  assert.equal((await client.messages(sms.sid).fetch()).body, '');
+
+  const account = await client.api.v2010.accounts(sid).fetch();
+  assert.equal(account.sid, sid);
+  assert.equal(account.status, 'active');
+  console.log('twilio node sdk: ok');
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

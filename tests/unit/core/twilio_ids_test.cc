@@ -1,0 +1,47 @@
+// Twilio-style SIDs for our ids.
+#include "core/twilio_ids.h"
+
+#include <gtest/gtest.h>
+
+#include "core/ids.h"
+
+namespace sb {
+namespace {
+
+TEST(TwilioIds, AMessageSidIsItsUlidInHexAndMapsBack) {
+  EXPECT_EQ(twilio_message_sid("msg_00000000000000000000000001", false),
+            "SM00000000000000000000000000000001");
+  EXPECT_EQ(twilio_message_sid("msg_7ZZZZZZZZZZZZZZZZZZZZZZZZZ", true),
+            "MMffffffffffffffffffffffffffffffff");
+  for (int i = 0; i < 200; ++i) {
+    const std::string id = new_id("msg_", 1'700'000'000'000 + i);
+    const std::string sid = twilio_message_sid(id, i % 2);
+    ASSERT_EQ(sid.size(), 34u);
+    EXPECT_EQ(message_id_of_twilio_sid(sid), id);
+  }
+}
+
+TEST(TwilioIds, SidsSortLikeTheirIds) {
+  const std::string a = new_id("msg_", 1'700'000'000'000);
+  const std::string b = new_id("msg_", 1'700'000'000'001);
+  EXPECT_LT(twilio_message_sid(a, false), twilio_message_sid(b, false));
+}
+
+TEST(TwilioIds, WhatIsNotAMessageSidIsRefused) {
+  EXPECT_FALSE(message_id_of_twilio_sid(""));
+  EXPECT_FALSE(message_id_of_twilio_sid("SM123"));
+  EXPECT_FALSE(message_id_of_twilio_sid("XX00000000000000000000000000000001"));
+  EXPECT_FALSE(message_id_of_twilio_sid("SM0000000000000000000000000000000g"));
+  EXPECT_TRUE(message_id_of_twilio_sid("SM000000000000000000000000000000AB"));  // either case
+}
+
+TEST(TwilioIds, AccountSids) {
+  const std::string sid = new_twilio_account_sid();
+  EXPECT_TRUE(is_twilio_account_sid(sid));
+  EXPECT_NE(sid, new_twilio_account_sid());
+  EXPECT_FALSE(is_twilio_account_sid("AC123"));
+  EXPECT_FALSE(is_twilio_account_sid("SK" + sid.substr(2)));
+}
+
+}  // namespace
+}  // namespace sb
