@@ -57,6 +57,13 @@ std::optional<std::string> message_id_of_twilio_sid(std::string_view sid) {
   return out;
 }
 
+std::string twilio_number_sid(std::string_view account, std::string_view number) {
+  std::string key(account);
+  key.push_back('\n');
+  key.append(number);
+  return "PN" + crypto::hex(crypto::sha256(key).substr(0, 16));
+}
+
 std::string new_twilio_account_sid() { return "AC" + crypto::hex(crypto::random_bytes(16)); }
 
 bool is_twilio_account_sid(std::string_view sid) {

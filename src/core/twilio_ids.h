@@ -14,6 +14,9 @@ namespace sb {
 std::string twilio_message_sid(std::string_view message_id, bool mms);
 // The message id a message SID names (SM or MM); nullopt when it is not one.
 std::optional<std::string> message_id_of_twilio_sid(std::string_view sid);
+// "PN…" for one of an account's numbers: 128 bits of SHA-256(account, number) in hex, stable
+// for the pair and different in another account.
+std::string twilio_number_sid(std::string_view account, std::string_view number);
 // A new random account SID.
 std::string new_twilio_account_sid();
 // True for "AC" + 32 hex digits (either case).

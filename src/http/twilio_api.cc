@@ -209,6 +209,29 @@ Result<std::optional<int>> int_param(const FormFields& f, const char* name, int 
   return std::optional<int>(static_cast<int>(std::min<long>(n, 1'000'000)));
 }
 
+// PageSize (at least 1; more than 1000 is read as 1000, as the SDKs may ask for more) and Page
+// into `links`; returns the PageToken for the caller to resolve. A Page after the first needs
+// the PageToken of next_page_uri.
+Result<std::optional<std::string>> read_paging(const FormFields& f, twilio::PageLinks& links) {
+  auto size = int_param(f, "PageSize", 1);
+  if (!size) return size.error();
+  links.page_size = std::min(size->value_or(50), kMaxPageSize);
+  auto page = int_param(f, "Page", 0);
+  if (!page) return page.error();
+  links.page = page->value_or(0);
+  auto token = form_value(f, "PageToken");
+  if (!token && links.page > 0) {
+    return Error::make("invalid_parameter",
+                       "a Page after the first needs the PageToken of next_page_uri", "PageToken");
+  }
+  if (token) links.page_token = *token;
+  return token;
+}
+
+Error unknown_page_token() {
+  return Error::make("invalid_parameter", "PageToken is not one this API returned", "PageToken");
+}
+
 void list_messages(engine::Services& s, Request& req, const Caller& c, Reply reply) {
   const FormFields f = twilio::form_of(req);
   MessageFilter filter;
@@ -247,27 +270,15 @@ void list_messages(engine::Services& s, Request& req, const Caller& c, Reply rep
     }
     links.filters.emplace_back(name, *v);
   }
-  auto size = int_param(f, "PageSize", 1);
-  if (!size) return reply(error_response(size.error()));
-  links.page_size = std::min(size->value_or(50), kMaxPageSize);  // the SDKs may ask for more
-  auto page = int_param(f, "Page", 0);
-  if (!page) return reply(error_response(page.error()));
-  links.page = page->value_or(0);
-  if (auto token = form_value(f, "PageToken")) {
+  auto token = read_paging(f, links);
+  if (!token) return reply(error_response(token.error()));
+  if (*token) {
     std::optional<std::string> id;
-    if (token->size() > 2 && token->substr(0, 2) == "PA") {
-      id = message_id_of_twilio_sid(std::string_view(*token).substr(2));
+    if ((*token)->size() > 2 && (*token)->substr(0, 2) == "PA") {
+      id = message_id_of_twilio_sid(std::string_view(**token).substr(2));
     }
-    if (!id) {
-      return reply(error_response(Error::make(
-          "invalid_parameter", "PageToken is not one this API returned", "PageToken")));
-    }
+    if (!id) return reply(error_response(unknown_page_token()));
     filter.before_id = *id;
-    links.page_token = *token;
-  } else if (links.page > 0) {
-    return reply(error_response(Error::make(
-        "invalid_parameter", "a Page after the first needs the PageToken of next_page_uri",
-        "PageToken")));
   }
   filter.limit = links.page_size;
   auto listed = s.messages.list(std::move(filter));
@@ -321,6 +332,45 @@ void update_message(engine::Services& s, Request& req, const Caller& c, Reply re
   reply(json_reply(200, twilio::message_json(v->message, c.account_sid, &v->events)));
 }
 
+// GET IncomingPhoneNumbers.json: the account's numbers in their configured order, filtered by
+// PhoneNumber (exact, or a part of it) and FriendlyName (the number), paged by PageToken.
+void list_numbers(engine::Services& s, Request& req, const Caller& c, Reply reply) {
+  const FormFields f = twilio::form_of(req);
+  twilio::PageLinks links;
+  links.path = account_uri(c) + "/IncomingPhoneNumbers.json";
+  auto numbers = s.numbers.list(c.account);
+  if (!numbers) return reply(error_response(numbers.error()));
+  std::vector<const NumberRecord*> matching;
+  const auto phone = form_value(f, "PhoneNumber");
+  const auto friendly = form_value(f, "FriendlyName");
+  for (const auto& v : *numbers) {
+    if (phone && v.number.number.find(*phone) == std::string::npos) continue;
+    if (friendly && v.number.number != *friendly) continue;
+    matching.push_back(&v.number);
+  }
+  if (phone) links.filters.emplace_back("PhoneNumber", *phone);
+  if (friendly) links.filters.emplace_back("FriendlyName", *friendly);
+  auto token = read_paging(f, links);
+  if (!token) return reply(error_response(token.error()));
+  size_t from = 0;
+  if (*token) {
+    const auto after = std::find_if(matching.begin(), matching.end(), [&](const NumberRecord* n) {
+      return "PA" + twilio_number_sid(n->account, n->number) == **token;
+    });
+    if (after == matching.end()) return reply(error_response(unknown_page_token()));
+    from = static_cast<size_t>(after - matching.begin()) + 1;
+  }
+  json items = json::array();
+  size_t i = from;
+  for (; i < matching.size() && items.size() < static_cast<size_t>(links.page_size); ++i) {
+    items.push_back(twilio::number_json(*matching[i], c.account_sid));
+  }
+  if (i < matching.size()) {
+    links.next_page_token = "PA" + twilio_number_sid(c.account, matching[i - 1]->number);
+  }
+  reply(json_reply(200, twilio::page_json("incoming_phone_numbers", std::move(items), links)));
+}
+
 }  // namespace
 
 void register_twilio_api(Router& router, engine::Services& s) {
@@ -358,6 +408,25 @@ void register_twilio_api(Router& router, engine::Services& s) {
   router.add("POST", base + "/Messages/{Sid}.json",
              twilio_authed(s, [&s](Request& req, const Caller& c, Reply reply) {
                update_message(s, req, c, std::move(reply));
+             }));
+
+  router.add("GET", base + "/IncomingPhoneNumbers.json",
+             twilio_authed(s, [&s](Request& req, const Caller& c, Reply reply) {
+               list_numbers(s, req, c, std::move(reply));
+             }));
+
+  router.add("GET", base + "/IncomingPhoneNumbers/{Sid}.json",
+             twilio_authed(s, [&s](Request& req, const Caller& c, Reply reply) {
+               auto numbers = s.numbers.list(c.account);
+               if (!numbers) return reply(error_response(numbers.error()));
+               const std::string& sid = req.params.at("Sid");
+               for (const auto& v : *numbers) {
+                 if (twilio_number_sid(c.account, v.number.number) == sid) {
+                   return reply(json_reply(200, twilio::number_json(v.number, c.account_sid)));
+                 }
+               }
+               reply(error_response(Error::make(
+                   "not_found", "The requested resource " + req.path + " was not found", "Sid")));
              }));
 
   // Twilio deletes the record; here the message's body and media are erased (as /v1's DELETE)

@@ -9,7 +9,8 @@
 namespace sb::http {
 
 // Registers, under /2010-04-01/Accounts/{AccountSid}: GET {AccountSid}.json; POST and GET
-// Messages.json; GET, POST (redact, cancel) and DELETE Messages/{Sid}.json.
+// Messages.json; GET, POST (redact, cancel) and DELETE Messages/{Sid}.json; GET
+// IncomingPhoneNumbers.json and IncomingPhoneNumbers/{Sid}.json.
 void register_twilio_api(Router& router, engine::Services& services);
 
 }  // namespace sb::http

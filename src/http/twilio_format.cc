@@ -118,6 +118,33 @@ json message_json(const Message& m, const std::string& account_sid,
           {"uri", uri + ".json"}};
 }
 
+json number_json(const NumberRecord& n, const std::string& account_sid) {
+  const std::string sid = twilio_number_sid(n.account, n.number);
+  const std::string uri = "/2010-04-01/Accounts/" + account_sid + "/IncomingPhoneNumbers/" + sid;
+  return {{"account_sid", account_sid},
+          {"address_requirements", "none"},
+          {"api_version", kApiVersion},
+          {"beta", false},
+          {"capabilities", {{"voice", false}, {"sms", n.sms}, {"mms", n.mms}, {"fax", false}}},
+          {"date_created", nullptr},
+          {"date_updated", nullptr},
+          {"friendly_name", n.number},
+          {"origin", "hosted"},
+          {"phone_number", n.number},
+          {"sid", sid},
+          {"sms_method", n.forward_url ? n.forward_method : "POST"},
+          {"sms_url", n.forward_url.value_or("")},
+          {"sms_fallback_method", "POST"},
+          {"sms_fallback_url", ""},
+          {"status", n.status == "active" ? "in-use" : n.status},
+          {"status_callback", n.status_callback.value_or("")},
+          {"status_callback_method", "POST"},
+          {"subresource_uris", json::object()},
+          {"uri", uri + ".json"},
+          {"voice_method", "POST"},
+          {"voice_url", ""}};
+}
+
 TwilioError twilio_error(const Error& e) {
   const std::string& c = e.code;
   const std::string& f = e.field;

@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/form.h"
 #include "core/message.h"
+#include "core/number_record.h"
 #include "core/result.h"
 #include "http/types.h"
 
@@ -40,6 +41,10 @@ nlohmann::json message_error_code(const Message& m);
 // `sent` event; else the last update of a message that was sent).
 nlohmann::json message_json(const Message& m, const std::string& account_sid,
                              const std::vector<MessageEvent>* events = nullptr);
+
+// One of the account's numbers as Twilio's IncomingPhoneNumber: sms_url/sms_method are its
+// forwarding, status_callback its default status callback.
+nlohmann::json number_json(const NumberRecord& n, const std::string& account_sid);
 
 // An error as Twilio's {"code", "message", "more_info", "status"} with its HTTP status: our
 // code mapped to Twilio's for the same condition (table in docs/twilio-compatibility.md).

@@ -269,6 +269,44 @@ TEST_F(TwilioApiTest, UpdateRedactsOrCancelsAndDeleteAnswers204) {
   EXPECT_EQ(call(gw_, "DELETE", sent_path, other_).status, 404);
 }
 
+TEST_F(TwilioApiTest, IncomingPhoneNumbersAreTheAccountsOwnPagedAndFiltered) {
+  const std::string list = "/2010-04-01/Accounts/" + acme_.sid + "/IncomingPhoneNumbers.json";
+  auto first = call(gw_, "GET", list + "?PageSize=1", acme_);
+  ASSERT_EQ(first.status, 200) << first.body;
+  ASSERT_EQ(first.json["incoming_phone_numbers"].size(), 1u);
+  const json n = first.json["incoming_phone_numbers"][0];
+  EXPECT_EQ(n["phone_number"], "+12025550100");
+  EXPECT_EQ(n["sid"].get<std::string>().substr(0, 2), "PN");
+  EXPECT_EQ(n["capabilities"]["sms"], true);
+  EXPECT_EQ(n["sms_url"], "");
+  ASSERT_TRUE(first.json["next_page_uri"].is_string());
+  auto second = call(gw_, "GET", first.json["next_page_uri"], acme_);
+  ASSERT_EQ(second.status, 200) << second.body;
+  ASSERT_EQ(second.json["incoming_phone_numbers"].size(), 1u);
+  EXPECT_EQ(second.json["incoming_phone_numbers"][0]["phone_number"], "+12025550101");
+  EXPECT_TRUE(second.json["next_page_uri"].is_null());
+
+  auto filtered = call(gw_, "GET", list + "?PhoneNumber=%2B12025550101", acme_);
+  ASSERT_EQ(filtered.json["incoming_phone_numbers"].size(), 1u);
+  const std::string one = "/2010-04-01/Accounts/" + acme_.sid + "/IncomingPhoneNumbers/" +
+                          n["sid"].get<std::string>() + ".json";
+  auto fetched = call(gw_, "GET", one, acme_);
+  ASSERT_EQ(fetched.status, 200);
+  EXPECT_EQ(fetched.json["phone_number"], "+12025550100");
+
+  // other's own list has only its number; acme's number SID is not found under other's SID.
+  auto theirs = call(gw_, "GET", "/2010-04-01/Accounts/" + other_.sid + "/IncomingPhoneNumbers.json",
+                     other_);
+  ASSERT_EQ(theirs.json["incoming_phone_numbers"].size(), 1u);
+  EXPECT_EQ(theirs.json["incoming_phone_numbers"][0]["phone_number"], "+12025550199");
+  auto cross = call(gw_, "GET",
+                    "/2010-04-01/Accounts/" + other_.sid + "/IncomingPhoneNumbers/" +
+                        n["sid"].get<std::string>() + ".json",
+                    other_);
+  EXPECT_EQ(cross.status, 404);
+  EXPECT_EQ(cross.json["code"], 20404);
+}
+
 // The official SDKs, unchanged but for their base URL.
 TEST_F(TwilioApiTest, TheNodeSdkWorksWithOnlyItsBaseUrlChanged) {
   auto r = run_command({"/usr/bin/node", std::string(SB_SOURCE_DIR) + "/tests/sdk/twilio_node.js",

@@ -88,6 +88,13 @@ async function main() {
   assert.equal(await client.messages(sms.sid).remove(), true);
   assert.equal((await client.messages(sms.sid).fetch()).body, '');
 
+  const numbers = await client.incomingPhoneNumbers.list({ pageSize: 1 });
+  assert.deepEqual(numbers.map((n) => n.phoneNumber), ['+12025550100', '+12025550101']);
+  const number = await client.incomingPhoneNumbers(numbers[1].sid).fetch();
+  assert.equal(number.phoneNumber, '+12025550101');
+  assert.equal(number.capabilities.sms, true);
+  assert.equal(number.capabilities.mms, false);
+
   const account = await client.api.v2010.accounts(sid).fetch();
   assert.equal(account.sid, sid);
   assert.equal(account.status, 'active');

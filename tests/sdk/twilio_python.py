@@ -78,6 +78,12 @@ assert client.messages(later.sid).update(status="canceled").status == "canceled"
 assert client.messages(sms.sid).delete() is True
 assert client.messages(sms.sid).fetch().body == ""
 
+numbers = client.incoming_phone_numbers.list(page_size=1)
+assert [n.phone_number for n in numbers] == ["+12025550100", "+12025550101"], numbers
+number = client.incoming_phone_numbers(numbers[1].sid).fetch()
+assert number.phone_number == "+12025550101"
+assert number.capabilities["sms"] is True and number.capabilities["mms"] is False
+
 account = client.api.accounts(sid).fetch()
 assert account.sid == sid and account.status == "active"
 print("twilio python sdk: ok")
