@@ -262,7 +262,18 @@ TEST_F(TwilioApiTest, UpdateRedactsOrCancelsAndDeleteAnswers204) {
                    "To=%2B14155550123&From=%2B12025550100&Body=erase+me");
   const std::string sent_path = "/2010-04-01/Accounts/" + acme_.sid + "/Messages/" +
                                 sent.json["sid"].get<std::string>() + ".json";
-  auto deleted = call(gw_, "DELETE", sent_path, acme_);
+  // While the message is being handed to the carrier, DELETE answers 409 with Retry-After (the
+  // message is in flight); it erases it once that is over.
+  HttpResult deleted;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        deleted = call(gw_, "DELETE", sent_path, acme_);
+        if (deleted.status == 409) {
+          EXPECT_FALSE(deleted.header("retry-after").empty());
+        }
+        return deleted.status != 409;
+      },
+      std::chrono::seconds(10)));
   EXPECT_EQ(deleted.status, 204);
   EXPECT_TRUE(deleted.body.empty());
   EXPECT_EQ(call(gw_, "GET", sent_path, acme_).json["body"], "");

@@ -74,6 +74,8 @@ async function main() {
   assert.equal(denied.status, 401);
   assert.equal(denied.code, 20003);
 
+  // Redaction waits out a message being handed to the carrier (409 in flight): let it finish.
+  await waitFor(() => client.messages(mms.sid).fetch(), (m) => m.status === 'delivered');
   const redacted = await client.messages(mms.sid).update({ body: '' });
   assert.equal(redacted.body, '');
   assert.equal(redacted.numMedia, '0');
