@@ -1,6 +1,7 @@
 // ULID generation.
 #include "core/ids.h"
 
+#include <cstring>
 #include <mutex>
 
 #include "core/crypto.h"
@@ -47,13 +48,27 @@ unsigned __int128 next_random(uint64_t t) {
 }  // namespace
 
 std::string new_id(std::string_view prefix, TimeMs now) {
-  std::string out(prefix);
-  out.reserve(prefix.size() + 26);
   const uint64_t t = static_cast<uint64_t>(now) & ((uint64_t{1} << 48) - 1);
-  for (int i = 9; i >= 0; --i) out.push_back(kAlphabet[(t >> (i * 5)) & 31]);
-  // 80 bits -> 16 base32 characters.
-  const unsigned __int128 r = next_random(t);
-  for (int i = 15; i >= 0; --i) out.push_back(kAlphabet[static_cast<unsigned>((r >> (i * 5)) & 31)]);
+  return std::string(prefix) + ulid_text((static_cast<unsigned __int128>(t) << 80) | next_random(t));
+}
+
+std::optional<unsigned __int128> ulid_bits(std::string_view ulid) {
+  if (ulid.size() != 26) return std::nullopt;
+  unsigned __int128 v = 0;  // 26 digits carry 130 bits; a ULID's top 2 are zero
+  for (char c : ulid) {
+    const char* at = std::strchr(kAlphabet, c);
+    if (c == '\0' || !at) return std::nullopt;
+    v = (v << 5) | static_cast<unsigned>(at - kAlphabet);
+  }
+  return v;
+}
+
+std::string ulid_text(unsigned __int128 bits) {
+  std::string out;
+  out.reserve(26);
+  for (int i = 25; i >= 0; --i) {
+    out.push_back(kAlphabet[static_cast<unsigned>((bits >> (i * 5)) & 31)]);
+  }
   return out;
 }
 

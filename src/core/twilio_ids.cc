@@ -4,20 +4,13 @@
 #include <algorithm>
 
 #include "core/crypto.h"
+#include "core/ids.h"
 
 namespace sb {
 namespace {
 
-constexpr char kBase32[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 constexpr char kHex[] = "0123456789abcdef";
 constexpr std::string_view kMessagePrefix = "msg_";
-
-int base32_value(char c) {
-  for (int i = 0; i < 32; ++i) {
-    if (kBase32[i] == c) return i;
-  }
-  return -1;
-}
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -37,9 +30,8 @@ bool is_hex32(std::string_view s) {
 }  // namespace
 
 std::string twilio_message_sid(std::string_view message_id, bool mms) {
-  std::string_view ulid = message_id.substr(std::min(kMessagePrefix.size(), message_id.size()));
-  unsigned __int128 v = 0;  // 26 base32 digits carry 130 bits; a ULID's top 2 are zero
-  for (char c : ulid) v = (v << 5) | static_cast<unsigned>(std::max(0, base32_value(c)));
+  const auto ulid = message_id.substr(std::min(kMessagePrefix.size(), message_id.size()));
+  const unsigned __int128 v = ulid_bits(ulid).value_or(0);  // our ids are always ULIDs
   std::string out = mms ? "MM" : "SM";
   for (int i = 31; i >= 0; --i) out.push_back(kHex[static_cast<unsigned>((v >> (i * 4)) & 15)]);
   return out;
@@ -52,9 +44,7 @@ std::optional<std::string> message_id_of_twilio_sid(std::string_view sid) {
   if (!is_hex32(sid.substr(2))) return std::nullopt;
   unsigned __int128 v = 0;
   for (char c : sid.substr(2)) v = (v << 4) | static_cast<unsigned>(hex_value(c));
-  std::string out(kMessagePrefix);
-  for (int i = 25; i >= 0; --i) out.push_back(kBase32[static_cast<unsigned>((v >> (i * 5)) & 31)]);
-  return out;
+  return std::string(kMessagePrefix) + ulid_text(v);
 }
 
 std::string twilio_number_sid(std::string_view account, std::string_view number) {

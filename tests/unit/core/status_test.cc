@@ -58,6 +58,17 @@ TEST(Ids, SortByTimeAndValidate) {
   EXPECT_NE(new_id("msg_", 5), new_id("msg_", 5));
 }
 
+TEST(Ids, AUlidIsItsBitsAndBack) {
+  const std::string id = new_id("msg_", 1'700'000'000'000);
+  const auto bits = ulid_bits(std::string_view(id).substr(4));
+  ASSERT_TRUE(bits);
+  EXPECT_EQ(static_cast<uint64_t>(*bits >> 80), 1'700'000'000'000u);  // the time, on top
+  EXPECT_EQ("msg_" + ulid_text(*bits), id);
+  EXPECT_FALSE(ulid_bits("0000000000000000000000000"));   // 25 digits
+  EXPECT_FALSE(ulid_bits("0000000000000000000000000U"));  // not Crockford base32
+  EXPECT_FALSE(ulid_bits(std::string(25, '0') + '\0'));
+}
+
 TEST(Ids, SameMillisecondIdsSortInCreationOrder) {
   std::string prev = new_id("msg_", 1'700'000'000'500);
   for (int i = 0; i < 10'000; ++i) {

@@ -114,6 +114,8 @@ TEST_F(OutboxTest, EachNewMessageWakesAWorkerWithoutWaitingForAPoll) {
   opt.reconcile_interval_ms = 120'000;  // the reconciler sleeps throughout, as in production
   opt.health_check_at_start = false;
   Dispatcher dispatcher(*store_, {{"sim", &sim}}, SystemClock::instance(), opt, "wrk_test");
+  StatusIngest ingest(*store_, SystemClock::instance(), [] {});
+  dispatcher.set_status_ingest(ingest);  // so the reconciliation thread runs, as in production
   Outbox outbox(*store_, [&dispatcher] { dispatcher.wake(); });
   dispatcher.start();
   for (int i = 0; i < 5; ++i) {

@@ -10,6 +10,7 @@
 
 #include "core/clock.h"
 #include "core/ids.h"
+#include "engine/dispatcher.h"
 #include "sqlite_test_store.h"
 
 namespace sb::engine {
@@ -126,17 +127,50 @@ TEST_F(StatusIngestTest, ARegressionOrRepeatIsRecordedAndChangesNothing) {
   EXPECT_FALSE(events.back().applied);
 }
 
-TEST_F(StatusIngestTest, ReconciliationsWordsReachTheEvent) {
+// A provider whose status lookup says the message failed with 30003 (what reconciliation asks).
+class LookupConnector final : public providers::Connector {
+ public:
+  const std::string& id() const override { return id_; }
+  std::string_view provider() const override { return "lookup"; }
+  const providers::ProviderCapabilities& capabilities() const override { return caps_; }
+  providers::SendResult send(const Message&, const std::string&) override {
+    return providers::SendAccepted{"unused", "queued"};
+  }
+  providers::ProviderResult<providers::StatusQueryResult> query_status(const Message& m) override {
+    ++queries;
+    if (m.provider_message_id != "P4") return providers::StatusQueryResult{};
+    return providers::StatusQueryResult{Status::kFailed, "failed", "30003", "unreachable"};
+  }
+  int queries = 0;
+
+ private:
+  std::string id_ = "sim";
+  providers::ProviderCapabilities caps_;
+};
+
+TEST_F(StatusIngestTest, ReconciliationAnswersComeInThroughTheIngestWithTheirWords) {
   const std::string id = queued();
   record_send(id, "P4");
-  StatusReport rep = report("P4", Status::kFailed);
-  rep.error_code = "30003";
-  rep.detail = "reconciled by status query";
-  ASSERT_TRUE(ingest_->ingest({rep}, StatusIngest::Unknown::kAskAgain, "reconciliation").ok());
+  LookupConnector lookup;
+  DispatcherOptions opt;
+  opt.workers = 0;
+  opt.reconcile_after_ms = 600'000;
+  Dispatcher dispatcher(*store_, {{"sim", &lookup}}, clock_, opt, "wrk_test");
+  clock_.advance(600'001);  // `sent` for longer than reconcile_after_ms
+  EXPECT_EQ(dispatcher.reconcile_once(), 0);  // no ingest to hand answers to: nothing runs
+  EXPECT_EQ(lookup.queries, 0);
+
+  dispatcher.set_status_ingest(*ingest_);
+  const int before = wakes_;
+  EXPECT_EQ(dispatcher.reconcile_once(), 1);
+  EXPECT_EQ(lookup.queries, 1);
   auto events = store_->status().list_events(id).value();
   EXPECT_EQ(events.back().status, Status::kFailed);
   EXPECT_EQ(events.back().detail, "reconciled by status query");
+  EXPECT_EQ(events.back().provider_status, "failed");
   EXPECT_EQ(store_->messages().get("acme", id).value()->error_code, "30003");
+  EXPECT_GT(wakes_, before);  // the failed callback was queued and the sender woken
+  EXPECT_EQ(dispatcher.reconcile_once(), 0);  // final now: not asked again
 }
 
 TEST_F(StatusIngestTest, AnOrphanWhoseMessageNeverComesIsDroppedAfterTheRetention) {
