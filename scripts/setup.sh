@@ -21,6 +21,7 @@ pkgs=(
   libhowardhinnant-date-dev tzdata
   python3 python3-yaml  # docs/openapi.yaml -> /v1/openapi.json at build time
   libmagic-dev  # media sniffing
+  libexpat1-dev  # TwiML answers of apps (Twilio-format forwarding)
 )
 case "$mode" in
   run) ;;

@@ -28,6 +28,7 @@
 #include "engine/verifications.h"
 #include "http/api.h"
 #include "http/server.h"
+#include "http/sim_api.h"
 #include "http/twilio_api.h"
 #include "http/media_api.h"
 #include "http/webhooks_api.h"
@@ -223,12 +224,64 @@ int signing_secret(const Config& config, const std::string& account, bool rotate
   return 0;
 }
 
-int twilio_credentials(const Config& config, const std::string& account, bool rotate,
-                       bool drop_previous, bool json) {
+namespace {
+
+int twilio_api_keys(engine::AccountService& accounts, const std::string& account,
+                    const TwilioCredentialsCommand& cmd) {
+  if (cmd.create_key) {
+    auto k = accounts.create_twilio_api_key(account, *cmd.create_key);
+    if (!k) throw std::runtime_error(k.error().message);
+    if (cmd.json) {
+      std::cout << nlohmann::json{{"sid", k->key.sid},
+                                  {"secret", k->secret},
+                                  {"account_sid", k->key.account_sid},
+                                  {"friendly_name", k->key.friendly_name}}
+                       .dump()
+                << std::endl;
+    } else {
+      std::cout << "API key of account " << account << " (the secret is shown only now):\nsid:    "
+                << k->key.sid << "\nsecret: " << k->secret << std::endl;
+    }
+    return 0;
+  }
+  if (!cmd.delete_key.empty()) {
+    if (auto r = accounts.delete_twilio_api_key(account, cmd.delete_key); !r) {
+      throw std::runtime_error(r.error().message);
+    }
+    std::cout << "API key " << cmd.delete_key << " deleted" << std::endl;
+    return 0;
+  }
+  auto keys = accounts.twilio_api_keys(account);
+  if (!keys) throw std::runtime_error(keys.error().message);
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& k : *keys) {
+    if (cmd.json) {
+      out.push_back({{"sid", k.sid},
+                     {"friendly_name", k.friendly_name},
+                     {"created_at", format_rfc3339(k.created_at)}});
+    } else {
+      std::cout << k.sid << "  " << format_rfc3339(k.created_at) << "  " << k.friendly_name
+                << "\n";
+    }
+  }
+  if (cmd.json) std::cout << out.dump() << "\n";
+  std::cout << std::flush;
+  return 0;
+}
+
+}  // namespace
+
+int twilio_credentials(const Config& config, const std::string& account,
+                       const TwilioCredentialsCommand& cmd) {
   auto st = open_and_migrate(config);
   engine::AccountService accounts(*st, SystemClock::instance());
+  if (cmd.create_key || cmd.list_keys || !cmd.delete_key.empty()) {
+    return twilio_api_keys(accounts, account, cmd);
+  }
+  const bool rotate = cmd.rotate;
+  const bool json = cmd.json;
   auto c = rotate          ? accounts.rotate_twilio_token(account)
-           : drop_previous ? accounts.drop_previous_twilio_token(account)
+           : cmd.drop_previous ? accounts.drop_previous_twilio_token(account)
                            : accounts.twilio_credentials(account);
   if (!c) throw std::runtime_error(c.error().message);
   if (json) {
@@ -375,8 +428,8 @@ int serve(const Config& config, bool print_routes) {
 
   http::Router router;
   http::register_api(router, services);
-  http::register_twilio_api(router, services);
   http::register_webhooks(router, webhooks, config.public_url);
+  http::register_sim_api(router, services, webhooks);
   NumbersRefresher numbers_refresher([&]() -> Result<void> {
     auto numbers = st->accounts().all_numbers();
     if (!numbers) return numbers.error();
@@ -439,6 +492,7 @@ int serve(const Config& config, bool print_routes) {
   http::register_media_api(router, services, media_files, media_signer,
                            {config.public_url, config.media_url_ttl_s,
                             config.media_max_url_ttl_s});
+  http::register_twilio_api(router, services, media_files);
   // the route table, for the test that holds docs/openapi.yaml to it.
   if (print_routes) {
     for (const auto& [method, pattern] : router.routes()) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -33,9 +34,19 @@ int migrate(const Config& config);
 int signing_secret(const Config& config, const std::string& account, bool rotate);
 // The Twilio-compatible API: prints the account's account SID and auth token (created on first
 // use), after a rotation (`rotate`: the old token stays accepted) or dropping the previous token
-// (`drop_previous`); as {"account_sid", "auth_token"} with `json`.
-int twilio_credentials(const Config& config, const std::string& account, bool rotate,
-                       bool drop_previous, bool json);
+// (`drop_previous`); as {"account_sid", "auth_token"} with `json`. Or manages its API keys:
+// `create_key` (a name) prints a new SK… and its secret (shown only then), `list_keys` the keys
+// (never a secret), `delete_key` deletes one.
+struct TwilioCredentialsCommand {
+  bool rotate = false;
+  bool drop_previous = false;
+  bool json = false;
+  std::optional<std::string> create_key;
+  bool list_keys = false;
+  std::string delete_key;
+};
+int twilio_credentials(const Config& config, const std::string& account,
+                       const TwilioCredentialsCommand& cmd);
 // Opens the configured database (creating a SQLite file's directory) and migrates it; throws
 // with the reason when it cannot.
 std::unique_ptr<store::Store> open_migrated_store(const Config& config);

@@ -75,16 +75,32 @@ int main(int argc, char** argv) {
   auto* twilio = cli.add_subcommand(
       "twilio-credentials",
       "Print an account's Twilio-compatible account SID and auth token (created on first use)");
-  bool twilio_rotate = false;
-  bool twilio_drop = false;
-  bool twilio_json = false;
+  sb::app::TwilioCredentialsCommand twilio_cmd;
   twilio->add_option("--account", account, "Account name")->required();
   twilio->add_option("--config", config_flag, "Path to switchboard.toml");
   auto* rotate_flag = twilio->add_flag(
-      "--rotate", twilio_rotate, "New auth token; the old one stays accepted until dropped");
-  twilio->add_flag("--drop-previous", twilio_drop, "Stop accepting the token a rotation replaced")
-      ->excludes(rotate_flag);
-  twilio->add_flag("--json", twilio_json, R"(Print {"account_sid", "auth_token"})");
+      "--rotate", twilio_cmd.rotate, "New auth token; the old one stays accepted until dropped");
+  auto* drop_flag =
+      twilio->add_flag("--drop-previous", twilio_cmd.drop_previous,
+                       "Stop accepting the token a rotation replaced")
+          ->excludes(rotate_flag);
+  twilio->add_flag("--json", twilio_cmd.json,
+                   R"(Print JSON: {"account_sid", "auth_token"}, or the key(s))");
+  auto* create_key_opt =
+      twilio->add_option("--create-key", twilio_cmd.create_key,
+                         "Create an API key (SK…) with this friendly name; prints its secret once")
+          ->excludes(rotate_flag)
+          ->excludes(drop_flag);
+  auto* list_keys_flag = twilio->add_flag("--list-keys", twilio_cmd.list_keys,
+                                          "List the account's API keys (never their secrets)")
+                             ->excludes(rotate_flag)
+                             ->excludes(drop_flag)
+                             ->excludes(create_key_opt);
+  twilio->add_option("--delete-key", twilio_cmd.delete_key, "Delete the API key with this SID")
+      ->excludes(rotate_flag)
+      ->excludes(drop_flag)
+      ->excludes(create_key_opt)
+      ->excludes(list_keys_flag);
   // --- numbers: list, import from a provider account, sync provider webhooks ---
   auto* numbers = cli.add_subcommand("numbers", "List, import and configure sending numbers");
   numbers->require_subcommand(1);
@@ -151,7 +167,7 @@ int main(int argc, char** argv) {
     if (*opt_outs_export) return sb::app::opt_outs_export(*config, account, opt_outs_file);
     if (*signing) return sb::app::signing_secret(*config, account, signing_rotate);
     if (*twilio) {
-      return sb::app::twilio_credentials(*config, account, twilio_rotate, twilio_drop, twilio_json);
+      return sb::app::twilio_credentials(*config, account, twilio_cmd);
     }
     // numbers
     const auto opt = [](const std::string& v) {

@@ -23,6 +23,9 @@ struct Delivery {
   TimeMs next_attempt_at = 0;
   // The HTTP method (forwards may use GET); a delivery listing also fills the rest.
   std::string method = "POST";
+  // "" (Switchboard's JSON and Switchboard-Signature) | "twilio" (Twilio's form parameters and
+  // X-Twilio-Signature; a forward's answer is read as TwiML).
+  std::string format;
   std::string state;  // pending | delivered | failed
   int last_status = 0;
   std::string last_error;

@@ -49,6 +49,9 @@ struct Message {
   std::string connector;
   std::string provider_message_id;
   std::string status_callback;
+  // "" (Switchboard's JSON) | "twilio" (sent through the Twilio-compatible API or by a TwiML
+  // answer: its status callbacks are Twilio's form parameters, signed as Twilio signs).
+  std::string callback_format;
   std::optional<int64_t> validity_period_s;
   std::string conversation_id;  // the thread (our number, the other party); set when stored
   // Outbox bookkeeping.

@@ -22,4 +22,24 @@ struct TwilioCredentials {
   TimeMs rotated_at = 0;  // 0: never rotated
 };
 
+// Who a Twilio-compatible request authenticated as: the account, its SID (which the request's
+// path must name), and whether it used an API key (which may not manage keys).
+struct TwilioCaller {
+  std::string account;
+  std::string account_sid;
+  bool api_key = false;
+};
+
+// An API key of the Twilio-compatible API ("SK" + 32 hex, with a secret shown once): HTTP Basic
+// SK…:secret authenticates as its account. Only the secret's SHA-256 is stored: it is never read
+// back.
+struct TwilioApiKey {
+  std::string sid;
+  std::string account;
+  std::string account_sid;  // the account's SID (when read)
+  std::string friendly_name;
+  std::string secret_hash;  // hex SHA-256 of the secret
+  TimeMs created_at = 0;
+};
+
 }  // namespace sb

@@ -54,6 +54,13 @@ std::string twilio_number_sid(std::string_view account, std::string_view number)
   return "PN" + crypto::hex(crypto::sha256(key).substr(0, 16));
 }
 
+std::string twilio_media_sid(std::string_view message_id, size_t index) {
+  std::string key(message_id);
+  key.push_back('\n');
+  key.append(std::to_string(index));
+  return "ME" + crypto::hex(crypto::sha256(key).substr(0, 16));
+}
+
 std::string new_twilio_account_sid() { return "AC" + crypto::hex(crypto::random_bytes(16)); }
 
 bool is_twilio_account_sid(std::string_view sid) {

@@ -4,6 +4,7 @@
 // stored with the account's credentials.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +18,8 @@ std::optional<std::string> message_id_of_twilio_sid(std::string_view sid);
 // "PN…" for one of an account's numbers: 128 bits of SHA-256(account, number) in hex, stable
 // for the pair and different in another account.
 std::string twilio_number_sid(std::string_view account, std::string_view number);
+// "ME…" for the `index`th media item of a message: 128 bits of SHA-256(message id, index).
+std::string twilio_media_sid(std::string_view message_id, size_t index);
 // A new random account SID.
 std::string new_twilio_account_sid();
 // True for "AC" + 32 hex digits (either case).

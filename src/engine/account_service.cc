@@ -64,17 +64,22 @@ namespace {
 std::string new_twilio_token() { return crypto::hex(crypto::random_bytes(16)); }
 }  // namespace
 
-Result<TwilioCredentials> AccountService::twilio_credentials(const std::string& account) {
-  auto exists = store_.accounts().account_exists(account);
-  if (!exists) return unavailable();
-  if (!*exists) return Error::make("not_found", "no account " + account, "account");
+Result<TwilioCredentials> ensure_twilio_credentials(store::Store& store, const std::string& account,
+                                                    TimeMs now) {
   TwilioCredentials candidate{account, new_twilio_account_sid(), new_twilio_token(),
-                              std::nullopt, clock_.now_ms(), 0};
-  auto c = store_.accounts().ensure_twilio_credentials(candidate);
+                              std::nullopt, now, 0};
+  auto c = store.accounts().ensure_twilio_credentials(candidate);
   if (c && c->account_sid == candidate.account_sid) {
     spdlog::info("twilio: credentials created for {} ({})", account, c->account_sid);
   }
   return c;
+}
+
+Result<TwilioCredentials> AccountService::twilio_credentials(const std::string& account) {
+  auto exists = store_.accounts().account_exists(account);
+  if (!exists) return unavailable();
+  if (!*exists) return Error::make("not_found", "no account " + account, "account");
+  return ensure_twilio_credentials(store_, account, clock_.now_ms());
 }
 
 Result<TwilioCredentials> AccountService::rotate_twilio_token(const std::string& account) {
@@ -86,6 +91,42 @@ Result<TwilioCredentials> AccountService::rotate_twilio_token(const std::string&
   spdlog::info("twilio: auth token of {} rotated; the previous one is accepted until dropped",
                account);
   return std::move(**c);
+}
+
+Result<AccountService::NewApiKey> AccountService::create_twilio_api_key(
+    const std::string& account, const std::string& friendly_name) {
+  if (friendly_name.size() > 64) {
+    return Error::make("invalid_parameter", "FriendlyName is at most 64 characters",
+                       "FriendlyName");
+  }
+  auto creds = twilio_credentials(account);  // the key's account SID
+  if (!creds) return creds.error();
+  NewApiKey out;
+  out.secret = crypto::hex(crypto::random_bytes(16));
+  out.key.sid = "SK" + crypto::hex(crypto::random_bytes(16));
+  out.key.account = account;
+  out.key.account_sid = creds->account_sid;
+  out.key.friendly_name = friendly_name;
+  out.key.secret_hash = crypto::hex(crypto::sha256(out.secret));
+  out.key.created_at = clock_.now_ms();
+  if (auto r = store_.accounts().add_twilio_api_key(out.key); !r) return unavailable();
+  spdlog::info("twilio: API key {} created for {}", out.key.sid, account);
+  return out;
+}
+
+Result<std::vector<TwilioApiKey>> AccountService::twilio_api_keys(const std::string& account) {
+  auto keys = store_.accounts().list_twilio_api_keys(account);
+  if (!keys) return unavailable();
+  return std::move(*keys);
+}
+
+Result<void> AccountService::delete_twilio_api_key(const std::string& account,
+                                                   const std::string& sid) {
+  auto deleted = store_.accounts().delete_twilio_api_key(account, sid);
+  if (!deleted) return unavailable();
+  if (!*deleted) return Error::make("not_found", "no API key " + sid, "Sid");
+  spdlog::info("twilio: API key {} of {} deleted", sid, account);
+  return Ok();
 }
 
 Result<TwilioCredentials> AccountService::drop_previous_twilio_token(const std::string& account) {

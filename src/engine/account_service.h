@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/result.h"
@@ -17,6 +18,12 @@ struct Readiness {
   std::string database_error;  // when not ok (for the log; surfaces say "unreachable")
   int64_t unrouted_inbound = 0;  // inbound messages to numbers no account owns
 };
+
+// An existing account's Twilio-compatible credentials, created (a random account SID and auth
+// token) when it has none yet; the first writer wins. AccountService and the callback sender
+// (which signs Twilio-format requests with the token) share it.
+Result<TwilioCredentials> ensure_twilio_credentials(store::Store& store, const std::string& account,
+                                                    TimeMs now);
 
 class AccountService {
  public:
@@ -41,6 +48,17 @@ class AccountService {
   Result<TwilioCredentials> rotate_twilio_token(const std::string& account);
   // Stops accepting the token a rotation replaced.
   Result<TwilioCredentials> drop_previous_twilio_token(const std::string& account);
+  // A new API key ("SK…") and its secret, which is returned here once and stored only hashed.
+  // Errors: not_found (no such account), invalid_parameter (friendly_name over 64 bytes).
+  struct NewApiKey {
+    TwilioApiKey key;
+    std::string secret;
+  };
+  Result<NewApiKey> create_twilio_api_key(const std::string& account,
+                                          const std::string& friendly_name);
+  Result<std::vector<TwilioApiKey>> twilio_api_keys(const std::string& account);
+  // Errors: not_found (no such key in the account).
+  Result<void> delete_twilio_api_key(const std::string& account, const std::string& sid);
 
  private:
   store::Store& store_;

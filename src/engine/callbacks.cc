@@ -4,8 +4,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include "engine/account_service.h"
 #include "engine/forwarding.h"
 #include "engine/retry.h"
+#include "engine/twilio_requests.h"
 
 namespace sb::engine {
 
@@ -69,20 +71,21 @@ int CallbackSender::run_once() {
 void CallbackSender::attempt(const Delivery& d) {
   const TimeMs started = clock_.now_ms();
   const bool forward = d.kind == "forward";
+  const bool twilio = d.format == "twilio";
   const char* what = forward ? "forward" : "status callback";
   DeliveryAttempt a;
   a.delivery_id = d.id;
   a.attempt = d.attempts;
   a.at = started;
 
+  // A failed read (the message, the contact, the signing key): the lease expires and the
+  // delivery comes back.
+  const auto not_attempted = [&](const Error& e) {
+    spdlog::error("callbacks: delivery {} not attempted: {}", d.id, e.message);
+  };
   // Forwards are built now, from the message as it is (not as it was when it arrived).
-  std::string payload = d.payload;
   std::optional<Message> message;
   if (forward) {
-    // A failed read (the message, the contact): the lease expires and the delivery comes back.
-    const auto not_attempted = [&](const Error& e) {
-      spdlog::error("callbacks: delivery {} not attempted: {}", d.id, e.message);
-    };
     auto read = store_.messages().get(d.account, d.message_id);
     if (!read) return not_attempted(read.error());
     message = std::move(*read);
@@ -101,19 +104,10 @@ void CallbackSender::attempt(const Delivery& d) {
       }
       return;
     }
-    const auto contact = store_.conversations().find_contact(d.account, message->from);
-    if (!contact) return not_attempted(contact.error());
-    payload = d.method == "GET" ? forward_query(*message, *contact)
-                                : forward_payload(*message, *contact).dump();
   }
-  auto secret = store_.accounts().signing_secret(d.account, started);
-  if (!secret) {
-    spdlog::error("callbacks: delivery {} not attempted: no signing secret ({})", d.id,
-                  secret.error().message);
-    return;  // the lease expires and the delivery comes back
-  }
-  const HttpRequest req =
-      forward_request(d, payload, secret->secret, started / 1000, options_.timeout_ms);
+  auto built = request_for(d, message, started);
+  if (!built) return not_attempted(built.error());
+  const HttpRequest& req = *built;
   const auto t0 = std::chrono::steady_clock::now();
   const HttpResponse resp = http_.send(req);
   a.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -129,7 +123,11 @@ void CallbackSender::attempt(const Delivery& d) {
   bool done = success;
   std::optional<TimeMs> retry_at;
   if (success && forward) {
-    reply_from_app(d, *message, resp, a);
+    if (twilio) {
+      reply_from_twiml(d, *message, resp, a);
+    } else {
+      reply_from_app(d, *message, resp, a);
+    }
   } else if (!success) {
     double jitter;
     {
@@ -152,6 +150,94 @@ void CallbackSender::attempt(const Delivery& d) {
   if (!r) spdlog::error("callbacks: could not record delivery {}: {}", d.id, r.error().message);
 }
 
+Result<HttpRequest> CallbackSender::request_for(const Delivery& d,
+                                               const std::optional<Message>& message,
+                                               TimeMs now) {
+  if (d.format == "twilio") {
+    // Twilio's parameters, signed with the account's auth token as Twilio signs.
+    auto creds = ensure_twilio_credentials(store_, d.account, now);
+    if (!creds) return creds.error();
+    FormFields params;
+    if (message) {
+      params = twilio_inbound_params(*message, creds->account_sid);
+    } else {
+      auto p = twilio_status_params(d.payload, creds->account_sid);
+      if (!p) return p.error();
+      params = std::move(*p);
+    }
+    return twilio_request(d, params, creds->auth_token, options_.timeout_ms);
+  }
+  std::string payload = d.payload;
+  if (message) {
+    const auto contact = store_.conversations().find_contact(d.account, message->from);
+    if (!contact) return contact.error();
+    payload = d.method == "GET" ? forward_query(*message, *contact)
+                                : forward_payload(*message, *contact).dump();
+  }
+  auto secret = store_.accounts().signing_secret(d.account, now);
+  if (!secret) return secret.error();
+  return forward_request(d, payload, secret->secret, now / 1000, options_.timeout_ms);
+}
+
+void CallbackSender::reply_from_twiml(const Delivery& d, const Message& in,
+                                      const HttpResponse& resp, DeliveryAttempt& a) {
+  if (resp.body.size() > kMaxReplyBytes) {
+    a.error = "reply not sent: the TwiML answer is larger than " +
+              std::to_string(kMaxReplyBytes) + " bytes";
+    spdlog::info("message {} forward {}: {}", in.id, d.id, a.error);
+    return;
+  }
+  auto parsed = parse_twiml(resp.body);
+  if (!parsed) {
+    a.error = std::string("reply not sent: ").append(parsed.error().message);
+    spdlog::info("message {} forward {}: {}", in.id, d.id, a.error);
+    return;
+  }
+  std::vector<AppReply> replies;
+  for (auto& m : *parsed) {
+    AppReply r;
+    r.body = std::move(m.body);
+    r.media_urls = std::move(m.media_urls);
+    r.to = std::move(m.to);
+    r.from = std::move(m.from);
+    r.status_callback = std::move(m.action);
+    r.callback_format = "twilio";
+    replies.push_back(std::move(r));
+  }
+  send_replies(d, in, replies, a);
+}
+
+void CallbackSender::send_replies(const Delivery& d, const Message& in,
+                                  const std::vector<AppReply>& replies, DeliveryAttempt& a) {
+  if (replies.empty()) return;  // the app asked for no reply
+  if (!gateway_) {
+    a.error = "reply not sent: this process sends no replies";
+    return;
+  }
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < replies.size(); ++i) {
+    // Bounded: the outbox commits in milliseconds; a stuck database must not hold the lease.
+    auto sent =
+        send_app_reply(*gateway_, in, replies[i], d.id, i, std::chrono::milliseconds(10'000));
+    if (!sent) {
+      a.error = std::string("reply ")
+                    .append(replies.size() > 1 ? std::to_string(i + 1) + " " : "")
+                    .append("not sent: ")
+                    .append(sent.error().code)
+                    .append(": ")
+                    .append(sent.error().message);
+      spdlog::info("message {} forward {}: {}", in.id, d.id, a.error);
+      continue;
+    }
+    ids.push_back(*sent);
+    spdlog::info("message {} forward {}: the app's reply queued as {}", in.id, d.id, *sent);
+  }
+  for (const auto& id : ids) {
+    if (!a.reply_message_id.empty()) a.reply_message_id.push_back(',');
+    a.reply_message_id.append(id);
+  }
+}
+
 void CallbackSender::reply_from_app(const Delivery& d, const Message& in, const HttpResponse& resp,
                                     DeliveryAttempt& a) {
   auto parsed = parse_app_reply(resp.body);
@@ -161,22 +247,7 @@ void CallbackSender::reply_from_app(const Delivery& d, const Message& in, const 
     return;
   }
   if (!*parsed) return;  // the app asked for no reply
-  if (!gateway_) {
-    a.error = "reply not sent: this process sends no replies";
-    return;
-  }
-  // Bounded: the outbox commits in milliseconds; a stuck database must not hold the lease.
-  auto sent = send_app_reply(*gateway_, in, **parsed, d.id, std::chrono::milliseconds(10'000));
-  if (!sent) {
-    a.error = std::string("reply not sent: ")
-                  .append(sent.error().code)
-                  .append(": ")
-                  .append(sent.error().message);
-    spdlog::info("message {} forward {}: {}", in.id, d.id, a.error);
-    return;
-  }
-  a.reply_message_id = *sent;
-  spdlog::info("message {} forward {}: the app's reply queued as {}", in.id, d.id, *sent);
+  send_replies(d, in, {std::move(**parsed)}, a);
 }
 
 }  // namespace sb::engine

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/http_types.h"
+#include "engine/forwarding.h"
 #include "store/store.h"
 
 namespace sb::engine {
@@ -44,9 +45,18 @@ class CallbackSender {
  private:
   void worker_loop();
   void attempt(const Delivery& d);
+  // The signed request of one attempt: Switchboard's JSON (or query) and signature, or Twilio's
+  // parameters and X-Twilio-Signature (d.format "twilio"). `message`: a forward's message.
+  Result<HttpRequest> request_for(const Delivery& d, const std::optional<Message>& message,
+                                  TimeMs now);
   // Sends the reply in a forward's 2xx answer, if it asks for one; notes the outcome on `a`.
   void reply_from_app(const Delivery& d, const Message& in, const HttpResponse& resp,
                       DeliveryAttempt& a);
+  // The same for a Twilio-format forward: the answer is TwiML, each <Message> one reply.
+  void reply_from_twiml(const Delivery& d, const Message& in, const HttpResponse& resp,
+                        DeliveryAttempt& a);
+  void send_replies(const Delivery& d, const Message& in, const std::vector<AppReply>& replies,
+                    DeliveryAttempt& a);
 
   store::Store& store_;
   HttpClient& http_;

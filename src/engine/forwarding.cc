@@ -139,17 +139,21 @@ std::string excerpt(std::string_view body, size_t max) {
 }
 
 Result<std::string> send_app_reply(Gateway& gw, const Message& in, const AppReply& reply,
-                                   const std::string& delivery_id,
+                                   const std::string& delivery_id, size_t index,
                                    std::chrono::milliseconds timeout) {
   SendRequest req;
-  req.to = in.from;
-  req.from = in.to;
+  req.to = reply.to.empty() ? in.from : reply.to;
+  req.from = reply.from.empty() ? in.to : reply.from;
   req.body = reply.body;
   req.media_urls = reply.media_urls;
+  req.status_callback = reply.status_callback;
+  req.callback_format = reply.callback_format;
   req.metadata = {{"forward_reply", delivery_id}, {"in_reply_to", in.id}};
-  // The delivery id names the reply: a retried attempt (after a crash between the send and the
-  // attempt's record) replays the stored reply instead of sending another.
+  // The delivery id (and the reply's place in the answer) names the reply: a retried attempt
+  // (after a crash between the send and the attempt's record) replays the stored reply instead
+  // of sending another.
   req.idempotency_key = std::string("forward-reply:").append(delivery_id);
+  if (index > 0) req.idempotency_key.append(":").append(std::to_string(index));
   req.request_hash = req.idempotency_key;
   auto promise = std::make_shared<std::promise<Result<store::InsertResult>>>();
   auto future = promise->get_future();

@@ -48,10 +48,15 @@ std::string forward_query(const Message& m, const std::optional<Contact>& contac
 HttpRequest forward_request(const Delivery& d, const std::string& payload,
                             const std::string& secret, int64_t unix_s, int timeout_ms);
 
-// What an app asked to send back: {"reply": {"body": "...", "media_urls": ["https://..."]}}.
+// What an app asked to send back: {"reply": {"body": "...", "media_urls": ["https://..."]}}, or
+// a TwiML <Message> (which may also name the recipient, the sender and a status callback).
 struct AppReply {
   std::string body;
   std::vector<std::string> media_urls;
+  std::string to;               // "" : the inbound message's sender
+  std::string from;             // "" : the number it was sent to
+  std::string status_callback;  // "" : the sending number's default
+  std::string callback_format;  // "" | "twilio"
 };
 
 // Bounds on what is read from an app's answer.
@@ -66,12 +71,13 @@ Result<std::optional<AppReply>> parse_app_reply(std::string_view body);
 // At most `max` bytes of `body`, cut on a UTF-8 character boundary.
 std::string excerpt(std::string_view body, size_t max = kExcerptBytes);
 
-// Sends `reply` from our number (in.to) to the sender (in.from) through the gateway (the same
-// validation, opt-out check and outbox as any send, so it threads into the conversation), with
-// an idempotency key derived from `delivery_id`: a retried delivery never sends twice. Waits
-// for the commit up to `timeout`. Returns the reply's message id.
+// Sends `reply` from our number (in.to) to the sender (in.from), unless it names others, through
+// the gateway (the same validation, opt-out check and outbox as any send, so it threads into the
+// conversation), with an idempotency key derived from `delivery_id` and the reply's `index` in
+// the answer: a retried delivery never sends twice. Waits for the commit up to `timeout`.
+// Returns the reply's message id.
 Result<std::string> send_app_reply(Gateway& gw, const Message& in, const AppReply& reply,
-                                   const std::string& delivery_id,
+                                   const std::string& delivery_id, size_t index,
                                    std::chrono::milliseconds timeout);
 
 }  // namespace sb::engine

@@ -108,8 +108,11 @@ Result<store::NewMessage> Gateway::prepare(const std::string& account,
     m.start_conversation = it->second.conversations != "inbound";
     // Forwarding: the number's default status_callback (PATCH /v1/numbers/{number})
     // for messages that name none; validated when it was set.
+    // A number whose forwards are Twilio-format (set through IncomingPhoneNumbers) gets its
+    // default callbacks in that format too.
     if (req.status_callback.empty() && it->second.status_callback) {
       m.status_callback = *it->second.status_callback;
+      if (it->second.forward_format == "twilio") m.callback_format = "twilio";
     }
   }
 
@@ -166,6 +169,7 @@ Result<store::NewMessage> Gateway::prepare(const std::string& account,
   m.segments = seg.segments;
   m.encoding = seg.encoding;
   if (!req.status_callback.empty()) m.status_callback = req.status_callback;
+  if (!req.callback_format.empty()) m.callback_format = req.callback_format;
   m.validity_period_s = req.validity_period_s;
   m.max_price = req.max_price;
   m.smart_encoding = req.smart_encoding;
@@ -257,52 +261,69 @@ std::string Gateway::hash_api_key(const std::string& api_key) {
   return crypto::hex(crypto::sha256(api_key));
 }
 
-std::optional<std::string> Gateway::cached_account(const std::string& hash, TimeMs now) {
+std::optional<Gateway::CachedKey> Gateway::cached(const std::string& hash, TimeMs now) {
   std::shared_lock lk(auth_mu_);
   auto it = auth_cache_.find(hash);
-  if (it != auth_cache_.end() && it->second.expires_at > now) return it->second.account;
+  if (it != auth_cache_.end() && it->second.expires_at > now) return it->second;
   return std::nullopt;
 }
 
-std::optional<std::string> Gateway::remember_account(const std::string& hash,
-                                                     const std::string& account, TimeMs now) {
+void Gateway::forget_authentications() {
+  std::unique_lock lk(auth_mu_);
+  auth_cache_.clear();
+}
+
+void Gateway::remember(const std::string& hash, CachedKey entry, TimeMs now) {
   std::unique_lock lk(auth_mu_);
   if (auth_cache_.size() > 10'000) auth_cache_.clear();
-  auth_cache_[hash] = {account, now + kAuthCacheMs};
-  return account;
+  entry.expires_at = now + kAuthCacheMs;
+  auth_cache_[hash] = std::move(entry);
 }
 
 Result<std::optional<std::string>> Gateway::authenticate(const std::string& api_key) {
   if (api_key.empty() || api_key.size() > 256) return std::optional<std::string>();
   const std::string hash = hash_api_key(api_key);
   const TimeMs now = clock_.now_ms();
-  if (auto cached = cached_account(hash, now)) return cached;
+  if (auto hit = cached(hash, now)) return std::optional<std::string>(hit->account);
   // The lookup is by hash (an index probe), so response time does not depend on how much of a
   // guessed key matched.
   auto key = store_.accounts().find_api_key(hash);
   if (!key) return key.error();
   if (!*key) return std::optional<std::string>();
-  return remember_account(hash, (*key)->account, now);
+  remember(hash, {(*key)->account, 0}, now);
+  return std::optional<std::string>((*key)->account);
 }
 
-Result<std::optional<std::string>> Gateway::authenticate_twilio(const std::string& account_sid,
-                                                                const std::string& auth_token) {
-  if (account_sid.empty() || account_sid.size() > 64 || auth_token.empty() ||
-      auth_token.size() > 256) {
-    return std::optional<std::string>();
+Result<std::optional<TwilioCaller>> Gateway::authenticate_twilio(const std::string& username,
+                                                                 const std::string& password) {
+  using Found = std::optional<TwilioCaller>;
+  if (username.empty() || username.size() > 64 || password.empty() || password.size() > 256) {
+    return Found();
   }
-  const std::string hash = hash_api_key("twilio:" + account_sid + ":" + auth_token);
+  const std::string hash = hash_api_key("twilio:" + username + ":" + password);
   const TimeMs now = clock_.now_ms();
-  if (auto cached = cached_account(hash, now)) return cached;
-  auto creds = store_.accounts().find_twilio_credentials(account_sid);
+  if (auto hit = cached(hash, now)) return Found({hit->account, hit->account_sid, hit->api_key});
+  if (username.size() > 2 && username.compare(0, 2, "SK") == 0) {
+    // An API key: its secret is kept as a hash, compared in constant time.
+    auto key = store_.accounts().find_twilio_api_key(username);
+    if (!key) return key.error();
+    if (!*key || !crypto::constant_time_equal(crypto::hex(crypto::sha256(password)),
+                                              (*key)->secret_hash)) {
+      return Found();
+    }
+    remember(hash, {(*key)->account, 0, (*key)->account_sid, true}, now);
+    return Found({(*key)->account, (*key)->account_sid, true});
+  }
+  auto creds = store_.accounts().find_twilio_credentials(username);
   if (!creds) return creds.error();
-  if (!*creds) return std::optional<std::string>();
+  if (!*creds) return Found();
   const TwilioCredentials& c = **creds;
-  const bool current = crypto::constant_time_equal(auth_token, c.auth_token);
+  const bool current = crypto::constant_time_equal(password, c.auth_token);
   const bool previous =
-      c.previous_token && crypto::constant_time_equal(auth_token, *c.previous_token);
-  if (!current && !previous) return std::optional<std::string>();
-  return remember_account(hash, c.account, now);
+      c.previous_token && crypto::constant_time_equal(password, *c.previous_token);
+  if (!current && !previous) return Found();
+  remember(hash, {c.account, 0, c.account_sid, false}, now);
+  return Found({c.account, c.account_sid, false});
 }
 
 }  // namespace sb::engine

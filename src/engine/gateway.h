@@ -26,6 +26,9 @@ struct SendRequest {
   std::string body;
   std::vector<std::string> media_urls;
   std::string status_callback;
+  // How status callbacks are written: "" (Switchboard's JSON) | "twilio" (the Twilio-compatible
+  // API and TwiML answers). Set by the surface, never read from a request.
+  std::string callback_format;
   std::optional<int64_t> validity_period_s;
   std::string max_price;               // decimal, e.g. "0.05" ("" : none)
   std::optional<bool> smart_encoding;
@@ -85,11 +88,14 @@ class Gateway {
   // briefly; the secret is only ever hashed.
   Result<std::optional<std::string>> authenticate(const std::string& api_key);
   static std::string hash_api_key(const std::string& api_key);
-  // Account whose Twilio-compatible credentials these are (HTTP Basic AccountSid:AuthToken; the
-  // previous token too until it is dropped), or nullopt; compared in constant time, cached
-  // briefly like API keys.
-  Result<std::optional<std::string>> authenticate_twilio(const std::string& account_sid,
-                                                         const std::string& auth_token);
+  // Forgets every cached authentication (after a credential is deleted here, so it is refused at
+  // once by this instance; other instances within the cache's 30 s).
+  void forget_authentications();
+  // Whose Twilio-compatible credentials these are (HTTP Basic AccountSid:AuthToken, the previous
+  // token too until it is dropped, or SK…:secret of an API key), or nullopt; compared in constant
+  // time, cached briefly like API keys.
+  Result<std::optional<TwilioCaller>> authenticate_twilio(const std::string& username,
+                                                          const std::string& password);
 
   // Where /readyz learns the connectors' circuit states.
   void set_connector_states(std::function<std::vector<ConnectorState>()> fn) {
@@ -147,12 +153,13 @@ class Gateway {
   struct CachedKey {
     std::string account;
     TimeMs expires_at;
+    std::string account_sid;  // Twilio-compatible credentials
+    bool api_key = false;
   };
   std::unordered_map<std::string, CachedKey> auth_cache_;
-  // The authentication cache: the account a credential hash proved, while fresh.
-  std::optional<std::string> cached_account(const std::string& hash, TimeMs now);
-  std::optional<std::string> remember_account(const std::string& hash, const std::string& account,
-                                              TimeMs now);
+  // The authentication cache: what a credential hash proved, while fresh.
+  std::optional<CachedKey> cached(const std::string& hash, TimeMs now);
+  void remember(const std::string& hash, CachedKey entry, TimeMs now);
 };
 
 }  // namespace sb::engine

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/ids.h"
+#include "core/message_json.h"
 #include "core/phone.h"
 #include "core/segments.h"
 #include "core/thread_name.h"
@@ -136,16 +137,35 @@ void WebhookProcessor::handle(const std::string& connector, const providers::Web
                  parsed.error().field.empty() ? "" : " (field " + parsed.error().field + ")");
     return done(parsed.error());
   }
-  providers::WebhookEvent& ev = *parsed;
+  store_event(connector, *parsed, req.header("content-type"), req.body,
+              providers::webhook_reply(ep.webhook, req), std::move(done));
+}
 
+void WebhookProcessor::inject_inbound(const std::string& connector, providers::InboundMessage in,
+                                      std::string payload, Done done) {
+  const TimeMs now = clock_.now_ms();
+  providers::WebhookEvent ev;
+  ev.kind = providers::WebhookEvent::Kind::kInbound;
+  if (in.provider_message_id.empty()) in.provider_message_id = new_id("sim_", now);
+  ev.dedupe_key = in.provider_message_id + ":received";
+  ev.event_type = "simulated.inbound";
+  ev.inbound = std::move(in);
+  store_event(connector, ev, "application/json", payload, providers::WebhookReply{},
+              std::move(done), /*answer_message=*/true);
+}
+
+void WebhookProcessor::store_event(const std::string& connector, providers::WebhookEvent& ev,
+                                   const std::string& content_type, const std::string& payload,
+                                   providers::WebhookReply ok, Done done, bool answer_message) {
+  const TimeMs now = clock_.now_ms();
   store::WebhookIngest in;
   in.webhook.connector = connector;
   in.webhook.dedupe_key = ev.dedupe_key;
   in.webhook.kind = std::string(kind_name(ev.kind));
   in.webhook.event_type = ev.event_type;
   in.webhook.received_at = now;
-  in.webhook.content_type = req.header("content-type");
-  in.webhook.payload = req.body;
+  in.webhook.content_type = content_type;
+  in.webhook.payload = payload;
 
   if (ev.kind == providers::WebhookEvent::Kind::kInbound) {
     Routed r = route(connector, ev.inbound, now);
@@ -179,10 +199,9 @@ void WebhookProcessor::handle(const std::string& connector, const providers::Web
     }
   }
 
-  auto ok = providers::webhook_reply(ep.webhook, req);
   auto shared = std::make_shared<store::WebhookIngest>(in);
-  writer_.submit(std::move(in), [this, connector, shared, ok = std::move(ok),
-                                 done = std::move(done)](Result<store::WebhookIngestResult> r) {
+  writer_.submit(std::move(in), [this, connector, shared, ok = std::move(ok), answer_message,
+                                 done = std::move(done)](Result<store::WebhookIngestResult> r) mutable {
     if (!r) {
       spdlog::error("webhooks: {} {} not stored ({}); answering 503 so the provider retries",
                     connector, shared->webhook.event_type, r.error().message);
@@ -190,6 +209,7 @@ void WebhookProcessor::handle(const std::string& connector, const providers::Web
                               "the webhook could not be stored; retry later"));
     }
     after_commit(connector, *shared, *r);
+    if (answer_message && r->inbound) ok.body = to_json(*r->inbound).dump();
     done(ok);
   });
 }

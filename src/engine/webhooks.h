@@ -70,6 +70,13 @@ class WebhookProcessor {
   using Done = std::function<void(Result<providers::WebhookReply>)>;
   void handle(const std::string& connector, const providers::WebhookRequest& req, Done done);
 
+  // An inbound message a simulated carrier delivers (POST /v1/sim/inbound): stored and routed
+  // exactly as a verified provider webhook carrying it would be (contacts, conversations,
+  // keywords, auto-replies, forwarding), `payload` kept as its audit record. `done` as handle's,
+  // its body the stored message as GET /v1/messages/{id} shows it.
+  void inject_inbound(const std::string& connector, providers::InboundMessage in,
+                      std::string payload, Done done);
+
   // Background work: split-MMS groups that are due, orphan statuses whose message is now known,
   // and audit retention.
   void start();
@@ -85,6 +92,10 @@ class WebhookProcessor {
   Routed route(const std::string& connector, const providers::InboundMessage& in, TimeMs now) const;
   void flush_mms(TimeMs now);
   void run();
+  // The part of handle after verification and parsing: route, store, answer.
+  void store_event(const std::string& connector, providers::WebhookEvent& ev,
+                   const std::string& content_type, const std::string& payload,
+                   providers::WebhookReply ok, Done done, bool answer_message = false);
   void after_commit(const std::string& connector, const store::WebhookIngest& in,
                     const store::WebhookIngestResult& stored);
 

@@ -26,7 +26,8 @@ Result<std::string> app_url(const json& v, const std::string& field) {
 
 Result<NumberSettingsUpdate> parse_number_settings(const json& body) {
   NumberSettingsUpdate u;
-  static const std::set<std::string> kKnown = {"forwarding", "status_callback", "conversations"};
+  static const std::set<std::string> kKnown = {"forwarding", "status_callback", "conversations",
+                                               "friendly_name"};
   for (const auto& [k, _] : body.items()) {
     if (!kKnown.count(k)) return Error::make("unknown_field", "unknown field '" + k + "'", k);
   }
@@ -34,7 +35,7 @@ Result<NumberSettingsUpdate> parse_number_settings(const json& body) {
     u.set_forwarding = true;
     if (!f->is_null()) {
       if (!f->is_object()) return type_error("forwarding", "an object or null");
-      static const std::set<std::string> kForwarding = {"url", "method"};
+      static const std::set<std::string> kForwarding = {"url", "method", "format"};
       for (const auto& [k, _] : f->items()) {
         if (!kForwarding.count(k)) {
           return Error::make("unknown_field", "unknown field 'forwarding." + k + "'",
@@ -57,6 +58,16 @@ Result<NumberSettingsUpdate> parse_number_settings(const json& body) {
         }
         u.forward_method = method;
       }
+      if (auto fm = f->find("format"); fm != f->end() && !fm->is_null()) {
+        if (!fm->is_string()) return type_error("forwarding.format", "a string");
+        const auto& format = fm->get_ref<const std::string&>();
+        if (format != "switchboard" && format != "twilio") {
+          return Error::make("invalid_format",
+                             "forwarding.format must be \"switchboard\" or \"twilio\"",
+                             "forwarding.format");
+        }
+        u.forward_format = format;
+      }
     }
   }
   // Which messages start a conversation (NumberRecord::conversations).
@@ -67,6 +78,18 @@ Result<NumberSettingsUpdate> parse_number_settings(const json& body) {
                        "conversations");
   }
   u.conversations = *conversations;
+  if (auto n = body.find("friendly_name"); n != body.end()) {
+    u.set_friendly_name = true;
+    if (!n->is_null()) {
+      if (!n->is_string()) return type_error("friendly_name", "a string or null");
+      const auto& name = n->get_ref<const std::string&>();
+      if (name.size() > 64) {
+        return Error::make("invalid_friendly_name", "friendly_name is at most 64 bytes",
+                           "friendly_name");
+      }
+      if (!name.empty()) u.friendly_name = name;
+    }
+  }
   if (auto s = body.find("status_callback"); s != body.end()) {
     u.set_status_callback = true;
     if (!s->is_null()) {

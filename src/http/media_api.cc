@@ -16,7 +16,9 @@ bool inline_type(const std::string& t) {
   return t.rfind("image/", 0) == 0 || t.rfind("video/", 0) == 0 || t.rfind("audio/", 0) == 0;
 }
 
-Response serve(const Request& req, const MediaRecord& m, const engine::MediaFiles& files) {
+}  // namespace
+
+Response serve_media(const Request& req, const MediaRecord& m, const engine::MediaFiles& files) {
   if (m.state == "pending") {
     return Response::error(
         Error::make("media_pending", "the media is still being fetched from the provider"));
@@ -52,6 +54,8 @@ Response serve(const Request& req, const MediaRecord& m, const engine::MediaFile
   return r;
 }
 
+namespace {
+
 std::optional<int64_t> int_param(const Request& req, std::string_view name) {
   auto v = req.query_param(name);
   if (!v || v->empty() || v->size() > 18) return std::nullopt;
@@ -70,7 +74,7 @@ void register_media_api(Router& router, engine::Services& s, const engine::Media
                                             Reply reply) {
                auto m = s.accounts.media(account, req.params["id"]);
                if (!m) return reply(Response::error(m.error()));
-               reply(serve(req, *m, files));
+               reply(serve_media(req, *m, files));
              }));
 
   router.add("POST", "/v1/media/{id}/url",
@@ -110,7 +114,7 @@ void register_media_api(Router& router, engine::Services& s, const engine::Media
     }
     auto m = s.accounts.media_by_id(id);
     if (!m) return reply(Response::error(m.error()));
-    reply(serve(req, *m, files));
+    reply(serve_media(req, *m, files));
   });
 }
 

@@ -20,6 +20,10 @@ struct MediaApiOptions {
 // /v1/media/{id}/url?ttl=<seconds> (a signed public URL) and GET /media/{id} (no key; 403
 // media_url_invalid unless the signature and expiry check out). A pending item answers 409
 // media_pending, a failed one 409 media_failed.
+// A re-hosted media item's content (200 with ETag, 304 on If-None-Match, or the error of a
+// pending or failed item), for /v1/media and the Twilio API's media content URL.
+Response serve_media(const Request& req, const MediaRecord& m, const engine::MediaFiles& files);
+
 void register_media_api(Router& router, engine::Services& services, const engine::MediaFiles& files,
                         const engine::MediaSigner& signer, MediaApiOptions options);
 

@@ -111,6 +111,7 @@ json delivery_log_json(const engine::DeliveryLog& log) {
          {"kind", d.kind},
          {"url", d.url},
          {"method", d.method},
+         {"format", d.format.empty() ? "switchboard" : d.format},
          {"state", d.state},
          {"attempt_count", d.attempts},
          {"created_at", format_rfc3339(d.created_at)},

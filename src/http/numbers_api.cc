@@ -19,8 +19,13 @@ json number_json(const engine::NumberView& v, const std::string& public_url) {
       effective_throughput(n.throughput, n.type, v.capabilities.carrier_throughput);
   const auto hooks = engine::expected_webhooks(public_url, n.connector, v.capabilities);
   json forwarding = nullptr;
-  if (n.forward_url) forwarding = {{"url", *n.forward_url}, {"method", n.forward_method}};
+  if (n.forward_url) {
+    forwarding = {{"url", *n.forward_url},
+                  {"method", n.forward_method},
+                  {"format", n.forward_format}};
+  }
   return {{"number", n.number},
+          {"friendly_name", n.friendly_name ? json(*n.friendly_name) : json(nullptr)},
           {"connector", n.connector},
           {"provider", v.provider.empty() ? json(nullptr) : json(v.provider)},
           {"capabilities", {{"sms", n.sms}, {"mms", n.mms}}},

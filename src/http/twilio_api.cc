@@ -11,7 +11,9 @@
 #include "core/ids.h"
 #include "core/phone.h"
 #include "core/twilio_ids.h"
+#include "core/url.h"
 #include "http/api_util.h"
+#include "http/media_api.h"
 #include "http/twilio_format.h"
 
 namespace sb::http {
@@ -24,10 +26,7 @@ using twilio::form_value;
 constexpr int kMaxPageSize = 1000;
 
 // Who called: their account and its account SID (the path's, once checked).
-struct Caller {
-  std::string account;
-  std::string account_sid;
-};
+using Caller = TwilioCaller;
 
 Response json_reply(int status, const json& body) {
   Response r = Response::json(status, body);
@@ -46,27 +45,26 @@ Handler twilio_authed(engine::Services& s, std::function<void(Request&, const Ca
       decoded = crypto::base64_decode(std::string_view(h).substr(kPrefix.size()));
     }
     const auto colon = decoded ? decoded->find(':') : std::string::npos;
-    std::optional<std::string> account;
-    std::string sid;
+    std::optional<TwilioCaller> caller;
     if (colon != std::string::npos) {
-      sid = decoded->substr(0, colon);
-      auto found = s.gateway.authenticate_twilio(sid, decoded->substr(colon + 1));
+      auto found =
+          s.gateway.authenticate_twilio(decoded->substr(0, colon), decoded->substr(colon + 1));
       if (!found) {
         spdlog::error("auth: twilio credentials lookup failed: {}", found.error().message);
         return reply(error_response(
             Error::make("database_unavailable", "cannot check credentials right now")));
       }
-      account = *found;
+      caller = std::move(*found);
     }
-    if (!account) {
+    if (!caller) {
       return reply(error_response(Error::make("unauthorized", "Authenticate")));
     }
-    if (strcasecmp(req.params["AccountSid"].c_str(), sid.c_str()) != 0) {
+    if (strcasecmp(req.params["AccountSid"].c_str(), caller->account_sid.c_str()) != 0) {
       return reply(error_response(Error::make(
           "not_found", "The requested resource " + req.path + " was not found")));
     }
     try {
-      fn(req, Caller{*account, sid}, reply);
+      fn(req, *caller, reply);
     } catch (const std::exception& e) {
       spdlog::error("twilio api: {} {}: {}", req.method, req.path, e.what());
       reply(error_response(Error::make("database_unavailable", "the database is unavailable")));
@@ -112,6 +110,7 @@ Result<engine::SendRequest> parse_send(const FormFields& f, const Request& req) 
   r.body = form_value(f, "Body").value_or("");
   r.media_urls = twilio::form_values(f, "MediaUrl");
   r.status_callback = form_value(f, "StatusCallback").value_or("");
+  r.callback_format = "twilio";
   if (auto v = form_value(f, "ValidityPeriod")) {
     char* end = nullptr;
     const long long n = std::strtoll(v->c_str(), &end, 10);
@@ -301,6 +300,14 @@ Result<std::string> message_id(const Request& req) {
   return *id;
 }
 
+// The message the path's Sid names, with its events: not_found for another account's.
+Result<engine::MessageView> path_message(engine::Services& s, const Request& req,
+                                         const Caller& c) {
+  auto id = message_id(req);
+  if (!id) return id.error();
+  return s.messages.get(c.account, *id);
+}
+
 // POST Messages/{Sid}.json: Body="" redacts it, Status=canceled cancels it (scheduled or still
 // queued); with neither, the message as it is.
 void update_message(engine::Services& s, Request& req, const Caller& c, Reply reply) {
@@ -333,7 +340,7 @@ void update_message(engine::Services& s, Request& req, const Caller& c, Reply re
 }
 
 // GET IncomingPhoneNumbers.json: the account's numbers in their configured order, filtered by
-// PhoneNumber (exact, or a part of it) and FriendlyName (the number), paged by PageToken.
+// PhoneNumber (exact, or a part of it) and FriendlyName (its label, else the number), paged by PageToken.
 void list_numbers(engine::Services& s, Request& req, const Caller& c, Reply reply) {
   const FormFields f = twilio::form_of(req);
   twilio::PageLinks links;
@@ -345,7 +352,7 @@ void list_numbers(engine::Services& s, Request& req, const Caller& c, Reply repl
   const auto friendly = form_value(f, "FriendlyName");
   for (const auto& v : *numbers) {
     if (phone && v.number.number.find(*phone) == std::string::npos) continue;
-    if (friendly && v.number.number != *friendly) continue;
+    if (friendly && v.number.friendly_name.value_or(v.number.number) != *friendly) continue;
     matching.push_back(&v.number);
   }
   if (phone) links.filters.emplace_back("PhoneNumber", *phone);
@@ -371,9 +378,202 @@ void list_numbers(engine::Services& s, Request& req, const Caller& c, Reply repl
   reply(json_reply(200, twilio::page_json("incoming_phone_numbers", std::move(items), links)));
 }
 
+// The number the path's PN SID names, among the account's.
+Result<NumberRecord> number_of(engine::Services& s, const Request& req, const Caller& c) {
+  auto numbers = s.numbers.list(c.account);
+  if (!numbers) return numbers.error();
+  const std::string& sid = req.params.at("Sid");
+  for (auto& v : *numbers) {
+    if (twilio_number_sid(c.account, v.number.number) == sid) return std::move(v.number);
+  }
+  return Error::make("not_found", "The requested resource " + req.path + " was not found", "Sid");
+}
+
+// A URL parameter: "" clears the setting; otherwise the rule /v1 applies to app endpoints.
+Result<std::optional<std::string>> url_param(const std::string& v, const char* name) {
+  if (v.empty()) return std::optional<std::string>();
+  if (auto problem = url_problem(v, UrlRule::kAppEndpoint)) {
+    return Error::make("invalid_url", std::string(name) + " " + *problem, name);
+  }
+  return std::optional<std::string>(v);
+}
+
+// POST IncomingPhoneNumbers/{Sid}.json: SmsUrl and SmsMethod are the number's forwarding (in
+// Twilio's format from then on), StatusCallback its default status callback, FriendlyName its
+// label. A parameter not given leaves its setting as it is; "" clears it.
+void update_number(engine::Services& s, Request& req, const Caller& c, Reply reply) {
+  auto n = number_of(s, req, c);
+  if (!n) return reply(error_response(n.error()));
+  const FormFields f = twilio::form_of(req);
+  NumberSettingsUpdate u;
+  const auto sms_url = form_value(f, "SmsUrl");
+  const auto sms_method = form_value(f, "SmsMethod");
+  if (sms_method && *sms_method != "POST" && *sms_method != "GET") {
+    return reply(error_response(
+        Error::make("invalid_method", "SmsMethod must be GET or POST", "SmsMethod")));
+  }
+  if (sms_url || sms_method) {
+    u.set_forwarding = true;
+    auto url = url_param(sms_url.value_or(n->forward_url.value_or("")), "SmsUrl");
+    if (!url) return reply(error_response(url.error()));
+    u.forward_url = *url;
+    u.forward_method = sms_method.value_or(n->forward_url ? n->forward_method : "POST");
+    u.forward_format = "twilio";
+  }
+  if (auto cb = form_value(f, "StatusCallback")) {
+    u.set_status_callback = true;
+    auto url = url_param(*cb, "StatusCallback");
+    if (!url) return reply(error_response(url.error()));
+    u.status_callback = *url;
+  }
+  if (auto name = form_value(f, "FriendlyName")) {
+    if (name->size() > 64) {
+      return reply(error_response(Error::make(
+          "invalid_parameter", "FriendlyName is at most 64 characters", "FriendlyName")));
+    }
+    u.set_friendly_name = true;
+    if (!name->empty()) u.friendly_name = *name;
+  }
+  auto stored = s.numbers.update_settings(c.account, n->number, u);
+  if (!stored) return reply(error_response(stored.error()));
+  reply(json_reply(200, twilio::number_json(stored->number, c.account_sid)));
+}
+
+// The message's media as Twilio's Media resources, and the path of each one.
+std::string media_base(const Caller& c, const std::string& message_id) {
+  return account_uri(c) + "/Messages/" + twilio_message_sid(message_id, false) + "/Media";
+}
+
+json media_json(const Caller& c, const Message& m, size_t i) {
+  const std::string sid = twilio_media_sid(m.id, i);
+  std::string type = i < m.media.size() ? m.media[i].content_type : "";
+  return {{"account_sid", c.account_sid},
+          {"content_type", type.empty() ? json(nullptr) : json(type)},
+          {"date_created", twilio::rfc2822(m.created_at)},
+          {"date_updated", twilio::rfc2822(m.updated_at)},
+          {"parent_sid", twilio_message_sid(m.id, false)},
+          {"sid", sid},
+          {"uri", media_base(c, m.id) + "/" + sid + ".json"}};
+}
+
+// The index of the media item the path's MediaSid names; not_found otherwise.
+Result<size_t> media_index(const Request& req, const Message& m) {
+  const std::string& sid = req.params.at("MediaSid");
+  for (size_t i = 0; i < m.media_urls.size(); ++i) {
+    if (twilio_media_sid(m.id, i) == sid) return i;
+  }
+  return Error::make("not_found", "The requested resource " + req.path + " was not found",
+                     "MediaSid");
+}
+
+// GET Messages/{Sid}/Media.json: every media item of the message (at most 10: one page).
+void list_media(engine::Services& s, Request& req, const Caller& c, Reply reply) {
+  auto v = path_message(s, req, c);
+  if (!v) return reply(error_response(v.error()));
+  const FormFields f = twilio::form_of(req);
+  twilio::PageLinks links;
+  links.path = media_base(c, v->message.id) + ".json";
+  auto token = read_paging(f, links);
+  if (!token) return reply(error_response(token.error()));
+  if (*token) return reply(error_response(unknown_page_token()));
+  json items = json::array();
+  for (size_t i = 0; i < v->message.media_urls.size(); ++i) {
+    items.push_back(media_json(c, v->message, i));
+  }
+  reply(json_reply(200, twilio::page_json("media_list", std::move(items), links)));
+}
+
+// GET Messages/{Sid}/Media/{MediaSid}: the content. A re-hosted item is served from here (the
+// same answer as /v1/media/{id}); another is a redirect to its URL, as Twilio redirects to
+// its storage.
+void media_content(engine::Services& s, const engine::MediaFiles& files, Request& req,
+                   const Caller& c, Reply reply) {
+  auto v = path_message(s, req, c);
+  if (!v) return reply(error_response(v.error()));
+  auto i = media_index(req, v->message);
+  if (!i) return reply(error_response(i.error()));
+  const Message& m = v->message;
+  if (*i < m.media.size() && !m.media[*i].id.empty()) {
+    auto record = s.accounts.media(c.account, m.media[*i].id);
+    if (!record) return reply(error_response(record.error()));
+    return reply(serve_media(req, *record, files));
+  }
+  Response r;
+  r.status = 307;
+  r.content_type.clear();
+  r.headers.emplace_back("Location", m.media_urls[*i]);
+  reply(std::move(r));
+}
+
+json key_json(const TwilioApiKey& k, const std::string* secret = nullptr) {
+  json j = {{"sid", k.sid},
+            {"friendly_name", k.friendly_name},
+            {"date_created", twilio::rfc2822(k.created_at)},
+            {"date_updated", twilio::rfc2822(k.created_at)}};
+  if (secret) j["secret"] = *secret;
+  return j;
+}
+
+// Keys are managed with the account's own credentials, as Twilio's standard keys may not.
+Handler key_admin(engine::Services& s, std::function<void(Request&, const Caller&, Reply)> fn) {
+  return twilio_authed(s, [fn = std::move(fn)](Request& req, const Caller& c, Reply reply) {
+    if (c.api_key) {
+      return reply(error_response(Error::make(
+          "forbidden", "API keys cannot manage keys; use the account's auth token")));
+    }
+    fn(req, c, std::move(reply));
+  });
+}
+
+void register_keys(Router& router, engine::Services& s, const std::string& base) {
+  router.add("POST", base + "/Keys.json",
+             key_admin(s, [&s](Request& req, const Caller& c, Reply reply) {
+               const FormFields f = twilio::form_of(req);
+               auto created =
+                   s.accounts.create_twilio_api_key(c.account, form_value(f, "FriendlyName").value_or(""));
+               if (!created) return reply(error_response(created.error()));
+               Response r = json_reply(201, key_json(created->key, &created->secret));
+               r.headers.emplace_back("Cache-Control", "no-store");
+               reply(std::move(r));
+             }));
+  router.add("GET", base + "/Keys.json",
+             key_admin(s, [&s, base](Request& req, const Caller& c, Reply reply) {
+               auto keys = s.accounts.twilio_api_keys(c.account);
+               if (!keys) return reply(error_response(keys.error()));
+               twilio::PageLinks links;
+               links.path = account_uri(c) + "/Keys.json";
+               auto token = read_paging(twilio::form_of(req), links);
+               if (!token) return reply(error_response(token.error()));
+               if (*token) return reply(error_response(unknown_page_token()));
+               json items = json::array();
+               for (const auto& k : *keys) items.push_back(key_json(k));
+               reply(json_reply(200, twilio::page_json("keys", std::move(items), links)));
+             }));
+  router.add("GET", base + "/Keys/{Sid}.json",
+             key_admin(s, [&s](Request& req, const Caller& c, Reply reply) {
+               auto keys = s.accounts.twilio_api_keys(c.account);
+               if (!keys) return reply(error_response(keys.error()));
+               for (const auto& k : *keys) {
+                 if (k.sid == req.params.at("Sid")) return reply(json_reply(200, key_json(k)));
+               }
+               reply(error_response(Error::make(
+                   "not_found", "The requested resource " + req.path + " was not found", "Sid")));
+             }));
+  router.add("DELETE", base + "/Keys/{Sid}.json",
+             key_admin(s, [&s](Request& req, const Caller& c, Reply reply) {
+               auto r = s.accounts.delete_twilio_api_key(c.account, req.params.at("Sid"));
+               if (!r) return reply(error_response(r.error()));
+               s.gateway.forget_authentications();
+               Response resp;
+               resp.status = 204;
+               resp.content_type.clear();
+               reply(std::move(resp));
+             }));
+}
+
 }  // namespace
 
-void register_twilio_api(Router& router, engine::Services& s) {
+void register_twilio_api(Router& router, engine::Services& s, const engine::MediaFiles& files) {
   const std::string base = "/2010-04-01/Accounts/{AccountSid}";
 
   router.add("GET", base + ".json",
@@ -398,9 +598,7 @@ void register_twilio_api(Router& router, engine::Services& s) {
 
   router.add("GET", base + "/Messages/{Sid}.json",
              twilio_authed(s, [&s](Request& req, const Caller& c, Reply reply) {
-               auto id = message_id(req);
-               if (!id) return reply(error_response(id.error()));
-               auto v = s.messages.get(c.account, *id);
+               auto v = path_message(s, req, c);
                if (!v) return reply(error_response(v.error()));
                reply(json_reply(200, twilio::message_json(v->message, c.account_sid, &v->events)));
              }));
@@ -417,16 +615,35 @@ void register_twilio_api(Router& router, engine::Services& s) {
 
   router.add("GET", base + "/IncomingPhoneNumbers/{Sid}.json",
              twilio_authed(s, [&s](Request& req, const Caller& c, Reply reply) {
-               auto numbers = s.numbers.list(c.account);
-               if (!numbers) return reply(error_response(numbers.error()));
-               const std::string& sid = req.params.at("Sid");
-               for (const auto& v : *numbers) {
-                 if (twilio_number_sid(c.account, v.number.number) == sid) {
-                   return reply(json_reply(200, twilio::number_json(v.number, c.account_sid)));
-                 }
-               }
-               reply(error_response(Error::make(
-                   "not_found", "The requested resource " + req.path + " was not found", "Sid")));
+               auto n = number_of(s, req, c);
+               if (!n) return reply(error_response(n.error()));
+               reply(json_reply(200, twilio::number_json(*n, c.account_sid)));
+             }));
+
+  router.add("POST", base + "/IncomingPhoneNumbers/{Sid}.json",
+             twilio_authed(s, [&s](Request& req, const Caller& c, Reply reply) {
+               update_number(s, req, c, std::move(reply));
+             }));
+
+  register_keys(router, s, base);
+
+  router.add("GET", base + "/Messages/{Sid}/Media.json",
+             twilio_authed(s, [&s](Request& req, const Caller& c, Reply reply) {
+               list_media(s, req, c, std::move(reply));
+             }));
+
+  router.add("GET", base + "/Messages/{Sid}/Media/{MediaSid}.json",
+             twilio_authed(s, [&s](Request& req, const Caller& c, Reply reply) {
+               auto v = path_message(s, req, c);
+               if (!v) return reply(error_response(v.error()));
+               auto i = media_index(req, v->message);
+               if (!i) return reply(error_response(i.error()));
+               reply(json_reply(200, media_json(c, v->message, *i)));
+             }));
+
+  router.add("GET", base + "/Messages/{Sid}/Media/{MediaSid}",
+             twilio_authed(s, [&s, &files](Request& req, const Caller& c, Reply reply) {
+               media_content(s, files, req, c, std::move(reply));
              }));
 
   // Twilio deletes the record; here the message's body and media are erased (as /v1's DELETE)

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "core/twilio_ids.h"
+#include "core/twilio_vocabulary.h"
 
 namespace sb::http::twilio {
 
@@ -35,34 +36,6 @@ std::optional<TwilioTime> parse_twilio_time(std::string_view s) {
   auto t = parse_rfc3339(s);
   if (!t) return std::nullopt;
   return TwilioTime{*t, false};
-}
-
-std::string_view status_word(Status s) {
-  switch (s) {
-    case Status::kAccepted: return "queued";
-    case Status::kScheduled: return "scheduled";
-    case Status::kQueued: return "queued";
-    case Status::kSending: return "sending";
-    case Status::kSent: return "sent";
-    case Status::kDelivered: return "delivered";
-    case Status::kUndelivered: return "undelivered";
-    case Status::kFailed: return "failed";
-    case Status::kCanceled: return "canceled";
-    case Status::kExpired: return "failed";
-    case Status::kReceived: return "received";
-  }
-  return "queued";
-}
-
-json message_error_code(const Message& m) {
-  if (m.error_code.empty() && m.status != Status::kExpired) return nullptr;
-  const auto digits = m.error_code.find_first_not_of("0123456789") == std::string::npos;
-  if (!m.error_code.empty() && digits && m.error_code.size() <= 9) {
-    return std::stoi(m.error_code);
-  }
-  if (m.error_code == "recipient_opted_out") return 21610;
-  if (m.status == Status::kExpired) return 30001;
-  return 30008;
 }
 
 namespace {
@@ -97,13 +70,13 @@ json message_json(const Message& m, const std::string& account_sid,
   }
   const std::string uri = message_uri(account_sid, sid);
   return {{"account_sid", account_sid},
-          {"api_version", kApiVersion},
+          {"api_version", kTwilioApiVersion},
           {"body", m.body},
           {"date_created", rfc2822(m.created_at)},
           {"date_sent", date_sent},
           {"date_updated", rfc2822(m.updated_at)},
-          {"direction", m.direction == Direction::kInbound ? "inbound" : "outbound-api"},
-          {"error_code", message_error_code(m)},
+          {"direction", twilio_direction(m)},
+          {"error_code", twilio_error_code(m) ? json(*twilio_error_code(m)) : json(nullptr)},
           {"error_message", m.error_message.empty() ? json(nullptr) : json(m.error_message)},
           {"from", m.from},
           {"messaging_service_sid", nullptr},
@@ -112,7 +85,7 @@ json message_json(const Message& m, const std::string& account_sid,
           {"price", nullptr},
           {"price_unit", "USD"},
           {"sid", sid},
-          {"status", status_word(m.status)},
+          {"status", twilio_status_word(m.status)},
           {"subresource_uris", {{"media", uri + "/Media.json"}}},
           {"to", m.to},
           {"uri", uri + ".json"}};
@@ -123,12 +96,12 @@ json number_json(const NumberRecord& n, const std::string& account_sid) {
   const std::string uri = "/2010-04-01/Accounts/" + account_sid + "/IncomingPhoneNumbers/" + sid;
   return {{"account_sid", account_sid},
           {"address_requirements", "none"},
-          {"api_version", kApiVersion},
+          {"api_version", kTwilioApiVersion},
           {"beta", false},
           {"capabilities", {{"voice", false}, {"sms", n.sms}, {"mms", n.mms}, {"fax", false}}},
           {"date_created", nullptr},
           {"date_updated", nullptr},
-          {"friendly_name", n.number},
+          {"friendly_name", n.friendly_name.value_or(n.number)},
           {"origin", "hosted"},
           {"phone_number", n.number},
           {"sid", sid},
@@ -149,6 +122,7 @@ TwilioError twilio_error(const Error& e) {
   const std::string& c = e.code;
   const std::string& f = e.field;
   if (c == "unauthorized") return {20003, 401};
+  if (c == "forbidden") return {20403, 403};
   if (c == "not_found") return {20404, 404};
   if (c == "method_not_allowed") return {20004, 405};
   if (c == "rate_limited") return {20429, 429};
@@ -167,6 +141,7 @@ TwilioError twilio_error(const Error& e) {
   if (c == "invalid_media_url") return {21620, 400};
   if (c == "recipient_opted_out") return {21610, 400};
   if (c == "invalid_url" && (f == "status_callback" || f == "StatusCallback")) return {21609, 400};
+  if (c == "invalid_url") return {21502, 400};
   if (c == "invalid_send_at") return {35114, 400};
   if (c == "not_supported" && f == "MessagingServiceSid") return {21705, 400};
   if (c == "invalid_parameter" && f == "PageSize") return {20007, 400};

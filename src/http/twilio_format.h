@@ -18,7 +18,6 @@
 
 namespace sb::http::twilio {
 
-constexpr std::string_view kApiVersion = "2010-04-01";
 
 // "Thu, 30 Jul 2015 20:12:31 +0000" (RFC 2822, always GMT, as Twilio writes it).
 std::string rfc2822(TimeMs t);
@@ -29,13 +28,6 @@ struct TwilioTime {
   bool date_only = false;
 };
 std::optional<TwilioTime> parse_twilio_time(std::string_view s);
-
-// Twilio's status word for ours (accepted → queued, expired → failed).
-std::string_view status_word(Status s);
-// Twilio's integer error code for a message's error: the provider's own when it is a number,
-// 21610 for an opted-out recipient, 30001 for an expired one, 30008 (unknown) otherwise; null
-// when the message has no error.
-nlohmann::json message_error_code(const Message& m);
 
 // The message as Twilio's Message resource. `events`, when known, give date_sent (the first
 // `sent` event; else the last update of a message that was sent).

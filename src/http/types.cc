@@ -45,8 +45,9 @@ int status_for(const std::string& code) {
       {"invalid_parameter", 400},
       {"invalid_idempotency_key", 400},
       {"bad_request", 400},
-      // 401/404/405/409
+      // 401/403/404/405/409
       {"unauthorized", 401},
+      {"forbidden", 403},
       {"not_found", 404},
       {"method_not_allowed", 405},
       {"idempotency_conflict", 409},
@@ -57,6 +58,7 @@ int status_for(const std::string& code) {
       // 422: readable but not acceptable
       {"invalid_phone_number", 422},
       {"from_not_owned", 422},
+      {"not_simulated", 422},
       {"no_sender", 422},
       {"body_too_long", 422},
       {"missing_content", 422},
@@ -67,6 +69,8 @@ int status_for(const std::string& code) {
       {"invalid_metadata", 422},
       {"mms_not_supported", 422},
       {"invalid_method", 422},  // forwarding: forwarding.method
+      {"invalid_format", 422},  // forwarding.format
+      {"invalid_friendly_name", 422},
       {"invalid_conversations", 422},  // PATCH /v1/numbers: conversations
       // scheduling, quiet hours, verifications
       {"not_cancelable", 409},

@@ -83,6 +83,9 @@ struct ProviderCapabilities {
   // Carrier throughput defaults apply to its numbers (core/number_types.h); the simulated carrier
   // has no carrier to please.
   bool carrier_throughput = true;
+  // The carrier can be told to deliver an inbound message (POST /v1/sim/inbound): the simulated
+  // carrier only.
+  bool simulated_inbound = false;
 
   bool operator==(const ProviderCapabilities&) const = default;
 };

@@ -24,7 +24,8 @@ Value throughput_value(double t) {
 const std::string& select_numbers_sql() {
   static const std::string s =
       "SELECT number, account_id, connector_id, sms, mms, type, throughput, source, status, "
-      "forward_url, forward_method, status_callback, conversations FROM numbers";
+      "forward_url, forward_method, status_callback, conversations, forward_format, friendly_name "
+      "FROM numbers";
   return s;
 }
 
@@ -43,6 +44,8 @@ NumberRecord row_to_number(const Row& r) {
   if (!r.is_null(10)) n.forward_method = r.str(10);
   if (!r.is_null(11)) n.status_callback = r.str(11);
   n.conversations = r.str(12);
+  if (!r.is_null(13)) n.forward_format = r.str(13);  // v18
+  if (!r.is_null(14)) n.friendly_name = r.str(14);
   return n;
 }
 
@@ -182,11 +185,16 @@ class SqlAccountRepository final : public AccountRepository {
           "forward_method = CASE WHEN $1 = 1 THEN $3 ELSE forward_method END, "
           "status_callback = CASE WHEN $4 = 1 THEN $5 ELSE status_callback END, "
           "conversations = COALESCE($9, conversations), "
+          "forward_format = CASE WHEN $1 = 1 THEN $10 ELSE forward_format END, "
+          "friendly_name = CASE WHEN $11 = 1 THEN $12 ELSE friendly_name END, "
           "updated_at = $6 WHERE number = $7 AND account_id = $8",
           {int64_t{u.set_forwarding}, opt(u.forward_url),
            u.forward_url ? Value(u.forward_method) : Value(nullptr),
            int64_t{u.set_status_callback}, opt(u.status_callback), now, number, account,
-           opt(u.conversations)});
+           opt(u.conversations),
+           u.forward_url && u.forward_format != "switchboard" ? Value(u.forward_format)
+                                                              : Value(nullptr),
+           int64_t{u.set_friendly_name}, opt(u.friendly_name)});
       if (c.changes() != 1) return std::nullopt;
       auto rows = c.query(select_numbers_sql() + " WHERE number = $1", {number});
       if (rows.empty()) return std::nullopt;
@@ -270,7 +278,51 @@ class SqlAccountRepository final : public AccountRepository {
         [&](Connection& c) { return twilio_credentials_where(c, "account_sid", account_sid); });
   }
 
+  Result<void> add_twilio_api_key(const TwilioApiKey& k) override {
+    return ctx_.write_tx([&](Connection& c) {
+      c.exec(
+          "INSERT INTO twilio_api_keys (sid, account_id, secret_hash, friendly_name, created_at) "
+          "VALUES ($1, $2, $3, $4, $5)",
+          {k.sid, k.account, k.secret_hash, k.friendly_name, k.created_at});
+    });
+  }
+
+  Result<std::vector<TwilioApiKey>> list_twilio_api_keys(const std::string& account) override {
+    return ctx_.read([&](Connection& c) {
+      std::vector<TwilioApiKey> out;
+      for (const auto& r : c.query(api_keys_sql() + " WHERE k.account_id = $1 ORDER BY k.created_at, k.sid",
+                                   {account})) {
+        out.push_back(row_to_api_key(r));
+      }
+      return out;
+    });
+  }
+
+  Result<bool> delete_twilio_api_key(const std::string& account, const std::string& sid) override {
+    return ctx_.write_tx([&](Connection& c) {
+      c.exec("DELETE FROM twilio_api_keys WHERE sid = $1 AND account_id = $2", {sid, account});
+      return c.changes() == 1;
+    });
+  }
+
+  Result<std::optional<TwilioApiKey>> find_twilio_api_key(const std::string& sid) override {
+    return ctx_.read([&](Connection& c) -> std::optional<TwilioApiKey> {
+      auto rows = c.query(api_keys_sql() + " WHERE k.sid = $1", {sid});
+      if (rows.empty()) return std::nullopt;
+      return row_to_api_key(rows[0]);
+    });
+  }
+
  private:
+  static std::string api_keys_sql() {
+    return "SELECT k.sid, k.account_id, c.account_sid, k.friendly_name, k.secret_hash, "
+           "k.created_at FROM twilio_api_keys k "
+           "JOIN twilio_credentials c ON c.account_id = k.account_id";
+  }
+  static TwilioApiKey row_to_api_key(const Row& r) {
+    return {r.str(0), r.str(1), r.str(2), r.str(3), r.str(4), r.i64(5)};
+  }
+
   static std::optional<TwilioCredentials> twilio_credentials_where(Connection& c,
                                                                   const std::string& column,
                                                                   const std::string& value) {

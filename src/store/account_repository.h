@@ -82,6 +82,15 @@ class AccountRepository {
   // The credentials with this account SID (nullopt: none).
   virtual Result<std::optional<TwilioCredentials>> find_twilio_credentials(
       const std::string& account_sid) = 0;
+
+  // Twilio API keys. The account must have its credentials already (add reads its SID).
+  virtual Result<void> add_twilio_api_key(const TwilioApiKey& key) = 0;
+  virtual Result<std::vector<TwilioApiKey>> list_twilio_api_keys(const std::string& account) = 0;
+  // false: the account has no key with this SID.
+  virtual Result<bool> delete_twilio_api_key(const std::string& account,
+                                             const std::string& sid) = 0;
+  // The key with this SID, with its account's SID (nullopt: none).
+  virtual Result<std::optional<TwilioApiKey>> find_twilio_api_key(const std::string& sid) = 0;
 };
 
 }  // namespace sb::store

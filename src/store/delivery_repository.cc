@@ -39,14 +39,15 @@ class SqlDeliveryRepository final : public DeliveryRepository {
   Result<std::vector<Delivery>> claim(TimeMs now, int64_t lease_ms, int limit) override {
     return ctx_.claim_rows<Delivery>(
         "SELECT 1 FROM deliveries WHERE state = 'pending' AND next_attempt_at <= $1 LIMIT 1",
-        "SELECT id, account_id, message_id, kind, url, payload, attempts, created_at, method "
-        "FROM deliveries WHERE state = 'pending' AND next_attempt_at <= $1 "
+        "SELECT id, account_id, message_id, kind, url, payload, attempts, created_at, method, "
+        "format FROM deliveries WHERE state = 'pending' AND next_attempt_at <= $1 "
         "ORDER BY next_attempt_at, id LIMIT $2",
         now, limit, /*durable=*/false, [&](Connection& c, const Row& row) {
           Delivery d = delivery_head(row);
           d.attempts += 1;
           d.next_attempt_at = now + lease_ms;
           if (!row.is_null(8)) d.method = row.str(8);  // v10; status callbacks are POST
+          d.format = row.str(9);                          // v18
           d.state = "pending";
           c.exec("UPDATE deliveries SET attempts = $1, next_attempt_at = $2, updated_at = $3 "
                  "WHERE id = $4",
@@ -91,7 +92,7 @@ class SqlDeliveryRepository final : public DeliveryRepository {
       std::vector<Delivery> out;
       for (const auto& r : c.query(
                "SELECT id, account_id, message_id, kind, url, payload, attempts, created_at, "
-               "next_attempt_at, method, state, last_status, last_error, updated_at "
+               "next_attempt_at, method, state, last_status, last_error, updated_at, format "
                "FROM deliveries WHERE message_id = $1 ORDER BY created_at, id",
                {message_id})) {
         Delivery d = delivery_head(r);
@@ -102,6 +103,7 @@ class SqlDeliveryRepository final : public DeliveryRepository {
         d.last_status = r.is_null(11) ? 0 : static_cast<int>(r.i64(11));
         d.last_error = r.str(12);
         d.updated_at = r.i64(13);
+        d.format = r.str(14);
         out.push_back(std::move(d));
       }
       return out;

@@ -351,6 +351,23 @@ CREATE TABLE twilio_credentials (
   rotated_at BIGINT
 );
 )SQL"},
+      // Twilio-format forwards and status callbacks (a number's forward_format, a message's
+      // callback_format, each delivery's format), IncomingPhoneNumbers' friendly names, and API
+      // keys (SK…), whose secrets are kept as SHA-256 hashes: they are never read back.
+      {18, "Twilio-format requests to apps, friendly names, Twilio API keys", R"SQL(
+ALTER TABLE numbers ADD COLUMN forward_format TEXT;
+ALTER TABLE numbers ADD COLUMN friendly_name TEXT;
+ALTER TABLE messages ADD COLUMN callback_format TEXT;
+ALTER TABLE deliveries ADD COLUMN format TEXT;
+CREATE TABLE twilio_api_keys (
+  sid TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts(id),
+  secret_hash TEXT NOT NULL,
+  friendly_name TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX twilio_api_keys_account ON twilio_api_keys (account_id);
+)SQL"},
   };
   return kMigrations;
 }

@@ -53,9 +53,10 @@ Message row_to_message(const Row& r) {
   // v7: provider options
   m.max_price = r.str(28);
   if (auto smart = r.opt_i64(29)) m.smart_encoding = *smart != 0;
+  m.callback_format = r.str(30);  // v18
   // redaction, when the row was read with kRedactionColumns
-  if (r.size() > 32 && !r.is_null(30)) {
-    m.redaction = Message::Redaction{r.i64(30), r.str(31), r.str(32)};
+  if (r.size() > 33 && !r.is_null(31)) {
+    m.redaction = Message::Redaction{r.i64(31), r.str(32), r.str(33)};
   }
   return m;
 }
@@ -93,6 +94,7 @@ void append_message_params(Params& p, const Message& m) {
   // v7: provider options
   p.emplace_back(null_if_empty(m.max_price));
   p.emplace_back(m.smart_encoding ? Value(int64_t{*m.smart_encoding}) : Value(nullptr));
+  p.emplace_back(null_if_empty(m.callback_format));  // v18
 }
 
 const std::string& insert_messages_sql(size_t rows) {

@@ -22,9 +22,11 @@ inline constexpr std::string_view kMessageColumns =
     // v5: scheduling and quiet hours
     "send_at, category, deferred_until, "
     // v7: provider options
-    "max_price, smart_encoding";
+    "max_price, smart_encoding, "
+    // v18: Twilio-format status callbacks
+    "callback_format";
 // The columns of kMessageColumns, the parameters of a message row.
-inline constexpr size_t kMessageParams = 30;
+inline constexpr size_t kMessageParams = 31;
 
 // read with every message, never inserted (a new message is unredacted).
 inline constexpr std::string_view kRedactionColumns =

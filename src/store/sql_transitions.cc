@@ -198,10 +198,10 @@ TransitionWork::Step TransitionWork::apply(Entry& entry, const Transition& t) {
                               {"message", to_json(full)}};
     c_.exec(
         "INSERT INTO deliveries (id, account_id, message_id, kind, url, payload, state, "
-        "attempts, next_attempt_at, created_at, updated_at) "
-        "VALUES ($1, $2, $3, 'status_callback', $4, $5, 'pending', 0, $6, $6, $6)",
+        "attempts, next_attempt_at, created_at, updated_at, format) "
+        "VALUES ($1, $2, $3, 'status_callback', $4, $5, 'pending', 0, $6, $6, $6, $7)",
         {new_id("dlv_", t.at), full.account, full.id, full.status_callback, payload.dump(),
-         t.at});
+         t.at, null_if_empty(full.callback_format)});
     out.callback_queued = true;
   }
   return out;

@@ -57,10 +57,10 @@ void insert_inbound(Connection& c, Message& m, int64_t webhook_id) {
   // The body is built at attempt time from the current row (media may be re-hosted by then).
   c.exec(
       "INSERT INTO deliveries (id, account_id, message_id, kind, url, payload, state, attempts, "
-      "next_attempt_at, created_at, updated_at, method) "
+      "next_attempt_at, created_at, updated_at, method, format) "
       "SELECT $1, account_id, $2, 'forward', forward_url, '', 'pending', 0, "
       "CAST($3 AS BIGINT), CAST($3 AS BIGINT), CAST($3 AS BIGINT), "
-      "COALESCE(forward_method, 'POST') FROM numbers "
+      "COALESCE(forward_method, 'POST'), forward_format FROM numbers "
       "WHERE number = $4 AND account_id = $5 AND forward_url IS NOT NULL",
       {new_id("dlv_", m.created_at), m.id, m.created_at, m.to, m.account});
 }

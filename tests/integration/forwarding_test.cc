@@ -6,7 +6,7 @@
 // rotation; and a forward that survives kill -9 while the app is down.
 //
 // Inbound messages arrive as Twilio webhooks signed like Twilio does (X-Twilio-Signature:
-// base64 HMAC-SHA1 over the public URL and sorted form fields, twilio::compute_signature,
+// base64 HMAC-SHA1 over the public URL and sorted form fields, sb::twilio_signature,
 // pinned to Twilio's published vectors by tests/unit/providers/twilio_webhook_test.cc); the
 // fields are those of Twilio's "Messaging webhooks: the request" (inbound SMS).
 #include <gtest/gtest.h>
@@ -17,6 +17,7 @@
 #include <map>
 #include <mutex>
 
+#include "core/twilio_signature.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "providers/transport/http_util.h"
@@ -108,7 +109,7 @@ class ForwardingTest : public ::testing::TestWithParam<Backend> {
         "POST", path, "", sb::form_encode(f),
         {{"Content-Type", "application/x-www-form-urlencoded"},
          {"X-Twilio-Signature",
-          providers::twilio::compute_signature(kTwilioToken, kPublicUrl + path, f)}});
+          sb::twilio_signature(kTwilioToken, kPublicUrl + path, f)}});
   }
 
   HttpResult patch(const std::string& number_path, const std::string& key, const std::string& body) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "core/twilio_signature.h"
 #include "core/crypto.h"
 #include "providers/transport/http_util.h"
 #include "providers/twilio/twilio_webhook.h"
@@ -109,7 +110,7 @@ class MediaTest : public ::testing::TestWithParam<Backend> {
         "POST", path, "", sb::form_encode(f),
         {{"Content-Type", "application/x-www-form-urlencoded"},
          {"X-Twilio-Signature",
-          providers::twilio::compute_signature(kTwilioToken, kPublicUrl + path, f)}});
+          sb::twilio_signature(kTwilioToken, kPublicUrl + path, f)}});
     EXPECT_EQ(r.status, 200) << r.body;
     auto list = gw_->get("/v1/messages?direction=inbound&limit=100", acme_);
     for (const auto& m : list.json["data"]) {

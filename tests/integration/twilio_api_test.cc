@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "core/crypto.h"
 #include "core/form.h"
+#include "core/twilio_ids.h"
 #include "support/gateway.h"
 
 namespace sb::test {
@@ -48,7 +49,7 @@ std::string messages_path(const Credentials& c) {
 class TwilioApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    gw_.create_key("acme");
+    acme_key_ = gw_.create_key("acme");
     gw_.create_key("other");
     acme_ = credentials(gw_, "acme");
     other_ = credentials(gw_, "other");
@@ -56,6 +57,7 @@ class TwilioApiTest : public ::testing::Test {
   }
   TestGateway gw_{Backend::kSqlite};
   Credentials acme_, other_;
+  std::string acme_key_;
 };
 
 TEST_F(TwilioApiTest, CredentialsAreStableAndRotateWithTheOldTokenAcceptedUntilDropped) {
@@ -318,6 +320,84 @@ TEST_F(TwilioApiTest, IncomingPhoneNumbersAreTheAccountsOwnPagedAndFiltered) {
   EXPECT_EQ(cross.json["code"], 20404);
 }
 
+TEST_F(TwilioApiTest, NumberUpdatesKeysAndMediaRefuseBadInputAndOtherAccounts) {
+  const std::string numbers = "/2010-04-01/Accounts/" + acme_.sid + "/IncomingPhoneNumbers";
+  auto list = call(gw_, "GET", numbers + ".json", acme_);
+  const std::string pn = list.json["incoming_phone_numbers"].at(0)["sid"];
+  const std::string one = numbers + "/" + pn + ".json";
+  auto bad_url = call(gw_, "POST", one, acme_, "SmsUrl=ftp%3A%2F%2Fx");
+  EXPECT_EQ(bad_url.status, 400);
+  EXPECT_EQ(bad_url.json["code"], 21502);
+  auto bad_method = call(gw_, "POST", one, acme_, "SmsUrl=https%3A%2F%2Fa.example%2Fs&SmsMethod=PUT");
+  EXPECT_EQ(bad_method.status, 400);
+  auto bad_callback = call(gw_, "POST", one, acme_, "StatusCallback=not-a-url");
+  EXPECT_EQ(bad_callback.json["code"], 21609);
+  // Nothing changed, and a GET forwarding set through the API is Twilio's format on /v1.
+  EXPECT_EQ(call(gw_, "GET", one, acme_).json["sms_url"], "");
+  auto set = call(gw_, "POST", one, acme_,
+                  "SmsUrl=https%3A%2F%2Fa.example%2Fs&SmsMethod=GET&FriendlyName=Desk&Ignored=1");
+  ASSERT_EQ(set.status, 200) << set.body;
+  EXPECT_EQ(set.json["friendly_name"], "Desk");
+  auto native = gw_.get("/v1/numbers/%2B12025550100", acme_key_);
+  EXPECT_EQ(native.json["forwarding"]["format"], "twilio") << native.body;
+  EXPECT_EQ(native.json["forwarding"]["method"], "GET");
+  EXPECT_EQ(native.json["friendly_name"], "Desk");
+  auto bad_format = gw_.request("PATCH", "/v1/numbers/%2B12025550100", acme_key_,
+                                R"({"forwarding": {"url": "https://a.example/", "format": "xml"}})",
+                                {{"Content-Type", "application/json"}});
+  EXPECT_EQ(bad_format.status, 422) << bad_format.body;
+  EXPECT_EQ(bad_format.json["error"]["field"], "forwarding.format");
+  // acme's number under other's SID is not found; other cannot update it with its own either.
+  auto cross = call(gw_, "POST",
+                    "/2010-04-01/Accounts/" + other_.sid + "/IncomingPhoneNumbers/" + pn + ".json",
+                    other_, "SmsUrl=https%3A%2F%2Fevil.example%2F");
+  EXPECT_EQ(cross.status, 404);
+  EXPECT_EQ(cross.json["code"], 20404);
+
+  // Keys: made with the auth token, refused to a key itself, secret shown once.
+  const std::string keys = "/2010-04-01/Accounts/" + acme_.sid + "/Keys.json";
+  auto made = call(gw_, "POST", keys, acme_, "FriendlyName=ci");
+  ASSERT_EQ(made.status, 201) << made.body;
+  const Credentials key{made.json["sid"], made.json["secret"]};
+  EXPECT_EQ(made.header("Cache-Control"), "no-store");
+  auto by_key = call(gw_, "POST", keys, key, "FriendlyName=escalate");
+  EXPECT_EQ(by_key.status, 403);
+  EXPECT_EQ(by_key.json["code"], 20403);
+  auto listed = call(gw_, "GET", keys, acme_);
+  ASSERT_EQ(listed.json["keys"].size(), 1u);
+  EXPECT_FALSE(listed.json["keys"][0].contains("secret"));
+  // The key works for acme's path only, and with its secret only.
+  EXPECT_EQ(call(gw_, "GET", messages_path(acme_), key).status, 200);
+  EXPECT_EQ(call(gw_, "GET", messages_path(other_), key).status, 404);
+  EXPECT_EQ(call(gw_, "GET", messages_path(acme_), Credentials{key.sid, "wrong"}).status, 401);
+  EXPECT_EQ(call(gw_, "DELETE", "/2010-04-01/Accounts/" + other_.sid + "/Keys/" + key.sid + ".json",
+                 other_).status,
+            404);
+  EXPECT_EQ(call(gw_, "DELETE", "/2010-04-01/Accounts/" + acme_.sid + "/Keys/" + key.sid + ".json",
+                 acme_).status,
+            204);
+  EXPECT_EQ(call(gw_, "GET", messages_path(acme_), key).status, 401);  // refused at once
+
+  // Media: another account's message, an unknown media SID.
+  auto mms = call(gw_, "POST", messages_path(acme_), acme_,
+                  "To=%2B14155550123&From=%2B12025550100&MediaUrl=https%3A%2F%2Fm.example%2Fa.png");
+  ASSERT_EQ(mms.status, 201) << mms.body;
+  const std::string sid = mms.json["sid"];
+  auto media = call(gw_, "GET",
+                    "/2010-04-01/Accounts/" + acme_.sid + "/Messages/" + sid + "/Media.json", acme_);
+  ASSERT_EQ(media.json["media_list"].size(), 1u) << media.body;
+  EXPECT_EQ(call(gw_, "GET",
+                 "/2010-04-01/Accounts/" + other_.sid + "/Messages/" + sid + "/Media.json", other_)
+                .status,
+            404);
+  EXPECT_EQ(call(gw_, "GET",
+                 "/2010-04-01/Accounts/" + acme_.sid + "/Messages/" + sid + "/Media/ME" +
+                     std::string(32, '0') + ".json",
+                 acme_)
+                .json["code"],
+            20404);
+}
+
 // The official SDKs, unchanged but for their base URL.
 TEST_F(TwilioApiTest, TheNodeSdkWorksWithOnlyItsBaseUrlChanged) {
   auto r = run_command({"/usr/bin/node", std::string(SB_SOURCE_DIR) + "/tests/sdk/twilio_node.js",
@@ -335,6 +415,183 @@ TEST_F(TwilioApiTest, ThePythonSdkWorksWithOnlyItsBaseUrlChanged) {
                        {{"TWILIO_REGION", ""}, {"TWILIO_EDGE", ""}});
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("twilio python sdk: ok"), std::string::npos) << r.out;
+}
+
+// An unchanged Twilio-style app (tests/sdk/twilio_app.js: the official SDK's validateRequest and
+// MessagingResponse) behind a number set up through IncomingPhoneNumbers: it gets a simulated
+// inbound message in Twilio's format, signed as Twilio signs; its TwiML reply reaches the carrier;
+// the reply's status callbacks (its action URL) and those of a message sent through the API
+// validate too.
+class TwilioAppTest : public TwilioApiTest {
+ protected:
+  void SetUp() override {
+    TwilioApiTest::SetUp();
+    app_ = std::make_unique<Process>(
+        std::vector<std::string>{"/usr/bin/node",
+                                 std::string(SB_SOURCE_DIR) + "/tests/sdk/twilio_app.js",
+                                 acme_.token},
+        std::map<std::string, std::string>{
+            {"NODE_PATH", std::string(SB_SOURCE_DIR) + "/tests/sdk/node_modules"}},
+        gw_.dir() + "/app.stderr");
+    const std::string line = app_->wait_for_line("listening ", std::chrono::seconds(20));
+    app_url_ = "http://127.0.0.1:" + line.substr(line.find(' ') + 1);
+  }
+
+  // The number's PN SID, and SmsUrl set on it through the Twilio API.
+  std::string route_number(const std::string& number, const std::string& path) {
+    const std::string base = "/2010-04-01/Accounts/" + acme_.sid + "/IncomingPhoneNumbers";
+    auto list = call(gw_, "GET", base + ".json?PhoneNumber=" + url_encode(number), acme_);
+    const std::string sid = list.json["incoming_phone_numbers"].at(0)["sid"];
+    auto r = call(gw_, "POST", base + "/" + sid + ".json", acme_,
+                  form_encode({{"SmsUrl", app_url_ + path}, {"SmsMethod", "POST"}}));
+    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.json["sms_url"], app_url_ + path);
+    return sid;
+  }
+
+  // The next request the app logged for `path` whose parameters match `match`.
+  json app_request(const std::string& path, const std::function<bool(const json&)>& match) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    for (size_t seen = 0;;) {
+      for (; seen < app_->lines().size(); ++seen) {
+        const json j = json::parse(app_->lines()[seen], nullptr, false);
+        if (j.is_object() && j["path"] == path && match(j["params"])) return j;
+      }
+      if (std::chrono::steady_clock::now() > deadline) {
+        throw std::runtime_error("the app got no matching request on " + path);
+      }
+      app_->poll(std::chrono::milliseconds(200));
+    }
+  }
+
+  std::unique_ptr<Process> app_;
+  std::string app_url_;
+};
+
+TEST_F(TwilioAppTest, AnUnchangedTwilioAppReceivesValidatesAndRepliesWithTwiml) {
+  route_number("+12025550100", "/sms");
+  auto in = gw_.post_json("/v1/sim/inbound", acme_key_,
+                          {{"from", "+14155550123"}, {"to", "+12025550100"}, {"body", "hi there"}});
+  ASSERT_EQ(in.status, 201) << in.body;
+  EXPECT_EQ(in.json["direction"], "inbound");
+
+  const json got = app_request("/sms", [](const json& p) { return p["Body"] == "hi there"; });
+  EXPECT_EQ(got["valid"], true) << got.dump();
+  const json& p = got["params"];
+  EXPECT_EQ(p["From"], "+14155550123");
+  EXPECT_EQ(p["To"], "+12025550100");
+  EXPECT_EQ(p["AccountSid"], acme_.sid);
+  EXPECT_EQ(p["SmsStatus"], "received");
+  EXPECT_EQ(p["NumMedia"], "0");
+  EXPECT_EQ(p["NumSegments"], "1");
+  EXPECT_EQ(p["ApiVersion"], "2010-04-01");
+  EXPECT_EQ(p["FromCountry"], "US");
+  EXPECT_EQ(p["MessageSid"], p["SmsSid"]);
+  const std::string inbound_sid = p["MessageSid"];
+  EXPECT_EQ(inbound_sid.substr(0, 2), "SM");
+
+  // The reply went out through the outbox to the carrier, threaded as a reply.
+  json reply;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto list = gw_.get("/v1/messages?direction=outbound", acme_key_);
+        for (const auto& m : list.json["data"]) {
+          if (m["body"] == "Thanks, we got: hi there") reply = m;
+        }
+        return !reply.is_null();
+      },
+      std::chrono::seconds(20)));
+  EXPECT_EQ(reply["to"], "+14155550123");
+  EXPECT_EQ(reply["from"], "+12025550100");
+  EXPECT_EQ(reply["conversation_id"], in.json["conversation_id"]);
+  gw_.wait_for_status(reply["id"], acme_key_, "delivered");
+  // In Twilio's dialect it is a reply.
+  auto fetched = call(gw_, "GET",
+                      "/2010-04-01/Accounts/" + acme_.sid + "/Messages/" +
+                          twilio_message_sid(reply["id"].get<std::string>(), false) + ".json",
+                      acme_);
+  EXPECT_EQ(fetched.json["direction"], "outbound-reply") << fetched.body;
+
+  // Its status callbacks (the <Message action>) are Twilio's, and validate.
+  const json delivered = app_request("/status", [](const json& s) {
+    return s["MessageStatus"] == "delivered";
+  });
+  EXPECT_EQ(delivered["valid"], true) << delivered.dump();
+  EXPECT_EQ(delivered["params"]["SmsStatus"], "delivered");
+  EXPECT_EQ(delivered["params"]["To"], "+14155550123");
+  EXPECT_EQ(delivered["params"]["AccountSid"], acme_.sid);
+  EXPECT_EQ(delivered["params"].count("ErrorCode"), 0u);
+  const json sent = app_request("/status", [](const json& s) { return s["MessageStatus"] == "sent"; });
+  EXPECT_EQ(sent["params"]["MessageSid"], delivered["params"]["MessageSid"]);
+
+  // A message sent through the API with a StatusCallback: the same format, the same signature.
+  auto api = call(gw_, "POST", messages_path(acme_), acme_,
+                  form_encode({{"To", "+14155550124"},
+                               {"From", "+12025550101"},
+                               {"Body", "api"},
+                               {"StatusCallback", app_url_ + "/status"}}));
+  ASSERT_EQ(api.status, 201) << api.body;
+  const std::string api_sid = api.json["sid"];
+  const json api_delivered = app_request("/status", [&](const json& s) {
+    return s["MessageSid"] == api_sid && s["MessageStatus"] == "delivered";
+  });
+  EXPECT_EQ(api_delivered["valid"], true);
+  EXPECT_EQ(api_delivered["params"]["From"], "+12025550101");
+}
+
+TEST_F(TwilioAppTest, AnEmptyAnswerSendsNothingAndAnInvalidOneIsLoggedNotRetried) {
+  route_number("+12025550100", "/silent");
+  route_number("+12025550101", "/voice");
+  auto quiet = gw_.post_json("/v1/sim/inbound", acme_key_,
+                             {{"from", "+14155550123"}, {"to", "+12025550100"}, {"body", "a"}});
+  ASSERT_EQ(quiet.status, 201) << quiet.body;
+  auto voice = gw_.post_json("/v1/sim/inbound", acme_key_,
+                             {{"from", "+14155550123"}, {"to", "+12025550101"}, {"body", "b"}});
+  ASSERT_EQ(voice.status, 201) << voice.body;
+
+  const auto delivery = [&](const json& message) {
+    json d;
+    wait_until(
+        [&] {
+          auto r = gw_.get("/v1/messages/" + message["id"].get<std::string>() + "/deliveries",
+                           acme_key_);
+          if (r.json["data"].empty() || r.json["data"][0]["state"] != "delivered") return false;
+          d = r.json["data"][0];
+          return true;
+        },
+        std::chrono::seconds(20));
+    return d;
+  };
+  const json silent = delivery(quiet.json);
+  ASSERT_FALSE(silent.is_null());
+  EXPECT_TRUE(silent["attempts"][0]["error"].is_null() || silent["attempts"][0]["error"] == "")
+      << silent.dump();
+  const json refused = delivery(voice.json);
+  ASSERT_FALSE(refused.is_null());
+  EXPECT_EQ(refused["attempts"].size(), 1u) << refused.dump();  // acknowledged: not retried
+  EXPECT_NE(refused["attempts"][0]["error"].get<std::string>().find("invalid TwiML"),
+            std::string::npos)
+      << refused.dump();
+  EXPECT_NE(refused["attempts"][0]["error"].get<std::string>().find("<Dial>"), std::string::npos);
+  // No reply went out for either.
+  auto out = gw_.get("/v1/messages?direction=outbound", acme_key_);
+  EXPECT_TRUE(out.json["data"].empty()) << out.body;
+}
+
+TEST_F(TwilioApiTest, SimulatedInboundIsOnlyForTheCallersSimNumbers) {
+  auto theirs = gw_.post_json("/v1/sim/inbound", acme_key_,
+                              {{"from", "+14155550123"}, {"to", "+12025550199"}, {"body", "x"}});
+  EXPECT_EQ(theirs.status, 422) << theirs.body;
+  EXPECT_EQ(theirs.json["error"]["code"], "not_simulated");
+  EXPECT_EQ(theirs.json["error"]["field"], "to");
+  auto empty = gw_.post_json("/v1/sim/inbound", acme_key_,
+                             {{"from", "+14155550123"}, {"to", "+12025550100"}});
+  EXPECT_EQ(empty.status, 422) << empty.body;  // missing_content, as on /v1/messages
+  auto unknown = gw_.post_json("/v1/sim/inbound", acme_key_,
+                               {{"from", "+1"}, {"to", "+12025550100"}, {"body", "x"}, {"cc", 1}});
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_EQ(unknown.json["error"]["field"], "cc");
+  EXPECT_EQ(gw_.post_json("/v1/sim/inbound", "", {{"to", "+12025550100"}}).status, 401);
 }
 
 }  // namespace

@@ -6,7 +6,7 @@
 //
 // Payloads are the documented ones the unit tests use (tests/unit/providers/*_webhook_test.cc,
 // sources cited there), with only the numbers/ids changed where a test needs distinct ones.
-// Signatures: twilio::compute_signature (pinned to Twilio's published vectors by the unit tests)
+// Signatures: sb::twilio_signature (pinned to Twilio's published vectors by the unit tests)
 // and tests/support/webhook_signing (OpenSSL Ed25519 for Telnyx, HMAC-SHA256 for Sinch).
 #include <gtest/gtest.h>
 
@@ -19,6 +19,7 @@
 #include <future>
 #include <vector>
 
+#include "core/twilio_signature.h"
 #include "providers/transport/http_util.h"
 #include "providers/twilio/twilio_webhook.h"
 #include "support/fake_provider.h"
@@ -108,7 +109,7 @@ Hook form_hook(const std::string& path, const FormFields& fields, const std::str
   h.path = path;
   h.body = sb::form_encode(fields);
   h.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
-               {header, providers::twilio::compute_signature(key, kPublicUrl + path, fields)}};
+               {header, sb::twilio_signature(key, kPublicUrl + path, fields)}};
   return h;
 }
 Hook twilio_hook(const FormFields& f, const std::string& key = kTwilioToken) {
@@ -964,7 +965,7 @@ TEST(WebhooksConfig, AConnectorWithoutVerificationMaterialRefusesItsWebhooks) {
   auto r = gw.request("POST", "/webhooks/tw-nokey", "", sb::form_encode(sms),
                       {{"Content-Type", "application/x-www-form-urlencoded"},
                        {"X-Twilio-Signature",
-                        providers::twilio::compute_signature(
+                        sb::twilio_signature(
                             "key_secret_0123", std::string(kPublicUrl) + "/webhooks/tw-nokey",
                             sms)}});
   expect_unverified(r, "twilio without auth_token");

@@ -74,6 +74,20 @@ async function main() {
   assert.equal(denied.status, 401);
   assert.equal(denied.code, 20003);
 
+  // The MMS's media: one ME… resource, its content a redirect to the URL it was sent with.
+  const media = await client.messages(mms.sid).media.list();
+  assert.equal(media.length, 1);
+  assert.match(media[0].sid, /^ME[0-9a-f]{32}$/);
+  assert.equal(media[0].parentSid, mms.sid);
+  const one = await client.messages(mms.sid).media(media[0].sid).fetch();
+  assert.equal(one.sid, media[0].sid);
+  const content = await fetch(base + media[0].uri.replace(/\.json$/, ''), {
+    redirect: 'manual',
+    headers: { Authorization: 'Basic ' + Buffer.from(sid + ':' + token).toString('base64') },
+  });
+  assert.equal(content.status, 307);
+  assert.equal(content.headers.get('location'), 'https://media.example.com/a.png');
+
   // Redaction waits out a message being handed to the carrier (409 in flight): let it finish.
   await waitFor(() => client.messages(mms.sid).fetch(), (m) => m.status === 'delivered');
   const redacted = await client.messages(mms.sid).update({ body: '' });
@@ -96,6 +110,30 @@ async function main() {
   assert.equal(number.phoneNumber, '+12025550101');
   assert.equal(number.capabilities.sms, true);
   assert.equal(number.capabilities.mms, false);
+  const updated = await client.incomingPhoneNumbers(numbers[1].sid).update({
+    smsUrl: 'https://app.example.com/sms', smsMethod: 'GET', friendlyName: 'Front desk',
+    statusCallback: 'https://app.example.com/status',
+  });
+  assert.equal(updated.smsUrl, 'https://app.example.com/sms');
+  assert.equal(updated.smsMethod, 'GET');
+  assert.equal(updated.friendlyName, 'Front desk');
+  assert.equal(updated.statusCallback, 'https://app.example.com/status');
+  const named = await client.incomingPhoneNumbers.list({ friendlyName: 'Front desk' });
+  assert.deepEqual(named.map((n) => n.sid), [numbers[1].sid]);
+  const cleared = await client.incomingPhoneNumbers(numbers[1].sid).update({ smsUrl: '' });
+  assert.equal(cleared.smsUrl, '');
+
+  // An API key (SK…) authenticates as the account; it is deleted with the auth token.
+  const key = await client.newKeys.create({ friendlyName: 'node ci' });
+  assert.match(key.sid, /^SK[0-9a-f]{32}$/);
+  const keyed = twilio(key.sid, key.secret, { accountSid: sid });
+  keyed.api.baseUrl = base;
+  assert.equal((await keyed.messages.list({ limit: 1 })).length, 1);
+  const keys = await client.keys.list();
+  assert.ok(keys.some((k) => k.sid === key.sid && k.friendlyName === 'node ci'));
+  assert.equal(await client.keys(key.sid).remove(), true);
+  const revoked = await fails(keyed.messages.list({ limit: 1 }));
+  assert.equal(revoked.status, 401);
 
   const account = await client.api.v2010.accounts(sid).fetch();
   assert.equal(account.sid, sid);

@@ -67,6 +67,9 @@ wrong.api.base_url = base
 e = fails(lambda: wrong.messages.create(to=to, from_=frm, body="x"))
 assert e.status == 401 and e.code == 20003, (e.status, e.code)
 
+media = client.messages(mms.sid).media.list()
+assert len(media) == 1 and media[0].sid.startswith("ME") and media[0].parent_sid == mms.sid, media
+
 # Redaction waits out a message being handed to the carrier (409 in flight): let it finish.
 wait_for(lambda: client.messages(mms.sid).fetch(), lambda m: m.status == "delivered")
 redacted = client.messages(mms.sid).update(body="")
@@ -85,6 +88,12 @@ assert [n.phone_number for n in numbers] == ["+12025550100", "+12025550101"], nu
 number = client.incoming_phone_numbers(numbers[1].sid).fetch()
 assert number.phone_number == "+12025550101"
 assert number.capabilities["sms"] is True and number.capabilities["mms"] is False
+updated = client.incoming_phone_numbers(numbers[0].sid).update(
+    sms_url="https://app.example.com/py", sms_method="POST", friendly_name="Python desk")
+assert updated.sms_url == "https://app.example.com/py" and updated.sms_method == "POST"
+assert updated.friendly_name == "Python desk"
+assert [n.sid for n in client.incoming_phone_numbers.list(friendly_name="Python desk")] == \
+    [numbers[0].sid]
 
 account = client.api.accounts(sid).fetch()
 assert account.sid == sid and account.status == "active"

@@ -37,6 +37,8 @@ class Process {
   std::string wait_for_line(const std::string& needle, std::chrono::milliseconds timeout);
   // All stdout lines read so far.
   const std::vector<std::string>& lines() const { return lines_; }
+  // Reads what the child printed within `timeout` into lines(); false when nothing came.
+  bool poll(std::chrono::milliseconds timeout) { return read_some(timeout); }
   void signal(int sig);
   // Waits for exit; returns the exit status (or 128+signal), or -1 on timeout.
   int wait(std::chrono::milliseconds timeout);

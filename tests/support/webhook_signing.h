@@ -4,7 +4,7 @@
 //    (https://developers.telnyx.com/docs/messaging/messages/receiving-webhooks).
 //  - Sinch: base64(HMAC-SHA256(secret, "<body>.<nonce>.<timestamp>")) in the
 //    x-sinch-webhook-signature headers (/work/shared/reference/providers.md).
-// Twilio/SignalWire signatures come from twilio::compute_signature, pinned to Twilio's published
+// Twilio/SignalWire signatures come from sb::twilio_signature, pinned to Twilio's published
 // vectors by tests/unit/providers/twilio_webhook_test.cc.
 #pragma once
 
@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "core/twilio_signature.h"
 #include "core/http_types.h"
 
 typedef struct evp_pkey_st EVP_PKEY;

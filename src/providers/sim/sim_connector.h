@@ -22,8 +22,10 @@ namespace sb::providers {
 
 // The simulated carrier has no carrier (no throughput defaults), sends no webhooks, and manages
 // numbers by doing nothing: configuring succeeds and changes nothing, and it owns no numbers.
+// Inbound messages are made on demand (POST /v1/sim/inbound) and enter as a webhook's would.
 inline constexpr ProviderCapabilities kSimCapabilities{.number_webhooks = true,
-                                                       .carrier_throughput = false};
+                                                       .carrier_throughput = false,
+                                                       .simulated_inbound = true};
 
 struct SimOptions {
   std::string id = "sim";

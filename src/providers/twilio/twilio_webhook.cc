@@ -5,6 +5,7 @@
 #include <map>
 
 #include "core/crypto.h"
+#include "core/twilio_signature.h"
 #include "core/utf8.h"
 #include "providers/twilio/twilio_wire.h"
 #include "providers/webhook_util.h"
@@ -13,24 +14,6 @@ namespace sb::providers::twilio {
 
 namespace wu = webhook_util;
 
-std::string compute_signature(std::string_view key, std::string_view url, const FormFields& params,
-                              ParamOrder order) {
-  std::map<std::string, std::vector<std::string>> by_name;
-  for (const auto& [k, v] : params) by_name[k].push_back(v);
-  std::string data(url);
-  for (auto& [name, values] : by_name) {
-    if (order == ParamOrder::kTwilio) {
-      std::sort(values.begin(), values.end());
-      values.erase(std::unique(values.begin(), values.end()), values.end());
-    }
-    for (const auto& v : values) {
-      data += name;
-      data += v;
-    }
-  }
-  return crypto::base64(crypto::hmac_sha1(key, data));
-}
-
 Result<void> check_signature(std::string_view key, const WebhookRequest& req,
                              std::string_view signature, bool accept_unsorted) {
   const std::vector<std::string> urls = wu::url_port_variants(req.url);
@@ -38,7 +21,7 @@ Result<void> check_signature(std::string_view key, const WebhookRequest& req,
     const std::string actual = crypto::hex(crypto::sha256(req.body));
     bool url_ok = false;
     for (const auto& u : urls) {
-      url_ok |= crypto::constant_time_equal(compute_signature(key, u, {}), signature);
+      url_ok |= crypto::constant_time_equal(twilio_signature(key, u, {}), signature);
     }
     if (!url_ok) return wu::unverified("bad signature");
     if (!crypto::constant_time_equal(wu::to_lower(*body_hash), actual)) {
@@ -49,10 +32,10 @@ Result<void> check_signature(std::string_view key, const WebhookRequest& req,
   const FormFields params = form_decode(req.body);
   bool ok = false;
   for (const auto& u : urls) {
-    ok |= crypto::constant_time_equal(compute_signature(key, u, params), signature);
+    ok |= crypto::constant_time_equal(twilio_signature(key, u, params), signature);
     if (accept_unsorted) {
       ok |= crypto::constant_time_equal(
-          compute_signature(key, u, params, ParamOrder::kAsReceived), signature);
+          twilio_signature(key, u, params, TwilioParamOrder::kAsReceived), signature);
     }
   }
   if (!ok) return wu::unverified("bad signature");

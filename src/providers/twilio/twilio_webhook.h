@@ -14,22 +14,12 @@
 
 namespace sb::providers::twilio {
 
-// How repeated parameters are laid out in the signed string.
-enum class ParamOrder {
-  kTwilio,     // Twilio's validators: values of one name de-duplicated and sorted
-  kAsReceived  // SignalWire's SDK: values kept in the order received, duplicates kept
-};
-
-// base64(HMAC-SHA1(key, url + name1 + value1 + ...)), parameters sorted by name (byte order).
-std::string compute_signature(std::string_view key, std::string_view url, const FormFields& params,
-                              ParamOrder order = ParamOrder::kTwilio);
-
 // Checks `signature` against `req` keyed with `key`:
 //  - URL with `bodySHA256=<hex>` in its query: the signature covers the URL alone and the hash
 //    must equal hex(sha256(body));
 //  - otherwise the form body's parameters are signed after the URL.
 // Every URL spelling of url_port_variants is tried; with `accept_unsorted` also the
-// ParamOrder::kAsReceived layout. Constant-time compares. Errors say what failed.
+// TwilioParamOrder::kAsReceived layout. Constant-time compares. Errors say what failed.
 Result<void> check_signature(std::string_view key, const WebhookRequest& req,
                              std::string_view signature, bool accept_unsorted);
 

@@ -27,23 +27,6 @@ TEST(TwilioFormat, TimesAreDatesOrInstants) {
   EXPECT_FALSE(parse_twilio_time("2015-13-45"));
 }
 
-TEST(TwilioFormat, StatusesAndErrorCodes) {
-  EXPECT_EQ(status_word(Status::kAccepted), "queued");
-  EXPECT_EQ(status_word(Status::kExpired), "failed");
-  EXPECT_EQ(status_word(Status::kReceived), "received");
-  Message m;
-  EXPECT_TRUE(message_error_code(m).is_null());
-  m.error_code = "30003";
-  EXPECT_EQ(message_error_code(m), 30003);
-  m.error_code = "recipient_opted_out";
-  EXPECT_EQ(message_error_code(m), 21610);
-  m.error_code = "provider_rejected";
-  EXPECT_EQ(message_error_code(m), 30008);
-  m.error_code.clear();
-  m.status = Status::kExpired;
-  EXPECT_EQ(message_error_code(m), 30001);
-}
-
 TEST(TwilioFormat, OurErrorsMapToTwiliosCodes) {
   const auto code = [](const char* c, const char* field = "") {
     return twilio_error(Error::make(c, "m", field));

@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/twilio_signature.h"
 #include "providers/registry.h"
 #include "providers/signalwire/signalwire_connector.h"
 #include "providers/sim/sim_connector.h"
@@ -723,7 +724,7 @@ WebhookRequest form_hook(const std::string& url, const FormFields& fields,
   WebhookRequest r;
   r.url = url;
   r.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
-               {header, twilio::compute_signature(key, url, fields)}};
+               {header, sb::twilio_signature(key, url, fields)}};
   r.body = form_encode(fields);
   return r;
 }

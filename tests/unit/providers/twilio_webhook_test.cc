@@ -11,6 +11,7 @@
 //  - status callback parameters: https://www.twilio.com/docs/messaging/guides/track-outbound-message-status
 //  - SignalWire LaML webhooks: https://developer.signalwire.com/guides/signalwire-status-callbacks/
 //    (Twilio-shaped form params); REST status callback JSON shape: /work/shared/reference/providers.md
+#include "core/twilio_signature.h"
 #include "providers/twilio/twilio_webhook.h"
 
 #include <gtest/gtest.h>
@@ -50,18 +51,18 @@ WebhookRequest signed_twilio(std::string url, const FormFields& fields,
                              std::string key = "12345",
                              std::string header = "X-Twilio-Signature") {
   WebhookRequest r = form_request(url, fields);
-  r.headers.emplace_back(std::move(header), twilio::compute_signature(key, url, fields));
+  r.headers.emplace_back(std::move(header), sb::twilio_signature(key, url, fields));
   return r;
 }
 
 // ---- published vectors ----------------------------------------------------------------------
 
 TEST(TwilioSignature, PublishedVectors) {
-  EXPECT_EQ(twilio::compute_signature("12345", kVectorUrl, kVectorParams),
+  EXPECT_EQ(sb::twilio_signature("12345", kVectorUrl, kVectorParams),
             "RSOYDt4T1cUTdK1PDd93/VVr8B8=");
   const FormFields dup = {{"Sid", "CA123"}, {"SidAccount", "AC123"}, {"Digits", "5678"},
                           {"Digits", "1234"}, {"Digits", "1234"}};
-  EXPECT_EQ(twilio::compute_signature("12345", kVectorUrl, dup), "IK+Dwps556ElfBT0I3Rgjkr1wJU=");
+  EXPECT_EQ(sb::twilio_signature("12345", kVectorUrl, dup), "IK+Dwps556ElfBT0I3Rgjkr1wJU=");
 }
 
 TEST(TwilioSignature, VerifiesPublishedVectorRequest) {
@@ -357,7 +358,7 @@ TEST(SignalWireSignature, LamlFormEitherHeaderEitherValueOrder) {
   // SignalWire's SDK keeps repeated values in received order.
   WebhookRequest r = form_request(url, fields);
   r.headers.emplace_back("X-SignalWire-Signature",
-                         twilio::compute_signature(key, url, fields, twilio::ParamOrder::kAsReceived));
+                         sb::twilio_signature(key, url, fields, sb::TwilioParamOrder::kAsReceived));
   EXPECT_TRUE(verify_webhook(signalwire_secrets(), r, kNow).ok());
   // Twilio itself does not accept that layout.
   WebhookSecrets as_twilio = signalwire_secrets();

@@ -176,6 +176,22 @@ TEST_P(AccountRepositoryTest, NumberSettingsChangeOnlyForTheOwningAccountAndSurv
   EXPECT_EQ((*r)->forward_method, "POST");
   EXPECT_EQ((*r)->status_callback, "https://a.example/status");
   EXPECT_EQ((*r)->conversations, "inbound");
+
+  // Twilio's format and a friendly name; turning forwarding off forgets the format.
+  NumberSettingsUpdate twilio = forward_to("https://a.example/sms");
+  twilio.forward_format = "twilio";
+  twilio.set_friendly_name = true;
+  twilio.friendly_name = "Front desk";
+  r = store_->accounts().update_number_settings(kAcctA, kOurs, twilio, kT0 + 6);
+  ASSERT_TRUE(r.ok() && r->has_value());
+  EXPECT_EQ((*r)->forward_format, "twilio");
+  EXPECT_EQ((*r)->friendly_name, "Front desk");
+  ASSERT_TRUE(store_->accounts().sync_numbers(numbers, kT0 + 7).ok());
+  EXPECT_EQ(unwrap(store_->accounts().list_numbers(kAcctA))[0].friendly_name, "Front desk");
+  r = store_->accounts().update_number_settings(kAcctA, kOurs, off, kT0 + 8);
+  ASSERT_TRUE(r.ok() && r->has_value());
+  EXPECT_EQ((*r)->forward_format, "switchboard");
+  EXPECT_EQ((*r)->friendly_name, "Front desk");  // not part of that change
 }
 
 TEST_P(AccountRepositoryTest, ImportNumbersAddsOnlyAbsentNumbers) {
@@ -318,6 +334,33 @@ TEST_P(AccountRepositoryTest, TwilioCredentialsFirstWriterWinsRotationKeepsThePr
   // An account SID is one account's.
   TwilioCredentials clash{kAcctB, cand.account_sid, "token-b", std::nullopt, kT0, 0};
   EXPECT_FALSE(store_->accounts().ensure_twilio_credentials(clash).ok());
+}
+
+TEST_P(AccountRepositoryTest, TwilioApiKeysAreListedFoundWithTheirAccountSidAndDeleted) {
+  const TwilioCredentials creds{kAcctA, "AC" + std::string(32, 'a'), "t", std::nullopt, kT0, 0};
+  ASSERT_TRUE(store_->accounts().ensure_twilio_credentials(creds).ok());
+  const TwilioApiKey key{"SK" + std::string(32, '1'), kAcctA, "", "ci", "hash-1", kT0};
+  ASSERT_TRUE(store_->accounts().add_twilio_api_key(key).ok());
+  ASSERT_TRUE(store_->accounts()
+                  .add_twilio_api_key({"SK" + std::string(32, '2'), kAcctA, "", "", "hash-2", kT0 + 1})
+                  .ok());
+  EXPECT_FALSE(store_->accounts().add_twilio_api_key(key).ok());  // one SID, one key
+
+  auto found = unwrap(another_instance().accounts().find_twilio_api_key(key.sid));
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->account, kAcctA);
+  EXPECT_EQ(found->account_sid, creds.account_sid);
+  EXPECT_EQ(found->secret_hash, "hash-1");
+  EXPECT_EQ(found->friendly_name, "ci");
+  auto listed = unwrap(store_->accounts().list_twilio_api_keys(kAcctA));
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[0].sid, key.sid);
+  EXPECT_TRUE(unwrap(store_->accounts().list_twilio_api_keys(kAcctB)).empty());
+
+  EXPECT_FALSE(unwrap(store_->accounts().delete_twilio_api_key(kAcctB, key.sid)));  // not theirs
+  EXPECT_TRUE(unwrap(store_->accounts().delete_twilio_api_key(kAcctA, key.sid)));
+  EXPECT_FALSE(unwrap(store_->accounts().find_twilio_api_key(key.sid)));
+  EXPECT_FALSE(unwrap(store_->accounts().delete_twilio_api_key(kAcctA, key.sid)));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, AccountRepositoryTest,
