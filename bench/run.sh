@@ -12,7 +12,12 @@
 #   Accept-only runs end with the outbox's own latency summary (log level info): time waiting
 #   for the writer, in the commit, in the fsync, in all. TWILIO=1 adds a phase of the same length
 #   after the native one: POST …/Messages.json of the Twilio-compatible API (form-encoded, Basic
-#   auth), on the same server, with its rate as a ratio to the native phase's.
+#   auth), on the same server, with its rate as a ratio to the native phase's. EVENTS=N adds two
+#   phases of the same length: POST /v1/messages again with N live-event clients connected
+#   (GET /v1/events, bench/events_clients.js), then again with none, and reports the rate with
+#   clients as a ratio to the mean of the two phases without; EVENTS_RATE=R (with EVENTS) then
+#   sends R msg/s for the duration with one client and reports its event latency (receive time
+#   minus the event's time, message.status events).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${1:-build}"
@@ -133,6 +138,34 @@ rps = lambda r: r["requests"] / (r["duration_us"] / 1e6)
 print(f"twilio-compatible:  {rps(tw):10.0f} msg/s  p50 {tw['p50_us']/1000:.2f} ms  p99 {tw['p99_us']/1000:.2f} ms  (non-2xx: {tw['errors_status']})")
 print(f"twilio / native:    {rps(tw)/rps(native):10.2f}")
 PY
+fi
+
+if [ "${EVENTS:-0}" != 0 ]; then
+  export NODE_PATH="$PWD/tests/sdk/node_modules"
+  [ -d "$NODE_PATH/ws" ] || scripts/setup.sh test >/dev/null
+  echo "== POST /v1/messages with $EVENTS live-event clients, $conns connections, ${duration}s"
+  node bench/events_clients.js listen "$url" "$key" "$EVENTS" "$((duration + 3))" > "$dir/events.txt" &
+  events_pid=$!
+  for _ in $(seq 1 200); do grep -q ready "$dir/events.txt" 2>/dev/null && break; sleep 0.05; done
+  with="$(SB_KEY="$key" wrk -t"${WRK_THREADS:-2}" -c"$conns" -d"${duration}s" -s bench/post_messages.lua "$url/v1/messages" | grep '^RESULT')"
+  echo "$with"
+  wait "$events_pid"
+  grep '^RESULT' "$dir/events.txt"
+  echo "== POST /v1/messages again with no client, $conns connections, ${duration}s"
+  without="$(SB_KEY="$key" wrk -t"${WRK_THREADS:-2}" -c"$conns" -d"${duration}s" -s bench/post_messages.lua "$url/v1/messages" | grep '^RESULT')"
+  echo "$without"
+  python3 - "$load" "$with" "$without" <<'PY'
+import re, sys
+def parse(line): return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)}
+rps = lambda r: r["requests"] / (r["duration_us"] / 1e6)
+a, w, b = (parse(x) for x in sys.argv[1:4])
+print(f"with clients:       {rps(w):10.0f} msg/s  p99 {w['p99_us']/1000:.2f} ms; without: {rps(a):.0f} and {rps(b):.0f} msg/s")
+print(f"clients / none:     {rps(w)/((rps(a)+rps(b))/2):10.2f}")
+PY
+  if [ "${EVENTS_RATE:-0}" != 0 ]; then
+    echo "== $EVENTS_RATE msg/s for ${duration}s, one live-event client: commit-to-client latency"
+    node bench/events_clients.js paced "$url" "$key" "$EVENTS_RATE" "$duration" | grep '^RESULT'
+  fi
 fi
 
 # Stop the server as an operator would (SIGTERM, graceful) and show its outbox summary.

@@ -28,6 +28,7 @@
 #include "engine/verifications.h"
 #include "http/api.h"
 #include "http/server.h"
+#include "http/events_api.h"
 #include "http/sim_api.h"
 #include "http/twilio_api.h"
 #include "http/media_api.h"
@@ -311,6 +312,13 @@ int serve(const Config& config, bool print_routes) {
 
   const Clock& clock = SystemClock::instance();
   auto st = open_and_migrate(config);
+  // The live event stream: read from the store's log, woken by every commit here (the listener
+  // is set before any other thread uses the store).
+  engine::EventStreamOptions ev_opt;
+  ev_opt.gap_timeout_ms = config.events_gap_timeout_ms;
+  ev_opt.poll_ms = config.events_poll_ms;
+  engine::EventStream events(*st, clock, ev_opt);
+  st->set_commit_listener([&events] { events.wake(); });
   setup_accounts(*st, config);
   const auto numbers = number_records(config);
   if (auto r = st->accounts().sync_numbers(numbers, clock.now_ms()); !r) {
@@ -493,6 +501,8 @@ int serve(const Config& config, bool print_routes) {
                            {config.public_url, config.media_url_ttl_s,
                             config.media_max_url_ttl_s});
   http::register_twilio_api(router, services, media_files);
+  http::register_events_api(router, services, events,
+                            {static_cast<size_t>(config.events_queue_limit)});
   // the route table, for the test that holds docs/openapi.yaml to it.
   if (print_routes) {
     for (const auto& [method, pattern] : router.routes()) {
@@ -519,6 +529,7 @@ int serve(const Config& config, bool print_routes) {
   callbacks.start();
   webhooks.start();
   if (config.media_enabled) media_fetcher.start();
+  events.start();
 
   if (config.print_first_key &&
       value_or_throw(st->accounts().count_api_keys(config.bootstrap_account)) == 0) {
@@ -535,6 +546,7 @@ int serve(const Config& config, bool print_routes) {
   int sig = 0;
   sigwait(&signals, &sig);
   spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  events.stop();       // subscribers are told the gateway is going away (1001)
   server.stop();       // in-flight requests finish; their messages reach the outbox
   webhooks.stop();
   media_fetcher.stop();

@@ -89,6 +89,10 @@ const std::vector<Key>& keys() {
       {"media", "workers", &Config::media_workers, 1},
       {"media", "url_ttl_seconds", &Config::media_url_ttl_s, 1},
       {"media", "max_url_ttl_seconds", &Config::media_max_url_ttl_s, 1},
+      // The live event stream (docs/events.md).
+      {"events", "queue_limit", &Config::events_queue_limit, 1},
+      {"events", "gap_timeout_ms", &Config::events_gap_timeout_ms, 10},
+      {"events", "poll_ms", &Config::events_poll_ms, 1},
   };
   return kKeys;
 }

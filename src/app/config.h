@@ -121,6 +121,10 @@ struct Config {
   int64_t media_workers = 2;
   int64_t media_url_ttl_s = 3'600;
   int64_t media_max_url_ttl_s = 7 * 86'400;
+  // The live event stream (docs/events.md).
+  int64_t events_queue_limit = 1'000;
+  int64_t events_gap_timeout_ms = 5'000;
+  int64_t events_poll_ms = 100;
 
   std::vector<providers::ConnectorSettings> connectors;
   std::vector<NumberConfig> numbers;

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <utility>
 
+#include <nlohmann/json.hpp>
+
 #include "core/clock.h"
 #include "core/message.h"
 
@@ -65,5 +67,10 @@ struct CreateContactResult {
   bool created = false;  // false: the account already had a contact with this number
   Contact contact;       // the stored contact (the existing one when not created)
 };
+
+// A contact and a conversation as the API shows them (GET /v1/contacts/{id},
+// GET /v1/conversations/{id}; the live stream's conversation.updated).
+nlohmann::json to_json(const Contact& c);
+nlohmann::json to_json(const Conversation& v);
 
 }  // namespace sb

@@ -87,6 +87,7 @@ struct Message {
 struct MessageEvent {
   int64_t id = 0;
   std::string message_id;
+  std::string account;  // the message's (stored for the live event stream; not rendered)
   std::string type = "status";  // "status" for transitions; other types name other facts
   Status status = Status::kAccepted;
   TimeMs at = 0;

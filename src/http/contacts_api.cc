@@ -11,15 +11,6 @@ namespace sb::http {
 
 using nlohmann::json;
 
-json contact_json(const Contact& c) {
-  return {{"id", c.id},
-          {"name", c.name},
-          {"number", c.number},
-          {"metadata", c.metadata},
-          {"created_at", format_rfc3339(c.created_at)},
-          {"updated_at", format_rfc3339(c.updated_at)}};
-}
-
 namespace {
 
 Result<std::string> parse_name(const json& j) {
@@ -78,7 +69,7 @@ void create_contact(engine::Services& s, Request& req, const std::string& accoun
   }
   auto c = s.contacts.create(account, number->get<std::string>(), changes);
   if (!c) return reply(Response::error(c.error()));
-  reply(Response::json(201, contact_json(*c)));
+  reply(Response::json(201, to_json(*c)));
 }
 
 void list_contacts(engine::Services& s, Request& req, const std::string& account, Reply reply) {
@@ -127,7 +118,7 @@ void list_contacts(engine::Services& s, Request& req, const std::string& account
   auto page = s.contacts.list(std::move(f));
   if (!page) return reply(Response::error(page.error()));
   json data = json::array();
-  for (const auto& c : page->items) data.push_back(contact_json(c));
+  for (const auto& c : page->items) data.push_back(to_json(c));
   json next = page->more ? json(make_cursor(page->items.back())) : json(nullptr);
   reply(Response::json(200, {{"data", std::move(data)}, {"next_cursor", next}}));
 }
@@ -160,7 +151,7 @@ void update_contact(engine::Services& s, Request& req, const std::string& accoun
   }
   auto c = s.contacts.update(account, id, engine::ContactChanges{name, metadata});
   if (!c) return reply(Response::error(c.error()));
-  reply(Response::json(200, contact_json(*c)));
+  reply(Response::json(200, to_json(*c)));
 }
 
 }  // namespace
@@ -178,7 +169,7 @@ void register_contacts_api(Router& router, engine::Services& s) {
              authed(s.gateway, [&s](Request& req, const std::string& a, Reply reply) {
                auto c = s.contacts.get(a, req.params.at("id"));
                if (!c) return reply(Response::error(c.error()));
-               reply(Response::json(200, contact_json(*c)));
+               reply(Response::json(200, to_json(*c)));
              }));
   router.add("PATCH", "/v1/contacts/{id}",
              authed(s.gateway, [&s](Request& req, const std::string& a, Reply reply) {

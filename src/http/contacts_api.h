@@ -8,9 +8,6 @@
 
 namespace sb::http {
 
-// A contact as the API shows it (also inside conversations).
-nlohmann::json contact_json(const Contact& c);
-
 // GET/POST /v1/contacts (q, cursor, limit), GET/PATCH/DELETE /v1/contacts/{id}. Numbers are
 // normalized to E.164 with the gateway's default region; a number is unique per account.
 void register_contacts_api(Router& router, engine::Services& services);

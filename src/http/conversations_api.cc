@@ -13,20 +13,6 @@ namespace {
 
 using nlohmann::json;
 
-json conversation_json(const Conversation& v) {
-  return {{"id", v.id},
-          {"our_number", v.our_number},
-          {"contact", contact_json(v.contact)},
-          {"created_at", format_rfc3339(v.created_at)},
-          {"last_message_at", format_rfc3339(v.last_message_at)},
-          {"last_message_id", v.last_message_id},
-          {"last_message_preview", v.last_message_preview},
-          {"unread_count", v.unread_count},
-          {"message_count", v.inbound_count + v.outbound_count},
-          {"inbound_count", v.inbound_count},
-          {"outbound_count", v.outbound_count}};
-}
-
 Error bad_cursor(const std::string& name) {
   return Error::make("invalid_parameter", name + " is not a cursor this API returned", name);
 }
@@ -60,7 +46,7 @@ void list_conversations(engine::Services& s, Request& req, const std::string& ac
   auto page = s.conversations.list(std::move(f));
   if (!page) return reply(Response::error(page.error()));
   json data = json::array();
-  for (const auto& v : page->items) data.push_back(conversation_json(v));
+  for (const auto& v : page->items) data.push_back(to_json(v));
   json next = nullptr;
   if (page->more) {
     const auto& last = page->items.back();
@@ -130,7 +116,7 @@ void register_conversations_api(Router& router, engine::Services& s) {
              authed(s.gateway, [&s](Request& req, const std::string& a, Reply reply) {
                auto v = s.conversations.get(a, req.params.at("id"));
                if (!v) return reply(Response::error(v.error()));
-               reply(Response::json(200, conversation_json(*v)));
+               reply(Response::json(200, to_json(*v)));
              }));
   router.add("GET", "/v1/conversations/{id}/messages",
              authed(s.gateway, [&s](Request& req, const std::string& a, Reply reply) {
@@ -144,7 +130,7 @@ void register_conversations_api(Router& router, engine::Services& s) {
              authed(s.gateway, [&s](Request& req, const std::string& a, Reply reply) {
                auto v = s.conversations.mark_read(a, req.params.at("id"));
                if (!v) return reply(Response::error(v.error()));
-               reply(Response::json(200, conversation_json(*v)));
+               reply(Response::json(200, to_json(*v)));
              }));
 }
 

@@ -6,7 +6,9 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 #include <array>
+#include <deque>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -21,6 +23,7 @@ namespace sb::http {
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
+namespace websocket = boost::beast::websocket;
 using tcp = net::ip::tcp;
 
 namespace {
@@ -35,6 +38,15 @@ std::string loggable_path(const std::string& path) {
 }  // namespace
 
 struct Server::Impl {
+  // Declared before the io_context so they outlive it: handlers it destroys on the way out hold
+  // sessions, whose destructors deregister here.
+  class Session;
+  class WsSession;
+  std::mutex sessions_mu;
+  std::condition_variable sessions_cv;
+  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+  std::unordered_map<WsSession*, std::weak_ptr<WsSession>> ws_sessions;  // under sessions_mu
+
   ServerOptions opt;
   const Router& router;
   net::io_context ioc;
@@ -44,13 +56,114 @@ struct Server::Impl {
   std::atomic<bool> stopping{false};
   bool stopped = false;
 
-  class Session;
-  std::mutex sessions_mu;
-  std::condition_variable sessions_cv;
-  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
-
   Impl(ServerOptions o, const Router& r)
       : opt(std::move(o)), router(r), ioc(o.io_threads), handlers(o.handler_threads) {}
+
+  // A WebSocket connection after the upgrade: one read loop (to see pings, pongs and the close;
+  // data frames from the client are ignored), and a bounded queue of text frames written in
+  // order. Beast's suggested server timeouts: the handshake and close are bounded, and an idle
+  // connection is pinged (through proxies) and dropped when the peer stops answering.
+  class WsSession : public std::enable_shared_from_this<WsSession>, public WebSocketConnection {
+   public:
+    WsSession(Impl& server, beast::tcp_stream stream, std::shared_ptr<WebSocketUpgrade> upgrade,
+              std::string remote)
+        : s_(server), ws_(std::move(stream)), upgrade_(std::move(upgrade)),
+          remote_(std::move(remote)) {}
+    ~WsSession() override {
+      std::lock_guard lk(s_.sessions_mu);
+      s_.ws_sessions.erase(this);
+      s_.sessions_cv.notify_all();
+    }
+
+    void start(bhttp::request<bhttp::string_body> req) {
+      {
+        std::lock_guard lk(s_.sessions_mu);
+        s_.ws_sessions.emplace(this, weak_from_this());
+      }
+      beast::get_lowest_layer(ws_).expires_never();
+      auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+      timeouts.idle_timeout = std::chrono::seconds(60);  // a ping after 30 s of silence
+      ws_.set_option(timeouts);
+      ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+        res.set(bhttp::field::server, "switchboard");
+      }));
+      ws_.read_message_max(64 * 1024);
+      ws_.async_accept(req, [self = shared_from_this()](beast::error_code ec) {
+        if (ec) {
+          spdlog::info("http: websocket handshake with {} failed: {}", self->remote_,
+                        ec.message());
+          return;
+        }
+        self->on_close_ = self->upgrade_->on_open(self);
+        self->read();
+      });
+    }
+
+    bool send(std::string text) override {
+      if (queued_.fetch_add(1) >= upgrade_->max_queue) {
+        queued_.fetch_sub(1);
+        return false;
+      }
+      net::post(ws_.get_executor(), [self = shared_from_this(), t = std::move(text)]() mutable {
+        self->out_.push_back(std::move(t));
+        if (self->out_.size() == 1 && !self->writing_close_) self->write();
+      });
+      return true;
+    }
+
+    void close(int code, std::string reason) override {
+      net::post(ws_.get_executor(), [self = shared_from_this(), code, r = std::move(reason)] {
+        self->close_ = websocket::close_reason(static_cast<websocket::close_code>(code), r);
+        if (self->out_.empty()) self->write_close();
+      });
+    }
+
+   private:
+    void read() {
+      ws_.async_read(in_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        self->in_.clear();
+        if (ec) return self->closed();
+        self->read();
+      });
+    }
+
+    void write() {
+      ws_.text(true);
+      ws_.async_write(net::buffer(out_.front()),
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        self->out_.pop_front();
+                        self->queued_.fetch_sub(1);
+                        if (ec) return self->closed();
+                        if (!self->out_.empty()) return self->write();
+                        if (self->close_) self->write_close();
+                      });
+    }
+
+    void write_close() {
+      if (writing_close_ || !ws_.is_open()) return;
+      writing_close_ = true;
+      ws_.async_close(*close_, [self = shared_from_this()](beast::error_code) { self->closed(); });
+    }
+
+    void closed() {
+      if (done_) return;
+      done_ = true;
+      if (on_close_) on_close_();
+      on_close_ = nullptr;
+    }
+
+    Impl& s_;
+    websocket::stream<beast::tcp_stream> ws_;
+    std::shared_ptr<WebSocketUpgrade> upgrade_;
+    std::string remote_;
+    beast::flat_buffer in_;
+    std::deque<std::string> out_;  // on the connection's strand
+    std::atomic<size_t> queued_{0};
+    std::optional<websocket::close_reason> close_;
+    bool writing_close_ = false;
+    bool done_ = false;
+    std::function<void()> on_close_;
+  };
 
   class Session : public std::enable_shared_from_this<Session> {
    public:
@@ -147,6 +260,12 @@ struct Server::Impl {
         req->headers.emplace_back(std::move(name), std::string(f.value()));
       }
       req->body = std::move(msg.body());
+      // A WebSocket upgrade keeps its request for the handshake, should the handler accept it.
+      if (websocket::is_upgrade(msg)) {
+        upgrade_req_ = parser_->release();
+      } else {
+        upgrade_req_.reset();
+      }
       parser_.reset();
 
       auto self = shared_from_this();
@@ -175,6 +294,22 @@ struct Server::Impl {
     // connection): Beast's serializer showed as ~10 % of a network thread's CPU in bench/run.sh.
     // The body goes out as a second buffer, never copied.
     void write(Response r, bool keep_alive) {
+      if (r.upgrade) {
+        if (upgrade_req_ && !closing_ && !s_.stopping) {
+          // The connection becomes a WebSocket: the stream moves to its session, and this
+          // HTTP session ends here.
+          auto ws = std::make_shared<WsSession>(s_, std::move(stream_), std::move(r.upgrade),
+                                                remote_);
+          ws->start(std::move(*upgrade_req_));
+          upgrade_req_.reset();
+          return;
+        }
+        r = Response::error(Error::make(
+            "upgrade_required", "this endpoint speaks WebSocket: send an Upgrade request"));
+        r.headers.emplace_back("Upgrade", "websocket");
+      }
+      if (upgrade_req_) keep_alive = false;  // a refused upgrade: no second request on it
+      upgrade_req_.reset();
       if (closing_ || s_.stopping) keep_alive = false;
       head_buf_.clear();
       append_head(head_buf_, r, keep_alive);
@@ -228,6 +363,7 @@ struct Server::Impl {
     beast::tcp_stream stream_;
     beast::flat_buffer buffer_;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+    std::optional<bhttp::request<bhttp::string_body>> upgrade_req_;
     std::string head_buf_;  // the response being written: head
     std::string body_buf_;  // and body
     std::string remote_;
@@ -300,11 +436,19 @@ void Server::stop() {
       }
     }
     for (auto& s : live) s->shutdown();
+    std::vector<std::shared_ptr<Impl::WsSession>> ws;
+    {
+      std::lock_guard lk(im.sessions_mu);
+      for (auto& [_, w] : im.ws_sessions) {
+        if (auto s = w.lock()) ws.push_back(std::move(s));
+      }
+    }
+    for (auto& s : ws) s->close(1001, "the gateway is shutting down");
   }
   {
     std::unique_lock lk(im.sessions_mu);
     im.sessions_cv.wait_for(lk, std::chrono::milliseconds(im.opt.shutdown_grace_ms),
-                            [&] { return im.sessions.empty(); });
+                            [&] { return im.sessions.empty() && im.ws_sessions.empty(); });
   }
   im.handlers.join();
   im.ioc.stop();

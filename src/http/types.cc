@@ -50,6 +50,7 @@ int status_for(const std::string& code) {
       {"forbidden", 403},
       {"not_found", 404},
       {"method_not_allowed", 405},
+      {"upgrade_required", 426},
       {"idempotency_conflict", 409},
       // 413/415/431
       {"payload_too_large", 413},

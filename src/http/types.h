@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,11 +32,31 @@ struct Request {
   std::optional<std::string> query_param(std::string_view name) const;
 };
 
+// A WebSocket connection as a handler sees it once the upgrade is done. Thread-safe.
+class WebSocketConnection {
+ public:
+  virtual ~WebSocketConnection() = default;
+  // Queues a text frame; false (and nothing queued) when `max_queue` frames already wait.
+  virtual bool send(std::string text) = 0;
+  // Sends a close frame with `code` and `reason` after the frames already queued.
+  virtual void close(int code, std::string reason) = 0;
+};
+
+// A handler's answer to a WebSocket upgrade request: the server completes the handshake, then
+// calls on_open with the connection; what on_open returns is called once when it closes.
+struct WebSocketUpgrade {
+  size_t max_queue = 1'000;
+  std::function<std::function<void()>(std::shared_ptr<WebSocketConnection>)> on_open;
+};
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   Headers headers;
+  // Set: switch the connection to the WebSocket protocol (a request that did not ask for an
+  // upgrade gets 426 upgrade_required instead).
+  std::shared_ptr<WebSocketUpgrade> upgrade;
 
   static Response json(int status, const nlohmann::json& body);
   // A body that is already JSON text.

@@ -91,6 +91,7 @@ class SqlMessageRepository final : public MessageRepository {
         for (const auto& e : nm.events) {
           events.push_back(e);
           events.back().message_id = m.id;
+          events.back().account = m.account;
         }
         created.push_back(&m);
         out.push_back({InsertKind::kCreated, m});
@@ -196,6 +197,7 @@ class SqlMessageRepository final : public MessageRepository {
         m.updated_at = now;
         MessageEvent e;
         e.message_id = m.id;
+        e.account = m.account;
         e.status = Status::kSending;
         e.at = now;
         e.applied = true;
@@ -313,6 +315,7 @@ class SqlMessageRepository final : public MessageRepository {
       }
       MessageEvent ev;
       ev.message_id = id;
+      ev.account = m.account;
       ev.type = "redacted";
       ev.status = m.status;
       ev.at = now;

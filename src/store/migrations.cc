@@ -368,6 +368,12 @@ CREATE TABLE twilio_api_keys (
 );
 CREATE INDEX twilio_api_keys_account ON twilio_api_keys (account_id);
 )SQL"},
+      // The live event stream (GET /v1/events) reads message events by account; rows written
+      // before this migration have no account and are not replayed.
+      {19, "live events: message events by account", R"SQL(
+ALTER TABLE message_events ADD COLUMN account_id TEXT;
+CREATE INDEX message_events_account ON message_events (account_id, id);
+)SQL"},
   };
   return kMigrations;
 }

@@ -3,6 +3,7 @@
 // failure (a driver's DbError, or any exception while a row is read) becomes a Result error.
 #pragma once
 
+#include <functional>
 #include <cstddef>
 #include <exception>
 #include <map>
@@ -119,6 +120,10 @@ class SqlContext {
   // Returns once every deferred commit so far is on disk.
   void sync_deferred() { db_->sync_deferred(); }
 
+  // Called after every committed write transaction, on the committing thread (cheap, and never
+  // back into the store). Set before the store is shared.
+  void set_commit_listener(std::function<void()> fn) { commit_listener_ = std::move(fn); }
+
   // True when the probe query ($1 = now) finds a row, or cannot tell (then the caller's claim
   // decides).
   bool due_exists(std::string_view sql, TimeMs now);
@@ -178,6 +183,7 @@ class SqlContext {
   void commit(Connection& c, TxSync sync) {
     c.exec("COMMIT");
     if (sync != TxSync::kRelaxed) db_->note_deferred_commit();
+    if (commit_listener_) commit_listener_();
   }
 
   // The boundary: fn's value, or the error for what it threw (db_error).
@@ -197,6 +203,7 @@ class SqlContext {
 
   std::unique_ptr<Driver> db_;
   const Clock& clock_;
+  std::function<void()> commit_listener_;
 };
 
 }  // namespace sb::store

@@ -16,6 +16,7 @@ class VerificationRepository;
 class DeliveryRepository;
 class MediaRepository;
 class AccountRepository;
+class EventRepository;
 
 std::unique_ptr<MessageRepository> make_sql_message_repository(SqlContext& ctx);
 std::unique_ptr<StatusRepository> make_sql_status_repository(SqlContext& ctx);
@@ -26,5 +27,6 @@ std::unique_ptr<VerificationRepository> make_sql_verification_repository(SqlCont
 std::unique_ptr<DeliveryRepository> make_sql_delivery_repository(SqlContext& ctx);
 std::unique_ptr<MediaRepository> make_sql_media_repository(SqlContext& ctx);
 std::unique_ptr<AccountRepository> make_sql_account_repository(SqlContext& ctx);
+std::unique_ptr<EventRepository> make_sql_event_repository(SqlContext& ctx);
 
 }  // namespace sb::store

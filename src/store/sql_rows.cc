@@ -119,23 +119,25 @@ bool insert_message_row(Connection& c, const Message& m) {
 void insert_event(Connection& c, const MessageEvent& e) {
   c.exec(
       "INSERT INTO message_events (message_id, type, status, at, applied, provider_status, "
-      "error_code, error_message, detail, webhook_event_id) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+      "error_code, error_message, detail, webhook_event_id, account_id) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
       {e.message_id, e.type, std::string(to_string(e.status)), e.at, int64_t{e.applied},
        null_if_empty(e.provider_status), null_if_empty(e.error_code),
        null_if_empty(e.error_message), null_if_empty(e.detail),
-       e.webhook_event_id ? Value(e.webhook_event_id) : Value(nullptr)});
+       e.webhook_event_id ? Value(e.webhook_event_id) : Value(nullptr),
+       null_if_empty(e.account)});
 }
 
 void insert_events(Connection& c, std::vector<MessageEvent>& events) {
   static const ChunkedSql sql([](size_t k) {
     return "INSERT INTO message_events (message_id, type, status, at, applied, "
-           "provider_status, error_code, error_message, detail, webhook_event_id) VALUES " +
-           placeholders(k, 10);
+           "provider_status, error_code, error_message, detail, webhook_event_id, account_id) "
+           "VALUES " +
+           placeholders(k, 11);
   });
   for_chunks(events.size(), [&](size_t from, size_t n) {
     Params p;
-    p.reserve(10 * n);
+    p.reserve(11 * n);
     for (size_t i = from; i < from + n; ++i) {
       MessageEvent& e = events[i];
       p.emplace_back(std::move(e.message_id));
@@ -148,6 +150,7 @@ void insert_events(Connection& c, std::vector<MessageEvent>& events) {
       p.emplace_back(null_if_empty(e.error_message));
       p.emplace_back(null_if_empty(e.detail));
       p.emplace_back(e.webhook_event_id ? Value(e.webhook_event_id) : Value(nullptr));
+      p.emplace_back(null_if_empty(e.account));
     }
     c.exec(sql(n), p);
   });

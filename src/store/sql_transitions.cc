@@ -155,6 +155,7 @@ TransitionWork::Step TransitionWork::apply(Entry& entry, const Transition& t) {
 
   MessageEvent e;
   e.message_id = m.id;
+  e.account = m.account;
   e.status = t.to;
   e.at = t.at;
   e.applied = out.applied;

@@ -20,7 +20,8 @@ Store::Store(std::unique_ptr<Driver> driver, const Clock& clock)
       verifications_(make_sql_verification_repository(*ctx_)),
       deliveries_(make_sql_delivery_repository(*ctx_)),
       media_(make_sql_media_repository(*ctx_)),
-      accounts_(make_sql_account_repository(*ctx_)) {}
+      accounts_(make_sql_account_repository(*ctx_)),
+      events_(make_sql_event_repository(*ctx_)) {}
 
 // The repositories go before the context they use.
 Store::~Store() = default;
@@ -87,6 +88,10 @@ int Store::schema_version() {
   } catch (const std::exception&) {
     return 0;  // no schema yet
   }
+}
+
+void Store::set_commit_listener(std::function<void()> fn) {
+  ctx_->set_commit_listener(std::move(fn));
 }
 
 Result<void> Store::ping() {

@@ -9,6 +9,7 @@
 // error value (code storage_error), never an exception.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -18,6 +19,7 @@
 #include "store/compliance_repository.h"
 #include "store/conversation_repository.h"
 #include "store/delivery_repository.h"
+#include "store/event_repository.h"
 #include "store/media_repository.h"
 #include "store/message_repository.h"
 #include "store/status_repository.h"
@@ -42,6 +44,9 @@ class Store {
   int schema_version();
   // Cheap connectivity check for /readyz.
   Result<void> ping();
+  // Called after every committed write transaction, on the committing thread: the live event
+  // stream's wake-up. Set before the store is shared between threads.
+  void set_commit_listener(std::function<void()> fn);
 
   // Messages and the outbox (inserts, reads, claims, redaction).
   MessageRepository& messages() { return *messages_; }
@@ -61,6 +66,8 @@ class Store {
   MediaRepository& media() { return *media_; }
   // Accounts, API keys, numbers, signing and gateway secrets.
   AccountRepository& accounts() { return *accounts_; }
+  // The live event log (read side).
+  EventRepository& events() { return *events_; }
 
  private:
   std::unique_ptr<SqlContext> ctx_;
@@ -73,6 +80,7 @@ class Store {
   std::unique_ptr<DeliveryRepository> deliveries_;
   std::unique_ptr<MediaRepository> media_;
   std::unique_ptr<AccountRepository> accounts_;
+  std::unique_ptr<EventRepository> events_;
 };
 
 // Opens the store named by a database URL: sqlite:///abs/path, sqlite://rel/path, or

@@ -46,6 +46,7 @@ void insert_inbound(Connection& c, Message& m, int64_t webhook_id) {
   insert_media_rows(c, m);  // media re-hosting (v11)
   MessageEvent e;
   e.message_id = m.id;
+  e.account = m.account;
   e.status = Status::kReceived;
   e.at = m.created_at;
   e.applied = true;

@@ -19,10 +19,13 @@ std::string HttpResult::header(const std::string& name) const {
 
 std::string backend_name(Backend b) { return b == Backend::kSqlite ? "sqlite" : "postgres"; }
 
-TestGateway::TestGateway(Backend backend, std::string extra_toml, std::string server_toml)
+TestGateway::TestGateway(Backend backend, std::string extra_toml, std::string server_toml,
+                         std::string database_url)
     : http_(providers::make_curl_client()) {
-  std::string db_url;
-  if (backend == Backend::kPostgres) {
+  std::string db_url = std::move(database_url);
+  if (!db_url.empty()) {
+    // another gateway's database
+  } else if (backend == Backend::kPostgres) {
     auto admin = pg_admin_url();
     if (!admin) throw std::runtime_error("SWITCHBOARD_TEST_PG_URL is not set");
     pg_ = std::make_unique<PgTestDatabase>(*admin);
@@ -30,6 +33,7 @@ TestGateway::TestGateway(Backend backend, std::string extra_toml, std::string se
   } else {
     db_url = "sqlite://" + dir_.file("switchboard.db");
   }
+  db_url_ = db_url;
   std::ofstream cfg(config_path());
   cfg << "[server]\nlisten = \"127.0.0.1:0\"\nmax_body_bytes = 65536\nshutdown_grace_ms = 5000\n"
       << server_toml << (server_toml.empty() || server_toml.back() == '\n' ? "" : "\n")

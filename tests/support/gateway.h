@@ -28,7 +28,10 @@ class TestGateway {
   // Throws if the backend is unavailable; callers skip on PostgreSQL without a server.
   // `extra_toml` is appended after the built-in [[numbers]]; `server_toml` goes into [server]
   // (e.g. public_url = "https://sms.example.test").
-  explicit TestGateway(Backend backend, std::string extra_toml = {}, std::string server_toml = {});
+  // `database_url`: another gateway's database (database_url()), for two instances on one
+  // PostgreSQL; the first gateway keeps owning it.
+  explicit TestGateway(Backend backend, std::string extra_toml = {}, std::string server_toml = {},
+                       std::string database_url = {});
   ~TestGateway();
 
   void start();
@@ -41,6 +44,7 @@ class TestGateway {
   // Accepted submissions of message `id` at the simulated carrier (its journal).
   int sim_submissions(const std::string& id) const;
   std::string config_path() const { return dir_.file("switchboard.toml"); }
+  const std::string& database_url() const { return db_url_; }
   // What the server logged so far (its stderr, kept across restarts).
   std::string server_log() const;
   // Creates an API key for `account` with the CLI.
@@ -59,6 +63,7 @@ class TestGateway {
  private:
   TempDir dir_;
   std::unique_ptr<PgTestDatabase> pg_;
+  std::string db_url_;
   std::unique_ptr<Process> proc_;
   std::unique_ptr<HttpClient> http_;
   std::string base_url_;

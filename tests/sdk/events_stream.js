@@ -1,0 +1,163 @@
+// The live event stream (GET /v1/events) from an independent WebSocket client (npm `ws`).
+// Usage:
+//   node events_stream.js resume SEND_URL LISTEN_URL KEY OTHER_KEY N
+//     Sends N messages through SEND_URL while a client of LISTEN_URL (the same gateway, or another
+//     instance on the same database) reads the stream, dropping its connection at random points
+//     and resuming with after=<last id>. Every message must be created, queued, sent and delivered
+//     exactly once in the stream, ids strictly increasing, nothing repeated; a client of another
+//     account (OTHER_KEY) must see none of it.
+//   node events_stream.js slow URL KEY N
+//     A client that stops reading while N messages are sent: every send is still accepted, the
+//     client is cut off with close code 4008 and a reason naming the id to resume after, and
+//     resuming from it works.
+// Prints one JSON line of figures, then "events stream: ok".
+'use strict';
+const assert = require('node:assert/strict');
+const WebSocket = require('ws');
+
+const [mode, ...args] = process.argv.slice(2);
+
+function eventsUrl(base, after) {
+  return base.replace(/^http/, 'ws') + '/v1/events' + (after ? `?after=${after}` : '');
+}
+
+function connect(base, key, after) {
+  return new WebSocket(eventsUrl(base, after), { headers: { Authorization: `Bearer ${key}` } });
+}
+
+function opened(ws) {
+  return new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+  });
+}
+
+async function send(base, key, n, tag) {
+  let next = 0;
+  const ids = [];
+  async function worker() {
+    while (next < n) {
+      const i = next++;
+      const to = `+1415555${String(1000 + (i % 9000)).padStart(4, '0')}`;
+      const res = await fetch(base + '/v1/messages', {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ to, from: '+12025550100', body: `${tag} ${i}` }),
+      });
+      const text = await res.text();
+      assert.equal(res.status, 202, text);
+      ids.push(JSON.parse(text).id);
+    }
+  }
+  await Promise.all(Array.from({ length: 16 }, worker));
+  return ids;
+}
+
+async function resume() {
+  const [sendUrl, listenUrl, key, otherKey, nText] = args;
+  const n = Number(nText);
+  const seen = new Set();
+  const byMessage = new Map();
+  let last = null;
+  let total = 0;
+  let reconnects = 0;
+  let sentIds = null;
+  let delivered = 0;
+
+  // The other account listens the whole time and must hear nothing.
+  const other = connect(listenUrl, otherKey);
+  let leaked = 0;
+  other.on('message', () => { leaked++; });
+  await opened(other);
+
+  let finish;
+  const done = new Promise((resolve) => { finish = resolve; });
+  function check() {
+    if (sentIds && delivered === n) finish();
+  }
+  function record(ev) {
+    assert.ok(!seen.has(ev.id), `event ${ev.id} repeated`);
+    if (last !== null) assert.ok(ev.id > last, `id ${ev.id} after ${last}`);
+    seen.add(ev.id);
+    last = ev.id;
+    total++;
+    if (ev.type === 'message.created') {
+      assert.ok(!byMessage.has(ev.data.id), `message ${ev.data.id} created twice`);
+      byMessage.set(ev.data.id, []);
+    } else if (ev.type === 'message.status') {
+      const list = byMessage.get(ev.data.message_id);
+      assert.ok(list, `status before creation for ${ev.data.message_id}`);
+      list.push(ev.data.status);
+      if (ev.data.status === 'delivered') delivered++;
+    }
+  }
+  function open(after) {
+    const ws = connect(listenUrl, key, after);
+    let budget = 1 + Math.floor(Math.random() * 600);
+    ws.on('message', (data) => {
+      if (budget <= 0) return;  // dropped: whatever still arrives is not counted
+      record(JSON.parse(data.toString()));
+      check();
+      if (--budget === 0) {
+        reconnects++;
+        if (Math.random() < 0.5) ws.terminate(); else ws.close();
+        open(last);
+      }
+    });
+    ws.on('error', () => {});
+  }
+  open(null);
+  // The first connection is registered before sending starts.
+  await new Promise((r) => setTimeout(r, 200));
+  sentIds = await send(sendUrl, key, n, 'resume');
+  check();
+  const timer = setTimeout(() => {
+    console.error(`timed out: ${delivered}/${n} delivered, ${total} events, last ${last}`);
+    process.exit(1);
+  }, 120000);
+  await done;
+  clearTimeout(timer);
+  for (const id of sentIds) {
+    const statuses = byMessage.get(id);
+    assert.ok(statuses, `message ${id} never created in the stream`);
+    assert.deepEqual(statuses, ['queued', 'sending', 'sent', 'delivered'], `${id}: ${statuses}`);
+  }
+  assert.equal(leaked, 0, 'another account received events');
+  console.log(JSON.stringify({ events: total, reconnects, messages: n }));
+  console.log('events stream: ok');
+  process.exit(0);
+}
+
+async function slow() {
+  const [url, key, nText] = args;
+  const n = Number(nText);
+  const ws = connect(url, key);
+  await opened(ws);
+  ws._socket.pause();  // stop reading: the gateway's queue for this client fills
+  const closed = new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  const t0 = Date.now();
+  await send(url, key, n, 'slow');
+  const acceptMs = Date.now() - t0;
+  ws._socket.resume();
+  const { code, reason } = await closed;
+  assert.equal(code, 4008, `close ${code} ${reason}`);
+  const after = /after=([0-9a-f]{32})/.exec(reason);
+  assert.ok(after, reason);
+  // Resuming from the id it names works.
+  const again = connect(url, key, after[1]);
+  const first = await new Promise((resolve, reject) => {
+    again.once('message', (d) => resolve(JSON.parse(d.toString())));
+    again.once('error', reject);
+  });
+  assert.ok(first.id > after[1]);
+  again.terminate();
+  console.log(JSON.stringify({ messages: n, accept_ms: acceptMs, close: code }));
+  console.log('events stream: ok');
+  process.exit(0);
+}
+
+(mode === 'resume' ? resume() : slow()).catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
