@@ -10,6 +10,7 @@
 #include "app/config.h"
 #include "app/numbers_cli.h"
 #include "app/opt_outs_cli.h"
+#include "app/sim_cli.h"
 #include "app/tools_cli.h"
 
 namespace {
@@ -122,6 +123,21 @@ int main(int argc, char** argv) {
   for (auto* sub : {numbers_list, numbers_import, numbers_sync}) {
     sub->add_option("--config", config_flag, "Path to switchboard.toml");
   }
+  // --- sim inbound: the simulated carrier texts one of our numbers, through a running gateway ---
+  auto* sim = cli.add_subcommand("sim", "The simulated carrier");
+  sim->require_subcommand(1);
+  sb::app::SimInboundArgs sim_args;
+  auto* sim_inbound = sim->add_subcommand(
+      "inbound", "Deliver an inbound message to one of your sim numbers (POST /v1/sim/inbound)");
+  sim_inbound->add_option("--from", sim_args.from, "The sender")->required();
+  sim_inbound->add_option("--to", sim_args.to, "One of your numbers on a sim connector")->required();
+  sim_inbound->add_option("--body", sim_args.body, "The text");
+  sim_inbound->add_option("--media-url", sim_args.media_urls, "A media URL (repeatable)");
+  sim_inbound->add_option("--url", sim_args.url,
+                          "The gateway (default: http:// and [server] listen of the config)");
+  sim_inbound->add_option("--key", sim_args.key,
+                          "An API key of the number's account (default: $SWITCHBOARD_API_KEY)");
+  sim_inbound->add_option("--config", config_flag, "Path to switchboard.toml");
 
   sb::app::SegmentsArgs segments_args;
   auto* segments = cli.add_subcommand("segments", "Show how a message body is encoded and split");
@@ -180,6 +196,7 @@ int main(int argc, char** argv) {
           numbers_account.empty() ? config->bootstrap_account : numbers_account, numbers_dry_run);
     }
     if (*numbers_sync) return sb::app::numbers_sync(*config, opt(numbers_number));
+    if (*sim_inbound) return sb::app::sim_inbound(*config, sim_args);
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
     std::cerr << "switchboard: " << e.what() << std::endl;

@@ -592,6 +592,21 @@ TEST_F(TwilioApiTest, SimulatedInboundIsOnlyForTheCallersSimNumbers) {
   EXPECT_EQ(unknown.status, 400);
   EXPECT_EQ(unknown.json["error"]["field"], "cc");
   EXPECT_EQ(gw_.post_json("/v1/sim/inbound", "", {{"to", "+12025550100"}}).status, 401);
+
+  // From the terminal, through the running gateway.
+  auto cli = run_command({switchboard_bin(), "sim", "inbound", "--config", gw_.config_path(),
+                          "--url", gw_.base_url(), "--from", "+14155550199", "--to",
+                          "+12025550101", "--body", "from the terminal"},
+                         {{"SWITCHBOARD_API_KEY", acme_key_}});
+  ASSERT_EQ(cli.exit_code, 0) << cli.out;
+  const json stored = json::parse(cli.out.substr(cli.out.find('{')));
+  EXPECT_EQ(stored["direction"], "inbound");
+  EXPECT_EQ(stored["body"], "from the terminal");
+  EXPECT_EQ(gw_.get("/v1/messages/" + stored["id"].get<std::string>(), acme_key_).status, 200);
+  auto refused = run_command({switchboard_bin(), "sim", "inbound", "--config", gw_.config_path(),
+                              "--url", gw_.base_url(), "--from", "+14155550199", "--to",
+                              "+12025550199", "--body", "x", "--key", acme_key_});
+  EXPECT_EQ(refused.exit_code, 1);
 }
 
 }  // namespace
