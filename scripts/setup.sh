@@ -22,6 +22,7 @@ pkgs=(
   python3 python3-yaml  # docs/openapi.yaml -> /v1/openapi.json at build time
   libmagic-dev  # media sniffing
   libexpat1-dev  # TwiML answers of apps (Twilio-format forwarding)
+  libsodium-dev  # console passwords (Argon2id)
 )
 case "$mode" in
   run) ;;

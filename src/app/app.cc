@@ -17,6 +17,7 @@
 #include "core/ids.h"
 #include "engine/automation.h"
 #include "engine/callbacks.h"
+#include "engine/console_users.h"
 #include "engine/media.h"
 #include "engine/webhooks.h"
 #include "engine/dispatcher.h"
@@ -29,6 +30,7 @@
 #include "http/api.h"
 #include "http/server.h"
 #include "http/events_api.h"
+#include "http/session_api.h"
 #include "http/sim_api.h"
 #include "http/twilio_api.h"
 #include "http/media_api.h"
@@ -272,6 +274,76 @@ int twilio_api_keys(engine::AccountService& accounts, const std::string& account
 
 }  // namespace
 
+engine::ConsoleUserOptions console_user_options(const Config& config) {
+  engine::ConsoleUserOptions o;
+  o.session_idle_ms = config.console_session_idle_min * 60'000;
+  o.session_max_ms = config.console_session_max_h * 3'600'000;
+  return o;
+}
+
+int users_command(const Config& config, const UsersCommand& cmd) {
+  auto st = open_and_migrate(config);
+  engine::ConsoleUsers users(*st, SystemClock::instance(), console_user_options(config));
+  const auto fail = [](const Error& e) -> int {
+    std::cerr << "switchboard: " << e.message << std::endl;
+    return 1;
+  };
+  std::string password;
+  if (cmd.password_stdin) {
+    std::getline(std::cin, password);
+    while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) {
+      password.pop_back();
+    }
+    if (password.empty()) return fail(Error::make("weak_password", "no password on stdin"));
+  }
+  if (cmd.action == "create") {
+    auto c = users.create(cmd.account, cmd.email, cmd.role, password);
+    if (!c) return fail(c.error());
+    std::cout << "user " << c->user.email << " (" << c->user.role << ") of account "
+              << c->user.account << " created";
+    if (!c->password.empty()) {
+      std::cout << "; one-time password (shown only now):\n" << c->password;
+    }
+    std::cout << std::endl;
+    return 0;
+  }
+  if (cmd.action == "list") {
+    auto list = users.list(cmd.account);
+    if (!list) return fail(list.error());
+    for (const auto& u : *list) {
+      if (cmd.json) {
+        std::cout << nlohmann::json{{"email", u.email},
+                                    {"account", u.account},
+                                    {"role", u.role},
+                                    {"disabled", u.disabled},
+                                    {"created_at", format_rfc3339(u.created_at)},
+                                    {"last_sign_in_at", u.last_sign_in_at
+                                                            ? nlohmann::json(format_rfc3339(
+                                                                  u.last_sign_in_at))
+                                                            : nlohmann::json(nullptr)}}
+                         .dump()
+                  << "\n";
+      } else {
+        std::cout << u.email << "  " << u.account << "  " << u.role
+                  << (u.disabled ? "  disabled" : "") << "\n";
+      }
+    }
+    std::cout << std::flush;
+    return 0;
+  }
+  if (cmd.action == "disable" || cmd.action == "enable") {
+    if (auto r = users.set_disabled(cmd.email, cmd.action == "disable"); !r) return fail(r.error());
+    std::cout << "user " << cmd.email << " " << cmd.action << "d" << std::endl;
+    return 0;
+  }
+  auto r = users.reset_password(cmd.email, password);
+  if (!r) return fail(r.error());
+  std::cout << "password of " << cmd.email << " reset; its sessions ended";
+  if (!r->empty()) std::cout << "; one-time password (shown only now):\n" << *r;
+  std::cout << std::endl;
+  return 0;
+}
+
 int twilio_credentials(const Config& config, const std::string& account,
                        const TwilioCredentialsCommand& cmd) {
   auto st = open_and_migrate(config);
@@ -501,6 +573,20 @@ int serve(const Config& config, bool print_routes) {
                            {config.public_url, config.media_url_ttl_s,
                             config.media_max_url_ttl_s});
   http::register_twilio_api(router, services, media_files);
+  // The console's users and sessions.
+  engine::ConsoleUsers console_users(*st, clock, console_user_options(config));
+  gateway.set_session_authenticator(
+      [&console_users](const std::string& token)
+          -> Result<std::optional<engine::Gateway::SessionPrincipal>> {
+        auto who = console_users.authenticate(token);
+        if (!who) return who.error();
+        if (!*who) return std::optional<engine::Gateway::SessionPrincipal>();
+        return std::optional<engine::Gateway::SessionPrincipal>(
+            engine::Gateway::SessionPrincipal{(*who)->account, (*who)->role, (*who)->email});
+      });
+  http::register_session_api(router, gateway, console_users,
+                             {config.public_url.rfind("https://", 0) == 0,
+                              config.console_session_max_h * 3'600});
   http::register_events_api(router, services, events,
                             {static_cast<size_t>(config.events_queue_limit)});
   // the route table, for the test that holds docs/openapi.yaml to it.

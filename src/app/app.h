@@ -47,6 +47,17 @@ struct TwilioCredentialsCommand {
 };
 int twilio_credentials(const Config& config, const std::string& account,
                        const TwilioCredentialsCommand& cmd);
+// `switchboard users create|list|disable|enable|reset-password`: the console's users. A password
+// is read from stdin with `password_stdin`, else generated and printed once.
+struct UsersCommand {
+  std::string action;  // create | list | disable | enable | reset-password
+  std::string account;
+  std::string email;
+  std::string role = "agent";
+  bool password_stdin = false;
+  bool json = false;
+};
+int users_command(const Config& config, const UsersCommand& cmd);
 // Opens the configured database (creating a SQLite file's directory) and migrates it; throws
 // with the reason when it cannot.
 std::unique_ptr<store::Store> open_migrated_store(const Config& config);

@@ -93,6 +93,9 @@ const std::vector<Key>& keys() {
       {"events", "queue_limit", &Config::events_queue_limit, 1},
       {"events", "gap_timeout_ms", &Config::events_gap_timeout_ms, 10},
       {"events", "poll_ms", &Config::events_poll_ms, 1},
+      // The console's sessions (docs/console.md).
+      {"console", "session_idle_minutes", &Config::console_session_idle_min, 1},
+      {"console", "session_max_hours", &Config::console_session_max_h, 1},
   };
   return kKeys;
 }

@@ -125,6 +125,9 @@ struct Config {
   int64_t events_queue_limit = 1'000;
   int64_t events_gap_timeout_ms = 5'000;
   int64_t events_poll_ms = 100;
+  // The console's sessions (docs/console.md).
+  int64_t console_session_idle_min = 12 * 60;
+  int64_t console_session_max_h = 7 * 24;
 
   std::vector<providers::ConnectorSettings> connectors;
   std::vector<NumberConfig> numbers;

@@ -123,6 +123,32 @@ int main(int argc, char** argv) {
   for (auto* sub : {numbers_list, numbers_import, numbers_sync}) {
     sub->add_option("--config", config_flag, "Path to switchboard.toml");
   }
+  // --- users: the console's people ---
+  auto* users = cli.add_subcommand("users", "The console's users (docs/console.md)");
+  users->require_subcommand(1);
+  sb::app::UsersCommand users_cmd;
+  auto* users_create = users->add_subcommand("create", "Create a console user");
+  users_create->add_option("--account", users_cmd.account, "Account name")->required();
+  users_create->add_option("--email", users_cmd.email, "Sign-in email")->required();
+  users_create->add_option("--role", users_cmd.role, "admin or agent")
+      ->check(CLI::IsMember({"admin", "agent"}));
+  auto* users_list = users->add_subcommand("list", "List the users (never a password)");
+  users_list->add_option("--account", users_cmd.account, "Only this account's");
+  users_list->add_flag("--json", users_cmd.json, "One JSON object per line");
+  auto* users_disable = users->add_subcommand("disable", "Disable a user (its sessions end)");
+  auto* users_enable = users->add_subcommand("enable", "Enable a disabled user");
+  auto* users_reset = users->add_subcommand(
+      "reset-password", "Set a new password (its sessions end)");
+  for (auto* sub : {users_disable, users_enable, users_reset}) {
+    sub->add_option("--email", users_cmd.email, "The user's email")->required();
+  }
+  for (auto* sub : {users_create, users_reset}) {
+    sub->add_flag("--password-stdin", users_cmd.password_stdin,
+                  "Read the password from stdin (else one is generated and printed once)");
+  }
+  for (auto* sub : {users_create, users_list, users_disable, users_enable, users_reset}) {
+    sub->add_option("--config", config_flag, "Path to switchboard.toml");
+  }
   // --- sim inbound: the simulated carrier texts one of our numbers, through a running gateway ---
   auto* sim = cli.add_subcommand("sim", "The simulated carrier");
   sim->require_subcommand(1);
@@ -197,6 +223,14 @@ int main(int argc, char** argv) {
     }
     if (*numbers_sync) return sb::app::numbers_sync(*config, opt(numbers_number));
     if (*sim_inbound) return sb::app::sim_inbound(*config, sim_args);
+    for (auto [sub, action] : {std::pair{users_create, "create"}, {users_list, "list"},
+                               {users_disable, "disable"}, {users_enable, "enable"},
+                               {users_reset, "reset-password"}}) {
+      if (*sub) {
+        users_cmd.action = action;
+        return sb::app::users_command(*config, users_cmd);
+      }
+    }
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
     std::cerr << "switchboard: " << e.what() << std::endl;

@@ -1,6 +1,8 @@
 // OpenSSL-backed implementations of core/crypto.h.
 #include "core/crypto.h"
 
+#include <sodium.h>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -140,6 +142,25 @@ uint64_t random_u64() {
 bool constant_time_equal(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string password_hash(std::string_view password) {
+  static const bool ready = sodium_init() >= 0;
+  if (!ready) throw std::runtime_error("libsodium could not be initialised");
+  char out[crypto_pwhash_STRBYTES];
+  if (crypto_pwhash_str_alg(out, password.data(), password.size(),
+                            crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE,
+                            crypto_pwhash_ALG_ARGON2ID13) != 0) {
+    throw std::runtime_error("out of memory hashing a password");
+  }
+  return out;
+}
+
+bool password_verify(std::string_view hash, std::string_view password) {
+  static const bool ready = sodium_init() >= 0;
+  if (!ready || hash.size() >= crypto_pwhash_STRBYTES) return false;
+  const std::string h(hash);  // NUL-terminated for libsodium
+  return crypto_pwhash_str_verify(h.c_str(), password.data(), password.size()) == 0;
 }
 
 }  // namespace sb::crypto

@@ -27,4 +27,11 @@ uint64_t random_u64();
 // Compares without leaking where the inputs differ; different lengths compare unequal.
 bool constant_time_equal(std::string_view a, std::string_view b);
 
+// Console passwords: Argon2id (libsodium's crypto_pwhash_str, its interactive limits: 2 passes,
+// 64 MiB), as the self-describing "$argon2id$v=19$m=…" string. Throws std::runtime_error only
+// when the machine cannot give the memory.
+std::string password_hash(std::string_view password);
+// Whether `password` matches `hash` (false for a malformed hash).
+bool password_verify(std::string_view hash, std::string_view password);
+
 }  // namespace sb::crypto

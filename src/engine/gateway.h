@@ -88,6 +88,20 @@ class Gateway {
   // briefly; the secret is only ever hashed.
   Result<std::optional<std::string>> authenticate(const std::string& api_key);
   static std::string hash_api_key(const std::string& api_key);
+  // Console sessions (engine/console_users.h), as the surfaces see them: the account and role of
+  // a session token, or nullopt. Unset: no session is valid.
+  struct SessionPrincipal {
+    std::string account;
+    std::string role;  // admin | agent
+    std::string email;
+  };
+  using SessionAuthenticator =
+      std::function<Result<std::optional<SessionPrincipal>>(const std::string& token)>;
+  void set_session_authenticator(SessionAuthenticator fn) { sessions_ = std::move(fn); }
+  Result<std::optional<SessionPrincipal>> authenticate_session(const std::string& token) {
+    if (!sessions_) return std::optional<SessionPrincipal>();
+    return sessions_(token);
+  }
   // Forgets every cached authentication (after a credential is deleted here, so it is refused at
   // once by this instance; other instances within the cache's 30 s).
   void forget_authentications();
@@ -146,6 +160,7 @@ class Gateway {
   std::shared_ptr<const QuietHours> quiet_hours_;
   std::function<Result<void>(const std::string&, const std::string&)> media_url_check_;
   std::function<void(const std::vector<std::string>&)> media_remover_;
+  SessionAuthenticator sessions_;
   mutable std::shared_mutex numbers_mu_;
   std::unordered_map<std::string, NumberRecord> numbers_;
   std::unordered_map<std::string, std::string> default_number_;  // account -> first number

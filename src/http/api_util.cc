@@ -14,39 +14,99 @@
 namespace sb::http {
 namespace {
 
-Result<std::optional<std::string>> bearer_account(engine::Gateway& gw, const Request& req) {
-  const std::string h = req.header("authorization");
-  constexpr std::string_view kPrefix = "Bearer ";
-  if (h.size() <= kPrefix.size() || strncasecmp(h.data(), kPrefix.data(), kPrefix.size()) != 0) {
-    return std::optional<std::string>();
+// A browser request with the session cookie must come from our own pages: its Origin (which
+// browsers send on every cross-origin request, WebSocket handshakes and state-changing methods
+// included) must be this host. Same-origin GETs may come without one; anything that changes
+// state, or opens a WebSocket, may not.
+bool same_origin(const Request& req) {
+  if (req.header("origin").empty()) {
+    return (req.method == "GET" || req.method == "HEAD") && req.header("upgrade").empty();
   }
-  return gw.authenticate(h.substr(kPrefix.size()));
+  return from_this_host(req);
 }
 
-}  // namespace
-
-Handler authed(engine::Gateway& gw, std::function<void(Request&, const std::string&, Reply)> fn) {
-  return [&gw, fn = std::move(fn)](Request& req, Reply reply) {
-    auto found = bearer_account(gw, req);
+Handler guarded_auth(engine::Gateway& gw, bool admin_only,
+                     std::function<void(Request&, const std::string&, Reply)> fn) {
+  return [&gw, admin_only, fn = std::move(fn)](Request& req, Reply reply) {
+    auto found = authenticate(gw, req);
     if (!found) {
-      spdlog::error("auth: key lookup failed: {}", found.error().message);
+      spdlog::error("auth: credentials lookup failed: {}", found.error().message);
       return reply(Response::error(
           Error::make("database_unavailable", "cannot check credentials right now")));
     }
-    const std::optional<std::string>& account = *found;
-    if (!account) {
+    if (!*found) {
       Response r = Response::error(Error::make(
           "unauthorized", "missing or invalid API key; send Authorization: Bearer <key>"));
       r.headers.emplace_back("WWW-Authenticate", "Bearer");
       return reply(std::move(r));
     }
+    const Caller& caller = **found;
+    if (caller.session && !same_origin(req)) {
+      spdlog::warn("auth: cross-origin {} {} with a session refused (Origin {})", req.method,
+                   req.path, req.header("origin"));
+      return reply(Response::error(
+          Error::make("forbidden", "cross-origin requests with the console session are refused")));
+    }
+    if (admin_only && caller.role != "admin") {
+      return reply(Response::error(Error::make("forbidden", "this needs an admin")));
+    }
     try {
-      fn(req, *account, reply);
+      fn(req, caller.account, reply);
     } catch (const std::exception& e) {
       spdlog::error("api: {} {}: {}", req.method, req.path, e.what());
       reply(Response::error(Error::make("database_unavailable", "the database is unavailable")));
     }
   };
+}
+
+}  // namespace
+
+bool from_this_host(const Request& req) {
+  const std::string origin = req.header("origin");
+  const std::string host = req.header("host");
+  return origin.empty() ||
+         (!host.empty() && (origin == "http://" + host || origin == "https://" + host));
+}
+
+std::string session_cookie(const Request& req) {
+  const std::string cookies = req.header("cookie");
+  constexpr std::string_view kName = "sb_session=";
+  for (size_t at = 0; at < cookies.size();) {
+    while (at < cookies.size() && (cookies[at] == ' ' || cookies[at] == ';')) ++at;
+    const size_t end = std::min(cookies.find(';', at), cookies.size());
+    if (std::string_view(cookies).substr(at, kName.size()) == kName) {
+      return cookies.substr(at + kName.size(), end - at - kName.size());
+    }
+    at = end;
+  }
+  return "";
+}
+
+Result<std::optional<Caller>> authenticate(engine::Gateway& gw, const Request& req) {
+  const std::string h = req.header("authorization");
+  constexpr std::string_view kPrefix = "Bearer ";
+  if (h.size() > kPrefix.size() && strncasecmp(h.data(), kPrefix.data(), kPrefix.size()) == 0) {
+    auto account = gw.authenticate(h.substr(kPrefix.size()));
+    if (!account) return account.error();
+    if (!*account) return std::optional<Caller>();
+    // An API key has every right in its account.
+    return std::optional<Caller>(Caller{**account, "admin", "", false});
+  }
+  const std::string token = session_cookie(req);
+  if (token.empty()) return std::optional<Caller>();
+  auto who = gw.authenticate_session(token);
+  if (!who) return who.error();
+  if (!*who) return std::optional<Caller>();
+  return std::optional<Caller>(Caller{(*who)->account, (*who)->role, (*who)->email, true});
+}
+
+Handler authed(engine::Gateway& gw, std::function<void(Request&, const std::string&, Reply)> fn) {
+  return guarded_auth(gw, false, std::move(fn));
+}
+
+Handler authed_admin(engine::Gateway& gw,
+                     std::function<void(Request&, const std::string&, Reply)> fn) {
+  return guarded_auth(gw, true, std::move(fn));
 }
 
 Result<nlohmann::json> parse_json_object(std::string_view text) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -10,10 +11,30 @@
 
 namespace sb::http {
 
-// Wraps a handler with API-key authentication (Authorization: Bearer <key>); the handler gets the
-// key's account. Replies 401 unauthorized without a valid key, 503 database_unavailable when the
-// key cannot be checked; an exception thrown by `fn` becomes 503 database_unavailable.
+// Who made a request: an API key (Authorization: Bearer <key>; every right in its account, so
+// role admin) or a console session (the sb_session cookie; the user's role).
+struct Caller {
+  std::string account;
+  std::string role;   // admin | agent
+  std::string email;  // sessions: the user
+  bool session = false;
+};
+Result<std::optional<Caller>> authenticate(engine::Gateway& gw, const Request& req);
+// The sb_session cookie's value ("" : none).
+std::string session_cookie(const Request& req);
+// True when the request has no Origin or one naming this host (its Host header, http or https:
+// TLS may end at a proxy).
+bool from_this_host(const Request& req);
+
+// Wraps a handler with authentication (an API key, or a console session whose request comes from
+// this host: a cross-origin request with the cookie is 403 forbidden); the handler gets the
+// account. Replies 401 unauthorized without valid credentials, 503 database_unavailable when they
+// cannot be checked; an exception thrown by `fn` becomes 503 database_unavailable.
 Handler authed(engine::Gateway& gw, std::function<void(Request&, const std::string&, Reply)> fn);
+// The same for what only admins may do (numbers, opt-outs, auto-replies, the signing secret):
+// a session of an agent is 403 forbidden.
+Handler authed_admin(engine::Gateway& gw,
+                     std::function<void(Request&, const std::string&, Reply)> fn);
 
 // Reads a request's JSON object body, accepting application/json, no Content-Type, and (for
 // `curl -d` convenience) a JSON object sent as application/x-www-form-urlencoded. Errors:

@@ -124,12 +124,12 @@ void register_numbers_api(Router& router, engine::Services& s) {
                reply(Response::json(200, view_json(s, *n)));
              }));
   router.add("PATCH", "/v1/numbers/{number}",
-             authed(s.gateway, [&s](Request& req, const std::string& account, Reply reply) {
+             authed_admin(s.gateway, [&s](Request& req, const std::string& account, Reply reply) {
                patch_number(s, req, account, std::move(reply));
              }));
   // Offloaded (the default): the provider calls block for up to the connector's timeout.
   router.add("POST", "/v1/numbers/{number}/provider-webhooks",
-             authed(s.gateway, [&s](Request& req, const std::string& account, Reply reply) {
+             authed_admin(s.gateway, [&s](Request& req, const std::string& account, Reply reply) {
                configure_webhooks(s, req, account, std::move(reply));
              }));
 }

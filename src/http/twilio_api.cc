@@ -25,8 +25,6 @@ using twilio::form_value;
 
 constexpr int kMaxPageSize = 1000;
 
-// Who called: their account and its account SID (the path's, once checked).
-using Caller = TwilioCaller;
 
 Response json_reply(int status, const json& body) {
   Response r = Response::json(status, body);
@@ -36,7 +34,7 @@ Response json_reply(int status, const json& body) {
 
 // Basic AccountSid:AuthToken, and the path's AccountSid must be the caller's: another account's
 // SID is not found (20404), never another account's data.
-Handler twilio_authed(engine::Services& s, std::function<void(Request&, const Caller&, Reply)> fn) {
+Handler twilio_authed(engine::Services& s, std::function<void(Request&, const TwilioCaller&, Reply)> fn) {
   return [&s, fn = std::move(fn)](Request& req, Reply reply) {
     const std::string h = req.header("authorization");
     constexpr std::string_view kPrefix = "Basic ";
@@ -72,9 +70,9 @@ Handler twilio_authed(engine::Services& s, std::function<void(Request&, const Ca
   };
 }
 
-std::string account_uri(const Caller& c) { return "/2010-04-01/Accounts/" + c.account_sid; }
+std::string account_uri(const TwilioCaller& c) { return "/2010-04-01/Accounts/" + c.account_sid; }
 
-json account_json(const Caller& c, const TwilioCredentials& creds) {
+json account_json(const TwilioCaller& c, const TwilioCredentials& creds) {
   const std::string base = account_uri(c);
   return {{"auth_token", nullptr},  // shown only by `switchboard twilio-credentials`
           {"date_created", twilio::rfc2822(creds.created_at)},
@@ -167,7 +165,7 @@ Result<engine::SendRequest> parse_send(const FormFields& f, const Request& req) 
   return r;
 }
 
-void send_message(engine::Services& s, Request& req, const Caller& c, Reply reply) {
+void send_message(engine::Services& s, Request& req, const TwilioCaller& c, Reply reply) {
   auto parsed = parse_send(twilio::form_of(req), req);
   if (!parsed) {
     spdlog::info("twilio api: send rejected for {}: {} ({})", c.account, parsed.error().code,
@@ -231,7 +229,7 @@ Error unknown_page_token() {
   return Error::make("invalid_parameter", "PageToken is not one this API returned", "PageToken");
 }
 
-void list_messages(engine::Services& s, Request& req, const Caller& c, Reply reply) {
+void list_messages(engine::Services& s, Request& req, const TwilioCaller& c, Reply reply) {
   const FormFields f = twilio::form_of(req);
   MessageFilter filter;
   filter.account = c.account;
@@ -302,7 +300,7 @@ Result<std::string> message_id(const Request& req) {
 
 // The message the path's Sid names, with its events: not_found for another account's.
 Result<engine::MessageView> path_message(engine::Services& s, const Request& req,
-                                         const Caller& c) {
+                                         const TwilioCaller& c) {
   auto id = message_id(req);
   if (!id) return id.error();
   return s.messages.get(c.account, *id);
@@ -310,7 +308,7 @@ Result<engine::MessageView> path_message(engine::Services& s, const Request& req
 
 // POST Messages/{Sid}.json: Body="" redacts it, Status=canceled cancels it (scheduled or still
 // queued); with neither, the message as it is.
-void update_message(engine::Services& s, Request& req, const Caller& c, Reply reply) {
+void update_message(engine::Services& s, Request& req, const TwilioCaller& c, Reply reply) {
   auto id = message_id(req);
   if (!id) return reply(error_response(id.error()));
   const FormFields f = twilio::form_of(req);
@@ -341,7 +339,7 @@ void update_message(engine::Services& s, Request& req, const Caller& c, Reply re
 
 // GET IncomingPhoneNumbers.json: the account's numbers in their configured order, filtered by
 // PhoneNumber (exact, or a part of it) and FriendlyName (its label, else the number), paged by PageToken.
-void list_numbers(engine::Services& s, Request& req, const Caller& c, Reply reply) {
+void list_numbers(engine::Services& s, Request& req, const TwilioCaller& c, Reply reply) {
   const FormFields f = twilio::form_of(req);
   twilio::PageLinks links;
   links.path = account_uri(c) + "/IncomingPhoneNumbers.json";
@@ -379,7 +377,7 @@ void list_numbers(engine::Services& s, Request& req, const Caller& c, Reply repl
 }
 
 // The number the path's PN SID names, among the account's.
-Result<NumberRecord> number_of(engine::Services& s, const Request& req, const Caller& c) {
+Result<NumberRecord> number_of(engine::Services& s, const Request& req, const TwilioCaller& c) {
   auto numbers = s.numbers.list(c.account);
   if (!numbers) return numbers.error();
   const std::string& sid = req.params.at("Sid");
@@ -401,7 +399,7 @@ Result<std::optional<std::string>> url_param(const std::string& v, const char* n
 // POST IncomingPhoneNumbers/{Sid}.json: SmsUrl and SmsMethod are the number's forwarding (in
 // Twilio's format from then on), StatusCallback its default status callback, FriendlyName its
 // label. A parameter not given leaves its setting as it is; "" clears it.
-void update_number(engine::Services& s, Request& req, const Caller& c, Reply reply) {
+void update_number(engine::Services& s, Request& req, const TwilioCaller& c, Reply reply) {
   auto n = number_of(s, req, c);
   if (!n) return reply(error_response(n.error()));
   const FormFields f = twilio::form_of(req);
@@ -440,11 +438,11 @@ void update_number(engine::Services& s, Request& req, const Caller& c, Reply rep
 }
 
 // The message's media as Twilio's Media resources, and the path of each one.
-std::string media_base(const Caller& c, const std::string& message_id) {
+std::string media_base(const TwilioCaller& c, const std::string& message_id) {
   return account_uri(c) + "/Messages/" + twilio_message_sid(message_id, false) + "/Media";
 }
 
-json media_json(const Caller& c, const Message& m, size_t i) {
+json media_json(const TwilioCaller& c, const Message& m, size_t i) {
   const std::string sid = twilio_media_sid(m.id, i);
   std::string type = i < m.media.size() ? m.media[i].content_type : "";
   return {{"account_sid", c.account_sid},
@@ -467,7 +465,7 @@ Result<size_t> media_index(const Request& req, const Message& m) {
 }
 
 // GET Messages/{Sid}/Media.json: every media item of the message (at most 10: one page).
-void list_media(engine::Services& s, Request& req, const Caller& c, Reply reply) {
+void list_media(engine::Services& s, Request& req, const TwilioCaller& c, Reply reply) {
   auto v = path_message(s, req, c);
   if (!v) return reply(error_response(v.error()));
   const FormFields f = twilio::form_of(req);
@@ -487,7 +485,7 @@ void list_media(engine::Services& s, Request& req, const Caller& c, Reply reply)
 // same answer as /v1/media/{id}); another is a redirect to its URL, as Twilio redirects to
 // its storage.
 void media_content(engine::Services& s, const engine::MediaFiles& files, Request& req,
-                   const Caller& c, Reply reply) {
+                   const TwilioCaller& c, Reply reply) {
   auto v = path_message(s, req, c);
   if (!v) return reply(error_response(v.error()));
   auto i = media_index(req, v->message);
@@ -515,8 +513,8 @@ json key_json(const TwilioApiKey& k, const std::string* secret = nullptr) {
 }
 
 // Keys are managed with the account's own credentials, as Twilio's standard keys may not.
-Handler key_admin(engine::Services& s, std::function<void(Request&, const Caller&, Reply)> fn) {
-  return twilio_authed(s, [fn = std::move(fn)](Request& req, const Caller& c, Reply reply) {
+Handler key_admin(engine::Services& s, std::function<void(Request&, const TwilioCaller&, Reply)> fn) {
+  return twilio_authed(s, [fn = std::move(fn)](Request& req, const TwilioCaller& c, Reply reply) {
     if (c.api_key) {
       return reply(error_response(Error::make(
           "forbidden", "API keys cannot manage keys; use the account's auth token")));
@@ -527,7 +525,7 @@ Handler key_admin(engine::Services& s, std::function<void(Request&, const Caller
 
 void register_keys(Router& router, engine::Services& s, const std::string& base) {
   router.add("POST", base + "/Keys.json",
-             key_admin(s, [&s](Request& req, const Caller& c, Reply reply) {
+             key_admin(s, [&s](Request& req, const TwilioCaller& c, Reply reply) {
                const FormFields f = twilio::form_of(req);
                auto created =
                    s.accounts.create_twilio_api_key(c.account, form_value(f, "FriendlyName").value_or(""));
@@ -537,7 +535,7 @@ void register_keys(Router& router, engine::Services& s, const std::string& base)
                reply(std::move(r));
              }));
   router.add("GET", base + "/Keys.json",
-             key_admin(s, [&s, base](Request& req, const Caller& c, Reply reply) {
+             key_admin(s, [&s, base](Request& req, const TwilioCaller& c, Reply reply) {
                auto keys = s.accounts.twilio_api_keys(c.account);
                if (!keys) return reply(error_response(keys.error()));
                twilio::PageLinks links;
@@ -550,7 +548,7 @@ void register_keys(Router& router, engine::Services& s, const std::string& base)
                reply(json_reply(200, twilio::page_json("keys", std::move(items), links)));
              }));
   router.add("GET", base + "/Keys/{Sid}.json",
-             key_admin(s, [&s](Request& req, const Caller& c, Reply reply) {
+             key_admin(s, [&s](Request& req, const TwilioCaller& c, Reply reply) {
                auto keys = s.accounts.twilio_api_keys(c.account);
                if (!keys) return reply(error_response(keys.error()));
                for (const auto& k : *keys) {
@@ -560,7 +558,7 @@ void register_keys(Router& router, engine::Services& s, const std::string& base)
                    "not_found", "The requested resource " + req.path + " was not found", "Sid")));
              }));
   router.add("DELETE", base + "/Keys/{Sid}.json",
-             key_admin(s, [&s](Request& req, const Caller& c, Reply reply) {
+             key_admin(s, [&s](Request& req, const TwilioCaller& c, Reply reply) {
                auto r = s.accounts.delete_twilio_api_key(c.account, req.params.at("Sid"));
                if (!r) return reply(error_response(r.error()));
                s.gateway.forget_authentications();
@@ -577,14 +575,14 @@ void register_twilio_api(Router& router, engine::Services& s, const engine::Medi
   const std::string base = "/2010-04-01/Accounts/{AccountSid}";
 
   router.add("GET", base + ".json",
-             twilio_authed(s, [&s](Request&, const Caller& c, Reply reply) {
+             twilio_authed(s, [&s](Request&, const TwilioCaller& c, Reply reply) {
                auto creds = s.accounts.twilio_credentials(c.account);
                if (!creds) return reply(error_response(creds.error()));
                reply(json_reply(200, account_json(c, *creds)));
              }));
 
   router.add("POST", base + "/Messages.json",
-             twilio_authed(s, [&s](Request& req, const Caller& c, Reply reply) {
+             twilio_authed(s, [&s](Request& req, const TwilioCaller& c, Reply reply) {
                send_message(s, req, c, std::move(reply));
              }),
              // Inline as POST /v1/messages: parsing is CPU-only and the outbox replies when the
@@ -592,48 +590,48 @@ void register_twilio_api(Router& router, engine::Services& s, const engine::Medi
              Run::kInline);
 
   router.add("GET", base + "/Messages.json",
-             twilio_authed(s, [&s](Request& req, const Caller& c, Reply reply) {
+             twilio_authed(s, [&s](Request& req, const TwilioCaller& c, Reply reply) {
                list_messages(s, req, c, std::move(reply));
              }));
 
   router.add("GET", base + "/Messages/{Sid}.json",
-             twilio_authed(s, [&s](Request& req, const Caller& c, Reply reply) {
+             twilio_authed(s, [&s](Request& req, const TwilioCaller& c, Reply reply) {
                auto v = path_message(s, req, c);
                if (!v) return reply(error_response(v.error()));
                reply(json_reply(200, twilio::message_json(v->message, c.account_sid, &v->events)));
              }));
 
   router.add("POST", base + "/Messages/{Sid}.json",
-             twilio_authed(s, [&s](Request& req, const Caller& c, Reply reply) {
+             twilio_authed(s, [&s](Request& req, const TwilioCaller& c, Reply reply) {
                update_message(s, req, c, std::move(reply));
              }));
 
   router.add("GET", base + "/IncomingPhoneNumbers.json",
-             twilio_authed(s, [&s](Request& req, const Caller& c, Reply reply) {
+             twilio_authed(s, [&s](Request& req, const TwilioCaller& c, Reply reply) {
                list_numbers(s, req, c, std::move(reply));
              }));
 
   router.add("GET", base + "/IncomingPhoneNumbers/{Sid}.json",
-             twilio_authed(s, [&s](Request& req, const Caller& c, Reply reply) {
+             twilio_authed(s, [&s](Request& req, const TwilioCaller& c, Reply reply) {
                auto n = number_of(s, req, c);
                if (!n) return reply(error_response(n.error()));
                reply(json_reply(200, twilio::number_json(*n, c.account_sid)));
              }));
 
   router.add("POST", base + "/IncomingPhoneNumbers/{Sid}.json",
-             twilio_authed(s, [&s](Request& req, const Caller& c, Reply reply) {
+             twilio_authed(s, [&s](Request& req, const TwilioCaller& c, Reply reply) {
                update_number(s, req, c, std::move(reply));
              }));
 
   register_keys(router, s, base);
 
   router.add("GET", base + "/Messages/{Sid}/Media.json",
-             twilio_authed(s, [&s](Request& req, const Caller& c, Reply reply) {
+             twilio_authed(s, [&s](Request& req, const TwilioCaller& c, Reply reply) {
                list_media(s, req, c, std::move(reply));
              }));
 
   router.add("GET", base + "/Messages/{Sid}/Media/{MediaSid}.json",
-             twilio_authed(s, [&s](Request& req, const Caller& c, Reply reply) {
+             twilio_authed(s, [&s](Request& req, const TwilioCaller& c, Reply reply) {
                auto v = path_message(s, req, c);
                if (!v) return reply(error_response(v.error()));
                auto i = media_index(req, v->message);
@@ -642,14 +640,14 @@ void register_twilio_api(Router& router, engine::Services& s, const engine::Medi
              }));
 
   router.add("GET", base + "/Messages/{Sid}/Media/{MediaSid}",
-             twilio_authed(s, [&s, &files](Request& req, const Caller& c, Reply reply) {
+             twilio_authed(s, [&s, &files](Request& req, const TwilioCaller& c, Reply reply) {
                media_content(s, files, req, c, std::move(reply));
              }));
 
   // Twilio deletes the record; here the message's body and media are erased (as /v1's DELETE)
   // and its record stays for the audit trail (docs/twilio-compatibility.md).
   router.add("DELETE", base + "/Messages/{Sid}.json",
-             twilio_authed(s, [&s](Request& req, const Caller& c, Reply reply) {
+             twilio_authed(s, [&s](Request& req, const TwilioCaller& c, Reply reply) {
                auto id = message_id(req);
                if (!id) return reply(error_response(id.error()));
                auto v = s.messages.redact(c.account, *id);

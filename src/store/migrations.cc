@@ -374,6 +374,28 @@ CREATE INDEX twilio_api_keys_account ON twilio_api_keys (account_id);
 ALTER TABLE message_events ADD COLUMN account_id TEXT;
 CREATE INDEX message_events_account ON message_events (account_id, id);
 )SQL"},
+      // The console's users (Argon2id password hashes) and sessions (SHA-256 of the token).
+      {20, "console users and sessions", R"SQL(
+CREATE TABLE users (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts(id),
+  email TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  disabled INTEGER NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  last_sign_in_at BIGINT
+);
+CREATE INDEX users_account ON users (account_id);
+CREATE TABLE console_sessions (
+  token_hash TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id),
+  created_at BIGINT NOT NULL,
+  last_seen_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX console_sessions_user ON console_sessions (user_id);
+)SQL"},
   };
   return kMigrations;
 }

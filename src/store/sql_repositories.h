@@ -17,6 +17,7 @@ class DeliveryRepository;
 class MediaRepository;
 class AccountRepository;
 class EventRepository;
+class UserRepository;
 
 std::unique_ptr<MessageRepository> make_sql_message_repository(SqlContext& ctx);
 std::unique_ptr<StatusRepository> make_sql_status_repository(SqlContext& ctx);
@@ -28,5 +29,6 @@ std::unique_ptr<DeliveryRepository> make_sql_delivery_repository(SqlContext& ctx
 std::unique_ptr<MediaRepository> make_sql_media_repository(SqlContext& ctx);
 std::unique_ptr<AccountRepository> make_sql_account_repository(SqlContext& ctx);
 std::unique_ptr<EventRepository> make_sql_event_repository(SqlContext& ctx);
+std::unique_ptr<UserRepository> make_sql_user_repository(SqlContext& ctx);
 
 }  // namespace sb::store

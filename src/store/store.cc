@@ -21,7 +21,8 @@ Store::Store(std::unique_ptr<Driver> driver, const Clock& clock)
       deliveries_(make_sql_delivery_repository(*ctx_)),
       media_(make_sql_media_repository(*ctx_)),
       accounts_(make_sql_account_repository(*ctx_)),
-      events_(make_sql_event_repository(*ctx_)) {}
+      events_(make_sql_event_repository(*ctx_)),
+      users_(make_sql_user_repository(*ctx_)) {}
 
 // The repositories go before the context they use.
 Store::~Store() = default;

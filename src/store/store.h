@@ -23,6 +23,7 @@
 #include "store/media_repository.h"
 #include "store/message_repository.h"
 #include "store/status_repository.h"
+#include "store/user_repository.h"
 #include "store/verification_repository.h"
 #include "store/webhook_repository.h"
 
@@ -68,6 +69,8 @@ class Store {
   AccountRepository& accounts() { return *accounts_; }
   // The live event log (read side).
   EventRepository& events() { return *events_; }
+  // Console users and their sessions.
+  UserRepository& users() { return *users_; }
 
  private:
   std::unique_ptr<SqlContext> ctx_;
@@ -81,6 +84,7 @@ class Store {
   std::unique_ptr<MediaRepository> media_;
   std::unique_ptr<AccountRepository> accounts_;
   std::unique_ptr<EventRepository> events_;
+  std::unique_ptr<UserRepository> users_;
 };
 
 // Opens the store named by a database URL: sqlite:///abs/path, sqlite://rel/path, or
