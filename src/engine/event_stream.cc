@@ -118,7 +118,7 @@ uint64_t EventStream::subscribe(const std::string& account, std::optional<EventC
     id = next_id_++;
     // From now on: where the tailer is (before its first pass, where it will start).
     subscribers_.emplace(id, Subscriber{account, after.value_or(hwm_), std::move(sink),
-                                        !after && !initialized_});
+                                        !after && (!initialized_ || idle_)});
     woken_ = true;
   }
   cv_.notify_one();
@@ -295,8 +295,15 @@ void EventStream::idle(TimeMs now) {
 
 void EventStream::pass() {
   const TimeMs now = clock_.now_ms();
-  if (!initialized_) {
-    // Start at the log's end; subscribers asking for the past read it from the store.
+  bool waking = false;
+  {
+    std::lock_guard lk(mu_);
+    waking = idle_ && !subscribers_.empty();
+  }
+  if (!initialized_ || waking) {
+    // Start at the log's end (again, when listeners come back after none: the idle position
+    // lags by a hole's timeout, and replaying those seconds would keep everyone behind);
+    // subscribers asking for the past read it from the store.
     auto m = store_.events().max_id(EventTable::kMessages);
     auto o = store_.events().max_id(EventTable::kOptOuts);
     if (!m || !o) return;
@@ -304,15 +311,25 @@ void EventStream::pass() {
     hwm_ = {position_done(*m), *o};
     for (auto& [_, s] : subscribers_) {
       if (s.from_now) s.cursor = hwm_;
+      s.from_now = false;
     }
     initialized_ = true;
+    idle_ = false;
+    message_hole_ = {};
+    opt_out_hole_ = {};
   }
   std::vector<std::pair<uint64_t, Subscriber>> subs;
   {
     std::lock_guard lk(mu_);
     subs.assign(subscribers_.begin(), subscribers_.end());
   }
-  if (subs.empty()) return idle(now);
+  if (subs.empty()) {
+    {
+      std::lock_guard lk(mu_);
+      idle_ = true;
+    }
+    return idle(now);
+  }
   const EventCursor from = hwm_;
   auto m = advance(EventTable::kMessages, rows_after(from.messages), message_hole_, now);
   auto o = advance(EventTable::kOptOuts, from.opt_outs, opt_out_hole_, now);

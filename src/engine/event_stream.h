@@ -124,6 +124,7 @@ class EventStream {
   // Tailer state: written by its thread under mu_ (read there without it).
   EventCursor hwm_;
   bool initialized_ = false;
+  bool idle_ = false;  // the last pass had no subscriber
   Hole message_hole_, opt_out_hole_;
   std::deque<std::pair<TimeMs, EventCursor>> samples_;  // the log's end, as idle passes saw it
 };
