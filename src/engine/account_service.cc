@@ -66,6 +66,10 @@ std::string new_twilio_token() { return crypto::hex(crypto::random_bytes(16)); }
 
 Result<TwilioCredentials> ensure_twilio_credentials(store::Store& store, const std::string& account,
                                                     TimeMs now) {
+  // Nearly always there: a read, not a durable write, for every signed request and fetch.
+  auto existing = store.accounts().twilio_credentials_of(account);
+  if (!existing) return existing.error();
+  if (*existing) return std::move(**existing);
   TwilioCredentials candidate{account, new_twilio_account_sid(), new_twilio_token(),
                               std::nullopt, now, 0};
   auto c = store.accounts().ensure_twilio_credentials(candidate);

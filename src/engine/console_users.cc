@@ -128,7 +128,6 @@ int64_t ConsoleUsers::wait_ms(const std::string& key, TimeMs now) {
 void ConsoleUsers::failed(const std::string& key, TimeMs now) {
   if (failures_.size() > 100'000) failures_.clear();  // bounded under a flood of addresses
   Failures& f = failures_[key];
-  if (f.count == 0) f.first_at = now;
   ++f.count;
   f.last_at = now;
 }
@@ -175,6 +174,8 @@ Result<ConsoleUsers::SignedIn> ConsoleUsers::sign_in(const std::string& email_in
   ConsoleSession s{crypto::hex(crypto::sha256(out.token)), u.id, now, now, out.expires_at};
   if (auto r = store_.users().add_session(s); !r) return unavailable();
   (void)store_.users().note_sign_in(u.id, now);
+  // Sessions abandoned without a sign-out go when someone signs in (rare and cheap enough).
+  (void)store_.users().prune_sessions(now, now - options_.session_idle_ms);
   spdlog::info("console: {} signed in from {}", u.email, address);
   return out;
 }

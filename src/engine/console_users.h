@@ -68,7 +68,6 @@ class ConsoleUsers {
  private:
   struct Failures {
     int count = 0;
-    TimeMs first_at = 0;
     TimeMs last_at = 0;
   };
   // How long sign-in for `key` must still wait (0: it may try now).

@@ -130,11 +130,6 @@ void EventStream::unsubscribe(uint64_t id) {
   subscribers_.erase(id);
 }
 
-EventCursor EventStream::position() {
-  std::lock_guard lk(mu_);
-  return hwm_;
-}
-
 bool EventStream::ready() {
   std::lock_guard lk(mu_);
   return initialized_;

@@ -74,8 +74,6 @@ class EventStream {
   uint64_t subscribe(const std::string& account, std::optional<EventCursor> after,
                      std::shared_ptr<EventSink> sink);
   void unsubscribe(uint64_t id);
-  // The position every subscriber has been served up to (tests, logs).
-  EventCursor position();
   // Whether the tailer knows where the log ends (subscribers from now start there).
   bool ready();
 
@@ -121,7 +119,8 @@ class EventStream {
   uint64_t next_id_ = 1;
   std::map<uint64_t, Subscriber> subscribers_;  // guarded by mu_
   std::thread thread_;
-  // Tailer state: written by its thread under mu_ (read there without it).
+  // Tailer state: written by its thread under mu_ (read there without it; subscribe reads it
+  // under mu_).
   EventCursor hwm_;
   bool initialized_ = false;
   bool idle_ = false;  // the last pass had no subscriber

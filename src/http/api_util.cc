@@ -8,6 +8,7 @@
 #include <cctype>
 
 #include "core/message_json.h"
+#include "core/url.h"
 #include "core/utf8.h"
 #include "http/api.h"
 
@@ -60,6 +61,13 @@ Handler guarded_auth(engine::Gateway& gw, bool admin_only,
 }
 
 }  // namespace
+
+Result<void> check_app_url(std::string_view url, const std::string& field) {
+  if (auto problem = url_problem(url, UrlRule::kAppEndpoint)) {
+    return Error::make("invalid_url", field + " " + *problem, field);
+  }
+  return Ok();
+}
 
 bool from_this_host(const Request& req) {
   const std::string origin = req.header("origin");

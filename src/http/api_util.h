@@ -36,6 +36,10 @@ Handler authed(engine::Gateway& gw, std::function<void(Request&, const std::stri
 Handler authed_admin(engine::Gateway& gw,
                      std::function<void(Request&, const std::string&, Reply)> fn);
 
+// An app endpoint a surface is given (forwarding, status callbacks): the rule of core/url.h
+// (UrlRule::kAppEndpoint); invalid_url naming `field` otherwise.
+Result<void> check_app_url(std::string_view url, const std::string& field);
+
 // Reads a request's JSON object body, accepting application/json, no Content-Type, and (for
 // `curl -d` convenience) a JSON object sent as application/x-www-form-urlencoded. Errors:
 // unsupported_media_type (field Content-Type), then those of parse_json_object (api.h).

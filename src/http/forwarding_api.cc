@@ -3,7 +3,6 @@
 
 #include <set>
 
-#include "core/url.h"
 #include "http/api_util.h"
 
 namespace sb::http {
@@ -16,9 +15,7 @@ namespace {
 Result<std::string> app_url(const json& v, const std::string& field) {
   if (!v.is_string()) return type_error(field, "a string");
   const auto& u = v.get_ref<const std::string&>();
-  if (auto problem = url_problem(u, UrlRule::kAppEndpoint)) {
-    return Error::make("invalid_url", field + " " + *problem, field);
-  }
+  if (auto ok = check_app_url(u, field); !ok) return ok.error();
   return u;
 }
 

@@ -11,7 +11,6 @@
 #include "core/ids.h"
 #include "core/phone.h"
 #include "core/twilio_ids.h"
-#include "core/url.h"
 #include "http/api_util.h"
 #include "http/media_api.h"
 #include "http/twilio_format.h"
@@ -390,9 +389,7 @@ Result<NumberRecord> number_of(engine::Services& s, const Request& req, const Tw
 // A URL parameter: "" clears the setting; otherwise the rule /v1 applies to app endpoints.
 Result<std::optional<std::string>> url_param(const std::string& v, const char* name) {
   if (v.empty()) return std::optional<std::string>();
-  if (auto problem = url_problem(v, UrlRule::kAppEndpoint)) {
-    return Error::make("invalid_url", std::string(name) + " " + *problem, name);
-  }
+  if (auto ok = check_app_url(v, name); !ok) return ok.error();
   return std::optional<std::string>(v);
 }
 

@@ -272,6 +272,12 @@ class SqlAccountRepository final : public AccountRepository {
     });
   }
 
+  Result<std::optional<TwilioCredentials>> twilio_credentials_of(
+      const std::string& account) override {
+    return ctx_.read(
+        [&](Connection& c) { return twilio_credentials_where(c, "account_id", account); });
+  }
+
   Result<std::optional<TwilioCredentials>> find_twilio_credentials(
       const std::string& account_sid) override {
     return ctx_.read(

@@ -82,6 +82,9 @@ class AccountRepository {
   // The credentials with this account SID (nullopt: none).
   virtual Result<std::optional<TwilioCredentials>> find_twilio_credentials(
       const std::string& account_sid) = 0;
+  // The account's credentials (nullopt: none yet).
+  virtual Result<std::optional<TwilioCredentials>> twilio_credentials_of(
+      const std::string& account) = 0;
 
   // Twilio API keys. The account must have its credentials already (add reads its SID).
   virtual Result<void> add_twilio_api_key(const TwilioApiKey& key) = 0;

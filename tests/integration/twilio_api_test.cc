@@ -593,6 +593,20 @@ TEST_F(TwilioApiTest, SimulatedInboundIsOnlyForTheCallersSimNumbers) {
   EXPECT_EQ(unknown.json["error"]["field"], "cc");
   EXPECT_EQ(gw_.post_json("/v1/sim/inbound", "", {{"to", "+12025550100"}}).status, 401);
 
+  // The simulated message takes a provider's way in: STOP opts the sender out.
+  auto stop = gw_.post_json("/v1/sim/inbound", acme_key_,
+                            {{"from", "+14155550177"}, {"to", "+12025550100"}, {"body", "STOP"}});
+  ASSERT_EQ(stop.status, 201) << stop.body;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return gw_.get("/v1/opt-outs", acme_key_).body.find("+14155550177") != std::string::npos;
+      },
+      std::chrono::seconds(10)));
+  auto refused_send = gw_.post_json("/v1/messages", acme_key_,
+                                    {{"to", "+14155550177"}, {"body", "still there?"}});
+  EXPECT_EQ(refused_send.status, 422);
+  EXPECT_EQ(refused_send.json["error"]["code"], "recipient_opted_out");
+
   // From the terminal, through the running gateway.
   auto cli = run_command({switchboard_bin(), "sim", "inbound", "--config", gw_.config_path(),
                           "--url", gw_.base_url(), "--from", "+14155550199", "--to",

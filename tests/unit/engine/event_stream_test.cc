@@ -54,6 +54,8 @@ class MemorySink : public EventSink {
   std::string reason_;
 };
 
+bool unwrap_ok(const Result<bool>& r) { return r.ok() && *r; }
+
 bool eventually(const std::function<bool()>& cond) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (std::chrono::steady_clock::now() < deadline) {
@@ -151,6 +153,44 @@ TEST_F(EventStreamTest, ChangesBecomeEventsOfTheirAccountOnly) {
   ASSERT_EQ(replayed.size(), 4u);
   for (size_t i = 0; i < replayed.size(); ++i) EXPECT_EQ(replayed[i]["type"], f[i + 1]["type"]);
   EXPECT_EQ(replayed.back()["data"]["status"], "sent");
+}
+
+TEST_F(EventStreamTest, OptOutsOptInsAndRedactionsAreEventsToo) {
+  auto acme = std::make_shared<MemorySink>();
+  auto other = std::make_shared<MemorySink>();
+  stream_->subscribe("acme", std::nullopt, acme);
+  stream_->subscribe("other", std::nullopt, other);
+  ASSERT_TRUE(eventually([&] { return stream_->ready(); }));
+  OptOut o;
+  o.id = "opt_1";
+  o.account = "acme";
+  o.number = "+14155550123";
+  o.source = "keyword";
+  o.created_at = clock_.now_ms();
+  auto added = store_->compliance().add_opt_out(o, "");
+  ASSERT_TRUE(added.ok() && added->created);
+  ASSERT_TRUE(
+      unwrap_ok(store_->compliance().remove_opt_out("acme", added->opt_out.id, "api",
+                                                    clock_.now_ms())));
+  const std::string id = send("acme", Status::kScheduled);  // not yet with a provider: erasable
+  ASSERT_TRUE(store_->messages().redact("acme", id, clock_.now_ms()).ok());
+  ASSERT_TRUE(eventually([&] { return acme->frames().size() >= 7; }));
+  const auto f = acme->frames();
+  ASSERT_EQ(f[0]["type"], "opt_out.created");
+  EXPECT_EQ(f[0]["data"]["number"], "+14155550123");
+  EXPECT_EQ(f[0]["data"]["scope"], "account");
+  EXPECT_EQ(f[0]["data"]["source"], "keyword");
+  EXPECT_EQ(f[1]["type"], "opt_out.deleted");
+  EXPECT_EQ(f[1]["data"]["source"], "api");
+  // created, conversation, scheduled, then the redaction cancels and erases it.
+  std::vector<std::string> types;
+  for (size_t i = 2; i < f.size(); ++i) types.push_back(f[i]["type"]);
+  EXPECT_EQ(types.back(), "message.redacted") << f.back().dump();
+  EXPECT_EQ(f.back()["data"]["message_id"], id);
+  for (size_t i = 1; i < f.size(); ++i) {
+    EXPECT_GT(f[i]["id"].get<std::string>(), f[i - 1]["id"].get<std::string>());
+  }
+  EXPECT_TRUE(other->frames().empty());
 }
 
 TEST_F(EventStreamTest, ASlowSubscriberIsEndedWithWhereToResume) {

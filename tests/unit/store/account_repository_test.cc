@@ -303,8 +303,11 @@ TEST_P(AccountRepositoryTest, EnsureSecretKeepsTheFirstValue) {
 
 TEST_P(AccountRepositoryTest, TwilioCredentialsFirstWriterWinsRotationKeepsThePreviousToken) {
   const TwilioCredentials cand{kAcctA, "AC" + std::string(32, 'a'), "token-1", std::nullopt, kT0, 0};
+  EXPECT_FALSE(unwrap(store_->accounts().twilio_credentials_of(kAcctA)));
   auto a = unwrap(store_->accounts().ensure_twilio_credentials(cand));
   EXPECT_EQ(a.account_sid, cand.account_sid);
+  EXPECT_EQ(unwrap(another_instance().accounts().twilio_credentials_of(kAcctA))->auth_token,
+            "token-1");
   EXPECT_EQ(a.auth_token, "token-1");
   EXPECT_FALSE(a.previous_token);
   // Another instance racing to create them gets the stored ones.
