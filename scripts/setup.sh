@@ -3,9 +3,10 @@
 # Every program the build, the tests and the benchmarks call is installed here, so the README's two
 # commands work on a fresh Debian 12 (which has no make, compiler or client programs).
 # Usage: scripts/setup.sh [run|test|bench]
-#   run: build and serve; test: adds the PostgreSQL server, and Node with npm and python3-twilio
-#   for the tests that drive official SDKs (their npm packages: tests/sdk/package.json, installed
-#   into tests/sdk/node_modules by `npm ci`);
+#   run: build and serve; test: adds the PostgreSQL server, Node with npm and python3-twilio for
+#   the tests that drive official SDKs, and Chromium for the console's browser tests (the npm
+#   packages, playwright-core among them: tests/sdk/package.json, installed into
+#   tests/sdk/node_modules by `npm ci`);
 #   bench: adds the load generator (wrk), Kannel (the peer bench/kannel.sh measures against), curl,
 #   the PostgreSQL server and client, and perf (PERF_OUT profiles).
 set -euo pipefail
@@ -26,7 +27,7 @@ pkgs=(
 )
 case "$mode" in
   run) ;;
-  test) pkgs+=(postgresql nodejs python3-twilio) ;;
+  test) pkgs+=(postgresql nodejs python3-twilio chromium fonts-dejavu-core) ;;
   bench) pkgs+=(postgresql postgresql-client curl wrk kannel kannel-extras linux-perf) ;;
   *) echo "usage: scripts/setup.sh [run|test|bench]" >&2; exit 2 ;;
 esac

@@ -30,7 +30,9 @@
 #include "http/api.h"
 #include "http/server.h"
 #include "http/events_api.h"
+#include "http/console_assets.h"
 #include "http/session_api.h"
+#include "http/users_api.h"
 #include "http/sim_api.h"
 #include "http/twilio_api.h"
 #include "http/media_api.h"
@@ -137,6 +139,9 @@ engine::ComplianceSettings compliance_settings(const Config& c) {
 // `switchboard numbers import` (another process) or changed through another instance are used
 // within this long without a restart. A reload is one small query.
 constexpr int64_t kNumbersRefreshMs = 5'000;
+// The console's first user, made (with a generated password, printed once) on the first start
+// when the bootstrap account has none.
+constexpr const char* kFirstConsoleAdmin = "admin@switchboard.local";
 
 // Messages/s per sending number, from the stored numbers (config ones carry their configured or
 // default rate; imported ones get their type's default).
@@ -587,6 +592,8 @@ int serve(const Config& config, bool print_routes) {
   http::register_session_api(router, gateway, console_users,
                              {config.public_url.rfind("https://", 0) == 0,
                               config.console_session_max_h * 3'600});
+  http::register_users_api(router, gateway, console_users);
+  http::register_console(router);
   http::register_events_api(router, services, events,
                             {static_cast<size_t>(config.events_queue_limit)});
   // the route table, for the test that holds docs/openapi.yaml to it.
@@ -623,6 +630,17 @@ int serve(const Config& config, bool print_routes) {
     std::cout << "First start: API key for account " << config.bootstrap_account
               << " (store it now; it is not shown again):\n"
               << key << std::endl;
+    // And someone to open the console as, unless the account already has users.
+    auto users = console_users.list(config.bootstrap_account);
+    if (users && users->empty()) {
+      auto admin = console_users.create(config.bootstrap_account, kFirstConsoleAdmin, "admin", "");
+      if (admin) {
+        std::cout << "Console: http://" << s_opt.host << ":" << server.port() << "/ (sign in as "
+                  << kFirstConsoleAdmin << ", password " << admin->password
+                  << "; shown only now, `switchboard users reset-password` sets another)"
+                  << std::endl;
+      }
+    }
   }
   spdlog::info("switchboard {} listening on {}:{} (database {})", SWITCHBOARD_VERSION,
                s_opt.host, server.port(),

@@ -43,6 +43,9 @@ struct ConversationFilter {
   std::optional<std::string> our_number;
   std::optional<std::string> contact_id;
   bool unread_only = false;
+  // Search: written like a phone number (digits, spaces, + - ( ) .), the contact's number holds
+  // its digits; otherwise the contact's name starts with it (letters case-insensitively).
+  std::optional<std::string> search;
   // Cursor: conversations strictly older than (last_message_at, id).
   std::optional<std::pair<TimeMs, std::string>> before;
   int limit = 50;

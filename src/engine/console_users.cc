@@ -87,6 +87,15 @@ Result<std::vector<ConsoleUser>> ConsoleUsers::list(const std::string& account) 
   return std::move(*users);
 }
 
+Result<ConsoleUser> ConsoleUsers::of_account(const std::string& account, const std::string& id) {
+  auto users = list(account);
+  if (!users) return users.error();
+  for (auto& u : *users) {
+    if (u.id == id) return std::move(u);
+  }
+  return Error::make("not_found", "no user " + id);
+}
+
 Result<void> ConsoleUsers::set_disabled(const std::string& email, bool disabled) {
   auto r = store_.users().set_user_disabled(lower(email), disabled);
   if (!r) return unavailable();

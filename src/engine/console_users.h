@@ -47,6 +47,8 @@ class ConsoleUsers {
   Result<Created> create(const std::string& account, const std::string& email,
                          const std::string& role, const std::string& password);
   Result<std::vector<ConsoleUser>> list(const std::string& account);
+  // The account's user with this id. Errors: not_found (another account's users included).
+  Result<ConsoleUser> of_account(const std::string& account, const std::string& id);
   // Errors: not_found.
   Result<void> set_disabled(const std::string& email, bool disabled);
   // A new password (generated when `password` is empty; returned); the user's sessions end.

@@ -23,6 +23,7 @@ void list_conversations(engine::Services& s, Request& req, const std::string& ac
   f.account = account;
   if (auto v = req.query_param("number")) f.our_number = *v;
   if (auto v = req.query_param("contact_id")) f.contact_id = *v;
+  if (auto v = req.query_param("q")) f.search = *v;
   if (auto v = req.query_param("unread")) {
     if (*v != "true" && *v != "false") {
       return reply(Response::error(

@@ -91,6 +91,11 @@ int status_for(const std::string& code) {
       {"too_many_rules", 422},
       // contacts and conversation actions
       {"contact_exists", 409},
+      {"user_exists", 409},
+      {"cannot_disable_self", 409},
+      {"invalid_email", 422},
+      {"invalid_role", 422},
+      {"weak_password", 422},
       {"invalid_contact", 422},
       {"invalid_name", 422},
       {"immutable_field", 422},

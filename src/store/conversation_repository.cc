@@ -64,6 +64,21 @@ std::optional<Contact> one_contact(Connection& c, std::string_view where, const 
   return row_to_contact(rows[0], 0);
 }
 
+// `column LIKE <lead><text>%` with our own escapes: the same on both backends (case-sensitive
+// on a lower-cased key, or on digits), since the patterns hold no upper-case letters SQLite
+// would fold. `lead` is "" (a prefix) or "%" (anywhere).
+std::string like_condition(std::string_view column, std::string_view lead, const std::string& text,
+                           Params& p) {
+  std::string pattern(lead);
+  for (char ch : text) {
+    if (ch == '%' || ch == '_' || ch == '\\') pattern.push_back('\\');
+    pattern.push_back(ch);
+  }
+  pattern.push_back('%');
+  p.emplace_back(std::move(pattern));
+  return std::string(column) + " LIKE $" + std::to_string(p.size()) + " ESCAPE '\\'";
+}
+
 class SqlConversationRepository final : public ConversationRepository {
  public:
   explicit SqlConversationRepository(SqlContext& ctx) : ctx_(ctx) {}
@@ -77,6 +92,24 @@ class SqlConversationRepository final : public ConversationRepository {
     if (f.our_number) add("v.our_number =", *f.our_number);
     if (f.contact_id) add("v.contact_id =", *f.contact_id);
     if (f.unread_only) sql += " AND v.unread_count > 0";
+    if (f.search && !f.search->empty()) {
+      // Something written like a phone number (digits, spaces, + - ( ) .): its digits anywhere
+      // in the contact's number. Anything else: the contact's name from its start.
+      std::string digits;
+      bool phone_like = true;
+      for (char ch : *f.search) {
+        if (ch >= '0' && ch <= '9') {
+          digits.push_back(ch);
+        } else if (std::string_view(" +-().").find(ch) == std::string_view::npos) {
+          phone_like = false;
+        }
+      }
+      if (phone_like && !digits.empty()) {
+        sql += " AND " + like_condition("t.number", "%", digits, p);
+      } else {
+        sql += " AND " + like_condition("t.name_key", "", contact_name_key(*f.search), p);
+      }
+    }
     if (f.before) {
       p.push_back(f.before->first);
       p.push_back(f.before->second);
@@ -142,17 +175,8 @@ class SqlConversationRepository final : public ConversationRepository {
   Result<std::vector<Contact>> list_contacts(const ContactFilter& f) override {
     std::string sql = std::string(kContactSelect) + " WHERE account_id = $1";
     Params p{f.account};
-    // LIKE with our own escapes: the same (case-sensitive on a lower-cased key, or on digits)
-    // on both backends, since the patterns hold no upper-case letters SQLite would fold.
     const auto like = [&](std::string_view column, const std::string& prefix) {
-      std::string pattern;
-      for (char ch : prefix) {
-        if (ch == '%' || ch == '_' || ch == '\\') pattern.push_back('\\');
-        pattern.push_back(ch);
-      }
-      pattern.push_back('%');
-      p.emplace_back(std::move(pattern));
-      return std::string(column) + " LIKE $" + std::to_string(p.size()) + " ESCAPE '\\'";
+      return like_condition(column, "", prefix, p);
     };
     std::vector<std::string> any;
     if (f.name_prefix) any.push_back(like("name_key", contact_name_key(*f.name_prefix)));

@@ -5,7 +5,9 @@
 // ending sessions.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "support/gateway.h"
 
@@ -126,6 +128,122 @@ TEST_F(ConsoleSessionTest, AnAgentGets403OnAdminCallsAndAnAdminDoesNot) {
   EXPECT_EQ(gw_.request("GET", "/v1/opt-outs", "", "", with(admin)).status, 200);
   // An API key keeps every right.
   EXPECT_EQ(gw_.get("/v1/signing-secret", key_).status, 200);
+}
+
+TEST_F(ConsoleSessionTest, AdminsManageTheirAccountsUsersOverTheApi) {
+  const std::string admin = cookie_of(sign_in("admin@acme.example", "correct horse battery"));
+  const std::string agent = cookie_of(sign_in("agent@acme.example", "agent password 1"));
+  const std::string origin = gw_.base_url();
+  EXPECT_EQ(gw_.request("GET", "/v1/users", "", "", with(agent)).status, 403);
+  EXPECT_EQ(gw_.request("POST", "/v1/users", "", R"({"email":"x@acme.example","role":"agent"})",
+                        with(agent, origin))
+                .status,
+            403);
+
+  // Created without a password: one is generated and shown once; it signs in.
+  auto made = gw_.request("POST", "/v1/users", "",
+                          R"({"email":"Nurse@Acme.example","role":"agent"})", with(admin, origin));
+  ASSERT_EQ(made.status, 201) << made.body;
+  EXPECT_EQ(made.json["email"], "nurse@acme.example");
+  EXPECT_EQ(made.header("cache-control"), "no-store");
+  const std::string password = made.json["password"];
+  EXPECT_EQ(password.size(), 16u);
+  const std::string nurse = cookie_of(sign_in("nurse@acme.example", password));
+  ASSERT_EQ(gw_.request("GET", "/v1/session", "", "", with(nurse)).status, 200);
+  EXPECT_EQ(gw_.request("POST", "/v1/users", "", R"({"email":"nurse@acme.example","role":"agent"})",
+                        with(admin, origin))
+                .status,
+            409);
+  EXPECT_EQ(gw_.request("POST", "/v1/users", "", R"({"email":"n2@acme.example","role":"boss"})",
+                        with(admin, origin))
+                .json["error"]["field"],
+            "role");
+
+  // The list shows no password or hash; another account's users are not there.
+  auto other = gw_.create_key("other");
+  ASSERT_EQ(gw_.post_json("/v1/users", other, {{"email", "it@other.example"}, {"role", "admin"}})
+                .status,
+            201);
+  auto list = gw_.request("GET", "/v1/users", "", "", with(admin));
+  ASSERT_EQ(list.status, 200);
+  EXPECT_EQ(list.json["data"].size(), 3u) << list.body;
+  EXPECT_EQ(list.body.find("hash"), std::string::npos);
+  EXPECT_EQ(list.body.find("other.example"), std::string::npos);
+  std::string nurse_id, admin_id;
+  for (const auto& u : list.json["data"]) {
+    if (u["email"] == "nurse@acme.example") nurse_id = u["id"];
+    if (u["email"] == "admin@acme.example") admin_id = u["id"];
+  }
+  auto others = gw_.get("/v1/users", other);
+  const std::string other_id = others.json["data"][0]["id"];
+  EXPECT_EQ(gw_.request("PATCH", "/v1/users/" + other_id, "", R"({"disabled":true})",
+                        with(admin, origin))
+                .status,
+            404);
+
+  // Disabling ends the user's session; nobody disables themselves.
+  auto off = gw_.request("PATCH", "/v1/users/" + nurse_id, "", R"({"disabled":true})",
+                         with(admin, origin));
+  ASSERT_EQ(off.status, 200) << off.body;
+  EXPECT_EQ(off.json["disabled"], true);
+  EXPECT_EQ(gw_.request("GET", "/v1/session", "", "", with(nurse)).status, 401);
+  auto self = gw_.request("PATCH", "/v1/users/" + admin_id, "", R"({"disabled":true})",
+                          with(admin, origin));
+  EXPECT_EQ(self.status, 409) << self.body;
+  EXPECT_EQ(self.json["error"]["field"], "disabled");
+  ASSERT_EQ(gw_.request("PATCH", "/v1/users/" + nurse_id, "", R"({"disabled":false})",
+                        with(admin, origin))
+                .status,
+            200);
+
+  // A reset password is generated, returned once, and the old one stops working.
+  auto reset = gw_.request("POST", "/v1/users/" + nurse_id + "/password", "", "",
+                           with(admin, origin));
+  ASSERT_EQ(reset.status, 200) << reset.body;
+  const std::string fresh = reset.json["password"];
+  EXPECT_NE(fresh, password);
+  EXPECT_EQ(sign_in("nurse@acme.example", password).status, 401);
+  EXPECT_EQ(sign_in("nurse@acme.example", fresh).status, 200);
+  EXPECT_EQ(gw_.request("POST", "/v1/users/" + nurse_id + "/password", "", R"({"password":"short"})",
+                        with(admin, origin))
+                .json["error"]["code"],
+            "weak_password");
+}
+
+// The very first start prints an API key and a console admin's password, once; they work.
+TEST(ConsoleFirstStartTest, TheFirstStartPrintsAConsoleAdminOnce) {
+  TestGateway gw(Backend::kSqlite);
+  {
+    std::ifstream in(gw.config_path());
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string config = text.str();
+    const std::string off = "print_first_key = false";
+    config.replace(config.find(off), off.size(), "print_first_key = true");
+    std::ofstream(gw.config_path()) << config;
+  }
+  gw.start();
+  std::string console_line;
+  for (const auto& line : gw.printed()) {
+    if (line.rfind("Console: ", 0) == 0) console_line = line;
+  }
+  ASSERT_FALSE(console_line.empty());
+  EXPECT_NE(console_line.find(gw.base_url() + "/"), std::string::npos) << console_line;
+  const std::string marker = "password ";
+  const auto at = console_line.find(marker) + marker.size();
+  const std::string password = console_line.substr(at, console_line.find(';', at) - at);
+  ASSERT_EQ(password.size(), 16u) << console_line;
+  auto in = gw.post_json("/v1/session", "",
+                         {{"email", "admin@switchboard.local"}, {"password", password}});
+  ASSERT_EQ(in.status, 200) << in.body;
+  EXPECT_EQ(in.json["role"], "admin");
+  EXPECT_EQ(gw.server_log().find(password), std::string::npos) << "never logged";
+
+  ASSERT_EQ(gw.terminate(), 0);
+  gw.start();
+  for (const auto& line : gw.printed()) {
+    EXPECT_EQ(line.rfind("Console: ", 0), std::string::npos) << "printed again: " << line;
+  }
 }
 
 TEST_F(ConsoleSessionTest, SignOutAndDisablingEndSessions) {

@@ -375,6 +375,7 @@ TEST(OpenApiTest, SpecAndRoutesMatchBothWays) {
     }
     const std::string path = line.substr(space + 1);
     if (path.rfind("/webhooks/", 0) == 0 || path.rfind("/2010-04-01/", 0) == 0) continue;
+    if (path == "/" || path.rfind("/console/", 0) == 0) continue;  // the console: docs/console.md
     registered.insert(line);
   }
   ASSERT_GE(registered.size(), 30u) << routes.out;

@@ -47,6 +47,8 @@ class TestGateway {
   const std::string& database_url() const { return db_url_; }
   // What the server logged so far (its stderr, kept across restarts).
   std::string server_log() const;
+  // What the running server printed on stdout so far (first-start secrets, "listening on").
+  const std::vector<std::string>& printed() const { return proc_->lines(); }
   // Creates an API key for `account` with the CLI.
   std::string create_key(const std::string& account);
 

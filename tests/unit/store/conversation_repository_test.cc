@@ -381,6 +381,43 @@ TEST_P(ConversationRepositoryTest, ContactsListByNameKeyAndSearchByNamePrefixOrN
   EXPECT_EQ(search("Alan", std::nullopt), std::vector<std::string>{}) << "other account's";
 }
 
+TEST_P(ConversationRepositoryTest, ConversationsSearchByContactNamePrefixOrNumberDigits) {
+  const std::vector<std::pair<std::string, std::string>> people = {
+      {"+15550000101", "Maria Lopez"}, {"+15550000102", "mark 100%"}, {"+15550000203", "Dev"}};
+  int i = 0;
+  for (const auto& [number, name] : people) {
+    ASSERT_TRUE(store_->conversations().create_contact(contact(kAcctA, number, name))->created);
+    auto in = webhook("s" + std::to_string(i), "inbound", kT0 + i);
+    in.inbound = inbound_msg(kAcctA, kT0 + 100 * i, "hello " + name, number);
+    ASSERT_TRUE(store_->webhooks().ingest(in).ok());
+    ++i;
+  }
+  auto other = webhook("sb", "inbound", kT0);
+  other.inbound = inbound_msg(kAcctB, kT0 + 1000, "b", "+15550000101");
+  ASSERT_TRUE(store_->webhooks().ingest(other).ok());
+
+  const auto search = [&](const std::string& q) {
+    ConversationFilter f;
+    f.account = kAcctA;
+    f.search = q;
+    std::vector<std::string> out;
+    for (const auto& v : unwrap(store_->conversations().list_conversations(f))) {
+      out.push_back(v.contact.name);
+    }
+    return out;
+  };
+  EXPECT_EQ(search("ma"), (std::vector<std::string>{"mark 100%", "Maria Lopez"}));
+  EXPECT_EQ(search("MARI"), (std::vector<std::string>{"Maria Lopez"}));
+  EXPECT_EQ(search("lopez"), std::vector<std::string>{}) << "a name from its start";
+  EXPECT_EQ(search("0203"), (std::vector<std::string>{"Dev"})) << "digits anywhere in the number";
+  EXPECT_EQ(search("(555) 000-01"), (std::vector<std::string>{"mark 100%", "Maria Lopez"}));
+  EXPECT_EQ(search("mark 100%"), (std::vector<std::string>{"mark 100%"}));
+  EXPECT_EQ(search("mark 1_0"), std::vector<std::string>{}) << "LIKE wildcards are literal";
+  EXPECT_EQ(search("0_01"), std::vector<std::string>{}) << "not phone-like: a name, and none is";
+  EXPECT_EQ(search("nobody"), std::vector<std::string>{});
+  EXPECT_EQ(search("").size(), 3u);
+}
+
 TEST_P(ConversationRepositoryTest, ContactUpdateChangesNameAndMetadataOnlyInItsAccount) {
   const std::string id =
       store_->conversations().create_contact(contact(kAcctA, "+15550000002", "Ada"))->contact.id;

@@ -1,0 +1,132 @@
+// /v1/users: an account's console users (see users_api.h).
+#include "http/users_api.h"
+
+#include <set>
+
+#include "core/message_json.h"
+#include "http/api_util.h"
+
+namespace sb::http {
+namespace {
+
+using nlohmann::json;
+
+json user_json(const ConsoleUser& u) {
+  return {{"id", u.id},
+          {"email", u.email},
+          {"role", u.role},
+          {"disabled", u.disabled},
+          {"created_at", format_rfc3339(u.created_at)},
+          {"last_sign_in_at", u.last_sign_in_at == 0 ? json(nullptr)
+                                                     : json(format_rfc3339(u.last_sign_in_at))}};
+}
+
+Result<void> only_fields(const json& body, const std::set<std::string>& known) {
+  for (const auto& [k, _] : body.items()) {
+    if (!known.count(k)) return Error::make("unknown_field", "unknown field '" + k + "'", k);
+  }
+  return Ok();
+}
+
+// The signed-in user's own email ("" for an API key), so nobody locks themselves out.
+std::string caller_email(engine::Gateway& gw, const Request& req) {
+  auto who = authenticate(gw, req);
+  return who && *who ? (*who)->email : std::string();
+}
+
+void create_user(engine::ConsoleUsers& users, Request& req, const std::string& account,
+                 Reply reply) {
+  auto body = json_body(req);
+  if (!body) return reply(Response::error(body.error()));
+  if (auto ok = only_fields(*body, {"email", "role", "password"}); !ok) {
+    return reply(Response::error(ok.error()));
+  }
+  auto email = string_field(*body, "email", true);
+  if (!email) return reply(Response::error(email.error()));
+  auto role = string_field(*body, "role", true);
+  if (!role) return reply(Response::error(role.error()));
+  auto password = string_field(*body, "password", false);
+  if (!password) return reply(Response::error(password.error()));
+  auto created = users.create(account, **email, **role, password->value_or(""));
+  if (!created) return reply(Response::error(created.error()));
+  json out = user_json(created->user);
+  // A generated password is shown once, here; it is stored only as its hash.
+  if (!created->password.empty()) out["password"] = created->password;
+  Response r = Response::json(201, out);
+  r.headers.emplace_back("Cache-Control", "no-store");
+  reply(std::move(r));
+}
+
+void update_user(engine::Gateway& gw, engine::ConsoleUsers& users, Request& req,
+                 const std::string& account, Reply reply) {
+  auto body = json_body(req);
+  if (!body) return reply(Response::error(body.error()));
+  if (auto ok = only_fields(*body, {"disabled"}); !ok) return reply(Response::error(ok.error()));
+  auto it = body->find("disabled");
+  if (it == body->end()) {
+    return reply(Response::error(Error::make("missing_field", "disabled is required", "disabled")));
+  }
+  if (!it->is_boolean()) return reply(Response::error(type_error("disabled", "a boolean")));
+  auto user = users.of_account(account, req.params.at("id"));
+  if (!user) return reply(Response::error(user.error()));
+  if (it->get<bool>() && user->email == caller_email(gw, req)) {
+    return reply(Response::error(
+        Error::make("cannot_disable_self", "you cannot disable your own user", "disabled")));
+  }
+  if (auto r = users.set_disabled(user->email, it->get<bool>()); !r) {
+    return reply(Response::error(r.error()));
+  }
+  user->disabled = it->get<bool>();
+  reply(Response::json(200, user_json(*user)));
+}
+
+void reset_password(engine::ConsoleUsers& users, Request& req, const std::string& account,
+                    Reply reply) {
+  json body = json::object();
+  if (req.body.find_first_not_of(" \t\r\n") != std::string::npos) {
+    auto parsed = json_body(req);
+    if (!parsed) return reply(Response::error(parsed.error()));
+    body = std::move(*parsed);
+  }
+  if (auto ok = only_fields(body, {"password"}); !ok) return reply(Response::error(ok.error()));
+  auto password = string_field(body, "password", false);
+  if (!password) return reply(Response::error(password.error()));
+  auto user = users.of_account(account, req.params.at("id"));
+  if (!user) return reply(Response::error(user.error()));
+  auto generated = users.reset_password(user->email, password->value_or(""));
+  if (!generated) return reply(Response::error(generated.error()));
+  json out = {{"id", user->id}, {"email", user->email}, {"sessions_ended", true}};
+  if (!generated->empty()) out["password"] = *generated;
+  Response r = Response::json(200, out);
+  r.headers.emplace_back("Cache-Control", "no-store");
+  reply(std::move(r));
+}
+
+}  // namespace
+
+void register_users_api(Router& router, engine::Gateway& gw, engine::ConsoleUsers& users) {
+  router.add("GET", "/v1/users",
+             authed_admin(gw, [&users](Request&, const std::string& account, Reply reply) {
+               auto list = users.list(account);
+               if (!list) return reply(Response::error(list.error()));
+               json data = json::array();
+               for (const auto& u : *list) data.push_back(user_json(u));
+               reply(Response::json(200, {{"data", std::move(data)}}));
+             }));
+  // Offloaded like every authed route: hashing a password takes tens of milliseconds.
+  router.add("POST", "/v1/users",
+             authed_admin(gw, [&users](Request& req, const std::string& account, Reply reply) {
+               create_user(users, req, account, std::move(reply));
+             }));
+  router.add("PATCH", "/v1/users/{id}",
+             authed_admin(gw, [&gw, &users](Request& req, const std::string& account,
+                                            Reply reply) {
+               update_user(gw, users, req, account, std::move(reply));
+             }));
+  router.add("POST", "/v1/users/{id}/password",
+             authed_admin(gw, [&users](Request& req, const std::string& account, Reply reply) {
+               reset_password(users, req, account, std::move(reply));
+             }));
+}
+
+}  // namespace sb::http
