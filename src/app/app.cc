@@ -403,6 +403,15 @@ int serve(const Config& config, bool print_routes) {
   }
 
   auto http_client = providers::make_curl_client();
+  // The outbound URL policy (docs/operations.md): what the gateway calls on someone's behalf
+  // (apps' callbacks and forwards, media) goes to public addresses only, plus [network]
+  // outbound_allow (and, for media, [media] fetch_allow).
+  auto outbound_allow =
+      providers::parse_allow_list(config.network_outbound_allow, "network.outbound_allow");
+  if (!outbound_allow) throw std::runtime_error(outbound_allow.error().message);
+  providers::CurlClientOptions app_http_options;
+  app_http_options.outbound_guard = *outbound_allow;
+  auto app_http = providers::make_curl_client(app_http_options);
   providers::ConnectorDeps deps{clock, *http_client, config.public_url};
   std::vector<std::unique_ptr<providers::Connector>> connectors;
   std::map<std::string, providers::Connector*> by_id;
@@ -424,7 +433,7 @@ int serve(const Config& config, bool print_routes) {
   cb_opt.base_delay_ms = config.callback_retry_base_ms;
   cb_opt.max_delay_ms = config.callback_retry_max_ms;
   cb_opt.poll_interval_ms = std::min<int64_t>(1000, config.callback_retry_base_ms);
-  engine::CallbackSender callbacks(*st, *http_client, clock, cb_opt);
+  engine::CallbackSender callbacks(*st, *app_http, clock, cb_opt);
 
   engine::DispatcherOptions d_opt;
   d_opt.workers = static_cast<int>(config.dispatcher_workers);
@@ -526,6 +535,11 @@ int serve(const Config& config, bool print_routes) {
   // Media re-hosting and the SSRF guard (docs/media.md).
   auto media_allow = providers::parse_allow_list(config.media_fetch_allow);
   if (!media_allow) throw std::runtime_error(media_allow.error().message);
+  media_allow->insert(media_allow->end(), outbound_allow->begin(), outbound_allow->end());
+  gateway.set_app_url_check([allow = *outbound_allow](const std::string& url,
+                                                      const std::string& field) {
+    return providers::precheck_url(url, allow, field, "url_refused");
+  });
   gateway.set_media_url_check([allow = *media_allow](const std::string& url,
                                                      const std::string& field) {
     return providers::precheck_url(url, allow, field);

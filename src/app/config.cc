@@ -76,7 +76,7 @@ const std::vector<Key>& keys() {
       {"verifications", "min_ttl_seconds", &Config::verification_min_ttl_s, 1},
       {"verifications", "max_ttl_seconds", &Config::verification_max_ttl_s, 1},
       // Media re-hosting (docs/media.md); the list keys fetch_allow and allowed_types are read
-      // by read_media_list.
+      // by read_list.
       {"media", "enabled", &Config::media_enabled},
       {"media", "dir", &Config::media_dir},
       {"media", "max_bytes", &Config::media_max_bytes, 1},
@@ -477,12 +477,21 @@ Result<void> resolve_compliance(Config& c, const toml::table* compliance_table) 
   return Ok();
 }
 
-// [media] fetch_allow / allowed_types: arrays of strings.
-Result<void> read_media_list(Config& c, const std::string& name, const toml::node& n) {
-  const std::string key = "media." + name;
+// The list-valued keys (arrays of strings in TOML, comma-separated in the environment).
+std::vector<std::string>* list_key(Config& c, const std::string& section, const std::string& name) {
+  if (section == "media" && name == "fetch_allow") return &c.media_fetch_allow;
+  if (section == "media" && name == "allowed_types") return &c.media_allowed_types;
+  if (section == "network" && name == "outbound_allow") return &c.network_outbound_allow;
+  return nullptr;
+}
+
+// [media] fetch_allow / allowed_types, [network] outbound_allow: arrays of strings.
+Result<void> read_list(Config& c, const std::string& section, const std::string& name,
+                       const toml::node& n) {
+  const std::string key = section + "." + name;
   const auto* arr = n.as_array();
   if (!arr) return bad(key, "must be an array of strings");
-  auto& out = name == "fetch_allow" ? c.media_fetch_allow : c.media_allowed_types;
+  auto& out = *list_key(c, section, name);
   out.clear();
   for (size_t i = 0; i < arr->size(); ++i) {
     auto v = arr->get(i)->value<std::string>();
@@ -495,6 +504,10 @@ Result<void> read_media_list(Config& c, const std::string& name, const toml::nod
 // [media]: the allow-list parses, allowed types look like MIME types or "major/*".
 Result<void> validate_media(const Config& c) {
   if (auto r = providers::parse_allow_list(c.media_fetch_allow); !r) {
+    return Error::make("invalid_config", r.error().message, r.error().field);
+  }
+  if (auto r = providers::parse_allow_list(c.network_outbound_allow, "network.outbound_allow");
+      !r) {
     return Error::make("invalid_config", r.error().message, r.error().field);
   }
   for (size_t i = 0; i < c.media_allowed_types.size(); ++i) {
@@ -656,13 +669,21 @@ Result<Config> load_config(const std::string& path, const std::map<std::string, 
         continue;
       }
       const auto* table = node.as_table();
+      if (section == "network" && table) {
+        for (const auto& [kk, value] : *table) {
+          const std::string name(kk.str());
+          if (!list_key(c, section, name)) return bad(section + "." + name, "unknown key");
+          if (auto r = read_list(c, section, name, value); !r) return r.error();
+        }
+        continue;
+      }
       bool known_section = false;
       for (const auto& k : keys()) known_section |= section == k.section;
       if (!known_section || !table) return bad(section, "unknown section");
       for (const auto& [kk, value] : *table) {
         const std::string name(kk.str());
-        if (section == "media" && (name == "fetch_allow" || name == "allowed_types")) {
-          if (auto r = read_media_list(c, name, value); !r) return r.error();
+        if (list_key(c, section, name)) {
+          if (auto r = read_list(c, section, name, value); !r) return r.error();
           continue;
         }
         const Key* key = nullptr;
@@ -680,10 +701,12 @@ Result<Config> load_config(const std::string& path, const std::map<std::string, 
       if (auto r = set_from_env(c, k, name, it->second); !r) return r.error();
     }
   }
-  // Media list keys from the environment: comma-separated.
-  for (const char* name : {"fetch_allow", "allowed_types"}) {
-    if (auto it = env.find(env_name("media", name)); it != env.end()) {
-      auto& out = std::string(name) == "fetch_allow" ? c.media_fetch_allow : c.media_allowed_types;
+  // List keys from the environment: comma-separated.
+  for (const auto& [section, name] : {std::pair<std::string, std::string>{"media", "fetch_allow"},
+                                      {"media", "allowed_types"},
+                                      {"network", "outbound_allow"}}) {
+    if (auto it = env.find(env_name(section, name)); it != env.end()) {
+      auto& out = *list_key(c, section, name);
       out.clear();
       std::string item;
       for (size_t i = 0; i <= it->second.size(); ++i) {

@@ -111,6 +111,9 @@ struct Config {
   std::string media_dir = "var/media";
   int64_t media_max_bytes = 5 * 1024 * 1024;
   std::vector<std::string> media_fetch_allow;    // ADDRESS[/PREFIX][:PORT] entries
+  // [network] outbound_allow: addresses beyond the public ones the gateway may call on someone's
+  // behalf (apps' callbacks and forwards, media fetches); same entry syntax.
+  std::vector<std::string> network_outbound_allow;
   std::vector<std::string> media_allowed_types;  // empty: the default list
   int64_t media_max_attempts = 5;
   int64_t media_retry_base_ms = 2'000;

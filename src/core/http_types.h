@@ -24,6 +24,7 @@ struct HttpResponse {
   std::string body;
   std::string error;       // transport failure (connect, timeout, TLS); empty on a response
   bool timed_out = false;
+  bool refused = false;    // the outbound URL policy forbade the address (never retried)
 
   // Case-insensitive header lookup; empty when absent.
   std::string header(std::string_view name) const;

@@ -128,6 +128,11 @@ void CallbackSender::attempt(const Delivery& d) {
     } else {
       reply_from_app(d, *message, resp, a);
     }
+  } else if (resp.refused) {
+    // The outbound URL policy forbids where it points (a private or metadata address, perhaps
+    // through a hostname): no retry can change that.
+    done = true;
+    spdlog::warn("message {} {} {} refused: {}", d.message_id, what, d.id, a.error);
   } else if (!success) {
     double jitter;
     {

@@ -56,6 +56,13 @@ std::optional<NumberRecord> Gateway::find_number(const std::string& number) cons
   return it->second;
 }
 
+Result<void> Gateway::check_app_url(const std::string& url, const std::string& field) const {
+  if (auto problem = url_problem(url, UrlRule::kAppEndpoint)) {
+    return Error::make("invalid_url", field + " " + *problem, field);
+  }
+  return app_url_check_ ? app_url_check_(url, field) : Ok();
+}
+
 Result<store::NewMessage> Gateway::prepare(const std::string& account,
                                            const SendRequest& req) const {
   const TimeMs now = clock_.now_ms();
@@ -152,9 +159,7 @@ Result<store::NewMessage> Gateway::prepare(const std::string& account,
   }
   // The same rule as a number's default status_callback (PATCH /v1/numbers/{number}).
   if (!req.status_callback.empty()) {
-    if (auto problem = url_problem(req.status_callback, UrlRule::kAppEndpoint)) {
-      return Error::make("invalid_url", "status_callback " + *problem, "status_callback");
-    }
+    if (auto ok = check_app_url(req.status_callback, "status_callback"); !ok) return ok.error();
   }
   if (req.validity_period_s &&
       (*req.validity_period_s < 1 || *req.validity_period_s > options_.max_validity_period_s)) {

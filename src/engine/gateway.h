@@ -129,6 +129,15 @@ class Gateway {
 
   // Media re-hosting (docs/media.md): checks each outbound media URL at accept time without
   // network access (the SSRF guard's pre-check); its error names media_urls[i]. Unset: none.
+  // Apps' URLs (status callbacks, forwarding targets, their Twilio-format twins): the outbound
+  // URL policy's pre-check without DNS (set by the app: a loopback, private, link-local or
+  // metadata address literal, or a local name, is url_refused naming the field; hostnames are
+  // resolved and checked again when called). Unset: only the syntax of core/url.h applies.
+  void set_app_url_check(std::function<Result<void>(const std::string&, const std::string&)> c) {
+    app_url_check_ = std::move(c);
+  }
+  // The syntax (invalid_url), then the policy (url_refused); both name `field`.
+  Result<void> check_app_url(const std::string& url, const std::string& field) const;
   void set_media_url_check(
       std::function<Result<void>(const std::string& url, const std::string& field)> check) {
     media_url_check_ = std::move(check);
@@ -159,6 +168,7 @@ class Gateway {
   std::function<void(const std::string&)> on_dequeued_;
   std::shared_ptr<const QuietHours> quiet_hours_;
   std::function<Result<void>(const std::string&, const std::string&)> media_url_check_;
+  std::function<Result<void>(const std::string&, const std::string&)> app_url_check_;
   std::function<void(const std::vector<std::string>&)> media_remover_;
   SessionAuthenticator sessions_;
   mutable std::shared_mutex numbers_mu_;

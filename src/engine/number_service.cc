@@ -62,6 +62,16 @@ Result<NumberView> NumberService::update_settings(const std::string& account,
                                                   const NumberSettingsUpdate& update) {
   auto n = get(account, given);
   if (!n) return n.error();
+  if (update.set_forwarding && update.forward_url) {
+    if (auto ok = gateway_.check_app_url(*update.forward_url, "forwarding.url"); !ok) {
+      return ok.error();
+    }
+  }
+  if (update.set_status_callback && update.status_callback) {
+    if (auto ok = gateway_.check_app_url(*update.status_callback, "status_callback"); !ok) {
+      return ok.error();
+    }
+  }
   auto stored =
       store_.accounts().update_number_settings(account, n->number.number, update, clock_.now_ms());
   if (!stored) return stored.error();

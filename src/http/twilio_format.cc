@@ -140,8 +140,9 @@ TwilioError twilio_error(const Error& e) {
   if (c == "too_many_media") return {21623, 400};
   if (c == "invalid_media_url") return {21620, 400};
   if (c == "recipient_opted_out") return {21610, 400};
-  if (c == "invalid_url" && (f == "status_callback" || f == "StatusCallback")) return {21609, 400};
-  if (c == "invalid_url") return {21502, 400};
+  const bool url = c == "invalid_url" || c == "url_refused";
+  if (url && (f == "status_callback" || f == "StatusCallback")) return {21609, 400};
+  if (url) return {21502, 400};
   if (c == "invalid_send_at") return {35114, 400};
   if (c == "not_supported" && f == "MessagingServiceSid") return {21705, 400};
   if (c == "invalid_parameter" && f == "PageSize") return {20007, 400};

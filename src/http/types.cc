@@ -66,6 +66,7 @@ int status_for(const std::string& code) {
       {"too_many_media", 422},
       {"invalid_media_url", 422},
       {"invalid_url", 422},
+      {"url_refused", 422},
       {"invalid_validity_period", 422},
       {"invalid_metadata", 422},
       {"mms_not_supported", 422},

@@ -57,6 +57,7 @@ class MediaTest : public ::testing::TestWithParam<Backend> {
          kTwilioToken + "\"\n";
     t += std::string("[[numbers]]\nnumber = \"") + std::string(kTwNumber) + "\"\naccount = \"acme\"\n"
          "connector = \"tw\"\n";
+    t += "[network]\noutbound_allow = []\n";  // loopback only where [media] fetch_allow says
     gw_ = std::make_unique<TestGateway>(GetParam(), t, std::string("public_url = \"") + std::string(kPublicUrl) + "\"\n");
     // [media] after the gateway's own tables: its dir, the fakes' port allowed, small limits.
     std::ofstream cfg(gw_->config_path(), std::ios::app);

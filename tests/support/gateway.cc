@@ -48,6 +48,11 @@ TestGateway::TestGateway(Backend backend, std::string extra_toml, std::string se
       // health check has its own test (provider_twilio_test.cc).
       << "health_check_at_start = false\n"
       << "[log]\nlevel = \"info\"\n"
+      // The tests' apps (fake callback and forward receivers) listen on loopback: allowed by
+      // the outbound URL policy unless a test brings its own [network] table.
+      << (extra_toml.find("[network]") == std::string::npos
+              ? "[network]\noutbound_allow = [\"127.0.0.1\", \"::1\"]\n"
+              : "")
       << "[[connectors]]\nid = \"sim\"\nprovider = \"sim\"\ndelivery_delay_ms = 200\n"
       << "journal = \"" << sim_journal() << "\"\n"
       << "[[numbers]]\nnumber = \"+12025550100\"\naccount = \"acme\"\nconnector = \"sim\"\n"

@@ -129,6 +129,18 @@ class CurlClient final : public HttpClient {
       curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
     }
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+    std::unique_ptr<OutboundPin> pin;
+    if (o_.outbound_guard) {
+      auto pinned = OutboundPin::apply(h, req.url, *o_.outbound_guard);
+      if (!pinned) {
+        resp.error = pinned.error().code + ": " + pinned.error().message;
+        resp.refused = pinned.error().code != "url_unresolvable";
+        curl_slist_free_all(hdrs);
+        give_back(h);
+        return resp;
+      }
+      pin = std::move(*pinned);
+    }
     set_common_options(h, o_.user_agent, static_cast<long>(req.timeout_ms),
                        static_cast<long>(o_.connect_timeout_ms));
     curl_easy_setopt(h, CURLOPT_MAXAGE_CONN, static_cast<long>(o_.max_idle_ms / 1000));
@@ -143,6 +155,9 @@ class CurlClient final : public HttpClient {
       long code = 0;
       curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
       resp.status = static_cast<int>(code);
+    } else if (pin && pin->socket_refused()) {
+      resp.refused = true;
+      resp.error = "url_refused: refusing to connect to " + pin->host();
     } else {
       resp.timed_out = rc == CURLE_OPERATION_TIMEDOUT;
       resp.error = sink.overflow ? "response body too large" : curl_easy_strerror(rc);

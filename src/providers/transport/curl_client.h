@@ -2,8 +2,11 @@
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <vector>
 
 #include "core/http_types.h"
+#include "providers/transport/net_guard.h"
 
 namespace sb::providers {
 
@@ -18,6 +21,11 @@ struct CurlClientOptions {
   // PEM file of the certificate authorities to trust instead of the system's (a private PKI in
   // front of a provider's API; the tests' own server). Empty: the system's.
   std::string ca_file;
+  // Set for a client that calls URLs on someone's behalf (apps' status callbacks and forwards):
+  // every request goes only to a public address or one these rules allow ([network]
+  // outbound_allow), resolved once and pinned (safe_fetch.cc's OutboundPin). A refused request
+  // answers status 0 with error "url_refused: …" and `refused` set, without connecting.
+  std::optional<std::vector<AllowRule>> outbound_guard;
 };
 
 std::unique_ptr<HttpClient> make_curl_client(CurlClientOptions options = {});

@@ -5,8 +5,13 @@
 
 #include <curl/curl.h>
 
+#include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "providers/transport/net_guard.h"
 
 namespace sb::providers {
 
@@ -24,5 +29,35 @@ inline void set_common_options(CURL* h, const std::string& user_agent, long time
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 }
+
+// The outbound guard on one transfer (safe_fetch.cc): resolves the URL's host, checks every
+// address against the policy (public, or allowed by `allow`), pins the handle's connection to the
+// first (CURLOPT_RESOLVE: curl never asks DNS again, so a rebinding answer is never used) and
+// re-checks whatever curl actually connects to (CURLOPT_OPENSOCKETFUNCTION). Keep it alive until
+// the transfer ends.
+class OutboundPin {
+ public:
+  // Errors: url_refused (an address the policy forbids; permanent), url_unresolvable (the name
+  // has no address now; may be transient), url_invalid (not an absolute http(s) URL).
+  static Result<std::unique_ptr<OutboundPin>> apply(CURL* h, const std::string& url,
+                                                    const std::vector<AllowRule>& allow);
+  ~OutboundPin();
+  OutboundPin(const OutboundPin&) = delete;
+  OutboundPin& operator=(const OutboundPin&) = delete;
+  // True when curl tried to connect somewhere the policy forbids (and was stopped).
+  bool socket_refused() const { return socket_refused_; }
+  const std::string& host() const { return host_; }
+  int port() const { return port_; }
+  const std::string& url() const { return url_; }  // normalized
+
+ private:
+  OutboundPin() = default;
+  static curl_socket_t on_open_socket(void* user, curlsocktype, curl_sockaddr* addr);
+  const std::vector<AllowRule>* allow_ = nullptr;
+  std::string url_, host_;
+  int port_ = 0;
+  curl_slist* resolve_ = nullptr;
+  bool socket_refused_ = false;
+};
 
 }  // namespace sb::providers

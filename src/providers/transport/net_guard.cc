@@ -64,8 +64,8 @@ std::array<uint8_t, 16> v6(const char* text) {
   return out;
 }
 
-Error refused(const std::string& field, const std::string& why) {
-  return Error::make("media_url_refused", why, field);
+Error refused(const char* code, const std::string& field, const std::string& why) {
+  return Error::make(code, why, field);
 }
 
 std::string lower(std::string s) {
@@ -221,15 +221,16 @@ Result<AllowRule> parse_allow_rule(std::string_view text) {
   return rule;
 }
 
-Result<std::vector<AllowRule>> parse_allow_list(const std::vector<std::string>& entries) {
+Result<std::vector<AllowRule>> parse_allow_list(const std::vector<std::string>& entries,
+                                                std::string_view key) {
   std::vector<AllowRule> out;
   for (size_t i = 0; i < entries.size(); ++i) {
     auto r = parse_allow_rule(entries[i]);
     if (!r) {
       return Error::make("invalid_config",
-                         std::string("media.fetch_allow[").append(std::to_string(i)).append("]: ")
+                         std::string(key).append("[").append(std::to_string(i)).append("]: ")
                              .append(r.error().message),
-                         std::string("media.fetch_allow[").append(std::to_string(i)).append("]"));
+                         std::string(key).append("[").append(std::to_string(i)).append("]"));
     }
     out.push_back(*r);
   }
@@ -247,11 +248,11 @@ bool address_allowed(const IpAddress& a, int port, const std::vector<AllowRule>&
 }
 
 Result<void> precheck_url(const std::string& url, const std::vector<AllowRule>& allow,
-                          const std::string& field) {
+                          const std::string& field, const char* code) {
   std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> u(curl_url(), curl_url_cleanup);
   if (!u || curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) {
-    return Error::make("invalid_media_url", "media URLs must be absolute http or https URLs",
-                       field);
+    return Error::make(code == std::string_view("media_url_refused") ? "invalid_media_url" : code,
+                       "must be an absolute http or https URL", field);
   }
   auto part = [&](CURLUPart p, unsigned flags = 0) {
     char* v = nullptr;
@@ -262,20 +263,22 @@ Result<void> precheck_url(const std::string& url, const std::vector<AllowRule>& 
   };
   const std::string scheme = lower(part(CURLUPART_SCHEME));
   if (scheme != "http" && scheme != "https") {
-    return Error::make("invalid_media_url", "media URLs must be absolute http or https URLs",
-                       field);
+    return Error::make(code == std::string_view("media_url_refused") ? "invalid_media_url" : code,
+                       "must be an absolute http or https URL", field);
   }
   const std::string host = lower(part(CURLUPART_HOST));
-  if (host.empty()) return refused(field, "the media URL has no host");
+  if (host.empty()) return refused(code, field, "the URL has no host");
   const std::string port_text = part(CURLUPART_PORT, CURLU_DEFAULT_PORT);
   const int port = port_text.empty() ? 0 : std::atoi(port_text.c_str());
   if (!part(CURLUPART_USER).empty() || !part(CURLUPART_PASSWORD).empty()) {
-    return refused(field, "media URLs may not carry credentials");
+    return refused(code, field, "the URL may not carry credentials");
   }
   if (auto ip = parse_ip(host)) {
     if (!address_allowed(*ip, port, allow)) {
-      return refused(field, std::string("the media URL's address is ")
-                                .append(to_string(classify(*ip))) + "; the gateway does not fetch from it");
+      return refused(code, field,
+                     std::string("the URL's address is ").append(to_string(classify(*ip))) +
+                         "; the gateway does not connect to it (allow it in [network] "
+                         "outbound_allow if it is meant)");
     }
     return Ok();
   }
@@ -283,7 +286,7 @@ Result<void> precheck_url(const std::string& url, const std::vector<AllowRule>& 
   while (!name.empty() && name.back() == '.') name.pop_back();
   if (name == "localhost" || ends_with(name, ".localhost") || ends_with(name, ".local") ||
       ends_with(name, ".internal") || name.find('.') == std::string::npos) {
-    return refused(field, "the media URL's host '" + host + "' is a local name");
+    return refused(code, field, "the URL's host '" + host + "' is a local name");
   }
   return Ok();
 }

@@ -53,18 +53,20 @@ struct AllowRule {
   int port = 0;      // 0: any port
 };
 Result<AllowRule> parse_allow_rule(std::string_view text);
-// Every entry, or the first bad one's error (field "media.fetch_allow[i]").
-Result<std::vector<AllowRule>> parse_allow_list(const std::vector<std::string>& entries);
+// Every entry, or the first bad one's error (field "<key>[i]").
+Result<std::vector<AllowRule>> parse_allow_list(const std::vector<std::string>& entries,
+                                                std::string_view key = "media.fetch_allow");
 
 // True when the gateway may connect to `a`:`port`: a public address, or one an allow-list rule
 // covers (a rule can admit any class, including loopback).
 bool address_allowed(const IpAddress& a, int port, const std::vector<AllowRule>& allow);
 
 // Checks a URL without any network access: http/https, a host, and (when the host is an address
-// literal, or a name that is local by definition: localhost, *.localhost, *.local, *.internal)
-// that address. Hostnames are otherwise resolved and checked at fetch time. Errors:
-// media_url_refused (field `field`).
+// literal, or a name that is local by definition: localhost, *.localhost, *.local, *.internal,
+// a name without a dot) that address. Hostnames are otherwise resolved and checked when they are
+// called. Errors: `code` (media_url_refused for media, url_refused for app endpoints; a URL that
+// is not http(s) is invalid_media_url for media), naming `field`.
 Result<void> precheck_url(const std::string& url, const std::vector<AllowRule>& allow,
-                          const std::string& field);
+                          const std::string& field, const char* code = "media_url_refused");
 
 }  // namespace sb::providers

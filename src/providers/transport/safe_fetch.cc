@@ -49,26 +49,34 @@ std::optional<IpAddress> from_sockaddr(int family, const sockaddr* sa) {
 Result<Target> parse_target(const std::string& url) {
   UrlPtr u(curl_url(), curl_url_cleanup);
   if (!u || curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) {
-    return Error::make("invalid_media_url", "not an absolute http or https URL");
+    return Error::make("url_invalid", "not an absolute http or https URL");
   }
   Target t;
   t.scheme = url_part(u.get(), CURLUPART_SCHEME);
   for (auto& c : t.scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (t.scheme != "http" && t.scheme != "https") {
-    return Error::make("invalid_media_url", "only http and https URLs are fetched");
+    return Error::make("url_invalid", "only http and https URLs are called");
   }
   t.host = url_part(u.get(), CURLUPART_HOST);
-  if (t.host.empty()) return Error::make("invalid_media_url", "the URL has no host");
+  if (t.host.empty()) return Error::make("url_invalid", "the URL has no host");
   t.port = std::atoi(url_part(u.get(), CURLUPART_PORT, CURLU_DEFAULT_PORT).c_str());
   t.url = url_part(u.get(), CURLUPART_URL);
   return t;
 }
 
 Error refused(const std::string& host, const IpAddress& a) {
-  return Error::make("media_url_refused",
-                     std::string("refusing to fetch from ").append(host).append(" (")
+  return Error::make("url_refused",
+                     std::string("refusing to connect to ").append(host).append(" (")
                          .append(to_string(a)).append(", ")
                          .append(to_string(classify(a))).append(" address)"));
+}
+
+// The media fetcher's codes for the guard's errors (docs/media.md).
+Error as_media_error(const Error& e) {
+  if (e.code == "url_refused") return Error::make("media_url_refused", e.message, e.field);
+  if (e.code == "url_unresolvable") return Error::make("media_fetch_failed", e.message, e.field);
+  if (e.code == "url_invalid") return Error::make("invalid_media_url", e.message, e.field);
+  return e;
 }
 
 Result<std::vector<IpAddress>> resolve(const Target& t, const std::vector<AllowRule>& allow) {
@@ -82,7 +90,7 @@ Result<std::vector<IpAddress>> resolve(const Target& t, const std::vector<AllowR
     addrinfo* res = nullptr;
     const int rc = getaddrinfo(t.host.c_str(), nullptr, &hints, &res);
     if (rc != 0) {
-      return Error::make("media_fetch_failed",
+      return Error::make("url_unresolvable",
                          std::string("cannot resolve ").append(t.host).append(": ")
                              .append(gai_strerror(rc)));
     }
@@ -93,7 +101,7 @@ Result<std::vector<IpAddress>> resolve(const Target& t, const std::vector<AllowR
     }
     freeaddrinfo(res);
     if (out.empty()) {
-      return Error::make("media_fetch_failed", std::string("no address for ").append(t.host));
+      return Error::make("url_unresolvable", std::string("no address for ").append(t.host));
     }
   }
   // Every address must pass: a name that also points inward is refused as a whole.
@@ -107,9 +115,6 @@ struct Transfer {
   std::string* body;
   int64_t limit;
   bool overflow = false;
-  const std::vector<AllowRule>* allow;
-  int port;
-  bool socket_refused = false;
 };
 
 size_t on_body(char* data, size_t size, size_t n, void* user) {
@@ -123,28 +128,53 @@ size_t on_body(char* data, size_t size, size_t n, void* user) {
   return len;
 }
 
-// The last line of defence: whatever curl decided to connect to is checked again here.
-curl_socket_t on_open_socket(void* user, curlsocktype, curl_sockaddr* addr) {
-  auto* t = static_cast<Transfer*>(user);
-  auto a = from_sockaddr(addr->family, reinterpret_cast<const sockaddr*>(&addr->addr));
-  if (!a) {
-    t->socket_refused = true;
-    return CURL_SOCKET_BAD;
-  }
-  if (!address_allowed(*a, t->port, *t->allow)) {
-    t->socket_refused = true;
-    return CURL_SOCKET_BAD;
-  }
-  return socket(addr->family, addr->socktype, addr->protocol);
-}
-
 }  // namespace
 
 Result<std::vector<IpAddress>> resolve_checked(const std::string& url,
                                                const std::vector<AllowRule>& allow) {
   auto t = parse_target(url);
+  if (!t) return as_media_error(t.error());
+  auto addrs = resolve(*t, allow);
+  if (!addrs) return as_media_error(addrs.error());
+  return addrs;
+}
+
+Result<std::unique_ptr<OutboundPin>> OutboundPin::apply(CURL* h, const std::string& url,
+                                                        const std::vector<AllowRule>& allow) {
+  auto t = parse_target(url);
   if (!t) return t.error();
-  return resolve(*t, allow);
+  auto addrs = resolve(*t, allow);
+  if (!addrs) return addrs.error();
+  std::unique_ptr<OutboundPin> pin(new OutboundPin());
+  pin->allow_ = &allow;
+  pin->url_ = t->url;
+  pin->host_ = t->host;
+  pin->port_ = t->port;
+  if (!parse_ip(t->host)) {
+    const IpAddress& a = addrs->front();
+    std::string entry = t->host;
+    entry.append(":").append(std::to_string(t->port)).append(":");
+    entry.append(a.v4 ? to_string(a) : std::string("[").append(to_string(a)).append("]"));
+    pin->resolve_ = curl_slist_append(nullptr, entry.c_str());
+    curl_easy_setopt(h, CURLOPT_RESOLVE, pin->resolve_);
+  }
+  curl_easy_setopt(h, CURLOPT_PROXY, "");  // a proxy would connect where we did not check
+  curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, &OutboundPin::on_open_socket);
+  curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, pin.get());
+  return pin;
+}
+
+OutboundPin::~OutboundPin() { curl_slist_free_all(resolve_); }
+
+// The last line of defence: whatever curl decided to connect to is checked again here.
+curl_socket_t OutboundPin::on_open_socket(void* user, curlsocktype, curl_sockaddr* addr) {
+  auto* pin = static_cast<OutboundPin*>(user);
+  auto a = from_sockaddr(addr->family, reinterpret_cast<const sockaddr*>(&addr->addr));
+  if (!a || !address_allowed(*a, pin->port_, *pin->allow_)) {
+    pin->socket_refused_ = true;
+    return CURL_SOCKET_BAD;
+  }
+  return socket(addr->family, addr->socktype, addr->protocol);
 }
 
 bool is_transient(const Error& e) { return e.code == "media_fetch_failed"; }
@@ -155,27 +185,18 @@ SafeFetcher::SafeFetcher(SafeFetchOptions options) : o_(std::move(options)) {
 
 Result<Fetched> SafeFetcher::fetch(const std::string& url, const Headers& headers) const {
   auto first = parse_target(url);
-  if (!first) return first.error();
+  if (!first) return as_media_error(first.error());
   Target t = *first;
   for (int hop = 0; hop <= o_.max_redirects; ++hop) {
-    auto addrs = resolve(t, o_.allow);
-    if (!addrs) return addrs.error();
     Fetched out;
-    Transfer tr{&out.body, o_.max_bytes, false, &o_.allow, t.port};
+    Transfer tr{&out.body, o_.max_bytes, false};
     CURL* h = curl_easy_init();
     if (!h) return Error::make("media_fetch_failed", "curl_easy_init failed");
     std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> guard(h, curl_easy_cleanup);
-    curl_slist* resolve_list = nullptr;
+    // Every hop resolved, checked and pinned again.
+    auto pin = OutboundPin::apply(h, t.url, o_.allow);
+    if (!pin) return as_media_error(pin.error());
     curl_slist* hdrs = nullptr;
-    // Pin the connection to the address just checked: curl never asks DNS again, so a second,
-    // different answer (DNS rebinding) cannot be used.
-    if (!parse_ip(t.host)) {
-      const IpAddress& a = addrs->front();
-      std::string entry = t.host;
-      entry.append(":").append(std::to_string(t.port)).append(":");
-      entry.append(a.v4 ? to_string(a) : std::string("[").append(to_string(a)).append("]"));
-      resolve_list = curl_slist_append(resolve_list, entry.c_str());
-    }
     // Credentials are for the URL's own host; a redirect elsewhere (a CDN) gets none.
     if (t.host == first->host && t.port == first->port && t.scheme == first->scheme) {
       for (const auto& [k, v] : headers) {
@@ -184,16 +205,12 @@ Result<Fetched> SafeFetcher::fetch(const std::string& url, const Headers& header
     }
     curl_easy_setopt(h, CURLOPT_URL, t.url.c_str());
     curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
-    if (resolve_list) curl_easy_setopt(h, CURLOPT_RESOLVE, resolve_list);
     if (hdrs) curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(h, CURLOPT_PROXY, "");  // a proxy would connect where we did not check
     set_common_options(h, o_.user_agent, static_cast<long>(o_.timeout_ms),
                        static_cast<long>(o_.connect_timeout_ms));
     curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(o_.max_bytes));
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &tr);
-    curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
-    curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &tr);
     const CURLcode rc = curl_easy_perform(h);
     long code = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
@@ -203,9 +220,8 @@ Result<Fetched> SafeFetcher::fetch(const std::string& url, const Headers& header
     char* location = nullptr;
     curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &location);
     const std::string next = location ? location : "";
-    curl_slist_free_all(resolve_list);
     curl_slist_free_all(hdrs);
-    if (tr.socket_refused) {
+    if ((*pin)->socket_refused()) {
       return Error::make("media_url_refused",
                          std::string("refusing to connect to ").append(t.host));
     }
