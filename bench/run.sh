@@ -17,7 +17,10 @@
 #   (GET /v1/events, bench/events_clients.js), then again with none, and reports the rate with
 #   clients as a ratio to the mean of the two phases without; EVENTS_RATE=R (with EVENTS) then
 #   sends R msg/s for the duration with one client and reports its event latency (receive time
-#   minus the event's time, message.status events).
+#   minus the event's time, message.status events; EVENTS_RATE_CLIENTS=N listeners instead of one,
+#   and the server's CPU per message in that phase). The clients' line says how many the gateway
+#   cut off as too slow (close 4008, cut_off=); EVENTS_QUEUE=N sets [events] queue_limit (frames
+#   waiting per client, default 1000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${1:-build}"
@@ -44,6 +47,8 @@ url = "${DB:-sqlite://$dir/switchboard.db}"
 print_first_key = false
 [dispatcher]
 workers = ${WORKERS:-4}
+[events]
+queue_limit = ${EVENTS_QUEUE:-1000}
 [log]
 level = "${LOG_LEVEL:-$default_level}"
 [[connectors]]
@@ -147,24 +152,38 @@ if [ "${EVENTS:-0}" != 0 ]; then
   node bench/events_clients.js listen "$url" "$key" "$EVENTS" "$((duration + 3))" > "$dir/events.txt" &
   events_pid=$!
   for _ in $(seq 1 200); do grep -q ready "$dir/events.txt" 2>/dev/null && break; sleep 0.05; done
+  ecpu0=$(cpu)
   with="$(SB_KEY="$key" wrk -t"${WRK_THREADS:-2}" -c"$conns" -d"${duration}s" -s bench/post_messages.lua "$url/v1/messages" | grep '^RESULT')"
+  ecpu1=$(cpu)
   echo "$with"
   wait "$events_pid"
-  grep '^RESULT' "$dir/events.txt"
+  clients="$(grep '^RESULT' "$dir/events.txt")"
+  echo "$clients"
   echo "== POST /v1/messages again with no client, $conns connections, ${duration}s"
   without="$(SB_KEY="$key" wrk -t"${WRK_THREADS:-2}" -c"$conns" -d"${duration}s" -s bench/post_messages.lua "$url/v1/messages" | grep '^RESULT')"
   echo "$without"
-  python3 - "$load" "$with" "$without" <<'PY'
+  python3 - "$load" "$with" "$without" "$clients" "$ecpu0" "$ecpu1" "$(getconf CLK_TCK)" "${WORKERS:-4}" <<'PY'
 import re, sys
 def parse(line): return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)}
 rps = lambda r: r["requests"] / (r["duration_us"] / 1e6)
-a, w, b = (parse(x) for x in sys.argv[1:4])
+a, w, b, c = (parse(x) for x in sys.argv[1:5])
+cpu = (int(sys.argv[6]) - int(sys.argv[5])) / int(sys.argv[7])
 print(f"with clients:       {rps(w):10.0f} msg/s  p99 {w['p99_us']/1000:.2f} ms; without: {rps(a):.0f} and {rps(b):.0f} msg/s")
 print(f"clients / none:     {rps(w)/((rps(a)+rps(b))/2):10.2f}")
+# Accept-only, a message is three events: created, conversation.updated, queued.
+expected = w["requests"] * 3 * c.get("clients", 0) if sys.argv[8] == "0" else 0
+share = f" of ~{expected} ({c.get('events', 0)/expected:.0%})" if expected else ""
+print(f"events delivered:   {c.get('events', 0)}{share}; "
+      f"cut off as too slow: {c.get('cut_off', 0)} of {c.get('clients', 0)} clients; "
+      f"server CPU {cpu:.1f} s during the phase")
 PY
   if [ "${EVENTS_RATE:-0}" != 0 ]; then
-    echo "== $EVENTS_RATE msg/s for ${duration}s, one live-event client: commit-to-client latency"
-    node bench/events_clients.js paced "$url" "$key" "$EVENTS_RATE" "$duration" | grep '^RESULT'
+    echo "== $EVENTS_RATE msg/s for ${duration}s, ${EVENTS_RATE_CLIENTS:-1} live-event client(s): commit-to-client latency"
+    pcpu0=$(cpu)
+    node bench/events_clients.js paced "$url" "$key" "$EVENTS_RATE" "$duration" "${EVENTS_RATE_CLIENTS:-1}" | grep '^RESULT'
+    pcpu1=$(cpu)
+    python3 -c 'import sys; c=(int(sys.argv[2])-int(sys.argv[1]))/int(sys.argv[3]); print(f"server CPU:         {c:.1f} s, {c*1e6/(int(sys.argv[4])*int(sys.argv[5])):.0f} us per message")' \
+      "$pcpu0" "$pcpu1" "$(getconf CLK_TCK)" "$EVENTS_RATE" "$duration"
   fi
 fi
 

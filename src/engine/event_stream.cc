@@ -67,12 +67,13 @@ int64_t rows_after(int64_t position) {
   return position % 2 == 1 ? position / 2 : position / 2 - 1;  // 2r: row r's second frame waits
 }
 
-std::string frame_text(const EventCursor& cursor, std::string_view type, TimeMs at, json data) {
-  return json{{"id", format_cursor(cursor)},
-              {"type", type},
-              {"at", format_rfc3339(at)},
-              {"data", std::move(data)}}
-      .dump();
+std::shared_ptr<const std::string> frame_text(const EventCursor& cursor, std::string_view type,
+                                              TimeMs at, json data) {
+  return std::make_shared<const std::string>(json{{"id", format_cursor(cursor)},
+                                                  {"type", type},
+                                                  {"at", format_rfc3339(at)},
+                                                  {"data", std::move(data)}}
+                                                 .dump());
 }
 
 }  // namespace

@@ -43,7 +43,8 @@ class EventSink {
  public:
   virtual ~EventSink() = default;
   // Queues one text frame; false when the sink's bounded queue is full (the stream then ends it).
-  virtual bool offer(std::string frame) = 0;
+  // Every subscriber of an event is offered the same string.
+  virtual bool offer(std::shared_ptr<const std::string> frame) = 0;
   // Ends the subscription (the client is told `code` and `reason`).
   virtual void end(int code, std::string reason) = 0;
 };
@@ -87,7 +88,7 @@ class EventStream {
   struct Frame {
     EventCursor cursor;
     std::string account;
-    std::string text;
+    std::shared_ptr<const std::string> text;  // serialised once, shared by every subscriber
   };
   struct Hole {
     int64_t at_id = 0;     // the first missing id

@@ -12,7 +12,9 @@ namespace {
 class WebSocketSink final : public engine::EventSink {
  public:
   explicit WebSocketSink(std::shared_ptr<WebSocketConnection> conn) : conn_(std::move(conn)) {}
-  bool offer(std::string frame) override { return conn_->send(std::move(frame)); }
+  bool offer(std::shared_ptr<const std::string> frame) override {
+    return conn_->send(std::move(frame));
+  }
   void end(int code, std::string reason) override { conn_->close(code, std::move(reason)); }
 
  private:

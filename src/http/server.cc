@@ -35,6 +35,146 @@ std::string loggable_path(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(0, slash) + "/[redacted]";
 }
 
+// The WebSocket's byte stream under Beast's websocket::stream: every write goes through one
+// buffer, with at most one socket write in flight. Beast's own writes (the handshake's response,
+// pongs, pings, the close frame) arrive through async_write_some, which copies them and completes
+// at once; the session appends its text frames directly (append_text), as many as have queued up,
+// so a burst of events to one client is one syscall instead of one per frame. Bytes leave in the
+// order they were written, so Beast's frames never split ours.
+class FrameStream {
+ public:
+  using executor_type = beast::tcp_stream::executor_type;
+
+  explicit FrameStream(beast::tcp_stream stream) : next_(std::move(stream)) {}
+
+  executor_type get_executor() noexcept { return next_.get_executor(); }
+  beast::tcp_stream& next_layer() noexcept { return next_; }
+
+  // `owner` is kept alive while a socket write is in flight; `sent` is called (on the stream's
+  // executor) when one completes, with the number of text frames it carried.
+  void bind(std::weak_ptr<void> owner, std::function<void(beast::error_code, size_t)> sent) {
+    owner_ = std::move(owner);
+    sent_ = std::move(sent);
+  }
+
+  template <class MutableBuffers, class Handler>
+  auto async_read_some(const MutableBuffers& buffers, Handler&& handler) {
+    return next_.async_read_some(buffers, std::forward<Handler>(handler));
+  }
+
+  template <class ConstBuffers, class Handler>
+  auto async_write_some(const ConstBuffers& buffers, Handler&& handler) {
+    return net::async_initiate<Handler, void(beast::error_code, std::size_t)>(
+        [this](auto&& h, const ConstBuffers& b) {
+          std::size_t n = 0;
+          if (!error_) {
+            for (auto it = net::buffer_sequence_begin(b); it != net::buffer_sequence_end(b);
+                 ++it) {
+              const net::const_buffer cb(*it);
+              pending_.append(static_cast<const char*>(cb.data()), cb.size());
+              n += cb.size();
+            }
+            flush();
+          }
+          net::post(get_executor(), beast::bind_front_handler(std::move(h), error_, n));
+        },
+        handler, buffers);
+  }
+
+  // Appends one text frame holding `text`: FIN set, unmasked (a server's), no extension (the
+  // server never negotiates permessage-deflate).
+  void append_text(std::string_view text) {
+    const uint64_t size = text.size();
+    char head[10];
+    size_t n = 2;
+    head[0] = static_cast<char>(0x81);
+    if (size < 126) {
+      head[1] = static_cast<char>(size);
+    } else if (size <= 0xffff) {
+      head[1] = 126;
+      head[2] = static_cast<char>(size >> 8);
+      head[3] = static_cast<char>(size & 0xff);
+      n = 4;
+    } else {
+      head[1] = 127;
+      for (int i = 0; i < 8; ++i) head[2 + i] = static_cast<char>(size >> (56 - 8 * i));
+      n = 10;
+    }
+    pending_.append(head, n).append(text);
+    ++pending_frames_;
+  }
+
+  bool writing() const { return writing_; }
+
+  // Starts writing what is pending, unless a write is in flight (its completion goes on).
+  void flush() {
+    if (writing_ || pending_.empty() || error_) return;
+    writing_ = true;
+    sending_.swap(pending_);
+    pending_.clear();
+    sending_frames_ = std::exchange(pending_frames_, 0);
+    net::async_write(next_, net::buffer(sending_),
+                     [this, keep = owner_.lock()](beast::error_code ec, std::size_t) {
+                       writing_ = false;
+                       sending_.clear();
+                       size_t frames = std::exchange(sending_frames_, 0);
+                       if (ec) {
+                         error_ = ec;
+                         pending_.clear();
+                         frames += std::exchange(pending_frames_, 0);
+                       } else {
+                         flush();
+                       }
+                       if (sent_) sent_(ec, frames);
+                       if (!writing_ && sending_.capacity() > kKeepBytes) {
+                         // Idle again after a burst: a quiet connection keeps no big buffers.
+                         std::string().swap(sending_);
+                         if (pending_.empty()) std::string().swap(pending_);
+                       }
+                       if (!writing_ && !idle_.empty()) {
+                         auto waiting = std::move(idle_);
+                         idle_.clear();
+                         for (auto& f : waiting) f();
+                       }
+                     });
+  }
+
+  // Calls `f` once everything written so far has reached the socket (or failed).
+  void when_idle(std::function<void()> f) {
+    if (!writing_) return f();
+    idle_.push_back(std::move(f));
+  }
+
+ private:
+  static constexpr size_t kKeepBytes = 128 << 10;
+  beast::tcp_stream next_;
+  std::string pending_;  // written, not yet handed to the socket
+  std::string sending_;  // the socket write in flight
+  size_t pending_frames_ = 0;
+  size_t sending_frames_ = 0;
+  bool writing_ = false;
+  beast::error_code error_;  // a failed write: every later one fails the same way
+  std::weak_ptr<void> owner_;
+  std::function<void(beast::error_code, size_t)> sent_;
+  std::vector<std::function<void()>> idle_;
+};
+
+// Closing the connection (Beast's close handshake, or its answer to the peer's) waits for the
+// bytes already written, its close frame among them.
+[[maybe_unused]] void teardown(beast::role_type role, FrameStream& s, beast::error_code& ec) {
+  using beast::websocket::teardown;
+  teardown(role, s.next_layer(), ec);
+}
+
+template <class Handler>
+void async_teardown(beast::role_type role, FrameStream& s, Handler&& handler) {
+  auto h = std::make_shared<std::decay_t<Handler>>(std::forward<Handler>(handler));
+  s.when_idle([role, &s, h] {
+    using beast::websocket::async_teardown;
+    async_teardown(role, s.next_layer(), std::move(*h));
+  });
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -80,6 +220,9 @@ struct Server::Impl {
         std::lock_guard lk(s_.sessions_mu);
         s_.ws_sessions.emplace(this, weak_from_this());
       }
+      ws_.next_layer().bind(weak_from_this(), [this](beast::error_code ec, size_t frames) {
+        sent(ec, frames);
+      });
       beast::get_lowest_layer(ws_).expires_never();
       auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
       timeouts.idle_timeout = std::chrono::seconds(60);  // a ping after 30 s of silence
@@ -99,22 +242,27 @@ struct Server::Impl {
       });
     }
 
-    bool send(std::string text) override {
+    bool send(std::shared_ptr<const std::string> text) override {
       if (queued_.fetch_add(1) >= upgrade_->max_queue) {
         queued_.fetch_sub(1);
         return false;
       }
-      net::post(ws_.get_executor(), [self = shared_from_this(), t = std::move(text)]() mutable {
-        self->out_.push_back(std::move(t));
-        if (self->out_.size() == 1 && !self->writing_close_) self->write();
-      });
+      bool post;
+      {
+        std::lock_guard lk(incoming_mu_);
+        incoming_.push_back(std::move(text));
+        post = !taking_;
+        taking_ = true;
+      }
+      // One hop to the connection's strand for all the frames queued meanwhile.
+      if (post) net::post(ws_.get_executor(), [self = shared_from_this()] { self->take(); });
       return true;
     }
 
     void close(int code, std::string reason) override {
       net::post(ws_.get_executor(), [self = shared_from_this(), code, r = std::move(reason)] {
         self->close_ = websocket::close_reason(static_cast<websocket::close_code>(code), r);
-        if (self->out_.empty()) self->write_close();
+        if (self->out_.empty() && !self->taking_now()) self->write_close();
       });
     }
 
@@ -127,16 +275,42 @@ struct Server::Impl {
       });
     }
 
+    bool taking_now() {
+      std::lock_guard lk(incoming_mu_);
+      return taking_;
+    }
+
+    void take() {
+      {
+        std::lock_guard lk(incoming_mu_);
+        for (auto& t : incoming_) out_.push_back(std::move(t));
+        incoming_.clear();
+        taking_ = false;
+      }
+      write();
+      if (out_.empty() && close_) write_close();
+    }
+
+    // Hands the queued frames (up to kWriteBytes of them) to the stream as one write, unless one
+    // is in flight: its completion (sent) writes the next.
     void write() {
-      ws_.text(true);
-      ws_.async_write(net::buffer(out_.front()),
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                        self->out_.pop_front();
-                        self->queued_.fetch_sub(1);
-                        if (ec) return self->closed();
-                        if (!self->out_.empty()) return self->write();
-                        if (self->close_) self->write_close();
-                      });
+      auto& stream = ws_.next_layer();
+      if (out_.empty() || writing_close_ || stream.writing()) return;
+      if (!ws_.is_open()) return;  // the peer is closing: nothing goes after Beast's answer
+      size_t bytes = 0;
+      while (!out_.empty() && bytes < kWriteBytes) {
+        stream.append_text(*out_.front());
+        bytes += out_.front()->size();
+        out_.pop_front();
+      }
+      stream.flush();
+    }
+
+    void sent(beast::error_code ec, size_t frames) {
+      queued_.fetch_sub(frames);
+      if (ec) return closed();
+      if (!out_.empty()) return write();
+      if (close_) write_close();
     }
 
     void write_close() {
@@ -153,12 +327,16 @@ struct Server::Impl {
     }
 
     Impl& s_;
-    websocket::stream<beast::tcp_stream> ws_;
+    static constexpr size_t kWriteBytes = 64 << 10;
+    websocket::stream<FrameStream> ws_;
     std::shared_ptr<WebSocketUpgrade> upgrade_;
     std::string remote_;
     beast::flat_buffer in_;
-    std::deque<std::string> out_;  // on the connection's strand
-    std::atomic<size_t> queued_{0};
+    std::mutex incoming_mu_;
+    std::vector<std::shared_ptr<const std::string>> incoming_;  // from send, under incoming_mu_
+    bool taking_ = false;  // a take() is posted (under incoming_mu_)
+    std::deque<std::shared_ptr<const std::string>> out_;  // on the connection's strand
+    std::atomic<size_t> queued_{0};  // frames sent and not yet written to the socket
     std::optional<websocket::close_reason> close_;
     bool writing_close_ = false;
     bool done_ = false;

@@ -36,8 +36,9 @@ struct Request {
 class WebSocketConnection {
  public:
   virtual ~WebSocketConnection() = default;
-  // Queues a text frame; false (and nothing queued) when `max_queue` frames already wait.
-  virtual bool send(std::string text) = 0;
+  // Queues a text frame; false (and nothing queued) when `max_queue` frames already wait. The
+  // text is shared, not copied: one event's frame goes to every subscriber as the same string.
+  virtual bool send(std::shared_ptr<const std::string> text) = 0;
   // Sends a close frame with `code` and `reason` after the frames already queued.
   virtual void close(int code, std::string reason) = 0;
 };

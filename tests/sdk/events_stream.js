@@ -5,7 +5,8 @@
 //     instance on the same database) reads the stream, dropping its connection at random points
 //     and resuming with after=<last id>. Every message must be created, queued, sent and delivered
 //     exactly once in the stream, ids strictly increasing, nothing repeated; a client of another
-//     account (OTHER_KEY) must see none of it.
+//     account (OTHER_KEY) must see none of it. The client pings all along: the gateway's pongs go
+//     out between its batched event frames and must neither split nor corrupt them.
 //   node events_stream.js slow URL KEY N
 //     A client that stops reading while N messages are sent: every send is still accepted, the
 //     client is cut off with close code 4008 and a reason naming the id to resume after, and
@@ -64,6 +65,7 @@ async function resume() {
   let reconnects = 0;
   let sentIds = null;
   let delivered = 0;
+  let pongs = 0;
 
   // The other account listens the whole time and must hear nothing.
   const other = connect(listenUrl, otherKey);
@@ -106,6 +108,9 @@ async function resume() {
       }
     });
     ws.on('error', () => {});
+    ws.on('pong', () => { pongs++; });
+    const pinger = setInterval(() => { if (ws.readyState === WebSocket.OPEN) ws.ping(); }, 1);
+    ws.on('close', () => clearInterval(pinger));
   }
   open(null);
   // The first connection is registered before sending starts.
@@ -124,7 +129,8 @@ async function resume() {
     assert.deepEqual(statuses, ['queued', 'sending', 'sent', 'delivered'], `${id}: ${statuses}`);
   }
   assert.equal(leaked, 0, 'another account received events');
-  console.log(JSON.stringify({ events: total, reconnects, messages: n }));
+  assert.ok(pongs > 0, 'no pong came back');
+  console.log(JSON.stringify({ events: total, reconnects, messages: n, pongs }));
   console.log('events stream: ok');
   process.exit(0);
 }

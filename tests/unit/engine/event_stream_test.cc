@@ -22,10 +22,10 @@ using nlohmann::json;
 class MemorySink : public EventSink {
  public:
   explicit MemorySink(size_t capacity = 100'000) : capacity_(capacity) {}
-  bool offer(std::string frame) override {
+  bool offer(std::shared_ptr<const std::string> frame) override {
     std::lock_guard lk(mu_);
     if (frames_.size() >= capacity_) return false;
-    frames_.push_back(json::parse(frame));
+    frames_.push_back(json::parse(*frame));
     return true;
   }
   void end(int code, std::string reason) override {
