@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -18,6 +19,7 @@
 #include "engine/automation.h"
 #include "engine/callbacks.h"
 #include "engine/console_users.h"
+#include "engine/retention.h"
 #include "engine/media.h"
 #include "engine/webhooks.h"
 #include "engine/dispatcher.h"
@@ -41,6 +43,7 @@
 #include "providers/transport/sniff.h"
 #include "providers/registry.h"
 #include "providers/transport/curl_client.h"
+#include "store/db.h"
 #include "store/store.h"
 
 namespace sb::app {
@@ -202,6 +205,31 @@ std::unique_ptr<store::Store> open_migrated_store(const Config& config) {
 int migrate(const Config& config) {
   auto st = open_and_migrate(config);
   std::cout << "schema version " << st->schema_version() << std::endl;
+  return 0;
+}
+
+int backup(const Config& config, const std::string& to) {
+  if (config.database_url.rfind("sqlite://", 0) != 0) {
+    std::cerr << "switchboard backup copies a SQLite database; for PostgreSQL use pg_dump "
+                 "(docs/operations.md)"
+              << std::endl;
+    return 2;
+  }
+  if (to.empty()) {
+    std::cerr << "switchboard backup: --to FILE is required" << std::endl;
+    return 2;
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = store::backup_sqlite(config.database_url.substr(9), to);
+  if (!r) {
+    std::cerr << "switchboard backup: " << r.error().message << std::endl;
+    return 1;
+  }
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - t0)
+                      .count();
+  std::cout << "backup of " << config.database_url << " written to " << to << ": " << r->pages
+            << " pages, " << r->bytes << " bytes, integrity ok, " << ms << " ms" << std::endl;
   return 0;
 }
 
@@ -637,6 +665,10 @@ int serve(const Config& config, bool print_routes) {
   webhooks.start();
   if (config.media_enabled) media_fetcher.start();
   events.start();
+  engine::Retention retention(
+      *st, services.messages, clock,
+      {config.retention_redact_after_days * 86'400'000, 60'000, 500});
+  retention.start();
 
   if (config.print_first_key &&
       value_or_throw(st->accounts().count_api_keys(config.bootstrap_account)) == 0) {
@@ -665,6 +697,7 @@ int serve(const Config& config, bool print_routes) {
   sigwait(&signals, &sig);
   spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
   events.stop();       // subscribers are told the gateway is going away (1001)
+  retention.stop();
   server.stop();       // in-flight requests finish; their messages reach the outbox
   webhooks.stop();
   media_fetcher.stop();

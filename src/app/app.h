@@ -29,6 +29,9 @@ int serve(const Config& config, bool print_routes = false);
 int create_key(const Config& config, const std::string& account);
 // Applies migrations and exits.
 int migrate(const Config& config);
+// An online backup of the configured SQLite database into `to` (docs/operations.md); for
+// PostgreSQL, says to use pg_dump and returns 2.
+int backup(const Config& config, const std::string& to);
 // Forwarding: prints the account's webhook signing secret alone on the last line
 // (created on first use), after replacing it with a new one when `rotate`.
 int signing_secret(const Config& config, const std::string& account, bool rotate);

@@ -96,6 +96,8 @@ const std::vector<Key>& keys() {
       // The console's sessions (docs/console.md).
       {"console", "session_idle_minutes", &Config::console_session_idle_min, 1},
       {"console", "session_max_hours", &Config::console_session_max_h, 1},
+      // Retention (docs/operations.md): 0 keeps message content forever.
+      {"retention", "redact_after_days", &Config::retention_redact_after_days, 0},
   };
   return kKeys;
 }

@@ -131,6 +131,8 @@ struct Config {
   // The console's sessions (docs/console.md).
   int64_t console_session_idle_min = 12 * 60;
   int64_t console_session_max_h = 7 * 24;
+  // Message bodies and media redacted after this many days (0: kept).
+  int64_t retention_redact_after_days = 0;
 
   std::vector<providers::ConnectorSettings> connectors;
   std::vector<NumberConfig> numbers;

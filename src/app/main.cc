@@ -53,6 +53,13 @@ int main(int argc, char** argv) {
   auto* migrate = cli.add_subcommand("migrate", "Apply database migrations and exit");
   migrate->add_option("--config", config_flag, "Path to switchboard.toml");
 
+  auto* backup = cli.add_subcommand(
+      "backup", "Copy the running gateway's SQLite database to a file (consistent, online)");
+  std::string backup_to;
+  backup->add_option("--to", backup_to, "The copy's path (replaced only once it is complete)")
+      ->required();
+  backup->add_option("--config", config_flag, "Path to switchboard.toml");
+
   auto* opt_outs = cli.add_subcommand("opt-outs", "Import or export an account's opt-outs (CSV)");
   opt_outs->require_subcommand(1);
   std::string opt_outs_file;
@@ -205,6 +212,7 @@ int main(int argc, char** argv) {
     if (*serve) return sb::app::serve(*config, print_routes);
     if (*keys_create) return sb::app::create_key(*config, account);
     if (*migrate) return sb::app::migrate(*config);
+    if (*backup) return sb::app::backup(*config, backup_to);
     if (*opt_outs_import) return sb::app::opt_outs_import(*config, account, opt_outs_file);
     if (*opt_outs_export) return sb::app::opt_outs_export(*config, account, opt_outs_file);
     if (*signing) return sb::app::signing_secret(*config, account, signing_rotate);

@@ -13,6 +13,8 @@
 #include <variant>
 #include <vector>
 
+#include "core/result.h"
+
 namespace sb::store {
 
 struct DbError : std::runtime_error {
@@ -126,6 +128,18 @@ class Driver {
 };
 
 std::unique_ptr<Driver> make_sqlite_driver(const std::string& path);
+
+// An online copy of the SQLite database at `path` into `dest` (docs/operations.md): one read
+// transaction through SQLite's backup API, so the copy is the database as of one commit while
+// the gateway goes on writing (readers do not block writers in WAL mode). Written to
+// `dest`.partial, checked (PRAGMA integrity_check), synced, then renamed: `dest` is either the
+// whole copy or untouched. Errors: backup_failed (with SQLite's message).
+struct SqliteBackup {
+  int64_t pages = 0;
+  int64_t bytes = 0;
+};
+Result<SqliteBackup> backup_sqlite(const std::string& path, const std::string& dest);
+
 std::unique_ptr<Driver> make_postgres_driver(const std::string& conninfo, int pool_size);
 
 }  // namespace sb::store

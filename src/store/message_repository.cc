@@ -326,6 +326,21 @@ class SqlMessageRepository final : public MessageRepository {
     });
   }
 
+  Result<std::vector<std::pair<std::string, std::string>>> retention_candidates(
+      const std::string& after_id, const std::string& before_id, int limit) override {
+    return ctx_.read([&](Connection& c) {
+      std::vector<std::pair<std::string, std::string>> out;
+      for (const auto& r : c.query(
+               "SELECT account_id, id FROM messages WHERE id > $1 AND id < $2 "
+               "AND redacted_at IS NULL AND status IN ('sent', 'delivered', 'undelivered', "
+               "'failed', 'canceled', 'expired', 'received') ORDER BY id LIMIT $3",
+               {after_id, before_id, int64_t{limit}})) {
+        out.emplace_back(r.str(0), r.str(1));
+      }
+      return out;
+    });
+  }
+
   Result<std::vector<RedactionJob>> claim_redactions(TimeMs now, int64_t lease_ms,
                                                      int limit) override {
     // Polled by a dispatcher worker each poll interval; the probe uses messages_redaction_due.

@@ -97,6 +97,12 @@ class MessageRepository {
   // left "pending" when the message has a provider message id (claim_redactions), else "none".
   virtual Result<RedactResult> redact(const std::string& account, const std::string& id,
                                       TimeMs now) = 0;
+  // Retention: up to `limit` messages (account, id) created before the id bound `before_id` (ids
+  // sort by creation time) and after `after_id`, in id order, whose content is still there and
+  // whose status is final or at the carrier (sent, delivered, undelivered, failed, canceled,
+  // expired, received): what a retention pass redacts. Reads the primary key's range only.
+  virtual Result<std::vector<std::pair<std::string, std::string>>> retention_candidates(
+      const std::string& after_id, const std::string& before_id, int limit) = 0;
   // Claims up to `limit` pending provider redactions due at `now`: each is leased until
   // now + lease_ms (a crashed claimer's come back) and its attempt counted.
   virtual Result<std::vector<RedactionJob>> claim_redactions(TimeMs now, int64_t lease_ms,

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -459,6 +460,89 @@ class SqliteDriver final : public Driver {
 
 std::unique_ptr<Driver> make_sqlite_driver(const std::string& path) {
   return std::make_unique<SqliteDriver>(path);
+}
+
+Result<SqliteBackup> backup_sqlite(const std::string& path, const std::string& dest) {
+  const auto failed = [](const std::string& what, sqlite3* db) {
+    return Error::make("backup_failed", what + (db ? std::string(": ") + sqlite3_errmsg(db) : ""));
+  };
+  const std::string partial = dest + ".partial";
+  std::remove(partial.c_str());
+  sqlite3* src = nullptr;
+  sqlite3* dst = nullptr;
+  const auto close_both = [&] {
+    sqlite3_close(dst);
+    sqlite3_close(src);
+  };
+  // The gateway's own VFS, read-only: the live database is never written by a backup.
+  if (sqlite3_open_v2(path.c_str(), &src, SQLITE_OPEN_READONLY, wal_batching_vfs()) !=
+      SQLITE_OK) {
+    auto e = failed("cannot open " + path, src);
+    close_both();
+    return e;
+  }
+  sqlite3_busy_timeout(src, 10'000);
+  if (sqlite3_open_v2(partial.c_str(), &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                      nullptr) != SQLITE_OK) {
+    auto e = failed("cannot create " + partial, dst);
+    close_both();
+    std::remove(partial.c_str());
+    return e;
+  }
+  SqliteBackup out;
+  sqlite3_backup* b = sqlite3_backup_init(dst, "main", src, "main");
+  if (!b) {
+    auto e = failed("cannot start the backup", dst);
+    close_both();
+    std::remove(partial.c_str());
+    return e;
+  }
+  // All pages in one step: one read transaction, so one consistent snapshot however busy the
+  // gateway is (a copy in several steps restarts whenever another connection writes).
+  int rc = sqlite3_backup_step(b, -1);
+  while (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // a lock held by a checkpoint
+    rc = sqlite3_backup_step(b, -1);
+  }
+  out.pages = sqlite3_backup_pagecount(b);
+  sqlite3_backup_finish(b);
+  if (rc != SQLITE_DONE) {
+    auto e = Error::make("backup_failed", std::string("copying: ") + sqlite3_errstr(rc));
+    close_both();
+    std::remove(partial.c_str());
+    return e;
+  }
+  // The copy stands alone: its own journal, not a WAL that a later open would have to find.
+  std::string check;
+  char* err = nullptr;
+  sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", nullptr, nullptr, nullptr);
+  sqlite3_exec(
+      dst, "PRAGMA integrity_check",
+      [](void* out, int, char** values, char**) {
+        auto* s = static_cast<std::string*>(out);
+        if (values[0]) s->append(values[0]);
+        return 0;
+      },
+      &check, &err);
+  sqlite3_free(err);
+  close_both();
+  if (check != "ok") {
+    std::remove(partial.c_str());
+    return Error::make("backup_failed", "the copy failed its integrity check: " + check);
+  }
+  const int fd = ::open(partial.c_str(), O_RDONLY);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    if (fd >= 0) ::close(fd);
+    std::remove(partial.c_str());
+    return Error::make("backup_failed", "cannot sync " + partial + ": " + std::strerror(errno));
+  }
+  out.bytes = ::lseek(fd, 0, SEEK_END);
+  ::close(fd);
+  if (std::rename(partial.c_str(), dest.c_str()) != 0) {
+    std::remove(partial.c_str());
+    return Error::make("backup_failed", "cannot rename to " + dest + ": " + std::strerror(errno));
+  }
+  return out;
 }
 
 }  // namespace sb::store

@@ -4,6 +4,7 @@
 
 #include "core/clock.h"
 #include "core/ids.h"
+#include "engine/retention.h"
 #include "engine/services.h"
 #include "sqlite_test_store.h"
 
@@ -168,6 +169,51 @@ TEST_F(ServicesTest, ContactsAreUniquePerNumberAndNamesBounded) {
   EXPECT_EQ(contacts_->get("other", c->id).error().code, "not_found");
   EXPECT_TRUE(contacts_->remove("acme", c->id).ok());
   EXPECT_EQ(contacts_->remove("acme", c->id).error().code, "not_found");
+}
+
+}  // namespace
+}  // namespace sb::engine
+
+namespace sb::engine {
+namespace {
+
+// Retention redacts the content of messages older than its limit that are final or at the
+// carrier, in every account, in passes that continue where the last stopped; it leaves
+// younger messages, waiting ones, and (for a later pass) one being handed to its provider.
+TEST_F(ServicesTest, RetentionRedactsOldFinalMessagesOnly) {
+  const std::string old_delivered = insert("acme", Status::kDelivered);
+  const std::string old_other = insert("other", Status::kFailed);
+  const std::string old_queued = insert("acme", Status::kQueued);
+  const std::string old_sending = insert("acme", Status::kSending);
+  clock_.advance(2 * 86'400'000LL);
+  const std::string young = insert("acme", Status::kDelivered);
+  clock_.advance(86'400'000LL);  // the old ones are 3 days old, `young` 1 day
+
+  Retention retention(*store_, *messages_, clock_, {2 * 86'400'000LL, 60'000, 1});
+  // Batches of one: a pass looks at one message and the next goes on from it.
+  EXPECT_EQ(retention.run_once(), 1);
+  EXPECT_EQ(retention.run_once(), 1);
+  EXPECT_EQ(retention.run_once(), 0) << "queued and sending are not candidates; young is young";
+  const auto redacted = [&](const std::string& account, const std::string& id) {
+    auto v = messages_->get(account, id);
+    EXPECT_TRUE(v.ok());
+    return v->message.redaction.has_value() && v->message.body.empty();
+  };
+  EXPECT_TRUE(redacted("acme", old_delivered));
+  EXPECT_TRUE(redacted("other", old_other));
+  EXPECT_FALSE(redacted("acme", old_queued)) << "a waiting message keeps its body";
+  EXPECT_FALSE(redacted("acme", old_sending));
+  EXPECT_FALSE(redacted("acme", young));
+  // Status history stays, with the redaction in it.
+  auto events = messages_->get("acme", old_delivered)->events;
+  EXPECT_EQ(events.front().status, Status::kDelivered);
+  EXPECT_EQ(events.back().type, "redacted");
+
+  // Off: nothing.
+  Retention off(*store_, *messages_, clock_, {0, 60'000, 500});
+  clock_.advance(30 * 86'400'000LL);
+  EXPECT_EQ(off.run_once(), 0);
+  EXPECT_FALSE(redacted("acme", young));
 }
 
 }  // namespace
