@@ -131,7 +131,7 @@ export async function render(ctx, root, arg) {
       older.onclick = async () => {
         const p = await get(`/v1/conversations/${encodeURIComponent(c.id)}/messages${qs({ before: cursor, limit: 50 })}`);
         const first = ul.firstElementChild;
-        for (const m of p.data) { const el = bubble(m); bubbles.set(m.id, el); ul.insertBefore(el, first); }
+        for (const m of p.data) { const el = bubble(m); msgs.set(m.id, m); bubbles.set(m.id, el); ul.insertBefore(el, first); }
         showOlder(p.before_cursor);
       };
     };

@@ -96,7 +96,7 @@ export async function render(ctx, root, arg) {
     const close = h('button', { class: 'link close', 'aria-label': 'Close detail', onclick: () => { detail.hidden = true; quietHash('#/log'); } }, '×');
     const redact = h('button', { class: 'danger', disabled: !!m.redaction, onclick: async () => {
       if (!await confirmDialog('Redact this message?', 'Its body and media are erased here (and at the provider where it supports it). This cannot be undone.', 'Redact')) return;
-      try { await del(`/v1/messages/${encodeURIComponent(m.id)}`); open(m.id); load(true); } catch (e) { alert(e.message); }
+      try { await del(`/v1/messages/${encodeURIComponent(m.id)}`); open(m.id); load(true); } catch (e) { notice(err, e.message, 'error'); }
     } }, m.redaction ? 'Redacted' : 'Redact');
     clear(detail, close,
       h('h2', {}, m.direction === 'inbound' ? 'Inbound message' : 'Outbound message'),

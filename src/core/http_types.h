@@ -24,7 +24,8 @@ struct HttpResponse {
   std::string body;
   std::string error;       // transport failure (connect, timeout, TLS); empty on a response
   bool timed_out = false;
-  bool refused = false;    // the outbound URL policy forbade the address (never retried)
+  bool refused = false;    // the URL cannot be called: the outbound policy forbids its address,
+                           // or it is not http(s) (never worth a retry)
 
   // Case-insensitive header lookup; empty when absent.
   std::string header(std::string_view name) const;

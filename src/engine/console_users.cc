@@ -96,6 +96,28 @@ Result<ConsoleUser> ConsoleUsers::of_account(const std::string& account, const s
   return Error::make("not_found", "no user " + id);
 }
 
+Result<ConsoleUser> ConsoleUsers::set_disabled_of(const std::string& account, const std::string& id,
+                                                  bool disabled, const std::string& by_email) {
+  auto user = of_account(account, id);
+  if (!user) return user.error();
+  if (disabled && !by_email.empty() && user->email == lower(by_email)) {
+    return Error::make("cannot_disable_self", "you cannot disable your own user", "disabled");
+  }
+  if (auto r = set_disabled(user->email, disabled); !r) return r.error();
+  user->disabled = disabled;
+  return user;
+}
+
+Result<ConsoleUsers::Reset> ConsoleUsers::reset_password_of(const std::string& account,
+                                                           const std::string& id,
+                                                           const std::string& password) {
+  auto user = of_account(account, id);
+  if (!user) return user.error();
+  auto generated = reset_password(user->email, password);
+  if (!generated) return generated.error();
+  return Reset{std::move(*user), std::move(*generated)};
+}
+
 Result<void> ConsoleUsers::set_disabled(const std::string& email, bool disabled) {
   auto r = store_.users().set_user_disabled(lower(email), disabled);
   if (!r) return unavailable();

@@ -47,8 +47,18 @@ class ConsoleUsers {
   Result<Created> create(const std::string& account, const std::string& email,
                          const std::string& role, const std::string& password);
   Result<std::vector<ConsoleUser>> list(const std::string& account);
-  // The account's user with this id. Errors: not_found (another account's users included).
-  Result<ConsoleUser> of_account(const std::string& account, const std::string& id);
+  // The same two by user id within `account`, as admins use them over the API. Errors:
+  // not_found (another account's users included); cannot_disable_self when `by_email` (the
+  // acting user; "" for an API key) would disable their own user.
+  Result<ConsoleUser> set_disabled_of(const std::string& account, const std::string& id,
+                                      bool disabled, const std::string& by_email);
+  // The password generated when `password` is empty ("" otherwise).
+  struct Reset {
+    ConsoleUser user;
+    std::string password;
+  };
+  Result<Reset> reset_password_of(const std::string& account, const std::string& id,
+                                  const std::string& password);
   // Errors: not_found.
   Result<void> set_disabled(const std::string& email, bool disabled);
   // A new password (generated when `password` is empty; returned); the user's sessions end.
@@ -72,6 +82,7 @@ class ConsoleUsers {
     int count = 0;
     TimeMs last_at = 0;
   };
+  Result<ConsoleUser> of_account(const std::string& account, const std::string& id);
   // How long sign-in for `key` must still wait (0: it may try now).
   int64_t wait_ms(const std::string& key, TimeMs now);
   void failed(const std::string& key, TimeMs now);

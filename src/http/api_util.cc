@@ -8,7 +8,6 @@
 #include <cctype>
 
 #include "core/message_json.h"
-#include "core/url.h"
 #include "core/utf8.h"
 #include "http/api.h"
 
@@ -27,7 +26,7 @@ bool same_origin(const Request& req) {
 }
 
 Handler guarded_auth(engine::Gateway& gw, bool admin_only,
-                     std::function<void(Request&, const std::string&, Reply)> fn) {
+                     std::function<void(Request&, const Caller&, Reply)> fn) {
   return [&gw, admin_only, fn = std::move(fn)](Request& req, Reply reply) {
     auto found = authenticate(gw, req);
     if (!found) {
@@ -52,7 +51,7 @@ Handler guarded_auth(engine::Gateway& gw, bool admin_only,
       return reply(Response::error(Error::make("forbidden", "this needs an admin")));
     }
     try {
-      fn(req, caller.account, reply);
+      fn(req, caller, reply);
     } catch (const std::exception& e) {
       spdlog::error("api: {} {}: {}", req.method, req.path, e.what());
       reply(Response::error(Error::make("database_unavailable", "the database is unavailable")));
@@ -61,13 +60,6 @@ Handler guarded_auth(engine::Gateway& gw, bool admin_only,
 }
 
 }  // namespace
-
-Result<void> check_app_url(std::string_view url, const std::string& field) {
-  if (auto problem = url_problem(url, UrlRule::kAppEndpoint)) {
-    return Error::make("invalid_url", field + " " + *problem, field);
-  }
-  return Ok();
-}
 
 bool from_this_host(const Request& req) {
   const std::string origin = req.header("origin");
@@ -109,11 +101,20 @@ Result<std::optional<Caller>> authenticate(engine::Gateway& gw, const Request& r
 }
 
 Handler authed(engine::Gateway& gw, std::function<void(Request&, const std::string&, Reply)> fn) {
-  return guarded_auth(gw, false, std::move(fn));
+  return guarded_auth(gw, false, [fn = std::move(fn)](Request& req, const Caller& c, Reply reply) {
+    fn(req, c.account, std::move(reply));
+  });
 }
 
 Handler authed_admin(engine::Gateway& gw,
                      std::function<void(Request&, const std::string&, Reply)> fn) {
+  return guarded_auth(gw, true, [fn = std::move(fn)](Request& req, const Caller& c, Reply reply) {
+    fn(req, c.account, std::move(reply));
+  });
+}
+
+Handler authed_admin_caller(engine::Gateway& gw,
+                            std::function<void(Request&, const Caller&, Reply)> fn) {
   return guarded_auth(gw, true, std::move(fn));
 }
 

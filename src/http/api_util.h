@@ -35,10 +35,9 @@ Handler authed(engine::Gateway& gw, std::function<void(Request&, const std::stri
 // a session of an agent is 403 forbidden.
 Handler authed_admin(engine::Gateway& gw,
                      std::function<void(Request&, const std::string&, Reply)> fn);
-
-// An app endpoint a surface is given (forwarding, status callbacks): the rule of core/url.h
-// (UrlRule::kAppEndpoint); invalid_url naming `field` otherwise.
-Result<void> check_app_url(std::string_view url, const std::string& field);
+// authed_admin for a handler that needs to know who is acting, not only the account.
+Handler authed_admin_caller(engine::Gateway& gw,
+                            std::function<void(Request&, const Caller&, Reply)> fn);
 
 // Reads a request's JSON object body, accepting application/json, no Content-Type, and (for
 // `curl -d` convenience) a JSON object sent as application/x-www-form-urlencoded. Errors:

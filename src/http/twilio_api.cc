@@ -386,11 +386,11 @@ Result<NumberRecord> number_of(engine::Services& s, const Request& req, const Tw
   return Error::make("not_found", "The requested resource " + req.path + " was not found", "Sid");
 }
 
-// A URL parameter: "" clears the setting; otherwise the rule /v1 applies to app endpoints.
-Result<std::optional<std::string>> url_param(const std::string& v, const char* name) {
-  if (v.empty()) return std::optional<std::string>();
-  if (auto ok = check_app_url(v, name); !ok) return ok.error();
-  return std::optional<std::string>(v);
+// A URL parameter: "" clears the setting; otherwise the engine checks it as it checks /v1's
+// (Gateway::check_app_url).
+std::optional<std::string> url_param(const std::string& v) {
+  if (v.empty()) return std::nullopt;
+  return v;
 }
 
 // POST IncomingPhoneNumbers/{Sid}.json: SmsUrl and SmsMethod are the number's forwarding (in
@@ -409,17 +409,13 @@ void update_number(engine::Services& s, Request& req, const TwilioCaller& c, Rep
   }
   if (sms_url || sms_method) {
     u.set_forwarding = true;
-    auto url = url_param(sms_url.value_or(n->forward_url.value_or("")), "SmsUrl");
-    if (!url) return reply(error_response(url.error()));
-    u.forward_url = *url;
+    u.forward_url = url_param(sms_url.value_or(n->forward_url.value_or("")));
     u.forward_method = sms_method.value_or(n->forward_url ? n->forward_method : "POST");
     u.forward_format = "twilio";
   }
   if (auto cb = form_value(f, "StatusCallback")) {
     u.set_status_callback = true;
-    auto url = url_param(*cb, "StatusCallback");
-    if (!url) return reply(error_response(url.error()));
-    u.status_callback = *url;
+    u.status_callback = url_param(*cb);
   }
   if (auto name = form_value(f, "FriendlyName")) {
     if (name->size() > 64) {

@@ -28,12 +28,6 @@ Result<void> only_fields(const json& body, const std::set<std::string>& known) {
   return Ok();
 }
 
-// The signed-in user's own email ("" for an API key), so nobody locks themselves out.
-std::string caller_email(engine::Gateway& gw, const Request& req) {
-  auto who = authenticate(gw, req);
-  return who && *who ? (*who)->email : std::string();
-}
-
 void create_user(engine::ConsoleUsers& users, Request& req, const std::string& account,
                  Reply reply) {
   auto body = json_body(req);
@@ -57,8 +51,7 @@ void create_user(engine::ConsoleUsers& users, Request& req, const std::string& a
   reply(std::move(r));
 }
 
-void update_user(engine::Gateway& gw, engine::ConsoleUsers& users, Request& req,
-                 const std::string& account, Reply reply) {
+void update_user(engine::ConsoleUsers& users, Request& req, const Caller& caller, Reply reply) {
   auto body = json_body(req);
   if (!body) return reply(Response::error(body.error()));
   if (auto ok = only_fields(*body, {"disabled"}); !ok) return reply(Response::error(ok.error()));
@@ -67,16 +60,9 @@ void update_user(engine::Gateway& gw, engine::ConsoleUsers& users, Request& req,
     return reply(Response::error(Error::make("missing_field", "disabled is required", "disabled")));
   }
   if (!it->is_boolean()) return reply(Response::error(type_error("disabled", "a boolean")));
-  auto user = users.of_account(account, req.params.at("id"));
+  auto user = users.set_disabled_of(caller.account, req.params.at("id"), it->get<bool>(),
+                                    caller.email);
   if (!user) return reply(Response::error(user.error()));
-  if (it->get<bool>() && user->email == caller_email(gw, req)) {
-    return reply(Response::error(
-        Error::make("cannot_disable_self", "you cannot disable your own user", "disabled")));
-  }
-  if (auto r = users.set_disabled(user->email, it->get<bool>()); !r) {
-    return reply(Response::error(r.error()));
-  }
-  user->disabled = it->get<bool>();
   reply(Response::json(200, user_json(*user)));
 }
 
@@ -91,12 +77,10 @@ void reset_password(engine::ConsoleUsers& users, Request& req, const std::string
   if (auto ok = only_fields(body, {"password"}); !ok) return reply(Response::error(ok.error()));
   auto password = string_field(body, "password", false);
   if (!password) return reply(Response::error(password.error()));
-  auto user = users.of_account(account, req.params.at("id"));
-  if (!user) return reply(Response::error(user.error()));
-  auto generated = users.reset_password(user->email, password->value_or(""));
-  if (!generated) return reply(Response::error(generated.error()));
-  json out = {{"id", user->id}, {"email", user->email}, {"sessions_ended", true}};
-  if (!generated->empty()) out["password"] = *generated;
+  auto reset = users.reset_password_of(account, req.params.at("id"), password->value_or(""));
+  if (!reset) return reply(Response::error(reset.error()));
+  json out = {{"id", reset->user.id}, {"email", reset->user.email}, {"sessions_ended", true}};
+  if (!reset->password.empty()) out["password"] = reset->password;
   Response r = Response::json(200, out);
   r.headers.emplace_back("Cache-Control", "no-store");
   reply(std::move(r));
@@ -119,9 +103,8 @@ void register_users_api(Router& router, engine::Gateway& gw, engine::ConsoleUser
                create_user(users, req, account, std::move(reply));
              }));
   router.add("PATCH", "/v1/users/{id}",
-             authed_admin(gw, [&gw, &users](Request& req, const std::string& account,
-                                            Reply reply) {
-               update_user(gw, users, req, account, std::move(reply));
+             authed_admin_caller(gw, [&users](Request& req, const Caller& caller, Reply reply) {
+               update_user(users, req, caller, std::move(reply));
              }));
   router.add("POST", "/v1/users/{id}/password",
              authed_admin(gw, [&users](Request& req, const std::string& account, Reply reply) {

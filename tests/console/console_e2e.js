@@ -86,6 +86,15 @@ async function main() {
     const item = page.locator('.conversations li', { hasText: 'Hi, can I move my appointment?' });
     await item.locator('.badge', { hasText: '1' }).waitFor({ timeout: T });
 
+    step('search finds a conversation by name or digits, and nothing for a stranger');
+    const search = page.getByLabel('Search');
+    await search.fill('nobody at all');
+    await page.locator('.empty').waitFor({ timeout: T });
+    await search.fill(PHONE.slice(-4));
+    await item.waitFor({ timeout: T });
+    await search.fill('');
+    await item.waitFor({ timeout: T });
+
     step('open it (marked read), reply, and watch the marks go sent -> delivered without reload');
     await item.locator('a').click();
     await page.locator('.thread h2', { hasText: PHONE }).waitFor({ timeout: T });

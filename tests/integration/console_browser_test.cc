@@ -35,5 +35,31 @@ TEST(ConsoleBrowserTest, AReceptionistsDayInChromium) {
   std::cout << r.out;
 }
 
+// The console's files from the binary: the page and its modules with the same headers, an ETag
+// that makes a reload cost a 304, and nothing served that is not one of its files.
+TEST(ConsoleFilesTest, ServedFromTheBinaryWithTheirHeadersAndETags) {
+  TestGateway gw(Backend::kSqlite);
+  gw.start();
+  for (const std::string path : {"/", "/console/app.js", "/console/console.css"}) {
+    SCOPED_TRACE(path);
+    auto r = gw.request("GET", path, "", "");
+    ASSERT_EQ(r.status, 200);
+    EXPECT_NE(r.header("content-security-policy").find("script-src 'self'"), std::string::npos);
+    EXPECT_EQ(r.header("x-frame-options"), "DENY");
+    EXPECT_EQ(r.header("x-content-type-options"), "nosniff");
+    const std::string etag = r.header("etag");
+    ASSERT_FALSE(etag.empty());
+    auto again = gw.request("GET", path, "", "", {{"If-None-Match", etag}});
+    EXPECT_EQ(again.status, 304);
+    EXPECT_TRUE(again.body.empty());
+  }
+  EXPECT_NE(gw.request("GET", "/console/app.js", "", "").header("content-type").find(
+                "text/javascript"),
+            std::string::npos);
+  for (const std::string path : {"/console/nope.js", "/console/index.html", "/console/..%2Fapp.js"}) {
+    EXPECT_EQ(gw.request("GET", path, "", "").status, 404) << path;
+  }
+}
+
 }  // namespace
 }  // namespace sb::test

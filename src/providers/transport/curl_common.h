@@ -48,13 +48,12 @@ class OutboundPin {
   bool socket_refused() const { return socket_refused_; }
   const std::string& host() const { return host_; }
   int port() const { return port_; }
-  const std::string& url() const { return url_; }  // normalized
 
  private:
   OutboundPin() = default;
   static curl_socket_t on_open_socket(void* user, curlsocktype, curl_sockaddr* addr);
   const std::vector<AllowRule>* allow_ = nullptr;
-  std::string url_, host_;
+  std::string host_;
   int port_ = 0;
   curl_slist* resolve_ = nullptr;
   bool socket_refused_ = false;

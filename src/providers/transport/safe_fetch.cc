@@ -130,15 +130,6 @@ size_t on_body(char* data, size_t size, size_t n, void* user) {
 
 }  // namespace
 
-Result<std::vector<IpAddress>> resolve_checked(const std::string& url,
-                                               const std::vector<AllowRule>& allow) {
-  auto t = parse_target(url);
-  if (!t) return as_media_error(t.error());
-  auto addrs = resolve(*t, allow);
-  if (!addrs) return as_media_error(addrs.error());
-  return addrs;
-}
-
 Result<std::unique_ptr<OutboundPin>> OutboundPin::apply(CURL* h, const std::string& url,
                                                         const std::vector<AllowRule>& allow) {
   auto t = parse_target(url);
@@ -147,7 +138,6 @@ Result<std::unique_ptr<OutboundPin>> OutboundPin::apply(CURL* h, const std::stri
   if (!addrs) return addrs.error();
   std::unique_ptr<OutboundPin> pin(new OutboundPin());
   pin->allow_ = &allow;
-  pin->url_ = t->url;
   pin->host_ = t->host;
   pin->port_ = t->port;
   if (!parse_ip(t->host)) {

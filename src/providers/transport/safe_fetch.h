@@ -29,12 +29,6 @@ struct Fetched {
   std::string final_url;     // after redirects
 };
 
-// Resolves a URL's host (the resolver's answer, every address of it, must be allowed), so the
-// caller can refuse before anything connects. Returns the addresses, the first is used.
-// Errors: invalid_media_url, media_url_refused, media_fetch_failed (resolution failed).
-Result<std::vector<IpAddress>> resolve_checked(const std::string& url,
-                                               const std::vector<AllowRule>& allow);
-
 class SafeFetcher {
  public:
   explicit SafeFetcher(SafeFetchOptions options);

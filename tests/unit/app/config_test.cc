@@ -165,6 +165,35 @@ opt_in_keywords = ["GO"]
   }
 }
 
+// [network] outbound_allow (the outbound URL policy's allow-list) and [retention].
+TEST_F(ConfigTest, NetworkAllowListAndRetention) {
+  auto d = load_config("", {});
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(d->network_outbound_allow.empty());
+  EXPECT_EQ(d->retention_redact_after_days, 0);
+  auto c = load_config(write("[network]\noutbound_allow = [\"10.20.0.0/16\", \"127.0.0.1:8081\"]\n"
+                             "[retention]\nredact_after_days = 90\n"),
+                       {});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->network_outbound_allow,
+            (std::vector<std::string>{"10.20.0.0/16", "127.0.0.1:8081"}));
+  EXPECT_EQ(c->retention_redact_after_days, 90);
+  auto e = load_config("", {{"SWITCHBOARD_NETWORK_OUTBOUND_ALLOW", "10.0.0.1, [::1]:9"}});
+  ASSERT_TRUE(e.ok()) << e.error().message;
+  EXPECT_EQ(e->network_outbound_allow, (std::vector<std::string>{"10.0.0.1", "[::1]:9"}));
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"[network]\noutbound_allow = [\"app.example.com\"]\n", "network.outbound_allow[0]"},
+      {"[network]\noutbound_allow = \"10.0.0.1\"\n", "network.outbound_allow"},
+      {"[network]\nallow = []\n", "network.allow"},
+      {"[retention]\nredact_after_days = -1\n", "retention.redact_after_days"},
+  };
+  for (const auto& [toml, field] : bad) {
+    auto r = load_config(write(toml), {});
+    ASSERT_FALSE(r.ok()) << toml;
+    EXPECT_EQ(r.error().field, field) << toml << ": " << r.error().message;
+  }
+}
+
 }  // namespace
 }  // namespace sb::app
 
