@@ -15,6 +15,7 @@ const SCREENS = [
   { path: 'auto-replies', label: 'Auto-replies', module: './autoreplies.js', admin: true },
   { path: 'signing-secret', label: 'Signing secret', module: './secret.js', admin: true },
   { path: 'users', label: 'Users', module: './users.js', admin: true },
+  { path: 'keys', label: 'API keys', module: './keys.js', admin: true },
 ];
 
 const root = document.getElementById('app');

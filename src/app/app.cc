@@ -16,6 +16,7 @@
 #include "core/crypto.h"
 #include "core/number_types.h"
 #include "core/ids.h"
+#include "engine/api_keys.h"
 #include "engine/automation.h"
 #include "engine/callbacks.h"
 #include "engine/console_users.h"
@@ -37,6 +38,7 @@
 #include "http/users_api.h"
 #include "http/sim_api.h"
 #include "http/twilio_api.h"
+#include "http/keys_api.h"
 #include "http/media_api.h"
 #include "http/webhooks_api.h"
 #include "providers/transport/safe_fetch.h"
@@ -62,16 +64,6 @@ std::unique_ptr<store::Store> open_and_migrate(const Config& c) {
   auto v = (*s)->migrate();
   if (!v) throw std::runtime_error("database migration: " + v.error().message);
   return std::move(*s);
-}
-
-// Makes a new key: "sbk_" + 48 hex characters (192 random bits). Only its hash is stored.
-std::string new_api_key(store::Store& st, const std::string& account) {
-  const std::string key = "sbk_" + crypto::hex(crypto::random_bytes(24));
-  const TimeMs now = SystemClock::instance().now_ms();
-  store::ApiKey rec{new_id("key_", now), account, engine::Gateway::hash_api_key(key),
-                    key.substr(0, 12), now};
-  if (auto r = st.accounts().insert_api_key(rec); !r) throw std::runtime_error(r.error().message);
-  return key;
 }
 
 void setup_accounts(store::Store& st, const Config& c) {
@@ -233,14 +225,69 @@ int backup(const Config& config, const std::string& to) {
   return 0;
 }
 
-int create_key(const Config& config, const std::string& account) {
+int keys_command(const Config& config, const KeysCommand& cmd) {
   auto st = open_and_migrate(config);
-  if (auto r = st->accounts().ensure_account(account, SystemClock::instance().now_ms()); !r) {
-    throw std::runtime_error(r.error().message);
+  const Clock& clock = SystemClock::instance();
+  engine::ApiKeys keys(*st, clock);
+  const auto fail = [](const Error& e) -> int {
+    std::cerr << "switchboard: " << e.message << std::endl;
+    return e.code == "not_found" ? 2 : 1;
+  };
+  if (cmd.action == "create") {
+    if (auto r = st->accounts().ensure_account(cmd.account, clock.now_ms()); !r) {
+      throw std::runtime_error(r.error().message);
+    }
+    engine::ApiKeys::Spec spec;
+    spec.name = cmd.name;
+    if (!cmd.scopes.empty()) {
+      auto set = parse_scopes(cmd.scopes, "--scopes");
+      if (!set) return fail(set.error());
+      spec.scopes = *set;
+    }
+    if (!cmd.expires_at.empty()) {
+      auto t = parse_rfc3339(cmd.expires_at);
+      if (!t) return fail(Error::make("invalid_parameter", "--expires-at must be an RFC 3339 time"));
+      spec.expires_at = *t;
+    } else if (cmd.expires_in_days > 0) {
+      spec.expires_at = clock.now_ms() + cmd.expires_in_days * 86'400'000;
+    }
+    spec.rate_limit = cmd.rate_limit;
+    auto created = keys.create(cmd.account, spec);
+    if (!created) return fail(created.error());
+    if (cmd.json) {
+      auto out = api_key_json(created->key, clock.now_ms());
+      out["key"] = created->secret;
+      std::cout << out.dump() << std::endl;
+      return 0;
+    }
+    std::cout << "API key " << created->key.id << " for account " << cmd.account << " (scopes "
+              << scopes_to_text(created->key.scopes)
+              << "; store it now, it is not shown again):\n"
+              << created->secret << std::endl;
+    return 0;
   }
-  const std::string key = new_api_key(*st, account);
-  std::cout << "API key for account " << account << " (store it now; it is not shown again):\n"
-            << key << std::endl;
+  if (cmd.action == "list") {
+    auto list = keys.list(cmd.account);
+    if (!list) return fail(list.error());
+    const TimeMs now = clock.now_ms();
+    for (const auto& k : *list) {
+      if (cmd.json) {
+        std::cout << api_key_json(k, now).dump() << "\n";
+        continue;
+      }
+      std::cout << k.id << "  " << k.prefix << "…  " << api_key_state(k, now) << "  "
+                << scopes_to_text(k.scopes) << "  "
+                << (k.name.empty() ? std::string("(no name)") : k.name) << "  last used "
+                << (k.last_used_at ? format_rfc3339(k.last_used_at) : std::string("never"))
+                << "\n";
+    }
+    std::cout << std::flush;
+    return 0;
+  }
+  auto k = keys.revoke(cmd.account, cmd.key);
+  if (!k) return fail(k.error());
+  std::cout << "API key " << k->id << " (" << k->prefix << "…) of account " << k->account
+            << " revoked; every instance refuses it within a second" << std::endl;
   return 0;
 }
 
@@ -635,6 +682,9 @@ int serve(const Config& config, bool print_routes) {
                              {config.public_url.rfind("https://", 0) == 0,
                               config.console_session_max_h * 3'600});
   http::register_users_api(router, gateway, console_users);
+  engine::ApiKeys api_keys(*st, clock);
+  api_keys.set_on_revoked([&gateway] { gateway.forget_authentications(); });
+  http::register_keys_api(router, gateway, api_keys);
   http::register_console(router);
   http::register_events_api(router, services, events,
                             {static_cast<size_t>(config.events_queue_limit)});
@@ -672,10 +722,13 @@ int serve(const Config& config, bool print_routes) {
 
   if (config.print_first_key &&
       value_or_throw(st->accounts().count_api_keys(config.bootstrap_account)) == 0) {
-    const std::string key = new_api_key(*st, config.bootstrap_account);
+    engine::ApiKeys::Spec first;
+    first.name = "first key";
+    auto key = api_keys.create(config.bootstrap_account, first);
+    if (!key) throw std::runtime_error(key.error().message);
     std::cout << "First start: API key for account " << config.bootstrap_account
               << " (store it now; it is not shown again):\n"
-              << key << std::endl;
+              << key->secret << std::endl;
     // And someone to open the console as, unless the account already has users.
     auto users = console_users.list(config.bootstrap_account);
     if (users && users->empty()) {

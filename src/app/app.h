@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "app/config.h"
 #include "core/result.h"
@@ -25,8 +26,6 @@ T value_or_throw(Result<T> r) {
 // With print_routes: prints every registered route ("METHOD /pattern", one a
 // line) once the routes are set up, and returns 0 without listening.
 int serve(const Config& config, bool print_routes = false);
-// Creates `account` if needed and a new API key for it; prints the key alone on the last line.
-int create_key(const Config& config, const std::string& account);
 // Applies migrations and exits.
 int migrate(const Config& config);
 // An online backup of the configured SQLite database into `to` (docs/operations.md); for
@@ -61,6 +60,20 @@ struct UsersCommand {
   bool json = false;
 };
 int users_command(const Config& config, const UsersCommand& cmd);
+// `switchboard keys create|list|revoke`: an account's API keys (docs/api.md#api-keys). create
+// makes the account if needed and prints the key alone on the last line (or JSON with `json`).
+struct KeysCommand {
+  std::string action;  // create | list | revoke
+  std::string account = "default";
+  std::string name;
+  std::vector<std::string> scopes;  // create: empty means admin
+  std::string expires_at;           // create: RFC 3339
+  int64_t expires_in_days = 0;
+  int rate_limit = 0;
+  std::string key;  // revoke: id, listed prefix or the secret itself
+  bool json = false;
+};
+int keys_command(const Config& config, const KeysCommand& cmd);
 // Opens the configured database (creating a SQLite file's directory) and migrates it; throws
 // with the reason when it cannot.
 std::unique_ptr<store::Store> open_migrated_store(const Config& config);

@@ -43,12 +43,33 @@ int main(int argc, char** argv) {
   bool print_routes = false;
   serve->add_flag("--print-routes", print_routes, "Print the HTTP routes and exit");
 
-  auto* keys = cli.add_subcommand("keys", "Manage API keys");
+  auto* keys = cli.add_subcommand("keys", "Create, list and revoke API keys (docs/api.md)");
   keys->require_subcommand(1);
+  sb::app::KeysCommand keys_cmd;
   auto* keys_create = keys->add_subcommand("create", "Create an API key (and the account if new)");
-  std::string account = "default";
-  keys_create->add_option("--account", account, "Account name")->capture_default_str();
-  keys_create->add_option("--config", config_flag, "Path to switchboard.toml");
+  keys_create->add_option("--name", keys_cmd.name, "What the key is for");
+  keys_create
+      ->add_option("--scopes", keys_cmd.scopes,
+                   "Comma-separated: messages:send, messages:read, conversations, numbers, "
+                   "compliance, admin (default admin)")
+      ->delimiter(',');
+  auto* expires_at = keys_create->add_option("--expires-at", keys_cmd.expires_at,
+                                             "Expiry time (RFC 3339)");
+  keys_create->add_option("--expires-in-days", keys_cmd.expires_in_days, "Expiry in days")
+      ->excludes(expires_at);
+  keys_create->add_option("--rate-limit", keys_cmd.rate_limit,
+                          "Requests per second per instance (default 0: unlimited)");
+  auto* keys_list = keys->add_subcommand("list", "List the account's keys (never a secret)");
+  auto* keys_revoke = keys->add_subcommand("revoke", "Revoke a key: refused within a second");
+  keys_revoke->add_option("key", keys_cmd.key, "The key's id, listed prefix, or the key itself")
+      ->required();
+  for (auto* sub : {keys_create, keys_list, keys_revoke}) {
+    sub->add_option("--account", keys_cmd.account, "Account name")->capture_default_str();
+    sub->add_option("--config", config_flag, "Path to switchboard.toml");
+  }
+  for (auto* sub : {keys_create, keys_list}) {
+    sub->add_flag("--json", keys_cmd.json, "Print JSON (one object a line)");
+  }
 
   auto* migrate = cli.add_subcommand("migrate", "Apply database migrations and exit");
   migrate->add_option("--config", config_flag, "Path to switchboard.toml");
@@ -60,6 +81,7 @@ int main(int argc, char** argv) {
       ->required();
   backup->add_option("--config", config_flag, "Path to switchboard.toml");
 
+  std::string account;
   auto* opt_outs = cli.add_subcommand("opt-outs", "Import or export an account's opt-outs (CSV)");
   opt_outs->require_subcommand(1);
   std::string opt_outs_file;
@@ -210,7 +232,10 @@ int main(int argc, char** argv) {
   setup_logging(config->log_level);
   try {
     if (*serve) return sb::app::serve(*config, print_routes);
-    if (*keys_create) return sb::app::create_key(*config, account);
+    if (*keys) {
+      keys_cmd.action = *keys_create ? "create" : *keys_list ? "list" : "revoke";
+      return sb::app::keys_command(*config, keys_cmd);
+    }
     if (*migrate) return sb::app::migrate(*config);
     if (*backup) return sb::app::backup(*config, backup_to);
     if (*opt_outs_import) return sb::app::opt_outs_import(*config, account, opt_outs_file);

@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <mutex>
 
 #include "core/crypto.h"
@@ -16,7 +17,7 @@
 namespace sb::engine {
 namespace {
 
-constexpr TimeMs kAuthCacheMs = 30'000;
+constexpr TimeMs kTouchEveryMs = 60'000;  // how stale a key's last_used_at may get
 
 // The digits of `input` when it is a short code of `region` (spaces and hyphens allowed).
 std::optional<std::string> short_code(std::string_view input, std::string_view region) {
@@ -282,21 +283,59 @@ void Gateway::remember(const std::string& hash, CachedKey entry, TimeMs now) {
   std::unique_lock lk(auth_mu_);
   if (auth_cache_.size() > 10'000) auth_cache_.clear();
   entry.expires_at = now + kAuthCacheMs;
+  if (entry.key_expires_at != 0) entry.expires_at = std::min(entry.expires_at, entry.key_expires_at);
   auth_cache_[hash] = std::move(entry);
 }
 
-Result<std::optional<std::string>> Gateway::authenticate(const std::string& api_key) {
-  if (api_key.empty() || api_key.size() > 256) return std::optional<std::string>();
+int64_t Gateway::admit(const std::string& key_id, int rate_limit, TimeMs now) {
+  if (rate_limit <= 0) return 0;
+  const double rate = rate_limit;
+  std::lock_guard lk(rate_mu_);
+  if (buckets_.size() > 100'000) buckets_.clear();
+  auto [it, fresh] = buckets_.try_emplace(key_id, Bucket{rate, now});
+  Bucket& b = it->second;
+  if (!fresh) {
+    b.tokens = std::min(rate, b.tokens + static_cast<double>(now - b.at) * rate / 1000.0);
+    b.at = now;
+  }
+  if (b.tokens >= 1.0) {
+    b.tokens -= 1.0;
+    return 0;
+  }
+  const double wait_ms = (1.0 - b.tokens) * 1000.0 / rate;
+  return std::max<int64_t>(1, static_cast<int64_t>((wait_ms + 999.0) / 1000.0));
+}
+
+Result<std::optional<Gateway::KeyPrincipal>> Gateway::authenticate(const std::string& api_key) {
+  using Found = std::optional<KeyPrincipal>;
+  if (api_key.empty() || api_key.size() > 256) return Found();
   const std::string hash = hash_api_key(api_key);
   const TimeMs now = clock_.now_ms();
-  if (auto hit = cached(hash, now)) return std::optional<std::string>(hit->account);
-  // The lookup is by hash (an index probe), so response time does not depend on how much of a
-  // guessed key matched.
-  auto key = store_.accounts().find_api_key(hash);
-  if (!key) return key.error();
-  if (!*key) return std::optional<std::string>();
-  remember(hash, {(*key)->account, 0}, now);
-  return std::optional<std::string>((*key)->account);
+  std::optional<CachedKey> entry = cached(hash, now);
+  if (entry && entry->key_id.empty()) return Found();  // another kind of credential's entry
+  if (!entry) {
+    // The lookup is by hash (an index probe), so response time does not depend on how much of a
+    // guessed key matched.
+    auto key = store_.accounts().find_api_key(hash);
+    if (!key) return key.error();
+    if (!*key || api_key_state(**key, now) != "active") return Found();
+    const ApiKey& k = **key;
+    if (now - k.last_used_at >= kTouchEveryMs) {
+      if (auto t = store_.accounts().touch_api_key(k.id, now); !t) {
+        spdlog::warn("keys: last use of {} not recorded: {}", k.id, t.error().message);
+      }
+    }
+    entry = CachedKey{k.account, 0, "", false, k.id, k.scopes, k.rate_limit, k.expires_at};
+    remember(hash, *entry, now);
+  }
+  if (const int64_t wait = admit(entry->key_id, entry->rate_limit, now); wait > 0) {
+    Error e = Error::make("rate_limited", "this API key is over its rate of " +
+                                              std::to_string(entry->rate_limit) +
+                                              " requests per second; retry later");
+    e.retry_after_s = wait;
+    return e;
+  }
+  return Found(KeyPrincipal{entry->account, entry->key_id, entry->scopes});
 }
 
 Result<std::optional<TwilioCaller>> Gateway::authenticate_twilio(const std::string& username,

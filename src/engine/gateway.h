@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/api_key.h"
 #include "core/clock.h"
 #include "core/number_record.h"
 #include "engine/circuit.h"
@@ -84,9 +85,20 @@ class Gateway {
   void set_quiet_hours(std::shared_ptr<const QuietHours> q) { quiet_hours_ = std::move(q); }
   const QuietHours* quiet_hours() const { return quiet_hours_.get(); }
 
-  // Account owning the API key, or nullopt; an error when the keys cannot be read. Cached
-  // briefly; the secret is only ever hashed.
-  Result<std::optional<std::string>> authenticate(const std::string& api_key);
+  // Who an API key is: its account, id and scopes.
+  struct KeyPrincipal {
+    std::string account;
+    std::string key_id;
+    ScopeSet scopes = kScopeNone;
+  };
+  // How long an authentication answer is reused by this instance: a key revoked or expired
+  // elsewhere is refused here within this time.
+  static constexpr TimeMs kAuthCacheMs = 500;
+  // The key's principal, or nullopt for an unknown, revoked or expired key. Admits the request
+  // against the key's rate: rate_limited (with retry_after_s) when it is over. Errors:
+  // database_unavailable when the keys cannot be read. Records when a key was last used (at
+  // most once a minute). The secret is only ever hashed.
+  Result<std::optional<KeyPrincipal>> authenticate(const std::string& api_key);
   static std::string hash_api_key(const std::string& api_key);
   // Console sessions (engine/console_users.h), as the surfaces see them: the account and role of
   // a session token, or nullopt. Unset: no session is valid.
@@ -103,7 +115,7 @@ class Gateway {
     return sessions_(token);
   }
   // Forgets every cached authentication (after a credential is deleted here, so it is refused at
-  // once by this instance; other instances within the cache's 30 s).
+  // once by this instance; other instances within kAuthCacheMs).
   void forget_authentications();
   // Whose Twilio-compatible credentials these are (HTTP Basic AccountSid:AuthToken, the previous
   // token too until it is dropped, or SK…:secret of an API key), or nullopt; compared in constant
@@ -180,11 +192,25 @@ class Gateway {
     TimeMs expires_at;
     std::string account_sid;  // Twilio-compatible credentials
     bool api_key = false;
+    // API keys: the key, its scopes and rate, and when it stops being valid (0: never).
+    std::string key_id;
+    ScopeSet scopes = kScopeNone;
+    int rate_limit = 0;
+    TimeMs key_expires_at = 0;
   };
   std::unordered_map<std::string, CachedKey> auth_cache_;
   // The authentication cache: what a credential hash proved, while fresh.
   std::optional<CachedKey> cached(const std::string& hash, TimeMs now);
   void remember(const std::string& hash, CachedKey entry, TimeMs now);
+  // Per-key token buckets of rate-limited keys: a second's worth of requests, refilled evenly.
+  struct Bucket {
+    double tokens = 0;
+    TimeMs at = 0;
+  };
+  std::mutex rate_mu_;
+  std::unordered_map<std::string, Bucket> buckets_;
+  // 0 when the key may make a request now, else the seconds to wait.
+  int64_t admit(const std::string& key_id, int rate_limit, TimeMs now);
 };
 
 }  // namespace sb::engine

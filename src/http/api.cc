@@ -52,7 +52,7 @@ void register_api(Router& router, engine::Services& s) {
   });
 
   router.add("GET", "/v1/stats",
-             authed(s.gateway, [&s](Request&, const std::string& account, Reply reply) {
+             authed(s.gateway, kScopeMessagesRead, [&s](Request&, const std::string& account, Reply reply) {
                auto counts = s.messages.count_by_status(account);
                if (!counts) return reply(Response::error(counts.error()));
                json by_status = json::object();

@@ -25,10 +25,21 @@ bool same_origin(const Request& req) {
   return from_this_host(req);
 }
 
-Handler guarded_auth(engine::Gateway& gw, bool admin_only,
-                     std::function<void(Request&, const Caller&, Reply)> fn) {
-  return [&gw, admin_only, fn = std::move(fn)](Request& req, Reply reply) {
+// What a console session may do, by role.
+ScopeSet session_scopes(const std::string& role) {
+  return role == "admin" ? ScopeSet{kScopeAdmin}
+                         : ScopeSet{kScopeMessagesSend | kScopeMessagesRead | kScopeConversations};
+}
+
+}  // namespace
+
+Handler authed_caller(engine::Gateway& gw, ScopeSet needs,
+                      std::function<void(Request&, const Caller&, Reply)> fn) {
+  return [&gw, needs, fn = std::move(fn)](Request& req, Reply reply) {
     auto found = authenticate(gw, req);
+    if (!found && found.error().code == "rate_limited") {
+      return reply(Response::error(found.error()));
+    }
     if (!found) {
       spdlog::error("auth: credentials lookup failed: {}", found.error().message);
       return reply(Response::error(
@@ -47,8 +58,11 @@ Handler guarded_auth(engine::Gateway& gw, bool admin_only,
       return reply(Response::error(
           Error::make("forbidden", "cross-origin requests with the console session are refused")));
     }
-    if (admin_only && caller.role != "admin") {
-      return reply(Response::error(Error::make("forbidden", "this needs an admin")));
+    if (!scopes_allow(caller.scopes, needs)) {
+      return reply(Response::error(Error::make(
+          "forbidden", caller.session ? std::string("this needs an admin")
+                                      : "this API key lacks the scope " +
+                                            missing_scope(caller.scopes, needs))));
     }
     try {
       fn(req, caller, reply);
@@ -58,8 +72,6 @@ Handler guarded_auth(engine::Gateway& gw, bool admin_only,
     }
   };
 }
-
-}  // namespace
 
 bool from_this_host(const Request& req) {
   const std::string origin = req.header("origin");
@@ -86,36 +98,28 @@ Result<std::optional<Caller>> authenticate(engine::Gateway& gw, const Request& r
   const std::string h = req.header("authorization");
   constexpr std::string_view kPrefix = "Bearer ";
   if (h.size() > kPrefix.size() && strncasecmp(h.data(), kPrefix.data(), kPrefix.size()) == 0) {
-    auto account = gw.authenticate(h.substr(kPrefix.size()));
-    if (!account) return account.error();
-    if (!*account) return std::optional<Caller>();
-    // An API key has every right in its account.
-    return std::optional<Caller>(Caller{**account, "admin", "", false});
+    auto key = gw.authenticate(h.substr(kPrefix.size()));
+    if (!key) return key.error();
+    if (!*key) return std::optional<Caller>();
+    const auto& k = **key;
+    return std::optional<Caller>(Caller{k.account, (k.scopes & kScopeAdmin) ? "admin" : "agent",
+                                        "", false, k.scopes, k.key_id});
   }
   const std::string token = session_cookie(req);
   if (token.empty()) return std::optional<Caller>();
   auto who = gw.authenticate_session(token);
   if (!who) return who.error();
   if (!*who) return std::optional<Caller>();
-  return std::optional<Caller>(Caller{(*who)->account, (*who)->role, (*who)->email, true});
+  return std::optional<Caller>(Caller{(*who)->account, (*who)->role, (*who)->email, true,
+                                      session_scopes((*who)->role), ""});
 }
 
-Handler authed(engine::Gateway& gw, std::function<void(Request&, const std::string&, Reply)> fn) {
-  return guarded_auth(gw, false, [fn = std::move(fn)](Request& req, const Caller& c, Reply reply) {
-    fn(req, c.account, std::move(reply));
-  });
-}
-
-Handler authed_admin(engine::Gateway& gw,
-                     std::function<void(Request&, const std::string&, Reply)> fn) {
-  return guarded_auth(gw, true, [fn = std::move(fn)](Request& req, const Caller& c, Reply reply) {
-    fn(req, c.account, std::move(reply));
-  });
-}
-
-Handler authed_admin_caller(engine::Gateway& gw,
-                            std::function<void(Request&, const Caller&, Reply)> fn) {
-  return guarded_auth(gw, true, std::move(fn));
+Handler authed(engine::Gateway& gw, ScopeSet needs,
+               std::function<void(Request&, const std::string&, Reply)> fn) {
+  return authed_caller(gw, needs,
+                       [fn = std::move(fn)](Request& req, const Caller& c, Reply reply) {
+                         fn(req, c.account, std::move(reply));
+                       });
 }
 
 Result<nlohmann::json> parse_json_object(std::string_view text) {
@@ -148,6 +152,16 @@ Result<nlohmann::json> json_body(const Request& req) {
                        "Content-Type");
   }
   return parse_json_object(req.body);
+}
+
+Result<void> only_fields(const nlohmann::json& body,
+                         std::initializer_list<std::string_view> known) {
+  for (const auto& [k, _] : body.items()) {
+    if (std::find(known.begin(), known.end(), k) == known.end()) {
+      return Error::make("unknown_field", "unknown field '" + k + "'", k);
+    }
+  }
+  return Ok();
 }
 
 Error type_error(const std::string& field, std::string_view expected) {

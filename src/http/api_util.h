@@ -2,23 +2,29 @@
 #pragma once
 
 #include <functional>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "core/api_key.h"
 #include "engine/gateway.h"
 #include "http/types.h"
 
 namespace sb::http {
 
-// Who made a request: an API key (Authorization: Bearer <key>; every right in its account, so
-// role admin) or a console session (the sb_session cookie; the user's role).
+// Who made a request: an API key (Authorization: Bearer <key>; its scopes) or a console session
+// (the sb_session cookie; an admin holds every scope, an agent messages:send, messages:read and
+// conversations).
 struct Caller {
   std::string account;
-  std::string role;   // admin | agent
+  std::string role;   // admin | agent: sessions, and keys (admin when the key has that scope)
   std::string email;  // sessions: the user
   bool session = false;
+  ScopeSet scopes = kScopeNone;
+  std::string key_id;  // API keys
 };
+// Errors: database_unavailable; rate_limited (with retry_after_s) for a key over its rate.
 Result<std::optional<Caller>> authenticate(engine::Gateway& gw, const Request& req);
 // The sb_session cookie's value ("" : none).
 std::string session_cookie(const Request& req);
@@ -27,22 +33,24 @@ std::string session_cookie(const Request& req);
 bool from_this_host(const Request& req);
 
 // Wraps a handler with authentication (an API key, or a console session whose request comes from
-// this host: a cross-origin request with the cookie is 403 forbidden); the handler gets the
-// account. Replies 401 unauthorized without valid credentials, 503 database_unavailable when they
-// cannot be checked; an exception thrown by `fn` becomes 503 database_unavailable.
-Handler authed(engine::Gateway& gw, std::function<void(Request&, const std::string&, Reply)> fn);
-// The same for what only admins may do (numbers, opt-outs, auto-replies, the signing secret):
-// a session of an agent is 403 forbidden.
-Handler authed_admin(engine::Gateway& gw,
-                     std::function<void(Request&, const std::string&, Reply)> fn);
-// authed_admin for a handler that needs to know who is acting, not only the account.
-Handler authed_admin_caller(engine::Gateway& gw,
-                            std::function<void(Request&, const Caller&, Reply)> fn);
+// this host: a cross-origin request with the cookie is 403 forbidden) and the scopes the route
+// needs (kScopeNone: any caller; a caller without them is 403 forbidden, naming the scope); the
+// handler gets the account. Replies 401 unauthorized without valid credentials, 429 rate_limited
+// for a key over its rate, 503 database_unavailable when they cannot be checked; an exception
+// thrown by `fn` becomes 503 database_unavailable.
+Handler authed(engine::Gateway& gw, ScopeSet needs,
+               std::function<void(Request&, const std::string&, Reply)> fn);
+// authed for a handler that needs to know who is acting, not only the account.
+Handler authed_caller(engine::Gateway& gw, ScopeSet needs,
+                      std::function<void(Request&, const Caller&, Reply)> fn);
 
 // Reads a request's JSON object body, accepting application/json, no Content-Type, and (for
 // `curl -d` convenience) a JSON object sent as application/x-www-form-urlencoded. Errors:
 // unsupported_media_type (field Content-Type), then those of parse_json_object (api.h).
 Result<nlohmann::json> json_body(const Request& req);
+
+// unknown_field (naming it) for the first key of a JSON object that is not in `known`.
+Result<void> only_fields(const nlohmann::json& body, std::initializer_list<std::string_view> known);
 
 // An invalid_type error: "`field` must be `expected`", naming the field.
 Error type_error(const std::string& field, std::string_view expected);

@@ -182,19 +182,19 @@ void patch_rule(engine::Services& s, Request& req, const std::string& account, R
 
 void register_compliance_api(Router& router, engine::Services& s) {
   router.add("GET", "/v1/opt-outs",
-             authed_admin(s.gateway, [&s](Request& req, const std::string& a, Reply reply) {
+             authed(s.gateway, kScopeCompliance, [&s](Request& req, const std::string& a, Reply reply) {
                list_opt_outs(s, req, a, std::move(reply));
              }));
   router.add("POST", "/v1/opt-outs",
-             authed_admin(s.gateway, [&s](Request& req, const std::string& a, Reply reply) {
+             authed(s.gateway, kScopeCompliance, [&s](Request& req, const std::string& a, Reply reply) {
                add_opt_out(s, req, a, std::move(reply));
              }));
   router.add("DELETE", "/v1/opt-outs",
-             authed_admin(s.gateway, [&s](Request& req, const std::string& a, Reply reply) {
+             authed(s.gateway, kScopeCompliance, [&s](Request& req, const std::string& a, Reply reply) {
                remove_opt_outs(s, req, a, std::move(reply));
              }));
   router.add("DELETE", "/v1/opt-outs/{id}",
-             authed_admin(s.gateway, [&s](Request& req, const std::string& a, Reply reply) {
+             authed(s.gateway, kScopeCompliance, [&s](Request& req, const std::string& a, Reply reply) {
                const std::string& id = req.params.at("id");
                if (auto r = s.compliance.remove_opt_out(a, id); !r) {
                  return reply(Response::error(r.error()));
@@ -203,7 +203,7 @@ void register_compliance_api(Router& router, engine::Services& s) {
              }));
 
   router.add("GET", "/v1/auto-replies",
-             authed_admin(s.gateway, [&s](Request&, const std::string& a, Reply reply) {
+             authed(s.gateway, kScopeCompliance, [&s](Request&, const std::string& a, Reply reply) {
                auto rules = s.compliance.list_auto_replies(a);
                if (!rules) return reply(Response::error(rules.error()));
                json data = json::array();
@@ -211,21 +211,21 @@ void register_compliance_api(Router& router, engine::Services& s) {
                reply(Response::json(200, {{"data", std::move(data)}}));
              }));
   router.add("POST", "/v1/auto-replies",
-             authed_admin(s.gateway, [&s](Request& req, const std::string& a, Reply reply) {
+             authed(s.gateway, kScopeCompliance, [&s](Request& req, const std::string& a, Reply reply) {
                create_rule(s, req, a, std::move(reply));
              }));
   router.add("GET", "/v1/auto-replies/{id}",
-             authed_admin(s.gateway, [&s](Request& req, const std::string& a, Reply reply) {
+             authed(s.gateway, kScopeCompliance, [&s](Request& req, const std::string& a, Reply reply) {
                auto r = s.compliance.get_auto_reply(a, req.params.at("id"));
                if (!r) return reply(Response::error(r.error()));
                reply(Response::json(200, auto_reply_json(*r)));
              }));
   router.add("PATCH", "/v1/auto-replies/{id}",
-             authed_admin(s.gateway, [&s](Request& req, const std::string& a, Reply reply) {
+             authed(s.gateway, kScopeCompliance, [&s](Request& req, const std::string& a, Reply reply) {
                patch_rule(s, req, a, std::move(reply));
              }));
   router.add("DELETE", "/v1/auto-replies/{id}",
-             authed_admin(s.gateway, [&s](Request& req, const std::string& a, Reply reply) {
+             authed(s.gateway, kScopeCompliance, [&s](Request& req, const std::string& a, Reply reply) {
                const std::string& id = req.params.at("id");
                if (auto r = s.compliance.delete_auto_reply(a, id); !r) {
                  return reply(Response::error(r.error()));

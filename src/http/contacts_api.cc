@@ -158,25 +158,25 @@ void update_contact(engine::Services& s, Request& req, const std::string& accoun
 
 void register_contacts_api(Router& router, engine::Services& s) {
   router.add("POST", "/v1/contacts",
-             authed(s.gateway, [&s](Request& req, const std::string& a, Reply reply) {
+             authed(s.gateway, kScopeConversations, [&s](Request& req, const std::string& a, Reply reply) {
                create_contact(s, req, a, std::move(reply));
              }));
   router.add("GET", "/v1/contacts",
-             authed(s.gateway, [&s](Request& req, const std::string& a, Reply reply) {
+             authed(s.gateway, kScopeConversations, [&s](Request& req, const std::string& a, Reply reply) {
                list_contacts(s, req, a, std::move(reply));
              }));
   router.add("GET", "/v1/contacts/{id}",
-             authed(s.gateway, [&s](Request& req, const std::string& a, Reply reply) {
+             authed(s.gateway, kScopeConversations, [&s](Request& req, const std::string& a, Reply reply) {
                auto c = s.contacts.get(a, req.params.at("id"));
                if (!c) return reply(Response::error(c.error()));
                reply(Response::json(200, to_json(*c)));
              }));
   router.add("PATCH", "/v1/contacts/{id}",
-             authed(s.gateway, [&s](Request& req, const std::string& a, Reply reply) {
+             authed(s.gateway, kScopeConversations, [&s](Request& req, const std::string& a, Reply reply) {
                update_contact(s, req, a, std::move(reply));
              }));
   router.add("DELETE", "/v1/contacts/{id}",
-             authed(s.gateway, [&s](Request& req, const std::string& a, Reply reply) {
+             authed(s.gateway, kScopeConversations, [&s](Request& req, const std::string& a, Reply reply) {
                const std::string& id = req.params.at("id");
                if (auto r = s.contacts.remove(a, id); !r) return reply(Response::error(r.error()));
                reply(Response::json(200, {{"id", id}, {"deleted", true}}));

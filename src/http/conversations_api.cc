@@ -110,25 +110,25 @@ void reply_in_conversation(engine::Services& s, Request& req, const std::string&
 
 void register_conversations_api(Router& router, engine::Services& s) {
   router.add("GET", "/v1/conversations",
-             authed(s.gateway, [&s](Request& req, const std::string& a, Reply reply) {
+             authed(s.gateway, kScopeConversations, [&s](Request& req, const std::string& a, Reply reply) {
                list_conversations(s, req, a, std::move(reply));
              }));
   router.add("GET", "/v1/conversations/{id}",
-             authed(s.gateway, [&s](Request& req, const std::string& a, Reply reply) {
+             authed(s.gateway, kScopeConversations, [&s](Request& req, const std::string& a, Reply reply) {
                auto v = s.conversations.get(a, req.params.at("id"));
                if (!v) return reply(Response::error(v.error()));
                reply(Response::json(200, to_json(*v)));
              }));
   router.add("GET", "/v1/conversations/{id}/messages",
-             authed(s.gateway, [&s](Request& req, const std::string& a, Reply reply) {
+             authed(s.gateway, kScopeConversations, [&s](Request& req, const std::string& a, Reply reply) {
                conversation_messages(s, req, a, std::move(reply));
              }));
   router.add("POST", "/v1/conversations/{id}/messages",
-             authed(s.gateway, [&s](Request& req, const std::string& a, Reply reply) {
+             authed(s.gateway, kScopeConversations | kScopeMessagesSend, [&s](Request& req, const std::string& a, Reply reply) {
                reply_in_conversation(s, req, a, std::move(reply));
              }));
   router.add("POST", "/v1/conversations/{id}/read",
-             authed(s.gateway, [&s](Request& req, const std::string& a, Reply reply) {
+             authed(s.gateway, kScopeConversations, [&s](Request& req, const std::string& a, Reply reply) {
                auto v = s.conversations.mark_read(a, req.params.at("id"));
                if (!v) return reply(Response::error(v.error()));
                reply(Response::json(200, to_json(*v)));

@@ -27,7 +27,7 @@ void register_events_api(Router& router, engine::Services& s, engine::EventStrea
                          EventsApiOptions options) {
   router.add(
       "GET", "/v1/events",
-      authed(s.gateway, [&stream, options](Request& req, const std::string& account, Reply reply) {
+      authed(s.gateway, kScopeMessagesRead, [&stream, options](Request& req, const std::string& account, Reply reply) {
         std::optional<engine::EventCursor> after;
         if (auto a = req.query_param("after")) {
           after = engine::parse_cursor(*a);

@@ -113,13 +113,13 @@ Response secret_response(const SigningSecret& s) {
 
 void register_forwarding_api(Router& router, engine::Services& s) {
   router.add("GET", "/v1/signing-secret",
-             authed_admin(s.gateway, [&s](Request&, const std::string& account, Reply reply) {
+             authed(s.gateway, kScopeAdmin, [&s](Request&, const std::string& account, Reply reply) {
                auto secret = s.accounts.signing_secret(account);
                if (!secret) return reply(Response::error(secret.error()));
                reply(secret_response(*secret));
              }));
   router.add("POST", "/v1/signing-secret/rotate",
-             authed_admin(s.gateway, [&s](Request&, const std::string& account, Reply reply) {
+             authed(s.gateway, kScopeAdmin, [&s](Request&, const std::string& account, Reply reply) {
                auto secret = s.accounts.rotate_signing_secret(account);
                if (!secret) return reply(Response::error(secret.error()));
                reply(secret_response(*secret));

@@ -70,7 +70,7 @@ std::optional<int64_t> int_param(const Request& req, std::string_view name) {
 void register_media_api(Router& router, engine::Services& s, const engine::MediaFiles& files,
                         const engine::MediaSigner& signer, MediaApiOptions o) {
   router.add("GET", "/v1/media/{id}",
-             authed(s.gateway, [&s, &files](Request& req, const std::string& account,
+             authed(s.gateway, kScopeMessagesRead, [&s, &files](Request& req, const std::string& account,
                                             Reply reply) {
                auto m = s.accounts.media(account, req.params["id"]);
                if (!m) return reply(Response::error(m.error()));
@@ -78,7 +78,7 @@ void register_media_api(Router& router, engine::Services& s, const engine::Media
              }));
 
   router.add("POST", "/v1/media/{id}/url",
-             authed(s.gateway, [&s, &signer, o](Request& req, const std::string& account,
+             authed(s.gateway, kScopeMessagesRead, [&s, &signer, o](Request& req, const std::string& account,
                                                 Reply reply) {
                const std::string& id = req.params["id"];
                int64_t ttl = o.default_ttl_s;

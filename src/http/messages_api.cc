@@ -126,8 +126,8 @@ json delivery_log_json(const engine::DeliveryLog& log) {
 
 // A handler of an existing message: `op` gets the account and the path's id.
 template <typename Op>
-Handler message_route(engine::Services& s, Op op) {
-  return authed(s.gateway, [&s, op](Request& req, const std::string& account, Reply reply) {
+Handler message_route(engine::Services& s, ScopeSet needs, Op op) {
+  return authed(s.gateway, needs, [&s, op](Request& req, const std::string& account, Reply reply) {
     op(s, account, req.params["id"], reply);
   });
 }
@@ -257,7 +257,7 @@ std::string_view openapi_json() { return kOpenApiJson; }
 
 void register_messages_api(Router& router, engine::Services& s) {
   router.add("POST", "/v1/messages",
-             authed(s.gateway, [&s](Request& req, const std::string& account, Reply reply) {
+             authed(s.gateway, kScopeMessagesSend, [&s](Request& req, const std::string& account, Reply reply) {
                auto parsed = parse_send_request(req);
                if (!parsed) {
                  spdlog::info("api: send rejected for {}: {} ({})", account, parsed.error().code,
@@ -271,12 +271,12 @@ void register_messages_api(Router& router, engine::Services& s) {
              Run::kInline);
 
   router.add("GET", "/v1/messages",
-             authed(s.gateway, [&s](Request& req, const std::string& account, Reply reply) {
+             authed(s.gateway, kScopeMessagesRead, [&s](Request& req, const std::string& account, Reply reply) {
                list_messages(s, req, account, std::move(reply));
              }));
 
   router.add("GET", "/v1/messages/{id}",
-             message_route(s, [](engine::Services& s, const std::string& account,
+             message_route(s, kScopeMessagesRead, [](engine::Services& s, const std::string& account,
                                  const std::string& id, const Reply& reply) {
                auto v = s.messages.get(account, id);
                if (!v) return reply(Response::error(v.error()));
@@ -285,7 +285,7 @@ void register_messages_api(Router& router, engine::Services& s) {
 
   // Redaction: the body and media erased here and, where the provider allows, there.
   router.add("DELETE", "/v1/messages/{id}",
-             message_route(s, [](engine::Services& s, const std::string& account,
+             message_route(s, kScopeMessagesSend, [](engine::Services& s, const std::string& account,
                                  const std::string& id, const Reply& reply) {
                auto v = s.messages.redact(account, id);
                if (!v) return reply(Response::error(v.error()));
@@ -293,7 +293,7 @@ void register_messages_api(Router& router, engine::Services& s) {
              }));
 
   router.add("POST", "/v1/messages/{id}/cancel",
-             message_route(s, [](engine::Services& s, const std::string& account,
+             message_route(s, kScopeMessagesSend, [](engine::Services& s, const std::string& account,
                                  const std::string& id, const Reply& reply) {
                auto m = s.messages.cancel(account, id);
                if (!m) return reply(Response::error(m.error()));
@@ -301,7 +301,7 @@ void register_messages_api(Router& router, engine::Services& s) {
              }));
 
   router.add("GET", "/v1/messages/{id}/deliveries",
-             message_route(s, [](engine::Services& s, const std::string& account,
+             message_route(s, kScopeMessagesRead, [](engine::Services& s, const std::string& account,
                                  const std::string& id, const Reply& reply) {
                auto log = s.messages.deliveries(account, id);
                if (!log) return reply(Response::error(log.error()));

@@ -114,22 +114,22 @@ void configure_webhooks(engine::Services& s, Request& req, const std::string& ac
 
 void register_numbers_api(Router& router, engine::Services& s) {
   router.add("GET", "/v1/numbers",
-             authed(s.gateway, [&s](Request& req, const std::string& account, Reply reply) {
+             authed(s.gateway, kScopeNone, [&s](Request& req, const std::string& account, Reply reply) {
                list_numbers(s, req, account, std::move(reply));
              }));
   router.add("GET", "/v1/numbers/{number}",
-             authed(s.gateway, [&s](Request& req, const std::string& account, Reply reply) {
+             authed(s.gateway, kScopeNone, [&s](Request& req, const std::string& account, Reply reply) {
                auto n = s.numbers.get(account, req.params["number"]);
                if (!n) return reply(Response::error(n.error()));
                reply(Response::json(200, view_json(s, *n)));
              }));
   router.add("PATCH", "/v1/numbers/{number}",
-             authed_admin(s.gateway, [&s](Request& req, const std::string& account, Reply reply) {
+             authed(s.gateway, kScopeNumbers, [&s](Request& req, const std::string& account, Reply reply) {
                patch_number(s, req, account, std::move(reply));
              }));
   // Offloaded (the default): the provider calls block for up to the connector's timeout.
   router.add("POST", "/v1/numbers/{number}/provider-webhooks",
-             authed_admin(s.gateway, [&s](Request& req, const std::string& account, Reply reply) {
+             authed(s.gateway, kScopeNumbers, [&s](Request& req, const std::string& account, Reply reply) {
                configure_webhooks(s, req, account, std::move(reply));
              }));
 }

@@ -51,7 +51,7 @@ Result<providers::InboundMessage> parse_inbound(const json& body) {
 void register_sim_api(Router& router, engine::Services& s, engine::WebhookProcessor& webhooks) {
   router.add(
       "POST", "/v1/sim/inbound",
-      authed(s.gateway, [&s, &webhooks](Request& req, const std::string& account, Reply reply) {
+      authed(s.gateway, kScopeMessagesSend, [&s, &webhooks](Request& req, const std::string& account, Reply reply) {
         auto body = json_body(req);
         if (!body) return reply(Response::error(body.error()));
         auto in = parse_inbound(*body);

@@ -93,14 +93,14 @@ void register_tools_api(Router& router, engine::Gateway& gw) {
   // Inline, like POST /v1/messages: the work is CPU-only (microseconds); only an uncached key
   // lookup touches the database.
   router.add("POST", "/v1/segments",
-             authed(gw,
+             authed(gw, kScopeNone,
                     [](Request& req, const std::string&, Reply reply) {
                       reply_with(req, reply, "segments",
                                  [](const json& j) { return segments_answer(j); });
                     }),
              Run::kInline);
   router.add("POST", "/v1/lookup",
-             authed(gw,
+             authed(gw, kScopeNone,
                     [&gw](Request& req, const std::string&, Reply reply) {
                       reply_with(req, reply, "lookup", [&gw](const json& j) {
                         return lookup_answer(j, gw.options().default_region);

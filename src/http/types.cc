@@ -97,6 +97,9 @@ int status_for(const std::string& code) {
       {"invalid_email", 422},
       {"invalid_role", 422},
       {"weak_password", 422},
+      // API keys
+      {"invalid_expiry", 422},
+      {"ambiguous_key", 409},
       {"invalid_contact", 422},
       {"invalid_name", 422},
       {"immutable_field", 422},

@@ -1,8 +1,6 @@
 // /v1/users: an account's console users (see users_api.h).
 #include "http/users_api.h"
 
-#include <set>
-
 #include "core/message_json.h"
 #include "http/api_util.h"
 
@@ -19,13 +17,6 @@ json user_json(const ConsoleUser& u) {
           {"created_at", format_rfc3339(u.created_at)},
           {"last_sign_in_at", u.last_sign_in_at == 0 ? json(nullptr)
                                                      : json(format_rfc3339(u.last_sign_in_at))}};
-}
-
-Result<void> only_fields(const json& body, const std::set<std::string>& known) {
-  for (const auto& [k, _] : body.items()) {
-    if (!known.count(k)) return Error::make("unknown_field", "unknown field '" + k + "'", k);
-  }
-  return Ok();
 }
 
 void create_user(engine::ConsoleUsers& users, Request& req, const std::string& account,
@@ -90,7 +81,7 @@ void reset_password(engine::ConsoleUsers& users, Request& req, const std::string
 
 void register_users_api(Router& router, engine::Gateway& gw, engine::ConsoleUsers& users) {
   router.add("GET", "/v1/users",
-             authed_admin(gw, [&users](Request&, const std::string& account, Reply reply) {
+             authed(gw, kScopeAdmin, [&users](Request&, const std::string& account, Reply reply) {
                auto list = users.list(account);
                if (!list) return reply(Response::error(list.error()));
                json data = json::array();
@@ -99,15 +90,15 @@ void register_users_api(Router& router, engine::Gateway& gw, engine::ConsoleUser
              }));
   // Offloaded like every authed route: hashing a password takes tens of milliseconds.
   router.add("POST", "/v1/users",
-             authed_admin(gw, [&users](Request& req, const std::string& account, Reply reply) {
+             authed(gw, kScopeAdmin, [&users](Request& req, const std::string& account, Reply reply) {
                create_user(users, req, account, std::move(reply));
              }));
   router.add("PATCH", "/v1/users/{id}",
-             authed_admin_caller(gw, [&users](Request& req, const Caller& caller, Reply reply) {
+             authed_caller(gw, kScopeAdmin, [&users](Request& req, const Caller& caller, Reply reply) {
                update_user(users, req, caller, std::move(reply));
              }));
   router.add("POST", "/v1/users/{id}/password",
-             authed_admin(gw, [&users](Request& req, const std::string& account, Reply reply) {
+             authed(gw, kScopeAdmin, [&users](Request& req, const std::string& account, Reply reply) {
                reset_password(users, req, account, std::move(reply));
              }));
 }

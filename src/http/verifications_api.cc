@@ -88,11 +88,11 @@ void check_verification(engine::Verifier& verifier, Request& req, const std::str
 
 void register_verifications_api(Router& router, engine::Services& s) {
   router.add("POST", "/v1/verifications",
-             authed(s.gateway, [&s](Request& req, const std::string& account, Reply reply) {
+             authed(s.gateway, kScopeMessagesSend, [&s](Request& req, const std::string& account, Reply reply) {
                start_verification(s.verifications, req, account, std::move(reply));
              }));
   router.add("POST", "/v1/verifications/check",
-             authed(s.gateway, [&s](Request& req, const std::string& account, Reply reply) {
+             authed(s.gateway, kScopeMessagesSend, [&s](Request& req, const std::string& account, Reply reply) {
                check_verification(s.verifications, req, account, std::move(reply));
              }));
 }

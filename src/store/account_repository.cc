@@ -55,6 +55,29 @@ std::vector<NumberRecord> rows_to_numbers(const std::vector<Row>& rows) {
   return out;
 }
 
+const std::string& select_api_keys_sql() {
+  static const std::string s =
+      "SELECT id, account_id, key_hash, prefix, created_at, name, scopes, expires_at, "
+      "last_used_at, revoked_at, rate_limit FROM api_keys";
+  return s;
+}
+
+ApiKey api_key_from_row(const Row& r) {
+  ApiKey k;
+  k.id = r.str(0);
+  k.account = r.str(1);
+  k.key_hash = r.str(2);
+  k.prefix = r.str(3);
+  k.created_at = r.i64(4);
+  k.name = r.str(5);
+  k.scopes = scopes_from_text(r.str(6));
+  k.expires_at = r.is_null(7) ? 0 : r.i64(7);
+  k.last_used_at = r.is_null(8) ? 0 : r.i64(8);
+  k.revoked_at = r.is_null(9) ? 0 : r.i64(9);
+  k.rate_limit = static_cast<int>(r.i64(10));
+  return k;
+}
+
 std::string new_signing_secret() {
   return "sbsig_" + crypto::hex(crypto::random_bytes(32));  // 256 random bits
 }
@@ -79,21 +102,49 @@ class SqlAccountRepository final : public AccountRepository {
   Result<void> insert_api_key(const ApiKey& k) override {
     return ctx_.write_tx([&](Connection& c) {
       c.exec(
-          "INSERT INTO api_keys (id, account_id, key_hash, prefix, created_at) "
-          "VALUES ($1, $2, $3, $4, $5)",
-          {k.id, k.account, k.key_hash, k.prefix, k.created_at});
+          "INSERT INTO api_keys (id, account_id, key_hash, prefix, created_at, name, scopes, "
+          "expires_at, rate_limit) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+          {k.id, k.account, k.key_hash, k.prefix, k.created_at, k.name, scopes_to_text(k.scopes),
+           k.expires_at ? Value(k.expires_at) : Value(nullptr), int64_t{k.rate_limit}});
     });
   }
 
   Result<std::optional<ApiKey>> find_api_key(const std::string& key_hash) override {
     return ctx_.read([&](Connection& c) -> std::optional<ApiKey> {
-      auto rows = c.query(
-          "SELECT id, account_id, key_hash, prefix, created_at FROM api_keys "
-          "WHERE key_hash = $1 AND revoked_at IS NULL",
-          {key_hash});
+      auto rows = c.query(select_api_keys_sql() + " WHERE key_hash = $1", {key_hash});
       if (rows.empty()) return std::nullopt;
-      return ApiKey{rows[0].str(0), rows[0].str(1), rows[0].str(2), rows[0].str(3),
-                    rows[0].i64(4)};
+      return api_key_from_row(rows[0]);
+    });
+  }
+
+  Result<std::vector<ApiKey>> list_api_keys(const std::string& account) override {
+    return ctx_.read([&](Connection& c) {
+      std::vector<ApiKey> out;
+      for (const auto& r : c.query(select_api_keys_sql() +
+                                       " WHERE account_id = $1 ORDER BY created_at DESC, id DESC",
+                                   {account})) {
+        out.push_back(api_key_from_row(r));
+      }
+      return out;
+    });
+  }
+
+  Result<std::optional<ApiKey>> revoke_api_key(const std::string& account, const std::string& id,
+                                               TimeMs now) override {
+    return ctx_.write_tx([&](Connection& c) -> std::optional<ApiKey> {
+      c.exec("UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) "
+             "WHERE id = $2 AND account_id = $3",
+             {now, id, account});
+      auto rows = c.query(select_api_keys_sql() + " WHERE id = $1 AND account_id = $2",
+                          {id, account});
+      if (rows.empty()) return std::nullopt;
+      return api_key_from_row(rows[0]);
+    });
+  }
+
+  Result<void> touch_api_key(const std::string& id, TimeMs now) override {
+    return ctx_.write_tx([&](Connection& c) {
+      c.exec("UPDATE api_keys SET last_used_at = $1 WHERE id = $2", {now, id});
     });
   }
 

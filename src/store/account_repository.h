@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/api_key.h"
 #include "core/clock.h"
 #include "core/delivery.h"
 #include "core/number_record.h"
@@ -15,14 +16,6 @@
 
 namespace sb::store {
 
-struct ApiKey {
-  std::string id;
-  std::string account;
-  std::string key_hash;  // hex SHA-256 of the secret; the secret itself is never stored
-  std::string prefix;    // first characters of the key, safe to show
-  TimeMs created_at = 0;
-};
-
 class AccountRepository {
  public:
   virtual ~AccountRepository() = default;
@@ -30,9 +23,18 @@ class AccountRepository {
   virtual Result<void> ensure_account(const std::string& account, TimeMs now) = 0;
   virtual Result<bool> account_exists(const std::string& account) = 0;
 
+  // API keys (core/api_key.h). The account must exist.
   virtual Result<void> insert_api_key(const ApiKey& key) = 0;
-  // The unrevoked key with this hash (nullopt: none).
+  // The key with this hash, revoked and expired ones included (nullopt: none).
   virtual Result<std::optional<ApiKey>> find_api_key(const std::string& key_hash) = 0;
+  // The account's keys, newest first, revoked ones included.
+  virtual Result<std::vector<ApiKey>> list_api_keys(const std::string& account) = 0;
+  // Revokes the account's key `id` (at `now`; a revoked key keeps its first revocation time).
+  // nullopt: the account has no such key.
+  virtual Result<std::optional<ApiKey>> revoke_api_key(const std::string& account,
+                                                       const std::string& id, TimeMs now) = 0;
+  // Records that the key was used at `now`.
+  virtual Result<void> touch_api_key(const std::string& id, TimeMs now) = 0;
   // How many unrevoked keys the account has.
   virtual Result<int> count_api_keys(const std::string& account) = 0;
 

@@ -396,6 +396,16 @@ CREATE TABLE console_sessions (
 );
 CREATE INDEX console_sessions_user ON console_sessions (user_id);
 )SQL"},
+      // API keys as a resource: a name, scopes (space-separated; keys made before are admin),
+      // an optional expiry, when last used, and a per-key request rate (0: unlimited).
+      {21, "API keys with names, scopes, expiry and rate limits", R"SQL(
+ALTER TABLE api_keys ADD COLUMN name TEXT NOT NULL DEFAULT '';
+ALTER TABLE api_keys ADD COLUMN scopes TEXT NOT NULL DEFAULT 'admin';
+ALTER TABLE api_keys ADD COLUMN expires_at BIGINT;
+ALTER TABLE api_keys ADD COLUMN last_used_at BIGINT;
+ALTER TABLE api_keys ADD COLUMN rate_limit INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX api_keys_account ON api_keys (account_id);
+)SQL"},
   };
   return kMigrations;
 }

@@ -170,6 +170,27 @@ async function main() {
     await page.getByRole('link', { name: 'Opt-outs' }).click();
     await page.locator(`tr[data-number="${STOPPER}"]`, { hasText: 'keyword' }).waitFor({ timeout: T });
 
+    step('an API key made in the console works within its scope, then revoked is refused');
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await page.getByLabel('Name').fill('Reminders reader');
+    await page.getByRole('checkbox', { name: /messages:send/ }).uncheck();
+    await page.getByRole('checkbox', { name: /messages:read/ }).check();
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const secret = (await page.locator('.onetime code.secret').textContent({ timeout: T })).trim();
+    assert.match(secret, /^sbk_[0-9a-f]{48}$/);
+    const asKey = (method, path, body) => api(method, path, body, { Authorization: `Bearer ${secret}` });
+    assert.equal((await asKey('GET', '/v1/messages?limit=1')).status, 200);
+    const noSend = await asKey('POST', '/v1/messages', { to: PHONE, body: 'not allowed' });
+    assert.equal(noSend.status, 403);
+    assert.match(noSend.body.error.message, /messages:send/);
+    const listed = page.locator('tr', { hasText: 'Reminders reader' });
+    await listed.locator('td', { hasText: 'messages:read' }).waitFor({ timeout: T });
+    assert.ok(!(await page.locator('table').textContent()).includes(secret.slice(12)), 'the table shows the secret');
+    await listed.getByRole('button', { name: 'Revoke' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
+    await page.locator('tr[data-state="revoked"]', { hasText: 'Reminders reader' }).waitFor({ timeout: T });
+    assert.equal((await asKey('GET', '/v1/messages?limit=1')).status, 401);
+
     step('a cross-origin POST with the session cookie is refused');
     const cookie = (await admin.cookies()).find((c) => c.name === 'sb_session');
     assert.ok(cookie && cookie.httpOnly && cookie.sameSite === 'Strict', JSON.stringify(cookie));
@@ -206,7 +227,7 @@ async function main() {
     await signIn(agent, agentEmail, agentPassword);
     assert.equal(await agent.locator('nav a', { hasText: 'Numbers' }).count(), 0);
     assert.equal(await agent.locator('nav a', { hasText: 'Inbox' }).count(), 1);
-    for (const screen of ['numbers', 'opt-outs', 'auto-replies', 'signing-secret', 'users']) {
+    for (const screen of ['numbers', 'opt-outs', 'auto-replies', 'signing-secret', 'users', 'keys']) {
       await agent.goto(`${base}/#/${screen}`);
       await agent.locator('main [role=alert]', { hasText: 'Forbidden' }).waitFor({ timeout: T });
     }
@@ -217,10 +238,11 @@ async function main() {
         fetch('/v1/numbers/+12025550100', { method: 'PATCH', headers: j, body: '{"conversations":false}' }).then((r) => r.status),
         fetch('/v1/signing-secret').then((r) => r.status),
         fetch('/v1/users').then((r) => r.status),
+        fetch('/v1/keys').then((r) => r.status),
         fetch('/v1/conversations').then((r) => r.status),
       ]);
     });
-    assert.deepEqual(statuses, [403, 403, 403, 403, 200]);
+    assert.deepEqual(statuses, [403, 403, 403, 403, 403, 200]);
     // The agent's inbox at phone width: the list, then the thread over it.
     await agent.goto(`${base}/#/inbox`);
     await agent.locator('.conversations li', { hasText: PHONE }).first().locator('a').click();
