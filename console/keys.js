@@ -22,8 +22,9 @@ export async function render(ctx, root) {
   const shown = h('div', { class: 'onetime', 'aria-live': 'polite' });
   const row = (k) => h('tr', { dataset: { id: k.id, state: k.state } },
     h('td', {}, k.name || h('span', { class: 'muted' }, '(no name)')),
-    h('td', {}, h('code', {}, `${k.prefix}…`)),
+    h('td', {}, h('code', { class: 'nowrap' }, `${k.prefix}…`)),
     h('td', {}, k.scopes.join(', ')),
+    h('td', {}, k.rate_limit ? `${k.rate_limit}/s` : 'no limit'),
     h('td', {}, k.state),
     h('td', {}, k.expires_at ? fmtFull(k.expires_at) : 'never'),
     h('td', {}, k.last_used_at ? fmtFull(k.last_used_at) : 'never'),
@@ -56,6 +57,6 @@ export async function render(ctx, root) {
       ...SCOPES.map(([s, what], i) => h('label', { class: 'check' }, boxes[i], h('span', {}, h('strong', {}, s), ` ${what}`)))),
     h('button', { class: 'primary', type: 'submit' }, 'Create key')),
     status, shown,
-    h('div', { class: 'tablewrap' }, h('table', {}, h('thead', {}, h('tr', {}, ['Name', 'Prefix', 'Scopes', 'State', 'Expires', 'Last used', ''].map((t) => h('th', { scope: 'col' }, t)))), list)));
+    h('div', { class: 'tablewrap' }, h('table', {}, h('thead', {}, h('tr', {}, ['Name', 'Prefix', 'Scopes', 'Rate', 'State', 'Expires', 'Last used', ''].map((t) => h('th', { scope: 'col' }, t)))), list)));
   await load();
 }

@@ -29,9 +29,11 @@ async function startGateway() {
     `[[connectors]]\nid = "sim"\nprovider = "sim"\ndelivery_delay_ms = 300\n` +
     `[[numbers]]\nnumber = "+12025550100"\naccount = "clinic"\nconnector = "sim"\n` +
     `[[numbers]]\nnumber = "+12025550101"\naccount = "clinic"\nconnector = "sim"\nmms = false\n`);
-  const key = execFileSync(bin, ['keys', 'create', '--account', 'clinic', '--config', config]).toString().trim().split('\n').pop();
+  const key = execFileSync(bin, ['keys', 'create', '--account', 'clinic', '--name', 'Operator', '--config', config]).toString().trim().split('\n').pop();
   execFileSync(bin, ['users', 'create', '--account', 'clinic', '--email', EMAIL, '--role', 'admin', '--password-stdin', '--config', config], { input: `${PASSWORD}\n` });
   execFileSync(bin, ['users', 'create', '--account', 'clinic', '--email', 'sam@clinic.example', '--role', 'agent', '--password-stdin', '--config', config], { input: 'agent password 1\n' });
+  execFileSync(bin, ['keys', 'create', '--account', 'clinic', '--name', 'Appointment reminders', '--scopes', 'messages:send', '--rate-limit', '20', '--config', config]);
+  execFileSync(bin, ['keys', 'create', '--account', 'clinic', '--name', 'Billing CRM', '--scopes', 'conversations,messages:send,messages:read', '--expires-in-days', '90', '--config', config]);
   const proc = spawn(bin, ['serve', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
   const base = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the gateway did not start')), 30000);
@@ -118,7 +120,7 @@ async function screenshots(outDir) {
       const screens = [['log', `#/log/${sent.id}`, '.detail .timeline li'], ['send', '#/send', 'form.composer'],
         ['numbers', '#/numbers', 'tbody tr'], ['contacts', '#/contacts', 'tbody tr'], ['opt-outs', '#/opt-outs', 'tbody tr'],
         ['auto-replies', '#/auto-replies', 'tbody tr'], ['signing-secret', '#/signing-secret', '.secret'],
-        ['users', '#/users', 'tbody tr'], ['phone', '#/phone', '.phone-screen']];
+        ['users', '#/users', 'tbody tr'], ['keys', '#/keys', 'tbody tr'], ['phone', '#/phone', '.phone-screen']];
       for (const [name, hash, ready] of screens) {
         await page.goto(gw.base + '/' + hash);
         await page.locator(ready).first().waitFor();
