@@ -27,7 +27,7 @@ pkgs=(
 )
 case "$mode" in
   run) ;;
-  test) pkgs+=(postgresql nodejs python3-twilio chromium fonts-dejavu-core) ;;
+  test) pkgs+=(postgresql nodejs python3-twilio chromium fonts-dejavu-core prometheus) ;;  # prometheus: promtool (metrics tests)
   bench) pkgs+=(postgresql postgresql-client curl wrk kannel kannel-extras linux-perf) ;;
   *) echo "usage: scripts/setup.sh [run|test|bench]" >&2; exit 2 ;;
 esac

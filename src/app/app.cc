@@ -16,12 +16,14 @@
 #include "core/crypto.h"
 #include "core/number_types.h"
 #include "core/ids.h"
+#include "core/metrics.h"
 #include "engine/api_keys.h"
 #include "engine/automation.h"
 #include "engine/callbacks.h"
 #include "engine/console_users.h"
 #include "engine/retention.h"
 #include "engine/media.h"
+#include "engine/metrics.h"
 #include "engine/webhooks.h"
 #include "engine/dispatcher.h"
 #include "engine/gateway.h"
@@ -40,6 +42,7 @@
 #include "http/twilio_api.h"
 #include "http/keys_api.h"
 #include "http/media_api.h"
+#include "http/metrics_api.h"
 #include "http/webhooks_api.h"
 #include "providers/transport/safe_fetch.h"
 #include "providers/transport/sniff.h"
@@ -688,6 +691,7 @@ int serve(const Config& config, bool print_routes) {
   http::register_console(router);
   http::register_events_api(router, services, events,
                             {static_cast<size_t>(config.events_queue_limit)});
+  http::register_metrics_api(router, {config.metrics_enabled, config.metrics_token, false});
   // the route table, for the test that holds docs/openapi.yaml to it.
   if (print_routes) {
     for (const auto& [method, pattern] : router.routes()) {
@@ -708,6 +712,28 @@ int serve(const Config& config, bool print_routes) {
   s_opt.shutdown_grace_ms = static_cast<int>(config.shutdown_grace_ms);
   http::Server server(s_opt, router);
   server.start();
+  // Metrics (docs/operations.md#metrics): what only a scrape reads, and the dedicated listener.
+  auto& registry = metrics::registry();
+  registry.gauge("switchboard_build_info", "The running version (always 1).", {"version"})
+      .with({SWITCHBOARD_VERSION})
+      .set(1);
+  registry.gauge("process_start_time_seconds", "When the process started, in Unix seconds.")
+      .with({})
+      .set(static_cast<double>(clock.now_ms()) / 1000.0);
+  engine::watch_gauges(*st, clock, [&dispatcher] { return dispatcher.connector_states(); });
+  http::Router metrics_router;
+  std::unique_ptr<http::Server> metrics_server;
+  if (config.metrics_enabled && !config.metrics_listen.empty()) {
+    http::register_metrics_api(metrics_router, {true, config.metrics_token, true});
+    http::ServerOptions m_opt = s_opt;
+    m_opt.host = config.metrics_listen.substr(0, config.metrics_listen.rfind(':'));
+    m_opt.port = static_cast<unsigned short>(
+        std::stoi(config.metrics_listen.substr(config.metrics_listen.rfind(':') + 1)));
+    m_opt.io_threads = 1;
+    m_opt.handler_threads = 1;
+    metrics_server = std::make_unique<http::Server>(m_opt, metrics_router);
+    metrics_server->start();
+  }
 
   for (auto& c : connectors) c->start(ingest);
   dispatcher.start();
@@ -741,6 +767,15 @@ int serve(const Config& config, bool print_routes) {
       }
     }
   }
+  // Before "listening on": whoever waits for that line finds this one printed.
+  if (metrics_server) {
+    spdlog::info("metrics: listening on {}:{}",
+                 config.metrics_listen.substr(0, config.metrics_listen.rfind(':')),
+                 metrics_server->port());
+    std::cout << "metrics on http://"
+              << config.metrics_listen.substr(0, config.metrics_listen.rfind(':')) << ":"
+              << metrics_server->port() << "/metrics" << std::endl;
+  }
   spdlog::info("switchboard {} listening on {}:{} (database {})", SWITCHBOARD_VERSION,
                s_opt.host, server.port(),
                config.database_url.rfind("sqlite://", 0) == 0 ? config.database_url : "postgresql");
@@ -751,7 +786,9 @@ int serve(const Config& config, bool print_routes) {
   spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
   events.stop();       // subscribers are told the gateway is going away (1001)
   retention.stop();
+  if (metrics_server) metrics_server->stop();
   server.stop();       // in-flight requests finish; their messages reach the outbox
+  engine::unwatch_gauges();  // they read the store and the dispatcher, which go next
   webhooks.stop();
   media_fetcher.stop();
   outbox.stop();       // commit everything accepted

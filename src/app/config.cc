@@ -67,6 +67,10 @@ const std::vector<Key>& keys() {
       {"webhooks", "mms_settle_ms", &Config::mms_settle_ms, 0},
       {"webhooks", "retention_days", &Config::webhook_retention_days, 1},
       {"log", "level", &Config::log_level},
+      {"log", "format", &Config::log_format},
+      {"metrics", "enabled", &Config::metrics_enabled},
+      {"metrics", "listen", &Config::metrics_listen},
+      {"metrics", "token", &Config::metrics_token},
       // Scheduling, quiet hours, verifications.
       {"messages", "min_schedule_ahead_s", &Config::min_schedule_ahead_s, 0},
       {"messages", "max_schedule_ahead_s", &Config::max_schedule_ahead_s, 60},
@@ -544,6 +548,20 @@ Result<void> validate(Config& c) {
   }
   static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "off"};
   if (!kLevels.count(c.log_level)) return bad("log.level", "must be one of trace..off");
+  if (c.log_format != "text" && c.log_format != "json") {
+    return bad("log.format", "must be \"text\" or \"json\"");
+  }
+  if (!c.metrics_listen.empty()) {
+    const auto colon = c.metrics_listen.rfind(':');
+    char* mend = nullptr;
+    const long mp = colon == std::string::npos
+                        ? -1
+                        : std::strtol(c.metrics_listen.c_str() + colon + 1, &mend, 10);
+    if (colon == std::string::npos || colon + 1 == c.metrics_listen.size() || *mend || mp < 0 ||
+        mp > 65535) {
+      return bad("metrics.listen", "must be host:port");
+    }
+  }
   if (!valid_account_name(c.bootstrap_account)) {
     return bad("accounts.bootstrap", "account names are 1-64 of [A-Za-z0-9._-]");
   }

@@ -89,6 +89,11 @@ struct Config {
   int64_t webhook_retention_days = 30;
   // [log]
   std::string log_level = "info";
+  std::string log_format = "text";  // text | json (docs/operations.md#logs)
+  // [metrics] (docs/operations.md#metrics)
+  bool metrics_enabled = true;
+  std::string metrics_listen;  // host:port of a dedicated metrics listener; empty: none
+  std::string metrics_token;   // Bearer token for non-loopback scrapers; empty: none
   // Scheduling, quiet hours, verifications (docs/scheduling.md).
   // [messages]
   int64_t min_schedule_ahead_s = 60;

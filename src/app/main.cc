@@ -8,6 +8,7 @@
 
 #include "app/app.h"
 #include "app/config.h"
+#include "app/log_format.h"
 #include "app/numbers_cli.h"
 #include "app/opt_outs_cli.h"
 #include "app/sim_cli.h"
@@ -23,9 +24,9 @@ std::string config_path(const std::string& flag) {
   return {};
 }
 
-void setup_logging(const std::string& level) {
+void setup_logging(const std::string& level, const std::string& format) {
   auto logger = spdlog::stderr_logger_mt("switchboard");
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+  logger->set_formatter(sb::app::make_log_formatter(format));
   logger->set_level(spdlog::level::from_str(level));
   spdlog::set_default_logger(logger);
 }
@@ -229,7 +230,7 @@ int main(int argc, char** argv) {
     std::cerr << "switchboard: configuration error: " << config.error().message << std::endl;
     return 2;
   }
-  setup_logging(config->log_level);
+  setup_logging(config->log_level, config->log_format);
   try {
     if (*serve) return sb::app::serve(*config, print_routes);
     if (*keys) {

@@ -5,14 +5,9 @@
 
 namespace sb {
 
-namespace {
-nlohmann::json nullable(const std::string& s) {
-  return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
-}
-
-// A JSON string literal, byte for byte what nlohmann's dump (ensure_ascii off, invalid UTF-8
-// replaced) writes: the API's responses were nlohmann's and clients may have compared bytes.
-void append_string(std::string& out, std::string_view s) {
+// Byte for byte what nlohmann's dump (ensure_ascii off, invalid UTF-8 replaced) writes: the
+// API's responses were nlohmann's and clients may have compared bytes.
+void append_json_string(std::string& out, std::string_view s) {
   if (!utf8::is_valid(s)) {  // rare: let nlohmann do its exact replacement
     out.append(nlohmann::json(std::string(s))
                    .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
@@ -58,6 +53,11 @@ void append_string(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
+namespace {
+nlohmann::json nullable(const std::string& s) {
+  return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
+}
+
 // Members of one object, written in the order given (callers give them sorted, as nlohmann's
 // std::map-backed objects are).
 class Members {
@@ -75,14 +75,14 @@ class Members {
     out_.append("\":");
     return out_;
   }
-  void str(std::string_view k, std::string_view v) { append_string(key(k), v); }
+  void str(std::string_view k, std::string_view v) { append_json_string(key(k), v); }
   // A key from the outside world (metadata), escaped like any string.
   void any_key_str(std::string_view k, std::string_view v) {
     if (!first_) out_.push_back(',');
     first_ = false;
-    append_string(out_, k);
+    append_json_string(out_, k);
     out_.push_back(':');
-    append_string(out_, v);
+    append_json_string(out_, v);
   }
   void nullable_str(std::string_view k, const std::string& v) {
     v.empty() ? void(key(k).append("null")) : str(k, v);
@@ -142,7 +142,7 @@ void append_message_json(std::string& out, const Message& m) {
     a.push_back('[');
     for (size_t i = 0; i < m.media_urls.size(); ++i) {
       if (i) a.push_back(',');
-      append_string(a, m.media_urls[i]);
+      append_json_string(a, m.media_urls[i]);
     }
     a.push_back(']');
   }

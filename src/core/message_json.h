@@ -13,6 +13,10 @@ namespace sb {
 // dump would write it: keys in byte order, no spaces. The send path writes it straight into the
 // 202 reply.
 void append_message_json(std::string& out, const Message& m);
+// Appends `s` as a JSON string literal (quotes included): quotes, backslashes and control
+// characters escaped, invalid UTF-8 replaced by U+FFFD, so the output is valid JSON whatever `s`
+// holds (the message JSON, JSON log lines).
+void append_json_string(std::string& out, std::string_view s);
 std::string message_json(const Message& m);
 nlohmann::json to_json(const Message& m);
 nlohmann::json to_json(const MessageEvent& e);

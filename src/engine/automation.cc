@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "core/log.h"
+
 namespace sb::engine {
 
 Automation::Automation(store::Store& store, Gateway& gateway, const Clock& clock,
@@ -38,10 +40,11 @@ void Automation::reply(const Message& in, const std::string& body,
   const std::string in_id = in.id;
   gateway_.send(in.account, req, [in_id, tag](Result<store::InsertResult> r) {
     if (!r) {
-      spdlog::info("message {}: {} reply not sent: {} ({})", in_id, tag, r.error().code,
-                   r.error().message);
+      log::info({.message_id = in_id}, "message {}: {} reply not sent: {} ({})", in_id, tag,
+                r.error().code, r.error().message);
     } else {
-      spdlog::info("message {}: {} reply queued as {}", in_id, tag, r->message.id);
+      log::info({.message_id = in_id}, "message {}: {} reply queued as {}", in_id, tag,
+                r->message.id);
     }
   });
 }
@@ -64,12 +67,14 @@ AutomationAction Automation::on_inbound(const Message& m) {
         o.created_at = now;
         auto added = store_.compliance().add_opt_out(o, m.id);
         if (!added) {
-          spdlog::error("message {}: opt-out keyword {} from {} not recorded: {}", m.id, k->keyword,
-                        m.from, added.error().message);
+          log::error({.message_id = m.id, .account = m.account},
+                     "message {}: opt-out keyword {} from {} not recorded: {}", m.id, k->keyword,
+                     m.from, added.error().message);
           return action;
         }
-        spdlog::info("message {}: {} opted out ({} scope, keyword {}, {})", m.id, m.from, o.scope,
-                     k->keyword, added->created ? "recorded" : "already recorded");
+        log::info({.message_id = m.id, .account = m.account},
+                  "message {}: {} opted out ({} scope, keyword {}, {})", m.id, m.from, o.scope,
+                  k->keyword, added->created ? "recorded" : "already recorded");
         break;
       }
       case KeywordKind::kOptIn: {
@@ -77,12 +82,14 @@ AutomationAction Automation::on_inbound(const Message& m) {
         auto removed =
             store_.compliance().remove_opt_outs(m.account, m.from, m.to, "keyword", m.id, now);
         if (!removed) {
-          spdlog::error("message {}: opt-in keyword {} from {} not applied: {}", m.id, k->keyword,
-                        m.from, removed.error().message);
+          log::error({.message_id = m.id, .account = m.account},
+                     "message {}: opt-in keyword {} from {} not applied: {}", m.id, k->keyword,
+                     m.from, removed.error().message);
           return action;
         }
-        spdlog::info("message {}: {} opted in (keyword {}, {} opt-out(s) removed)", m.id, m.from,
-                     k->keyword, removed->size());
+        log::info({.message_id = m.id, .account = m.account},
+                  "message {}: {} opted in (keyword {}, {} opt-out(s) removed)", m.id, m.from,
+                  k->keyword, removed->size());
         break;
       }
       case KeywordKind::kHelp:
@@ -90,8 +97,9 @@ AutomationAction Automation::on_inbound(const Message& m) {
         break;
     }
     if (provider_answers) {
-      spdlog::info("message {}: connector {} answers keywords itself; no confirmation sent", m.id,
-                   m.connector);
+      log::info({.message_id = m.id, .account = m.account},
+                "message {}: connector {} answers keywords itself; no confirmation sent", m.id,
+                m.connector);
     } else if (!k->reply.empty()) {
       action.reply_body = k->reply;
       reply(m, k->reply, {}, /*compliance=*/true, std::string(to_string(k->kind)));
@@ -101,7 +109,8 @@ AutomationAction Automation::on_inbound(const Message& m) {
 
   auto listed = store_.compliance().list_auto_replies(m.account);
   if (!listed) {
-    spdlog::error("message {}: inbound automation failed: {}", m.id, listed.error().message);
+    log::error({.message_id = m.id, .account = m.account},
+               "message {}: inbound automation failed: {}", m.id, listed.error().message);
     return action;
   }
   std::vector<AutoReply>& rules = *listed;
@@ -120,7 +129,8 @@ AutomationAction Automation::on_inbound(const Message& m) {
     action.reply_body = r.reply_body;
     action.media_urls = r.media_urls;
     action.rule_id = r.id;
-    spdlog::info("message {}: auto-reply rule {} matched", m.id, r.id);
+    log::info({.message_id = m.id, .account = m.account}, "message {}: auto-reply rule {} matched",
+              m.id, r.id);
     reply(m, r.reply_body, r.media_urls, /*compliance=*/false, "rule:" + r.id);
     break;
   }

@@ -1,11 +1,13 @@
 // Callback and forward delivery loop.
-#include "core/thread_name.h"
 #include "engine/callbacks.h"
 
 #include <spdlog/spdlog.h>
 
+#include "core/log.h"
+#include "core/thread_name.h"
 #include "engine/account_service.h"
 #include "engine/forwarding.h"
+#include "engine/metrics.h"
 #include "engine/retry.h"
 #include "engine/twilio_requests.h"
 
@@ -90,9 +92,10 @@ void CallbackSender::attempt(const Delivery& d) {
     if (!read) return not_attempted(read.error());
     message = std::move(*read);
     if (!message) {
+      engine_metrics().app_deliveries.with({"forward", "dropped"}).inc();
       a.error = "the message no longer exists";
-      spdlog::warn("message {} forward {} dropped: the message no longer exists", d.message_id,
-                   d.id);
+      log::warn({.message_id = d.message_id, .account = d.account},
+                "message {} forward {} dropped: the message no longer exists", d.message_id, d.id);
       if (auto r = store_.deliveries().record_attempt(a, true, false, std::nullopt); !r) {
         spdlog::error("callbacks: could not record delivery {}: {}", d.id, r.error().message);
       }
@@ -132,7 +135,8 @@ void CallbackSender::attempt(const Delivery& d) {
     // The outbound URL policy forbids where it points (a private or metadata address, perhaps
     // through a hostname): no retry can change that.
     done = true;
-    spdlog::warn("message {} {} {} refused: {}", d.message_id, what, d.id, a.error);
+    log::warn({.message_id = d.message_id, .account = d.account}, "message {} {} {} refused: {}",
+              d.message_id, what, d.id, a.error);
   } else if (!success) {
     double jitter;
     {
@@ -143,14 +147,23 @@ void CallbackSender::attempt(const Delivery& d) {
     const TimeMs next = now + backoff_ms(p, d.attempts, jitter);
     if (next - d.created_at > options_.max_age_ms) {
       done = true;
-      spdlog::warn("message {} {} {} abandoned after {} attempts: {}", d.message_id, what, d.id,
-                   d.attempts, a.error);
+      log::warn({.message_id = d.message_id, .account = d.account},
+                "message {} {} {} abandoned after {} attempts: {}", d.message_id, what, d.id,
+                d.attempts, a.error);
     } else {
       retry_at = next;
-      spdlog::info("message {} {} {} attempt {} failed ({}); retrying", d.message_id, what, d.id,
-                   d.attempts, a.error);
+      log::info({.message_id = d.message_id, .account = d.account},
+                "message {} {} {} attempt {} failed ({}); retrying", d.message_id, what, d.id,
+                d.attempts, a.error);
     }
   }
+  engine_metrics()
+      .app_deliveries
+      .with({forward ? "forward" : "status_callback", success        ? "delivered"
+                                                      : resp.refused ? "refused"
+                                                      : retry_at     ? "retrying"
+                                                                     : "abandoned"})
+      .inc();
   auto r = store_.deliveries().record_attempt(a, done, success, retry_at);
   if (!r) spdlog::error("callbacks: could not record delivery {}: {}", d.id, r.error().message);
 }
@@ -189,13 +202,15 @@ void CallbackSender::reply_from_twiml(const Delivery& d, const Message& in,
   if (resp.body.size() > kMaxReplyBytes) {
     a.error = "reply not sent: the TwiML answer is larger than " +
               std::to_string(kMaxReplyBytes) + " bytes";
-    spdlog::info("message {} forward {}: {}", in.id, d.id, a.error);
+    log::info({.message_id = in.id, .account = in.account}, "message {} forward {}: {}", in.id,
+              d.id, a.error);
     return;
   }
   auto parsed = parse_twiml(resp.body);
   if (!parsed) {
     a.error = std::string("reply not sent: ").append(parsed.error().message);
-    spdlog::info("message {} forward {}: {}", in.id, d.id, a.error);
+    log::info({.message_id = in.id, .account = in.account}, "message {} forward {}: {}", in.id,
+              d.id, a.error);
     return;
   }
   std::vector<AppReply> replies;
@@ -231,11 +246,13 @@ void CallbackSender::send_replies(const Delivery& d, const Message& in,
                     .append(sent.error().code)
                     .append(": ")
                     .append(sent.error().message);
-      spdlog::info("message {} forward {}: {}", in.id, d.id, a.error);
+      log::info({.message_id = in.id, .account = in.account}, "message {} forward {}: {}", in.id,
+                d.id, a.error);
       continue;
     }
     ids.push_back(*sent);
-    spdlog::info("message {} forward {}: the app's reply queued as {}", in.id, d.id, *sent);
+    log::info({.message_id = in.id, .account = in.account},
+              "message {} forward {}: the app's reply queued as {}", in.id, d.id, *sent);
   }
   for (const auto& id : ids) {
     if (!a.reply_message_id.empty()) a.reply_message_id.push_back(',');
@@ -248,7 +265,8 @@ void CallbackSender::reply_from_app(const Delivery& d, const Message& in, const 
   auto parsed = parse_app_reply(resp.body);
   if (!parsed) {
     a.error = std::string("reply not sent: ").append(parsed.error().message);
-    spdlog::info("message {} forward {}: {}", in.id, d.id, a.error);
+    log::info({.message_id = in.id, .account = in.account}, "message {} forward {}: {}", in.id,
+              d.id, a.error);
     return;
   }
   if (!*parsed) return;  // the app asked for no reply

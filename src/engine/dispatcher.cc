@@ -3,9 +3,12 @@
 #include "engine/dispatcher.h"
 
 #include "core/smart_encoding.h"
+#include "engine/metrics.h"
 #include "engine/opt_outs.h"
 
 #include <spdlog/spdlog.h>
+
+#include "core/log.h"
 
 #include <atomic>
 
@@ -225,12 +228,14 @@ providers::SendResult Dispatcher::attempt(const Message& m, providers::Connector
       }
       const providers::PreviousSend& found = *previous;
       if (found.found) {
-        spdlog::info("message {}: {} already accepted it as {} before the restart; not resent",
-                     m.id, m.connector, found.accepted.provider_message_id);
+        log::info({.message_id = m.id, .account = m.account, .connector = m.connector},
+                  "message {}: {} already accepted it as {} before the restart; not resent", m.id,
+                  m.connector, found.accepted.provider_message_id);
         return found.accepted;
       }
-      spdlog::info("message {}: {} never received the interrupted attempt; sending", m.id,
-                   m.connector);
+      log::info({.message_id = m.id, .account = m.account, .connector = m.connector},
+                "message {}: {} never received the interrupted attempt; sending", m.id,
+                m.connector);
     }
   }
   if (m.smart_encoding.value_or(false) && !connector.capabilities().smart_encoding) {
@@ -243,6 +248,20 @@ providers::SendResult Dispatcher::attempt(const Message& m, providers::Connector
   }
   return connector.send(m, m.id);
 }
+
+namespace {
+// switchboard_messages_total for the outcomes the store applied (deferrals are bookkeeping).
+void count_transitions(const std::vector<Message>& claimed,
+                       const std::vector<store::Transition>& outcomes,
+                       const std::vector<store::TransitionResult>& results) {
+  std::unordered_map<std::string_view, std::string_view> connector_of;
+  for (const Message& m : claimed) connector_of.emplace(m.id, m.connector);
+  for (size_t i = 0; i < outcomes.size() && i < results.size(); ++i) {
+    if (!results[i].applied || outcomes[i].quiet) continue;
+    count_message("outbound", results[i].status, connector_of[outcomes[i].message_id]);
+  }
+}
+}  // namespace
 
 int Dispatcher::run_once() {
   std::unique_lock claim_order(claim_order_mu_);
@@ -276,6 +295,7 @@ int Dispatcher::run_once() {
     const Message* m;
     providers::Connector* connector;
     std::optional<providers::SendResult> result;  // set once attempted
+    double seconds = 0;                           // how long the attempt took
   };
   // Compliance: one read of the opt-out list per batch. A message meeting an opt-out recorded
   // after it was created fails before any provider call; later ones were checked at accept time
@@ -303,7 +323,8 @@ int Dispatcher::run_once() {
     }
     if (const auto* o = blocking_opt_out(opt_outs, m.account, m.from, m.to);
         o && o->created_at > m.created_at) {
-      spdlog::info("message {} not sent: {} opted out ({})", m.id, m.to, o->source);
+      log::info({.message_id = m.id, .account = m.account, .connector = m.connector},
+                "message {} not sent: {} opted out ({})", m.id, m.to, o->source);
       store::Transition t;
       t.message_id = m.id;
       t.to = Status::kFailed;
@@ -323,7 +344,8 @@ int Dispatcher::run_once() {
     }
     if (quiet_hours_) {  // quiet hours
       if (auto until = quiet_hours_->hold_until(m, now)) {
-        spdlog::info("message {} held for quiet hours until {}", m.id, format_rfc3339(*until));
+        log::info({.message_id = m.id, .account = m.account, .connector = m.connector},
+                  "message {} held for quiet hours until {}", m.id, format_rfc3339(*until));
         defer(m, *until, "quiet hours: held until " + format_rfc3339(*until));
         outcomes.back().deferred_until = *until;
         limiter_.forget(m.id);  // hours away: it must not hold up the number's other messages
@@ -368,11 +390,16 @@ int Dispatcher::run_once() {
   // overlap (two requests closer together than the network's jitter may arrive either way).
   std::vector<std::function<void()>> tasks;
   tasks.reserve(jobs.size());
+  const auto send = [this](Job& j) {
+    const auto t0 = std::chrono::steady_clock::now();
+    j.result = attempt(*j.m, *j.connector);
+    j.seconds = seconds_since(t0);
+  };
   for (auto& j : jobs) {
     if (j.connector->blocking_send()) {
-      tasks.emplace_back([this, &j] { j.result = attempt(*j.m, *j.connector); });
+      tasks.emplace_back([&send, &j] { send(j); });
     } else {
-      j.result = attempt(*j.m, *j.connector);
+      send(j);
     }
   }
   claim_order.unlock();
@@ -385,6 +412,9 @@ int Dispatcher::run_once() {
     const TimeMs at = clock_.now_ms();
     const providers::SendResult& result = *j.result;
     const providers::SendFailure* failure = result ? nullptr : &result.error();
+    auto& em = engine_metrics();
+    em.provider_requests.with({m.connector, failure ? to_string(failure->kind) : "ok"}).inc();
+    em.provider_request_seconds.with({m.connector}).observe(j.seconds);
     circuits_.at(m.connector)
         ->record(failure ? std::optional(failure->kind) : std::nullopt,
                  failure ? failure->code + " " + failure->message : "", at);
@@ -399,13 +429,16 @@ int Dispatcher::run_once() {
     }
     store::Transition t = decide(m, result, at, options_.retry, jitter());
     if (t.to == Status::kSent) {
-      spdlog::debug("message {} sent via {} as {}", m.id, m.connector, *t.provider_message_id);
+      log::debug({.message_id = m.id, .account = m.account, .connector = m.connector},
+                 "message {} sent via {} as {}", m.id, m.connector, *t.provider_message_id);
     } else if (failure && failure->kind == providers::FailureKind::kAuth) {
-      spdlog::error("message {}: connector {} rejected its credentials ({} {}); holding messages",
-                    m.id, m.connector, failure->code, failure->message);
+      log::error({.message_id = m.id, .account = m.account, .connector = m.connector},
+                 "message {}: connector {} rejected its credentials ({} {}); holding messages",
+                 m.id, m.connector, failure->code, failure->message);
     } else {
-      spdlog::info("message {} attempt {} via {}: {} ({}) -> {}", m.id, m.attempts, m.connector,
-                   t.error_code, t.error_message, to_string(t.to));
+      log::info({.message_id = m.id, .account = m.account, .connector = m.connector},
+                "message {} attempt {} via {}: {} ({}) -> {}", m.id, m.attempts, m.connector,
+                t.error_code, t.error_message, to_string(t.to));
     }
     outcomes.push_back(std::move(t));
   }
@@ -413,6 +446,7 @@ int Dispatcher::run_once() {
   // idempotency key (the message id) keeps a retry from creating a second message.
   // Only what happened is needed back, not the messages: no full-row reads.
   auto applied = store_.status().apply(outcomes, {.messages = false});
+  if (applied) count_transitions(*claimed, outcomes, *applied);
   if (!applied) {
     spdlog::error("dispatcher: could not record outcomes: {}", applied.error().message);
   } else if (on_callbacks_queued_) {
@@ -426,11 +460,13 @@ int Dispatcher::run_once() {
   for (const auto& [o, message_id] : provider_opt_outs) {
     auto added = store_.compliance().add_opt_out(o, message_id);
     if (!added) {
-      spdlog::error("message {}: provider says {} unsubscribed; opt-out not recorded: {}",
-                    message_id, o.number, added.error().message);
+      log::error({.message_id = message_id},
+                 "message {}: provider says {} unsubscribed; opt-out not recorded: {}", message_id,
+                 o.number, added.error().message);
     } else if (added->created) {
-      spdlog::info("message {}: provider says {} unsubscribed; opt-out recorded", message_id,
-                   o.number);
+      log::info({.message_id = message_id},
+                "message {}: provider says {} unsubscribed; opt-out recorded", message_id,
+                o.number);
     }
   }
   return static_cast<int>(claimed->size());
@@ -453,8 +489,9 @@ int Dispatcher::reconcile_once() {
       auto answer = connector->query_status(m);
       if (providers::is_unsupported(answer)) break;  // this connector has no status lookup
       if (!answer) {
-        spdlog::info("message {}: status query via {} failed: {} {}", m.id, id, answer.error().code,
-                     answer.error().message);
+        log::info({.message_id = m.id, .account = m.account, .connector = m.connector},
+                  "message {}: status query via {} failed: {} {}", m.id, id, answer.error().code,
+                  answer.error().message);
         continue;
       }
       const providers::StatusQueryResult& q = *answer;
@@ -534,12 +571,14 @@ int Dispatcher::redact_once() {
         state = "failed";
       }
     }
-    spdlog::info("message {}: provider redaction via {}: {}{}{}", m.id, m.connector, state,
-                 error.empty() ? "" : " (", error.empty() ? "" : error + ")");
+    log::info({.message_id = m.id, .account = m.account, .connector = m.connector},
+              "message {}: provider redaction via {}: {}{}{}", m.id, m.connector, state,
+              error.empty() ? "" : " (", error.empty() ? "" : error + ")");
     if (auto r = store_.messages().finish_redaction(m.id, state, error, retry_at, clock_.now_ms());
         !r) {
-      spdlog::warn("message {}: redaction outcome not recorded (retried after the lease): {}",
-                   m.id, r.error().message);
+      log::warn({.message_id = m.id, .account = m.account, .connector = m.connector},
+                "message {}: redaction outcome not recorded (retried after the lease): {}", m.id,
+                r.error().message);
     }
   }
   return static_cast<int>(jobs->size());

@@ -18,6 +18,7 @@
 #include "core/latency_histogram.h"
 #include "core/result.h"
 #include "core/thread_name.h"
+#include "engine/metrics.h"
 
 namespace sb::engine {
 
@@ -38,7 +39,10 @@ class GroupCommit {
         commit_(std::move(commit)),
         on_commit_(std::move(on_commit)),
         sync_(std::move(sync)),
-        max_batch_(max_batch) {
+        max_batch_(max_batch),
+        batch_metric_(engine_metrics().batch_size.with({name_})),
+        commit_metric_(engine_metrics().commit_seconds.with({name_})),
+        sync_metric_(engine_metrics().sync_seconds.with({name_})) {
     writer_ = std::thread([this] {
       set_thread_name(("sb-" + name_).substr(0, 15).c_str());
       write_loop();
@@ -134,7 +138,10 @@ class GroupCommit {
       for (const auto& w : waiters) stats_.wait.add(micros(started - w.submitted));
       stats_.batch.add(static_cast<int64_t>(batch.size()));
       auto results = commit_(batch);
-      stats_.commit.add(micros(Clock::now() - started));
+      const auto committed = Clock::now();
+      stats_.commit.add(micros(committed - started));
+      batch_metric_.observe(static_cast<double>(batch.size()));
+      commit_metric_.observe(std::chrono::duration<double>(committed - started).count());
       if (results) {
         if (on_commit_) on_commit_();
       } else {
@@ -170,7 +177,9 @@ class GroupCommit {
         if (any_committed) {
           const auto started = Clock::now();
           sync_();
-          stats_.sync.add(micros(Clock::now() - started));
+          const auto synced = Clock::now();
+          stats_.sync.add(micros(synced - started));
+          sync_metric_.observe(std::chrono::duration<double>(synced - started).count());
         }
       }
       for (auto& c : ready) {
@@ -192,6 +201,9 @@ class GroupCommit {
   std::function<void()> on_commit_;
   std::function<void()> sync_;
   size_t max_batch_;
+  metrics::Histogram& batch_metric_;
+  metrics::Histogram& commit_metric_;
+  metrics::Histogram& sync_metric_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Queued> queue_;

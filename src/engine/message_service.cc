@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/ids.h"
+#include "core/log.h"
 #include "engine/unavailable.h"
 
 namespace sb::engine {
@@ -100,8 +101,9 @@ Result<MessageView> MessageService::redact(const std::string& account, const std
       return e;
     }
     case RedactOutcome::kRedacted:
-      spdlog::info("message {} redacted (provider copy: {}, media files removed: {})", id,
-                   r->message.redaction->provider, r->orphaned_media.size());
+      log::info({.message_id = id},
+                "message {} redacted (provider copy: {}, media files removed: {})", id,
+                r->message.redaction->provider, r->orphaned_media.size());
       // After the commit: a crash in between leaves a file no row reaches (never served).
       gateway_.remove_media_files(r->orphaned_media);
       if (r->message.status == Status::kCanceled) gateway_.dequeued(id);  // it was waiting

@@ -3,9 +3,18 @@
 
 #include <spdlog/spdlog.h>
 
+#include "engine/metrics.h"
 #include "engine/opt_outs.h"
 
 namespace sb::engine {
+
+void count_accepted(const std::vector<Result<store::InsertResult>>& results) {
+  for (const auto& r : results) {
+    if (r && r->kind == store::InsertKind::kCreated) {
+      count_message("outbound", r->message.status, r->message.connector);
+    }
+  }
+}
 
 Result<std::vector<Result<store::InsertResult>>> insert_unless_opted_out(
     store::Store& store, std::vector<store::NewMessage>& batch, store::Commit commit) {

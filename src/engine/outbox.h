@@ -19,6 +19,9 @@ Result<std::vector<Result<store::InsertResult>>> insert_unless_opted_out(
     store::Store& store, std::vector<store::NewMessage>& batch,
     store::Commit commit = store::Commit::kDurable);
 
+// Counts the messages a batch created (switchboard_messages_total).
+void count_accepted(const std::vector<Result<store::InsertResult>>& results);
+
 class Outbox : public GroupCommit<store::NewMessage, Result<store::InsertResult>> {
  public:
   using Done = std::function<void(Result<store::InsertResult>)>;
@@ -30,7 +33,9 @@ class Outbox : public GroupCommit<store::NewMessage, Result<store::InsertResult>
             // Deferred durability: the fsync of one batch overlaps the next batch's inserts;
             // callers still hear back only once their message is on disk.
             [&store](std::vector<store::NewMessage>& batch) {
-              return insert_unless_opted_out(store, batch, store::Commit::kDeferred);
+              auto r = insert_unless_opted_out(store, batch, store::Commit::kDeferred);
+              if (r) count_accepted(*r);
+              return r;
             },
             std::move(on_commit), max_batch, [&store] { store.messages().sync_deferred(); }) {}
 

@@ -3,6 +3,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/log.h"
+#include "engine/metrics.h"
+
 namespace sb::engine {
 
 Result<std::vector<store::TransitionResult>> StatusIngest::ingest(
@@ -39,6 +42,12 @@ void StatusIngest::applied(const std::vector<StatusReport>& reports,
     const auto& s = reports[i];
     const auto& r = results[i];
     callbacks_queued |= r.callback_queued;
+    const std::string_view outcome = r.orphaned  ? "orphaned"
+                                     : !r.found  ? "unknown"
+                                     : r.applied ? "applied"
+                                                 : "not_applied";
+    engine_metrics().receipts.with({s.connector, outcome}).inc();
+    if (r.applied) count_message("outbound", r.status, s.connector);
     if (r.orphaned) {
       spdlog::info("status: {} {} for unknown provider id {} from {}: kept as an orphan until "
                    "the message is known",
@@ -47,8 +56,9 @@ void StatusIngest::applied(const std::vector<StatusReport>& reports,
       spdlog::debug("status: {} {} for unknown provider id {} from {}", s.connector,
                     s.provider_status, s.provider_message_id, source);
     } else {
-      spdlog::info("message {} status {} ({}) from {}{}", r.message_id, to_string(s.status),
-                    s.provider_status, source, r.applied ? "" : " not applied");
+      log::info({.message_id = r.message_id, .connector = s.connector},
+                "message {} status {} ({}) from {}{}", r.message_id, to_string(s.status),
+                s.provider_status, source, r.applied ? "" : " not applied");
     }
   }
   if (callbacks_queued && on_applied_) on_applied_();
@@ -62,8 +72,9 @@ void StatusIngest::tick(int64_t retention_ms) {
     bool callbacks = false;
     for (const auto& r : *matched) {
       callbacks |= r.callback_queued;
-      spdlog::info("message {} status {} applied from an earlier orphan report{}", r.message_id,
-                   to_string(r.status), r.applied ? "" : " (not applied)");
+      log::info({.message_id = r.message_id},
+                "message {} status {} applied from an earlier orphan report{}", r.message_id,
+                to_string(r.status), r.applied ? "" : " (not applied)");
     }
     if (callbacks && on_applied_) on_applied_();
   }

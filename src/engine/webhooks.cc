@@ -8,12 +8,14 @@
 #include <nlohmann/json.hpp>
 
 #include "core/ids.h"
+#include "core/log.h"
 #include "core/message_json.h"
 #include "core/phone.h"
 #include "core/segments.h"
 #include "core/thread_name.h"
 #include "engine/gateway.h"
 #include "engine/media.h"
+#include "engine/metrics.h"
 
 namespace sb::engine {
 namespace {
@@ -107,8 +109,9 @@ WebhookProcessor::Routed WebhookProcessor::route(const std::string& connector,
     m.account = number->account;
     if (!options_.media_public_url.empty()) assign_media_ids(m, options_.media_public_url, now);
     if (number->connector != connector) {
-      spdlog::info("webhooks: {} received a message for {}, configured on connector {}",
-                   connector, to, number->connector);
+      log::info({.connector = connector},
+                "webhooks: {} received a message for {}, configured on connector {}", connector, to,
+                number->connector);
     }
   }
   return r;
@@ -120,21 +123,24 @@ void WebhookProcessor::handle(const std::string& connector, const providers::Web
   if (it == endpoints_.end()) {
     spdlog::warn("webhooks: request for unknown connector {} from {}", connector,
                  req.remote_addr);
+    engine_metrics().webhooks.with({"", "unknown_connector"}).inc();
     return done(Error::make("not_found", "no connector named " + connector, "connector"));
   }
   const WebhookEndpoint& ep = it->second;
   const TimeMs now = clock_.now_ms();
 
   if (auto v = providers::verify_webhook(ep.webhook, ep.secrets, req, now); !v) {
-    spdlog::warn("webhooks: {} rejected a request from {}: {}", connector, req.remote_addr,
-                 v.error().message);
+    log::warn({.connector = connector}, "webhooks: {} rejected a request from {}: {}", connector,
+              req.remote_addr, v.error().message);
+    engine_metrics().webhooks.with({connector, "rejected"}).inc();
     return done(Error::make("webhook_unverified", v.error().message));
   }
   auto parsed = providers::parse_webhook(ep.webhook, req, now);
   if (!parsed) {
-    spdlog::warn("webhooks: {} could not read a request from {}: {}{}", connector,
-                 req.remote_addr, parsed.error().message,
-                 parsed.error().field.empty() ? "" : " (field " + parsed.error().field + ")");
+    log::warn({.connector = connector}, "webhooks: {} could not read a request from {}: {}{}",
+              connector, req.remote_addr, parsed.error().message,
+              parsed.error().field.empty() ? "" : " (field " + parsed.error().field + ")");
+    engine_metrics().webhooks.with({connector, "unreadable"}).inc();
     return done(parsed.error());
   }
   store_event(connector, *parsed, req.header("content-type"), req.body,
@@ -203,8 +209,10 @@ void WebhookProcessor::store_event(const std::string& connector, providers::Webh
   writer_.submit(std::move(in), [this, connector, shared, ok = std::move(ok), answer_message,
                                  done = std::move(done)](Result<store::WebhookIngestResult> r) mutable {
     if (!r) {
-      spdlog::error("webhooks: {} {} not stored ({}); answering 503 so the provider retries",
-                    connector, shared->webhook.event_type, r.error().message);
+      log::error({.connector = connector},
+                 "webhooks: {} {} not stored ({}); answering 503 so the provider retries",
+                 connector, shared->webhook.event_type, r.error().message);
+      engine_metrics().webhooks.with({connector, "error"}).inc();
       return done(Error::make("storage_unavailable",
                               "the webhook could not be stored; retry later"));
     }
@@ -216,9 +224,10 @@ void WebhookProcessor::store_event(const std::string& connector, providers::Webh
 
 void WebhookProcessor::after_commit(const std::string& connector, const store::WebhookIngest& in,
                                     const store::WebhookIngestResult& stored) {
+  engine_metrics().webhooks.with({connector, stored.duplicate ? "duplicate" : "stored"}).inc();
   if (stored.duplicate) {
-    spdlog::info("webhooks: {} {} key={} is a duplicate; already stored", connector,
-                 in.webhook.event_type, in.webhook.dedupe_key);
+    log::info({.connector = connector}, "webhooks: {} {} key={} is a duplicate; already stored",
+              connector, in.webhook.event_type, in.webhook.dedupe_key);
     return;
   }
   if (in.unrouted) {
@@ -227,12 +236,14 @@ void WebhookProcessor::after_commit(const std::string& connector, const store::W
                  connector, in.unrouted->to, in.unrouted->provider_message_id);
   } else if (stored.inbound) {
     const Message& m = *stored.inbound;
-    spdlog::info("message {} received from {} to {} on {} (provider id {})", m.id, m.from, m.to,
-                 connector, m.provider_message_id);
+    log::info({.message_id = m.id, .account = m.account, .connector = m.connector},
+              "message {} received from {} to {} on {} (provider id {})", m.id, m.from, m.to,
+              connector, m.provider_message_id);
+    count_message("inbound", Status::kReceived, connector);
     if (inbound_hook_) inbound_hook_(m);
   } else if (in.mms_part) {
-    spdlog::info("webhooks: {} buffered a split-MMS {} part (key {})", connector,
-                 in.mms_part->text_part ? "text" : "media", in.mms_part->key);
+    log::info({.connector = connector}, "webhooks: {} buffered a split-MMS {} part (key {})",
+              connector, in.mms_part->text_part ? "text" : "media", in.mms_part->key);
   }
   if (!in.statuses.empty()) statuses_.applied(in.statuses, stored.statuses, connector);
 }
@@ -286,10 +297,13 @@ void WebhookProcessor::flush_mms(TimeMs now) {
     }
     if (!*done) continue;  // another instance completed it
     for (const auto& m : out) {
-      spdlog::info("message {} received from {} to {} on {} (split MMS {}: {} part(s){})", m.id,
-                   m.from, m.to, key.first, key.second, group.size(),
-                   complete ? "" : texts.empty() ? ", media without its text"
-                                                 : ", media part never came");
+      log::info({.message_id = m.id, .account = m.account, .connector = m.connector},
+                "message {} received from {} to {} on {} (split MMS {}: {} part(s){})", m.id,
+                m.from, m.to, key.first, key.second, group.size(),
+                complete        ? ""
+                : texts.empty() ? ", media without its text"
+                                : ", media part never came");
+      count_message("inbound", Status::kReceived, key.first);
       if (inbound_hook_) inbound_hook_(m);
     }
   }

@@ -62,6 +62,7 @@ void Router::dispatch(std::shared_ptr<Request> req_ptr, Reply reply,
       continue;
     }
     req.params = std::move(params);
+    req.route = r.pattern;
     if (r.run == Run::kInline) {
       r.handler(req, std::move(reply));
     } else {

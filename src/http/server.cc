@@ -8,6 +8,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <array>
+#include <charconv>
 #include <deque>
 #include <condition_variable>
 #include <mutex>
@@ -15,8 +16,11 @@
 #include <unordered_map>
 
 #include "core/form.h"
+#include "core/log_context.h"
+#include "core/metrics.h"
 #include "core/thread_name.h"
 #include "core/utf8.h"
+#include "http/request_id.h"
 
 namespace sb::http {
 
@@ -173,6 +177,40 @@ void async_teardown(beast::role_type role, FrameStream& s, Handler&& handler) {
     using beast::websocket::async_teardown;
     async_teardown(role, s.next_layer(), std::move(*h));
   });
+}
+
+// switchboard_http_requests_total and the duration histogram, by route pattern (never the raw
+// path) and a bounded method.
+struct HttpMetrics {
+  metrics::Family<metrics::Counter>& requests = metrics::registry().counter(
+      "switchboard_http_requests_total", "HTTP requests by method, route pattern and status code.",
+      {"method", "route", "code"});
+  metrics::Family<metrics::Histogram>& seconds = metrics::registry().histogram(
+      "switchboard_http_request_duration_seconds",
+      "Time from a request's arrival to its response being handed to the connection.",
+      {"method", "route"}, metrics::exponential_buckets(0.0005, 2, 16));
+
+  static std::string_view method_label(std::string_view m) {
+    for (std::string_view known : {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}) {
+      if (m == known) return known;
+    }
+    return "other";
+  }
+
+  void record(const Request& req, int status, std::chrono::steady_clock::time_point started) {
+    const std::string_view method = method_label(req.method);
+    const std::string_view route = req.route.empty() ? std::string_view("unmatched") : req.route;
+    char code[8];
+    const auto end = std::to_chars(code, code + sizeof code, status).ptr;
+    requests.with({method, route, std::string_view(code, static_cast<size_t>(end - code))}).inc();
+    seconds.with({method, route})
+        .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  }
+};
+
+HttpMetrics& http_metrics() {
+  static HttpMetrics m;
+  return m;
 }
 
 }  // namespace
@@ -422,6 +460,7 @@ struct Server::Impl {
       auto& msg = parser_->get();
       keep_alive_ = msg.keep_alive();
       head_ = msg.method() == bhttp::verb::head;
+      const auto started = std::chrono::steady_clock::now();
       auto req = std::make_shared<Request>();
       req->method = std::string(msg.method_string());
       req->target = std::string(msg.target());
@@ -438,6 +477,7 @@ struct Server::Impl {
         req->headers.emplace_back(std::move(name), std::string(f.value()));
       }
       req->body = std::move(msg.body());
+      req->request_id = request_id_for(req->header("x-request-id"));
       // A WebSocket upgrade keeps its request for the handshake, should the handler accept it.
       if (websocket::is_upgrade(msg)) {
         upgrade_req_ = parser_->release();
@@ -447,13 +487,16 @@ struct Server::Impl {
       parser_.reset();
 
       auto self = shared_from_this();
-      Reply reply = [self](Response r) {
+      Reply reply = [self, req, started](Response r) {
+        http_metrics().record(*req, r.upgrade ? 101 : r.status, started);
+        r.headers.emplace_back("X-Request-Id", req->request_id);
         net::post(self->stream_.get_executor(),
                   [self, r = std::move(r)]() mutable { self->write(std::move(r), self->keep_alive_); });
       };
       // Handlers that may block run on the handler pool; a throwing handler is a 500 with a log
       // line, never a dead connection.
       auto guarded = [req, reply](const std::function<void()>& run) {
+        const log::Scope scope({.request_id = req->request_id});
         try {
           run();
         } catch (const std::exception& e) {

@@ -26,6 +26,8 @@ struct Request {
   std::string remote_address;
   uint16_t remote_port = 0;  // with remote_address, names the connection the request came on
   std::map<std::string, std::string> params;  // path parameters from the route pattern
+  std::string_view route;  // the matched route's pattern (metrics); empty when none matched
+  std::string request_id;  // the client's X-Request-Id when sane, else generated (logs, echoed)
 
   // First value of a header (name lower-case), empty if absent.
   std::string header(std::string_view name) const;

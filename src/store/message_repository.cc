@@ -235,6 +235,26 @@ class SqlMessageRepository final : public MessageRepository {
     });
   }
 
+  Result<OutboxStats> outbox_stats(TimeMs now) override {
+    return ctx_.read([&](Connection& c) {
+      static const std::string sql =
+          "SELECT "
+          "SUM(CASE WHEN status = 'scheduled' AND next_attempt_at > $1 THEN 0 ELSE 1 END), "
+          "MIN(CASE WHEN status = 'scheduled' AND next_attempt_at > $1 THEN NULL "
+          "WHEN status = 'scheduled' THEN next_attempt_at ELSE created_at END), "
+          "SUM(CASE WHEN status = 'scheduled' AND next_attempt_at > $1 THEN 1 ELSE 0 END) "
+          "FROM messages WHERE " +
+          std::string(kOutboxStatuses);
+      OutboxStats out;
+      auto rows = c.query(sql, {now});
+      if (rows.empty()) return out;
+      if (!rows[0].is_null(0)) out.depth = rows[0].i64(0);
+      if (!rows[0].is_null(1)) out.oldest = rows[0].i64(1);
+      if (!rows[0].is_null(2)) out.scheduled = rows[0].i64(2);
+      return out;
+    });
+  }
+
   Result<std::vector<Message>> list_stale(const std::string& connector, Status status,
                                           TimeMs after, TimeMs before, int limit) override {
     return ctx_.read([&](Connection& c) {

@@ -50,6 +50,14 @@ struct RedactionJob {
   int attempts = 0;  // including this one
 };
 
+// The outbox at one instant (the metrics' gauges).
+struct OutboxStats {
+  int64_t depth = 0;             // queued or sending, or scheduled and due
+  std::optional<TimeMs> oldest;  // when the oldest of those was created (a due scheduled one:
+                                 // when it came due)
+  int64_t scheduled = 0;         // scheduled for later
+};
+
 class MessageRepository {
  public:
   virtual ~MessageRepository() = default;
@@ -83,6 +91,8 @@ class MessageRepository {
                                                  int64_t lease_ms, int limit) = 0;
   // Earliest next_attempt_at among queued/sending/scheduled messages, for the dispatcher's sleep.
   virtual Result<std::optional<TimeMs>> next_due() = 0;
+  // The outbox's size and age at `now`: one read over the outbox index.
+  virtual Result<OutboxStats> outbox_stats(TimeMs now) = 0;
   // Outbound messages of `connector` in status `status` last updated in [after, before), oldest
   // first (reconciliation of messages whose provider report never came).
   virtual Result<std::vector<Message>> list_stale(const std::string& connector, Status status,

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/crypto.h"
+#include "core/log.h"
 #include "core/thread_name.h"
 #include "providers/webhook_util.h"
 
@@ -128,7 +129,8 @@ void SimConnector::compact_journal(TimeMs now) {
     }
     out.flush();
     if (!out) {
-      spdlog::warn("sim {}: journal not compacted: cannot write {}", options_.id, tmp);
+      log::warn({.connector = options_.id}, "sim {}: journal not compacted: cannot write {}",
+                options_.id, tmp);
       std::error_code ec;
       std::filesystem::remove(tmp, ec);
       return;
@@ -141,8 +143,8 @@ void SimConnector::compact_journal(TimeMs now) {
   std::error_code ec;
   if (synced) std::filesystem::rename(tmp, options_.journal_path, ec);
   if (!synced || ec) {
-    spdlog::warn("sim {}: journal not compacted: {}", options_.id,
-                 synced ? ec.message() : "cannot sync " + tmp);
+    log::warn({.connector = options_.id}, "sim {}: journal not compacted: {}", options_.id,
+              synced ? ec.message() : "cannot sync " + tmp);
     std::filesystem::remove(tmp, ec);
   }
 }
@@ -195,7 +197,7 @@ void SimConnector::write_journal(const std::string& lines) {
   if (journal_fd_ < 0) return;
   // One write per call: O_APPEND keeps its lines whole, and the page cache survives a kill -9.
   if (::write(journal_fd_, lines.data(), lines.size()) != static_cast<ssize_t>(lines.size())) {
-    spdlog::error("sim {}: journal write failed", options_.id);
+    log::error({.connector = options_.id}, "sim {}: journal write failed", options_.id);
   }
 }
 
@@ -340,8 +342,8 @@ void SimConnector::run_reporter() {
         p.due = now + sim_report_retry_delay_ms(p.tries);
         pending_.push(p);
       } else {
-        spdlog::warn("sim {}: giving up on report {} for {}", options_.id,
-                     to_string(p.report.status), p.report.provider_message_id);
+        log::warn({.connector = options_.id}, "sim {}: giving up on report {} for {}", options_.id,
+                  to_string(p.report.status), p.report.provider_message_id);
         journal(json{{"op", "report_abandoned"},
                      {"provider_id", p.report.provider_message_id},
                      {"status", std::string(to_string(p.report.status))},

@@ -8,6 +8,7 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "core/log.h"
 #include "providers/sinch/sinch_webhook.h"
 #include "providers/transport/http_util.h"
 
@@ -237,8 +238,9 @@ SendResult SinchConnector::send(const Message& m, const std::string& idempotency
     SendResult r = parse_send_response(call(batches[i]), clock_.now_ms());
     if (!r) {
       const SendFailure* f = &r.error();
-      spdlog::warn("sinch {}: message {} batch {}/{} not accepted ({}): {} {}", config_.id, m.id,
-                   i + 1, batches.size(), to_string(f->kind), f->code, f->message);
+      log::warn({.message_id = m.id, .connector = config_.id},
+                "sinch {}: message {} batch {}/{} not accepted ({}): {} {}", config_.id, m.id,
+                i + 1, batches.size(), to_string(f->kind), f->code, f->message);
       if (batches.size() > 1) {
         std::lock_guard lk(parts_mu_);
         // A message that failed for good is never retried: nothing to remember.

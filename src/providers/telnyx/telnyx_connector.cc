@@ -6,6 +6,7 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "core/log.h"
 #include "providers/telnyx/telnyx_numbers.h"
 #include "providers/telnyx/telnyx_webhook.h"
 #include "providers/transport/http_util.h"
@@ -197,8 +198,9 @@ SendResult TelnyxConnector::send(const Message& m, const std::string& /*idempote
   SendResult out = parse_send_response(call(build_send_request(config_, m)), clock_.now_ms());
   if (!out) {
     const SendFailure& f = out.error();
-    spdlog::warn("telnyx {}: message {} not accepted ({}): {} {}", config_.id, m.id,
-                 to_string(f.kind), f.code, f.message);
+    log::warn({.message_id = m.id, .connector = config_.id},
+              "telnyx {}: message {} not accepted ({}): {} {}", config_.id, m.id, to_string(f.kind),
+              f.code, f.message);
   }
   return out;
 }

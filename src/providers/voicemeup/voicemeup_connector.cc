@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/log.h"
 #include "core/utf8.h"
 #include "providers/voicemeup/voicemeup_webhook.h"
 
@@ -84,8 +85,9 @@ SendResult VoiceMeUpConnector::send(const Message& m, const std::string& idempot
   }
   const size_t n = parts.size();
   if (progress->hashes.size() > 0 && !progress->finished()) {
-    spdlog::info("message {}: voicemeup {}: resuming at request {}/{} ({} already queued)", m.id,
-                 options_.id, progress->hashes.size() + 1, n, progress->hashes.size());
+    log::info({.message_id = m.id, .account = m.account, .connector = options_.id},
+              "message {}: voicemeup {}: resuming at request {}/{} ({} already queued)", m.id,
+              options_.id, progress->hashes.size() + 1, n, progress->hashes.size());
   }
   while (progress->hashes.size() < n) {
     const size_t i = progress->hashes.size();
@@ -102,16 +104,18 @@ SendResult VoiceMeUpConnector::send(const Message& m, const std::string& idempot
                       (f->kind == FailureKind::kPermanent
                            ? "; the rest is not sent)"
                            : "; a retry resumes at request " + std::to_string(i + 1) + ")");
-        spdlog::warn("message {}: voicemeup {}: request {}/{} failed ({} {}) after {} queued", m.id,
-                     options_.id, i + 1, n, f->code, to_string(f->kind), i);
+        log::warn({.message_id = m.id, .account = m.account, .connector = options_.id},
+                  "message {}: voicemeup {}: request {}/{} failed ({} {}) after {} queued", m.id,
+                  options_.id, i + 1, n, f->code, to_string(f->kind), i);
       }
       return r;
     }
     const SendAccepted& ok = *r;
     progress->hashes.push_back(ok.provider_message_id);
     if (n > 1) {
-      spdlog::info("message {}: voicemeup {}: request {}/{} queued as {}", m.id, options_.id, i + 1,
-                   n, ok.provider_message_id);
+      log::info({.message_id = m.id, .account = m.account, .connector = options_.id},
+                "message {}: voicemeup {}: request {}/{} queued as {}", m.id, options_.id, i + 1, n,
+                ok.provider_message_id);
     }
   }
   SendAccepted a;

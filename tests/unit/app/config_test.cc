@@ -194,6 +194,43 @@ TEST_F(ConfigTest, NetworkAllowListAndRetention) {
   }
 }
 
+// [metrics] and [log] format (docs/operations.md).
+TEST_F(ConfigTest, MetricsAndLogFormat) {
+  auto d = load_config("", {});
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(d->metrics_enabled);
+  EXPECT_EQ(d->metrics_listen, "");
+  EXPECT_EQ(d->metrics_token, "");
+  EXPECT_EQ(d->log_format, "text");
+  auto c = load_config(write("[metrics]\nenabled = false\nlisten = \"0.0.0.0:9464\"\n"
+                             "token = \"t\"\n[log]\nformat = \"json\"\n"),
+                       {});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_FALSE(c->metrics_enabled);
+  EXPECT_EQ(c->metrics_listen, "0.0.0.0:9464");
+  EXPECT_EQ(c->metrics_token, "t");
+  EXPECT_EQ(c->log_format, "json");
+  auto e = load_config("", {{"SWITCHBOARD_METRICS_TOKEN", "from-env"},
+                            {"SWITCHBOARD_METRICS_LISTEN", "127.0.0.1:0"},
+                            {"SWITCHBOARD_LOG_FORMAT", "json"}});
+  ASSERT_TRUE(e.ok()) << e.error().message;
+  EXPECT_EQ(e->metrics_token, "from-env");
+  EXPECT_EQ(e->metrics_listen, "127.0.0.1:0");
+  EXPECT_EQ(e->log_format, "json");
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"[log]\nformat = \"xml\"\n", "log.format"},
+      {"[metrics]\nlisten = \"9464\"\n", "metrics.listen"},
+      {"[metrics]\nlisten = \"host:99999\"\n", "metrics.listen"},
+      {"[metrics]\nlisten = \"host:\"\n", "metrics.listen"},
+      {"[metrics]\npath = \"/m\"\n", "metrics.path"},
+  };
+  for (const auto& [toml, field] : bad) {
+    auto r = load_config(write(toml), {});
+    ASSERT_FALSE(r.ok()) << toml;
+    EXPECT_EQ(r.error().field, field) << toml << ": " << r.error().message;
+  }
+}
+
 }  // namespace
 }  // namespace sb::app
 

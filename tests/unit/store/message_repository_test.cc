@@ -728,6 +728,25 @@ TEST_P(MessageRepositoryTest, ProviderRedactionsAreLeasedRetriedAndFinished) {
   EXPECT_EQ(get(m.id).redaction->provider, "done");
 }
 
+TEST_P(MessageRepositoryTest, OutboxStatsCountDueAndScheduledMessages) {
+  const TimeMs now = kT0 + 100'000;
+  auto empty = unwrap(store_->messages().outbox_stats(now));
+  EXPECT_EQ(empty.depth, 0);
+  EXPECT_FALSE(empty.oldest);
+  EXPECT_EQ(empty.scheduled, 0);
+
+  Message queued_old = outbound(kAcctA, kT0 + 10, Status::kQueued, kT0 + 10);
+  Message queued_retry = outbound(kAcctA, kT0 + 20, Status::kQueued, now + 60'000);
+  Message later = scheduled_at(kAcctA, kT0 + 5, now + 3'600'000);
+  Message due = scheduled_at(kAcctA, kT0 + 1, kT0 + 50);  // came due after queued_old's creation
+  Message done = outbound(kAcctA, kT0 + 2, Status::kDelivered);
+  insert({{queued_old, {}}, {queued_retry, {}}, {later, {}}, {due, {}}, {done, {}}});
+  auto s = unwrap(store_->messages().outbox_stats(now));
+  EXPECT_EQ(s.depth, 3);  // both queued, and the scheduled one that is due
+  EXPECT_EQ(s.oldest, kT0 + 10);
+  EXPECT_EQ(s.scheduled, 1);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, MessageRepositoryTest,
                          testing::Values(Backend::kSqlite, Backend::kPostgres), backend_name);
 
