@@ -262,9 +262,14 @@ class SqlMessageRepository final : public MessageRepository {
       });
       insert_events(c, events);
       return out;
-    }, /*durable=*/false);
-    // A claimed message may have been inserted by a deferred commit that is not on disk yet:
-    // it must be before anyone sends it.
+    }, /*durable=*/ctx_.pg());
+    // The claim must outlive a crash of the database before its messages leave: a claim lost
+    // after the send makes the message a first attempt again, sent without asking the provider.
+    // PostgreSQL: a synchronous commit (found by tests/faults/pg_restarts.py: `-m immediate`
+    // lost asynchronously committed claims whose messages had been sent, and they went out
+    // twice). SQLite: the relaxed commit survives the process, and a claimed message may have
+    // been inserted by a deferred commit that is not on disk yet: it must be before anyone
+    // sends it.
     if (r && !r->empty()) ctx_.sync_deferred();
     return r;
   }
