@@ -3,7 +3,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 
-.PHONY: all setup build server run test test-sanitize bench clean
+.PHONY: all setup build server run test test-sanitize bench faults clean
 
 all: build
 
@@ -31,6 +31,11 @@ test-sanitize:
 
 bench: build
 	@bench/run.sh $(BUILD)
+
+# The fault campaigns' long forms (docs/reliability.md): FAULT_MINUTES, KILLS, RESTARTS, FILLS.
+faults: build
+	@scripts/setup.sh test
+	@tests/faults/run.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -62,6 +62,11 @@ void CircuitBreaker::record(const std::optional<providers::FailureKind>& failure
     open(now, o_.auth_open_ms, reason);
     return;
   }
+  // Sends that were already in flight when the circuit opened report their failures afterwards
+  // (a claimed batch fails together): they are the failures that opened it, not a failed probe,
+  // so they neither re-open it nor double its cool-down. Without this one batch of 64 failures
+  // opened the circuit for the 5-minute maximum at once.
+  if (s_.state == CircuitState::kOpen) return;
   if (was_probe || s_.consecutive_failures >= o_.failure_threshold) {
     current_open_ms_ =
         current_open_ms_ == 0 ? o_.open_ms : std::min(current_open_ms_ * 2, o_.max_open_ms);

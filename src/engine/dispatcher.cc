@@ -161,9 +161,13 @@ void Dispatcher::worker_loop() {
     // read before taking mu_: wake() runs on the outbox's writer thread after every commit and
     // must not wait for a database read. A wake after `seen` was taken still ends the wait.
     int64_t wait_ms = options_.poll_interval_ms;
-    // Unreadable: wait the poll interval and try again.
-    if (auto due = store_.messages().next_due(); due && *due) {
-      wait_ms = std::clamp<int64_t>(**due - clock_.now_ms(), 0, options_.poll_interval_ms);
+    // Unreadable, or readable but the claim failed (a full disk refuses writes, not reads: due
+    // messages are there, and going straight back spun every worker at full speed, logging
+    // thousands of failed claims a second): wait the poll interval and try again.
+    if (claimed >= 0) {
+      if (auto due = store_.messages().next_due(); due && *due) {
+        wait_ms = std::clamp<int64_t>(**due - clock_.now_ms(), 0, options_.poll_interval_ms);
+      }
     }
     std::unique_lock lk(mu_);
     if (wait_ms > 0) {
@@ -214,9 +218,12 @@ void Dispatcher::run_parallel(std::vector<std::function<void()>>& tasks) {
 }
 
 providers::SendResult Dispatcher::attempt(const Message& m, providers::Connector& connector) {
-  if (m.lease_expired) {
-    // An earlier attempt may have reached the provider before the process died: ask first,
-    // where the provider can be asked, so a crash does not send the message twice.
+  // An earlier attempt may have reached the provider without its answer reaching us: the process
+  // died holding the claim (its lease expired), or the attempt timed out, lost its connection or
+  // got a 5xx after the provider had already acted. Ask first, where the provider can be asked,
+  // so neither a crash nor a lost answer sends the message twice. A claim given back without an
+  // attempt (waiting for a throughput slot or a closed circuit) is not counted in `attempts`.
+  if (m.lease_expired || m.attempts > 1) {
     if (auto previous = connector.find_previous_send(m); !providers::is_unsupported(previous)) {
       if (!previous) {
         const providers::SendFailure& failure = previous.error();
@@ -229,13 +236,14 @@ providers::SendResult Dispatcher::attempt(const Message& m, providers::Connector
       const providers::PreviousSend& found = *previous;
       if (found.found) {
         log::info({.message_id = m.id, .account = m.account, .connector = m.connector},
-                  "message {}: {} already accepted it as {} before the restart; not resent", m.id,
-                  m.connector, found.accepted.provider_message_id);
+                  "message {}: {} already accepted it as {} {}; not resent", m.id, m.connector,
+                  found.accepted.provider_message_id,
+                  m.lease_expired ? "before the restart" : "on an earlier attempt");
         return found.accepted;
       }
       log::info({.message_id = m.id, .account = m.account, .connector = m.connector},
-                "message {}: {} never received the interrupted attempt; sending", m.id,
-                m.connector);
+                "message {}: {} never received the {} attempt; sending", m.id, m.connector,
+                m.lease_expired ? "interrupted" : "earlier");
     }
   }
   if (m.smart_encoding.value_or(false) && !connector.capabilities().smart_encoding) {
@@ -269,7 +277,7 @@ int Dispatcher::run_once() {
       store_.messages().claim_due(owner_, clock_.now_ms(), options_.lease_ms, options_.batch_size);
   if (!claimed) {
     spdlog::warn("dispatcher: claim failed: {}", claimed.error().message);
-    return 0;
+    return -1;
   }
   if (claimed->empty()) return 0;
 

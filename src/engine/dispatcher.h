@@ -68,8 +68,8 @@ class Dispatcher {
   // instances' changes). Safe while running; slots already reserved are kept.
   void set_throughput(std::unordered_map<std::string, double> throughput);
 
-  // Claims and processes one batch on the calling thread; returns how many were claimed.
-  // (The workers' loop body; public for tests.)
+  // Claims and processes one batch on the calling thread; returns how many were claimed, or -1
+  // when the claim failed (the database refused it). (The workers' loop body; public for tests.)
   int run_once();
   // One reconciliation pass over every connector; returns how many messages changed status.
   int reconcile_once();

@@ -228,7 +228,7 @@ void Gateway::send(const std::string& account, const SendRequest& req, Outbox::D
     auto contact = store_.conversations().get_contact(account, *req.contact_id);
     if (!contact) {
       spdlog::error("contact lookup {} failed: {}", *req.contact_id, contact.error().message);
-      return done(Error::make("storage_error", "the contact could not be read"));
+      return done(Error::make(contact.error().code, "the contact could not be read"));
     }
     if (!*contact) {
       return done(Error::make("not_found", "no contact " + *req.contact_id + " in this account",

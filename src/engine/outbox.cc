@@ -27,7 +27,8 @@ Result<std::vector<Result<store::InsertResult>>> insert_unless_opted_out(
     auto found = store.compliance().find_opt_outs(recipients);
     if (!found) {
       spdlog::error("outbox: opt-out check failed: {}", found.error().message);
-      return Error::make("storage_error", "the opt-out list could not be read");
+      // The store's code stays (database_unavailable while PostgreSQL is down, storage_error).
+      return Error::make(found.error().code, "the opt-out list could not be read");
     }
     opt_outs = std::move(*found);
   }

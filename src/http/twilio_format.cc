@@ -126,8 +126,8 @@ TwilioError twilio_error(const Error& e) {
   if (c == "not_found") return {20404, 404};
   if (c == "method_not_allowed") return {20004, 405};
   if (c == "rate_limited") return {20429, 429};
-  if (c == "database_unavailable" || c == "storage_error" || c == "storage_unavailable" ||
-      c == "shutting_down") {
+  if (c == "database_unavailable" || c == "storage_error" || c == "storage_full" ||
+      c == "commit_unknown" || c == "storage_unavailable" || c == "shutting_down") {
     return {20503, 503};
   }
   if (c == "missing_field" && f == "To") return {21604, 400};

@@ -123,6 +123,8 @@ int status_for(const std::string& code) {
       {"storage_unavailable", 503},
       {"internal_error", 500},
       {"storage_error", 503},
+      {"storage_full", 503},
+      {"commit_unknown", 503},
       {"database_unavailable", 503},
       {"shutting_down", 503},
   };

@@ -171,8 +171,9 @@ class Connector {
     return unsupported("this provider offers no status query");
   }
   // Asks the provider whether it already accepted `m` (looked up by our message id, which the
-  // connector sent as its reference), for a message whose previous attempt's outcome is unknown
-  // (its claim expired: the process died mid-send). kUnsupported: no such lookup (for this
+  // connector sent as its reference), before any attempt after the first: the previous one's
+  // outcome may be unknown (its claim expired because the process died mid-send, or its answer
+  // was lost to a timeout, a cut connection or a 5xx). kUnsupported: no such lookup (for this
   // message). Any other failure: the lookup itself failed (the dispatcher then waits rather than
   // risk a second message).
   virtual ProviderResult<PreviousSend> find_previous_send(const Message& /*m*/) {

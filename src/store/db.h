@@ -20,6 +20,21 @@ namespace sb::store {
 struct DbError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+// The database's disk is full (SQLITE_FULL, PostgreSQL's 53100 disk_full): nothing was written,
+// and the same write succeeds once space returns.
+struct DiskFull : DbError {
+  using DbError::DbError;
+};
+// The database cannot be reached, or the connection was lost during the statement (a PostgreSQL
+// server stopping or restarting). For a COMMIT, whether it took effect is unknown.
+struct DbUnreachable : DbError {
+  using DbError::DbError;
+};
+// A COMMIT during which the connection was lost: the transaction may or may not have taken effect
+// (the server can commit and die before answering).
+struct CommitUnknown : DbError {
+  using DbError::DbError;
+};
 
 using Value = std::variant<std::nullptr_t, int64_t, std::string>;
 using Params = std::vector<Value>;

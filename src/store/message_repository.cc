@@ -1,8 +1,12 @@
 // MessageRepository over the SQL context: message rows, the outbox's claims, redaction.
 #include "store/message_repository.h"
 
+#include <spdlog/spdlog.h>
+
+#include <chrono>
 #include <map>
 #include <set>
+#include <thread>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -17,6 +21,10 @@
 
 namespace sb::store {
 namespace {
+
+// How long an insert whose COMMIT lost its connection waits for the database to say whether it
+// was stored (settle_unknown_commit): long enough for a PostgreSQL restart.
+constexpr std::chrono::seconds kSettleUnknownCommit{10};
 
 // our side of a message (index messages_our_number uses this exact expression).
 constexpr std::string_view kOurNumberExpr =
@@ -44,9 +52,12 @@ class SqlMessageRepository final : public MessageRepository {
   Result<std::vector<InsertResult>> insert(std::vector<NewMessage>& batch,
                                            Commit commit) override {
     using TxSync = SqlContext::TxSync;
-    return ctx_.write_tx_as(commit == Commit::kDeferred ? TxSync::kDeferred : TxSync::kDurable,
-                            [&](Connection& c) {
-      std::vector<InsertResult> out;
+    std::vector<InsertResult> out;
+    std::string probe;  // a row this transaction creates: stored iff the commit took effect
+    auto written = ctx_.write_tx_as(
+        commit == Commit::kDeferred ? TxSync::kDeferred : TxSync::kDurable, [&](Connection& c) {
+      out.clear();
+      probe.clear();
       out.reserve(batch.size());
       std::map<std::pair<std::string, std::string>, size_t> seen;  // idempotency keys in batch
       // Rows without an idempotency key cannot conflict: they, their events and their threads
@@ -104,8 +115,41 @@ class SqlMessageRepository final : public MessageRepository {
       });
       insert_events(c, events);
       thread_messages(c, created);
-      return out;
+      if (!created.empty()) probe = created.front()->id;
     });
+    if (written) return out;
+    if (written.error().code != "commit_unknown") return written.error();
+    // Nothing new was written (only idempotent replays): the answers stand either way.
+    if (probe.empty()) return out;
+    return settle_unknown_commit(probe, std::move(out), written.error());
+  }
+
+  // The connection died while COMMIT ran (a PostgreSQL server stopping): the rows may be stored.
+  // Answering "not stored" would make a client's retry create a second message, so ask again
+  // until the server answers (a restart takes seconds), up to kSettleUnknownCommit: the first new
+  // row present means the transaction committed; absent, nothing was stored. No answer in time:
+  // commit_unknown (503), which says so (a retry with the same Idempotency-Key is safe).
+  Result<std::vector<InsertResult>> settle_unknown_commit(const std::string& probe,
+                                                         std::vector<InsertResult> out,
+                                                         const Error& unknown) {
+    spdlog::warn("store: the connection was lost while committing message {}; asking whether it "
+                 "was stored",
+                 probe);
+    const auto deadline = std::chrono::steady_clock::now() + kSettleUnknownCommit;
+    while (true) {
+      auto found = ctx_.read([&](Connection& c) {
+        return !c.query("SELECT 1 FROM messages WHERE id = $1", {probe}).empty();
+      });
+      if (found) {
+        spdlog::warn("store: message {} {}", probe,
+                     *found ? "was stored: answered as accepted" : "was not stored");
+        if (*found) return out;
+        return Error::make("database_unavailable",
+                           "the database connection was lost before the commit; nothing stored");
+      }
+      if (std::chrono::steady_clock::now() >= deadline) return unknown;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
   }
 
   void sync_deferred() override { ctx_.sync_deferred(); }
@@ -218,9 +262,14 @@ class SqlMessageRepository final : public MessageRepository {
       });
       insert_events(c, events);
       return out;
-    }, /*durable=*/false);
-    // A claimed message may have been inserted by a deferred commit that is not on disk yet:
-    // it must be before anyone sends it.
+    }, /*durable=*/ctx_.pg());
+    // The claim must outlive a crash of the database before its messages leave: a claim lost
+    // after the send makes the message a first attempt again, sent without asking the provider.
+    // PostgreSQL: a synchronous commit (found by tests/faults/pg_restarts.py: `-m immediate`
+    // lost asynchronously committed claims whose messages had been sent, and they went out
+    // twice). SQLite: the relaxed commit survives the process, and a claimed message may have
+    // been inserted by a deferred commit that is not on disk yet: it must be before anyone
+    // sends it.
     if (r && !r->empty()) ctx_.sync_deferred();
     return r;
   }

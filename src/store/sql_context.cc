@@ -8,6 +8,17 @@ namespace sb::store {
 Error db_error(const std::exception& e) {
   if (dynamic_cast<const Rollback*>(&e)) return Error::make("rolled_back", e.what());
   spdlog::error("store: {}", e.what());
+  if (dynamic_cast<const DiskFull*>(&e)) {
+    return Error::make("storage_full", "the database's disk is full; nothing was stored");
+  }
+  if (dynamic_cast<const CommitUnknown*>(&e)) {
+    return Error::make("commit_unknown",
+                       "the database connection was lost while committing; the change may or may "
+                       "not have been stored");
+  }
+  if (dynamic_cast<const DbUnreachable*>(&e)) {
+    return Error::make("database_unavailable", "the database cannot be reached");
+  }
   return Error::make("storage_error", "the database could not complete the operation");
 }
 

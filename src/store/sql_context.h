@@ -181,7 +181,11 @@ class SqlContext {
     }
   }
   void commit(Connection& c, TxSync sync) {
-    c.exec("COMMIT");
+    try {
+      c.exec("COMMIT");
+    } catch (const DbUnreachable& e) {
+      throw CommitUnknown(e.what());  // the server may have committed before the connection died
+    }
     if (sync != TxSync::kRelaxed) db_->note_deferred_commit();
     if (commit_listener_) commit_listener_();
   }

@@ -3,6 +3,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <string_view>
 
 #include "store/db.h"
 
@@ -16,7 +17,7 @@ class PgConnection final : public Connection {
     if (PQstatus(conn_) != CONNECTION_OK) {
       std::string msg = PQerrorMessage(conn_);
       PQfinish(conn_);
-      throw DbError("cannot connect to PostgreSQL: " + msg);
+      throw DbUnreachable("cannot connect to PostgreSQL: " + msg);
     }
     PQclear(PQexec(conn_, "SET client_min_messages TO warning"));
   }
@@ -85,7 +86,16 @@ class PgConnection final : public Connection {
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY) {
       std::string msg = PQresultErrorMessage(r);
       if (msg.empty()) msg = PQerrorMessage(conn_);
+      const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+      const std::string_view code = state ? state : "";
+      const bool disk_full = code == "53100";
+      // Connection exceptions (08...), the server shutting down (57P01-57P03), or a connection
+      // that is simply gone (no SQLSTATE).
+      const bool lost = !healthy() || code.substr(0, 2) == "08" || code == "57P01" ||
+                        code == "57P02" || code == "57P03";
       PQclear(r);
+      if (disk_full) throw DiskFull("PostgreSQL: " + msg);
+      if (lost) throw DbUnreachable("PostgreSQL: " + msg);
       throw DbError("PostgreSQL: " + msg);
     }
   }

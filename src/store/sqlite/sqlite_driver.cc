@@ -93,9 +93,10 @@ class SqliteConnection final : public Connection {
   void exec_script(std::string_view sql) override {
     char* err = nullptr;
     const std::string s(sql);
-    if (sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    if (const int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err); rc != SQLITE_OK) {
       std::string msg = err ? err : "unknown error";
       sqlite3_free(err);
+      if ((rc & 0xff) == SQLITE_FULL) throw DiskFull("SQLite: " + msg);
       throw DbError("SQLite: " + msg);
     }
   }
@@ -138,6 +139,7 @@ class SqliteConnection final : public Connection {
     if (rc != SQLITE_DONE) {
       std::string msg = sqlite3_errmsg(db_);
       sqlite3_reset(st);
+      if ((rc & 0xff) == SQLITE_FULL) throw DiskFull("SQLite: " + msg);
       throw DbError("SQLite: " + msg);
     }
     sqlite3_reset(st);

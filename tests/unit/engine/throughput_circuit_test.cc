@@ -119,6 +119,28 @@ TEST(Circuit, OpensAfterRepeatedTransientFailuresAndProbesBeforeClosing) {
   EXPECT_TRUE(c.allow(3031));
 }
 
+// A claimed batch is sent in parallel and its outcomes are recorded together: the failures after
+// the one that opened the circuit came from sends already in flight, not from probes (found by
+// tests/faults/chaos_provider.py: a 2 s outage of the provider opened the circuit for the
+// 5-minute maximum).
+TEST(Circuit, FailuresOfSendsInFlightWhenItOpenedDoNotProlongTheCoolDown) {
+  CircuitBreaker c({3, 1000, 300'000, 60'000});
+  using K = providers::FailureKind;
+  for (int i = 0; i < 64; ++i) c.record(K::kTransient, "503", 10);
+  EXPECT_EQ(c.snapshot().state, CircuitState::kOpen);
+  EXPECT_EQ(c.snapshot().retry_at, 1010);
+  EXPECT_FALSE(c.allow(1009));
+  // The probe fails: twice as long, once; late failures of that round change nothing.
+  ASSERT_TRUE(c.allow(1010));
+  c.record(K::kTransient, "503", 1020);
+  for (int i = 0; i < 10; ++i) c.record(K::kTransient, "503", 1030);
+  EXPECT_EQ(c.snapshot().state, CircuitState::kOpen);
+  EXPECT_EQ(c.snapshot().retry_at, 3020);
+  ASSERT_TRUE(c.allow(3020));
+  c.record(std::nullopt, "", 3030);
+  EXPECT_EQ(c.snapshot().state, CircuitState::kClosed);
+}
+
 TEST(Circuit, AuthFailureOpensAtOnceAndAProviderAnswerCloses) {
   CircuitBreaker c({5, 1000, 8000, 60'000});
   c.record(providers::FailureKind::kAuth, "20003 Authenticate", 0);

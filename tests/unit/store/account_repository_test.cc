@@ -17,10 +17,25 @@ TEST_P(AccountRepositoryTest, EnsureAccountIsIdempotent) {
   EXPECT_FALSE(unwrap(store_->accounts().account_exists("")));
 }
 
+ApiKey api_key(const std::string& id, const std::string& account, const std::string& hash,
+               const std::string& prefix, TimeMs created) {
+  ApiKey k;
+  k.id = id;
+  k.account = account;
+  k.key_hash = hash;
+  k.prefix = prefix;
+  k.created_at = created;
+  return k;
+}
+
 TEST_P(AccountRepositoryTest, ApiKeysInsertFindAndCount) {
-  const ApiKey k1{"key_1", kAcctA, std::string(64, 'a'), "sb_live_aaaa", kT0};
-  const ApiKey k2{"key_2", kAcctA, std::string(64, 'b'), "sb_live_bbbb", kT0 + 5};
-  const ApiKey k3{"key_3", kAcctB, std::string(64, 'c'), "sb_live_cccc", kT0 + 9};
+  ApiKey k1 = api_key("key_1", kAcctA, std::string(64, 'a'), "sb_live_aaaa", kT0);
+  k1.name = "reminders";
+  k1.scopes = kScopeMessagesSend | kScopeCompliance;
+  k1.expires_at = kT0 + 86'400'000;
+  k1.rate_limit = 20;
+  const ApiKey k2 = api_key("key_2", kAcctA, std::string(64, 'b'), "sb_live_bbbb", kT0 + 5);
+  const ApiKey k3 = api_key("key_3", kAcctB, std::string(64, 'c'), "sb_live_cccc", kT0 + 9);
   for (const auto& k : {k1, k2, k3}) ASSERT_TRUE(store_->accounts().insert_api_key(k).ok()) << k.id;
 
   auto found = unwrap(store_->accounts().find_api_key(k2.key_hash));
@@ -30,6 +45,14 @@ TEST_P(AccountRepositoryTest, ApiKeysInsertFindAndCount) {
   EXPECT_EQ(found->key_hash, k2.key_hash);
   EXPECT_EQ(found->prefix, "sb_live_bbbb");
   EXPECT_EQ(found->created_at, kT0 + 5);
+  EXPECT_EQ(found->scopes, ScopeSet{kScopeAdmin});
+  EXPECT_EQ(found->expires_at, 0);
+  auto found1 = unwrap(store_->accounts().find_api_key(k1.key_hash));
+  ASSERT_TRUE(found1.has_value());
+  EXPECT_EQ(found1->name, "reminders");
+  EXPECT_EQ(found1->scopes, k1.scopes);
+  EXPECT_EQ(found1->expires_at, k1.expires_at);
+  EXPECT_EQ(found1->rate_limit, 20);
   auto found3 = unwrap(store_->accounts().find_api_key(k3.key_hash));
   ASSERT_TRUE(found3.has_value());
   EXPECT_EQ(found3->account, kAcctB);
@@ -41,9 +64,38 @@ TEST_P(AccountRepositoryTest, ApiKeysInsertFindAndCount) {
   EXPECT_EQ(unwrap(store_->accounts().count_api_keys("acct_none")), 0);
 
   // A key hash identifies one key: a second key with the same hash is refused.
-  EXPECT_FALSE(store_->accounts().insert_api_key({"key_4", kAcctB, k1.key_hash, "sb_x", kT0}).ok());
+  EXPECT_FALSE(store_->accounts()
+                   .insert_api_key(api_key("key_4", kAcctB, k1.key_hash, "sb_x", kT0))
+                   .ok());
   EXPECT_EQ(unwrap(store_->accounts().find_api_key(k1.key_hash))->id, "key_1");
   EXPECT_EQ(unwrap(store_->accounts().count_api_keys(kAcctB)), 1);
+}
+
+TEST_P(AccountRepositoryTest, ApiKeysListRevokeAndTouchWithinTheirAccount) {
+  for (const auto& k : {api_key("key_1", kAcctA, std::string(64, 'a'), "p1", kT0),
+                        api_key("key_2", kAcctA, std::string(64, 'b'), "p2", kT0 + 5),
+                        api_key("key_3", kAcctB, std::string(64, 'c'), "p3", kT0 + 9)}) {
+    ASSERT_TRUE(store_->accounts().insert_api_key(k).ok());
+  }
+  auto listed = unwrap(store_->accounts().list_api_keys(kAcctA));
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[0].id, "key_2");  // newest first
+  EXPECT_EQ(listed[1].id, "key_1");
+
+  // Another account's key is not revoked.
+  EXPECT_FALSE(unwrap(store_->accounts().revoke_api_key(kAcctB, "key_1", kT0 + 20)).has_value());
+  auto revoked = unwrap(store_->accounts().revoke_api_key(kAcctA, "key_1", kT0 + 20));
+  ASSERT_TRUE(revoked.has_value());
+  EXPECT_EQ(revoked->revoked_at, kT0 + 20);
+  // Revoking again keeps the first time; a revoked key is still found (and listed).
+  EXPECT_EQ(unwrap(store_->accounts().revoke_api_key(kAcctA, "key_1", kT0 + 30))->revoked_at,
+            kT0 + 20);
+  EXPECT_EQ(unwrap(store_->accounts().find_api_key(std::string(64, 'a')))->revoked_at, kT0 + 20);
+  EXPECT_EQ(unwrap(store_->accounts().count_api_keys(kAcctA)), 1);
+  EXPECT_EQ(unwrap(store_->accounts().list_api_keys(kAcctA)).size(), 2u);
+
+  ASSERT_TRUE(store_->accounts().touch_api_key("key_2", kT0 + 40).ok());
+  EXPECT_EQ(unwrap(store_->accounts().find_api_key(std::string(64, 'b')))->last_used_at, kT0 + 40);
 }
 
 TEST_P(AccountRepositoryTest, SyncNumbersKeepsConfigOrderAndReplaces) {

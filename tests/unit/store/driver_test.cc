@@ -16,6 +16,7 @@
 
 #include "core/clock.h"
 #include "core/ids.h"
+#include "forwarding_driver.h"
 #include "store/db.h"
 #include "store/migrations.h"
 #include "store/sqlite/wal_vfs.h"
@@ -248,25 +249,6 @@ TEST_F(SqliteDriverTest, OutboxIndexCostsNoTemporaryBtreePerWriteAndStillServesT
     EXPECT_NE(plan.find("messages_outbox"), std::string::npos) << query << ": " << plan;
   }
 }
-
-// Passes everything to the driver it wraps; tests override what they watch.
-class ForwardingDriver : public Driver {
- public:
-  explicit ForwardingDriver(std::unique_ptr<Driver> inner) : inner_(std::move(inner)) {}
-  Dialect dialect() const override { return inner_->dialect(); }
-  ConnectionLease writer() override { return inner_->writer(); }
-  ConnectionLease reader() override { return inner_->reader(); }
-  std::string_view begin_write_sql() const override { return inner_->begin_write_sql(); }
-  std::string_view begin_sql(bool durable) const override { return inner_->begin_sql(durable); }
-  void begin(Connection& c, bool durable) override { inner_->begin(c, durable); }
-  void begin_deferred(Connection& c) override { inner_->begin_deferred(c); }
-  void note_deferred_commit() override { inner_->note_deferred_commit(); }
-  int64_t wal_syncs() const override { return inner_->wal_syncs(); }
-  void sync_deferred() override { inner_->sync_deferred(); }
-
- protected:
-  std::unique_ptr<Driver> inner_;
-};
 
 // Wraps a driver and, each time the store syncs, checks from another thread that the writer
 // can be taken meanwhile (so the fsync holds up no other writer).

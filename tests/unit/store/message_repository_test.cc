@@ -1,5 +1,7 @@
 // MessageRepository: inserts (idempotency, atomic batches), reads and listings, the outbox's
 // claims, redaction; every test runs on SQLite and PostgreSQL (store_test_fixture.h).
+#include "forwarding_driver.h"
+#include "store/db.h"
 #include "store_test_fixture.h"
 
 namespace sb::store {
@@ -745,6 +747,103 @@ TEST_P(MessageRepositoryTest, OutboxStatsCountDueAndScheduledMessages) {
   EXPECT_EQ(s.depth, 3);  // both queued, and the scheduled one that is due
   EXPECT_EQ(s.oldest, kT0 + 10);
   EXPECT_EQ(s.scheduled, 1);
+}
+
+// A driver whose writer loses its connection at COMMIT, as when a PostgreSQL server is stopped
+// (found by tests/faults/pg_restarts.py: a message answered 503 "nothing was accepted" had been
+// stored and was sent). kAfterCommit: the server committed, then the connection died before the
+// answer; kBeforeCommit: it died first (the transaction is rolled back).
+enum class LoseAt { kNever, kAfterCommit, kBeforeCommit };
+
+class LosingConnection final : public Connection {
+ public:
+  LosingConnection(ConnectionLease inner, LoseAt& lose) : inner_(std::move(inner)), lose_(lose) {}
+  void exec(std::string_view sql, const Params& params) override {
+    if (sql != "COMMIT" || lose_ == LoseAt::kNever) return inner_->exec(sql, params);
+    inner_->exec(lose_ == LoseAt::kAfterCommit ? "COMMIT" : "ROLLBACK");
+    lose_ = LoseAt::kNever;  // one loss; the "restarted" server answers again
+    throw DbUnreachable("server closed the connection unexpectedly");
+  }
+  std::vector<Row> query(std::string_view sql, const Params& params) override {
+    return inner_->query(sql, params);
+  }
+  int64_t changes() override { return inner_->changes(); }
+  void exec_script(std::string_view sql) override { inner_->exec_script(sql); }
+
+ private:
+  ConnectionLease inner_;
+  LoseAt& lose_;
+};
+
+class LosingDriver final : public ForwardingDriver {
+ public:
+  using ForwardingDriver::ForwardingDriver;
+  LoseAt lose = LoseAt::kNever;
+  ConnectionLease writer() override {
+    auto c = std::make_shared<LosingConnection>(inner_->writer(), lose);
+    return ConnectionLease(c.get(), [c]() mutable { c.reset(); });
+  }
+};
+
+TEST_P(MessageRepositoryTest, AnInsertWhoseCommitLostItsConnectionAnswersWhatWasStored) {
+  const std::string url = url_;
+  store_.reset();
+  auto driver = std::make_unique<LosingDriver>(
+      pg() ? make_postgres_driver(url, 2) : make_sqlite_driver(url.substr(9)));
+  LosingDriver& losing = *driver;
+  auto store = make_store(std::move(driver), clock_);
+
+  // Committed, answer lost: the insert reports the message stored (it is), not an error that
+  // would make the client send it again.
+  losing.lose = LoseAt::kAfterCommit;
+  Message stored = outbound(kAcctA, kT0 + 1);
+  std::vector<NewMessage> batch{{stored, {event(Status::kQueued, kT0 + 1)}}};
+  auto r = store->messages().insert(batch);
+  ASSERT_TRUE(r.ok()) << r.error().code << " " << r.error().message;
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_EQ((*r)[0].kind, InsertKind::kCreated);
+  EXPECT_EQ((*r)[0].message.id, stored.id);
+  auto got = unwrap(store->messages().get(kAcctA, stored.id));
+  ASSERT_TRUE(got.has_value());
+
+  // Lost before the commit: nothing stored, and the error says the database was unreachable.
+  losing.lose = LoseAt::kBeforeCommit;
+  Message dropped = outbound(kAcctA, kT0 + 2);
+  std::vector<NewMessage> batch2{{dropped, {event(Status::kQueued, kT0 + 2)}}};
+  auto r2 = store->messages().insert(batch2);
+  ASSERT_FALSE(r2.ok());
+  EXPECT_EQ(r2.error().code, "database_unavailable");
+  EXPECT_FALSE(unwrap(store->messages().get(kAcctA, dropped.id)).has_value());
+}
+
+// Records how each write transaction began: relaxed (begin(c, false)) or durable.
+class DurabilityRecordingDriver final : public ForwardingDriver {
+ public:
+  using ForwardingDriver::ForwardingDriver;
+  void begin(Connection& c, bool durable) override {
+    relaxed_begins += !durable;
+    ForwardingDriver::begin(c, durable);
+  }
+  int relaxed_begins = 0;
+};
+
+// A claim hands messages to the provider: if the database crashes after the send and loses the
+// claim, the message is a first attempt again and is sent without asking the provider (found by
+// tests/faults/pg_restarts.py: PostgreSQL stopped with -m immediate lost asynchronously
+// committed claims, and five messages went out twice). On PostgreSQL the claim commits
+// synchronously; SQLite's relaxed commit survives the process (and the claim syncs the disk).
+TEST_P(MessageRepositoryTest, AClaimOnPostgresqlCommitsSynchronously) {
+  if (!pg()) GTEST_SKIP() << "SQLite: relaxed claims survive the process; the disk is synced";
+  add(outbound(kAcctA, kT0, Status::kQueued, kT0));
+  const std::string url = url_;
+  store_.reset();
+  auto driver = std::make_unique<DurabilityRecordingDriver>(make_postgres_driver(url, 2));
+  DurabilityRecordingDriver& recording = *driver;
+  auto store = make_store(std::move(driver), clock_);
+  auto claimed = store->messages().claim_due("worker-1", kT0 + 1, 60'000, 10);
+  ASSERT_TRUE(claimed.ok()) << claimed.error().message;
+  ASSERT_EQ(claimed->size(), 1u);
+  EXPECT_EQ(recording.relaxed_begins, 0) << "the claim committed asynchronously";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, MessageRepositoryTest,
