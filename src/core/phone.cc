@@ -28,6 +28,9 @@ struct Problem {
 
 // Generous: long enough for a tel: URI with parameters, short enough to bound parsing cost.
 constexpr size_t kMaxInputBytes = 128;
+// ITU-T E.164: a number has at most 15 digits, country code included. libphonenumber's metadata
+// is looser for some countries (Germany's fixed lines take national numbers of up to 15 digits).
+constexpr size_t kMaxE164Digits = 15;
 // GSM 03.40 TP-OA allows 11 alphanumeric characters (packed into 10 octets of septets).
 constexpr int kMaxAlphanumericLength = 11;
 
@@ -146,6 +149,10 @@ std::optional<Problem> parse_number(std::string_view input, const std::string& r
     return Problem{"invalid_number", "no such number range exists"};
   }
   util->Format(parsed, PhoneNumberUtil::E164, &out.e164);
+  if (out.e164.size() - 1 > kMaxE164Digits) {
+    out = PhoneNumber{};
+    return Problem{"too_long", "more digits than E.164 allows (15, country code included)"};
+  }
   out.country_code = parsed.country_code();
   if (!details) return std::nullopt;
   util->Format(parsed, PhoneNumberUtil::NATIONAL, &out.national);

@@ -19,7 +19,9 @@ Result<nlohmann::json> parse_json_object(std::string_view text) {
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
+    // parse_error for bad syntax, and out_of_range for a number no double holds (1e400): both
+    // are the client's malformed body.
     return Error::make("invalid_json", std::string("request body is not valid JSON: ") + e.what());
   }
   if (!j.is_object()) return Error::make("invalid_json", "request body must be a JSON object");

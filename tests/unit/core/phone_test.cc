@@ -135,6 +135,10 @@ const std::vector<Invalid> kInvalid = {
     {"GB", "07911 12345", "invalid_number"},
     {"FR", "06 12 34 56", "too_short"},
     {"DE", "+49 1", "too_short"},
+    // libphonenumber calls it a valid German number, but +49 and 14 digits is 16 digits: no
+    // E.164 number (found by fuzz/phone.cc; input in fuzz/regressions/phone).
+    {"DE", "5501yte0input0", "too_long"},
+    {"DE", "+49 5501 98304678 80", "too_long"},
     {"US", "#$%", "not_a_number"},
 };
 
