@@ -140,6 +140,21 @@ std::optional<Problem> parse_number(std::string_view input, const std::string& r
     default:
       return Problem{"invalid_length", "wrong number of digits for its country"};
   }
+  // libphonenumber does not always read its own E.164 back as the same number: Mexican mobiles
+  // written nationally ("011 44 7700 9001" in MX) format as +52 1 ..., which it reads as
+  // +52 ... (the old mobile 1 dropped). The number is taken as its E.164 reads back, so one
+  // number has one E.164 however it was written (opt-outs, contacts and threads match on it).
+  {
+    std::string e164;
+    util->Format(parsed, PhoneNumberUtil::E164, &e164);
+    i18n::phonenumbers::PhoneNumber reread;
+    if (util->Parse(e164, "ZZ", &reread) == PhoneNumberUtil::NO_PARSING_ERROR &&
+        (reread.country_code() != parsed.country_code() ||
+         reread.national_number() != parsed.national_number())) {
+      if (parsed.has_extension()) reread.set_extension(parsed.extension());
+      parsed = reread;
+    }
+  }
   // Parse accepts e.g. "12345" as +1 12345; only validation knows whether the range exists.
   // IsValidNumber is GetRegionCodeForNumber then IsValidNumberForRegion; the region lookup (for
   // +1, a regex match per NANP region) is the costly half, so it is done once, here.
