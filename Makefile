@@ -1,9 +1,11 @@
 # Switchboard: `make run` installs what is needed, builds and serves; `make test` runs every test.
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 180
 JOBS ?= $(shell nproc)
 
-.PHONY: all setup build server run test test-sanitize bench faults clean
+.PHONY: all setup build server run test test-sanitize fuzz bench faults clean
 
 all: build
 
@@ -29,6 +31,11 @@ test:
 test-sanitize:
 	@scripts/run-tests.sh $(ASAN_BUILD) Debug -DSWITCHBOARD_SANITIZE=ON -DSWITCHBOARD_BENCH=OFF
 
+# Every libFuzzer target for FUZZ_SECONDS each, one after the other (docs/fuzzing.md).
+fuzz:
+	@scripts/setup.sh test
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh $(FUZZ_BUILD)
+
 bench: build
 	@bench/run.sh $(BUILD)
 
@@ -38,4 +45,4 @@ faults: build
 	@tests/faults/run.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs test dependencies, checks the include layering, builds, starts a private PostgreSQL,
-# runs every test with ctest.
+# runs every test with ctest, then the fuzz targets briefly (clang, ASan+UBSan, in build-fuzz
+# beside BUILD_DIR: FUZZ_SECONDS each, two at a time; FUZZ_SECONDS=0 skips them).
 # Usage: scripts/run-tests.sh BUILD_DIR BUILD_TYPE [extra cmake args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,3 +28,13 @@ trap cleanup EXIT
 
 echo "tests: PostgreSQL at $SWITCHBOARD_TEST_PG_URL"
 ctest --test-dir "$build" --output-on-failure -j 2 --timeout 300
+
+# The fuzz targets' short form: every target over its committed corpus and regression inputs,
+# then FUZZ_SECONDS of fuzzing (docs/fuzzing.md); a crash fails the run.
+fuzz_seconds="${FUZZ_SECONDS:-10}"
+if [ "$fuzz_seconds" != 0 ]; then
+  fuzz_build="$(dirname "$build")/build-fuzz"
+  rm -rf "$fuzz_build/fuzz-smoke"
+  FUZZ_SECONDS="$fuzz_seconds" FUZZ_JOBS=2 FUZZ_WORK="$fuzz_build/fuzz-smoke" \
+    fuzz/run.sh "$fuzz_build"
+fi

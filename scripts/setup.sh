@@ -4,7 +4,8 @@
 # commands work on a fresh Debian 12 (which has no make, compiler or client programs).
 # Usage: scripts/setup.sh [run|test|bench]
 #   run: build and serve; test: adds the PostgreSQL server, Node with npm and python3-twilio for
-#   the tests that drive official SDKs, and Chromium for the console's browser tests (the npm
+#   the tests that drive official SDKs, clang with its libFuzzer runtime and llvm-symbolizer for
+#   the fuzz targets (fuzz/, docs/fuzzing.md), and Chromium for the console's browser tests (the npm
 #   packages, playwright-core among them: tests/sdk/package.json, installed into
 #   tests/sdk/node_modules by `npm ci`);
 #   bench: adds the load generator (wrk), Kannel (the peer bench/kannel.sh measures against), curl,
@@ -27,7 +28,9 @@ pkgs=(
 )
 case "$mode" in
   run) ;;
-  test) pkgs+=(postgresql nodejs python3-twilio chromium fonts-dejavu-core prometheus) ;;  # prometheus: promtool (metrics tests)
+  # prometheus: promtool (metrics tests); clang, libclang-rt-14-dev, llvm-14: libFuzzer targets
+  test) pkgs+=(postgresql nodejs python3-twilio chromium fonts-dejavu-core prometheus
+              clang libclang-rt-14-dev llvm-14) ;;
   bench) pkgs+=(postgresql postgresql-client curl wrk kannel kannel-extras linux-perf) ;;
   *) echo "usage: scripts/setup.sh [run|test|bench]" >&2; exit 2 ;;
 esac

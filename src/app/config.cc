@@ -657,62 +657,61 @@ std::map<std::string, std::string> switchboard_env() {
   return out;
 }
 
-Result<Config> load_config(const std::string& path, const std::map<std::string, std::string>& env) {
+namespace {
+
+Error syntax_error(const std::string& source, const toml::parse_error& e) {
+  return Error::make("invalid_config", source + ":" + std::to_string(e.source().begin.line) +
+                                           ": " + std::string(e.description()));
+}
+
+// The configuration a parsed file (`root`, empty for the embedded defaults) and the environment
+// give, validated.
+Result<Config> config_from(const toml::table& root, const std::map<std::string, std::string>& env) {
   Config c;
-  toml::table root;
   const toml::table* compliance_table = nullptr;
-  if (!path.empty()) {
-    try {
-      root = toml::parse_file(path);
-    } catch (const toml::parse_error& e) {
-      return Error::make("invalid_config",
-                         path + ":" + std::to_string(e.source().begin.line) + ": " +
-                             std::string(e.description()));
+  for (const auto& [sk, node] : root) {
+    const std::string section(sk.str());
+    if (section == "connectors") {
+      if (auto r = parse_connectors(c, node); !r) return r.error();
+      continue;
     }
-    for (const auto& [sk, node] : root) {
-      const std::string section(sk.str());
-      if (section == "connectors") {
-        if (auto r = parse_connectors(c, node); !r) return r.error();
-        continue;
-      }
-      if (section == "numbers") {
-        if (auto r = parse_numbers(c, node); !r) return r.error();
-        continue;
-      }
-      if (section == "quiet_hours") {
-        if (auto r = parse_quiet_hours(c, node); !r) return r.error();
-        continue;
-      }
-      if (section == "compliance") {
-        if (auto r = parse_compliance(c, node); !r) return r.error();
-        compliance_table = node.as_table();
-        continue;
-      }
-      const auto* table = node.as_table();
-      if (section == "network" && table) {
-        for (const auto& [kk, value] : *table) {
-          const std::string name(kk.str());
-          if (!list_key(c, section, name)) return bad(section + "." + name, "unknown key");
-          if (auto r = read_list(c, section, name, value); !r) return r.error();
-        }
-        continue;
-      }
-      bool known_section = false;
-      for (const auto& k : keys()) known_section |= section == k.section;
-      if (!known_section || !table) return bad(section, "unknown section");
+    if (section == "numbers") {
+      if (auto r = parse_numbers(c, node); !r) return r.error();
+      continue;
+    }
+    if (section == "quiet_hours") {
+      if (auto r = parse_quiet_hours(c, node); !r) return r.error();
+      continue;
+    }
+    if (section == "compliance") {
+      if (auto r = parse_compliance(c, node); !r) return r.error();
+      compliance_table = node.as_table();
+      continue;
+    }
+    const auto* table = node.as_table();
+    if (section == "network" && table) {
       for (const auto& [kk, value] : *table) {
         const std::string name(kk.str());
-        if (list_key(c, section, name)) {
-          if (auto r = read_list(c, section, name, value); !r) return r.error();
-          continue;
-        }
-        const Key* key = nullptr;
-        for (const auto& k : keys()) {
-          if (section == k.section && name == k.name) key = &k;
-        }
-        if (!key) return bad(section + "." + name, "unknown key");
-        if (auto r = set_from_toml(c, *key, value); !r) return r.error();
+        if (!list_key(c, section, name)) return bad(section + "." + name, "unknown key");
+        if (auto r = read_list(c, section, name, value); !r) return r.error();
       }
+      continue;
+    }
+    bool known_section = false;
+    for (const auto& k : keys()) known_section |= section == k.section;
+    if (!known_section || !table) return bad(section, "unknown section");
+    for (const auto& [kk, value] : *table) {
+      const std::string name(kk.str());
+      if (list_key(c, section, name)) {
+        if (auto r = read_list(c, section, name, value); !r) return r.error();
+        continue;
+      }
+      const Key* key = nullptr;
+      for (const auto& k : keys()) {
+        if (section == k.section && name == k.name) key = &k;
+      }
+      if (!key) return bad(section + "." + name, "unknown key");
+      if (auto r = set_from_toml(c, *key, value); !r) return r.error();
     }
   }
   for (const auto& k : keys()) {
@@ -742,6 +741,30 @@ Result<Config> load_config(const std::string& path, const std::map<std::string, 
   if (auto r = validate(c); !r) return r.error();
   if (auto r = resolve_compliance(c, compliance_table); !r) return r.error();
   return c;
+}
+
+}  // namespace
+
+Result<Config> load_config(const std::string& path, const std::map<std::string, std::string>& env) {
+  if (path.empty()) return config_from(toml::table{}, env);
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    return syntax_error(path, e);
+  }
+  return config_from(root, env);
+}
+
+Result<Config> load_config_text(std::string_view text, const std::string& source,
+                                const std::map<std::string, std::string>& env) {
+  toml::table root;
+  try {
+    root = toml::parse(text, std::string_view(source));
+  } catch (const toml::parse_error& e) {
+    return syntax_error(source, e);
+  }
+  return config_from(root, env);
 }
 
 }  // namespace sb::app

@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/keywords.h"
@@ -151,6 +152,9 @@ struct Config {
 // Loads `path` (or the embedded defaults when path is empty), applies environment overrides
 // from `env` (name -> value), validates. Errors name the offending key.
 Result<Config> load_config(const std::string& path, const std::map<std::string, std::string>& env);
+// The same for the text of a configuration file; `source` names it in errors ("<source>:<line>").
+Result<Config> load_config_text(std::string_view text, const std::string& source,
+                                const std::map<std::string, std::string>& env);
 
 // The process environment's SWITCHBOARD_* variables.
 std::map<std::string, std::string> switchboard_env();

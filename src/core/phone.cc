@@ -28,6 +28,9 @@ struct Problem {
 
 // Generous: long enough for a tel: URI with parameters, short enough to bound parsing cost.
 constexpr size_t kMaxInputBytes = 128;
+// ITU-T E.164: a number has at most 15 digits, country code included. libphonenumber's metadata
+// is looser for some countries (Germany's fixed lines take national numbers of up to 15 digits).
+constexpr size_t kMaxE164Digits = 15;
 // GSM 03.40 TP-OA allows 11 alphanumeric characters (packed into 10 octets of septets).
 constexpr int kMaxAlphanumericLength = 11;
 
@@ -137,6 +140,21 @@ std::optional<Problem> parse_number(std::string_view input, const std::string& r
     default:
       return Problem{"invalid_length", "wrong number of digits for its country"};
   }
+  // libphonenumber does not always read its own E.164 back as the same number: Mexican mobiles
+  // written nationally ("011 44 7700 9001" in MX) format as +52 1 ..., which it reads as
+  // +52 ... (the old mobile 1 dropped). The number is taken as its E.164 reads back, so one
+  // number has one E.164 however it was written (opt-outs, contacts and threads match on it).
+  {
+    std::string e164;
+    util->Format(parsed, PhoneNumberUtil::E164, &e164);
+    i18n::phonenumbers::PhoneNumber reread;
+    if (util->Parse(e164, "ZZ", &reread) == PhoneNumberUtil::NO_PARSING_ERROR &&
+        (reread.country_code() != parsed.country_code() ||
+         reread.national_number() != parsed.national_number())) {
+      if (parsed.has_extension()) reread.set_extension(parsed.extension());
+      parsed = reread;
+    }
+  }
   // Parse accepts e.g. "12345" as +1 12345; only validation knows whether the range exists.
   // IsValidNumber is GetRegionCodeForNumber then IsValidNumberForRegion; the region lookup (for
   // +1, a regex match per NANP region) is the costly half, so it is done once, here.
@@ -146,6 +164,10 @@ std::optional<Problem> parse_number(std::string_view input, const std::string& r
     return Problem{"invalid_number", "no such number range exists"};
   }
   util->Format(parsed, PhoneNumberUtil::E164, &out.e164);
+  if (out.e164.size() - 1 > kMaxE164Digits) {
+    out = PhoneNumber{};
+    return Problem{"too_long", "more digits than E.164 allows (15, country code included)"};
+  }
   out.country_code = parsed.country_code();
   if (!details) return std::nullopt;
   util->Format(parsed, PhoneNumberUtil::NATIONAL, &out.national);

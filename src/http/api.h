@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "engine/services.h"
+#include "http/request_fields.h"
 #include "http/router.h"
 
 namespace sb::http {
@@ -15,10 +16,6 @@ void register_api(Router& router, engine::Services& services);
 
 // Registers POST /v1/segments and POST /v1/lookup (API key required; CPU only, run inline).
 void register_tools_api(Router& router, engine::Gateway& gateway);
-
-// Parses request-body text as one JSON object. Errors, all without a field: invalid_utf8 (the
-// message gives the byte offset), invalid_json (unparsable, or not an object).
-Result<nlohmann::json> parse_json_object(std::string_view text);
 
 // The 200 answer of POST /v1/segments for a parsed request object {"body": string (required),
 // "smart_encoding": bool (optional, default `default_smart`)}: to_json(SegmentReport). Errors:

@@ -9,6 +9,7 @@
 
 #include "core/api_key.h"
 #include "engine/gateway.h"
+#include "http/request_fields.h"
 #include "http/types.h"
 
 namespace sb::http {
@@ -44,38 +45,8 @@ Handler authed(engine::Gateway& gw, ScopeSet needs,
 Handler authed_caller(engine::Gateway& gw, ScopeSet needs,
                       std::function<void(Request&, const Caller&, Reply)> fn);
 
-// Reads a request's JSON object body, accepting application/json, no Content-Type, and (for
-// `curl -d` convenience) a JSON object sent as application/x-www-form-urlencoded. Errors:
-// unsupported_media_type (field Content-Type), then those of parse_json_object (api.h).
-Result<nlohmann::json> json_body(const Request& req);
-
-// unknown_field (naming it) for the first key of a JSON object that is not in `known`.
-Result<void> only_fields(const nlohmann::json& body, std::initializer_list<std::string_view> known);
-
-// An invalid_type error: "`field` must be `expected`", naming the field.
-Error type_error(const std::string& field, std::string_view expected);
-
-// A string field of a JSON object: nullopt when absent or null; missing_field when `required`
-// and absent; invalid_type when not a string.
-Result<std::optional<std::string>> string_field(const nlohmann::json& j, const char* name,
-                                                bool required);
-
-// The `limit` query parameter of list endpoints: 1..1000, default 50 (invalid_parameter).
-Result<int> limit_param(const Request& req);
-
 // The reply to an accepted (or refused) send: 202 with the message (Idempotent-Replayed: true for
 // a replay), 409 idempotency_conflict, or the error. POST /v1/messages and conversation replies.
 engine::Outbox::Done send_reply(Reply reply, std::string account);
-
-// The Idempotency-Key header of a send: "" when absent; invalid_idempotency_key when longer than
-// 255 characters or not printable ASCII without spaces.
-Result<std::string> idempotency_key(const Request& req);
-
-// A max_price (Twilio's MaxPrice): digits, an optional point and 1-4 decimals, not zero ("0.05").
-bool valid_price(const std::string& v);
-
-// Message and contact metadata: an object of at most 50 string values, keys 1-64 bytes, values
-// at most 512 bytes. Errors: invalid_type, invalid_metadata (naming metadata or metadata.<key>).
-Result<Metadata> parse_metadata(const nlohmann::json& value);
 
 }  // namespace sb::http

@@ -7,6 +7,7 @@
 
 #include "engine/services.h"
 #include "http/router.h"
+#include "http/send_request.h"
 
 namespace sb::http {
 
@@ -14,12 +15,6 @@ namespace sb::http {
 // GET /v1/messages/{id}/deliveries (API key) and GET /v1/openapi.json (no key: the public
 // description of the API, docs/openapi.yaml converted at build time).
 void register_messages_api(Router& router, engine::Services& services);
-
-// Parses a POST /v1/messages body (JSON object) into a SendRequest; errors name the field.
-// Either `to` or `contact_id` (a well-formed contact id, else invalid_contact) is required.
-Result<engine::SendRequest> parse_send_request(const Request& req);
-// The same for an already parsed body (the Idempotency-Key header is read from `req`).
-Result<engine::SendRequest> parse_send_json(const nlohmann::json& body, const Request& req);
 
 // docs/openapi.yaml as JSON text (embedded by the build).
 std::string_view openapi_json();

@@ -66,7 +66,7 @@ const json* array_member(const json& j, std::string_view key) {
   return m != nullptr && m->is_array() ? m : nullptr;
 }
 
-std::optional<int64_t> integer(const json& j, std::string_view key) {
+std::optional<int64_t> count(const json& j, std::string_view key) {
   const json* m = member(j, key);
   if (m == nullptr) return std::nullopt;
   if (m->is_number_unsigned()) {
@@ -74,7 +74,10 @@ std::optional<int64_t> integer(const json& j, std::string_view key) {
     if (v > static_cast<uint64_t>(INT64_MAX)) return std::nullopt;
     return static_cast<int64_t>(v);
   }
-  if (m->is_number_integer()) return m->get<int64_t>();
+  if (m->is_number_integer()) {
+    const int64_t v = m->get<int64_t>();
+    return v >= 0 ? std::optional<int64_t>(v) : std::nullopt;
+  }
   if (m->is_string()) return parse_uint(m->get_ref<const std::string&>());
   return std::nullopt;
 }

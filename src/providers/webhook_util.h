@@ -39,8 +39,10 @@ std::optional<std::string> scalar(const json& j, std::string_view key);
 // The member as an object/array pointer, nullptr when absent or of another type.
 const json* object_member(const json& j, std::string_view key);
 const json* array_member(const json& j, std::string_view key);
-// An integer member given as a JSON integer or a decimal string; nullopt otherwise.
-std::optional<int64_t> integer(const json& j, std::string_view key);
+// A count or size member: a non-negative integer given as a JSON integer or a decimal string;
+// nullopt otherwise (a negative number included: no provider means one, and a negative size or
+// segment count must not reach the message).
+std::optional<int64_t> count(const json& j, std::string_view key);
 
 // Parses an optional non-negative decimal integer (no sign, no spaces); nullopt when malformed.
 std::optional<int64_t> parse_uint(std::string_view s);

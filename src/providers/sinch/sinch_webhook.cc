@@ -102,7 +102,7 @@ Result<WebhookEvent> read_mo(const json& j, const std::string& type, TimeMs now)
         im.url = *url;
         im.content_type = wu::scalar(item, "content_type")
                               .value_or(wu::scalar(item, "contentType").value_or(""));
-        im.size = wu::integer(item, "size");
+        im.size = wu::count(item, "size");
         m.media.push_back(std::move(im));
       }
     }

@@ -81,11 +81,13 @@ Result<WebhookEvent> read_inbound(WebhookEvent ev, const json& payload, const js
       InboundMedia media;
       media.url = *url;
       media.content_type = wu::scalar(item, "content_type").value_or("");
-      media.size = wu::integer(item, "size");
+      media.size = wu::count(item, "size");
       m.media.push_back(std::move(media));
     }
   }
-  m.segments = static_cast<int>(wu::integer(payload, "parts").value_or(0));
+  // An SMS of more than a few hundred parts does not exist; a larger count is not one.
+  const int64_t parts = wu::count(payload, "parts").value_or(0);
+  m.segments = parts <= 1000 ? static_cast<int>(parts) : 0;
   m.received_at = wu::parse_time(payload, "received_at")
                       .value_or(wu::parse_time(data, "occurred_at").value_or(now));
   return ev;

@@ -108,7 +108,7 @@ Result<WebhookEvent> parse_webhook(const WebhookRequest& req, TimeMs now) {
     InboundMedia media;
     media.url = url;
     media.content_type = first_of(j, "attachment_mime_type", "attachment_type");
-    media.size = wu::integer(j, "attachment_size");
+    media.size = wu::count(j, "attachment_size");
     if (is_mms_wrapper(media.url, media.content_type)) {
       wrapper = true;
     } else {

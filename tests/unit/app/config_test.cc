@@ -34,6 +34,22 @@ TEST_F(ConfigTest, EmbeddedDefaults) {
   EXPECT_EQ(c->default_region, "US");
 }
 
+TEST_F(ConfigTest, TextLoadsLikeAFile) {
+  const std::string toml =
+      "[messages]\ndefault_region = \"GB\"\n[[numbers]]\nnumber = \"07911 123456\"\n";
+  auto from_text = load_config_text(toml, "inline.toml", {});
+  ASSERT_TRUE(from_text.ok()) << from_text.error().message;
+  auto from_file = load_config(write(toml), {});
+  ASSERT_TRUE(from_file.ok());
+  ASSERT_EQ(from_text->numbers.size(), 1u);
+  EXPECT_EQ(from_text->numbers[0].number, "+447911123456");
+  EXPECT_EQ(from_text->numbers[0].number, from_file->numbers[0].number);
+  auto bad = load_config_text("[server\n", "inline.toml", {});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, "invalid_config");
+  EXPECT_EQ(bad.error().message.rfind("inline.toml:1: ", 0), 0u) << bad.error().message;
+}
+
 TEST_F(ConfigTest, UnknownKeysAndSectionsAreErrorsNamingTheKey) {
   for (const auto& [toml, key] : std::vector<std::pair<std::string, std::string>>{
            {"[server]\nlisten_addr = \"x\"\n", "server.listen_addr"},

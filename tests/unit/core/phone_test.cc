@@ -135,8 +135,27 @@ const std::vector<Invalid> kInvalid = {
     {"GB", "07911 12345", "invalid_number"},
     {"FR", "06 12 34 56", "too_short"},
     {"DE", "+49 1", "too_short"},
+    // libphonenumber calls it a valid German number, but +49 and 14 digits is 16 digits: no
+    // E.164 number (found by fuzz/phone.cc; input in fuzz/regressions/phone).
+    {"DE", "5501yte0input0", "too_long"},
+    {"DE", "+49 5501 98304678 80", "too_long"},
     {"US", "#$%", "not_a_number"},
 };
+
+// Found by fuzz/phone.cc (input in fuzz/regressions/phone): libphonenumber formatted a Mexican
+// mobile written nationally as +52 1 ..., then read that E.164 back as +52 ... (no 1): the same
+// number had two E.164 forms. Every spelling now gives the one its E.164 reads back as.
+TEST(Phone, E164IsAFixedPoint) {
+  const auto national = parse_phone("011 44 7700900 1", "MX", "to");
+  ASSERT_TRUE(national.ok()) << national.error().message;
+  EXPECT_EQ(national->e164, "+524477009001");
+  for (const char* region : {"MX", "US", "FR"}) {
+    const auto again = parse_phone(national->e164, region, "to");
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(again->e164, national->e164);
+  }
+  EXPECT_EQ(parse_phone("+52 1 447 700 9001", "US", "to")->e164, "+524477009001");
+}
 
 TEST(Phone, InvalidTable) {
   for (const Invalid& v : kInvalid) {

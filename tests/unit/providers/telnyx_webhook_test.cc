@@ -224,6 +224,27 @@ TEST(TelnyxParse, InboundMmsWithSeveralMedia) {
   EXPECT_EQ(ev->inbound.received_at, *parse_rfc3339("2019-01-23T18:10:02.574Z"));
 }
 
+// Found by fuzz/telnyx_webhook.cc (input in fuzz/regressions/telnyx_webhook): a negative media
+// size went through to the message, and a negative or huge `parts` became its segment count.
+TEST(TelnyxParse, NegativeOrHugeCountsAreUnknown) {
+  const auto replaced = [](std::string s, std::string_view from, std::string_view to) {
+    return s.replace(s.find(from), from.size(), to);
+  };
+  std::string body = replaced(kReceivedMms, "\"size\": 10240", "\"size\": -10240");
+  body = replaced(body, "\"parts\": 1", "\"parts\": -3");
+  WebhookRequest r;
+  r.body = body;
+  auto ev = parse_webhook("telnyx", r, kNow);
+  ASSERT_TRUE(ev.ok()) << ev.error().message;
+  ASSERT_EQ(ev->inbound.media.size(), 2u);
+  EXPECT_FALSE(ev->inbound.media[0].size.has_value());
+  EXPECT_EQ(ev->inbound.segments, 0);
+  r.body = replaced(body, "\"parts\": -3", "\"parts\": 4294967297");
+  ev = parse_webhook("telnyx", r, kNow);
+  ASSERT_TRUE(ev.ok()) << ev.error().message;
+  EXPECT_EQ(ev->inbound.segments, 0);
+}
+
 TEST(TelnyxParse, StatusEventsNeverInbound) {
   struct Case {
     std::string event_type;
