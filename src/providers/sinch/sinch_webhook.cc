@@ -181,6 +181,8 @@ Result<WebhookEvent> read_batch_report(const json& j, const std::string& type, T
     }
     canonical += "]";
   }
+  // A summary with no statuses reports nothing: acknowledged, nothing recorded.
+  if (ev.statuses.empty()) ev.kind = WebhookEvent::Kind::kIgnored;
   ev.dedupe_key = *batch_id + ":summary:" + crypto::hex(crypto::sha256(canonical)).substr(0, 32);
   return ev;
 }

@@ -242,6 +242,20 @@ TEST(SinchParse, BatchReportOnePerRecipient) {
   EXPECT_NE(other->dedupe_key, ev->dedupe_key);
 }
 
+TEST(SinchParse, EmptyBatchReportIsIgnored) {
+  // A summary whose statuses array is empty reports nothing: acknowledged, no status recorded
+  // (found by fuzz/sinch_webhook).
+  auto ev = parse_webhook(
+      "sinch",
+      json_request(R"({"type": "delivery_report_sms", "batch_id": "01FC66621XXXXX119Z8PMV1QPQ",
+                       "statuses": []})"),
+      kNow);
+  ASSERT_TRUE(ev.ok()) << ev.error().message;
+  EXPECT_EQ(ev->kind, WebhookEvent::Kind::kIgnored);
+  EXPECT_TRUE(ev->statuses.empty());
+  EXPECT_FALSE(ev->dedupe_key.empty());
+}
+
 TEST(SinchParse, DedupeKeysDistinctAcrossEvents) {
   auto a = parse_webhook("sinch", json_request(recipient_report("Dispatched", 401)), kNow);
   auto b = parse_webhook("sinch", json_request(recipient_report("Delivered", 0)), kNow);
