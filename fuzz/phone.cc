@@ -2,7 +2,7 @@
 // number a request or a webhook names), parse_address and lookup (POST /v1/lookup). Properties:
 // a parsed number is E.164-shaped and starts with its country code; normalize_phone agrees with
 // parse_phone; an E.164 result parses to itself from any region; short codes are digits and
-// sender IDs at most 11 characters, never recipients; a lookup always answers and its JSON can
+// sender IDs at most 11 characters (not bytes), never recipients; a lookup always answers and its JSON can
 // be written. Input: byte 0 picks the default region, the rest is the address.
 #include "core/phone.h"
 
@@ -62,7 +62,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         break;
       case AddressKind::kAlphanumeric:
         FUZZ_CHECK(role == AddressRole::kSender);
-        FUZZ_CHECK(!a->value.empty() && a->value.size() <= 11);
+        // At most 11 characters (GSM-7 letters such as Greek capitals take two bytes each).
+        FUZZ_CHECK(fuzz::valid_utf8(a->value));
+        FUZZ_CHECK(!a->value.empty() && utf8::decode(a->value).size() <= 11);
         break;
     }
   }

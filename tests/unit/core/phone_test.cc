@@ -203,7 +203,8 @@ TEST(Address, ShortCodes) {
 }
 
 TEST(Address, AlphanumericSenders) {
-  for (const char* id : {"ACME", "Acme Bank", "ACME24", "A", "ABCDEFGHIJK", "Dr.Who&Co"}) {
+  for (const char* id : {"ACME", "Acme Bank", "ACME24", "A", "ABCDEFGHIJK", "Dr.Who&Co",
+                         "AΞΞΞΞΞΞΞΞΞΞ"}) {  // 11 characters, 21 bytes
     SCOPED_TRACE(id);
     const auto a = parse_address(id, "GB", AddressRole::kSender, "from");
     ASSERT_TRUE(a.ok()) << a.error().message;
@@ -213,7 +214,8 @@ TEST(Address, AlphanumericSenders) {
     ASSERT_FALSE(to.ok());
     EXPECT_NE(to.error().message.find("alphanumeric_not_allowed"), std::string::npos);
   }
-  for (const char* id : {"ABCDEFGHIJKL", "ACME{}", "ACMÉç", "Hi\nthere"}) {
+  for (const char* id : {"ABCDEFGHIJKL", "ACME{}", "ACMÉç", "Hi\nthere",
+                         "AΞΞΞΞΞΞΞΞΞΞΞ"}) {
     SCOPED_TRACE(id);
     const auto a = parse_address(id, "GB", AddressRole::kSender, "from");
     ASSERT_FALSE(a.ok());
