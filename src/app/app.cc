@@ -18,6 +18,7 @@
 #include "core/ids.h"
 #include "core/metrics.h"
 #include "engine/api_keys.h"
+#include "engine/pools.h"
 #include "engine/automation.h"
 #include "engine/callbacks.h"
 #include "engine/console_users.h"
@@ -41,6 +42,7 @@
 #include "http/sim_api.h"
 #include "http/twilio_api.h"
 #include "http/keys_api.h"
+#include "http/pools_api.h"
 #include "http/media_api.h"
 #include "http/metrics_api.h"
 #include "http/webhooks_api.h"
@@ -688,6 +690,8 @@ int serve(const Config& config, bool print_routes) {
   engine::ApiKeys api_keys(*st, clock);
   api_keys.set_on_revoked([&gateway] { gateway.forget_authentications(); });
   http::register_keys_api(router, gateway, api_keys);
+  engine::Pools pools(*st, gateway, clock);
+  http::register_pools_api(router, gateway, pools);
   http::register_console(router);
   http::register_events_api(router, services, events,
                             {static_cast<size_t>(config.events_queue_limit)});

@@ -54,6 +54,11 @@ struct Message {
   std::string callback_format;
   std::optional<int64_t> validity_period_s;
   std::string conversation_id;  // the thread (our number, the other party); set when stored
+  // The sender pool (pool_<ULID>) that chose `from` (docs/pools.md); "" when `from` was named.
+  std::string pool;
+  // Not stored: the pool keeps each recipient's sender, so storing the message records `from` as
+  // the recipient's sender in the pool.
+  bool pool_sticky = false;
   // Outbox bookkeeping.
   int attempts = 0;
   TimeMs next_attempt_at = 0;

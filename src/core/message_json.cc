@@ -150,6 +150,8 @@ void append_message_json(std::string& out, const Message& m) {
     Members md(o.key("metadata"));  // a std::map: already in key order
     for (const auto& [k, v] : m.metadata) md.any_key_str(k, v);
   }
+  // The sender pool that chose `from` (docs/pools.md).
+  o.nullable_str("pool", m.pool);
   o.nullable_str("provider_message_id", m.provider_message_id);
   // Redaction: null until DELETE /v1/messages/{id}.
   if (m.redaction) {

@@ -5,14 +5,17 @@
 
 #include <algorithm>
 #include <mutex>
+#include <unordered_set>
 
 #include "core/crypto.h"
 #include "core/ids.h"
 #include "core/phone.h"
 #include "core/segments.h"
+#include "core/sender_pool.h"
 #include "core/smart_encoding.h"
 #include "core/url.h"
 #include "core/utf8.h"
+#include "engine/unavailable.h"
 
 namespace sb::engine {
 namespace {
@@ -64,6 +67,70 @@ Result<void> Gateway::check_app_url(const std::string& url, const std::string& f
   return app_url_check_ ? app_url_check_(url, field) : Ok();
 }
 
+Result<void> Gateway::choose_pool_sender(const std::string& account, const SendRequest& req,
+                                         Message& m) const {
+  if (req.from) {
+    return Error::make("conflicting_fields", "give `from` or `pool`, not both", "pool");
+  }
+  auto found = store_.pools().find_pool(account, *req.pool);
+  if (!found) return unavailable();
+  if (!*found) return Error::make("unknown_pool", "no pool " + *req.pool, "pool");
+  const SenderPool& pool = **found;
+  std::optional<std::string> sticky;
+  if (pool.sticky) {
+    auto s = store_.pools().sticky_sender(pool.id, m.to);
+    if (!s) return unavailable();
+    sticky = *s;
+  }
+  PoolRecipient to;
+  if (auto parsed = normalize_phone(m.to, options_.default_region, "to")) {
+    to.region = parsed->region;
+    to.area_code = nanp_area_code(m.to);
+  }
+  // A connector whose circuit is open cannot send now: its numbers are the last resort (without
+  // fallback the pool ignores this and a message waits for its sender).
+  std::unordered_set<std::string> down;
+  if (pool.fallback) {
+    for (const auto& c : connector_states()) {
+      if (c.circuit.state == CircuitState::kOpen) down.insert(c.id);
+    }
+  }
+  std::vector<PoolSender> senders;
+  {
+    std::shared_lock lk(numbers_mu_);
+    for (const auto& number : pool.numbers) {
+      auto it = numbers_.find(number);
+      if (it == numbers_.end() || it->second.account != account) continue;  // since removed
+      PoolSender s;
+      s.number = number;
+      if (auto parsed = normalize_phone(number, options_.default_region, "from");
+          parsed && number.front() == '+') {
+        s.region = parsed->region;
+        s.area_code = nanp_area_code(number);
+      }
+      s.capable = it->second.sms && (req.media_urls.empty() || it->second.mms);
+      s.can_send = !down.count(it->second.connector);
+      senders.push_back(std::move(s));
+    }
+  }
+  uint64_t turn;
+  {
+    std::lock_guard lk(pool_turns_mu_);
+    turn = pool_turns_[pool.id]++;
+  }
+  auto chosen = choose_sender(senders, to, sticky, pool.geomatch, turn);
+  if (!chosen) {
+    return Error::make("no_capable_sender",
+                       "no number of pool " + pool.name + " can send this message" +
+                           (req.media_urls.empty() ? "" : " (MMS)"),
+                       "pool");
+  }
+  m.from = *chosen;
+  m.pool = pool.id;
+  m.pool_sticky = pool.sticky;
+  return Ok();
+}
+
 Result<store::NewMessage> Gateway::prepare(const std::string& account,
                                            const SendRequest& req) const {
   const TimeMs now = clock_.now_ms();
@@ -81,10 +148,15 @@ Result<store::NewMessage> Gateway::prepare(const std::string& account,
     m.to = to->e164;
   }
 
+  if (req.pool) {
+    if (auto chosen = choose_pool_sender(account, req, m); !chosen) return chosen.error();
+  }
   {
     std::shared_lock lk(numbers_mu_);
     std::string from;
-    if (req.from && numbers_.count(*req.from)) {
+    if (req.pool) {
+      from = m.from;
+    } else if (req.from && numbers_.count(*req.from)) {
       from = *req.from;  // as configured: E.164, a short code or an alphanumeric sender ID
     } else if (req.from) {
       auto parsed = normalize_phone(*req.from, options_.default_region, "from");

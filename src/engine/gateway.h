@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -24,6 +25,8 @@ namespace sb::engine {
 struct SendRequest {
   std::string to;
   std::optional<std::string> from;
+  // A sender pool's id or name instead of `from` (docs/pools.md): the gateway picks the sender.
+  std::optional<std::string> pool;
   std::string body;
   std::vector<std::string> media_urls;
   std::string status_callback;
@@ -172,6 +175,12 @@ class Gateway {
   const GatewayOptions& options() const { return options_; }
 
  private:
+  // A pooled message's sender (docs/pools.md): sets m.from, m.pool and m.pool_sticky. Errors:
+  // conflicting_fields (both from and pool), unknown_pool, no_capable_sender (field pool),
+  // database_unavailable.
+  Result<void> choose_pool_sender(const std::string& account, const SendRequest& req,
+                                  Message& m) const;
+
   store::Store& store_;
   Outbox& outbox_;
   const Clock& clock_;
@@ -183,6 +192,9 @@ class Gateway {
   std::function<Result<void>(const std::string&, const std::string&)> app_url_check_;
   std::function<void(const std::vector<std::string>&)> media_remover_;
   SessionAuthenticator sessions_;
+  // Each pool's next turn among equally good senders (this instance's; see choose_sender).
+  mutable std::mutex pool_turns_mu_;
+  mutable std::unordered_map<std::string, uint64_t> pool_turns_;
   mutable std::shared_mutex numbers_mu_;
   std::unordered_map<std::string, NumberRecord> numbers_;
   std::unordered_map<std::string, std::string> default_number_;  // account -> first number

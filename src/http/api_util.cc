@@ -100,16 +100,16 @@ Result<std::optional<Caller>> authenticate(engine::Gateway& gw, const Request& r
     if (!key) return key.error();
     if (!*key) return std::optional<Caller>();
     const auto& k = **key;
-    return std::optional<Caller>(Caller{k.account, (k.scopes & kScopeAdmin) ? "admin" : "agent",
-                                        "", false, k.scopes, k.key_id});
+    return std::optional<Caller>(Caller{k.account, "", false, k.scopes, k.key_id});
   }
   const std::string token = session_cookie(req);
   if (token.empty()) return std::optional<Caller>();
   auto who = gw.authenticate_session(token);
   if (!who) return who.error();
   if (!*who) return std::optional<Caller>();
-  return std::optional<Caller>(Caller{(*who)->account, (*who)->role, (*who)->email, true,
-                                      session_scopes((*who)->role), ""});
+  // The role decides the scopes, once, here: routes only ever look at scopes.
+  return std::optional<Caller>(
+      Caller{(*who)->account, (*who)->email, true, session_scopes((*who)->role), ""});
 }
 
 Handler authed(engine::Gateway& gw, ScopeSet needs,

@@ -19,7 +19,6 @@ namespace sb::http {
 // conversations).
 struct Caller {
   std::string account;
-  std::string role;   // admin | agent: sessions, and keys (admin when the key has that scope)
   std::string email;  // sessions: the user
   bool session = false;
   ScopeSet scopes = kScopeNone;

@@ -27,7 +27,9 @@ Result<engine::SendRequest> parse_send_json(const json& j, const Request& req) {
                                                // provider options
                                                "max_price", "smart_encoding",
                                                // contacts: instead of `to`
-                                               "contact_id"};
+                                               "contact_id",
+                                               // a sender pool instead of `from`
+                                               "pool"};
   for (const auto& [k, _] : j.items()) {
     if (!kKnown.count(k)) return Error::make("unknown_field", "unknown field '" + k + "'", k);
   }
@@ -55,6 +57,12 @@ Result<engine::SendRequest> parse_send_json(const json& j, const Request& req) {
   auto from = str("from", false);
   if (!from) return from.error();
   r.from = *from;
+  auto pool = str("pool", false);
+  if (!pool) return pool.error();
+  if (*from && *pool) {
+    return Error::make("conflicting_fields", "give `from` or `pool`, not both", "pool");
+  }
+  r.pool = *pool;
   auto text = str("body", false);
   if (!text) return text.error();
   r.body = text->value_or("");

@@ -95,15 +95,20 @@ Result<engine::SendRequest> parse_send(const FormFields& f, const Request& req) 
   if (!to || to->empty()) return Error::make("missing_field", "A 'To' phone number is required.", "To");
   r.to = *to;
   auto from = form_value(f, "From");
-  if ((!from || from->empty()) && form_value(f, "MessagingServiceSid")) {
-    return Error::make("not_supported",
-                       "Messaging Services are not available; send From one of your numbers",
-                       "MessagingServiceSid");
-  }
-  if (!from || from->empty()) {
+  auto service = form_value(f, "MessagingServiceSid");
+  if (from && !from->empty()) {
+    r.from = *from;  // with a MessagingServiceSid too, From names the sender (as at Twilio)
+  } else if (service && !service->empty()) {
+    // A Messaging Service is a sender pool (docs/pools.md): MG + its id's 128 bits.
+    auto pool = pool_id_of_twilio_sid(*service);
+    if (!pool) {
+      return Error::make("unknown_pool", "The MessagingServiceSid is not a Messaging Service SID",
+                         "MessagingServiceSid");
+    }
+    r.pool = *pool;
+  } else {
     return Error::make("missing_field", "A 'From' phone number is required.", "From");
   }
-  r.from = *from;
   r.body = form_value(f, "Body").value_or("");
   r.media_urls = twilio::form_values(f, "MediaUrl");
   r.status_callback = form_value(f, "StatusCallback").value_or("");

@@ -79,7 +79,8 @@ json message_json(const Message& m, const std::string& account_sid,
           {"error_code", twilio_error_code(m) ? json(*twilio_error_code(m)) : json(nullptr)},
           {"error_message", m.error_message.empty() ? json(nullptr) : json(m.error_message)},
           {"from", m.from},
-          {"messaging_service_sid", nullptr},
+          {"messaging_service_sid",
+           m.pool.empty() ? json(nullptr) : json(twilio_service_sid(m.pool))},
           {"num_media", std::to_string(m.media_urls.size())},
           {"num_segments", std::to_string(m.segments)},
           {"price", nullptr},
@@ -144,7 +145,7 @@ TwilioError twilio_error(const Error& e) {
   if (url && (f == "status_callback" || f == "StatusCallback")) return {21609, 400};
   if (url) return {21502, 400};
   if (c == "invalid_send_at") return {35114, 400};
-  if (c == "not_supported" && f == "MessagingServiceSid") return {21705, 400};
+  if (c == "unknown_pool") return {21705, 400};  // the Messaging Service is invalid
   if (c == "invalid_parameter" && f == "PageSize") return {20007, 400};
   // No Twilio code for this condition: the HTTP status stands in for it (what Twilio's Python
   // SDK reports for an error body without a code), validation errors as 400 like Twilio's.

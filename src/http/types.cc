@@ -103,6 +103,13 @@ int status_for(const std::string& code) {
       {"invalid_contact", 422},
       {"invalid_name", 422},
       {"immutable_field", 422},
+      // sender pools (docs/pools.md)
+      {"name_taken", 409},
+      {"invalid_numbers", 422},
+      {"duplicate_number", 422},
+      {"unknown_pool", 422},
+      {"no_capable_sender", 422},
+      {"conflicting_fields", 422},
       // media re-hosting (docs/media.md)
       {"media_url_refused", 422},
       {"media_pending", 409},

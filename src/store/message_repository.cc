@@ -44,6 +44,36 @@ const std::string& claim_update_sql(size_t n) {
   return sql(n);
 }
 
+// Sender pools that keep each recipient's sender: the message's `from` becomes (or stays) the
+// recipient's sender in its pool, in the transaction that stores the message.
+void record_pool_senders(Connection& c, const std::vector<const Message*>& created) {
+  static const ChunkedSql sql([](size_t k) {
+    return "INSERT INTO pool_senders (pool_id, recipient, number, updated_at) VALUES " +
+           placeholders(k, 4) +
+           " ON CONFLICT (pool_id, recipient) DO UPDATE SET number = excluded.number, "
+           "updated_at = excluded.updated_at";
+  });
+  // One row per (pool, recipient) per statement: the last message of the batch wins.
+  std::map<std::pair<std::string_view, std::string_view>, const Message*> latest;
+  for (const Message* m : created) {
+    if (m->pool_sticky && !m->pool.empty()) latest[{m->pool, m->to}] = m;
+  }
+  std::vector<const Message*> rows;
+  rows.reserve(latest.size());
+  for (const auto& [_, m] : latest) rows.push_back(m);
+  for_chunks(rows.size(), [&](size_t from, size_t n) {
+    Params p;
+    p.reserve(4 * n);
+    for (size_t i = from; i < from + n; ++i) {
+      p.emplace_back(rows[i]->pool);
+      p.emplace_back(rows[i]->to);
+      p.emplace_back(rows[i]->from);
+      p.emplace_back(rows[i]->created_at);
+    }
+    c.exec(sql(n), p);
+  });
+}
+
 class SqlMessageRepository final : public MessageRepository {
  public:
   explicit SqlMessageRepository(SqlContext& ctx) : ctx_(ctx) {}
@@ -115,6 +145,7 @@ class SqlMessageRepository final : public MessageRepository {
       });
       insert_events(c, events);
       thread_messages(c, created);
+      record_pool_senders(c, created);
       if (!created.empty()) probe = created.front()->id;
     });
     if (written) return out;
@@ -420,7 +451,7 @@ class SqlMessageRepository final : public MessageRepository {
             ", redaction_attempts FROM messages WHERE redaction_state = 'pending' "
             "AND redaction_next_at <= $1 ORDER BY redaction_next_at LIMIT $2",
         now, limit, /*durable=*/false, [&](Connection& c, const Row& row) {
-          RedactionJob j{row_to_message(row), static_cast<int>(row.i64(34)) + 1};
+          RedactionJob j{row_to_message(row), static_cast<int>(row.i64(35)) + 1};
           c.exec(
               "UPDATE messages SET redaction_attempts = $1, redaction_next_at = $2 WHERE id = $3",
               {int64_t{j.attempts}, now + lease_ms, j.message.id});

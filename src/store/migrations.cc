@@ -406,6 +406,35 @@ ALTER TABLE api_keys ADD COLUMN last_used_at BIGINT;
 ALTER TABLE api_keys ADD COLUMN rate_limit INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX api_keys_account ON api_keys (account_id);
 )SQL"},
+      // Sender pools: named sets of an account's numbers a message may name instead of `from`,
+      // each recipient's sticky sender, and the pool a message went out through.
+      {22, "sender pools", R"SQL(
+CREATE TABLE pools (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts(id),
+  name TEXT NOT NULL,
+  sticky INTEGER NOT NULL,
+  geomatch INTEGER NOT NULL,
+  fallback INTEGER NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX pools_account_name ON pools (account_id, name);
+CREATE TABLE pool_numbers (
+  pool_id TEXT NOT NULL REFERENCES pools(id) ON DELETE CASCADE,
+  number TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  PRIMARY KEY (pool_id, number)
+);
+CREATE TABLE pool_senders (
+  pool_id TEXT NOT NULL REFERENCES pools(id) ON DELETE CASCADE,
+  recipient TEXT NOT NULL,
+  number TEXT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (pool_id, recipient)
+);
+ALTER TABLE messages ADD COLUMN pool_id TEXT;
+)SQL"},
   };
   return kMigrations;
 }

@@ -54,9 +54,10 @@ Message row_to_message(const Row& r) {
   m.max_price = r.str(28);
   if (auto smart = r.opt_i64(29)) m.smart_encoding = *smart != 0;
   m.callback_format = r.str(30);  // v18
+  m.pool = r.str(31);             // v22
   // redaction, when the row was read with kRedactionColumns
-  if (r.size() > 33 && !r.is_null(31)) {
-    m.redaction = Message::Redaction{r.i64(31), r.str(32), r.str(33)};
+  if (r.size() > 34 && !r.is_null(32)) {
+    m.redaction = Message::Redaction{r.i64(32), r.str(33), r.str(34)};
   }
   return m;
 }
@@ -95,6 +96,7 @@ void append_message_params(Params& p, const Message& m) {
   p.emplace_back(null_if_empty(m.max_price));
   p.emplace_back(m.smart_encoding ? Value(int64_t{*m.smart_encoding}) : Value(nullptr));
   p.emplace_back(null_if_empty(m.callback_format));  // v18
+  p.emplace_back(null_if_empty(m.pool));             // v22
 }
 
 const std::string& insert_messages_sql(size_t rows) {

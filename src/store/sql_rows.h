@@ -24,9 +24,11 @@ inline constexpr std::string_view kMessageColumns =
     // v7: provider options
     "max_price, smart_encoding, "
     // v18: Twilio-format status callbacks
-    "callback_format";
+    "callback_format, "
+    // v22: the sender pool the message was sent through
+    "pool_id";
 // The columns of kMessageColumns, the parameters of a message row.
-inline constexpr size_t kMessageParams = 31;
+inline constexpr size_t kMessageParams = 32;
 
 // read with every message, never inserted (a new message is unredacted).
 inline constexpr std::string_view kRedactionColumns =

@@ -22,6 +22,7 @@
 #include "store/event_repository.h"
 #include "store/media_repository.h"
 #include "store/message_repository.h"
+#include "store/pool_repository.h"
 #include "store/status_repository.h"
 #include "store/user_repository.h"
 #include "store/verification_repository.h"
@@ -71,6 +72,8 @@ class Store {
   EventRepository& events() { return *events_; }
   // Console users and their sessions.
   UserRepository& users() { return *users_; }
+  // Sender pools and their sticky senders.
+  PoolRepository& pools() { return *pools_; }
 
  private:
   std::unique_ptr<SqlContext> ctx_;
@@ -85,6 +88,7 @@ class Store {
   std::unique_ptr<AccountRepository> accounts_;
   std::unique_ptr<EventRepository> events_;
   std::unique_ptr<UserRepository> users_;
+  std::unique_ptr<PoolRepository> pools_;
 };
 
 // Opens the store named by a database URL: sqlite:///abs/path, sqlite://rel/path, or

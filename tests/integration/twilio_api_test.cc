@@ -400,8 +400,15 @@ TEST_F(TwilioApiTest, NumberUpdatesKeysAndMediaRefuseBadInputAndOtherAccounts) {
 
 // The official SDKs, unchanged but for their base URL.
 TEST_F(TwilioApiTest, TheNodeSdkWorksWithOnlyItsBaseUrlChanged) {
+  // A sender pool of one number is a Messaging Service to the SDK (docs/pools.md).
+  auto pool = gw_.post_json("/v1/pools", acme_key_,
+                            {{"name", "node"}, {"numbers", {"+12025550100"}}});
+  ASSERT_EQ(pool.status, 201) << pool.body;
+  const std::string service = pool.json["messaging_service_sid"];
+  EXPECT_EQ(service.rfind("MG", 0), 0u);
   auto r = run_command({"/usr/bin/node", std::string(SB_SOURCE_DIR) + "/tests/sdk/twilio_node.js",
-                        gw_.base_url(), acme_.sid, acme_.token, "+12025550100", "+14155550123"},
+                        gw_.base_url(), acme_.sid, acme_.token, "+12025550100", "+14155550123",
+                        service},
                        {{"NODE_PATH", std::string(SB_SOURCE_DIR) + "/tests/sdk/node_modules"},
                         {"TWILIO_REGION", ""},
                         {"TWILIO_EDGE", ""}});

@@ -1,11 +1,12 @@
 // The official Twilio Node SDK (npm `twilio` 5.x, which runs on Debian's Node 18) against a running
 // Switchboard: only `client.api.baseUrl` differs from code written for Twilio.
-// Usage: node twilio_node.js BASE_URL ACCOUNT_SID AUTH_TOKEN FROM TO
+// Usage: node twilio_node.js BASE_URL ACCOUNT_SID AUTH_TOKEN FROM TO [MESSAGING_SERVICE_SID]
+// (a sender pool holding FROM, docs/pools.md)
 'use strict';
 const assert = require('node:assert/strict');
 const twilio = require('twilio');
 
-const [base, sid, token, from, to] = process.argv.slice(2);
+const [base, sid, token, from, to, service] = process.argv.slice(2);
 const client = twilio(sid, token);
 client.api.baseUrl = base;
 
@@ -138,6 +139,21 @@ async function main() {
   const account = await client.api.v2010.accounts(sid).fetch();
   assert.equal(account.sid, sid);
   assert.equal(account.status, 'active');
+
+  if (service) {
+    // A Messaging Service instead of From: the pool picks the sender and the message names it.
+    const pooled = await client.messages.create({
+      to, messagingServiceSid: service, body: 'from a messaging service',
+    });
+    assert.equal(pooled.messagingServiceSid, service);
+    assert.equal(pooled.from, from);
+    assert.equal((await client.messages(pooled.sid).fetch()).messagingServiceSid, service);
+    const unknown = await fails(client.messages.create({
+      to, messagingServiceSid: 'MG' + '0'.repeat(32), body: 'x',
+    }));
+    assert.equal(unknown.status, 400);
+    assert.equal(unknown.code, 21705);
+  }
   console.log('twilio node sdk: ok');
 }
 

@@ -40,6 +40,7 @@ std::string reference(const Message& m) {
       {"validity_period", m.validity_period_s ? json(*m.validity_period_s) : json(nullptr)},
       {"attempts", m.attempts},
       {"conversation_id", nullable(m.conversation_id)},
+      {"pool", nullable(m.pool)},
       {"send_at", opt_time(m.send_at)},
       {"category", m.category},
       {"max_price", nullable(m.max_price)},
@@ -105,6 +106,7 @@ TEST(MessageJsonTest, SameBytesAsTheNlohmannConstruction) {
     m.validity_period_s = 3600;
     m.attempts = 3;
     m.conversation_id = "conv_abc";
+    m.pool = "pool_01JD0000000000000000000000";
     m.send_at = 1'700'000'100'000;
     m.category = "marketing";
     m.max_price = "0.05";

@@ -21,6 +21,18 @@ TEST(TwilioIds, AMessageSidIsItsUlidInHexAndMapsBack) {
   }
 }
 
+TEST(TwilioIds, AMessagingServiceSidIsItsPoolsUlidInHexAndMapsBack) {
+  EXPECT_EQ(twilio_service_sid("pool_01JEQ0W8N4Y2T5R7V9B1CDXYZA"),
+            "MG0193ae0e22a4f0b45c1f695858defbea");  // the example of docs/pools.md
+  for (int i = 0; i < 50; ++i) {
+    const std::string id = new_id("pool_", 1'700'000'000'000 + i);
+    EXPECT_EQ(pool_id_of_twilio_sid(twilio_service_sid(id)), id);
+  }
+  EXPECT_FALSE(pool_id_of_twilio_sid("SM00000000000000000000000000000001"));  // a message's
+  EXPECT_FALSE(pool_id_of_twilio_sid("MG123"));
+  EXPECT_FALSE(message_id_of_twilio_sid("MG00000000000000000000000000000001"));
+}
+
 TEST(TwilioIds, SidsSortLikeTheirIds) {
   const std::string a = new_id("msg_", 1'700'000'000'000);
   const std::string b = new_id("msg_", 1'700'000'000'001);

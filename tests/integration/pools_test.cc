@@ -1,0 +1,182 @@
+// Sender pools against the real binary (docs/pools.md): /v1/pools and its errors, a message that
+// names a pool instead of `from` getting a sender that takes turns with the others, keeps its
+// recipient (sticky) and matches the recipient's area code or country (geomatch); the message
+// records its pool and leaves through the simulated carrier.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "support/gateway.h"
+
+namespace sb::test {
+namespace {
+
+using nlohmann::json;
+
+// acme's numbers on the simulated carrier: +12025550100 (SMS and MMS), +12025550101 (SMS only),
+// and these; other's is +12025550199.
+constexpr const char* kSf = "+14155550177";
+constexpr const char* kOttawa = "+16135550100";
+
+std::string pool_numbers_toml() {
+  return std::string("[[numbers]]\nnumber = \"") + kSf +
+         "\"\naccount = \"acme\"\nconnector = \"sim\"\n[[numbers]]\nnumber = \"" + kOttawa +
+         "\"\naccount = \"acme\"\nconnector = \"sim\"\n";
+}
+
+class PoolsTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    gw_ = std::make_unique<TestGateway>(Backend::kSqlite, pool_numbers_toml());
+    acme_ = gw_->create_key("acme");
+    other_ = gw_->create_key("other");
+    gw_->start();
+  }
+  HttpResult send(const json& body) { return gw_->post_json("/v1/messages", acme_, body); }
+
+  std::unique_ptr<TestGateway> gw_;
+  std::string acme_, other_;
+};
+
+void expect_error(const HttpResult& r, int status, const std::string& code,
+                  const std::string& field) {
+  EXPECT_EQ(r.status, status) << r.body;
+  EXPECT_EQ(r.json["error"]["code"], code) << r.body;
+  EXPECT_EQ(r.json["error"]["field"], field) << r.body;
+}
+
+TEST_F(PoolsTest, BadDefinitionsAreRefusedNamingTheField) {
+  expect_error(gw_->post_json("/v1/pools", acme_, {{"numbers", {"+12025550100"}}}), 400,
+               "missing_field", "name");
+  expect_error(gw_->post_json("/v1/pools", acme_, {{"name", "x"}}), 400, "missing_field",
+               "numbers");
+  expect_error(gw_->post_json("/v1/pools", acme_, {{"name", "-x"}, {"numbers", {"+12025550100"}}}),
+               422, "invalid_name", "name");
+  expect_error(gw_->post_json("/v1/pools", acme_, {{"name", "x"}, {"numbers", json::array()}}),
+               422, "invalid_numbers", "numbers");
+  expect_error(gw_->post_json("/v1/pools", acme_,
+                              {{"name", "x"}, {"numbers", {"+12025550100", "+12025550199"}}}),
+               422, "number_not_owned", "numbers[1]");  // other's number
+  expect_error(gw_->post_json("/v1/pools", acme_,
+                              {{"name", "x"}, {"numbers", {"+12025550100", "(202) 555-0100"}}}),
+               422, "duplicate_number", "numbers[1]");
+  expect_error(gw_->post_json("/v1/pools", acme_, {{"name", "x"}, {"numbers", "+12025550100"}}),
+               400, "invalid_type", "numbers");
+  expect_error(gw_->post_json("/v1/pools", acme_,
+                              {{"name", "x"}, {"numbers", {"+12025550100"}}, {"sticky", "yes"}}),
+               400, "invalid_type", "sticky");
+  expect_error(gw_->post_json("/v1/pools", acme_,
+                              {{"name", "x"}, {"numbers", {"+12025550100"}}, {"colour", "red"}}),
+               400, "unknown_field", "colour");
+
+  ASSERT_EQ(gw_->post_json("/v1/pools", acme_, {{"name", "x"}, {"numbers", {"+12025550100"}}})
+                .status,
+            201);
+  expect_error(gw_->post_json("/v1/pools", acme_, {{"name", "x"}, {"numbers", {kSf}}}), 409,
+               "name_taken", "name");
+  // Another account's pool does not exist for acme, and acme's none for it.
+  ASSERT_EQ(gw_->post_json("/v1/pools", other_, {{"name", "x"}, {"numbers", {"+12025550199"}}})
+                .status,
+            201);
+  EXPECT_EQ(gw_->get("/v1/pools", acme_).json["data"].size(), 1u);
+  const std::string others = gw_->get("/v1/pools/x", other_).json["id"];
+  EXPECT_EQ(gw_->get("/v1/pools/" + others, acme_).status, 404);
+  EXPECT_EQ(gw_->request("DELETE", "/v1/pools/" + others, acme_).status, 404);
+}
+
+TEST_F(PoolsTest, PooledMessagesTakeTurnsKeepTheirSenderAndRecordThePool) {
+  auto made = gw_->post_json(
+      "/v1/pools", acme_,
+      {{"name", "reminders"}, {"numbers", {"+12025550100", "+12025550101", kSf}},
+       {"geomatch", false}});
+  ASSERT_EQ(made.status, 201) << made.body;
+  const std::string pool = made.json["id"];
+  EXPECT_EQ(pool.rfind("pool_", 0), 0u);
+  EXPECT_EQ(made.json["sticky"], true);
+
+  // Six recipients: each number sends to two.
+  std::map<std::string, int> per_sender;
+  std::map<std::string, std::string> sender_of;
+  std::string first_id;
+  for (int i = 0; i < 6; ++i) {
+    const std::string to = "+1212555014" + std::to_string(i);
+    auto r = send({{"pool", "reminders"}, {"to", to}, {"body", "Your appointment is tomorrow"}});
+    ASSERT_EQ(r.status, 202) << r.body;
+    EXPECT_EQ(r.json["pool"], pool);
+    ++per_sender[r.json["from"]];
+    sender_of[to] = r.json["from"];
+    if (first_id.empty()) first_id = r.json["id"];
+  }
+  EXPECT_EQ(per_sender,
+            (std::map<std::string, int>{{"+12025550100", 2}, {"+12025550101", 2}, {kSf, 2}}));
+  // Sticky: each recipient hears from the same number again, by the pool's id too.
+  for (const auto& [to, from] : sender_of) {
+    auto again = send({{"pool", pool}, {"to", to}, {"body", "Reminder: tomorrow at 9"}});
+    ASSERT_EQ(again.status, 202) << again.body;
+    EXPECT_EQ(again.json["from"], from) << to;
+  }
+  // The message went out through the simulated carrier and still names its pool.
+  const json delivered = gw_->wait_for_status(first_id, acme_, "delivered");
+  EXPECT_EQ(delivered["pool"], pool);
+
+  // MMS only from a number that can carry it; a message names `from` or `pool`, never both.
+  auto mms = send({{"pool", pool},
+                   {"to", "+12125550199"},
+                   {"media_urls", {"https://example.com/card.png"}}});
+  ASSERT_EQ(mms.status, 202) << mms.body;
+  EXPECT_EQ(mms.json["from"], "+12025550100");
+  ASSERT_EQ(gw_->request("PATCH", "/v1/pools/reminders", acme_,
+                         json({{"numbers", {"+12025550101"}}}).dump())
+                .status,
+            200);
+  expect_error(send({{"pool", pool}, {"to", "+12125550198"},
+                     {"media_urls", {"https://example.com/card.png"}}}),
+               422, "no_capable_sender", "pool");
+  expect_error(send({{"pool", pool}, {"from", "+12025550100"}, {"to", "+12125550198"},
+                     {"body", "x"}}),
+               422, "conflicting_fields", "pool");
+  expect_error(send({{"pool", "nope"}, {"to", "+12125550198"}, {"body", "x"}}), 422,
+               "unknown_pool", "pool");
+
+  // Renamed, then deleted: the old name and then the pool are gone; sent messages keep its id.
+  auto renamed = gw_->request("PATCH", "/v1/pools/" + pool, acme_,
+                              json({{"name", "reminders-2"}, {"sticky", false}}).dump());
+  ASSERT_EQ(renamed.status, 200) << renamed.body;
+  EXPECT_EQ(renamed.json["sticky"], false);
+  EXPECT_EQ(gw_->get("/v1/pools/reminders", acme_).status, 404);
+  EXPECT_EQ(gw_->request("DELETE", "/v1/pools/reminders-2", acme_).status, 200);
+  expect_error(send({{"pool", pool}, {"to", "+12125550198"}, {"body", "x"}}), 422,
+               "unknown_pool", "pool");
+  EXPECT_EQ(gw_->get("/v1/messages/" + first_id, acme_).json["pool"], pool);
+}
+
+TEST_F(PoolsTest, GeomatchPrefersTheRecipientsAreaCodeThenCountry) {
+  ASSERT_EQ(gw_->post_json("/v1/pools", acme_,
+                           {{"name", "local"}, {"numbers", {"+12025550100", kSf, kOttawa}}})
+                .status,
+            201);
+  const std::map<std::string, std::string> expected = {
+      {"+14155550123", kSf},             // San Francisco: same area code
+      {"+16135550111", kOttawa},         // Ottawa: the Canadian number
+      {"+12025550123", "+12025550100"},  // Washington
+  };
+  for (int round = 0; round < 2; ++round) {
+    for (const auto& [to, from] : expected) {
+      auto r = send({{"pool", "local"}, {"to", to}, {"body", "hello"}});
+      ASSERT_EQ(r.status, 202) << r.body;
+      EXPECT_EQ(r.json["from"], from) << to;
+    }
+  }
+  // No sender in the recipient's area: one in its country (the US ones take turns).
+  std::map<std::string, int> us;
+  for (int i = 0; i < 4; ++i) {
+    auto r = send({{"pool", "local"}, {"to", "+1305555012" + std::to_string(i)}, {"body", "hi"}});
+    ASSERT_EQ(r.status, 202) << r.body;
+    ++us[r.json["from"]];
+  }
+  EXPECT_EQ(us, (std::map<std::string, int>{{"+12025550100", 2}, {kSf, 2}}));
+}
+
+}  // namespace
+}  // namespace sb::test
