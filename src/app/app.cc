@@ -556,6 +556,10 @@ int serve(const Config& config, bool print_routes) {
   v_opt.max_ttl_s = config.verification_max_ttl_s;
   engine::Verifier verifier(*st, gateway, clock, v_opt);
   gateway.set_connector_states([&dispatcher] { return dispatcher.connector_states(); });
+  dispatcher.set_rerouter(
+      [&gateway](const Message& m, const std::unordered_set<std::string>& down) {
+        return gateway.reroute(m, down);
+      });
   gateway.set_on_dequeued([&dispatcher](const std::string& id) { dispatcher.forget(id); });
 
   engine::WebhookOptions wh_opt;

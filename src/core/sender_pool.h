@@ -67,6 +67,12 @@ std::optional<std::string> choose_sender(const std::vector<PoolSender>& senders,
                                          const std::optional<std::string>& sticky, bool geomatch,
                                          uint64_t turn);
 
+// A pooled message's move to another sender (failover): the new sender and its connector.
+struct PoolMove {
+  std::string from;
+  std::string connector;
+};
+
 // The pool as the API shows it.
 nlohmann::json pool_json(const SenderPool& p);
 

@@ -258,6 +258,48 @@ providers::SendResult Dispatcher::attempt(const Message& m, providers::Connector
 }
 
 namespace {
+// A claimed message back in the queue, due at `until`, with `attempts`, and nothing said to the
+// app (a deferral, a move to another sender).
+store::Transition requeue(const Message& m, TimeMs now, TimeMs until, int attempts,
+                          std::string why) {
+  store::Transition t;
+  t.message_id = m.id;
+  t.to = Status::kQueued;
+  t.at = now;
+  t.expect = Status::kSending;
+  t.next_attempt_at = until;
+  t.attempts = attempts;
+  t.quiet = true;
+  t.detail = std::move(why);
+  return t;
+}
+}  // namespace
+
+std::optional<store::Transition> Dispatcher::reroute(const Message& m, TimeMs now,
+                                                    const std::string& why, bool attempted) {
+  // Never two senders: only a message no earlier attempt may have reached a provider with moves
+  // (this claim's attempt, when made, was refused outright).
+  if (!rerouter_ || m.pool.empty() || m.lease_expired || m.attempts != 1) return std::nullopt;
+  std::unordered_set<std::string> down;
+  for (const auto& [id, circuit] : circuits_) {
+    if (circuit->snapshot().state == CircuitState::kOpen) down.insert(id);
+  }
+  auto move = rerouter_(m, down);
+  if (!move) return std::nullopt;
+  store::Transition t =
+      requeue(m, now, now, attempted ? m.attempts : m.attempts - 1,
+              "rerouted from " + m.from + " (" + m.connector + ") to " + move->from + " (" +
+                  move->connector + "): " + why);
+  t.from = move->from;
+  t.connector = move->connector;
+  t.event_type = "rerouted";
+  limiter_.forget(m.id);  // its place in the old number's line
+  log::info({.message_id = m.id, .account = m.account, .connector = m.connector}, "message {} {}",
+            m.id, t.detail);
+  return t;
+}
+
+namespace {
 // switchboard_messages_total for the outcomes the store applied (deferrals are bookkeeping).
 void count_transitions(const std::vector<Message>& claimed,
                        const std::vector<store::Transition>& outcomes,
@@ -287,16 +329,7 @@ int Dispatcher::run_once() {
   // A message that waits (circuit open, throughput slot) gives its claim back without it
   // counting as an attempt, and the app hears nothing of it.
   const auto defer = [&](const Message& m, TimeMs until, std::string why) {
-    store::Transition t;
-    t.message_id = m.id;
-    t.to = Status::kQueued;
-    t.at = now;
-    t.expect = Status::kSending;
-    t.next_attempt_at = until;
-    t.attempts = m.attempts - 1;
-    t.quiet = true;
-    t.detail = std::move(why);
-    outcomes.push_back(std::move(t));
+    outcomes.push_back(requeue(m, now, until, m.attempts - 1, std::move(why)));
   };
 
   struct Job {
@@ -386,8 +419,13 @@ int Dispatcher::run_once() {
     }
     CircuitBreaker& circuit = *circuits_.at(m.connector);
     if (!circuit.allow(now)) {
-      defer(m, circuit.retry_at(now),
-            "connector " + m.connector + " circuit open: " + circuit.snapshot().reason);
+      const std::string why =
+          "connector " + m.connector + " circuit open: " + circuit.snapshot().reason;
+      if (auto moved = reroute(m, now, why, false)) {
+        outcomes.push_back(std::move(*moved));
+        continue;
+      }
+      defer(m, circuit.retry_at(now), why);
       continue;
     }
     jobs.push_back({&m, it->second, std::nullopt});
@@ -434,6 +472,14 @@ int Dispatcher::run_once() {
       o.source = "provider_error";
       o.created_at = at;
       provider_opt_outs.emplace_back(std::move(o), m.id);
+    }
+    if (failure && failure->sender_refused) {
+      if (auto moved = reroute(m, at, "refused the sender: " + failure->code + " " +
+                                          failure->message,
+                               true)) {
+        outcomes.push_back(std::move(*moved));
+        continue;
+      }
     }
     store::Transition t = decide(m, result, at, options_.retry, jitter());
     if (t.to == Status::kSent) {

@@ -18,8 +18,10 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
+#include "core/sender_pool.h"
 #include "engine/circuit.h"
 #include "engine/retry.h"
 #include "engine/scheduling.h"
@@ -90,6 +92,13 @@ class Dispatcher {
   // reconciliation asks again for when unmatched. Set before start(); without it, no
   // reconciliation runs.
   void set_status_ingest(StatusIngest& ingest) { statuses_ = &ingest; }
+  // Failover (docs/pools.md): another sender for a pooled message that cannot leave from its
+  // own (its connector's circuit is open, or the provider refused the sender), avoiding the
+  // connectors in `down`; nullopt: none. Set before start(); unset: messages wait for their
+  // sender.
+  using Rerouter = std::function<std::optional<PoolMove>(
+      const Message& m, const std::unordered_set<std::string>& down)>;
+  void set_rerouter(Rerouter fn) { rerouter_ = std::move(fn); }
 
  private:
   // Sends `m`, or when its previous claim expired and the provider can be asked, first asks
@@ -101,6 +110,11 @@ class Dispatcher {
   void run_parallel(std::vector<std::function<void()>>& tasks);
   void send_thread_loop();
   double jitter();
+  // The transition that moves `m` to another sender of its pool, or nullopt (not pooled, an
+  // earlier attempt may have reached its provider, or no other sender can send). `attempted`:
+  // this claim's attempt was made (and refused).
+  std::optional<store::Transition> reroute(const Message& m, TimeMs now, const std::string& why,
+                                           bool attempted);
 
   store::Store& store_;
   std::map<std::string, providers::Connector*> connectors_;
@@ -111,6 +125,7 @@ class Dispatcher {
   std::unordered_map<std::string, double> throughput_;
   std::function<void()> on_callbacks_queued_;
   StatusIngest* statuses_ = nullptr;
+  Rerouter rerouter_;
   std::shared_ptr<const QuietHours> quiet_hours_;
   std::map<std::string, std::unique_ptr<CircuitBreaker>> circuits_;
   ThroughputLimiter limiter_;

@@ -67,6 +67,44 @@ Result<void> Gateway::check_app_url(const std::string& url, const std::string& f
   return app_url_check_ ? app_url_check_(url, field) : Ok();
 }
 
+std::vector<PoolSender> Gateway::pool_senders(const SenderPool& pool, const std::string& account,
+                                              bool mms,
+                                              const std::unordered_set<std::string>& down) const {
+  std::vector<PoolSender> senders;
+  std::shared_lock lk(numbers_mu_);
+  for (const auto& number : pool.numbers) {
+    auto it = numbers_.find(number);
+    if (it == numbers_.end() || it->second.account != account) continue;  // since removed
+    PoolSender s;
+    s.number = number;
+    if (auto parsed = normalize_phone(number, options_.default_region, "from");
+        parsed && number.front() == '+') {
+      s.region = parsed->region;
+      s.area_code = nanp_area_code(number);
+    }
+    s.capable = it->second.sms && (!mms || it->second.mms);
+    s.can_send = !down.count(it->second.connector);
+    senders.push_back(std::move(s));
+  }
+  return senders;
+}
+
+uint64_t Gateway::next_turn(const std::string& pool_id) const {
+  std::lock_guard lk(pool_turns_mu_);
+  return pool_turns_[pool_id]++;
+}
+
+namespace {
+PoolRecipient pool_recipient(const std::string& to, const std::string& default_region) {
+  PoolRecipient r;
+  if (auto parsed = normalize_phone(to, default_region, "to")) {
+    r.region = parsed->region;
+    r.area_code = nanp_area_code(to);
+  }
+  return r;
+}
+}  // namespace
+
 Result<void> Gateway::choose_pool_sender(const std::string& account, const SendRequest& req,
                                          Message& m) const {
   if (req.from) {
@@ -82,11 +120,6 @@ Result<void> Gateway::choose_pool_sender(const std::string& account, const SendR
     if (!s) return unavailable();
     sticky = *s;
   }
-  PoolRecipient to;
-  if (auto parsed = normalize_phone(m.to, options_.default_region, "to")) {
-    to.region = parsed->region;
-    to.area_code = nanp_area_code(m.to);
-  }
   // A connector whose circuit is open cannot send now: its numbers are the last resort (without
   // fallback the pool ignores this and a message waits for its sender).
   std::unordered_set<std::string> down;
@@ -95,30 +128,10 @@ Result<void> Gateway::choose_pool_sender(const std::string& account, const SendR
       if (c.circuit.state == CircuitState::kOpen) down.insert(c.id);
     }
   }
-  std::vector<PoolSender> senders;
-  {
-    std::shared_lock lk(numbers_mu_);
-    for (const auto& number : pool.numbers) {
-      auto it = numbers_.find(number);
-      if (it == numbers_.end() || it->second.account != account) continue;  // since removed
-      PoolSender s;
-      s.number = number;
-      if (auto parsed = normalize_phone(number, options_.default_region, "from");
-          parsed && number.front() == '+') {
-        s.region = parsed->region;
-        s.area_code = nanp_area_code(number);
-      }
-      s.capable = it->second.sms && (req.media_urls.empty() || it->second.mms);
-      s.can_send = !down.count(it->second.connector);
-      senders.push_back(std::move(s));
-    }
-  }
-  uint64_t turn;
-  {
-    std::lock_guard lk(pool_turns_mu_);
-    turn = pool_turns_[pool.id]++;
-  }
-  auto chosen = choose_sender(senders, to, sticky, pool.geomatch, turn);
+  auto chosen =
+      choose_sender(pool_senders(pool, account, !req.media_urls.empty(), down),
+                    pool_recipient(m.to, options_.default_region), sticky, pool.geomatch,
+                    next_turn(pool.id));
   if (!chosen) {
     return Error::make("no_capable_sender",
                        "no number of pool " + pool.name + " can send this message" +
@@ -129,6 +142,31 @@ Result<void> Gateway::choose_pool_sender(const std::string& account, const SendR
   m.pool = pool.id;
   m.pool_sticky = pool.sticky;
   return Ok();
+}
+
+std::optional<PoolMove> Gateway::reroute(const Message& m,
+                                         const std::unordered_set<std::string>& down) const {
+  if (m.pool.empty()) return std::nullopt;
+  auto found = store_.pools().find_pool(m.account, m.pool);
+  if (!found || !*found || !(*found)->fallback) return std::nullopt;
+  const SenderPool& pool = **found;
+  std::vector<PoolSender> senders = pool_senders(pool, m.account, !m.media_urls.empty(), down);
+  // Only a sender that can send now, and never the one the message is leaving.
+  std::erase_if(senders, [&](const PoolSender& s) { return !s.can_send || s.number == m.from; });
+  // The message's own turn (its id's hash): a move leaves new messages' turns as they were.
+  auto chosen = choose_sender(senders, pool_recipient(m.to, options_.default_region),
+                              std::nullopt, pool.geomatch, std::hash<std::string>{}(m.id));
+  if (!chosen) return std::nullopt;
+  auto number = find_number(*chosen);
+  if (!number) return std::nullopt;
+  if (pool.sticky) {
+    if (auto kept = store_.pools().set_sticky_sender(pool.id, m.to, *chosen, clock_.now_ms());
+        !kept) {
+      spdlog::warn("pool {}: {} is not recorded as {}'s sender: {}", pool.id, *chosen, m.to,
+                   kept.error().message);
+    }
+  }
+  return PoolMove{*chosen, number->connector};
 }
 
 Result<store::NewMessage> Gateway::prepare(const std::string& account,

@@ -9,11 +9,13 @@
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/api_key.h"
 #include "core/clock.h"
 #include "core/number_record.h"
+#include "core/sender_pool.h"
 #include "engine/circuit.h"
 #include "engine/outbox.h"
 #include "engine/scheduling.h"
@@ -174,7 +176,18 @@ class Gateway {
   const Clock& clock() const { return clock_; }
   const GatewayOptions& options() const { return options_; }
 
+  // Failover (docs/pools.md): another sender of pooled message `m`'s pool, for a message that
+  // cannot leave from m.from: not m.from, on a connector not in `down`, able to carry it, chosen
+  // as a new message's sender is. Records it as the recipient's sticky sender. nullopt: no such
+  // sender, the pool is gone or its fallback is off, or the store cannot be read.
+  std::optional<PoolMove> reroute(const Message& m,
+                                  const std::unordered_set<std::string>& down) const;
+
  private:
+  // The pool's numbers as the chooser sees them; those on a connector in `down` cannot send.
+  std::vector<PoolSender> pool_senders(const SenderPool& pool, const std::string& account,
+                                       bool mms, const std::unordered_set<std::string>& down) const;
+  uint64_t next_turn(const std::string& pool_id) const;
   // A pooled message's sender (docs/pools.md): sets m.from, m.pool and m.pool_sticky. Errors:
   // conflicting_fields (both from and pool), unknown_pool, no_capable_sender (field pool),
   // database_unavailable.

@@ -47,7 +47,8 @@ void register_session_api(Router& router, engine::Gateway& gw, engine::ConsoleUs
                                                        "cannot check credentials right now")));
     if (!*who) return reply(Response::error(Error::make("unauthorized", "not signed in")));
     reply(Response::json(200, {{"email", (*who)->email.empty() ? json(nullptr) : json((*who)->email)},
-                               {"role", (*who)->role},
+                               // A session's role, or a key's: admin when it holds that scope.
+                               {"role", ((*who)->scopes & kScopeAdmin) ? "admin" : "agent"},
                                {"account", (*who)->account}}));
   });
 

@@ -39,6 +39,9 @@ struct SendFailure {
   // The provider refused because the recipient unsubscribed (Twilio 21610): the dispatcher
   // records an opt-out so nothing else is sent to it.
   bool recipient_opted_out = false;
+  // The provider refused this sender, not the message (Twilio 21606: the From cannot send to this
+  // destination or from this account): a pooled message moves to another sender of its pool.
+  bool sender_refused = false;
 };
 
 // What every Connector call returns: its value, or a classified SendFailure (r.error()).

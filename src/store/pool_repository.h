@@ -33,6 +33,9 @@ class PoolRepository {
   // The recipient's sticky sender in the pool, if one was recorded.
   virtual Result<std::optional<std::string>> sticky_sender(const std::string& pool_id,
                                                            const std::string& recipient) = 0;
+  // Makes `number` the recipient's sticky sender in the pool (a message moved to it).
+  virtual Result<void> set_sticky_sender(const std::string& pool_id, const std::string& recipient,
+                                         const std::string& number, TimeMs at) = 0;
 };
 
 }  // namespace sb::store

@@ -163,6 +163,7 @@ TransitionWork::Step TransitionWork::apply(Entry& entry, const Transition& t) {
   e.error_code = t.error_code;
   e.error_message = t.error_message;
   e.detail = t.detail;
+  if (!t.event_type.empty()) e.type = t.event_type;
   if (!out.applied && e.detail.empty()) {
     e.detail = m.status == t.to ? "duplicate report; status unchanged"
                                 : "not applied: message is already " +
@@ -180,6 +181,10 @@ TransitionWork::Step TransitionWork::apply(Entry& entry, const Transition& t) {
   }
   if (t.provider_message_id) m.provider_message_id = *t.provider_message_id;
   if (t.connector) m.connector = *t.connector;
+  if (t.from) {  // failover; not one of the narrow state columns
+    m.from = *t.from;
+    c_.exec("UPDATE messages SET from_addr = $1 WHERE id = $2", {*t.from, m.id});
+  }
   if (t.attempts) m.attempts = *t.attempts;
   if (t.deferred_until) {  // quiet hours (v5); not one of the narrow state columns
     m.deferred_until = t.deferred_until;

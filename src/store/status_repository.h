@@ -38,6 +38,10 @@ struct Transition {
   std::string detail;
   std::optional<std::string> provider_message_id;
   std::optional<std::string> connector;
+  // Failover (docs/pools.md): the message's new sender, with `connector`.
+  std::optional<std::string> from;
+  // The event's type: "status" unless set ("rerouted" for a failover).
+  std::string event_type;
   std::optional<TimeMs> next_attempt_at;  // for retries (status queued)
   // Only apply if the message is currently in this status (guards against races with leases).
   std::optional<Status> expect;

@@ -1,12 +1,19 @@
 // Sender pools against the real binary (docs/pools.md): /v1/pools and its errors, a message that
 // names a pool instead of `from` getting a sender that takes turns with the others, keeps its
 // recipient (sticky) and matches the recipient's area code or country (geomatch); the message
-// records its pool and leaves through the simulated carrier.
+// records its pool and leaves through the simulated carrier; failover between two providers.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
+#include "core/clock.h"
+#include "core/form.h"
+#include "support/fake_provider.h"
 #include "support/gateway.h"
 
 namespace sb::test {
@@ -176,6 +183,184 @@ TEST_F(PoolsTest, GeomatchPrefersTheRecipientsAreaCodeThenCountry) {
     ++us[r.json["from"]];
   }
   EXPECT_EQ(us, (std::map<std::string, int>{{"+12025550100", 2}, {kSf, 2}}));
+}
+
+}  // namespace
+}  // namespace sb::test
+
+// Failover (docs/pools.md) between two Twilio connectors, each a loopback fake Twilio: a pooled
+// message leaves through the pool's other sender when its own is refused by the provider or its
+// connector's circuit is open, with a `rerouted` event, and is sent once.
+namespace sb::test {
+namespace {
+
+constexpr const char* kA = "+12025550150";  // on connector twa
+constexpr const char* kB = "+12025550160";  // on connector twb
+
+// Twilio's 201 for a created message (twilio-python's test payload, with this request's values).
+FakeReply twilio_created(const RecordedRequest& r, int n) {
+  std::string to, from;
+  for (const auto& [k, v] : form_decode(r.body)) {
+    if (k == "To") to = v;
+    if (k == "From") from = v;
+  }
+  char sid[35];
+  std::snprintf(sid, sizeof sid, "SM%032x", n);
+  json body = {{"sid", sid},       {"account_sid", "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"},
+               {"to", to},         {"from", from},
+               {"body", "hello"},  {"status", "queued"},
+               {"num_segments", "1"}, {"num_media", "0"},
+               {"direction", "outbound-api"}, {"api_version", "2010-04-01"},
+               {"error_code", nullptr}, {"error_message", nullptr}};
+  return FakeReply{201, body.dump()};
+}
+
+std::string connectors_toml(const FakeProvider& a, const FakeProvider& b) {
+  std::string t;
+  for (const auto& [id, fake] : {std::pair{"twa", &a}, std::pair{"twb", &b}}) {
+    t += std::string("[[connectors]]\nid = \"") + id + "\"\nprovider = \"twilio\"\nbase_url = \"" +
+         fake->base_url() +
+         "\"\ntimeout_ms = 2000\naccount_sid = \"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"\n"
+         "auth_token = \"token\"\n";
+  }
+  return t + "[[numbers]]\nnumber = \"" + kA + "\"\naccount = \"acme\"\nconnector = \"twa\"\n" +
+         "[[numbers]]\nnumber = \"" + kB + "\"\naccount = \"acme\"\nconnector = \"twb\"\n" +
+         "[messages]\nmin_schedule_ahead_s = 0\n";
+}
+
+std::vector<RecordedRequest> posts(FakeProvider& f) {
+  std::vector<RecordedRequest> out;
+  for (auto& r : f.requests()) {
+    if (r.method == "POST") out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::string form_field(const RecordedRequest& r, const std::string& name) {
+  for (const auto& [k, v] : form_decode(r.body)) {
+    if (k == name) return v;
+  }
+  return "";
+}
+
+// The message's `rerouted` events.
+std::vector<json> reroutes(const json& message) {
+  std::vector<json> out;
+  for (const auto& e : message["events"]) {
+    if (e["type"] == "rerouted") out.push_back(e);
+  }
+  return out;
+}
+
+class PoolFailoverTest : public testing::Test {
+ protected:
+  void start() {
+    gw_ = std::make_unique<TestGateway>(Backend::kSqlite, connectors_toml(a_, b_));
+    key_ = gw_->create_key("acme");
+    gw_->start();
+    std::atomic<int>* n = &sent_;
+    b_.set_responder([n](const RecordedRequest& r) {
+      return r.method == "POST" ? twilio_created(r, ++*n) : FakeReply{};
+    });
+    auto pool = gw_->post_json("/v1/pools", key_,
+                               {{"name", "both"}, {"numbers", {kA, kB}}, {"geomatch", false}});
+    ASSERT_EQ(pool.status, 201) << pool.body;
+  }
+
+  FakeProvider a_, b_;
+  std::atomic<int> sent_{0};
+  std::unique_ptr<TestGateway> gw_;
+  std::string key_;
+};
+
+TEST_F(PoolFailoverTest, ASenderTheProviderRefusesHandsItsMessagesToAnotherOnce) {
+  a_.set_responder([](const RecordedRequest& r) {
+    if (r.method != "POST") return FakeReply{};
+    return FakeReply{400, R"({"code": 21606, "message": "The From phone number +12025550150 is )"
+                          R"(not a valid message-capable Twilio phone number for this )"
+                          R"(destination.", "more_info": "https://www.twilio.com/docs/errors/)"
+                          R"(21606", "status": 400})"};
+  });
+  start();
+  // Turns: A, B, A, B.
+  std::vector<std::string> ids, tos;
+  for (int i = 0; i < 4; ++i) {
+    tos.push_back("+1415555012" + std::to_string(i));
+    auto r = gw_->post_json("/v1/messages", key_, {{"pool", "both"}, {"to", tos.back()},
+                                                  {"body", "hello"}});
+    ASSERT_EQ(r.status, 202) << r.body;
+    EXPECT_EQ(r.json["from"], i % 2 ? kB : kA);
+    ids.push_back(r.json["id"]);
+  }
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const json m = gw_->wait_for_status(ids[i], key_, "sent");
+    EXPECT_EQ(m["from"], kB);
+    EXPECT_EQ(m["connector"], "twb");
+    const auto moved = reroutes(m);
+    if (i % 2 == 0) {
+      ASSERT_EQ(moved.size(), 1u) << m.dump();
+      const std::string detail = moved[0]["detail"];
+      EXPECT_NE(detail.find(std::string("rerouted from ") + kA), std::string::npos) << detail;
+      EXPECT_NE(detail.find("21606"), std::string::npos) << detail;
+    } else {
+      EXPECT_TRUE(moved.empty()) << m.dump();
+    }
+  }
+  // A refused two; B sent each message once.
+  EXPECT_EQ(posts(a_).size(), 2u);
+  std::multiset<std::string> at_b;
+  for (const auto& r : posts(b_)) at_b.insert(form_field(r, "To"));
+  EXPECT_EQ(at_b, std::multiset<std::string>(tos.begin(), tos.end()));
+  // The refused recipients' sender is now B: their next message goes there directly.
+  auto again = gw_->post_json("/v1/messages", key_, {{"pool", "both"}, {"to", tos[0]},
+                                                    {"body", "again"}});
+  ASSERT_EQ(again.status, 202) << again.body;
+  EXPECT_EQ(again.json["from"], kB);
+  gw_->wait_for_status(again.json["id"], key_, "sent");
+  EXPECT_EQ(posts(a_).size(), 2u);
+}
+
+TEST_F(PoolFailoverTest, MessagesWaitingForASenderWhoseCircuitOpenedLeaveThroughAnother) {
+  // A answers 503 to everything; one failure opens its circuit.
+  a_.set_responder([](const RecordedRequest&) {
+    return FakeReply{503, R"({"code": 20503, "message": "Service unavailable", "status": 503})"};
+  });
+  ASSERT_EQ(setenv("SWITCHBOARD_DISPATCHER_CIRCUIT_FAILURE_THRESHOLD", "1", 1), 0);
+  start();
+  unsetenv("SWITCHBOARD_DISPATCHER_CIRCUIT_FAILURE_THRESHOLD");
+  // Four pooled messages for three seconds from now, their senders chosen while A is healthy.
+  const std::string at = format_rfc3339(SystemClock::instance().now_ms() + 3000);
+  std::vector<std::string> ids, tos;
+  for (int i = 0; i < 4; ++i) {
+    tos.push_back("+1415555013" + std::to_string(i));
+    auto r = gw_->post_json("/v1/messages", key_, {{"pool", "both"}, {"to", tos.back()},
+                                                  {"body", "reminder"}, {"send_at", at}});
+    ASSERT_EQ(r.status, 202) << r.body;
+    EXPECT_EQ(r.json["from"], i % 2 ? kB : kA);
+    ids.push_back(r.json["id"]);
+  }
+  // Then A fails a message sent from it by name, and its circuit opens.
+  auto named = gw_->post_json("/v1/messages", key_, {{"from", kA}, {"to", "+14155550199"},
+                                                    {"body", "direct"}});
+  ASSERT_EQ(named.status, 202);
+  ASSERT_TRUE(a_.wait_for_requests(1, std::chrono::seconds(10)));
+  // When they come due, A's two leave through B: each message sent once, by B.
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const json m = gw_->wait_for_status(ids[i], key_, "sent");
+    EXPECT_EQ(m["from"], kB) << m.dump();
+    const auto moved = reroutes(m);
+    EXPECT_EQ(moved.size(), i % 2 ? 0u : 1u) << m.dump();
+    if (!moved.empty()) {
+      EXPECT_NE(moved[0]["detail"].get<std::string>().find("circuit open"), std::string::npos);
+    }
+  }
+  std::multiset<std::string> at_b;
+  for (const auto& r : posts(b_)) at_b.insert(form_field(r, "To"));
+  EXPECT_EQ(at_b, std::multiset<std::string>(tos.begin(), tos.end()));
+  for (const auto& r : posts(a_)) EXPECT_EQ(form_field(r, "To"), "+14155550199");
+  // The message named from A was never moved: it waits for A.
+  EXPECT_TRUE(reroutes(gw_->get("/v1/messages/" + named.json["id"].get<std::string>(), key_).json)
+                  .empty());
 }
 
 }  // namespace

@@ -39,6 +39,15 @@ constexpr std::array<std::string_view, 8> kPermanentCodes = {
     "21620",  // invalid media URL
 };
 
+// Refusals of the sender, not of the message: another sender may succeed (docs/pools.md).
+constexpr std::array<std::string_view, 5> kSenderCodes = {
+    "21601",  // From is not a valid SMS-capable number of this account
+    "21606",  // From is not a message-capable number for this destination or account
+    "21611",  // From has more than 10 hours of messages queued
+    "21659",  // From is not a Twilio number, or a short code of another country
+    "21661",  // From is not SMS-capable
+};
+
 template <size_t N>
 bool contains(const std::array<std::string_view, N>& set, const std::string& code) {
   return std::find(set.begin(), set.end(), code) != set.end();
@@ -232,6 +241,7 @@ SendFailure classify_error(const HttpResponse& r, TimeMs now, ProviderError e) {
     f.kind = FailureKind::kPermanent;
   }
   f.recipient_opted_out = e.code == "21610";
+  f.sender_refused = contains(kSenderCodes, e.code);
   return f;
 }
 

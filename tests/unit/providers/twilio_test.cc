@@ -241,6 +241,19 @@ TEST(TwilioWire, ClassifiesFailuresKeepingTwiliosCodeAndMessage) {
   EXPECT_EQ(f.kind, FailureKind::kPermanent);
   EXPECT_EQ(f.code, "21610");
   EXPECT_TRUE(f.recipient_opted_out);  // the dispatcher records an opt-out
+  EXPECT_FALSE(f.sender_refused);
+
+  // A refusal of the From number, not of the message: a pooled message moves to another sender.
+  for (const char* code : {"21601", "21606", "21611", "21659", "21661"}) {
+    f = failure(parse_send_response(
+        response(400, std::string(R"({"code": )") + code +
+                          R"(, "message": "From refused", "more_info": "", "status": 400})"),
+        kNow));
+    EXPECT_EQ(f.code, code);
+    EXPECT_TRUE(f.sender_refused) << code;
+  }
+  f = failure(parse_send_response(response(400, kInvalidTo), kNow));
+  EXPECT_FALSE(f.sender_refused);
 
   f = failure(parse_send_response(response(401, kAuthFailed), kNow));
   EXPECT_EQ(f.kind, FailureKind::kAuth);

@@ -106,6 +106,15 @@ TEST_P(PoolRepositoryTest, StickySendersAreRecordedWithTheMessageAndTheLatestWin
   insert({{a, {}}, {b, {}}});
   EXPECT_EQ(unwrap(pools.sticky_sender("pool_1", "+1996")), std::optional<std::string>("+1556"));
 
+  // A failover moves the recipient's sender; a pool deleted meanwhile records nothing.
+  ASSERT_TRUE(pools.set_sticky_sender("pool_1", "+1996", "+1555", kT0 + 5).ok());
+  EXPECT_EQ(unwrap(another_instance().pools().sticky_sender("pool_1", "+1996")),
+            std::optional<std::string>("+1555"));
+  ASSERT_TRUE(pools.set_sticky_sender("pool_1", "+1995", "+1556", kT0 + 5).ok());
+  EXPECT_EQ(unwrap(pools.sticky_sender("pool_1", "+1995")), std::optional<std::string>("+1556"));
+  ASSERT_TRUE(pools.set_sticky_sender("pool_gone", "+1995", "+1556", kT0 + 5).ok());
+  EXPECT_FALSE(unwrap(pools.sticky_sender("pool_gone", "+1995")));
+
   EXPECT_TRUE(unwrap(pools.delete_pool(kAcctA, "pool_1")));
   EXPECT_FALSE(unwrap(pools.delete_pool(kAcctA, "pool_1")));
   EXPECT_FALSE(unwrap(pools.sticky_sender("pool_1", "+1996")));
