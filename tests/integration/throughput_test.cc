@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <future>
 #include <set>
@@ -20,6 +21,41 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
+// Sends `n` messages at once (body(i) for the i-th) and waits until each is delivered; returns
+// their ids (empty when one was refused or not delivered in time: the caller asserts the count).
+std::set<std::string> send_burst(TestGateway& gw, const std::string& key, int n,
+                                 const std::function<json(int)>& body) {
+  std::vector<std::future<std::string>> futures;
+  for (int i = 0; i < n; ++i) {
+    futures.push_back(std::async(std::launch::async, [&, i] {
+      auto r = gw.post_json("/v1/messages", key, body(i));
+      return r.status == 202 ? r.json["id"].get<std::string>() : std::string();
+    }));
+  }
+  std::set<std::string> ids;
+  for (auto& f : futures) ids.insert(f.get());
+  if (ids.size() != static_cast<size_t>(n) || ids.count("")) return {};
+  for (const auto& id : ids) {
+    if (gw.wait_for_status(id, key, "delivered", 30s)["status"] != "delivered") return {};
+  }
+  return ids;
+}
+
+// The simulated carrier's accepted submissions of `ids`, from its journal.
+std::vector<json> accepted_submissions(const TestGateway& gw, const std::set<std::string>& ids) {
+  std::vector<json> out;
+  std::ifstream in(gw.sim_journal());
+  std::string line;
+  while (std::getline(in, line)) {
+    json j = json::parse(line, nullptr, false);
+    if (j.is_object() && j["op"] == "submit" && j["result"] == "accepted" &&
+        ids.count(j["message_id"])) {
+      out.push_back(std::move(j));
+    }
+  }
+  return out;
+}
+
 TEST(DispatcherThroughput, ABurstForA10PerSecondSenderLeavesAt10PerSecond) {
   TestGateway gw(Backend::kSqlite,
                  "[[numbers]]\nnumber = \"+12025550160\"\naccount = \"acme\"\nconnector = \"sim\"\n"
@@ -27,33 +63,13 @@ TEST(DispatcherThroughput, ABurstForA10PerSecondSenderLeavesAt10PerSecond) {
   const std::string key = gw.create_key("acme");
   gw.start();
   constexpr int kMessages = 40;
-  std::vector<std::future<std::string>> futures;
-  for (int i = 0; i < kMessages; ++i) {
-    futures.push_back(std::async(std::launch::async, [&, i] {
-      auto r = gw.post_json("/v1/messages", key,
-                            {{"to", "+14155550123"}, {"from", "+12025550160"},
-                             {"body", "burst " + std::to_string(i)}});
-      return r.status == 202 ? r.json["id"].get<std::string>() : std::string();
-    }));
-  }
-  std::set<std::string> ids;
-  for (auto& f : futures) ids.insert(f.get());
+  const std::set<std::string> ids = send_burst(gw, key, kMessages, [](int i) {
+    return json{{"to", "+14155550123"}, {"from", "+12025550160"},
+                {"body", "burst " + std::to_string(i)}};
+  });
   ASSERT_EQ(ids.size(), static_cast<size_t>(kMessages));
-  ASSERT_FALSE(ids.count(""));
-  for (const auto& id : ids) {
-    ASSERT_EQ(gw.wait_for_status(id, key, "delivered", 30s)["status"], "delivered") << id;
-  }
-
   std::vector<int64_t> at;
-  std::ifstream in(gw.sim_journal());
-  std::string line;
-  while (std::getline(in, line)) {
-    json j = json::parse(line, nullptr, false);
-    if (j.is_object() && j["op"] == "submit" && j["result"] == "accepted" &&
-        ids.count(j["message_id"])) {
-      at.push_back(j["at"]);
-    }
-  }
+  for (const auto& j : accepted_submissions(gw, ids)) at.push_back(j["at"]);
   ASSERT_EQ(at.size(), static_cast<size_t>(kMessages));
   std::sort(at.begin(), at.end());
   // 40 messages at 10/s take at least 3.9 s from the first to the last...
@@ -67,6 +83,55 @@ TEST(DispatcherThroughput, ABurstForA10PerSecondSenderLeavesAt10PerSecond) {
   // Waiting for a slot is not an attempt.
   auto m = gw.get("/v1/messages/" + *ids.rbegin(), key);
   EXPECT_EQ(m.json["attempts"], 1);
+}
+
+// A sender pool's rate is the sum of its numbers' limits, each limit holding (docs/pools.md):
+// ten numbers at 10 msg/s each carry a 200-message burst at 100 msg/s, 20 from each number, no
+// number above 10 in any one-second window.
+TEST(DispatcherThroughput, APoolOfTenNumbersAt10PerSecondCarries100PerSecond) {
+  std::string toml;
+  std::vector<std::string> numbers;
+  for (int i = 0; i < 10; ++i) {
+    numbers.push_back("+1202555017" + std::to_string(i));
+    toml += "[[numbers]]\nnumber = \"" + numbers.back() +
+            "\"\naccount = \"acme\"\nconnector = \"sim\"\nthroughput = 10\n";
+  }
+  TestGateway gw(Backend::kSqlite, toml);
+  const std::string key = gw.create_key("acme");
+  gw.start();
+  ASSERT_EQ(gw.post_json("/v1/pools", key,
+                         {{"name", "ten"}, {"numbers", numbers}, {"sticky", false}})
+                .status,
+            201);
+  constexpr int kMessages = 200;
+  const std::set<std::string> ids = send_burst(gw, key, kMessages, [](int i) {
+    return json{{"to", "+1415555" + std::to_string(1000 + i)},
+                {"pool", "ten"},
+                {"body", "burst " + std::to_string(i)}};
+  });
+  ASSERT_EQ(ids.size(), static_cast<size_t>(kMessages));
+  std::map<std::string, std::vector<int64_t>> by_number;
+  std::vector<int64_t> all;
+  for (const auto& j : accepted_submissions(gw, ids)) {
+    by_number[j.value("from", "")].push_back(j["at"]);
+    all.push_back(j["at"]);
+  }
+  ASSERT_EQ(all.size(), static_cast<size_t>(kMessages));
+  ASSERT_EQ(by_number.size(), 10u);
+  for (auto& [number, at] : by_number) {
+    EXPECT_EQ(at.size(), 20u) << number;  // the pool takes turns
+    std::sort(at.begin(), at.end());
+    for (size_t i = 0; i < at.size(); ++i) {
+      const auto end = std::lower_bound(at.begin(), at.end(), at[i] + 1000);
+      EXPECT_LE(end - (at.begin() + static_cast<long>(i)), 11) << number << " send " << i;
+    }
+  }
+  std::sort(all.begin(), all.end());
+  // 200 at 100/s: at least 1.9 s from the first to the last (each number's 20 take 1.9 s).
+  EXPECT_GE(all.back() - all.front(), 1'800);
+  std::printf("pool of 10 x 10 msg/s: %d messages in %lld ms (%.1f msg/s)\n", kMessages,
+              static_cast<long long>(all.back() - all.front()),
+              1000.0 * (kMessages - 1) / static_cast<double>(all.back() - all.front()));
 }
 
 // Messages a rate-limited number was asked to send, one after another, leave in that order.
