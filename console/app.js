@@ -11,6 +11,7 @@ const SCREENS = [
   { path: 'contacts', label: 'Contacts', module: './contacts.js' },
   { path: 'phone', label: 'Simulated phone', module: './phone.js', sim: true },
   { path: 'numbers', label: 'Numbers', module: './numbers.js', admin: true },
+  { path: 'pools', label: 'Sender pools', module: './pools.js', admin: true },
   { path: 'opt-outs', label: 'Opt-outs', module: './optouts.js', admin: true },
   { path: 'auto-replies', label: 'Auto-replies', module: './autoreplies.js', admin: true },
   { path: 'signing-secret', label: 'Signing secret', module: './secret.js', admin: true },

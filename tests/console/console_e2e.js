@@ -191,6 +191,25 @@ async function main() {
     await page.locator('tr[data-state="revoked"]', { hasText: 'Reminders reader' }).waitFor({ timeout: T });
     assert.equal((await asKey('GET', '/v1/messages?limit=1')).status, 401);
 
+    step('a sender pool made in the console; the Send screen sends from it, the gateway picking the number');
+    await page.getByRole('link', { name: 'Sender pools' }).click();
+    await page.getByLabel('Name').fill('Front desk');
+    await page.getByRole('checkbox', { name: /\+12025550100/ }).check();
+    await page.getByRole('checkbox', { name: /\+12025550101/ }).check();
+    await page.getByRole('button', { name: 'Create pool' }).click();
+    const poolRow = page.locator('tr', { hasText: 'Front desk' });
+    await poolRow.waitFor({ timeout: T });
+    assert.match((await poolRow.locator('code').textContent()).trim(), /^MG[0-9a-f]{32}$/);
+    await page.getByRole('link', { name: 'Send', exact: true }).click();
+    await page.getByLabel('To', { exact: true }).fill('+12025550188');
+    await page.getByLabel('From').selectOption({ label: 'Front desk (2 numbers)' });
+    await page.getByLabel('Message', { exact: true }).fill('Your table is ready');
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await page.locator('.sent a', { hasText: '+12025550188' }).waitFor({ timeout: T });
+    const pooled = (await api('GET', `/v1/messages?to=${encodeURIComponent('+12025550188')}&limit=1`)).body.data[0];
+    assert.ok(['+12025550100', '+12025550101'].includes(pooled.from), pooled.from);
+    assert.match(pooled.pool, /^pool_/);
+
     step('a cross-origin POST with the session cookie is refused');
     const cookie = (await admin.cookies()).find((c) => c.name === 'sb_session');
     assert.ok(cookie && cookie.httpOnly && cookie.sameSite === 'Strict', JSON.stringify(cookie));

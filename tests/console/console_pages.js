@@ -78,6 +78,8 @@ async function seedClinic(api) {
   await api('POST', '/v1/sim/inbound', { from: '+12025550188', to: '+12025550100', body: 'STOP' });
   await api('POST', '/v1/auto-replies', { match: 'exact', pattern: 'HOURS', body: 'We are open Mon–Fri 8:00–18:00 and Sat 9:00–13:00.' });
   await api('POST', '/v1/auto-replies', { match: 'contains', pattern: 'emergency', body: 'For an emergency call 911. We will text you back shortly.' });
+  await api('POST', '/v1/pools', { name: 'Reminders', numbers: ['+12025550100', '+12025550101'] });
+  await api('POST', '/v1/pools', { name: 'Front desk', numbers: ['+12025550100'], geomatch: false });
   await api('PATCH', '/v1/numbers/+12025550100', { friendly_name: 'Front desk', forwarding: { url: 'https://crm.clinic.example/sms', method: 'POST', format: 'switchboard' } });
   await until(async () => (await api('GET', '/v1/messages?status=delivered')).data.length >= 3, 'deliveries');
 }
@@ -120,7 +122,8 @@ async function screenshots(outDir) {
       const screens = [['log', `#/log/${sent.id}`, '.detail .timeline li'], ['send', '#/send', 'form.composer'],
         ['numbers', '#/numbers', 'tbody tr'], ['contacts', '#/contacts', 'tbody tr'], ['opt-outs', '#/opt-outs', 'tbody tr'],
         ['auto-replies', '#/auto-replies', 'tbody tr'], ['signing-secret', '#/signing-secret', '.secret'],
-        ['users', '#/users', 'tbody tr'], ['keys', '#/keys', 'tbody tr'], ['phone', '#/phone', '.phone-screen']];
+        ['users', '#/users', 'tbody tr'], ['keys', '#/keys', 'tbody tr'], ['pools', '#/pools', 'tbody tr'],
+        ['phone', '#/phone', '.phone-screen']];
       for (const [name, hash, ready] of screens) {
         await page.goto(gw.base + '/' + hash);
         await page.locator(ready).first().waitFor();
