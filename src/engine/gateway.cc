@@ -159,13 +159,6 @@ std::optional<PoolMove> Gateway::reroute(const Message& m,
   if (!chosen) return std::nullopt;
   auto number = find_number(*chosen);
   if (!number) return std::nullopt;
-  if (pool.sticky) {
-    if (auto kept = store_.pools().set_sticky_sender(pool.id, m.to, *chosen, clock_.now_ms());
-        !kept) {
-      spdlog::warn("pool {}: {} is not recorded as {}'s sender: {}", pool.id, *chosen, m.to,
-                   kept.error().message);
-    }
-  }
   return PoolMove{*chosen, number->connector};
 }
 

@@ -178,8 +178,9 @@ class Gateway {
 
   // Failover (docs/pools.md): another sender of pooled message `m`'s pool, for a message that
   // cannot leave from m.from: not m.from, on a connector not in `down`, able to carry it, chosen
-  // as a new message's sender is. Records it as the recipient's sticky sender. nullopt: no such
-  // sender, the pool is gone or its fallback is off, or the store cannot be read.
+  // as a new message's sender is (the move itself, sticky sender included, is the dispatcher's
+  // transition). nullopt: no such sender, the pool is gone or its fallback is off, or the store
+  // cannot be read.
   std::optional<PoolMove> reroute(const Message& m,
                                   const std::unordered_set<std::string>& down) const;
 

@@ -129,17 +129,6 @@ class SqlPoolRepository final : public PoolRepository {
     });
   }
 
-  Result<void> set_sticky_sender(const std::string& pool_id, const std::string& recipient,
-                                 const std::string& number, TimeMs at) override {
-    return ctx_.write_tx([&](Connection& c) {
-      c.exec("INSERT INTO pool_senders (pool_id, recipient, number, updated_at) "
-             "SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM pools WHERE id = $1) "
-             "ON CONFLICT (pool_id, recipient) DO UPDATE SET number = excluded.number, "
-             "updated_at = excluded.updated_at",
-             {pool_id, recipient, number, at});
-    });
-  }
-
  private:
   SqlContext& ctx_;
 };

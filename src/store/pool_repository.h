@@ -1,5 +1,6 @@
 // Sender pools (core/sender_pool.h): their definitions and each recipient's sticky sender. A
-// message's sticky sender is recorded with the message itself (MessageRepository::insert).
+// message's sticky sender is recorded with the message itself (MessageRepository::insert), and
+// moves with it when it fails over (a Transition with `from`).
 #pragma once
 
 #include <optional>
@@ -33,9 +34,6 @@ class PoolRepository {
   // The recipient's sticky sender in the pool, if one was recorded.
   virtual Result<std::optional<std::string>> sticky_sender(const std::string& pool_id,
                                                            const std::string& recipient) = 0;
-  // Makes `number` the recipient's sticky sender in the pool (a message moved to it).
-  virtual Result<void> set_sticky_sender(const std::string& pool_id, const std::string& recipient,
-                                         const std::string& number, TimeMs at) = 0;
 };
 
 }  // namespace sb::store

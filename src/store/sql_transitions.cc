@@ -184,6 +184,11 @@ TransitionWork::Step TransitionWork::apply(Entry& entry, const Transition& t) {
   if (t.from) {  // failover; not one of the narrow state columns
     m.from = *t.from;
     c_.exec("UPDATE messages SET from_addr = $1 WHERE id = $2", {*t.from, m.id});
+    // In a pool that keeps each recipient's sender, the recipient's sender moves with it.
+    c_.exec("UPDATE pool_senders SET number = $1, updated_at = $2 "
+            "WHERE pool_id = (SELECT pool_id FROM messages WHERE id = $3) "
+            "AND recipient = (SELECT to_addr FROM messages WHERE id = $3)",
+            {*t.from, t.at, m.id});
   }
   if (t.attempts) m.attempts = *t.attempts;
   if (t.deferred_until) {  // quiet hours (v5); not one of the narrow state columns

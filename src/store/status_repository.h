@@ -38,7 +38,8 @@ struct Transition {
   std::string detail;
   std::optional<std::string> provider_message_id;
   std::optional<std::string> connector;
-  // Failover (docs/pools.md): the message's new sender, with `connector`.
+  // Failover (docs/pools.md): the message's new sender, with `connector`; it also becomes the
+  // recipient's sticky sender in the message's pool, when the pool keeps one.
   std::optional<std::string> from;
   // The event's type: "status" unless set ("rerouted" for a failover).
   std::string event_type;

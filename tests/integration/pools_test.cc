@@ -318,6 +318,21 @@ TEST_F(PoolFailoverTest, ASenderTheProviderRefusesHandsItsMessagesToAnotherOnce)
   EXPECT_EQ(again.json["from"], kB);
   gw_->wait_for_status(again.json["id"], key_, "sent");
   EXPECT_EQ(posts(a_).size(), 2u);
+
+  // Without fallback a pool never moves a message: A's refusal fails it, as for a named sender.
+  ASSERT_EQ(gw_->post_json("/v1/pools", key_,
+                           {{"name", "fixed"}, {"numbers", {kA, kB}}, {"fallback", false}})
+                .status,
+            201);
+  auto fixed = gw_->post_json("/v1/messages", key_, {{"pool", "fixed"}, {"to", "+14155550129"},
+                                                    {"body", "hello"}});
+  ASSERT_EQ(fixed.status, 202) << fixed.body;
+  ASSERT_EQ(fixed.json["from"], kA);  // the pool's first turn
+  const json failed = gw_->wait_for_status(fixed.json["id"], key_, "failed");
+  EXPECT_EQ(failed["error_code"], "21606");
+  EXPECT_TRUE(reroutes(failed).empty());
+  EXPECT_EQ(posts(a_).size(), 3u);
+  EXPECT_EQ(posts(b_).size(), 5u);
 }
 
 TEST_F(PoolFailoverTest, MessagesWaitingForASenderWhoseCircuitOpenedLeaveThroughAnother) {

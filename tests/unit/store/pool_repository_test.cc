@@ -106,14 +106,24 @@ TEST_P(PoolRepositoryTest, StickySendersAreRecordedWithTheMessageAndTheLatestWin
   insert({{a, {}}, {b, {}}});
   EXPECT_EQ(unwrap(pools.sticky_sender("pool_1", "+1996")), std::optional<std::string>("+1556"));
 
-  // A failover moves the recipient's sender; a pool deleted meanwhile records nothing.
-  ASSERT_TRUE(pools.set_sticky_sender("pool_1", "+1996", "+1555", kT0 + 5).ok());
+  // A failover (a transition with a new `from`) moves the message and the recipient's sticky
+  // sender with it, in one transaction; a recipient the pool keeps no sender for gets none.
+  const auto move = [&](const std::string& id, const std::string& from) {
+    Transition t;
+    t.message_id = id;
+    t.to = Status::kSending;
+    t.at = kT0 + 5;
+    t.from = from;
+    t.connector = "tw";
+    t.event_type = "rerouted";
+    ASSERT_TRUE(store_->status().apply({t}).ok());
+  };
+  move("msg_b", "+1555");
   EXPECT_EQ(unwrap(another_instance().pools().sticky_sender("pool_1", "+1996")),
             std::optional<std::string>("+1555"));
-  ASSERT_TRUE(pools.set_sticky_sender("pool_1", "+1995", "+1556", kT0 + 5).ok());
-  EXPECT_EQ(unwrap(pools.sticky_sender("pool_1", "+1995")), std::optional<std::string>("+1556"));
-  ASSERT_TRUE(pools.set_sticky_sender("pool_gone", "+1995", "+1556", kT0 + 5).ok());
-  EXPECT_FALSE(unwrap(pools.sticky_sender("pool_gone", "+1995")));
+  EXPECT_EQ(unwrap(store_->messages().get(kAcctA, "msg_b"))->from, "+1555");
+  move("msg_" + std::to_string(kT0 + 3), "+1556");
+  EXPECT_FALSE(unwrap(pools.sticky_sender("pool_1", "+1997")));
 
   EXPECT_TRUE(unwrap(pools.delete_pool(kAcctA, "pool_1")));
   EXPECT_FALSE(unwrap(pools.delete_pool(kAcctA, "pool_1")));
