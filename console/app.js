@@ -8,6 +8,7 @@ const SCREENS = [
   { path: 'inbox', label: 'Inbox', module: './inbox.js' },
   { path: 'log', label: 'Log', module: './log.js' },
   { path: 'send', label: 'Send', module: './send.js' },
+  { path: 'batches', label: 'Batches', module: './batches.js' },
   { path: 'contacts', label: 'Contacts', module: './contacts.js' },
   { path: 'phone', label: 'Simulated phone', module: './phone.js', sim: true },
   { path: 'numbers', label: 'Numbers', module: './numbers.js', admin: true },

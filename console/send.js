@@ -3,22 +3,14 @@
 import { h, field, debounce, notice } from './dom.js';
 import { get, post, qs } from './api.js';
 import { composer } from './compose.js';
+import { senderSelect, senderFields } from './senders.js';
 import { statusLabel } from './marks.js';
 
 export async function render(ctx, root) {
   const to = h('input', { type: 'text', name: 'to', required: true, autocomplete: 'off',
     list: 'contact-options', placeholder: '+1 202 555 0100 or a contact name', inputmode: 'tel' });
   const options = h('datalist', { id: 'contact-options' });
-  const from = h('select', { name: 'from' }, ctx.numbers.filter((n) => n.capabilities.sms)
-    .map((n) => h('option', { value: n.number }, n.friendly_name ? `${n.friendly_name} (${n.number})` : n.number)));
-  // Sender pools (admins can list them; for an agent the list is simply not offered).
-  try {
-    const pools = (await get('/v1/pools')).data;
-    if (pools.length) {
-      from.append(h('optgroup', { label: 'Sender pools (the gateway picks the number)' },
-        ...pools.map((p) => h('option', { value: `pool:${p.id}` }, `${p.name} (${p.numbers.length} numbers)`))));
-    }
-  } catch { /* no pools for this caller */ }
+  const from = await senderSelect(ctx);
   const sendAt = h('input', { type: 'datetime-local', name: 'send_at' });
   const category = h('select', { name: 'category' }, h('option', { value: 'transactional' }, 'Transactional'),
     h('option', { value: 'marketing' }, 'Marketing (held during quiet hours)'));
@@ -42,9 +34,8 @@ export async function render(ctx, root) {
       field('From', from)),
     h('div', { class: 'row' }, field('Send at', sendAt, 'Empty: now'), field('Category', category))],
     onSubmit: async (msg, status) => {
-      const req = { to: contacts.get(to.value) || to.value.trim(), body: msg.body, category: category.value };
-      if (from.value.startsWith('pool:')) req.pool = from.value.slice(5);
-      else if (from.value) req.from = from.value;
+      const req = { to: contacts.get(to.value) || to.value.trim(), body: msg.body, category: category.value,
+        ...senderFields(from.value) };
       if (msg.media_urls.length) req.media_urls = msg.media_urls;
       if (sendAt.value) req.send_at = new Date(sendAt.value).toISOString();
       const m = await post('/v1/messages', req);

@@ -19,6 +19,7 @@
 #include "core/metrics.h"
 #include "engine/api_keys.h"
 #include "engine/pools.h"
+#include "engine/batches.h"
 #include "engine/automation.h"
 #include "engine/callbacks.h"
 #include "engine/console_users.h"
@@ -43,6 +44,7 @@
 #include "http/twilio_api.h"
 #include "http/keys_api.h"
 #include "http/pools_api.h"
+#include "http/batches_api.h"
 #include "http/media_api.h"
 #include "http/metrics_api.h"
 #include "http/webhooks_api.h"
@@ -696,6 +698,12 @@ int serve(const Config& config, bool print_routes) {
   http::register_keys_api(router, gateway, api_keys);
   engine::Pools pools(*st, gateway, clock);
   http::register_pools_api(router, gateway, pools);
+  engine::BatchOptions batch_opt;
+  batch_opt.max_rows = config.batch_max_rows;
+  batch_opt.lease_ms = config.batch_lease_ms;
+  engine::Batches batches(*st, gateway, clock, batch_opt);
+  batches.set_on_messages([&dispatcher] { dispatcher.wake(); });
+  http::register_batches_api(router, gateway, batches);
   http::register_console(router);
   http::register_events_api(router, services, events,
                             {static_cast<size_t>(config.events_queue_limit)});
@@ -718,6 +726,13 @@ int serve(const Config& config, bool print_routes) {
   s_opt.read_timeout_ms = static_cast<int>(config.read_timeout_ms);
   s_opt.write_timeout_ms = static_cast<int>(config.write_timeout_ms);
   s_opt.shutdown_grace_ms = static_cast<int>(config.shutdown_grace_ms);
+  // Batch uploads go to a file, not memory, up to their own cap (docs/batches.md).
+  s_opt.spool_body = [cap = static_cast<size_t>(config.batch_max_upload_bytes)](
+                         std::string_view method, std::string_view path) -> std::optional<size_t> {
+    if (method == "POST" && path == "/v1/batches") return cap;
+    return std::nullopt;
+  };
+  s_opt.spool_dir = config.batch_spool_dir;
   http::Server server(s_opt, router);
   server.start();
   // Metrics (docs/operations.md#metrics): what only a scrape reads, and the dedicated listener.
@@ -737,6 +752,7 @@ int serve(const Config& config, bool print_routes) {
     m_opt.host = config.metrics_listen.substr(0, config.metrics_listen.rfind(':'));
     m_opt.port = static_cast<unsigned short>(
         std::stoi(config.metrics_listen.substr(config.metrics_listen.rfind(':') + 1)));
+    m_opt.spool_body = nullptr;
     m_opt.io_threads = 1;
     m_opt.handler_threads = 1;
     metrics_server = std::make_unique<http::Server>(m_opt, metrics_router);
@@ -753,6 +769,7 @@ int serve(const Config& config, bool print_routes) {
       *st, services.messages, clock,
       {config.retention_redact_after_days * 86'400'000, 60'000, 500});
   retention.start();
+  batches.start();
 
   if (config.print_first_key &&
       value_or_throw(st->accounts().count_api_keys(config.bootstrap_account)) == 0) {
@@ -794,6 +811,7 @@ int serve(const Config& config, bool print_routes) {
   spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
   events.stop();       // subscribers are told the gateway is going away (1001)
   retention.stop();
+  batches.stop();      // a chunk in progress finishes; the next resumes from the store
   if (metrics_server) metrics_server->stop();
   server.stop();       // in-flight requests finish; their messages reach the outbox
   engine::unwatch_gauges();  // they read the store and the dispatcher, which go next

@@ -81,6 +81,11 @@ const std::vector<Key>& keys() {
       {"verifications", "max_ttl_seconds", &Config::verification_max_ttl_s, 1},
       // Media re-hosting (docs/media.md); the list keys fetch_allow and allowed_types are read
       // by read_list.
+      // Batches (docs/batches.md)
+      {"batches", "max_upload_bytes", &Config::batch_max_upload_bytes, 1024},
+      {"batches", "max_rows", &Config::batch_max_rows, 1},
+      {"batches", "lease_ms", &Config::batch_lease_ms, 1000},
+      {"batches", "spool_dir", &Config::batch_spool_dir},
       {"media", "enabled", &Config::media_enabled},
       {"media", "dir", &Config::media_dir},
       {"media", "max_bytes", &Config::media_max_bytes, 1},

@@ -112,6 +112,11 @@ struct Config {
   ComplianceProfile compliance = ComplianceProfile::defaults();
   std::vector<ComplianceOverride> compliance_overrides;
 
+  // [batches] (docs/batches.md)
+  int64_t batch_max_upload_bytes = int64_t{1} << 30;  // a CSV upload's cap (413 above it)
+  int64_t batch_max_rows = 5'000'000;
+  int64_t batch_lease_ms = 30'000;  // a materialising runner's hold on its batch
+  std::string batch_spool_dir;  // where uploads are spooled ("" : the system's temp directory)
   // [media]: inbound media re-hosting and the SSRF guard (docs/media.md).
   bool media_enabled = true;
   std::string media_dir = "var/media";

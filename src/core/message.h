@@ -59,6 +59,8 @@ struct Message {
   // Not stored: the pool keeps each recipient's sender, so storing the message records `from` as
   // the recipient's sender in the pool.
   bool pool_sticky = false;
+  // The batch (batch_<ULID>) whose row this message is (docs/batches.md); "" otherwise.
+  std::string batch;
   // Outbox bookkeeping.
   int attempts = 0;
   TimeMs next_attempt_at = 0;

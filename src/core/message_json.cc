@@ -106,6 +106,8 @@ void append_message_json(std::string& out, const Message& m) {
   Members o(out);
   o.str("account", m.account);
   o.num("attempts", m.attempts);
+  // The batch this message is a row of (docs/batches.md).
+  o.nullable_str("batch", m.batch);
   o.str("body", m.body);
   o.str("category", m.category);
   o.str("channel", m.media_urls.empty() ? "sms" : "mms");

@@ -19,14 +19,15 @@ using store::EventTable;
 using store::LoggedEvent;
 
 std::string format_cursor(const EventCursor& c) {
-  char buf[33];
-  std::snprintf(buf, sizeof buf, "%016" PRIx64 "%016" PRIx64, static_cast<uint64_t>(c.messages),
-                static_cast<uint64_t>(c.opt_outs));
+  char buf[49];
+  std::snprintf(buf, sizeof buf, "%016" PRIx64 "%016" PRIx64 "%016" PRIx64,
+                static_cast<uint64_t>(c.messages), static_cast<uint64_t>(c.opt_outs),
+                static_cast<uint64_t>(c.batches));
   return buf;
 }
 
 std::optional<EventCursor> parse_cursor(std::string_view s) {
-  if (s.size() != 32) return std::nullopt;
+  if (s.size() != 32 && s.size() != 48) return std::nullopt;
   const auto part = [&](size_t at) -> std::optional<int64_t> {
     uint64_t v = 0;
     for (size_t i = at; i < at + 16; ++i) {
@@ -46,15 +47,16 @@ std::optional<EventCursor> parse_cursor(std::string_view s) {
   };
   auto m = part(0);
   auto o = part(16);
-  if (!m || !o) return std::nullopt;
-  return EventCursor{*m, *o};
+  auto b = s.size() == 48 ? part(32) : std::optional<int64_t>(0);
+  if (!m || !o || !b) return std::nullopt;
+  return EventCursor{*m, *o, *b};
 }
 
 namespace {
 
 // True when `c` is past `seen` (the log's positions only grow, one table at a time).
 bool after(const EventCursor& c, const EventCursor& seen) {
-  return c.messages > seen.messages || c.opt_outs > seen.opt_outs;
+  return c.messages > seen.messages || c.opt_outs > seen.opt_outs || c.batches > seen.batches;
 }
 
 // A message event row can make two frames (message.created, then conversation.updated), so the
@@ -179,6 +181,7 @@ std::vector<LoggedEvent> EventStream::advance(EventTable table, int64_t from, Ho
 
 std::vector<EventStream::Frame> EventStream::frames(const std::vector<LoggedEvent>& messages,
                                                     const std::vector<LoggedEvent>& opt_outs,
+                                                    const std::vector<LoggedEvent>& batches,
                                                     EventCursor cursor) {
   std::vector<Frame> out;
   for (const auto& e : messages) {
@@ -227,6 +230,12 @@ std::vector<EventStream::Frame> EventStream::frames(const std::vector<LoggedEven
                                                                    : json(e.our_number)},
                                {"source", e.detail}})});
   }
+  for (const auto& e : batches) {
+    cursor.batches = e.id;
+    json data = json::parse(e.detail, nullptr, false);
+    if (data.is_discarded()) data = json::object();
+    out.push_back({cursor, e.account, frame_text(cursor, "batch." + e.type, e.at, std::move(data))});
+  }
   return out;
 }
 
@@ -240,7 +249,7 @@ bool EventStream::deliver(Subscriber& s, const std::vector<Frame>& frames) {
 }
 
 bool EventStream::catch_up(Subscriber& s, const EventCursor& upto) {
-  std::vector<LoggedEvent> m, o;
+  std::vector<LoggedEvent> m, o, b;
   if (s.cursor.messages < upto.messages) {
     auto r = store_.events().read(EventTable::kMessages, rows_after(s.cursor.messages),
                                   rows_after(upto.messages), s.account, options_.replay_batch);
@@ -253,12 +262,20 @@ bool EventStream::catch_up(Subscriber& s, const EventCursor& upto) {
     if (!r) return true;
     o = std::move(*r);
   }
+  if (s.cursor.batches < upto.batches) {
+    auto r = store_.events().read(EventTable::kBatches, s.cursor.batches, upto.batches,
+                                  s.account, options_.replay_batch);
+    if (!r) return true;
+    b = std::move(*r);
+  }
   const bool more_m = m.size() == static_cast<size_t>(options_.replay_batch);
   const bool more_o = o.size() == static_cast<size_t>(options_.replay_batch);
-  if (!deliver(s, frames(m, o, s.cursor))) return false;
+  const bool more_b = b.size() == static_cast<size_t>(options_.replay_batch);
+  if (!deliver(s, frames(m, o, b, s.cursor))) return false;
   // Nothing else of this account lies before `upto` in a table read to its end.
   if (!more_m) s.cursor.messages = std::max(s.cursor.messages, upto.messages);
   if (!more_o) s.cursor.opt_outs = std::max(s.cursor.opt_outs, upto.opt_outs);
+  if (!more_b) s.cursor.batches = std::max(s.cursor.batches, upto.batches);
   return true;
 }
 
@@ -274,8 +291,9 @@ void EventStream::idle(TimeMs now) {
   // (every id below a position that old has committed or never will).
   auto m = store_.events().max_id(EventTable::kMessages);
   auto o = store_.events().max_id(EventTable::kOptOuts);
-  if (!m || !o) return;
-  samples_.push_back({now, {position_done(*m), *o}});
+  auto b = store_.events().max_id(EventTable::kBatches);
+  if (!m || !o || !b) return;
+  samples_.push_back({now, {position_done(*m), *o, *b}});
   std::optional<EventCursor> settled;
   while (!samples_.empty() && now - samples_.front().first >= options_.gap_timeout_ms) {
     settled = samples_.front().second;
@@ -285,8 +303,10 @@ void EventStream::idle(TimeMs now) {
   std::lock_guard lk(mu_);
   hwm_.messages = std::max(hwm_.messages, settled->messages);
   hwm_.opt_outs = std::max(hwm_.opt_outs, settled->opt_outs);
+  hwm_.batches = std::max(hwm_.batches, settled->batches);
   message_hole_ = {};
   opt_out_hole_ = {};
+  batch_hole_ = {};
 }
 
 void EventStream::pass() {
@@ -302,9 +322,10 @@ void EventStream::pass() {
     // subscribers asking for the past read it from the store.
     auto m = store_.events().max_id(EventTable::kMessages);
     auto o = store_.events().max_id(EventTable::kOptOuts);
-    if (!m || !o) return;
+    auto b = store_.events().max_id(EventTable::kBatches);
+    if (!m || !o || !b) return;
     std::lock_guard lk(mu_);
-    hwm_ = {position_done(*m), *o};
+    hwm_ = {position_done(*m), *o, *b};
     for (auto& [_, s] : subscribers_) {
       if (s.from_now) s.cursor = hwm_;
       s.from_now = false;
@@ -313,6 +334,7 @@ void EventStream::pass() {
     idle_ = false;
     message_hole_ = {};
     opt_out_hole_ = {};
+    batch_hole_ = {};
   }
   std::vector<std::pair<uint64_t, Subscriber>> subs;
   {
@@ -329,11 +351,13 @@ void EventStream::pass() {
   const EventCursor from = hwm_;
   auto m = advance(EventTable::kMessages, rows_after(from.messages), message_hole_, now);
   auto o = advance(EventTable::kOptOuts, from.opt_outs, opt_out_hole_, now);
+  auto b = advance(EventTable::kBatches, from.batches, batch_hole_, now);
   EventCursor next = from;
   if (!m.empty()) next.messages = position_done(m.back().id);
   if (!o.empty()) next.opt_outs = o.back().id;
+  if (!b.empty()) next.batches = b.back().id;
   // Frames are built once, only when someone is listening.
-  const std::vector<Frame> batch = subs.empty() ? std::vector<Frame>{} : frames(m, o, from);
+  const std::vector<Frame> batch = subs.empty() ? std::vector<Frame>{} : frames(m, o, b, from);
   for (auto& [id, s] : subs) {
     bool ok;
     if (s.cursor == from) {
@@ -354,7 +378,7 @@ void EventStream::pass() {
   }
   std::lock_guard lk(mu_);
   hwm_ = next;
-  if (next.messages != from.messages || next.opt_outs != from.opt_outs) woken_ = true;  // more?
+  if (!(next == from)) woken_ = true;  // more?
 }
 
 }  // namespace sb::engine

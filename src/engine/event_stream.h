@@ -5,8 +5,9 @@
 // id it saw (`after`) gets everything since from the store, and an instance sees what another
 // instance on the same PostgreSQL committed.
 //
-// An event id is a cursor: one position per log table (message events, opt-out events), both
-// increasing, written as 32 hex digits so ids also compare as strings. The tailer advances over a
+// An event id is a cursor: one position per log table (message events, opt-out events, batch
+// events), each increasing, written as 48 hex digits so ids also compare as strings (an id of 32,
+// from before batch events, reads as batch position 0). The tailer advances over a
 // table's ids only without holes, or over a hole older than `gap_timeout_ms` (PostgreSQL hands out
 // ids before commit, so a later id may commit first; a rolled-back one never comes), so no event
 // is skipped because another committed ahead of it.
@@ -33,6 +34,7 @@ namespace sb::engine {
 struct EventCursor {
   int64_t messages = 0;  // message_events id
   int64_t opt_outs = 0;  // opt_out_events id
+  int64_t batches = 0;   // batch_events id
   bool operator==(const EventCursor&) const = default;
 };
 std::string format_cursor(const EventCursor& c);
@@ -103,7 +105,8 @@ class EventStream {
                                           TimeMs now);
   // The frames of log rows (messages rows first, then opt-out rows), each with its cursor.
   std::vector<Frame> frames(const std::vector<store::LoggedEvent>& messages,
-                            const std::vector<store::LoggedEvent>& opt_outs, EventCursor from);
+                            const std::vector<store::LoggedEvent>& opt_outs,
+                            const std::vector<store::LoggedEvent>& batches, EventCursor from);
   // Sends `frames` past the subscriber's cursor; false when its sink refused one.
   static bool deliver(Subscriber& s, const std::vector<Frame>& frames);
   // Reads and sends what a subscriber behind `upto` has not had yet (one batch per pass).
@@ -125,7 +128,7 @@ class EventStream {
   EventCursor hwm_;
   bool initialized_ = false;
   bool idle_ = false;  // the last pass had no subscriber
-  Hole message_hole_, opt_out_hole_;
+  Hole message_hole_, opt_out_hole_, batch_hole_;
   std::deque<std::pair<TimeMs, EventCursor>> samples_;  // the log's end, as idle passes saw it
 };
 

@@ -306,8 +306,10 @@ Result<store::NewMessage> Gateway::prepare(const std::string& account,
   }
   m.category = req.category;
   if (req.send_at) {
-    auto at = validate_send_at(*req.send_at, now, options_.min_schedule_ahead_s,
-                               options_.max_schedule_ahead_s);
+    auto at = req.send_at_checked
+                  ? Result<TimeMs>(*req.send_at)
+                  : validate_send_at(*req.send_at, now, options_.min_schedule_ahead_s,
+                                     options_.max_schedule_ahead_s);
     if (!at) return at.error();
     m.send_at = *at;
     m.status = Status::kScheduled;

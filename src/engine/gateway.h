@@ -43,6 +43,9 @@ struct SendRequest {
   std::string request_hash;  // hash of the canonical request, for idempotency
   // Scheduling and quiet hours (docs/scheduling.md).
   std::optional<TimeMs> send_at;
+  // send_at was checked when its batch was accepted (docs/batches.md): a row materialised later
+  // keeps it even once it is near or past (the message is then due at once). Internal.
+  bool send_at_checked = false;
   std::string category = "transactional";  // transactional | marketing
   // Compliance: a HELP or opt-in confirmation, the only messages an opted-out recipient may
   // get. Internal (keyword handling sets it); never read from the API.

@@ -7,7 +7,15 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <unistd.h>
+
 #include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <limits>
 #include <charconv>
 #include <deque>
 #include <condition_variable>
@@ -417,22 +425,106 @@ struct Server::Impl {
     void read() {
       if (closing_ || s_.stopping) return close();
       parser_.emplace();
-      parser_->body_limit(s_.opt.max_body_bytes);
+      // The body's limit is known once the head names the route (on_header); until then the
+      // parser must not refuse a Content-Length on its own. (Not boost::none: Boost 1.74 compares
+      // the length with the optional, and every length is greater than none.)
+      parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
       parser_->header_limit(static_cast<std::uint32_t>(s_.opt.max_header_bytes));
+      body_cap_ = s_.opt.max_body_bytes;
+      spool_path_.clear();
       busy_ = false;
       // One deadline covers waiting for and reading a whole request (slow clients included).
       stream_.expires_after(std::chrono::milliseconds(s_.opt.read_timeout_ms));
-      read_request();
+      bhttp::async_read_header(stream_, buffer_, *parser_,
+                               [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                 self->on_header(ec);
+                               });
     }
 
-    void read_request() {
-      bhttp::async_read(stream_, buffer_, *parser_,
-                        [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                          self->on_read(ec);
-                        });
+    // The head is in: the route decides where the body goes (memory, or a spool file for
+    // uploads) and how large it may be; a Content-Length over that is refused before any of the
+    // body is read.
+    void on_header(beast::error_code ec) {
+      if (ec) return on_read(ec);
+      const auto& h = parser_->get();
+      std::optional<size_t> spool_cap;
+      if (s_.opt.spool_body) {
+        const std::string_view target(h.target().data(), h.target().size());
+        const std::string_view method(h.method_string().data(), h.method_string().size());
+        spool_cap = s_.opt.spool_body(method, target.substr(0, target.find('?')));
+      }
+      body_cap_ = spool_cap.value_or(s_.opt.max_body_bytes);
+      if (const auto length = parser_->content_length(); length && *length > body_cap_) {
+        return on_read(bhttp::error::body_limit);
+      }
+      parser_->body_limit(body_cap_);
+      if (spool_cap) {
+        if (!open_spool()) {
+          return on_read(beast::error_code(boost::system::errc::io_error,
+                                           boost::system::generic_category()));
+        }
+        stream_.expires_after(std::chrono::milliseconds(s_.opt.spool_timeout_ms));
+      }
+      // A client that waits for "100 Continue" before sending a large body (curl does) gets it
+      // now: the body is acceptable so far.
+      if (beast::iequals(h[bhttp::field::expect], "100-continue")) {
+        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        return net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+                                 [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                   if (ec) return self->on_read(ec);
+                                   self->read_body();
+                                 });
+      }
+      read_body();
+    }
+
+    void read_body() {
+      auto done = [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        self->on_read(ec);
+      };
+      if (spool_parser_) {
+        bhttp::async_read(stream_, buffer_, *spool_parser_, std::move(done));
+      } else {
+        bhttp::async_read(stream_, buffer_, *parser_, std::move(done));
+      }
+    }
+
+    // Moves the parser onto a file body in the spool directory.
+    bool open_spool() {
+      std::string dir = s_.opt.spool_dir;
+      if (dir.empty()) {
+        std::error_code fec;
+        dir = std::filesystem::temp_directory_path(fec).string();
+        if (fec) dir = "/tmp";
+      }
+      std::string path = dir + "/switchboard-upload-XXXXXX";
+      const int fd = ::mkstemp(path.data());
+      if (fd < 0) {
+        spdlog::error("http: cannot create an upload file in {}: {}", dir, std::strerror(errno));
+        return false;
+      }
+      ::close(fd);
+      spool_path_ = path;
+      spool_parser_.emplace(std::move(*parser_));
+      parser_.reset();
+      spool_parser_->body_limit(body_cap_);
+      beast::error_code ec;
+      spool_parser_->get().body().open(path.c_str(), beast::file_mode::write, ec);
+      if (ec) {
+        spdlog::error("http: cannot open upload file {}: {}", path, ec.message());
+        return false;
+      }
+      return true;
+    }
+
+    void drop_spool() {
+      spool_parser_.reset();
+      if (!spool_path_.empty()) std::remove(spool_path_.c_str());
+      spool_path_.clear();
     }
 
     void on_read(beast::error_code ec) {
+      if (ec) drop_spool();
       if (ec == bhttp::error::end_of_stream || ec == net::error::eof ||
           ec == beast::error::timeout || ec == net::error::operation_aborted ||
           ec == net::error::connection_reset) {
@@ -441,13 +533,14 @@ struct Server::Impl {
       if (ec) {
         Error err;
         if (ec == bhttp::error::body_limit) {
-          err = Error::make("payload_too_large", "request body exceeds " +
-                                                     std::to_string(s_.opt.max_body_bytes) +
-                                                     " bytes");
+          err = Error::make("payload_too_large",
+                            "request body exceeds " + std::to_string(body_cap_) + " bytes");
         } else if (ec == bhttp::error::header_limit) {
           err = Error::make("headers_too_large", "request headers exceed " +
                                                      std::to_string(s_.opt.max_header_bytes) +
                                                      " bytes");
+        } else if (ec.category() == boost::system::generic_category()) {
+          err = Error::make("storage_unavailable", "the upload could not be stored; retry later");
         } else {
           err = Error::make("bad_request", "malformed HTTP request: " + ec.message());
         }
@@ -457,34 +550,35 @@ struct Server::Impl {
         return write(Response::error(err), false);
       }
       busy_ = true;
-      auto& msg = parser_->get();
-      keep_alive_ = msg.keep_alive();
-      head_ = msg.method() == bhttp::verb::head;
       const auto started = std::chrono::steady_clock::now();
       auto req = std::make_shared<Request>();
-      req->method = std::string(msg.method_string());
-      req->target = std::string(msg.target());
-      req->remote_address = remote_;
-      req->remote_port = remote_port_;
-      const auto q = req->target.find('?');
-      req->path = url_decode(std::string_view(req->target).substr(0, q), false);
-      if (q != std::string::npos) {
-        req->query = form_decode(std::string_view(req->target).substr(q + 1));
-      }
-      for (const auto& f : msg) {
-        std::string name(f.name_string());
-        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        req->headers.emplace_back(std::move(name), std::string(f.value()));
-      }
-      req->body = std::move(msg.body());
-      req->request_id = request_id_for(req->header("x-request-id"));
-      // A WebSocket upgrade keeps its request for the handshake, should the handler accept it.
-      if (websocket::is_upgrade(msg)) {
-        upgrade_req_ = parser_->release();
-      } else {
+      if (spool_parser_) {
+        auto& msg = spool_parser_->get();
+        fill_request(*req, msg);
+        msg.body().close();
+        req->body_file = spool_path_;
+        // The file goes when the last holder of the request does.
+        req->body_file_owner = std::shared_ptr<void>(
+            new std::string(spool_path_), [](void* p) {
+              auto* path = static_cast<std::string*>(p);
+              std::remove(path->c_str());
+              delete path;
+            });
+        spool_parser_.reset();
+        spool_path_.clear();
         upgrade_req_.reset();
+      } else {
+        auto& msg = parser_->get();
+        fill_request(*req, msg);
+        req->body = std::move(msg.body());
+        // A WebSocket upgrade keeps its request for the handshake, should the handler accept it.
+        if (websocket::is_upgrade(msg)) {
+          upgrade_req_ = parser_->release();
+        } else {
+          upgrade_req_.reset();
+        }
+        parser_.reset();
       }
-      parser_.reset();
 
       auto self = shared_from_this();
       Reply reply = [self, req, started](Response r) {
@@ -574,6 +668,27 @@ struct Server::Impl {
       out.append("\r\n");
     }
 
+    template <typename Message>
+    void fill_request(Request& req, Message& msg) {
+      keep_alive_ = msg.keep_alive();
+      head_ = msg.method() == bhttp::verb::head;
+      req.method = std::string(msg.method_string());
+      req.target = std::string(msg.target());
+      req.remote_address = remote_;
+      req.remote_port = remote_port_;
+      const auto q = req.target.find('?');
+      req.path = url_decode(std::string_view(req.target).substr(0, q), false);
+      if (q != std::string::npos) {
+        req.query = form_decode(std::string_view(req.target).substr(q + 1));
+      }
+      for (const auto& f : msg) {
+        std::string name(f.name_string());
+        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        req.headers.emplace_back(std::move(name), std::string(f.value()));
+      }
+      req.request_id = request_id_for(req.header("x-request-id"));
+    }
+
     void close() {
       beast::error_code ec;
       stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -584,6 +699,9 @@ struct Server::Impl {
     beast::tcp_stream stream_;
     beast::flat_buffer buffer_;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+    std::optional<bhttp::request_parser<bhttp::file_body>> spool_parser_;  // an upload's
+    std::string spool_path_;
+    size_t body_cap_ = 0;  // the request's body limit, once its head is read
     std::optional<bhttp::request<bhttp::string_body>> upgrade_req_;
     std::string head_buf_;  // the response being written: head
     std::string body_buf_;  // and body

@@ -3,7 +3,10 @@
 // the router runs on a separate handler pool and replies are posted back to the connection.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
+#include <string_view>
 #include <string>
 
 #include "http/router.h"
@@ -18,8 +21,13 @@ struct ServerOptions {
   size_t max_body_bytes = 1 << 20;
   size_t max_header_bytes = 16 << 10;
   int read_timeout_ms = 30'000;  // waiting for plus reading one whole request (keep-alive too)
+  int spool_timeout_ms = 600'000;  // reading a spooled (upload) body
   int write_timeout_ms = 30'000;
   int shutdown_grace_ms = 10'000;  // how long in-flight requests may take during shutdown
+  // Requests whose body goes to a file instead of memory (batch uploads): the body's size cap
+  // for (method, path), or nullopt for a body read into memory under max_body_bytes.
+  std::function<std::optional<size_t>(std::string_view method, std::string_view path)> spool_body;
+  std::string spool_dir;  // where spooled bodies go ("" : the system's temporary directory)
 };
 
 class Server {

@@ -82,6 +82,13 @@ int status_for(const std::string& code) {
       {"invalid_code_length", 422},
       {"invalid_ttl", 422},
       {"invalid_template", 422},
+      // batches (docs/batches.md)
+      {"invalid_csv", 400},
+      {"missing_column", 422},
+      {"unknown_variable", 422},
+      {"empty_batch", 422},
+      {"too_many_rows", 413},
+      {"invalid_state", 409},
       // 422, compliance (opt-outs, auto-replies)
       {"recipient_opted_out", 422},
       {"invalid_scope", 422},

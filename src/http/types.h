@@ -23,6 +23,10 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
   Headers headers;  // names lower-cased
   std::string body;
+  // A body the server spooled to a file instead (ServerOptions::spool_body): its path, removed
+  // once the request is gone; `body` is then empty.
+  std::string body_file;
+  std::shared_ptr<void> body_file_owner;
   std::string remote_address;
   uint16_t remote_port = 0;  // with remote_address, names the connection the request came on
   std::map<std::string, std::string> params;  // path parameters from the route pattern

@@ -8,7 +8,15 @@ namespace sb::store {
 namespace {
 
 const char* table_name(EventTable t) {
-  return t == EventTable::kMessages ? "message_events" : "opt_out_events";
+  switch (t) {
+    case EventTable::kMessages:
+      return "message_events";
+    case EventTable::kOptOuts:
+      return "opt_out_events";
+    case EventTable::kBatches:
+      return "batch_events";
+  }
+  return "message_events";
 }
 
 class SqlEventRepository final : public EventRepository {
@@ -18,12 +26,21 @@ class SqlEventRepository final : public EventRepository {
   Result<std::vector<LoggedEvent>> read(EventTable table, int64_t after, int64_t upto,
                                         const std::string& account, int limit) override {
     return ctx_.read([&](Connection& c) {
-      const bool messages = table == EventTable::kMessages;
-      std::string sql =
-          messages ? "SELECT id, account_id, type, message_id, status, applied, at, error_code, "
-                     "error_message, detail, '', '' FROM message_events"
-                   : "SELECT id, account_id, action, number, '', 1, at, '', '', source, scope, "
-                     "our_number FROM opt_out_events";
+      std::string sql;
+      switch (table) {
+        case EventTable::kMessages:
+          sql = "SELECT id, account_id, type, message_id, status, applied, at, error_code, "
+                "error_message, detail, '', '' FROM message_events";
+          break;
+        case EventTable::kOptOuts:
+          sql = "SELECT id, account_id, action, number, '', 1, at, '', '', source, scope, "
+                "our_number FROM opt_out_events";
+          break;
+        case EventTable::kBatches:
+          sql = "SELECT id, account_id, type, batch_id, '', 1, at, '', '', data, '', '' "
+                "FROM batch_events";
+          break;
+      }
       Params p{after};
       sql += " WHERE id > $1 AND account_id IS NOT NULL";
       if (upto > 0) {

@@ -1,7 +1,7 @@
 // The live event log, read side: the rows the live stream (GET /v1/events) is made of, read from
 // the tables that record each change in the change's own transaction (message_events: messages
-// created, status changes, redactions; opt_out_events: opt-outs and opt-ins). Each table's ids
-// increase; a reader keeps one position per table.
+// created, status changes, redactions; opt_out_events: opt-outs and opt-ins; batch_events: a
+// batch's progress). Each table's ids increase; a reader keeps one position per table.
 #pragma once
 
 #include <cstdint>
@@ -13,20 +13,24 @@
 
 namespace sb::store {
 
-enum class EventTable { kMessages, kOptOuts };
+enum class EventTable { kMessages, kOptOuts, kBatches };
 
 struct LoggedEvent {
   EventTable table = EventTable::kMessages;
   int64_t id = 0;
   std::string account;
-  std::string type;     // message_events.type ("status", "redacted", …) | opt_out | opt_in
-  std::string subject;  // the message id | the opted-out number
+  // message_events.type ("status", "redacted", …) | opt_out | opt_in | batch_events.type
+  // ("progress")
+  std::string type;
+  std::string subject;  // the message id | the opted-out number | the batch id
   std::string status;   // message events: the status reported
   bool applied = true;
   TimeMs at = 0;
   std::string error_code;
   std::string error_message;
-  std::string detail;  // message events: the detail; opt-outs: the source (keyword, api, …)
+  // message events: the detail; opt-outs: the source (keyword, api, …); batches: the event's
+  // data (JSON)
+  std::string detail;
   std::string scope;   // opt-outs: account | number
   std::string our_number;
 };

@@ -451,7 +451,7 @@ class SqlMessageRepository final : public MessageRepository {
             ", redaction_attempts FROM messages WHERE redaction_state = 'pending' "
             "AND redaction_next_at <= $1 ORDER BY redaction_next_at LIMIT $2",
         now, limit, /*durable=*/false, [&](Connection& c, const Row& row) {
-          RedactionJob j{row_to_message(row), static_cast<int>(row.i64(35)) + 1};
+          RedactionJob j{row_to_message(row), static_cast<int>(row.i64(36)) + 1};
           c.exec(
               "UPDATE messages SET redaction_attempts = $1, redaction_next_at = $2 WHERE id = $3",
               {int64_t{j.attempts}, now + lease_ms, j.message.id});

@@ -435,6 +435,56 @@ CREATE TABLE pool_senders (
 );
 ALTER TABLE messages ADD COLUMN pool_id TEXT;
 )SQL"},
+      // Batches (docs/batches.md): a batch, its rows as uploaded (in chunks, the materialiser's
+      // unit of work and of resumption), the rows that could not become messages, and the
+      // batch each message is a row of.
+      {23, "batches", R"SQL(
+CREATE TABLE batches (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts(id),
+  status TEXT NOT NULL,
+  spec TEXT NOT NULL,
+  total BIGINT NOT NULL,
+  chunks INTEGER NOT NULL,
+  next_chunk INTEGER NOT NULL,
+  invalid BIGINT NOT NULL,
+  opted_out BIGINT NOT NULL,
+  duplicates BIGINT NOT NULL,
+  paused_from TEXT,
+  lease_owner TEXT,
+  lease_until BIGINT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  finished_at BIGINT
+);
+CREATE INDEX batches_account ON batches (account_id, id);
+CREATE INDEX batches_status ON batches (status);
+CREATE TABLE batch_chunks (
+  batch_id TEXT NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  rows_json TEXT NOT NULL,
+  PRIMARY KEY (batch_id, seq)
+);
+CREATE TABLE batch_errors (
+  batch_id TEXT NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
+  row_number BIGINT NOT NULL,
+  field TEXT NOT NULL,
+  code TEXT NOT NULL,
+  message TEXT NOT NULL,
+  PRIMARY KEY (batch_id, row_number)
+);
+ALTER TABLE messages ADD COLUMN batch_id TEXT;
+CREATE INDEX messages_batch ON messages (batch_id, status) WHERE batch_id IS NOT NULL;
+CREATE TABLE batch_events (
+  id {{autoid}},
+  batch_id TEXT NOT NULL,
+  account_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  at BIGINT NOT NULL,
+  data TEXT NOT NULL
+);
+CREATE INDEX batch_events_account ON batch_events (account_id, id);
+)SQL"},
   };
   return kMigrations;
 }

@@ -19,9 +19,11 @@ class AccountRepository;
 class EventRepository;
 class UserRepository;
 class PoolRepository;
+class BatchRepository;
 
 std::unique_ptr<MessageRepository> make_sql_message_repository(SqlContext& ctx);
 std::unique_ptr<PoolRepository> make_sql_pool_repository(SqlContext& ctx);
+std::unique_ptr<BatchRepository> make_sql_batch_repository(SqlContext& ctx);
 std::unique_ptr<StatusRepository> make_sql_status_repository(SqlContext& ctx);
 std::unique_ptr<WebhookRepository> make_sql_webhook_repository(SqlContext& ctx);
 std::unique_ptr<ConversationRepository> make_sql_conversation_repository(SqlContext& ctx);

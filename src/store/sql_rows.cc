@@ -55,9 +55,10 @@ Message row_to_message(const Row& r) {
   if (auto smart = r.opt_i64(29)) m.smart_encoding = *smart != 0;
   m.callback_format = r.str(30);  // v18
   m.pool = r.str(31);             // v22
+  m.batch = r.str(32);            // v23
   // redaction, when the row was read with kRedactionColumns
-  if (r.size() > 34 && !r.is_null(32)) {
-    m.redaction = Message::Redaction{r.i64(32), r.str(33), r.str(34)};
+  if (r.size() > 35 && !r.is_null(33)) {
+    m.redaction = Message::Redaction{r.i64(33), r.str(34), r.str(35)};
   }
   return m;
 }
@@ -97,6 +98,7 @@ void append_message_params(Params& p, const Message& m) {
   p.emplace_back(m.smart_encoding ? Value(int64_t{*m.smart_encoding}) : Value(nullptr));
   p.emplace_back(null_if_empty(m.callback_format));  // v18
   p.emplace_back(null_if_empty(m.pool));             // v22
+  p.emplace_back(null_if_empty(m.batch));            // v23
 }
 
 const std::string& insert_messages_sql(size_t rows) {

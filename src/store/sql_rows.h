@@ -26,9 +26,11 @@ inline constexpr std::string_view kMessageColumns =
     // v18: Twilio-format status callbacks
     "callback_format, "
     // v22: the sender pool the message was sent through
-    "pool_id";
+    "pool_id, "
+    // v23: the batch the message is a row of
+    "batch_id";
 // The columns of kMessageColumns, the parameters of a message row.
-inline constexpr size_t kMessageParams = 32;
+inline constexpr size_t kMessageParams = 33;
 
 // read with every message, never inserted (a new message is unredacted).
 inline constexpr std::string_view kRedactionColumns =

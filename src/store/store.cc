@@ -23,7 +23,8 @@ Store::Store(std::unique_ptr<Driver> driver, const Clock& clock)
       accounts_(make_sql_account_repository(*ctx_)),
       events_(make_sql_event_repository(*ctx_)),
       users_(make_sql_user_repository(*ctx_)),
-      pools_(make_sql_pool_repository(*ctx_)) {}
+      pools_(make_sql_pool_repository(*ctx_)),
+      batches_(make_sql_batch_repository(*ctx_)) {}
 
 // The repositories go before the context they use.
 Store::~Store() = default;

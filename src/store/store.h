@@ -16,6 +16,7 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "store/account_repository.h"
+#include "store/batch_repository.h"
 #include "store/compliance_repository.h"
 #include "store/conversation_repository.h"
 #include "store/delivery_repository.h"
@@ -74,6 +75,8 @@ class Store {
   UserRepository& users() { return *users_; }
   // Sender pools and their sticky senders.
   PoolRepository& pools() { return *pools_; }
+  // Batches: their rows, failed rows, and their messages as a whole.
+  BatchRepository& batches() { return *batches_; }
 
  private:
   std::unique_ptr<SqlContext> ctx_;
@@ -89,6 +92,7 @@ class Store {
   std::unique_ptr<EventRepository> events_;
   std::unique_ptr<UserRepository> users_;
   std::unique_ptr<PoolRepository> pools_;
+  std::unique_ptr<BatchRepository> batches_;
 };
 
 // Opens the store named by a database URL: sqlite:///abs/path, sqlite://rel/path, or

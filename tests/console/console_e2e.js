@@ -210,6 +210,30 @@ async function main() {
     assert.ok(['+12025550100', '+12025550101'].includes(pooled.from), pooled.from);
     assert.match(pooled.pool, /^pool_/);
 
+    step('a batch from a CSV: the phone column mapped, a preview with segments, sent, followed to the end');
+    await page.getByRole('link', { name: 'Batches' }).click();
+    await page.getByLabel('CSV file').setInputFiles({ name: 'tomorrow.csv', mimeType: 'text/csv',
+      buffer: Buffer.from('Phone,Name\n+12025550181,Ann\n"+12025550182","Bob, Jr."\nnope,Carl\n') });
+    assert.equal(await page.getByLabel('Phone number column').inputValue(), 'Phone');
+    await page.getByRole('button', { name: 'Insert Name' }).waitFor({ timeout: T });
+    await page.getByLabel('Message', { exact: true }).fill('Hi , see you tomorrow at 9');
+    await page.getByLabel('Message', { exact: true }).evaluate((t) => t.setSelectionRange(3, 3));
+    await page.getByRole('button', { name: 'Insert Name' }).click();
+    assert.equal(await page.getByLabel('Message', { exact: true }).inputValue(), 'Hi {{Name}}, see you tomorrow at 9');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    const previewRows = page.locator('table.preview tbody tr');
+    await previewRows.nth(1).waitFor({ timeout: T });
+    assert.equal(await previewRows.count(), 2);
+    assert.match(await previewRows.nth(1).textContent(), /Hi Bob, Jr\., see you tomorrow at 9.*1 \(GSM-7\)/);
+    assert.match(await page.locator('table.errors').textContent(), /4.*to/);
+    assert.equal((await api('GET', '/v1/batches')).body.data.length, 0, 'a preview stored a batch');
+    await page.getByRole('button', { name: 'Send 2 messages' }).click();
+    await page.locator('.batch-status[data-status="completed"]').waitFor({ timeout: T });
+    assert.equal(await page.locator('dd[data-count="delivered"]').textContent(), '2');
+    assert.equal(await page.locator('dd[data-count="invalid"]').textContent(), '1');
+    const batch = (await api('GET', '/v1/batches')).body.data[0];
+    assert.deepEqual([batch.status, batch.counts.delivered, batch.columns], ['completed', 2, ['to', 'Name']]);
+
     step('a cross-origin POST with the session cookie is refused');
     const cookie = (await admin.cookies()).find((c) => c.name === 'sb_session');
     assert.ok(cookie && cookie.httpOnly && cookie.sameSite === 'Strict', JSON.stringify(cookie));

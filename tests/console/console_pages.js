@@ -80,6 +80,13 @@ async function seedClinic(api) {
   await api('POST', '/v1/auto-replies', { match: 'contains', pattern: 'emergency', body: 'For an emergency call 911. We will text you back shortly.' });
   await api('POST', '/v1/pools', { name: 'Reminders', numbers: ['+12025550100', '+12025550101'] });
   await api('POST', '/v1/pools', { name: 'Front desk', numbers: ['+12025550100'], geomatch: false });
+  await api('POST', '/v1/batches', { body: 'Hi {{name}}, your cleaning is tomorrow at {{time}}. Reply C to confirm.',
+    from: '+12025550101', recipients: [
+      { to: '+12025550140', variables: { name: 'Ana', time: '9:00' } },
+      { to: '+12025550141', variables: { name: 'Ben', time: '9:30' } },
+      { to: '+12025550142', variables: { name: 'Chloé', time: '10:15' } },
+      { to: '+12025550188', variables: { name: 'Dan', time: '11:00' } },
+      { to: '555-01', variables: { name: 'Eve', time: '11:45' } }] });
   await api('PATCH', '/v1/numbers/+12025550100', { friendly_name: 'Front desk', forwarding: { url: 'https://crm.clinic.example/sms', method: 'POST', format: 'switchboard' } });
   await until(async () => (await api('GET', '/v1/messages?status=delivered')).data.length >= 3, 'deliveries');
 }
@@ -123,11 +130,18 @@ async function screenshots(outDir) {
         ['numbers', '#/numbers', 'tbody tr'], ['contacts', '#/contacts', 'tbody tr'], ['opt-outs', '#/opt-outs', 'tbody tr'],
         ['auto-replies', '#/auto-replies', 'tbody tr'], ['signing-secret', '#/signing-secret', '.secret'],
         ['users', '#/users', 'tbody tr'], ['keys', '#/keys', 'tbody tr'], ['pools', '#/pools', 'tbody tr'],
-        ['phone', '#/phone', '.phone-screen']];
+        ['batches', '#/batches', 'tbody tr'], ['phone', '#/phone', '.phone-screen']];
       for (const [name, hash, ready] of screens) {
         await page.goto(gw.base + '/' + hash);
         await page.locator(ready).first().waitFor();
         if (name === 'numbers') await page.getByRole('button', { name: 'Edit +12025550100' }).click();
+        if (name === 'batches') {  // tomorrow's list chosen, mapped and previewed
+          await page.getByLabel('CSV file').setInputFiles({ name: 'tomorrow.csv', mimeType: 'text/csv',
+            buffer: Buffer.from('Mobile,First name,Time\n+1 202 555 0150,Maria,9:00\n(202) 555-0151,Tom,9:30\n+12025550152,Zoë,10:00\nnone,Sam,10:30\n') });
+          await page.getByLabel('Message', { exact: true }).fill('Hi {{First name}}, see you tomorrow at {{Time}}. Reply C to confirm.');
+          await page.getByRole('button', { name: 'Preview' }).click();
+          await page.locator('table.preview tbody tr').first().waitFor();
+        }
         if (name === 'phone') {  // Maria's phone: her side of the conversation
           await page.getByLabel('This phone').fill('+12025550123');
           await page.getByLabel('This phone').dispatchEvent('change');

@@ -40,6 +40,17 @@ TEST(EventsTest, ASlowClientIsCutOffWhileSendsGoOn) {
   EXPECT_NE(gw.server_log().find("too slow: resume with after="), std::string::npos);
 }
 
+// A batch's progress reaches the stream as batch.progress, from accepted to completed.
+TEST(EventsTest, ABatchReportsItsProgressToTheEnd) {
+  TestGateway gw(Backend::kSqlite);
+  const std::string acme = gw.create_key("acme");
+  gw.start();
+  auto r = run_stream({"batch", gw.base_url(), acme, "300"});
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("events stream: ok"), std::string::npos) << r.out;
+  std::cout << r.out;
+}
+
 TEST(EventsTest, AnEventWrittenByOneInstanceReachesAClientOfAnother) {
   if (!pg_admin_url()) {
     if (pg_required()) FAIL() << "PostgreSQL is required (SWITCHBOARD_REQUIRE_PG=1)";

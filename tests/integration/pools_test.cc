@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "core/form.h"
 #include "support/fake_provider.h"
+#include "support/api_error.h"
 #include "support/gateway.h"
 
 namespace sb::test {
@@ -45,13 +46,6 @@ class PoolsTest : public testing::Test {
   std::unique_ptr<TestGateway> gw_;
   std::string acme_, other_;
 };
-
-void expect_error(const HttpResult& r, int status, const std::string& code,
-                  const std::string& field) {
-  EXPECT_EQ(r.status, status) << r.body;
-  EXPECT_EQ(r.json["error"]["code"], code) << r.body;
-  EXPECT_EQ(r.json["error"]["field"], field) << r.body;
-}
 
 TEST_F(PoolsTest, BadDefinitionsAreRefusedNamingTheField) {
   expect_error(gw_->post_json("/v1/pools", acme_, {{"numbers", {"+12025550100"}}}), 400,
@@ -196,24 +190,6 @@ namespace {
 
 constexpr const char* kA = "+12025550150";  // on connector twa
 constexpr const char* kB = "+12025550160";  // on connector twb
-
-// Twilio's 201 for a created message (twilio-python's test payload, with this request's values).
-FakeReply twilio_created(const RecordedRequest& r, int n) {
-  std::string to, from;
-  for (const auto& [k, v] : form_decode(r.body)) {
-    if (k == "To") to = v;
-    if (k == "From") from = v;
-  }
-  char sid[35];
-  std::snprintf(sid, sizeof sid, "SM%032x", n);
-  json body = {{"sid", sid},       {"account_sid", "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"},
-               {"to", to},         {"from", from},
-               {"body", "hello"},  {"status", "queued"},
-               {"num_segments", "1"}, {"num_media", "0"},
-               {"direction", "outbound-api"}, {"api_version", "2010-04-01"},
-               {"error_code", nullptr}, {"error_message", nullptr}};
-  return FakeReply{201, body.dump()};
-}
 
 std::string connectors_toml(const FakeProvider& a, const FakeProvider& b) {
   std::string t;

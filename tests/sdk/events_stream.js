@@ -11,6 +11,10 @@
 //     A client that stops reading while N messages are sent: every send is still accepted, the
 //     client is cut off with close code 4008 and a reason naming the id to resume after, and
 //     resuming from it works.
+//   node events_stream.js batch URL KEY N
+//     A client that reads the stream while a batch of N recipients is sent: batch.progress events
+//     from `materializing` to `completed`, their counts never going back, the last one counting N
+//     delivered, and every message.created of the batch naming it.
 // Prints one JSON line of figures, then "events stream: ok".
 'use strict';
 const assert = require('node:assert/strict');
@@ -148,7 +152,7 @@ async function slow() {
   ws._socket.resume();
   const { code, reason } = await closed;
   assert.equal(code, 4008, `close ${code} ${reason}`);
-  const after = /after=([0-9a-f]{32})/.exec(reason);
+  const after = /after=([0-9a-f]{48})/.exec(reason);
   assert.ok(after, reason);
   // Resuming from the id it names works.
   const again = connect(url, key, after[1]);
@@ -163,7 +167,62 @@ async function slow() {
   process.exit(0);
 }
 
-(mode === 'resume' ? resume() : slow()).catch((e) => {
+async function batch() {
+  const [url, key, nText] = args;
+  const n = Number(nText);
+  const ws = connect(url, key);
+  await opened(ws);
+  const progress = [];
+  let created = 0;
+  let batchId = null;
+  const pending = [];
+  const done = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no completed batch.progress; saw ${JSON.stringify(progress.slice(-3))}`)), 60000);
+    ws.on('message', (d) => {
+      const e = JSON.parse(d.toString());
+      pending.push(e);
+      if (e.type === 'batch.progress' && e.data.status === 'completed') { clearTimeout(timer); resolve(); }
+    });
+  });
+  const recipients = Array.from({ length: n }, (_, i) => ({
+    to: `+1415555${String(2000 + i).padStart(4, '0')}`, variables: { i: String(i) } }));
+  const res = await fetch(url + '/v1/batches', {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ body: 'Batch row {{i}}', from: '+12025550100', recipients }),
+  });
+  const text = await res.text();
+  assert.equal(res.status, 202, text);
+  batchId = JSON.parse(text).id;
+  await done;
+  let last = '';
+  for (const e of pending) {
+    assert.ok(e.id > last, `ids out of order: ${e.id} after ${last}`);
+    assert.equal(e.id.length, 48);
+    last = e.id;
+    if (e.type === 'message.created' && e.data.batch === batchId) ++created;
+    if (e.type === 'batch.progress') {
+      assert.equal(e.data.batch_id, batchId);
+      progress.push(e.data);
+    }
+  }
+  assert.equal(created, n, 'message.created events of the batch');
+  assert.ok(progress.length >= 2, JSON.stringify(progress));
+  assert.equal(progress[0].counts.total, n);
+  for (let i = 1; i < progress.length; ++i) {
+    assert.ok(progress[i].rows_processed >= progress[i - 1].rows_processed);
+    assert.ok(progress[i].counts.delivered >= progress[i - 1].counts.delivered);
+  }
+  const final = progress[progress.length - 1];
+  assert.equal(final.counts.delivered, n);
+  assert.equal(final.rows_processed, n);
+  ws.terminate();
+  console.log(JSON.stringify({ batch: batchId, progress_events: progress.length, statuses: [...new Set(progress.map((p) => p.status))] }));
+  console.log('events stream: ok');
+  process.exit(0);
+}
+
+({ resume, slow, batch })[mode]().catch((e) => {
   console.error(e);
   process.exit(1);
 });

@@ -1,7 +1,12 @@
 // FakeProvider on the project's own HTTP server.
 #include "support/fake_provider.h"
 
+#include <cstdio>
 #include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "core/form.h"
 
 #include "support/process.h"
 
@@ -75,6 +80,23 @@ size_t FakeProvider::request_count() {
 
 bool FakeProvider::wait_for_requests(size_t n, std::chrono::milliseconds timeout) {
   return wait_until([&] { return request_count() >= n; }, timeout);
+}
+
+FakeReply twilio_created(const RecordedRequest& r, int n) {
+  std::string to, from;
+  for (const auto& [k, v] : form_decode(r.body)) {
+    if (k == "To") to = v;
+    if (k == "From") from = v;
+  }
+  char sid[35];
+  std::snprintf(sid, sizeof sid, "SM%032x", n);
+  nlohmann::json body = {{"sid", sid},       {"account_sid", "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"},
+               {"to", to},         {"from", from},
+               {"body", "hello"},  {"status", "queued"},
+               {"num_segments", "1"}, {"num_media", "0"},
+               {"direction", "outbound-api"}, {"api_version", "2010-04-01"},
+               {"error_code", nullptr}, {"error_message", nullptr}};
+  return FakeReply{201, body.dump()};
 }
 
 }  // namespace sb::test

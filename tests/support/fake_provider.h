@@ -40,6 +40,10 @@ struct FakeReply {
   std::shared_future<void> hold;
 };
 
+// Twilio's 201 for a created message (twilio-python's test payload, with the request's To and
+// From), its sid numbered `n`.
+FakeReply twilio_created(const RecordedRequest& r, int n);
+
 class FakeProvider {
  public:
   FakeProvider();

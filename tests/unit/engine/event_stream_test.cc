@@ -65,16 +65,20 @@ bool eventually(const std::function<bool()>& cond) {
   return cond();
 }
 
-TEST(EventCursor, IsThirtyTwoHexDigitsThatSortAsTheyIncrease) {
-  const EventCursor c{0xa2f1, 7};
-  EXPECT_EQ(format_cursor(c), "000000000000a2f10000000000000007");
+TEST(EventCursor, IsFortyEightHexDigitsThatSortAsTheyIncrease) {
+  const EventCursor c{0xa2f1, 7, 3};
+  EXPECT_EQ(format_cursor(c), "000000000000a2f100000000000000070000000000000003");
   EXPECT_EQ(parse_cursor(format_cursor(c)), c);
   EXPECT_LT(format_cursor({9, 7}), format_cursor({10, 7}));
   EXPECT_LT(format_cursor({10, 7}), format_cursor({10, 8}));
+  EXPECT_LT(format_cursor({10, 8, 1}), format_cursor({10, 8, 2}));
+  // An id from before batch events: the batch position is 0.
+  EXPECT_EQ(parse_cursor("000000000000a2f10000000000000007"), (EventCursor{0xa2f1, 7, 0}));
   EXPECT_FALSE(parse_cursor("000000000000A2F10000000000000007"));  // lower case only
   EXPECT_FALSE(parse_cursor("a2f1"));
   EXPECT_FALSE(parse_cursor("ffffffffffffffff0000000000000000"));  // beyond int64
   EXPECT_FALSE(parse_cursor("00000000000000000000000000000-07"));
+  EXPECT_FALSE(parse_cursor("000000000000a2f1000000000000000700000000000000"));  // 46 digits
 }
 
 class EventStreamTest : public ::testing::Test {
