@@ -193,6 +193,8 @@ async function main() {
 
     step('a sender pool made in the console; the Send screen sends from it, the gateway picking the number');
     await page.getByRole('link', { name: 'Sender pools' }).click();
+    // The keys screen has a Name field too: wait for this screen before filling its.
+    await page.getByRole('heading', { name: 'Sender pools' }).waitFor({ timeout: T });
     await page.getByLabel('Name').fill('Front desk');
     await page.getByRole('checkbox', { name: /\+12025550100/ }).check();
     await page.getByRole('checkbox', { name: /\+12025550101/ }).check();

@@ -41,6 +41,7 @@ std::string reference(const Message& m) {
       {"attempts", m.attempts},
       {"conversation_id", nullable(m.conversation_id)},
       {"pool", nullable(m.pool)},
+      {"batch", nullable(m.batch)},
       {"send_at", opt_time(m.send_at)},
       {"category", m.category},
       {"max_price", nullable(m.max_price)},
@@ -107,6 +108,7 @@ TEST(MessageJsonTest, SameBytesAsTheNlohmannConstruction) {
     m.attempts = 3;
     m.conversation_id = "conv_abc";
     m.pool = "pool_01JD0000000000000000000000";
+    m.batch = "batch_01JD0000000000000000000000";
     m.send_at = 1'700'000'100'000;
     m.category = "marketing";
     m.max_price = "0.05";
