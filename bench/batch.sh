@@ -19,6 +19,7 @@ dir="$(mktemp -d)"
 server_pid=""
 sampler_pid=""
 cleanup() {
+  [ -n "${SERVER_LOG:-}" ] && cp "$dir/err.txt" "$SERVER_LOG"
   [ -n "$sampler_pid" ] && kill "$sampler_pid" 2>/dev/null
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
   wait 2>/dev/null

@@ -101,30 +101,26 @@ class SqlMessageRepository final : public MessageRepository {
         Message& m = nm.message;
         if (!m.idempotency_key.empty()) {
           const auto key = std::make_pair(m.account, m.idempotency_key);
-          std::optional<Message> existing;
           if (auto it = seen.find(key); it != seen.end()) {
-            existing = out[it->second].message;
-          } else {
-            existing = by_idempotency_key(c, m);
+            const Message& earlier = out[it->second].message;
+            out.push_back({earlier.request_hash == m.request_hash ? InsertKind::kDuplicate
+                                                                  : InsertKind::kConflict,
+                           earlier});
+            continue;
           }
-          if (existing) {
+          // Inserted unless the key exists (stored earlier, or committed meanwhile by another
+          // transaction on PostgreSQL); only then is the earlier row read. A new key, the usual
+          // case (and every row of a batch the first time), costs no read.
+          assign_conversation(m, joinable);
+          if (!insert_message_row(c, m)) {
+            auto existing = by_idempotency_key(c, m);
+            if (!existing) throw DbError("idempotency key conflict without a visible row");
             out.push_back({existing->request_hash == m.request_hash ? InsertKind::kDuplicate
                                                                     : InsertKind::kConflict,
-                           *existing});
+                           std::move(*existing)});
             continue;
           }
           seen.emplace(key, out.size());
-          assign_conversation(m, joinable);
-          if (!insert_message_row(c, m)) {
-            // Another transaction committed the same idempotency key after the check above
-            // (PostgreSQL; SQLite has one writer): answer as if the check had seen it.
-            auto existing_row = by_idempotency_key(c, m);
-            if (!existing_row) throw DbError("idempotency key conflict without a visible row");
-            out.push_back({existing_row->request_hash == m.request_hash ? InsertKind::kDuplicate
-                                                                        : InsertKind::kConflict,
-                           std::move(*existing_row)});
-            continue;
-          }
         } else {
           assign_conversation(m, joinable);
           bulk.push_back(&m);

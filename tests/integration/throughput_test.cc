@@ -156,19 +156,13 @@ TEST(DispatcherThroughput, APoolOfTenNumbersAt10PerSecondCarries100PerSecond) {
 }
 
 // A batch through that pool (docs/batches.md): 1,000 rows of a CSV leave at 100 msg/s from the
-// first second, timed where a fake Twilio received them, no number above its 10 in any
-// one-second window.
+// first second, no number above its 10 in any one-second window, timed where the simulated
+// carrier received them. (Over HTTP to a fake provider on a loaded 2-core machine a number's
+// requests can bunch after leaving on time, the send threads being late: the limiter spaces
+// sends as they are handed to the connector; ABurstOnATwilioConnector... measures the wire.)
 TEST(DispatcherThroughput, AThousandRowBatchThroughAPoolOfTenLeavesAt100PerSecond) {
-  FakeProvider twilio;
-  std::atomic<int> sent{0};
-  twilio.set_responder([&sent](const RecordedRequest& r) {
-    return r.method == "POST" ? twilio_created(r, ++sent) : FakeReply{};
-  });
-  std::string toml = "[[connectors]]\nid = \"tw\"\nprovider = \"twilio\"\nbase_url = \"" +
-                     twilio.base_url() +
-                     "\"\naccount_sid = \"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"\n"
-                     "auth_token = \"token\"\n";
-  const auto numbers = ten_numbers(toml, "tw");
+  std::string toml;
+  const auto numbers = ten_numbers(toml, "sim");
   TestGateway gw(Backend::kSqlite, toml);
   const std::string key = gw.create_key("acme");
   gw.start();
@@ -181,41 +175,41 @@ TEST(DispatcherThroughput, AThousandRowBatchThroughAPoolOfTenLeavesAt100PerSecon
   auto r = gw.request("POST", "/v1/batches?pool=ten&body=Reminder%20%7B%7Bn%7D%7D", key, csv,
                       {{"Content-Type", "text/csv"}});
   ASSERT_EQ(r.status, 202) << r.body;
-  ASSERT_TRUE(twilio.wait_for_requests(kRows, 60s)) << twilio.request_count();
-  std::map<std::string, std::vector<double>> by_number;
-  std::vector<double> all;
-  const auto t0 = twilio.requests().front().at;
-  for (const auto& q : twilio.requests()) {
-    if (q.method != "POST") continue;
-    const double ms = std::chrono::duration<double, std::milli>(q.at - t0).count();
-    for (const auto& [k, v] : form_decode(q.body)) {
-      if (k == "From") by_number[v].push_back(ms);
+  const auto submitted = [&] {
+    std::vector<json> out;
+    std::ifstream in(gw.sim_journal());
+    for (std::string line; std::getline(in, line);) {
+      json j = json::parse(line, nullptr, false);
+      if (j.is_object() && j["op"] == "submit" && j["result"] == "accepted") out.push_back(j);
     }
-    all.push_back(ms);
+    return out;
+  };
+  ASSERT_TRUE(wait_until([&] { return submitted().size() >= kRows; }, 60s));
+  std::map<std::string, std::vector<int64_t>> by_number;
+  std::vector<int64_t> all;
+  for (const auto& j : submitted()) {
+    by_number[j.value("from", "")].push_back(j["at"]);
+    all.push_back(j["at"]);
   }
   ASSERT_EQ(all.size(), static_cast<size_t>(kRows));
   ASSERT_EQ(by_number.size(), 10u);
   for (auto& [number, at] : by_number) {
     EXPECT_EQ(at.size(), 100u) << number;
     std::sort(at.begin(), at.end());
-    EXPECT_LE(busiest_second<double>(at, kHttpJitterMs), 10) << number;  // after an HTTP hop
-    std::printf("%s: busiest second at the provider %ld, in 1000 - %lld ms %ld\n", number.c_str(),
-                busiest_second<double>(at, 0.0), static_cast<long long>(kHttpJitterMs),
-                busiest_second<double>(at, kHttpJitterMs));
+    EXPECT_LE(busiest_second<int64_t>(at, 1), 10) << number;
   }
   std::sort(all.begin(), all.end());
-  const double rate = 1000.0 * (kRows - 1) / (all.back() - all.front());
-  const auto first_second = std::lower_bound(all.begin(), all.end(), all.front() + 1000) - all.begin();
-  std::printf("batch of %d through a pool of 10 x 10 msg/s: %.0f ms, %.1f msg/s; %ld in the "
+  const double rate = 1000.0 * (kRows - 1) / static_cast<double>(all.back() - all.front());
+  const auto first_second =
+      std::lower_bound(all.begin(), all.end(), all.front() + 1000) - all.begin();
+  std::printf("batch of %d through a pool of 10 x 10 msg/s: %lld ms, %.1f msg/s; %ld in the "
               "first second\n",
-              kRows, all.back() - all.front(), rate, static_cast<long>(first_second));
-  EXPECT_GE(rate, 95.0);
+              kRows, static_cast<long long>(all.back() - all.front()), rate,
+              static_cast<long>(first_second));
+  EXPECT_GE(rate, 95.0);  // 100 msg/s ± 5 %...
   EXPECT_LE(rate, 105.0);
-  // 100 from the first second: at least 95, and at most one more per number than its 10 (its
-  // first request, on a fresh connection, can reach the provider a few ms after later ones
-  // that reuse one; the limiter admitted them 100 ms apart).
-  EXPECT_GE(first_second, 95);
-  EXPECT_LE(first_second, 110);
+  EXPECT_GE(first_second, 95);  // ...from the first second
+  EXPECT_LE(first_second, 105);
 }
 
 // Messages a rate-limited number was asked to send, one after another, leave in that order.

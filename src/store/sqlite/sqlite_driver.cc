@@ -345,6 +345,12 @@ class SqliteDriver final : public Driver {
     constexpr int64_t kWalLimitBytes =
         int64_t{Checkpointer::kInlinePages} * (4096 + 24) + (4 << 20);
     writer_->exec_script("PRAGMA journal_size_limit=" + std::to_string(kWalLimitBytes) + ";");
+    // The writer's page cache: 32 MiB rather than SQLite's 2. Every insert walks the messages
+    // table's indexes (idempotency key, outbox, batch) and the contacts' and conversations'; once
+    // a database holds a few hundred thousand messages those pages no longer fit in 2 MiB and
+    // each insert read them back from the OS (pread: 12 % of a 200,000-row batch's
+    // materialisation in perf).
+    writer_->exec_script("PRAGMA cache_size=-32768;");
     checkpointer_ = std::make_unique<Checkpointer>(path_, writer_->handle(),
                                                    [this](const std::function<void(sqlite3*)>& fn) {
                                                      std::lock_guard lk(write_mu_);
