@@ -89,6 +89,8 @@ export async function render(ctx, root) {
   const previewButton = h('button', { type: 'submit', class: 'primary' }, 'Preview');
   const sendButton = h('button', { type: 'button', hidden: true, onclick: () => send() }, 'Send');
   let header = null;  // { columns, end } of the chosen file
+  // An error's column as the file names it (the phone column was sent as `to`).
+  const column = (f) => (f === 'to' && header ? phoneColumn.value : f);
   let polling = null;
 
   function query(dryRun) {
@@ -152,7 +154,7 @@ export async function render(ctx, root) {
         r.errors.length ? h('div', { class: 'tablewrap' }, h('table', { class: 'errors' },
           h('caption', {}, 'Rows that will not be sent'),
           h('thead', {}, h('tr', {}, ['Row', 'Column', 'Problem'].map((t) => h('th', { scope: 'col' }, t)))),
-          h('tbody', {}, r.errors.map((x) => h('tr', {}, h('td', {}, x.row), h('td', {}, x.field), h('td', {}, x.message))))))
+          h('tbody', {}, r.errors.map((x) => h('tr', {}, h('td', {}, x.row), h('td', {}, column(x.field)), h('td', {}, x.message))))))
           : null);
       preview.hidden = false;
       sendButton.textContent = `Send ${plural(c.messages, 'message', 'messages')}`;

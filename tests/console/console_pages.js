@@ -141,6 +141,7 @@ async function screenshots(outDir) {
           await page.getByLabel('Message', { exact: true }).fill('Hi {{First name}}, see you tomorrow at {{Time}}. Reply C to confirm.');
           await page.getByRole('button', { name: 'Preview' }).click();
           await page.locator('table.preview tbody tr').first().waitFor();
+          await page.evaluate(() => document.querySelector('section[aria-label="Preview"]').scrollIntoView({ block: 'end' }));
         }
         if (name === 'phone') {  // Maria's phone: her side of the conversation
           await page.getByLabel('This phone').fill('+12025550123');
