@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "core/clock.h"
+#include "core/form.h"
 #include "support/gateway.h"
 
 namespace sb::test {
@@ -115,6 +116,33 @@ TEST_P(SchedulingTest, CancelStopsAScheduledMessage) {
   auto late = gw_->post_json("/v1/messages/" + sent_id + "/cancel", acme_, json::object());
   EXPECT_EQ(late.status, 409);
   EXPECT_EQ(late.json["error"]["code"], "not_cancelable");
+}
+
+// A batch's rows meet quiet hours as single messages do (docs/batches.md).
+TEST_P(SchedulingTest, AMarketingBatchIsHeldInQuietHoursATransactionalOneIsNot) {
+  const auto batch = [&](const std::string& category, const std::string& to) {
+    auto r = gw_->post_json("/v1/batches", acme_,
+                            {{"body", "{{what}}"}, {"category", category},
+                             {"recipients", {{{"to", to}, {"variables", {{"what", category}}}}}}});
+    EXPECT_EQ(r.status, 202) << r.body;
+    json m;
+    wait_until(
+        [&] {
+          auto list = gw_->get("/v1/messages?to=" + url_encode(to), acme_);
+          if (list.json["data"].empty()) return false;
+          m = list.json["data"][0];
+          return true;
+        },
+        20s);
+    return m;
+  };
+  const json held = batch("marketing", "+12025550124");  // New York, inside the window now
+  EXPECT_EQ(held["status"], "queued");
+  EXPECT_TRUE(held["deferred_until"].is_string()) << held.dump();
+  EXPECT_EQ(held["category"], "marketing");
+  const json now = batch("transactional", "+12025550125");
+  EXPECT_TRUE(now["deferred_until"].is_null()) << now.dump();
+  EXPECT_EQ(gw_->wait_for_status(now["id"], acme_, "delivered")["status"], "delivered");
 }
 
 TEST_P(SchedulingTest, QuietHoursHoldMarketingButNotTransactional) {
