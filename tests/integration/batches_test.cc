@@ -366,7 +366,9 @@ TEST_F(BatchesTest, KillsDuringMaterialisationAndSendingLeaveEveryValidRowOneMes
   EXPECT_EQ(c["total"], 10'000);
   EXPECT_EQ(c["invalid"], 100);
   EXPECT_EQ(c["duplicates"], 100);
-  EXPECT_EQ(c["delivered"], valid) << done.dump();
+  // Every message left; a delivery report the simulated carrier still owed when it was killed
+  // may not have come (the message stays sent).
+  EXPECT_EQ(c["sent"].get<int>() + c["delivered"].get<int>(), valid) << done.dump();
   EXPECT_EQ(done["rows_processed"], 10'000);
   // The carrier got each message once.
   expect_each_submitted_once(*gw_, valid);

@@ -64,12 +64,17 @@ std::vector<json> accepted_submissions(const TestGateway& gw, const std::set<std
 // machine a request can reach the provider tens of milliseconds late while the next is on time.
 constexpr int64_t kHttpJitterMs = 50;
 // Under AddressSanitizer a send can be handed over 100+ ms late while the next is on time, which
-// squeezes more into its window: the rate is the Release build's to prove; the sanitizer build
-// allows two more.
+// squeezes more into its window (and leaves less in the first): the rate is the Release build's
+// to prove; the sanitizer build allows two more in a second, and 10 % less in all and in the
+// first.
 #ifdef __SANITIZE_ADDRESS__
 constexpr long kMaxPerSecond = 12;
+constexpr long kMinFirstSecond = 85;
+constexpr double kMinRate = 85.0;
 #else
 constexpr long kMaxPerSecond = 10;
+constexpr long kMinFirstSecond = 95;
+constexpr double kMinRate = 95.0;
 #endif
 template <typename T>
 long busiest_second(const std::vector<T>& at, T jitter_ms) {
@@ -209,9 +214,9 @@ TEST(DispatcherThroughput, AThousandRowBatchThroughAPoolOfTenLeavesAt100PerSecon
               "first second\n",
               kRows, static_cast<long long>(all.back() - all.front()), rate,
               static_cast<long>(first_second));
-  EXPECT_GE(rate, 95.0);  // 100 msg/s ± 5 %...
+  EXPECT_GE(rate, kMinRate);  // 100 msg/s ± 5 %...
   EXPECT_LE(rate, 105.0);
-  EXPECT_GE(first_second, 95);  // ...from the first second
+  EXPECT_GE(first_second, kMinFirstSecond);  // ...from the first second
   EXPECT_LE(first_second, 105);
 }
 
