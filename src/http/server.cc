@@ -524,6 +524,7 @@ struct Server::Impl {
     }
 
     void on_read(beast::error_code ec) {
+      const bool spooling = spool_parser_.has_value();
       if (ec) drop_spool();
       if (ec == bhttp::error::end_of_stream || ec == net::error::eof ||
           ec == beast::error::timeout || ec == net::error::operation_aborted ||
@@ -539,7 +540,10 @@ struct Server::Impl {
           err = Error::make("headers_too_large", "request headers exceed " +
                                                      std::to_string(s_.opt.max_header_bytes) +
                                                      " bytes");
-        } else if (ec.category() == boost::system::generic_category()) {
+        } else if (ec.category() == boost::system::generic_category() ||
+                   (spooling && ec.category() == boost::system::system_category())) {
+          // The spool file could not be made or written (a full disk): not the client's fault.
+          spdlog::warn("http: upload from {} not spooled: {}", remote_, ec.message());
           err = Error::make("storage_unavailable", "the upload could not be stored; retry later");
         } else {
           err = Error::make("bad_request", "malformed HTTP request: " + ec.message());

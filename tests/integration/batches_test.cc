@@ -247,6 +247,17 @@ TEST_F(BatchesTest, AnUploadOverTheCapIsRefusedFromItsLengthAndNothingIsStored) 
   EXPECT_EQ(gw_->server_log().find("cannot create an upload file"), std::string::npos);
 }
 
+// An upload that cannot be spooled (here: no such directory; a full disk alike) is the gateway's
+// failure, 503 to retry, not the client's; nothing is stored.
+TEST_F(BatchesTest, AnUploadThatCannotBeSpooledIsRetryableAndStoresNothing) {
+  start("[batches]\nspool_dir = \"/nonexistent/switchboard-spool\"\n");
+  auto r = upload_csv("to\n+12125550101\n", "body=Hi");
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_EQ(r.json["error"]["code"], "storage_unavailable") << r.body;
+  EXPECT_TRUE(gw_->get("/v1/batches", acme_).json["data"].empty());
+  EXPECT_NE(gw_->server_log().find("cannot create an upload file"), std::string::npos);
+}
+
 TEST_F(BatchesTest, JsonRecipientsAndADryRunThatSendsNothing) {
   const json recipients = {
       {{"to", "+12125550101"}, {"variables", {{"name", "Ann"}}}},
