@@ -211,12 +211,18 @@ export async function render(ctx, root) {
 
   function follow(b) {
     if (polling) clearInterval(polling);
+    const started = Date.now();
     showProgress(b);
     polling = setInterval(async () => {
       try {
         const now = await get(`/v1/batches/${b.id}?errors_limit=20`);
         showProgress(now);
-        if (!ACTIVE.includes(now.status) || now.status === 'paused') { clearInterval(polling); polling = null; load(); }
+        // Delivery reports keep coming after the last message left: follow a finished batch until
+        // none is awaited (or ten minutes).
+        const awaiting = now.counts.sent + now.counts.sending > 0 && Date.now() - started < 600000;
+        if (now.status === 'paused' || (!ACTIVE.includes(now.status) && !awaiting)) {
+          clearInterval(polling); polling = null; load();
+        }
       } catch { /* the next tick tries again */ }
     }, 1000);
   }

@@ -27,6 +27,8 @@ namespace {
 constexpr int64_t kStaleUploadMs = 6 * 3'600'000;  // an upload no request holds any more
 constexpr int kCancelPerPass = 500;
 constexpr TimeMs kMaterialisingReportMs = 5'000;  // batch.progress while rows become messages
+// How long a finished batch's late delivery reports still make batch.progress events.
+constexpr TimeMs kReportAfterFinishMs = 3'600'000;
 
 std::string row_field(int64_t row) { return "rows[" + std::to_string(row) + "]"; }
 
@@ -385,17 +387,12 @@ void Batches::report(const Batch& b) {
                                           {"rows_processed", batch_rows_processed(b)},
                                           {"counts", batch_counts_json(b, *counts)}}
                                .dump();
-  const bool final = b.status == "completed" || b.status == "canceled";
   {
     std::lock_guard lk(reported_mu_);
     auto it = reported_.find(b.id);
     if (it != reported_.end() && it->second == data) return;
-    if (final) {
-      reported_.erase(b.id);
-    } else {
-      if (reported_.size() > 10'000) reported_.clear();
-      reported_[b.id] = data;
-    }
+    if (reported_.size() > 10'000) reported_.clear();
+    reported_[b.id] = data;
   }
   if (auto ok = store_.batches().add_event(b, "progress", clock_.now_ms(), data); !ok) {
     spdlog::warn("batch {}: progress event not recorded: {}", b.id, ok.error().message);
@@ -417,6 +414,7 @@ void Batches::settle() {
           done.status = "canceled";
           done.finished_at = now;
           report(done);
+          recently_finished_[b.id] = {b.account, now + kReportAfterFinishMs};
         }
         continue;
       }
@@ -451,9 +449,27 @@ void Batches::settle() {
         spdlog::info("batch {} completed", b.id);
         now_b.status = "completed";
         now_b.finished_at = now;
+        recently_finished_[b.id] = {b.account, now + kReportAfterFinishMs};
       }
     }
     report(now_b);
+  }
+  // Delivery reports keep coming after a batch's last message left: its counts still change, and
+  // so do its progress events, for a while (looked at every 10 s: counting is a scan).
+  if (now < next_finished_report_) return;
+  next_finished_report_ = now + 10'000;
+  for (auto it = recently_finished_.begin(); it != recently_finished_.end();) {
+    const auto& [id, entry] = *it;
+    if (now > entry.second) {
+      {
+        std::lock_guard lk(reported_mu_);
+        reported_.erase(id);
+      }
+      it = recently_finished_.erase(it);
+      continue;
+    }
+    if (auto b = store_.batches().get(entry.first, id); b && *b) report(**b);
+    ++it;
   }
 }
 

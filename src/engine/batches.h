@@ -146,6 +146,10 @@ class Batches {
   TimeMs next_settle_ = 0;
   std::mutex reported_mu_;
   std::unordered_map<std::string, std::string> reported_;  // batch id -> its last event's data
+  // Batches this runner finished, reported on for an hour more: id -> (account, until). The
+  // runner thread's own.
+  std::unordered_map<std::string, std::pair<std::string, TimeMs>> recently_finished_;
+  TimeMs next_finished_report_ = 0;
   TimeMs next_cleanup_ = 0;
   std::thread thread_;
 };

@@ -231,7 +231,7 @@ async function main() {
     assert.equal((await api('GET', '/v1/batches')).body.data.length, 0, 'a preview stored a batch');
     await page.getByRole('button', { name: 'Send 2 messages' }).click();
     await page.locator('.batch-status[data-status="completed"]').waitFor({ timeout: T });
-    assert.equal(await page.locator('dd[data-count="delivered"]').textContent(), '2');
+    await page.locator('dd[data-count="delivered"]', { hasText: /^2$/ }).waitFor({ timeout: T });
     assert.equal(await page.locator('dd[data-count="invalid"]').textContent(), '1');
     const batch = (await api('GET', '/v1/batches')).body.data[0];
     assert.deepEqual([batch.status, batch.counts.delivered, batch.columns], ['completed', 2, ['to', 'Name']]);

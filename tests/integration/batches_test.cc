@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -42,14 +43,17 @@ class BatchesTest : public testing::Test {
   HttpResult upload_csv(const std::string& csv, const std::string& query) {
     return gw_->request("POST", "/v1/batches?" + query, acme_, csv, kCsv);
   }
-  // Waits until the batch's status is `status`; returns the batch.
+  // Waits until the batch's status is `status` (and, when given, `delivered` of its messages
+  // are: reports can come after the last message left); returns the batch.
   json wait_batch(const std::string& id, const std::string& status,
-                  std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+                  std::chrono::milliseconds timeout = std::chrono::seconds(30),
+                  std::optional<int> delivered = std::nullopt) {
     json last;
     wait_until(
         [&] {
           last = gw_->get("/v1/batches/" + id, acme_).json;
-          return last["status"] == status;
+          return last["status"] == status &&
+                 (!delivered || last["counts"]["delivered"] == *delivered);
         },
         timeout);
     return last;
@@ -96,7 +100,7 @@ TEST_F(BatchesTest, CsvRowsBecomeOneMessageEachWithTheRestCountedByRow) {
   EXPECT_EQ(r.json["source"], "csv");
   EXPECT_EQ(r.json["columns"], json({"to", "name"}));
 
-  const json done = wait_batch(id, "completed");
+  const json done = wait_batch(id, "completed", std::chrono::seconds(30), 4);
   ASSERT_EQ(done["status"], "completed") << done.dump();
   const json& c = done["counts"];
   EXPECT_EQ(c["total"], 7);
@@ -143,7 +147,7 @@ TEST_F(BatchesTest, ErrorsArePagedByRow) {
   auto r = upload_csv(csv, "body=Hello");
   ASSERT_EQ(r.status, 202) << r.body;
   const std::string id = r.json["id"];
-  wait_batch(id, "completed");
+  wait_batch(id, "completed", std::chrono::seconds(30), 1);
   auto page1 = gw_->get("/v1/batches/" + id + "?errors_limit=2", acme_).json;
   ASSERT_EQ(page1["errors"].size(), 2u) << page1.dump();
   EXPECT_EQ(page1["errors"][0]["row"], 2);
@@ -295,7 +299,7 @@ TEST_F(BatchesTest, JsonRecipientsAndADryRunThatSendsNothing) {
                               {"deduplicate", false}});
   ASSERT_EQ(made.status, 202) << made.body;
   EXPECT_EQ(made.json["source"], "json");
-  const json done = wait_batch(made.json["id"], "completed");
+  const json done = wait_batch(made.json["id"], "completed", std::chrono::seconds(30), 3);
   EXPECT_EQ(done["counts"]["delivered"], 3) << done.dump();
   EXPECT_EQ(done["counts"]["duplicates"], 0);
   EXPECT_EQ(done["errors"][0]["field"], "to");

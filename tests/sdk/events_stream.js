@@ -181,7 +181,11 @@ async function batch() {
     ws.on('message', (d) => {
       const e = JSON.parse(d.toString());
       pending.push(e);
-      if (e.type === 'batch.progress' && e.data.status === 'completed') { clearTimeout(timer); resolve(); }
+      // Delivery reports can follow the last send: done once every message is delivered.
+      if (e.type === 'batch.progress' && e.data.status === 'completed' && e.data.counts.delivered === n) {
+        clearTimeout(timer);
+        resolve();
+      }
     });
   });
   const recipients = Array.from({ length: n }, (_, i) => ({
