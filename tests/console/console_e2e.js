@@ -216,8 +216,9 @@ async function main() {
     await page.getByRole('link', { name: 'Batches' }).click();
     await page.getByLabel('CSV file').setInputFiles({ name: 'tomorrow.csv', mimeType: 'text/csv',
       buffer: Buffer.from('Phone,Name\n+12025550181,Ann\n"+12025550182","Bob, Jr."\nnope,Carl\n') });
-    assert.equal(await page.getByLabel('Phone number column').inputValue(), 'Phone');
+    // The file is read in the page (asynchronously): its columns appear as insert buttons.
     await page.getByRole('button', { name: 'Insert Name' }).waitFor({ timeout: T });
+    assert.equal(await page.getByLabel('Phone number column').inputValue(), 'Phone');
     await page.getByLabel('Message', { exact: true }).fill('Hi , see you tomorrow at 9');
     await page.getByLabel('Message', { exact: true }).evaluate((t) => t.setSelectionRange(3, 3));
     await page.getByRole('button', { name: 'Insert Name' }).click();
