@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <functional>
 #include <set>
+#include <type_traits>
 #include <variant>
 
 #include "core/number_types.h"
@@ -159,6 +160,11 @@ template <typename T>
 Result<void> read_opt(const toml::table& t, const std::string& where, const char* name, T& out) {
   const toml::node* n = t.get(name);
   if (!n) return Ok();
+  // toml++ converts a float to an integer type on request, out of range included (undefined
+  // behaviour: 7e80 as an int64): an integer setting takes an integer only.
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    if (!n->is_integer()) return bad(where + "." + name, "must be an integer");
+  }
   if (auto v = n->value<T>()) {
     out = *v;
     return Ok();
@@ -214,8 +220,8 @@ Result<void> parse_connectors(Config& c, const toml::node& node) {
         auto expanded = expand_env(where + "." + key, *sv);
         if (!expanded) return expanded.error();
         value = *expanded;
-      } else if (auto iv = v.value<int64_t>(); iv && v.is_integer()) {
-        value = std::to_string(*iv);
+      } else if (v.is_integer()) {  // asked first: value<int64_t>() converts floats (see read_opt)
+        value = std::to_string(*v.value<int64_t>());
       } else if (auto bv = v.value<bool>()) {
         value = *bv ? "true" : "false";
       } else {

@@ -104,6 +104,23 @@ TEST_F(ConfigTest, ConnectorSettingsExpandEnvironmentReferences) {
   EXPECT_EQ(missing.error().field, "connectors[s].journal");
 }
 
+// A float where an integer belongs is refused, however large (toml++ would convert 7e80 to an
+// int64: undefined behaviour, found by fuzz/config).
+TEST_F(ConfigTest, AFloatWhereAnIntegerBelongsIsAnErrorNamingTheKey) {
+  for (const char* v : {"7e80", "5.0", "-1e300"}) {
+    auto setting = load_config(write(std::string("[[connectors]]\nid = \"s\"\nprovider = \"sim\"\n"
+                                                 "delivery_delay_ms = ") + v + "\n"),
+                               {});
+    ASSERT_FALSE(setting.ok()) << v;
+    EXPECT_EQ(setting.error().field, "connectors[s].delivery_delay_ms") << v;
+    auto timeout = load_config(write(std::string("[[connectors]]\nid = \"s\"\nprovider = \"sim\"\n"
+                                                 "timeout_ms = ") + v + "\n"),
+                               {});
+    ASSERT_FALSE(timeout.ok()) << v;
+    EXPECT_EQ(timeout.error().field, "connectors[0].timeout_ms") << v;  // read before the id
+  }
+}
+
 TEST_F(ConfigTest, NumbersAreNormalizedAndDefaultToTheFirstConnector) {
   auto c = load_config(write("[[connectors]]\nid = \"s\"\nprovider = \"sim\"\n"
                              "[[numbers]]\nnumber = \"(202) 555-0100\"\naccount = \"clinic\"\n"
