@@ -28,15 +28,6 @@ Result<bool> bool_text(const std::string& field, const std::string& v) {
   return Error::make("invalid_parameter", field + " must be true or false", field);
 }
 
-Result<TimeMs> time_text(const std::string& v) {
-  auto t = parse_rfc3339(v);
-  if (!t) {
-    return Error::make("invalid_send_at",
-                       "send_at must be an RFC 3339 time such as 2026-01-31T09:00:00Z", "send_at");
-  }
-  return *t;
-}
-
 struct Parsed {
   BatchSpec spec;
   bool dry_run = false;
@@ -54,7 +45,7 @@ Result<Parsed> parse_query(const Request& req) {
     } else if (k == "pool") {
       p.spec.pool = v;
     } else if (k == "send_at") {
-      auto t = time_text(v);
+      auto t = parse_send_at(v);
       if (!t) return t.error();
       p.spec.send_at = *t;
     } else if (k == "category") {
@@ -107,7 +98,7 @@ Result<std::pair<Parsed, std::vector<BatchRow>>> parse_json_batch(const json& bo
   auto send_at = text("send_at");
   if (!send_at) return send_at.error();
   if (*send_at) {
-    auto t = time_text(**send_at);
+    auto t = parse_send_at(**send_at);
     if (!t) return t.error();
     p.spec.send_at = *t;
   }

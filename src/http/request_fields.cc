@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstdlib>
 
+#include "core/clock.h"
 #include "core/utf8.h"
 
 namespace sb::http {
@@ -67,6 +68,15 @@ Result<std::optional<std::string>> string_field(const nlohmann::json& j, const c
   }
   if (!it->is_string()) return type_error(name, "a string");
   return std::optional<std::string>{it->get<std::string>()};
+}
+
+Result<TimeMs> parse_send_at(std::string_view text) {
+  auto t = parse_rfc3339(text);
+  if (!t) {
+    return Error::make("invalid_send_at",
+                       "send_at must be an RFC 3339 time such as 2026-01-31T09:00:00Z", "send_at");
+  }
+  return *t;
 }
 
 Result<int> limit_param(const Request& req) {

@@ -35,6 +35,9 @@ Error type_error(const std::string& field, std::string_view expected);
 Result<std::optional<std::string>> string_field(const nlohmann::json& j, const char* name,
                                                 bool required);
 
+// A message's or batch's `send_at`: an RFC 3339 time (invalid_send_at, field send_at).
+Result<TimeMs> parse_send_at(std::string_view text);
+
 // The `limit` query parameter of list endpoints: 1..1000, default 50 (invalid_parameter).
 Result<int> limit_param(const Request& req);
 

@@ -110,12 +110,8 @@ Result<engine::SendRequest> parse_send_json(const json& j, const Request& req) {
   auto send_at = str("send_at", false);
   if (!send_at) return send_at.error();
   if (*send_at) {
-    auto t = parse_rfc3339(**send_at);
-    if (!t) {
-      return Error::make("invalid_send_at",
-                         "send_at must be an RFC 3339 time such as 2026-01-31T09:00:00Z",
-                         "send_at");
-    }
+    auto t = parse_send_at(**send_at);
+    if (!t) return t.error();
     r.send_at = *t;
   }
   auto category = str("category", false);
