@@ -140,6 +140,30 @@ TEST_F(BatchesTest, CsvRowsBecomeOneMessageEachWithTheRestCountedByRow) {
                "id");
 }
 
+// A `contact_id` column instead of `to`: each row goes to the contact's number; an unknown id (or
+// another account's contact) is that row's error.
+TEST_F(BatchesTest, AContactIdColumnSendsToTheAccountsContacts) {
+  auto ann = gw_->post_json("/v1/contacts", acme_, {{"number", "+12125550161"}, {"name", "Ann"}});
+  ASSERT_EQ(ann.status, 201) << ann.body;
+  auto theirs = gw_->post_json("/v1/contacts", other_, {{"number", "+12125550162"}, {"name", "B"}});
+  ASSERT_EQ(theirs.status, 201) << theirs.body;
+  const std::string csv = "contact_id,slot\n" + ann.json["id"].get<std::string>() +
+                          ",9:00\ncon_nope,9:30\n" + theirs.json["id"].get<std::string>() +
+                          ",10:00\n";
+  auto r = upload_csv(csv, "body=" + url_encode("See you at {{slot}}"));
+  ASSERT_EQ(r.status, 202) << r.body;
+  const json done = wait_batch(r.json["id"], "completed", std::chrono::seconds(30), 1);
+  EXPECT_EQ(done["counts"]["delivered"], 1) << done.dump();
+  EXPECT_EQ(done["counts"]["invalid"], 2);
+  ASSERT_EQ(done["errors"].size(), 2u);
+  EXPECT_EQ(done["errors"][0]["field"], "contact_id");
+  EXPECT_EQ(done["errors"][0]["code"], "not_found");
+  EXPECT_EQ(done["errors"][1]["row"], 4);
+  auto sent = gw_->get("/v1/messages?to=" + url_encode("+12125550161"), acme_);
+  ASSERT_EQ(sent.json["data"].size(), 1u);
+  EXPECT_EQ(sent.json["data"][0]["body"], "See you at 9:00");
+}
+
 TEST_F(BatchesTest, ErrorsArePagedByRow) {
   std::string csv = "to\n";
   for (int i = 0; i < 5; ++i) csv += "abc" + std::to_string(i) + "\n";  // none is a number
