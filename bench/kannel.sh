@@ -33,15 +33,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$dir"; }
 trap cleanup EXIT
 
-free_ports() {  # N free loopback TCP ports
-  python3 - "$1" <<'PY'
-import socket, sys
-socks = [socket.socket() for _ in range(int(sys.argv[1]))]
-for s in socks: s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-PY
-}
-cpu_of() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+. bench/kannel_lib.sh
 
 # One Kannel run: prints "RESULT … stored=N cpu_ticks=T" (DELIVER=1: stored = delivered, and
 # drain_ms=D).
@@ -49,33 +41,12 @@ run_kannel() {
   local k="$dir/kannel" admin box sendsms smsc
   rm -rf "$k" && mkdir -p "$k"
   read -r admin box sendsms smsc <<< "$(free_ports 4)"
-  cat > "$k/kannel.conf" <<CONF
-group = core
-admin-port = $admin
-admin-password = bench
-admin-allow-ip = 127.0.0.1
-smsbox-port = $box
-box-allow-ip = 127.0.0.1
-log-file = $k/bearerbox.log
-log-level = 4
-store-type = file
-store-location = $k/kannel.store
-
+  kannel_conf "$k" "$admin" "$box" "$sendsms" "store-type = file\nstore-location = $k/kannel.store" <<CONF
 group = smsc
 smsc = fake
 smsc-id = fake
 port = $smsc
 connect-allow-ip = 127.0.0.1
-
-group = smsbox
-bearerbox-host = 127.0.0.1
-sendsms-port = $sendsms
-log-file = $k/smsbox.log
-log-level = 4
-
-group = sendsms-user
-username = bench
-password = bench
 CONF
   /usr/sbin/bearerbox -v 4 "$k/kannel.conf" > "$k/bearerbox.out" 2>&1 &
   local bb=$!

@@ -3,10 +3,12 @@
 # of src/ may include only the modules below it. Run by `make test` before the build, so a
 # forbidden edge fails CI as a compile error would.
 #   core      -> core
+#   smpp      -> core, smpp                (the SMPP wire format, pure)
 #   store     -> core, store
-#   providers -> core, providers
+#   providers -> core, smpp, providers
 #   engine    -> core, store, providers, engine
 #   http      -> core, engine, http          (surfaces never reach the store or a provider)
+#   smpp_server -> core, smpp, engine, smpp_server
 #   app       -> everything (the one place concrete classes meet)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,9 +16,11 @@ cd "$(dirname "$0")/.."
 declare -A allowed=(
   [core]="core"
   [store]="core store"
-  [providers]="core providers"
+  [smpp]="core smpp"
+  [providers]="core smpp providers"
   [engine]="core store providers engine"
   [http]="core engine http"
+  [smpp_server]="core smpp engine smpp_server"
 )
 
 status=0

@@ -5,7 +5,8 @@
 # Usage: scripts/setup.sh [run|test|bench]
 #   run: build and serve; test: adds the PostgreSQL server, Node with npm and python3-twilio for
 #   the tests that drive official SDKs, clang with its libFuzzer runtime and llvm-symbolizer for
-#   the fuzz targets (fuzz/, docs/fuzzing.md), and Chromium for the console's browser tests (the npm
+#   the fuzz targets (fuzz/, docs/fuzzing.md), Kannel (an SMPP client of the SMPP server's tests),
+#   and Chromium for the console's browser tests (the npm
 #   packages, playwright-core among them: tests/sdk/package.json, installed into
 #   tests/sdk/node_modules by `npm ci`);
 #   bench: adds the load generator (wrk), Kannel (the peer bench/kannel.sh measures against), curl,
@@ -28,9 +29,10 @@ pkgs=(
 )
 case "$mode" in
   run) ;;
-  # prometheus: promtool (metrics tests); clang, libclang-rt-14-dev, llvm-14: libFuzzer targets
+  # prometheus: promtool (metrics tests); clang, libclang-rt-14-dev, llvm-14: libFuzzer targets;
+  # kannel: a real SMS gateway binding to the SMPP server (docs/smpp.md)
   test) pkgs+=(postgresql nodejs python3-twilio chromium fonts-dejavu-core prometheus
-              clang libclang-rt-14-dev llvm-14) ;;
+              clang libclang-rt-14-dev llvm-14 kannel) ;;
   bench) pkgs+=(postgresql postgresql-client curl wrk kannel kannel-extras linux-perf) ;;
   *) echo "usage: scripts/setup.sh [run|test|bench]" >&2; exit 2 ;;
 esac

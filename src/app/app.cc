@@ -52,6 +52,7 @@
 #include "providers/transport/sniff.h"
 #include "providers/registry.h"
 #include "providers/transport/curl_client.h"
+#include "smpp_server/smpp_server.h"
 #include "store/db.h"
 #include "store/store.h"
 
@@ -460,6 +461,26 @@ int twilio_credentials(const Config& config, const std::string& account,
   return 0;
 }
 
+int smpp_credentials(const Config& config, const std::string& account, bool rotate, bool json) {
+  auto st = open_and_migrate(config);
+  engine::AccountService accounts(*st, SystemClock::instance());
+  auto c = accounts.smpp_credentials(account, rotate);
+  if (!c) throw std::runtime_error(c.error().message);
+  if (json) {
+    nlohmann::json j = {{"system_id", c->system_id}, {"password", nullptr}};
+    if (c->password) j["password"] = *c->password;
+    std::cout << j.dump() << std::endl;
+    return 0;
+  }
+  std::cout << "SMPP credentials of account " << account << ":\nsystem_id: " << c->system_id
+            << "\npassword:  "
+            << (c->password ? *c->password
+                            : "(set earlier and stored only hashed; --rotate for a new one)")
+            << (c->rotated ? "\n(rotated: binds with the old password are refused)" : "") << "\n"
+            << std::flush;
+  return 0;
+}
+
 int serve(const Config& config, bool print_routes) {
   // Signals are taken synchronously by this thread; every thread started below inherits the mask.
   sigset_t signals;
@@ -567,6 +588,7 @@ int serve(const Config& config, bool print_routes) {
   engine::WebhookOptions wh_opt;
   wh_opt.mms_timeout_ms = config.mms_timeout_ms;
   wh_opt.mms_settle_ms = config.mms_settle_ms;
+  wh_opt.sms_parts_timeout_ms = config.sms_parts_timeout_ms;
   wh_opt.retention_ms = config.webhook_retention_days * 86'400'000;
   if (config.media_enabled) wh_opt.media_public_url = config.public_url;  // media re-hosting
   engine::WebhookProcessor webhooks(*st, clock, gateway, wh_opt, ingest);
@@ -759,10 +781,13 @@ int serve(const Config& config, bool print_routes) {
     metrics_server->start();
   }
 
-  for (auto& c : connectors) c->start(ingest);
+  webhooks.start();
+  for (auto& c : connectors) {
+    if (c->capabilities().own_inbound) c->set_inbound_sink(webhooks);
+    c->start(ingest);
+  }
   dispatcher.start();
   callbacks.start();
-  webhooks.start();
   if (config.media_enabled) media_fetcher.start();
   events.start();
   engine::Retention retention(
@@ -770,6 +795,25 @@ int serve(const Config& config, bool print_routes) {
       {config.retention_redact_after_days * 86'400'000, 60'000, 500});
   retention.start();
   batches.start();
+
+  // The SMPP server: a surface over the engine services started above (stopped before them).
+  std::unique_ptr<smpp_server::SmppServer> smpp;
+  if (!config.smpp_listen.empty()) {
+    smpp_server::SmppServerOptions smpp_opt;
+    smpp_opt.host = config.smpp_listen.substr(0, config.smpp_listen.rfind(':'));
+    smpp_opt.port = static_cast<unsigned short>(
+        std::stoi(config.smpp_listen.substr(config.smpp_listen.rfind(':') + 1)));
+    smpp_opt.max_pdu_size = static_cast<uint32_t>(config.smpp_max_pdu_size);
+    smpp_opt.bind_throughput = config.smpp_bind_throughput;
+    smpp_opt.window = config.smpp_window;
+    smpp_opt.enquire_link_s = config.smpp_enquire_link_s;
+    smpp_opt.concat_timeout_ms = config.smpp_concat_timeout_ms;
+    smpp_opt.queue_limit = static_cast<size_t>(config.events_queue_limit);
+    smpp = std::make_unique<smpp_server::SmppServer>(smpp_opt, message_service, account_service,
+                                                     events);
+    smpp->start();
+    spdlog::info("smpp: listening on {}:{}", smpp_opt.host, smpp->port());
+  }
 
   if (config.print_first_key &&
       value_or_throw(st->accounts().count_api_keys(config.bootstrap_account)) == 0) {
@@ -809,6 +853,7 @@ int serve(const Config& config, bool print_routes) {
   int sig = 0;
   sigwait(&signals, &sig);
   spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  if (smpp) smpp->stop();  // binds closed and delivery cursors saved before the engine stops
   events.stop();       // subscribers are told the gateway is going away (1001)
   retention.stop();
   batches.stop();      // a chunk in progress finishes; the next resumes from the store

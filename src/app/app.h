@@ -49,6 +49,10 @@ struct TwilioCredentialsCommand {
 };
 int twilio_credentials(const Config& config, const std::string& account,
                        const TwilioCredentialsCommand& cmd);
+// The SMPP server: prints the account's system_id and, when they are made (first use) or
+// `rotate`d, its password (shown only then; stored hashed); as {"system_id", "password"} with
+// `json` (password null when not new).
+int smpp_credentials(const Config& config, const std::string& account, bool rotate, bool json);
 // `switchboard users create|list|disable|enable|reset-password`: the console's users. A password
 // is read from stdin with `password_stdin`, else generated and printed once.
 struct UsersCommand {

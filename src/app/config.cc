@@ -66,6 +66,7 @@ const std::vector<Key>& keys() {
       {"callbacks", "retry_max_ms", &Config::callback_retry_max_ms, 1},
       {"webhooks", "mms_timeout_ms", &Config::mms_timeout_ms, 100},
       {"webhooks", "mms_settle_ms", &Config::mms_settle_ms, 0},
+      {"webhooks", "sms_parts_timeout_ms", &Config::sms_parts_timeout_ms, 100},
       {"webhooks", "retention_days", &Config::webhook_retention_days, 1},
       {"log", "level", &Config::log_level},
       {"log", "format", &Config::log_format},
@@ -106,6 +107,13 @@ const std::vector<Key>& keys() {
       // The console's sessions (docs/console.md).
       {"console", "session_idle_minutes", &Config::console_session_idle_min, 1},
       {"console", "session_max_hours", &Config::console_session_max_h, 1},
+      // The SMPP server (docs/configuration.md, [smpp]).
+      {"smpp", "listen", &Config::smpp_listen},
+      {"smpp", "bind_throughput", &Config::smpp_bind_throughput, 0},
+      {"smpp", "window", &Config::smpp_window, 1},
+      {"smpp", "enquire_link_s", &Config::smpp_enquire_link_s, 1},
+      {"smpp", "max_pdu_size", &Config::smpp_max_pdu_size, 1024},
+      {"smpp", "concat_timeout_ms", &Config::smpp_concat_timeout_ms, 100},
       // Retention (docs/operations.md): 0 keeps message content forever.
       {"retention", "redact_after_days", &Config::retention_redact_after_days, 0},
   };
@@ -572,6 +580,19 @@ Result<void> validate(Config& c) {
         mp > 65535) {
       return bad("metrics.listen", "must be host:port");
     }
+  }
+  if (!c.smpp_listen.empty()) {
+    const auto colon = c.smpp_listen.rfind(':');
+    char* pend = nullptr;
+    const long sp =
+        colon == std::string::npos ? -1 : std::strtol(c.smpp_listen.c_str() + colon + 1, &pend, 10);
+    if (colon == std::string::npos || colon == 0 || colon + 1 == c.smpp_listen.size() || *pend ||
+        sp < 0 || sp > 65535) {
+      return bad("smpp.listen", "must be host:port");
+    }
+  }
+  if (c.smpp_max_pdu_size > 16 * 1024 * 1024) {
+    return bad("smpp.max_pdu_size", "must be at most 16777216");
   }
   if (!valid_account_name(c.bootstrap_account)) {
     return bad("accounts.bootstrap", "account names are 1-64 of [A-Za-z0-9._-]");

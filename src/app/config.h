@@ -87,6 +87,7 @@ struct Config {
   // [webhooks]
   int64_t mms_timeout_ms = 5'000;
   int64_t mms_settle_ms = 500;
+  int64_t sms_parts_timeout_ms = 60'000;  // a concatenated SMS's parts wait this long for the rest
   int64_t webhook_retention_days = 30;
   // [log]
   std::string log_level = "info";
@@ -142,6 +143,14 @@ struct Config {
   // The console's sessions (docs/console.md).
   int64_t console_session_idle_min = 12 * 60;
   int64_t console_session_max_h = 7 * 24;
+  // [smpp]: the SMPP server, where apps bind as ESMEs (docs/configuration.md). Off unless listen
+  // is set.
+  std::string smpp_listen;                  // HOST:PORT; "" : no SMPP server
+  int64_t smpp_bind_throughput = 500;       // submits per second per bind; 0: unlimited
+  int64_t smpp_window = 10;                 // deliver_sm awaiting their resp, per bind
+  int64_t smpp_enquire_link_s = 30;         // idle keep-alive; a bind silent 3x this is closed
+  int64_t smpp_max_pdu_size = 65536;        // a longer command_length closes the session
+  int64_t smpp_concat_timeout_ms = 10'000;  // an incomplete concatenated submit is stored after
   // Message bodies and media redacted after this many days (0: kept).
   int64_t retention_redact_after_days = 0;
 

@@ -132,6 +132,18 @@ int main(int argc, char** argv) {
       ->excludes(drop_flag)
       ->excludes(create_key_opt)
       ->excludes(list_keys_flag);
+  // The SMPP server's credentials.
+  auto* smpp_creds = cli.add_subcommand(
+      "smpp-credentials",
+      "Print an account's SMPP system_id, with a password when made or --rotate'd (docs/smpp.md)");
+  bool smpp_rotate = false;
+  bool smpp_json = false;
+  smpp_creds->add_option("--account", account, "Account name")->required();
+  smpp_creds->add_option("--config", config_flag, "Path to switchboard.toml");
+  smpp_creds->add_flag("--rotate", smpp_rotate,
+                       "A new password; binds with the old one are refused from then on");
+  smpp_creds->add_flag("--json", smpp_json,
+                       R"(Print JSON: {"system_id", "password"} (password null unless new))");
   // --- numbers: list, import from a provider account, sync provider webhooks ---
   auto* numbers = cli.add_subcommand("numbers", "List, import and configure sending numbers");
   numbers->require_subcommand(1);
@@ -245,6 +257,7 @@ int main(int argc, char** argv) {
     if (*twilio) {
       return sb::app::twilio_credentials(*config, account, twilio_cmd);
     }
+    if (*smpp_creds) return sb::app::smpp_credentials(*config, account, smpp_rotate, smpp_json);
     // numbers
     const auto opt = [](const std::string& v) {
       return v.empty() ? std::nullopt : std::optional<std::string>(v);

@@ -1,10 +1,13 @@
 // Signing secrets, media reads and readiness on behalf of a surface.
 #include "engine/account_service.h"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "core/crypto.h"
 #include "core/twilio_ids.h"
+#include "engine/event_stream.h"
 #include "engine/unavailable.h"
 
 namespace sb::engine {
@@ -95,6 +98,95 @@ Result<TwilioCredentials> AccountService::rotate_twilio_token(const std::string&
   spdlog::info("twilio: auth token of {} rotated; the previous one is accepted until dropped",
                account);
   return std::move(**c);
+}
+
+namespace {
+
+// SMPP passwords are C-octet strings of at most 9 octets: 8 characters from 62 (about 47 bits),
+// which is why they are hashed with Argon2id and wrong binds are slowed down per address.
+std::string new_smpp_password() {
+  static constexpr std::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  std::string out;
+  while (out.size() < 8) {
+    const uint64_t r = crypto::random_u64();
+    // Rejection sampling: no bias toward the first letters.
+    if (r >= (UINT64_MAX / kAlphabet.size()) * kAlphabet.size()) continue;
+    out += kAlphabet[r % kAlphabet.size()];
+  }
+  return out;
+}
+
+// The system_id an account binds with: its name when SMPP can carry it (at most 15 printable
+// ASCII characters without spaces), else "sb" and 13 hex digits of its hash.
+std::string smpp_system_id(const std::string& account) {
+  const bool fits = !account.empty() && account.size() <= 15 &&
+                    std::all_of(account.begin(), account.end(),
+                                [](char c) { return c > ' ' && c < 0x7F; });
+  if (fits) return account;
+  return "sb" + crypto::hex(crypto::sha256(account)).substr(0, 13);
+}
+
+}  // namespace
+
+Result<AccountService::SmppCredentials> AccountService::smpp_credentials(
+    const std::string& account, bool rotate) {
+  auto exists = store_.accounts().account_exists(account);
+  if (!exists) return unavailable();
+  if (!*exists) return Error::make("not_found", "no account " + account, "account");
+  auto current = store_.accounts().smpp_credential_of(account);
+  if (!current) return unavailable();
+  if (*current && !rotate) return SmppCredentials{(*current)->system_id, std::nullopt, false};
+  SmppCredential c;
+  c.system_id = *current ? (*current)->system_id : smpp_system_id(account);
+  c.account = account;
+  const std::string password = new_smpp_password();
+  c.password_hash = crypto::password_hash(password);
+  c.created_at = clock_.now_ms();
+  auto stored = store_.accounts().set_smpp_credential(c);
+  if (!stored) return unavailable();
+  if (!*current) {
+    // Receipts and inbound messages from now on wait for the account's first receiver.
+    if (auto cursor = smpp_cursor(stored->system_id); !cursor) return cursor.error();
+  }
+  spdlog::info("smpp: credentials of {} {} (system_id {})", account,
+               *current ? "rotated: binds with the old password are refused" : "created",
+               stored->system_id);
+  return SmppCredentials{stored->system_id, password, current->has_value()};
+}
+
+Result<std::string> AccountService::smpp_authenticate(const std::string& system_id,
+                                                      const std::string& password) {
+  auto found = store_.accounts().find_smpp_credential(system_id);
+  if (!found) return unavailable();
+  // An unknown system_id still costs a hash check, so timing tells nothing about which is wrong.
+  static const std::string kDecoy = crypto::password_hash("decoy-password");
+  const bool ok = crypto::password_verify(*found ? (*found)->password_hash : kDecoy, password);
+  if (!*found || !ok) return Error::make("unauthorized", "wrong system_id or password");
+  return (*found)->account;
+}
+
+Result<std::string> AccountService::smpp_cursor(const std::string& system_id) {
+  auto c = store_.accounts().smpp_cursor(system_id);
+  if (!c) return unavailable();
+  if (!c->empty()) return *c;
+  // None yet: deliveries start where the log ends now, saved at once so that what happens before
+  // a receiver first binds (or while none is bound) waits for it.
+  auto end = end_of_log(store_);
+  if (!end) return unavailable();
+  const std::string cursor = format_cursor(*end);
+  if (auto r = store_.accounts().save_smpp_cursor(system_id, cursor, clock_.now_ms()); !r) {
+    return unavailable();
+  }
+  return cursor;
+}
+
+Result<void> AccountService::save_smpp_cursor(const std::string& system_id,
+                                              const std::string& cursor) {
+  if (auto r = store_.accounts().save_smpp_cursor(system_id, cursor, clock_.now_ms()); !r) {
+    return unavailable();
+  }
+  return {};
 }
 
 Result<AccountService::NewApiKey> AccountService::create_twilio_api_key(

@@ -48,6 +48,24 @@ class AccountService {
   Result<TwilioCredentials> rotate_twilio_token(const std::string& account);
   // Stops accepting the token a rotation replaced.
   Result<TwilioCredentials> drop_previous_twilio_token(const std::string& account);
+  // The account's SMPP server credentials (docs/smpp.md): made on first use, or given a new
+  // password when `rotate` (binds with the old one are refused from then on). The password is
+  // returned only then; it is stored as an Argon2id hash. Errors: not_found (no such account),
+  // database_unavailable.
+  struct SmppCredentials {
+    std::string system_id;
+    std::optional<std::string> password;  // only when made or rotated
+    bool rotated = false;
+  };
+  Result<SmppCredentials> smpp_credentials(const std::string& account, bool rotate);
+  // The account whose SMPP credentials these are. Errors: unauthorized (unknown system_id or
+  // wrong password: the same error, so a caller learns nothing about which), database_unavailable.
+  Result<std::string> smpp_authenticate(const std::string& system_id, const std::string& password);
+  // Where a system_id's receivers are in the account's event log: the saved cursor, or when none
+  // is saved yet the log's end now (saved at once, so nothing from then on is missed).
+  Result<std::string> smpp_cursor(const std::string& system_id);
+  Result<void> save_smpp_cursor(const std::string& system_id, const std::string& cursor);
+
   // A new API key ("SK…") and its secret, which is returned here once and stored only hashed.
   // Errors: not_found (no such account), invalid_parameter (friendly_name over 64 bytes).
   struct NewApiKey {

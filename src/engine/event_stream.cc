@@ -69,6 +69,18 @@ int64_t rows_after(int64_t position) {
   return position % 2 == 1 ? position / 2 : position / 2 - 1;  // 2r: row r's second frame waits
 }
 
+}  // namespace
+
+std::optional<EventCursor> end_of_log(store::Store& store) {
+  auto m = store.events().max_id(EventTable::kMessages);
+  auto o = store.events().max_id(EventTable::kOptOuts);
+  auto b = store.events().max_id(EventTable::kBatches);
+  if (!m || !o || !b) return std::nullopt;
+  return EventCursor{position_done(*m), *o, *b};
+}
+
+namespace {
+
 std::shared_ptr<const std::string> frame_text(const EventCursor& cursor, std::string_view type,
                                               TimeMs at, json data) {
   return std::make_shared<const std::string>(json{{"id", format_cursor(cursor)},
@@ -289,11 +301,9 @@ void EventStream::drop(uint64_t id, Subscriber& s, int code, const std::string& 
 void EventStream::idle(TimeMs now) {
   // Nobody listens: follow the log's end without reading its rows, a hole's timeout behind it
   // (every id below a position that old has committed or never will).
-  auto m = store_.events().max_id(EventTable::kMessages);
-  auto o = store_.events().max_id(EventTable::kOptOuts);
-  auto b = store_.events().max_id(EventTable::kBatches);
-  if (!m || !o || !b) return;
-  samples_.push_back({now, {position_done(*m), *o, *b}});
+  auto end = end_of_log(store_);
+  if (!end) return;
+  samples_.push_back({now, *end});
   std::optional<EventCursor> settled;
   while (!samples_.empty() && now - samples_.front().first >= options_.gap_timeout_ms) {
     settled = samples_.front().second;
@@ -320,12 +330,10 @@ void EventStream::pass() {
     // Start at the log's end (again, when listeners come back after none: the idle position
     // lags by a hole's timeout, and replaying those seconds would keep everyone behind);
     // subscribers asking for the past read it from the store.
-    auto m = store_.events().max_id(EventTable::kMessages);
-    auto o = store_.events().max_id(EventTable::kOptOuts);
-    auto b = store_.events().max_id(EventTable::kBatches);
-    if (!m || !o || !b) return;
+    auto end = end_of_log(store_);
+    if (!end) return;
     std::lock_guard lk(mu_);
-    hwm_ = {position_done(*m), *o, *b};
+    hwm_ = *end;
     for (auto& [_, s] : subscribers_) {
       if (s.from_now) s.cursor = hwm_;
       s.from_now = false;

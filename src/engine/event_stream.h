@@ -38,6 +38,10 @@ struct EventCursor {
   bool operator==(const EventCursor&) const = default;
 };
 std::string format_cursor(const EventCursor& c);
+// Where the log ends now, as a cursor that resumes after everything already written (nullopt
+// when the store cannot be read). For a consumer that must not miss what comes next even before
+// it first subscribes (an SMPP system_id's receivers).
+std::optional<EventCursor> end_of_log(store::Store& store);
 std::optional<EventCursor> parse_cursor(std::string_view s);
 
 // Where a subscriber's events go (the WebSocket session). Called from the tailer thread.

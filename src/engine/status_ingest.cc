@@ -34,6 +34,12 @@ std::vector<bool> StatusIngest::on_status(const std::vector<StatusReport>& repor
   return out;
 }
 
+std::vector<bool> StatusIngest::keep_status(const std::vector<StatusReport>& reports) {
+  const std::string source = reports.empty() ? "" : reports.front().connector;
+  const bool stored = ingest(reports, Unknown::kKeep, source).ok();
+  return std::vector<bool>(reports.size(), stored);
+}
+
 void StatusIngest::applied(const std::vector<StatusReport>& reports,
                            const std::vector<store::TransitionResult>& results,
                            std::string_view source) {

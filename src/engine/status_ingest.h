@@ -44,6 +44,9 @@ class StatusIngest final : public providers::StatusSink {
   // StatusSink, for connectors that push reports: ingest with Unknown::kAskAgain; true per report
   // that was stored (matched to its message).
   std::vector<bool> on_status(const std::vector<StatusReport>& reports) override;
+  // StatusSink, for reports the provider sends once (SMPP receipts): ingest with Unknown::kKeep;
+  // true per report when the batch was stored.
+  std::vector<bool> keep_status(const std::vector<StatusReport>& reports) override;
 
   // Logs reports applied elsewhere in the same way (a webhook's, inside its own transaction) and
   // wakes the callback sender if they queued callbacks.

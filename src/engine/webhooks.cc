@@ -4,7 +4,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <map>
 #include <memory>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "core/ids.h"
@@ -160,6 +162,12 @@ void WebhookProcessor::inject_inbound(const std::string& connector, providers::I
               std::move(done), /*answer_message=*/true);
 }
 
+void WebhookProcessor::on_inbound(const std::string& connector, providers::WebhookEvent event,
+                                  std::string payload, std::function<void(bool stored)> done) {
+  store_event(connector, event, "text/plain", payload, providers::WebhookReply{},
+              [done = std::move(done)](Result<providers::WebhookReply> r) { done(r.ok()); });
+}
+
 void WebhookProcessor::store_event(const std::string& connector, providers::WebhookEvent& ev,
                                    const std::string& content_type, const std::string& payload,
                                    providers::WebhookReply ok, Done done, bool answer_message) {
@@ -185,15 +193,17 @@ void WebhookProcessor::store_event(const std::string& connector, providers::Webh
       u.media = r.message.media;
       u.provider_message_id = r.message.provider_message_id;
       in.unrouted = std::move(u);
-    } else if (ev.mms_part) {
-      in.webhook.kind = "mms_part";
-      store::MmsPart part;
+    } else if (ev.part) {
+      in.webhook.kind = "part";
+      store::InboundPart part;
       part.connector = connector;
-      part.key = ev.mms_part->key;
-      part.text_part = ev.mms_part->text_part;
+      part.key = ev.part->key;
+      part.text_part = ev.part->text_part;
+      part.seq = ev.part->seq;
+      part.total = ev.part->total;
       part.message = std::move(r.message);
       part.received_at = now;
-      in.mms_part = std::move(part);
+      in.part = std::move(part);
     } else {
       in.inbound = std::move(r.message);
     }
@@ -241,68 +251,131 @@ void WebhookProcessor::after_commit(const std::string& connector, const store::W
               connector, m.provider_message_id);
     count_message("inbound", Status::kReceived, connector);
     if (inbound_hook_) inbound_hook_(m);
-  } else if (in.mms_part) {
+  } else if (in.part && in.part->total > 0) {
+    log::info({.connector = connector},
+              "webhooks: {} buffered part {} of {} of a concatenated message (key {})", connector,
+              in.part->seq, in.part->total, in.part->key);
+    // This part may complete its message: look now rather than at the next tick.
+    std::lock_guard lk(mu_);
+    wake_ = true;
+    cv_.notify_all();
+  } else if (in.part) {
     log::info({.connector = connector}, "webhooks: {} buffered a split-MMS {} part (key {})",
-              connector, in.mms_part->text_part ? "text" : "media", in.mms_part->key);
+              connector, in.part->text_part ? "text" : "media", in.part->key);
   }
   if (!in.statuses.empty()) statuses_.applied(in.statuses, stored.statuses, connector);
 }
 
-void WebhookProcessor::flush_mms(TimeMs now) {
-  auto listed = store_.webhooks().list_mms_parts();
+namespace {
+
+// A split MMS's parts joined: the first text part takes every media part; further text parts (a
+// second message with the same key) are delivered as their own messages; media alone becomes one
+// message.
+std::vector<Message> join_split_mms(const std::vector<store::InboundPart*>& group) {
+  std::vector<store::InboundPart*> texts, media;
+  for (auto* p : group) (p->text_part ? texts : media).push_back(p);
+  std::vector<Message> out;
+  for (auto* t : texts) out.push_back(t->message);
+  if (out.empty()) {
+    out.push_back(media.front()->message);
+    out.front().media.clear();
+    out.front().media_urls.clear();
+  }
+  Message& head = out.front();
+  for (auto* p : media) {
+    for (const auto& item : p->message.media) {
+      head.media.push_back(item);
+      head.media_urls.push_back(item.url);
+    }
+  }
+  return out;
+}
+
+// A concatenated SMS's parts joined in their order, each part once (a sender's retry of a part
+// is dropped), as one message: the first part's, with every part's text and segment.
+Message join_concatenated(const std::vector<store::InboundPart*>& group) {
+  std::map<int, const store::InboundPart*> by_seq;
+  for (auto* p : group) by_seq.emplace(p->seq, p);
+  Message m = by_seq.begin()->second->message;
+  m.body.clear();
+  m.segments = 0;
+  for (const auto& [seq, p] : by_seq) {
+    m.body += p->message.body;
+    m.segments += 1;
+  }
+  m.encoding = analyze_segments(m.body).encoding;
+  return m;
+}
+
+// Distinct parts present of a concatenated SMS group.
+size_t distinct_parts(const std::vector<store::InboundPart*>& group) {
+  std::set<int> seqs;
+  for (auto* p : group) seqs.insert(p->seq);
+  return seqs.size();
+}
+
+}  // namespace
+
+void WebhookProcessor::flush_parts(TimeMs now) {
+  auto listed = store_.webhooks().list_parts();
   if (!listed) {
-    spdlog::error("webhooks: split MMS parts not read: {}", listed.error().message);
+    spdlog::error("webhooks: buffered message parts not read: {}", listed.error().message);
     return;
   }
-  std::vector<store::MmsPart>& parts = *listed;
+  std::vector<store::InboundPart>& parts = *listed;
   if (parts.empty()) return;
-  std::map<std::pair<std::string, std::string>, std::vector<store::MmsPart*>> groups;
+  std::map<std::pair<std::string, std::string>, std::vector<store::InboundPart*>> groups;
   for (auto& p : parts) groups[{p.connector, p.key}].push_back(&p);
   for (auto& [key, group] : groups) {
     TimeMs first = group.front()->received_at, last = first;
-    std::vector<store::MmsPart*> texts, media;
     for (auto* p : group) {
       first = std::min(first, p->received_at);
       last = std::max(last, p->received_at);
-      (p->text_part ? texts : media).push_back(p);
     }
-    const bool complete = !texts.empty() && !media.empty();
-    const bool due = (complete && now >= last + options_.mms_settle_ms) ||
-                     now >= first + options_.mms_timeout_ms;
+    const bool concatenated = group.front()->total > 0;
+    bool complete = false;
+    bool due = false;
+    std::string what;
+    if (concatenated) {
+      const size_t have = distinct_parts(group);
+      const size_t total = static_cast<size_t>(group.front()->total);
+      complete = have >= total;
+      due = complete || now >= first + options_.sms_parts_timeout_ms;
+      what = fmt::format("concatenated message {}: {} of {} part(s){}", key.second, have, total,
+                         complete ? "" : ", the others never came");
+    } else {
+      const bool has_text = std::any_of(group.begin(), group.end(),
+                                        [](const store::InboundPart* p) { return p->text_part; });
+      const bool has_media = std::any_of(
+          group.begin(), group.end(), [](const store::InboundPart* p) { return !p->text_part; });
+      complete = has_text && has_media;
+      due = (complete && now >= last + options_.mms_settle_ms) ||
+            now >= first + options_.mms_timeout_ms;
+      what = fmt::format("split MMS {}: {} part(s){}", key.second, group.size(),
+                         complete    ? ""
+                         : !has_text ? ", media without its text"
+                                     : ", media part never came");
+    }
     if (!due) continue;
-    // The first text part takes every media part; further text parts (a second message with the
-    // same key) are delivered as their own messages; media alone becomes one message.
     std::vector<Message> out;
-    for (auto* t : texts) out.push_back(t->message);
-    if (out.empty()) {
-      out.push_back(media.front()->message);
-      out.front().media.clear();
-      out.front().media_urls.clear();
-    }
-    Message& head = out.front();
-    for (auto* p : media) {
-      for (const auto& item : p->message.media) {
-        head.media.push_back(item);
-        head.media_urls.push_back(item.url);
-      }
+    if (concatenated) {
+      out.push_back(join_concatenated(group));
+    } else {
+      out = join_split_mms(group);
     }
     for (auto& m : out) m.updated_at = now;
     std::vector<int64_t> ids;
     for (auto* p : group) ids.push_back(p->id);
-    auto done = store_.webhooks().complete_mms_group(ids, out);
+    auto done = store_.webhooks().complete_part_group(ids, out);
     if (!done) {
-      spdlog::error("webhooks: split MMS {} not stored yet: {}", key.second,
-                    done.error().message);
+      spdlog::error("webhooks: {} not stored yet: {}", what, done.error().message);
       continue;
     }
     if (!*done) continue;  // another instance completed it
     for (const auto& m : out) {
       log::info({.message_id = m.id, .account = m.account, .connector = m.connector},
-                "message {} received from {} to {} on {} (split MMS {}: {} part(s){})", m.id,
-                m.from, m.to, key.first, key.second, group.size(),
-                complete        ? ""
-                : texts.empty() ? ", media without its text"
-                                : ", media part never came");
+                "message {} received from {} to {} on {} ({})", m.id, m.from, m.to, key.first,
+                what);
       count_message("inbound", Status::kReceived, key.first);
       if (inbound_hook_) inbound_hook_(m);
     }
@@ -311,7 +384,7 @@ void WebhookProcessor::flush_mms(TimeMs now) {
 
 void WebhookProcessor::tick() {
   const TimeMs now = clock_.now_ms();
-  flush_mms(now);
+  flush_parts(now);
   statuses_.tick(options_.retention_ms);
   if (now - last_prune_ >= 3'600'000) {
     last_prune_ = now;
@@ -332,7 +405,9 @@ void WebhookProcessor::run() {
     lk.unlock();
     tick();
     lk.lock();
-    cv_.wait_for(lk, std::chrono::milliseconds(options_.tick_ms), [&] { return stopping_; });
+    cv_.wait_for(lk, std::chrono::milliseconds(options_.tick_ms),
+                 [&] { return stopping_ || wake_; });
+    wake_ = false;
   }
 }
 

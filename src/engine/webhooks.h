@@ -37,6 +37,9 @@ struct WebhookOptions {
   // delivered alone, and how long a complete-looking group (text + image) waits for more images.
   int64_t mms_timeout_ms = 5'000;
   int64_t mms_settle_ms = 500;
+  // Concatenated SMS (SMPP UDH or SAR parts): how long the first part waits for the others before
+  // what came is delivered as one message.
+  int64_t sms_parts_timeout_ms = 60'000;
   // Raw payloads kept this long for audit; orphan reports wait this long for their message.
   int64_t retention_ms = 30LL * 86'400'000;
   int64_t tick_ms = 500;                     // orphan matching and MMS expiry cadence
@@ -45,13 +48,13 @@ struct WebhookOptions {
   std::string media_public_url;
 };
 
-class WebhookProcessor {
+class WebhookProcessor final : public providers::InboundSink {
  public:
   // Status reports a webhook carries are applied inside its transaction and then handed to
   // `statuses` (logging, callback wake-up); its tick matches orphan reports.
   WebhookProcessor(store::Store& store, const Clock& clock, const Gateway& gateway,
                    WebhookOptions options, StatusIngest& statuses);
-  ~WebhookProcessor();
+  ~WebhookProcessor() override;
 
   void set_endpoints(std::vector<WebhookEndpoint> endpoints);
   // Runs after each inbound message is durably stored (once per message, never for a
@@ -77,7 +80,13 @@ class WebhookProcessor {
   void inject_inbound(const std::string& connector, providers::InboundMessage in,
                       std::string payload, Done done);
 
-  // Background work: split-MMS groups that are due, orphan statuses whose message is now known,
+  // InboundSink, for connectors that receive on their own link (SMPP): `event` is stored and
+  // routed as a verified webhook carrying it would be (a part buffered until its group
+  // completes); done(true) once durable, done(false) when it could not be stored.
+  void on_inbound(const std::string& connector, providers::WebhookEvent event, std::string payload,
+                  std::function<void(bool stored)> done) override;
+
+  // Background work: split-MMS and concatenated-SMS groups that are due, orphan statuses whose message is now known,
   // and audit retention.
   void start();
   void stop();
@@ -90,7 +99,7 @@ class WebhookProcessor {
     Message message;  // account, from/to normalized, inbound and received
   };
   Routed route(const std::string& connector, const providers::InboundMessage& in, TimeMs now) const;
-  void flush_mms(TimeMs now);
+  void flush_parts(TimeMs now);
   void run();
   // The part of handle after verification and parsing: route, store, answer.
   void store_event(const std::string& connector, providers::WebhookEvent& ev,
@@ -111,6 +120,7 @@ class WebhookProcessor {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
+  bool wake_ = false;  // a concatenated message's last part arrived: join it now
   TimeMs last_prune_ = 0;
   std::thread thread_;
 };

@@ -3,6 +3,7 @@
 // is. Connectors classify failures; they never retry, back off or touch the database.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +17,7 @@
 #include "core/message.h"
 #include "core/result.h"
 #include "core/status_report.h"
+#include "providers/webhook.h"
 
 namespace sb::providers {
 
@@ -89,6 +91,9 @@ struct ProviderCapabilities {
   // The carrier can be told to deliver an inbound message (POST /v1/sim/inbound): the simulated
   // carrier only.
   bool simulated_inbound = false;
+  // Inbound messages arrive on the connector's own link (SMPP), not by webhook: the gateway sets
+  // its InboundSink, and no webhook URL is configured at the provider.
+  bool own_inbound = false;
 
   bool operator==(const ProviderCapabilities&) const = default;
 };
@@ -101,6 +106,27 @@ class StatusSink {
   // Durably records a batch of reports. Returns, per report, true when it was stored (matched to a
   // message) and false when it should be retried later (unknown id yet, storage unavailable).
   virtual std::vector<bool> on_status(const std::vector<StatusReport>& reports) = 0;
+  // For reports the provider will not send again once acknowledged (SMPP receipts): durably
+  // records each, keeping one whose provider id is not known yet as an orphan that is applied as
+  // soon as its message's send is recorded. Per report, true when stored; false only when
+  // storage failed (the connector then refuses the report so that the provider retries it).
+  virtual std::vector<bool> keep_status(const std::vector<StatusReport>& reports) {
+    return on_status(reports);
+  }
+};
+
+// Where connectors that receive on a link of their own (SMPP deliver_sm) hand in inbound
+// messages, to be stored and routed exactly as a verified webhook carrying them would be.
+class InboundSink {
+ public:
+  virtual ~InboundSink() = default;
+  // Durably stores `event` (kInbound; its dedupe_key recognises the sender's retries; its `part`
+  // set for one piece of a concatenated message, joined durably with the others), keeping
+  // `payload` as its audit record, then calls `done(true)`. done(false) when it could not be
+  // stored (storage unavailable, no such connector): the connector refuses the message so that
+  // the sender retries it. `done` runs on a thread of the sink's, never inside on_inbound.
+  virtual void on_inbound(const std::string& connector, WebhookEvent event, std::string payload,
+                          std::function<void(bool stored)> done) = 0;
 };
 
 // What a lookup by our own reference found: whether the provider already holds this message
@@ -209,6 +235,9 @@ class Connector {
   // provider's inbound media URLs (e.g. Twilio's HTTP Basic), and only when `url` is on the
   // provider's own media host; {} otherwise (credentials never go to a host a webhook named).
   virtual Headers media_fetch_headers(const std::string& /*url*/) const { return {}; }
+  // Where inbound messages go, for a connector that receives them itself (capabilities'
+  // own_inbound); set before start().
+  virtual void set_inbound_sink(InboundSink& /*sink*/) {}
   // Starts background work (if any); reports go to `sink`.
   virtual void start(StatusSink& /*sink*/) {}
   virtual void stop() {}

@@ -4,6 +4,7 @@
 #include "providers/signalwire/signalwire_connector.h"
 #include "providers/sim/sim_connector.h"
 #include "providers/sinch/sinch_connector.h"
+#include "providers/smpp/smpp_connector.h"
 #include "providers/telnyx/telnyx_connector.h"
 #include "providers/twilio/twilio_connector.h"
 #include "providers/voicemeup/voicemeup_connector.h"
@@ -15,6 +16,7 @@ const std::vector<ProviderSpec>& provider_specs() {
   static const std::vector<ProviderSpec> kSpecs = {
       sim_provider_spec(),     twilio::provider_spec(), signalwire::provider_spec(),
       telnyx::provider_spec(), sinch::provider_spec(),  voicemeup::provider_spec(),
+      smpp::provider_spec(),
   };
   return kSpecs;
 }

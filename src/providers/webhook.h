@@ -68,11 +68,15 @@ struct InboundMessage {
   int segments = 0;                // the provider's count; 0 when it gives none
 };
 
-// VoiceMeUp delivers a text+image MMS as two webhooks; they are joined by `key`
-// ("source:destination:datetime_transmission").
-struct MmsPart {
+// A piece of an inbound message that arrives in several: VoiceMeUp's text+image MMS (two
+// webhooks joined by `key` "source:destination:datetime_transmission", text_part on the first),
+// or a concatenated SMS (SMPP UDH or SAR: `key` "source:destination:reference", `seq` of
+// `total`). Pieces are buffered durably until their group is complete or times out.
+struct MessagePart {
   std::string key;
-  bool text_part = false;          // the first part: the text plus a ".mms.html" attachment
+  bool text_part = false;  // split MMS: the text part
+  int seq = 0;             // concatenated SMS: this part, 1-based; 0 for a split MMS
+  int total = 0;           // concatenated SMS: the parts in the message; 0 for a split MMS
 };
 
 struct WebhookEvent {
@@ -83,7 +87,7 @@ struct WebhookEvent {
   std::string dedupe_key;
   std::string event_type;          // the provider's own name for it, for logs and audit
   InboundMessage inbound;          // kInbound
-  std::optional<MmsPart> mms_part; // kInbound, VoiceMeUp split MMS only
+  std::optional<MessagePart> part;  // kInbound, one piece of a message that arrives in several
   // kStatus: one report per recipient; StatusReport::connector is left empty (the caller knows).
   std::vector<StatusReport> statuses;
 };

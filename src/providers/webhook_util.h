@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/ascii.h"
 #include "core/clock.h"
 #include "core/result.h"
 
@@ -66,8 +67,8 @@ std::vector<std::string> url_port_variants(std::string_view url);
 // A provider time: RFC 3339, or nullopt.
 std::optional<TimeMs> parse_time(const json& j, std::string_view key);
 
-// Case-insensitive ASCII comparison.
-bool iequals(std::string_view a, std::string_view b);
+// Case-insensitive ASCII comparison (core/ascii.h).
+using ::sb::iequals;
 std::string to_lower(std::string_view s);
 
 }  // namespace sb::providers::webhook_util

@@ -370,7 +370,57 @@ class SqlAccountRepository final : public AccountRepository {
     });
   }
 
+  Result<SmppCredential> set_smpp_credential(const SmppCredential& cred) override {
+    return ctx_.write_tx([&](Connection& c) {
+      c.exec(
+          "INSERT INTO smpp_credentials (system_id, account_id, password_hash, created_at, "
+          "rotated_at) VALUES ($1, $2, $3, $4, 0) ON CONFLICT (account_id) DO UPDATE SET "
+          "password_hash = excluded.password_hash, rotated_at = $4",
+          {cred.system_id, cred.account, cred.password_hash, cred.created_at});
+      auto got = smpp_credential_where(c, "account_id", cred.account);
+      if (!got) throw DbError("smpp credentials not stored");
+      return *got;
+    });
+  }
+
+  Result<std::optional<SmppCredential>> smpp_credential_of(const std::string& account) override {
+    return ctx_.read([&](Connection& c) { return smpp_credential_where(c, "account_id", account); });
+  }
+
+  Result<std::optional<SmppCredential>> find_smpp_credential(
+      const std::string& system_id) override {
+    return ctx_.read([&](Connection& c) { return smpp_credential_where(c, "system_id", system_id); });
+  }
+
+  Result<std::string> smpp_cursor(const std::string& system_id) override {
+    return ctx_.read([&](Connection& c) {
+      auto rows = c.query("SELECT cursor FROM smpp_cursors WHERE system_id = $1", {system_id});
+      return rows.empty() ? std::string() : rows[0].str(0);
+    });
+  }
+
+  Result<void> save_smpp_cursor(const std::string& system_id, const std::string& cursor,
+                                TimeMs now) override {
+    return ctx_.write_tx([&](Connection& c) {
+      c.exec(
+          "INSERT INTO smpp_cursors (system_id, cursor, updated_at) VALUES ($1, $2, $3) "
+          "ON CONFLICT (system_id) DO UPDATE SET cursor = excluded.cursor, "
+          "updated_at = excluded.updated_at",
+          {system_id, cursor, now});
+    });
+  }
+
  private:
+  static std::optional<SmppCredential> smpp_credential_where(Connection& c,
+                                                             const std::string& column,
+                                                             const std::string& value) {
+    auto rows = c.query("SELECT system_id, account_id, password_hash, created_at, rotated_at "
+                        "FROM smpp_credentials WHERE " + column + " = $1",
+                        {value});
+    if (rows.empty()) return std::nullopt;
+    return SmppCredential{rows[0].str(0), rows[0].str(1), rows[0].str(2), rows[0].i64(3),
+                          rows[0].i64(4)};
+  }
   static std::string api_keys_sql() {
     return "SELECT k.sid, k.account_id, c.account_sid, k.friendly_name, k.secret_hash, "
            "k.created_at FROM twilio_api_keys k "

@@ -12,6 +12,7 @@
 #include "core/delivery.h"
 #include "core/number_record.h"
 #include "core/result.h"
+#include "core/smpp_credential.h"
 #include "core/twilio_credentials.h"
 
 namespace sb::store {
@@ -96,6 +97,19 @@ class AccountRepository {
                                              const std::string& sid) = 0;
   // The key with this SID, with its account's SID (nullopt: none).
   virtual Result<std::optional<TwilioApiKey>> find_twilio_api_key(const std::string& sid) = 0;
+
+  // SMPP server credentials: one per account. `set` stores them, replacing the account's
+  // password hash when it has some (its system_id stays).
+  virtual Result<SmppCredential> set_smpp_credential(const SmppCredential& c) = 0;
+  virtual Result<std::optional<SmppCredential>> smpp_credential_of(const std::string& account) = 0;
+  virtual Result<std::optional<SmppCredential>> find_smpp_credential(
+      const std::string& system_id) = 0;
+  // Where a system_id's bound receivers are in the account's event log (an event cursor), so a
+  // receipt or inbound message is handed over once and after a restart resumes there; "" when
+  // none is saved yet.
+  virtual Result<std::string> smpp_cursor(const std::string& system_id) = 0;
+  virtual Result<void> save_smpp_cursor(const std::string& system_id, const std::string& cursor,
+                                        TimeMs now) = 0;
 };
 
 }  // namespace sb::store

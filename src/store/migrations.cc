@@ -485,6 +485,25 @@ CREATE TABLE batch_events (
 );
 CREATE INDEX batch_events_account ON batch_events (account_id, id);
 )SQL"},
+      {24, "concatenated inbound SMS parts", R"SQL(
+ALTER TABLE mms_parts RENAME TO inbound_parts;
+ALTER TABLE inbound_parts ADD COLUMN part_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE inbound_parts ADD COLUMN part_total INTEGER NOT NULL DEFAULT 0;
+)SQL"},
+      {25, "SMPP server credentials and delivery cursors", R"SQL(
+CREATE TABLE smpp_credentials (
+  system_id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL UNIQUE REFERENCES accounts(id),
+  password_hash TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  rotated_at BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE smpp_cursors (
+  system_id TEXT PRIMARY KEY,
+  cursor TEXT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+)SQL"},
   };
   return kMigrations;
 }

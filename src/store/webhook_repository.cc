@@ -95,36 +95,38 @@ class SqlWebhookRepository final : public WebhookRepository {
     });
   }
 
-  Result<std::vector<MmsPart>> list_mms_parts() override {
+  Result<std::vector<InboundPart>> list_parts() override {
     return ctx_.read([&](Connection& c) {
-      std::vector<MmsPart> out;
-      for (const auto& r : c.query(
-               "SELECT id, connector_id, part_key, text_part, payload, received_at FROM mms_parts "
-               "ORDER BY received_at, id")) {
-        MmsPart p;
+      std::vector<InboundPart> out;
+      for (const auto& r :
+           c.query("SELECT id, connector_id, part_key, text_part, payload, received_at, part_seq, "
+                   "part_total FROM inbound_parts ORDER BY received_at, id")) {
+        InboundPart p;
         p.id = r.i64(0);
         p.connector = r.str(1);
         p.key = r.str(2);
         p.text_part = r.i64(3) != 0;
         p.message = part_from_json(nlohmann::json::parse(r.str(4)));
         p.received_at = r.i64(5);
+        p.seq = static_cast<int>(r.i64(6));
+        p.total = static_cast<int>(r.i64(7));
         out.push_back(std::move(p));
       }
       return out;
     });
   }
 
-  Result<bool> complete_mms_group(const std::vector<int64_t>& part_ids,
+  Result<bool> complete_part_group(const std::vector<int64_t>& part_ids,
                                   std::vector<Message>& messages) override {
     auto r = ctx_.write_tx([&](Connection& c) {
       for (int64_t id : part_ids) {
         // the parts' raw webhooks belong to the message now (a redaction erases them).
         if (!messages.empty()) {
           c.exec("UPDATE webhook_events SET message_id = $1 WHERE id = "
-                 "(SELECT webhook_event_id FROM mms_parts WHERE id = $2)",
+                 "(SELECT webhook_event_id FROM inbound_parts WHERE id = $2)",
                  {messages.front().id, id});
         }
-        c.exec("DELETE FROM mms_parts WHERE id = $1", {id});
+        c.exec("DELETE FROM inbound_parts WHERE id = $1", {id});
         if (c.changes() != 1) throw Rollback();  // another instance took the group
       }
       for (auto& m : messages) insert_inbound(c, m, 0);
@@ -167,13 +169,13 @@ class SqlWebhookRepository final : public WebhookRepository {
           {u.id, w.connector, u.from, u.to, u.body, media_json(u.media).dump(),
            null_if_empty(u.provider_message_id), w.received_at, webhook_id});
     }
-    if (in.mms_part) {
-      const auto& p = *in.mms_part;
+    if (in.part) {
+      const auto& p = *in.part;
       c.exec(
-          "INSERT INTO mms_parts (connector_id, part_key, text_part, payload, received_at, "
-          "webhook_event_id) VALUES ($1, $2, $3, $4, $5, $6)",
+          "INSERT INTO inbound_parts (connector_id, part_key, text_part, payload, received_at, "
+          "webhook_event_id, part_seq, part_total) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
           {w.connector, p.key, int64_t{p.text_part}, part_json(p.message).dump(),
-           w.received_at, webhook_id});
+           w.received_at, webhook_id, int64_t{p.seq}, int64_t{p.total}});
     }
     if (in.statuses.empty()) return out;
     std::vector<Transition> ts;

@@ -21,7 +21,7 @@ namespace sb::store {
 struct WebhookRecord {
   std::string connector;
   std::string dedupe_key;
-  std::string kind;        // inbound | status | mms_part | unrouted | ignored
+  std::string kind;        // inbound | status | part | unrouted | ignored
   std::string event_type;  // the provider's own name
   TimeMs received_at = 0;
   std::string content_type;
@@ -36,12 +36,15 @@ struct UnroutedInbound {
   std::string provider_message_id;
 };
 
-// One part of a provider's split MMS (VoiceMeUp), buffered durably until its group completes.
-struct MmsPart {
+// One piece of an inbound message that arrives in several (a VoiceMeUp split MMS, a concatenated
+// SMPP SMS; providers::MessagePart), buffered durably until its group completes or times out.
+struct InboundPart {
   int64_t id = 0;
   std::string connector;
   std::string key;
   bool text_part = false;
+  int seq = 0;    // concatenated SMS: 1-based; 0 for a split MMS
+  int total = 0;  // concatenated SMS: parts in the message; 0 for a split MMS
   Message message;  // the part, read as an inbound message (account and routing filled in)
   TimeMs received_at = 0;
 };
@@ -53,7 +56,7 @@ struct WebhookIngest {
   // its contact and conversation found or created, the conversation's counters updated.
   std::optional<Message> inbound;
   std::optional<UnroutedInbound> unrouted;
-  std::optional<MmsPart> mms_part;
+  std::optional<InboundPart> part;
   // Status reports (connector set), applied as StatusRepository::apply does; one that matches no
   // message yet is kept as an orphan (StatusRepository::match_orphans applies it later).
   std::vector<ProviderStatus> statuses;
@@ -88,12 +91,12 @@ class WebhookRepository {
   // How many inbound messages are kept unrouted.
   virtual Result<int64_t> count_unrouted() = 0;
 
-  // Every buffered split-MMS part, oldest first.
-  virtual Result<std::vector<MmsPart>> list_mms_parts() = 0;
+  // Every buffered part, oldest first.
+  virtual Result<std::vector<InboundPart>> list_parts() = 0;
   // Removes the parts `part_ids` and stores `messages` (routed inbound, threaded; forwarded as
   // ingest's) in one durable transaction. Returns false, storing nothing, if any part was
   // already taken (another instance completed the group first).
-  virtual Result<bool> complete_mms_group(const std::vector<int64_t>& part_ids,
+  virtual Result<bool> complete_part_group(const std::vector<int64_t>& part_ids,
                                           std::vector<Message>& messages) = 0;
 };
 

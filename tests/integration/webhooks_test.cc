@@ -835,7 +835,7 @@ TEST_P(WebhooksSplitMmsTest, TextAndImagePartsBecomeOneMessage) {
   ASSERT_EQ(messages.size(), 1u) << messages.dump(1);
   expect_merged(messages[0]);
   // The group is consumed in the transaction that stored the message: nothing else will come.
-  EXPECT_EQ(query_db("SELECT COUNT(*) FROM mms_parts"), "0");
+  EXPECT_EQ(query_db("SELECT COUNT(*) FROM inbound_parts"), "0");
   EXPECT_EQ(inbound(acme_).size(), 1u);
   const json conv = conversation(acme_, kVmuNumber, "+14188050723");
   ASSERT_TRUE(conv.is_object());
@@ -876,7 +876,7 @@ TEST_P(WebhooksSplitMmsTest, ImagesBeforeOrBesideTheTextJoinIt) {
   const json raced = find_by_provider_id(messages, "race-text-hash");
   ASSERT_TRUE(raced.is_object()) << messages.dump(1);
   expect_merged(raced);
-  EXPECT_EQ(query_db("SELECT COUNT(*) FROM mms_parts"), "0");
+  EXPECT_EQ(query_db("SELECT COUNT(*) FROM inbound_parts"), "0");
   EXPECT_EQ(inbound(acme_).size(), 2u);
 }
 
@@ -926,7 +926,7 @@ TEST_P(WebhooksSplitMmsCrashTest, TextPartSurvivesKillNine) {
   ASSERT_EQ(messages.size(), 1u) << messages.dump(1);
   expect_merged(messages[0]);
   EXPECT_EQ(messages[0]["provider_message_id"], "c3efc8a3-f901-52ac-9868-93f6e89d10f6");
-  EXPECT_EQ(query_db("SELECT COUNT(*) FROM mms_parts"), "0");
+  EXPECT_EQ(query_db("SELECT COUNT(*) FROM inbound_parts"), "0");
 }
 
 INSTANTIATE_TEST_SUITE_P(Webhooks, WebhooksSplitMmsCrashTest,

@@ -65,12 +65,19 @@ pid_t spawn(const std::vector<std::string>& argv, const std::map<std::string, st
 }  // namespace
 
 Process::Process(const std::vector<std::string>& argv,
-                 const std::map<std::string, std::string>& env, const std::string& stderr_path) {
+                 const std::map<std::string, std::string>& env, const std::string& stderr_path,
+                 bool open_stdin) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  int in[2] = {-1, -1};
+  if (open_stdin && pipe2(in, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   const int err_fd = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  pid_ = spawn(argv, env, fds[1], err_fd);
+  pid_ = spawn(argv, env, fds[1], err_fd, in[0]);
   ::close(fds[1]);
+  if (open_stdin) {
+    ::close(in[0]);
+    in_fd_ = in[1];
+  }
   if (err_fd >= 0) ::close(err_fd);
   out_fd_ = fds[0];
 }
@@ -81,6 +88,24 @@ Process::~Process() {
     waitpid(pid_, &status_, 0);
   }
   if (out_fd_ >= 0) ::close(out_fd_);
+  close_stdin();
+}
+
+void Process::write_line(const std::string& line) {
+  if (in_fd_ < 0) throw std::runtime_error("the child's stdin is not a pipe of ours");
+  const std::string data = line + "\n";
+  size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::write(in_fd_, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw std::runtime_error("writing to the child's stdin failed");
+    done += static_cast<size_t>(n);
+  }
+}
+
+void Process::close_stdin() {
+  if (in_fd_ >= 0) ::close(in_fd_);
+  in_fd_ = -1;
 }
 
 bool Process::read_some(std::chrono::milliseconds timeout) {

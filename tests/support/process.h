@@ -29,10 +29,15 @@ class TempDir {
 // A child process with stdout captured line by line; stderr goes to `stderr_path`.
 class Process {
  public:
+  // `open_stdin`: the child reads a pipe that write_line feeds (else it inherits our stdin).
   Process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-          const std::string& stderr_path);
+          const std::string& stderr_path, bool open_stdin = false);
   ~Process();  // SIGKILLs the child if it still runs
 
+  // Writes `line` and a newline to the child's stdin (open_stdin); throws when it cannot.
+  void write_line(const std::string& line);
+  // Closes the child's stdin (end of input).
+  void close_stdin();
   // Waits for a stdout line containing `needle`; returns it, or throws after `timeout`.
   std::string wait_for_line(const std::string& needle, std::chrono::milliseconds timeout);
   // All stdout lines read so far.
@@ -48,6 +53,7 @@ class Process {
   bool read_some(std::chrono::milliseconds timeout);
   pid_t pid_ = -1;
   int out_fd_ = -1;
+  int in_fd_ = -1;
   std::string buffer_;
   std::vector<std::string> lines_;
   bool exited_ = false;

@@ -117,9 +117,9 @@ Result<WebhookEvent> parse_webhook(const WebhookRequest& req, TimeMs now) {
   }
   const std::string key = source + ":" + destination + ":" + transmitted;
   if (wrapper) {
-    ev.mms_part = MmsPart{key, /*text_part=*/true};
+    ev.part = MessagePart{.key = key, .text_part = true};
   } else if (!m.media.empty() && m.body.empty()) {
-    ev.mms_part = MmsPart{key, /*text_part=*/false};
+    ev.part = MessagePart{.key = key, .text_part = false};
   }
   return ev;
 }

@@ -16,7 +16,7 @@ Result<void> verify_webhook(const WebhookSecrets& secrets, const WebhookRequest&
 // attachment|attachment_url, attachment_mime_type|attachment_type, attachment_size,
 // datetime_transmission, ...}. direction "inbound" -> kInbound (dedupe key: sms_hash); any other
 // direction -> kIgnored. Bare NANP numbers get their '+1'. Split MMS: a part whose attachment is
-// the ".mms.html" wrapper is the text part (mms_part.text_part, wrapper dropped from media); a part
+// the ".mms.html" wrapper is the text part (part.text_part, wrapper dropped from media); a part
 // with media and no text is the media part; both keyed source:destination:datetime_transmission.
 Result<WebhookEvent> parse_webhook(const WebhookRequest& req, TimeMs now);
 

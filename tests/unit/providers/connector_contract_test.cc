@@ -689,7 +689,7 @@ TEST(Registry, AnUnknownProviderNamesTheKnownOnes) {
   ASSERT_FALSE(made);
   EXPECT_EQ(made.error().message,
             "connectors[c1].provider: unknown provider 'nope' (known: sim, twilio, signalwire, "
-            "telnyx, sinch, voicemeup)");
+            "telnyx, sinch, voicemeup, smpp)");
   WebhookSecrets w;
   w.provider = "nope";
   EXPECT_FALSE(verify_webhook(w, WebhookRequest{}, kNow));

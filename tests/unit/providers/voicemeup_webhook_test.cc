@@ -115,7 +115,7 @@ TEST(VoiceMeUpParse, PlainSms) {
   EXPECT_EQ(ev->inbound.to, "+14184805945");  // 10 digits: NANP, +1 added
   EXPECT_EQ(ev->inbound.body, "Plain SMS");
   EXPECT_TRUE(ev->inbound.media.empty());
-  EXPECT_FALSE(ev->mms_part.has_value());
+  EXPECT_FALSE(ev->part.has_value());
   // A local time without a zone is not trusted.
   EXPECT_EQ(ev->inbound.received_at, kNow);
   EXPECT_EQ(webhook_reply("voicemeup", request(kSms)).body, "{}");
@@ -127,9 +127,9 @@ TEST(VoiceMeUpParse, SplitMmsTextPart) {
   EXPECT_EQ(ev->kind, WebhookEvent::Kind::kInbound);
   EXPECT_EQ(ev->inbound.body, "Look at this photo!");
   EXPECT_TRUE(ev->inbound.media.empty());  // the .mms.html wrapper is not media
-  ASSERT_TRUE(ev->mms_part.has_value());
-  EXPECT_TRUE(ev->mms_part->text_part);
-  EXPECT_EQ(ev->mms_part->key, "14188050723:14184805945:2026-01-28 13:00:14");
+  ASSERT_TRUE(ev->part.has_value());
+  EXPECT_TRUE(ev->part->text_part);
+  EXPECT_EQ(ev->part->key, "14188050723:14184805945:2026-01-28 13:00:14");
   EXPECT_EQ(ev->dedupe_key, "c3efc8a3-f901-52ac-9868-93f6e89d10f6");
 }
 
@@ -141,9 +141,9 @@ TEST(VoiceMeUpParse, SplitMmsImagePart) {
   EXPECT_EQ(ev->inbound.media[0].url, "https://clients.voicemeup.com/file/249fad7f.mms.jpg");
   EXPECT_EQ(ev->inbound.media[0].content_type, "image/jpeg");
   EXPECT_EQ(ev->inbound.media[0].size, 93002);
-  ASSERT_TRUE(ev->mms_part.has_value());
-  EXPECT_FALSE(ev->mms_part->text_part);
-  EXPECT_EQ(ev->mms_part->key, "14188050723:14184805945:2026-01-28 13:00:14");
+  ASSERT_TRUE(ev->part.has_value());
+  EXPECT_FALSE(ev->part->text_part);
+  EXPECT_EQ(ev->part->key, "14188050723:14184805945:2026-01-28 13:00:14");
   EXPECT_EQ(ev->dedupe_key, "249fad7f-dc67-09bb-52d6-cd752856bae0");
 }
 
@@ -156,8 +156,8 @@ TEST(VoiceMeUpParse, WrapperByContentTypeAndLegacyFieldNames) {
   auto ev = parse_webhook("voicemeup", request(body), kNow);
   ASSERT_TRUE(ev.ok()) << ev.error().message;
   EXPECT_TRUE(ev->inbound.media.empty());
-  ASSERT_TRUE(ev->mms_part.has_value());
-  EXPECT_TRUE(ev->mms_part->text_part);
+  ASSERT_TRUE(ev->part.has_value());
+  EXPECT_TRUE(ev->part->text_part);
 
   // Text and a real image in one webhook: an ordinary MMS, no split part.
   const std::string whole = R"({"sms_hash": "h2", "direction": "inbound",
@@ -167,7 +167,7 @@ TEST(VoiceMeUpParse, WrapperByContentTypeAndLegacyFieldNames) {
   ASSERT_TRUE(ev2.ok()) << ev2.error().message;
   ASSERT_EQ(ev2->inbound.media.size(), 1u);
   EXPECT_EQ(ev2->inbound.media[0].content_type, "image/jpeg");
-  EXPECT_FALSE(ev2->mms_part.has_value());
+  EXPECT_FALSE(ev2->part.has_value());
 }
 
 TEST(VoiceMeUpParse, OutboundNeverInbound) {

@@ -343,6 +343,32 @@ TEST_P(AccountRepositoryTest, SigningSecretIsCreatedOnFirstUseOncePerAccountAndR
   EXPECT_EQ(store_->accounts().signing_secret("acct_c", kT0 + 13)->secret, fresh->secret);
 }
 
+TEST_P(AccountRepositoryTest, SmppCredentialsOnePerAccountRotateInPlaceAndCursorsPersist) {
+  EXPECT_FALSE(unwrap(store_->accounts().smpp_credential_of(kAcctA)).has_value());
+  SmppCredential c{"acme", kAcctA, "$argon2id$first", kT0, 0};
+  auto made = unwrap(store_->accounts().set_smpp_credential(c));
+  EXPECT_EQ(made.system_id, "acme");
+  EXPECT_EQ(made.rotated_at, 0);
+  // A rotation keeps the system_id and replaces the hash.
+  c.system_id = "ignored";
+  c.password_hash = "$argon2id$second";
+  c.created_at = kT0 + 10;
+  auto rotated = unwrap(store_->accounts().set_smpp_credential(c));
+  EXPECT_EQ(rotated.system_id, "acme");
+  EXPECT_EQ(rotated.password_hash, "$argon2id$second");
+  EXPECT_EQ(rotated.created_at, kT0);
+  EXPECT_EQ(rotated.rotated_at, kT0 + 10);
+  auto found = unwrap(another_instance().accounts().find_smpp_credential("acme"));
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->account, kAcctA);
+  EXPECT_FALSE(unwrap(store_->accounts().find_smpp_credential("ignored")).has_value());
+
+  EXPECT_EQ(unwrap(store_->accounts().smpp_cursor("acme")), "");
+  ASSERT_TRUE(store_->accounts().save_smpp_cursor("acme", "0001", kT0).ok());
+  ASSERT_TRUE(store_->accounts().save_smpp_cursor("acme", "0002", kT0 + 1).ok());
+  EXPECT_EQ(unwrap(another_instance().accounts().smpp_cursor("acme")), "0002");
+}
+
 TEST_P(AccountRepositoryTest, EnsureSecretKeepsTheFirstValue) {
   auto a = store_->accounts().ensure_secret("media_url_key", "first", kT0);
   ASSERT_TRUE(a.ok());

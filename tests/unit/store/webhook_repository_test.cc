@@ -144,26 +144,46 @@ TEST_P(WebhookRepositoryTest, UnroutedInboundIsKeptForAnOperator) {
   EXPECT_EQ(unwrap(store_->webhooks().count_unrouted()), 1);
 }
 
+TEST_P(WebhookRepositoryTest, ConcatenatedSmsPartsKeepTheirPlaceInTheMessage) {
+  for (int seq : {2, 1}) {
+    auto w = webhook("part-" + std::to_string(seq), "part", kT0 + seq);
+    InboundPart p;
+    p.key = "+15550001:+15550002:7:2";
+    p.seq = seq;
+    p.total = 2;
+    p.message = inbound_msg(kAcctA, kT0 + seq, seq == 1 ? "Hello " : "world", kTheirs, "");
+    w.part = p;
+    ASSERT_TRUE(store_->webhooks().ingest(w).ok());
+  }
+  auto parts = unwrap(another_instance().webhooks().list_parts());
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_EQ(parts[0].seq, 1);  // oldest first: part 1 was received first here
+  EXPECT_EQ(parts[0].total, 2);
+  EXPECT_EQ(parts[1].seq, 2);
+  EXPECT_FALSE(parts[0].text_part);
+  EXPECT_EQ(parts[1].message.body, "world");
+}
+
 TEST_P(WebhookRepositoryTest, SplitMmsPartsAreBufferedAndCompletedOnce) {
   auto text = webhook("hash-1", "mms_part", kT0);
-  MmsPart p1;
+  InboundPart p1;
   p1.key = "a:b:c";
   p1.text_part = true;
   p1.message = inbound_msg(kAcctA, kT0, "look at this", kTheirs, "hash-1");
-  text.mms_part = p1;
+  text.part = p1;
   ASSERT_TRUE(store_->webhooks().ingest(text).ok());
   auto image = webhook("hash-2", "mms_part", kT0 + 100);
-  MmsPart p2;
+  InboundPart p2;
   p2.key = "a:b:c";
   p2.message = inbound_msg(kAcctA, kT0 + 100, "", kTheirs, "hash-2");
   p2.message.media = {{"https://vmu.example/img.jpg", "image/jpeg", 99}};
   p2.message.media_urls = {"https://vmu.example/img.jpg"};
-  image.mms_part = p2;
+  image.part = p2;
   ASSERT_TRUE(store_->webhooks().ingest(image).ok());
   ASSERT_TRUE(store_->webhooks().ingest(image).value().duplicate);
 
   // A second instance sees the same buffer (it is durable, not in memory).
-  auto parts = unwrap(another_instance().webhooks().list_mms_parts());
+  auto parts = unwrap(another_instance().webhooks().list_parts());
   ASSERT_EQ(parts.size(), 2u);
   EXPECT_TRUE(parts[0].text_part);
   EXPECT_EQ(parts[0].key, "a:b:c");
@@ -174,15 +194,15 @@ TEST_P(WebhookRepositoryTest, SplitMmsPartsAreBufferedAndCompletedOnce) {
   merged.media = parts[1].message.media;
   merged.media_urls = parts[1].message.media_urls;
   std::vector<Message> out{merged};
-  auto done = store_->webhooks().complete_mms_group({parts[0].id, parts[1].id}, out);
+  auto done = store_->webhooks().complete_part_group({parts[0].id, parts[1].id}, out);
   ASSERT_TRUE(done.ok()) << done.error().message;
   EXPECT_TRUE(*done);
   std::vector<Message> again{merged};
   again[0].id = new_id("msg_", kT0 + 200);
-  auto twice = store_->webhooks().complete_mms_group({parts[0].id, parts[1].id}, again);
+  auto twice = store_->webhooks().complete_part_group({parts[0].id, parts[1].id}, again);
   ASSERT_TRUE(twice.ok());
   EXPECT_FALSE(*twice);
-  EXPECT_TRUE(unwrap(store_->webhooks().list_mms_parts()).empty());
+  EXPECT_TRUE(unwrap(store_->webhooks().list_parts()).empty());
   Message got = get(merged.id);
   EXPECT_EQ(got.body, "look at this");
   EXPECT_EQ(got.media_urls, std::vector<std::string>{"https://vmu.example/img.jpg"});
@@ -244,7 +264,7 @@ TEST_P(WebhookRepositoryTest, InboundToAForwardingNumberQueuesAForwardWithTheMes
   // A split MMS completed later is forwarded too.
   Message mms = inbound_msg(kAcctA, kT0 + 12, "picture");
   std::vector<Message> group{mms};
-  ASSERT_TRUE(store_->webhooks().complete_mms_group({}, group).value());
+  ASSERT_TRUE(store_->webhooks().complete_part_group({}, group).value());
   ds = unwrap(store_->deliveries().list(mms.id));
   ASSERT_EQ(ds.size(), 1u);
   EXPECT_EQ(ds[0].kind, "forward");
