@@ -28,7 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto ev = providers::voicemeup::parse_webhook(req, fuzz::kFuzzNow);
   if (ev) {
     fuzz::check_event(*ev);
-    if (ev->mms_part) FUZZ_CHECK(ev->kind == providers::WebhookEvent::Kind::kInbound);
+    if (ev->part) FUZZ_CHECK(ev->kind == providers::WebhookEvent::Kind::kInbound);
   }
   return 0;
 }

@@ -34,7 +34,7 @@ inline void check_event(const providers::WebhookEvent& ev) {
       FUZZ_CHECK(valid_utf8(media.content_type));
       FUZZ_CHECK(!media.size || *media.size >= 0);
     }
-    if (ev.mms_part) FUZZ_CHECK(valid_utf8(ev.mms_part->key));
+    if (ev.part) FUZZ_CHECK(valid_utf8(ev.part->key));
     return;
   }
   FUZZ_CHECK(ev.kind == Kind::kStatus);

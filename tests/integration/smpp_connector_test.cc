@@ -205,6 +205,38 @@ TEST_F(SmppConnectorTest, MobileOriginatedMessagesSingleAndConcatenatedOutOfOrde
   EXPECT_EQ(inbound.size(), 2u);  // the duplicated part made no third message
 }
 
+TEST_F(SmppConnectorTest, APartStoredBeforeACrashIsJoinedWithTheRestAfterTheRestart) {
+  start();
+  std::string text;
+  for (int i = 0; i < 6; ++i) text += "Part of a message that outlives a crash. ";  // 246 chars
+  const json first = {{"cmd", "mo"},      {"from", kPhone},  {"to", kNumber},  {"text", text},
+                      {"data_coding", 0}, {"split", "udh8"}, {"ref", 77},      {"order", {1}},
+                      {"tag", "first"}};
+  smsc_->command(first);
+  const json done = smsc_->wait_for(
+      [](const json& e) { return named(e, "mo_done") && e["tag"] == "first"; }, 20s);
+  ASSERT_EQ(done["statuses"][0], 0);  // acknowledged: stored
+  gw_->kill9();
+  const size_t binds = smsc_->events_named("bind").size();
+  gw_->start();
+  ASSERT_TRUE(wait_until([&] { return smsc_->events_named("bind").size() >= binds + 2; }, 30s));
+  json second = first;
+  second["order"] = {2};
+  second["tag"] = "second";
+  smsc_->command(second);
+  smsc_->wait_for([](const json& e) { return named(e, "mo_done") && e["tag"] == "second"; }, 20s);
+  json inbound;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        inbound = gw_->get("/v1/messages?direction=inbound", key_).json["data"];
+        return !inbound.empty();
+      },
+      20s));
+  ASSERT_EQ(inbound.size(), 1u) << inbound.dump();
+  EXPECT_EQ(inbound[0]["body"], text);
+  EXPECT_EQ(inbound[0]["segments"], 2);
+}
+
 TEST_F(SmppConnectorTest, AThrottledSubmitIsRetriedAndAcceptedOnce) {
   start();
   smsc_->command({{"cmd", "throttle"}, {"n", 2}});

@@ -205,6 +205,14 @@ struct SmppConnector::Impl {
   std::deque<std::function<void()>> work;
   bool work_stop = false;
   std::thread worker;
+  // Receipts read by the worker's current jobs, kept together after them (worker thread only).
+  struct StagedReceipt {
+    Link* link;
+    uint64_t gen;
+    wire::Pdu request;
+    StatusReport report;
+  };
+  std::vector<StagedReceipt> staged;
 
   // ---------------------------------------------------------------- logging
   std::string where(const Link& l) const {
@@ -642,16 +650,46 @@ struct SmppConnector::Impl {
   void run_worker() {
     set_thread_name("smpp-worker");
     while (true) {
-      std::function<void()> job;
+      decltype(work) jobs;
       {
         std::unique_lock lk(work_mu);
         work_cv.wait(lk, [&] { return work_stop || !work.empty(); });
         if (work.empty()) return;
-        job = std::move(work.front());
-        work.pop_front();
+        jobs.swap(work);
       }
-      job();
+      for (auto& job : jobs) job();
+      keep_receipts();
     }
+  }
+
+  // Worker thread: the receipts the last jobs staged, stored in one durable write (one commit
+  // for every receipt that arrived meanwhile, as the outbox does for sends), then answered.
+  void keep_receipts() {
+    if (staged.empty()) return;
+    std::vector<StatusReport> reports;
+    reports.reserve(staged.size());
+    for (const auto& r : staged) reports.push_back(r.report);
+    std::vector<bool> stored(reports.size(), false);
+    if (status_sink) {
+      try {
+        stored = status_sink->keep_status(reports);
+        stored.resize(reports.size(), false);
+      } catch (const std::exception& e) {
+        log::error(fields(), "{}: keeping {} receipt(s) failed: {}", cfg.id, reports.size(),
+                   e.what());
+      }
+    }
+    for (size_t i = 0; i < staged.size(); ++i) {
+      const StagedReceipt& r = staged[i];
+      if (!stored[i]) {
+        log::warn(fields(),
+                  "{}: receipt for {} ({}) not stored; answered ESME_RX_T_APPN so the "
+                  "SMSC retries it",
+                  where(*r.link), r.report.provider_message_id, r.report.provider_status);
+      }
+      answer(*r.link, r.gen, r.request, stored[i] ? wire::status::kOk : wire::status::kXTAppn);
+    }
+    staged.clear();
   }
 
   void answer(Link& l, uint64_t gen, const wire::Pdu& request, uint32_t status) {
@@ -683,22 +721,7 @@ struct SmppConnector::Impl {
     report.provider_status = r.stat;
     report.error_code = r.error_code;
     report.recipient = wire::number_from(p.source);  // receipts come from the recipient
-    bool kept = false;
-    if (status_sink) {
-      try {
-        const std::vector<bool> stored = status_sink->keep_status({report});
-        kept = !stored.empty() && stored.front();
-      } catch (const std::exception& e) {
-        log::error(fields(), "{}: keeping a receipt failed: {}", where(l), e.what());
-      }
-    }
-    if (!kept) {
-      log::warn(fields(),
-                "{}: receipt for {} ({}) not stored; answered ESME_RX_T_APPN so the "
-                "SMSC retries it",
-                where(l), report.provider_message_id, r.stat);
-    }
-    answer(l, gen, p, kept ? wire::status::kOk : wire::status::kXTAppn);
+    staged.push_back({&l, gen, p, std::move(report)});
   }
 
   static std::string audit(const wire::Pdu& p) {
