@@ -5,53 +5,54 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
-#include <condition_variable>
 #include <mutex>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "core/crypto.h"
-#include "core/number_types.h"
 #include "core/ids.h"
 #include "core/metrics.h"
+#include "core/number_types.h"
 #include "engine/api_keys.h"
-#include "engine/pools.h"
-#include "engine/batches.h"
 #include "engine/automation.h"
+#include "engine/batches.h"
 #include "engine/callbacks.h"
 #include "engine/console_users.h"
-#include "engine/retention.h"
-#include "engine/media.h"
-#include "engine/metrics.h"
-#include "engine/webhooks.h"
 #include "engine/dispatcher.h"
 #include "engine/gateway.h"
+#include "engine/media.h"
+#include "engine/metrics.h"
 #include "engine/outbox.h"
-#include "engine/status_ingest.h"
+#include "engine/pools.h"
+#include "engine/retention.h"
 #include "engine/scheduling.h"
 #include "engine/services.h"
+#include "engine/status_ingest.h"
 #include "engine/verifications.h"
+#include "engine/webhooks.h"
 #include "http/api.h"
-#include "http/server.h"
-#include "http/events_api.h"
-#include "http/console_assets.h"
-#include "http/session_api.h"
-#include "http/users_api.h"
-#include "http/sim_api.h"
-#include "http/twilio_api.h"
-#include "http/keys_api.h"
-#include "http/pools_api.h"
 #include "http/batches_api.h"
+#include "http/console_assets.h"
+#include "http/events_api.h"
+#include "http/keys_api.h"
 #include "http/media_api.h"
 #include "http/metrics_api.h"
+#include "http/pools_api.h"
+#include "http/server.h"
+#include "http/session_api.h"
+#include "http/sim_api.h"
+#include "http/twilio_api.h"
+#include "http/users_api.h"
 #include "http/webhooks_api.h"
-#include "providers/transport/safe_fetch.h"
-#include "providers/transport/sniff.h"
 #include "providers/registry.h"
 #include "providers/transport/curl_client.h"
+#include "providers/transport/safe_fetch.h"
+#include "providers/transport/sniff.h"
 #include "smpp_server/smpp_server.h"
 #include "store/db.h"
 #include "store/store.h"
@@ -99,8 +100,9 @@ std::shared_ptr<const engine::QuietHours> make_quiet_hours(const Config& c) {
     zones = std::move(*loaded);
     spdlog::info("quiet hours: {} number prefixes with time zones from {}", zones.size(), path);
   } else if (!c.quiet_hours.empty()) {
-    spdlog::warn("quiet hours: no phone time-zone table (messages.phone_timezones); using each "
-                 "rule's timezone for every recipient");
+    spdlog::warn(
+        "quiet hours: no phone time-zone table (messages.phone_timezones); using each "
+        "rule's timezone for every recipient");
   }
   std::vector<engine::QuietHoursRule> rules;
   for (const auto& q : c.quiet_hours) {
@@ -148,8 +150,8 @@ constexpr const char* kFirstConsoleAdmin = "admin@switchboard.local";
 
 // Messages/s per sending number, from the stored numbers (config ones carry their configured or
 // default rate; imported ones get their type's default).
-std::unordered_map<std::string, double> number_throughput(
-    const std::vector<NumberRecord>& numbers, const Config& c) {
+std::unordered_map<std::string, double> number_throughput(const std::vector<NumberRecord>& numbers,
+                                                          const Config& c) {
   std::unordered_map<std::string, double> out;
   for (const auto& n : numbers) {
     // A number whose connector is gone keeps its carrier's defaults.
@@ -178,7 +180,8 @@ class NumbersRefresher {
  private:
   void run() {
     std::unique_lock lk(mu_);
-    while (!cv_.wait_for(lk, std::chrono::milliseconds(kNumbersRefreshMs), [this] { return stop_; })) {
+    while (
+        !cv_.wait_for(lk, std::chrono::milliseconds(kNumbersRefreshMs), [this] { return stop_; })) {
       lk.unlock();
       if (auto r = reload_(); !r) {
         spdlog::warn("numbers: reload failed (keeping the previous numbers): {}",
@@ -225,9 +228,9 @@ int backup(const Config& config, const std::string& to) {
     std::cerr << "switchboard backup: " << r.error().message << std::endl;
     return 1;
   }
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::steady_clock::now() - t0)
-                      .count();
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
   std::cout << "backup of " << config.database_url << " written to " << to << ": " << r->pages
             << " pages, " << r->bytes << " bytes, integrity ok, " << ms << " ms" << std::endl;
   return 0;
@@ -254,7 +257,8 @@ int keys_command(const Config& config, const KeysCommand& cmd) {
     }
     if (!cmd.expires_at.empty()) {
       auto t = parse_rfc3339(cmd.expires_at);
-      if (!t) return fail(Error::make("invalid_parameter", "--expires-at must be an RFC 3339 time"));
+      if (!t)
+        return fail(Error::make("invalid_parameter", "--expires-at must be an RFC 3339 time"));
       spec.expires_at = *t;
     } else if (cmd.expires_in_days > 0) {
       spec.expires_at = clock.now_ms() + cmd.expires_in_days * 86'400'000;
@@ -269,8 +273,7 @@ int keys_command(const Config& config, const KeysCommand& cmd) {
       return 0;
     }
     std::cout << "API key " << created->key.id << " for account " << cmd.account << " (scopes "
-              << scopes_to_text(created->key.scopes)
-              << "; store it now, it is not shown again):\n"
+              << scopes_to_text(created->key.scopes) << "; store it now, it is not shown again):\n"
               << created->secret << std::endl;
     return 0;
   }
@@ -286,8 +289,7 @@ int keys_command(const Config& config, const KeysCommand& cmd) {
       std::cout << k.id << "  " << k.prefix << "…  " << api_key_state(k, now) << "  "
                 << scopes_to_text(k.scopes) << "  "
                 << (k.name.empty() ? std::string("(no name)") : k.name) << "  last used "
-                << (k.last_used_at ? format_rfc3339(k.last_used_at) : std::string("never"))
-                << "\n";
+                << (k.last_used_at ? format_rfc3339(k.last_used_at) : std::string("never")) << "\n";
     }
     std::cout << std::flush;
     return 0;
@@ -330,8 +332,9 @@ int twilio_api_keys(engine::AccountService& accounts, const std::string& account
                        .dump()
                 << std::endl;
     } else {
-      std::cout << "API key of account " << account << " (the secret is shown only now):\nsid:    "
-                << k->key.sid << "\nsecret: " << k->secret << std::endl;
+      std::cout << "API key of account " << account
+                << " (the secret is shown only now):\nsid:    " << k->key.sid
+                << "\nsecret: " << k->secret << std::endl;
     }
     return 0;
   }
@@ -351,8 +354,7 @@ int twilio_api_keys(engine::AccountService& accounts, const std::string& account
                      {"friendly_name", k.friendly_name},
                      {"created_at", format_rfc3339(k.created_at)}});
     } else {
-      std::cout << k.sid << "  " << format_rfc3339(k.created_at) << "  " << k.friendly_name
-                << "\n";
+      std::cout << k.sid << "  " << format_rfc3339(k.created_at) << "  " << k.friendly_name << "\n";
     }
   }
   if (cmd.json) std::cout << out.dump() << "\n";
@@ -405,10 +407,10 @@ int users_command(const Config& config, const UsersCommand& cmd) {
                                     {"role", u.role},
                                     {"disabled", u.disabled},
                                     {"created_at", format_rfc3339(u.created_at)},
-                                    {"last_sign_in_at", u.last_sign_in_at
-                                                            ? nlohmann::json(format_rfc3339(
-                                                                  u.last_sign_in_at))
-                                                            : nlohmann::json(nullptr)}}
+                                    {"last_sign_in_at",
+                                     u.last_sign_in_at
+                                         ? nlohmann::json(format_rfc3339(u.last_sign_in_at))
+                                         : nlohmann::json(nullptr)}}
                          .dump()
                   << "\n";
       } else {
@@ -441,9 +443,9 @@ int twilio_credentials(const Config& config, const std::string& account,
   }
   const bool rotate = cmd.rotate;
   const bool json = cmd.json;
-  auto c = rotate          ? accounts.rotate_twilio_token(account)
+  auto c = rotate              ? accounts.rotate_twilio_token(account)
            : cmd.drop_previous ? accounts.drop_previous_twilio_token(account)
-                           : accounts.twilio_credentials(account);
+                               : accounts.twilio_credentials(account);
   if (!c) throw std::runtime_error(c.error().message);
   if (json) {
     nlohmann::json j = {{"account_sid", c->account_sid}, {"auth_token", c->auth_token}};
@@ -624,9 +626,14 @@ int serve(const Config& config, bool print_routes) {
   engine::ComplianceService compliance_service(*st, gateway, clock);
   engine::NumberService number_service(*st, gateway, clock, by_id, config.public_url);
   engine::AccountService account_service(*st, clock);
-  engine::Services services{gateway,        message_service,    conversation_service,
-                            contact_service, compliance_service, number_service,
-                            account_service, verifier};
+  engine::Services services{gateway,
+                            message_service,
+                            conversation_service,
+                            contact_service,
+                            compliance_service,
+                            number_service,
+                            account_service,
+                            verifier};
 
   http::Router router;
   http::register_api(router, services);
@@ -644,14 +651,14 @@ int serve(const Config& config, bool print_routes) {
   auto media_allow = providers::parse_allow_list(config.media_fetch_allow);
   if (!media_allow) throw std::runtime_error(media_allow.error().message);
   media_allow->insert(media_allow->end(), outbound_allow->begin(), outbound_allow->end());
-  gateway.set_app_url_check([allow = *outbound_allow](const std::string& url,
-                                                      const std::string& field) {
-    return providers::precheck_url(url, allow, field, "url_refused");
-  });
-  gateway.set_media_url_check([allow = *media_allow](const std::string& url,
-                                                     const std::string& field) {
-    return providers::precheck_url(url, allow, field);
-  });
+  gateway.set_app_url_check(
+      [allow = *outbound_allow](const std::string& url, const std::string& field) {
+        return providers::precheck_url(url, allow, field, "url_refused");
+      });
+  gateway.set_media_url_check(
+      [allow = *media_allow](const std::string& url, const std::string& field) {
+        return providers::precheck_url(url, allow, field);
+      });
   providers::SafeFetchOptions f_opt;
   f_opt.allow = *media_allow;
   f_opt.max_bytes = config.media_max_bytes;
@@ -697,23 +704,22 @@ int serve(const Config& config, bool print_routes) {
       [](const Error& e) { return providers::is_transient(e); },
       [](std::string_view bytes) { return providers::sniff_content_type(bytes); });
   http::register_media_api(router, services, media_files, media_signer,
-                           {config.public_url, config.media_url_ttl_s,
-                            config.media_max_url_ttl_s});
+                           {config.public_url, config.media_url_ttl_s, config.media_max_url_ttl_s});
   http::register_twilio_api(router, services, media_files);
   // The console's users and sessions.
   engine::ConsoleUsers console_users(*st, clock, console_user_options(config));
   gateway.set_session_authenticator(
-      [&console_users](const std::string& token)
-          -> Result<std::optional<engine::Gateway::SessionPrincipal>> {
+      [&console_users](
+          const std::string& token) -> Result<std::optional<engine::Gateway::SessionPrincipal>> {
         auto who = console_users.authenticate(token);
         if (!who) return who.error();
         if (!*who) return std::optional<engine::Gateway::SessionPrincipal>();
         return std::optional<engine::Gateway::SessionPrincipal>(
             engine::Gateway::SessionPrincipal{(*who)->account, (*who)->role, (*who)->email});
       });
-  http::register_session_api(router, gateway, console_users,
-                             {config.public_url.rfind("https://", 0) == 0,
-                              config.console_session_max_h * 3'600});
+  http::register_session_api(
+      router, gateway, console_users,
+      {config.public_url.rfind("https://", 0) == 0, config.console_session_max_h * 3'600});
   http::register_users_api(router, gateway, console_users);
   engine::ApiKeys api_keys(*st, clock);
   api_keys.set_on_revoked([&gateway] { gateway.forget_authentications(); });
@@ -790,19 +796,27 @@ int serve(const Config& config, bool print_routes) {
   callbacks.start();
   if (config.media_enabled) media_fetcher.start();
   events.start();
-  engine::Retention retention(
-      *st, services.messages, clock,
-      {config.retention_redact_after_days * 86'400'000, 60'000, 500});
+  engine::Retention retention(*st, services.messages, clock,
+                              {config.retention_redact_after_days * 86'400'000, 60'000, 500});
   retention.start();
   batches.start();
 
   // The SMPP server: a surface over the engine services started above (stopped before them).
   std::unique_ptr<smpp_server::SmppServer> smpp;
-  if (!config.smpp_listen.empty()) {
+  if (!config.smpp_listen.empty() || !config.smpp_tls_listen.empty()) {
     smpp_server::SmppServerOptions smpp_opt;
-    smpp_opt.host = config.smpp_listen.substr(0, config.smpp_listen.rfind(':'));
-    smpp_opt.port = static_cast<unsigned short>(
-        std::stoi(config.smpp_listen.substr(config.smpp_listen.rfind(':') + 1)));
+    const auto host_port = [](const std::string& v) {
+      return std::pair{v.substr(0, v.rfind(':')),
+                       static_cast<unsigned short>(std::stoi(v.substr(v.rfind(':') + 1)))};
+    };
+    smpp_opt.plain = !config.smpp_listen.empty();
+    if (smpp_opt.plain) std::tie(smpp_opt.host, smpp_opt.port) = host_port(config.smpp_listen);
+    smpp_opt.tls = !config.smpp_tls_listen.empty();
+    if (smpp_opt.tls) {
+      std::tie(smpp_opt.tls_host, smpp_opt.tls_port) = host_port(config.smpp_tls_listen);
+      smpp_opt.tls_cert_file = config.smpp_tls_cert_file;
+      smpp_opt.tls_key_file = config.smpp_tls_key_file;
+    }
     smpp_opt.max_pdu_size = static_cast<uint32_t>(config.smpp_max_pdu_size);
     smpp_opt.bind_throughput = config.smpp_bind_throughput;
     smpp_opt.window = config.smpp_window;
@@ -812,7 +826,10 @@ int serve(const Config& config, bool print_routes) {
     smpp = std::make_unique<smpp_server::SmppServer>(smpp_opt, message_service, account_service,
                                                      events);
     smpp->start();
-    spdlog::info("smpp: listening on {}:{}", smpp_opt.host, smpp->port());
+    if (smpp_opt.plain) spdlog::info("smpp: listening on {}:{}", smpp_opt.host, smpp->port());
+    if (smpp_opt.tls) {
+      spdlog::info("smpp: listening for TLS on {}:{}", smpp_opt.tls_host, smpp->tls_port());
+    }
   }
 
   if (config.print_first_key &&
@@ -845,8 +862,8 @@ int serve(const Config& config, bool print_routes) {
               << config.metrics_listen.substr(0, config.metrics_listen.rfind(':')) << ":"
               << metrics_server->port() << "/metrics" << std::endl;
   }
-  spdlog::info("switchboard {} listening on {}:{} (database {})", SWITCHBOARD_VERSION,
-               s_opt.host, server.port(),
+  spdlog::info("switchboard {} listening on {}:{} (database {})", SWITCHBOARD_VERSION, s_opt.host,
+               server.port(),
                config.database_url.rfind("sqlite://", 0) == 0 ? config.database_url : "postgresql");
   std::cout << "listening on http://" << s_opt.host << ":" << server.port() << std::endl;
 
@@ -854,16 +871,16 @@ int serve(const Config& config, bool print_routes) {
   sigwait(&signals, &sig);
   spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
   if (smpp) smpp->stop();  // binds closed and delivery cursors saved before the engine stops
-  events.stop();       // subscribers are told the gateway is going away (1001)
+  events.stop();           // subscribers are told the gateway is going away (1001)
   retention.stop();
-  batches.stop();      // a chunk in progress finishes; the next resumes from the store
+  batches.stop();  // a chunk in progress finishes; the next resumes from the store
   if (metrics_server) metrics_server->stop();
-  server.stop();       // in-flight requests finish; their messages reach the outbox
+  server.stop();             // in-flight requests finish; their messages reach the outbox
   engine::unwatch_gauges();  // they read the store and the dispatcher, which go next
   webhooks.stop();
   media_fetcher.stop();
-  outbox.stop();       // commit everything accepted
-  dispatcher.stop();   // finish and record in-flight sends
+  outbox.stop();      // commit everything accepted
+  dispatcher.stop();  // finish and record in-flight sends
   for (auto& c : connectors) c->stop();
   callbacks.stop();
   spdlog::info("shutdown complete");

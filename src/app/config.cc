@@ -114,6 +114,9 @@ const std::vector<Key>& keys() {
       {"smpp", "enquire_link_s", &Config::smpp_enquire_link_s, 1},
       {"smpp", "max_pdu_size", &Config::smpp_max_pdu_size, 1024},
       {"smpp", "concat_timeout_ms", &Config::smpp_concat_timeout_ms, 100},
+      {"smpp", "tls_listen", &Config::smpp_tls_listen},
+      {"smpp", "tls_cert_file", &Config::smpp_tls_cert_file},
+      {"smpp", "tls_key_file", &Config::smpp_tls_key_file},
       // Retention (docs/operations.md): 0 keeps message content forever.
       {"retention", "redact_after_days", &Config::retention_redact_after_days, 0},
   };
@@ -147,8 +150,7 @@ Result<void> set_from_toml(Config& c, const Key& k, const toml::node& n) {
   return Ok();
 }
 
-Result<void> set_from_env(Config& c, const Key& k, const std::string& name,
-                          const std::string& v) {
+Result<void> set_from_env(Config& c, const Key& k, const std::string& name, const std::string& v) {
   if (auto* s = std::get_if<std::string Config::*>(&k.field)) {
     c.*(*s) = v;
   } else if (auto* i = std::get_if<int64_t Config::*>(&k.field)) {
@@ -197,13 +199,13 @@ Result<void> parse_connectors(Config& c, const toml::node& node) {
     const auto* t = arr->get(i)->as_table();
     if (!t) return bad(where, "must be a table");
     providers::ConnectorSettings cs;
-    for (auto r : {read_opt(*t, where, "id", cs.id), read_opt(*t, where, "provider", cs.provider),
-                   read_opt(*t, where, "base_url", cs.base_url),
-                   read_opt(*t, where, "timeout_ms", cs.timeout_ms),
-                   read_opt(*t, where, "max_concurrency", cs.max_concurrency),
-                   read_opt(*t, where, "verify_webhooks", cs.verify_webhooks),
-                   read_opt(*t, where, "provider_handles_keywords",
-                            cs.provider_handles_keywords)}) {
+    for (auto r :
+         {read_opt(*t, where, "id", cs.id), read_opt(*t, where, "provider", cs.provider),
+          read_opt(*t, where, "base_url", cs.base_url),
+          read_opt(*t, where, "timeout_ms", cs.timeout_ms),
+          read_opt(*t, where, "max_concurrency", cs.max_concurrency),
+          read_opt(*t, where, "verify_webhooks", cs.verify_webhooks),
+          read_opt(*t, where, "provider_handles_keywords", cs.provider_handles_keywords)}) {
       if (!r) return r;
     }
     if (cs.id.empty()) return bad(where + ".id", "is required");
@@ -253,7 +255,7 @@ Result<void> parse_connectors(Config& c, const toml::node& node) {
 Result<void> parse_numbers(Config& c, const toml::node& node) {
   const auto* arr = node.as_array();
   if (!arr) return bad("numbers", "must be an array of tables ([[numbers]])");
-  static const std::set<std::string> kKnown = {"number", "connector", "account", "sms",
+  static const std::set<std::string> kKnown = {"number", "connector", "account",   "sms",
                                                "mms",    "type",      "throughput"};
   for (size_t i = 0; i < arr->size(); ++i) {
     const std::string where = "numbers[" + std::to_string(i) + "]";
@@ -265,10 +267,10 @@ Result<void> parse_numbers(Config& c, const toml::node& node) {
       }
     }
     NumberConfig n;
-    for (auto r : {read_opt(*t, where, "number", n.number),
-                   read_opt(*t, where, "connector", n.connector),
-                   read_opt(*t, where, "account", n.account), read_opt(*t, where, "sms", n.sms),
-                   read_opt(*t, where, "mms", n.mms), read_opt(*t, where, "type", n.type)}) {
+    for (auto r :
+         {read_opt(*t, where, "number", n.number), read_opt(*t, where, "connector", n.connector),
+          read_opt(*t, where, "account", n.account), read_opt(*t, where, "sms", n.sms),
+          read_opt(*t, where, "mms", n.mms), read_opt(*t, where, "type", n.type)}) {
       if (!r) return r;
     }
     if (const toml::node* tp = t->get("throughput")) {
@@ -300,11 +302,10 @@ Result<void> parse_quiet_hours(Config& c, const toml::node& node) {
       }
     }
     QuietHoursConfig q;
-    for (auto r : {read_opt(*t, where, "account", q.account),
-                   read_opt(*t, where, "number", q.number),
-                   read_opt(*t, where, "enabled", q.enabled), read_opt(*t, where, "start", q.start),
-                   read_opt(*t, where, "end", q.end),
-                   read_opt(*t, where, "timezone", q.timezone)}) {
+    for (auto r :
+         {read_opt(*t, where, "account", q.account), read_opt(*t, where, "number", q.number),
+          read_opt(*t, where, "enabled", q.enabled), read_opt(*t, where, "start", q.start),
+          read_opt(*t, where, "end", q.end), read_opt(*t, where, "timezone", q.timezone)}) {
       if (!r) return r;
     }
     if (!parse_clock_time(q.start)) return bad(where + ".start", "must be HH:MM (00:00-23:59)");
@@ -316,6 +317,19 @@ Result<void> parse_quiet_hours(Config& c, const toml::node& node) {
   }
   return Ok();
 }
+
+namespace {
+// "host:port" with a port 0-65535; the host may be empty (all addresses) unless `need_host`.
+bool is_host_port(const std::string& v, bool need_host) {
+  const auto colon = v.rfind(':');
+  if (colon == std::string::npos || colon + 1 == v.size() || (need_host && colon == 0)) {
+    return false;
+  }
+  char* end = nullptr;
+  const long port = std::strtol(v.c_str() + colon + 1, &end, 10);
+  return !*end && port >= 0 && port <= 65535;
+}
+}  // namespace
 
 bool valid_account_name(const std::string& s) {
   if (s.empty() || s.size() > 64) return false;
@@ -438,7 +452,8 @@ Result<void> parse_compliance(Config& c, const toml::node& node) {
   const toml::node* accounts = t->get("accounts");
   if (!accounts) return Ok();
   const auto* arr = accounts->as_array();
-  if (!arr) return bad("compliance.accounts", "must be an array of tables ([[compliance.accounts]])");
+  if (!arr)
+    return bad("compliance.accounts", "must be an array of tables ([[compliance.accounts]])");
   // Account overrides first (they inherit [compliance]); number overrides then inherit their
   // account's override when there is one (resolved in validate, once numbers are known).
   for (size_t i = 0; i < arr->size(); ++i) {
@@ -481,8 +496,8 @@ Result<void> resolve_compliance(Config& c, const toml::table* compliance_table) 
         o.number = found->number;
         if (o.account.empty()) o.account = found->account;
         if (o.account != found->account) {
-          return bad(where + ".account", "number " + o.number + " belongs to account " +
-                                             found->account);
+          return bad(where + ".account",
+                     "number " + o.number + " belongs to account " + found->account);
         }
       } else if (!valid_account_name(o.account)) {
         return bad(where + ".account", "account names are 1-64 of [A-Za-z0-9._-]");
@@ -570,25 +585,19 @@ Result<void> validate(Config& c) {
   if (c.log_format != "text" && c.log_format != "json") {
     return bad("log.format", "must be \"text\" or \"json\"");
   }
-  if (!c.metrics_listen.empty()) {
-    const auto colon = c.metrics_listen.rfind(':');
-    char* mend = nullptr;
-    const long mp = colon == std::string::npos
-                        ? -1
-                        : std::strtol(c.metrics_listen.c_str() + colon + 1, &mend, 10);
-    if (colon == std::string::npos || colon + 1 == c.metrics_listen.size() || *mend || mp < 0 ||
-        mp > 65535) {
-      return bad("metrics.listen", "must be host:port");
-    }
+  if (!c.metrics_listen.empty() && !is_host_port(c.metrics_listen, false)) {
+    return bad("metrics.listen", "must be host:port");
   }
-  if (!c.smpp_listen.empty()) {
-    const auto colon = c.smpp_listen.rfind(':');
-    char* pend = nullptr;
-    const long sp =
-        colon == std::string::npos ? -1 : std::strtol(c.smpp_listen.c_str() + colon + 1, &pend, 10);
-    if (colon == std::string::npos || colon == 0 || colon + 1 == c.smpp_listen.size() || *pend ||
-        sp < 0 || sp > 65535) {
-      return bad("smpp.listen", "must be host:port");
+  if (!c.smpp_listen.empty() && !is_host_port(c.smpp_listen, true)) {
+    return bad("smpp.listen", "must be host:port");
+  }
+  if (!c.smpp_tls_listen.empty()) {
+    if (!is_host_port(c.smpp_tls_listen, true)) return bad("smpp.tls_listen", "must be host:port");
+    if (c.smpp_tls_cert_file.empty()) {
+      return bad("smpp.tls_cert_file", "is required with tls_listen (a PEM certificate chain)");
+    }
+    if (c.smpp_tls_key_file.empty()) {
+      return bad("smpp.tls_key_file", "is required with tls_listen (a PEM private key)");
     }
   }
   if (c.smpp_max_pdu_size > 16 * 1024 * 1024) {
@@ -606,8 +615,8 @@ Result<void> validate(Config& c) {
   }
   if (c.numbers.empty()) {
     for (const char* n : {"+12025550100", "+12025550101", "+12025550102"}) {
-      c.numbers.push_back({n, c.connectors.front().id, c.bootstrap_account, true, true,
-                           "long_code"});
+      c.numbers.push_back(
+          {n, c.connectors.front().id, c.bootstrap_account, true, true, "long_code"});
     }
   }
   if (c.max_schedule_ahead_s < c.min_schedule_ahead_s) {
@@ -692,8 +701,8 @@ std::map<std::string, std::string> switchboard_env() {
 namespace {
 
 Error syntax_error(const std::string& source, const toml::parse_error& e) {
-  return Error::make("invalid_config", source + ":" + std::to_string(e.source().begin.line) +
-                                           ": " + std::string(e.description()));
+  return Error::make("invalid_config", source + ":" + std::to_string(e.source().begin.line) + ": " +
+                                           std::string(e.description()));
 }
 
 // The configuration a parsed file (`root`, empty for the embedded defaults) and the environment

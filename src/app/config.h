@@ -14,7 +14,6 @@
 
 namespace sb::app {
 
-
 struct NumberConfig {
   std::string number;
   std::string connector;
@@ -117,12 +116,12 @@ struct Config {
   int64_t batch_max_upload_bytes = int64_t{1} << 30;  // a CSV upload's cap (413 above it)
   int64_t batch_max_rows = 5'000'000;
   int64_t batch_lease_ms = 30'000;  // a materialising runner's hold on its batch
-  std::string batch_spool_dir;  // where uploads are spooled ("" : the system's temp directory)
+  std::string batch_spool_dir;      // where uploads are spooled ("" : the system's temp directory)
   // [media]: inbound media re-hosting and the SSRF guard (docs/media.md).
   bool media_enabled = true;
   std::string media_dir = "var/media";
   int64_t media_max_bytes = 5 * 1024 * 1024;
-  std::vector<std::string> media_fetch_allow;    // ADDRESS[/PREFIX][:PORT] entries
+  std::vector<std::string> media_fetch_allow;  // ADDRESS[/PREFIX][:PORT] entries
   // [network] outbound_allow: addresses beyond the public ones the gateway may call on someone's
   // behalf (apps' callbacks and forwards, media fetches); same entry syntax.
   std::vector<std::string> network_outbound_allow;
@@ -150,6 +149,9 @@ struct Config {
   int64_t smpp_window = 10;                 // deliver_sm awaiting their resp, per bind
   int64_t smpp_enquire_link_s = 30;         // idle keep-alive; a bind silent 3x this is closed
   int64_t smpp_max_pdu_size = 65536;        // a longer command_length closes the session
+  std::string smpp_tls_listen;              // HOST:PORT for SMPP over TLS; "" : none
+  std::string smpp_tls_cert_file;           // PEM certificate chain (with tls_listen)
+  std::string smpp_tls_key_file;            // PEM private key (with tls_listen)
   int64_t smpp_concat_timeout_ms = 10'000;  // an incomplete concatenated submit is stored after
   // Message bodies and media redacted after this many days (0: kept).
   int64_t retention_redact_after_days = 0;

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -44,7 +45,8 @@ class Hub {
         accounts(a),
         events(e),
         workers(static_cast<size_t>(std::max(1, options.workers))),
-        acceptor(io) {}
+        acceptor(io),
+        tls_acceptor(io) {}
   Hub(const Hub&) = delete;
   Hub& operator=(const Hub&) = delete;
 
@@ -57,6 +59,8 @@ class Hub {
   asio::thread_pool workers;  // password checks and store reads: never on an io thread
   asio::io_context io;
   tcp::acceptor acceptor;
+  tcp::acceptor tls_acceptor;
+  std::optional<asio::ssl::context> tls;  // the server's certificate and key (TLS listener on)
   std::vector<std::thread> threads;
   std::atomic<bool> stopping{false};
 
@@ -71,7 +75,8 @@ class Hub {
   std::vector<std::shared_ptr<Session>> sessions();
   std::vector<std::shared_ptr<Courier>> all_couriers();
 
-  void accept();
+  // Accepts connections on `on` for ever (TLS ones when `tls_sessions`).
+  void accept(tcp::acceptor& on, bool tls_sessions);
 
  private:
   struct Failures {
@@ -87,7 +92,8 @@ class Hub {
 // One ESME connection. Public functions may be called from any thread: they post to its strand.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(Hub& hub, tcp::socket socket);
+  // `tls`: the connection speaks TLS (handshake first, then SMPP inside it).
+  Session(Hub& hub, tcp::socket socket, bool tls);
 
   void start();
   // Closes the connection (pending requests are reported unanswered).
@@ -124,6 +130,8 @@ class Session : public std::enable_shared_from_this<Session> {
   using GroupKey = std::tuple<std::string, std::string, uint16_t, uint8_t>;
 
   void read();
+  // The TCP socket under the session, TLS or not.
+  tcp::socket& socket();
   void on_bytes();
   void on_pdu(std::string_view bytes);
   void on_request(const smpp::Pdu& p);
@@ -151,7 +159,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   Hub& hub_;
   asio::strand<asio::io_context::executor_type> strand_;
-  tcp::socket socket_;
+  tcp::socket socket_;                                   // plain sessions
+  std::unique_ptr<asio::ssl::stream<tcp::socket>> tls_;  // TLS sessions
   asio::steady_timer ticker_;
   std::string remote_;
   State state_ = State::kOpen;

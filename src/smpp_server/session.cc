@@ -32,19 +32,34 @@ const char* bind_kind(uint32_t command_id) {
 
 }  // namespace
 
-Session::Session(Hub& hub, tcp::socket socket)
-    : hub_(hub), strand_(asio::make_strand(hub.io)), socket_(std::move(socket)), ticker_(strand_) {
+Session::Session(Hub& hub, tcp::socket socket, bool tls)
+    : hub_(hub),
+      strand_(asio::make_strand(hub.io)),
+      // A TLS session's socket lives inside its stream; socket_ then stays unopened.
+      socket_(tls ? tcp::socket(hub.io) : std::move(socket)),
+      tls_(tls ? std::make_unique<asio::ssl::stream<tcp::socket>>(std::move(socket), *hub.tls)
+               : nullptr),
+      ticker_(strand_) {
   boost::system::error_code ec;
-  const auto ep = socket_.remote_endpoint(ec);
+  const auto ep = this->socket().remote_endpoint(ec);
   remote_ = ec ? std::string("?") : ep.address().to_string();
   opened_at_ = last_pdu_at_ = tokens_at_ = steady_clock::now();
 }
 
+tcp::socket& Session::socket() { return tls_ ? tls_->next_layer() : socket_; }
+
 void Session::start() {
   on_strand([this] {
     hub_.track(shared_from_this());
-    read();
-    tick();
+    tick();  // the bind timeout also bounds a handshake that never ends
+    if (!tls_) return read();
+    tls_->async_handshake(asio::ssl::stream_base::server,
+                          asio::bind_executor(strand_, [this, self = shared_from_this()](
+                                                           const boost::system::error_code& ec) {
+                            if (state_ == State::kClosed) return;
+                            if (ec) return do_close("TLS handshake failed: " + ec.message());
+                            read();
+                          }));
   });
 }
 
@@ -54,7 +69,7 @@ void Session::close(const std::string& why) {
 
 void Session::shutdown_now() {
   boost::system::error_code ec;
-  socket_.close(ec);
+  socket().close(ec);
   state_ = State::kClosed;
 }
 
@@ -75,15 +90,18 @@ uint32_t Session::next_sequence() {
 }
 
 void Session::read() {
-  socket_.async_read_some(
-      asio::buffer(chunk_),
-      asio::bind_executor(strand_, [this, self = shared_from_this()](
-                                       const boost::system::error_code& ec, size_t n) {
+  auto done = asio::bind_executor(
+      strand_, [this, self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
         if (state_ == State::kClosed) return;
         if (ec) return do_close(ec == asio::error::eof ? "closed by the peer" : ec.message());
         in_.append(chunk_.data(), n);
         on_bytes();
-      }));
+      });
+  if (tls_) {
+    tls_->async_read_some(asio::buffer(chunk_), std::move(done));
+  } else {
+    socket_.async_read_some(asio::buffer(chunk_), std::move(done));
+  }
 }
 
 void Session::on_bytes() {
@@ -402,16 +420,20 @@ void Session::write() {
   out_.clear();
   write_busy_ = true;
   write_started_ = steady_clock::now();
-  asio::async_write(socket_, asio::buffer(writing_),
-                    asio::bind_executor(strand_, [this, self = shared_from_this()](
-                                                     const boost::system::error_code& ec, size_t) {
-                      write_busy_ = false;
-                      writing_.clear();
-                      if (state_ == State::kClosed) return;
-                      if (ec) return do_close("write failed: " + ec.message());
-                      if (close_after_flush_ && out_.empty()) return do_close("unbound");
-                      write();
-                    }));
+  auto done = asio::bind_executor(
+      strand_, [this, self = shared_from_this()](const boost::system::error_code& ec, size_t) {
+        write_busy_ = false;
+        writing_.clear();
+        if (state_ == State::kClosed) return;
+        if (ec) return do_close("write failed: " + ec.message());
+        if (close_after_flush_ && out_.empty()) return do_close("unbound");
+        write();
+      });
+  if (tls_) {
+    asio::async_write(*tls_, asio::buffer(writing_), std::move(done));
+  } else {
+    asio::async_write(socket_, asio::buffer(writing_), std::move(done));
+  }
 }
 
 void Session::tick() {
@@ -467,8 +489,8 @@ void Session::do_close(const std::string& why) {
   spdlog::info("smpp: session {} ({}) closed: {}", system_id_.empty() ? "-" : system_id_, remote_,
                why);
   boost::system::error_code ec;
-  socket_.shutdown(tcp::socket::shutdown_both, ec);
-  socket_.close(ec);
+  socket().shutdown(tcp::socket::shutdown_both, ec);
+  socket().close(ec);
   ticker_.cancel();
   for (auto& [_, g] : groups_) g->timer->cancel();
   groups_.clear();

@@ -60,17 +60,43 @@ std::vector<std::shared_ptr<Courier>> Hub::all_couriers() {
   return out;
 }
 
-void Hub::accept() {
-  acceptor.async_accept([this](const boost::system::error_code& ec, tcp::socket socket) {
-    if (stopping) return;
-    if (ec) {
-      spdlog::warn("smpp: accept failed: {}", ec.message());
-    } else {
-      std::make_shared<Session>(*this, std::move(socket))->start();
-    }
-    accept();
-  });
+void Hub::accept(tcp::acceptor& on, bool tls_sessions) {
+  on.async_accept(
+      [this, &on, tls_sessions](const boost::system::error_code& ec, tcp::socket socket) {
+        if (stopping) return;
+        if (ec) {
+          spdlog::warn("smpp: accept failed: {}", ec.message());
+        } else {
+          std::make_shared<Session>(*this, std::move(socket), tls_sessions)->start();
+        }
+        accept(on, tls_sessions);
+      });
 }
+
+namespace {
+
+// Binds `acceptor` to host:port (an address, or a name such as localhost: its first address).
+void listen_on(asio::io_context& io, tcp::acceptor& acceptor, const std::string& host,
+               unsigned short port) {
+  boost::system::error_code ec;
+  tcp::resolver resolver(io);
+  const auto found = resolver.resolve(host, std::to_string(port),
+                                      tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+  if (ec || found.empty()) {
+    throw std::runtime_error("smpp: cannot resolve the listen address '" + host + "'");
+  }
+  const tcp::endpoint ep = found.begin()->endpoint();
+  acceptor.open(ep.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(ep, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    throw std::runtime_error("smpp: cannot listen on " + host + ":" + std::to_string(port) + ": " +
+                             ec.message());
+  }
+}
+
+}  // namespace
 
 SmppServer::SmppServer(SmppServerOptions options, engine::MessageService& messages,
                        engine::AccountService& accounts, engine::EventStream& events)
@@ -80,24 +106,30 @@ SmppServer::~SmppServer() { stop(); }
 
 void SmppServer::start() {
   Hub& h = *hub_;
-  boost::system::error_code ec;
-  // An address, or a name such as localhost (its first address).
-  tcp::resolver resolver(h.io);
-  const auto found = resolver.resolve(h.options.host, std::to_string(h.options.port),
-                                      tcp::resolver::passive | tcp::resolver::numeric_service, ec);
-  if (ec || found.empty()) {
-    throw std::runtime_error("smpp: cannot resolve the listen address '" + h.options.host + "'");
+  if (h.options.tls) {
+    // TLS 1.2 and later only; the certificate and key are read once, at start.
+    h.tls.emplace(asio::ssl::context::tls_server);
+    h.tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                       asio::ssl::context::no_tlsv1_1);
+    boost::system::error_code ec;
+    h.tls->use_certificate_chain_file(h.options.tls_cert_file, ec);
+    if (ec) {
+      throw std::runtime_error("smpp: cannot read the TLS certificate " + h.options.tls_cert_file +
+                               ": " + ec.message());
+    }
+    h.tls->use_private_key_file(h.options.tls_key_file, asio::ssl::context::pem, ec);
+    if (ec) {
+      throw std::runtime_error("smpp: cannot read the TLS key " + h.options.tls_key_file + ": " +
+                               ec.message());
+    }
+    listen_on(h.io, h.tls_acceptor, h.options.tls_host, h.options.tls_port);
+    h.accept(h.tls_acceptor, true);
   }
-  const tcp::endpoint ep = found.begin()->endpoint();
-  h.acceptor.open(ep.protocol(), ec);
-  if (!ec) h.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) h.acceptor.bind(ep, ec);
-  if (!ec) h.acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    throw std::runtime_error("smpp: cannot listen on " + h.options.host + ":" +
-                             std::to_string(h.options.port) + ": " + ec.message());
+  if (h.options.plain) {
+    listen_on(h.io, h.acceptor, h.options.host, h.options.port);
+    h.accept(h.acceptor, false);
   }
-  h.accept();
   const int n = std::clamp(h.options.io_threads, 1, 2);
   for (int i = 0; i < n; ++i) {
     h.threads.emplace_back([&h] {
@@ -124,6 +156,7 @@ void SmppServer::stop() {
   asio::post(h.io, [&h] {
     boost::system::error_code ec;
     h.acceptor.close(ec);
+    h.tls_acceptor.close(ec);
   });
   std::this_thread::sleep_for(milliseconds(100));
   h.io.stop();
@@ -138,6 +171,12 @@ void SmppServer::stop() {
 unsigned short SmppServer::port() const {
   boost::system::error_code ec;
   const auto ep = hub_->acceptor.local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+unsigned short SmppServer::tls_port() const {
+  boost::system::error_code ec;
+  const auto ep = hub_->tls_acceptor.local_endpoint(ec);
   return ec ? 0 : ep.port();
 }
 

@@ -15,8 +15,15 @@
 namespace sb::smpp_server {
 
 struct SmppServerOptions {
+  // Plain SMPP on host:port (when `plain`), SMPP over TLS on tls_host:tls_port (when `tls`).
+  bool plain = true;
   std::string host = "127.0.0.1";
-  unsigned short port = 0;                           // 0: any free port (port() tells which)
+  unsigned short port = 0;  // 0: any free port (port() tells which)
+  bool tls = false;
+  std::string tls_host = "127.0.0.1";
+  unsigned short tls_port = 0;                       // 0: any free port (tls_port() tells which)
+  std::string tls_cert_file;                         // PEM certificate chain
+  std::string tls_key_file;                          // PEM private key
   uint32_t max_pdu_size = smpp::kDefaultMaxPduSize;  // a longer command_length closes the session
   int64_t bind_throughput = 500;  // submits per second per bind (token bucket); 0: unlimited
   int64_t window = 10;            // deliver_sm awaiting their resp, per bind
@@ -31,10 +38,11 @@ struct SmppServerOptions {
 
 class Hub;
 
-// Owns the listener, its io threads and every session. start() throws std::runtime_error when the
-// address cannot be bound; stop() closes every session (answered submits are durable; an
-// unanswered one may or may not be stored, as with any SMSC), saves each system_id's delivery
-// cursor, and joins the threads. Both are called from one controlling thread.
+// Owns the listeners, their io threads and every session. start() throws std::runtime_error when
+// an address cannot be bound or the TLS certificate or key cannot be read; stop() closes every
+// session (answered submits are durable; an unanswered one may or may not be stored, as with any
+// SMSC), saves each system_id's delivery cursor, and joins the threads. Both are called from one
+// controlling thread.
 class SmppServer {
  public:
   SmppServer(SmppServerOptions options, engine::MessageService& messages,
@@ -45,8 +53,9 @@ class SmppServer {
 
   void start();
   void stop();
-  // The bound port (after start()).
+  // The bound ports (after start(); 0 when that listener is off).
   unsigned short port() const;
+  unsigned short tls_port() const;
 
  private:
   std::shared_ptr<Hub> hub_;

@@ -19,6 +19,7 @@
 #include "smpp/text.h"
 #include "support/gateway.h"
 #include "support/node_peer.h"
+#include "support/tls_identity.h"
 
 namespace sb::test {
 namespace {
@@ -449,7 +450,6 @@ TEST(SmppServerTest, EngineRefusalsMapToCommandStatuses) {
   EXPECT_NE(g.gw.server_log().find("ESME_RINVSRCADR"), std::string::npos);
 }
 
-
 // --- The same server with an independent client: the npm `smpp` package (tests/sdk/smpp_esme.js)
 
 using nlohmann::json;
@@ -476,8 +476,12 @@ TEST(SmppServerNpmClientTest, ASubmitWithRegisteredDeliveryGetsItsReceipt) {
   SmppGateway g;
   auto esme = npm_esme(g, "transceiver", g.password);
   ASSERT_EQ(esme->wait_for_event("bind_resp", 20s)["command_status"], 0);
-  esme->command({{"cmd", "submit"}, {"from", "+12025550100"}, {"to", "+12025550123"},
-                 {"text", "Your code is 123456"}, {"registered_delivery", 1}, {"tag", "otp"}});
+  esme->command({{"cmd", "submit"},
+                 {"from", "+12025550100"},
+                 {"to", "+12025550123"},
+                 {"text", "Your code is 123456"},
+                 {"registered_delivery", 1},
+                 {"tag", "otp"}});
   const json resp = esme->wait_for(
       [](const json& e) { return named(e, "submit_sm_resp") && e["tag"] == "otp"; }, 20s);
   ASSERT_EQ(resp["command_status"], 0) << resp.dump();
@@ -496,9 +500,9 @@ TEST(SmppServerNpmClientTest, AnInboundMessageGoesToTheBoundReceiver) {
   SmppGateway g;
   auto rx = npm_esme(g, "receiver", g.password);
   ASSERT_EQ(rx->wait_for_event("bind_resp", 20s)["command_status"], 0);
-  auto in = g.gw.post_json("/v1/sim/inbound", g.key,
-                           {{"from", "+12025550124"}, {"to", "+12025550100"},
-                            {"body", "Héllo from a phone 👋"}});
+  auto in = g.gw.post_json(
+      "/v1/sim/inbound", g.key,
+      {{"from", "+12025550124"}, {"to", "+12025550100"}, {"body", "Héllo from a phone 👋"}});
   ASSERT_EQ(in.status, 201) << in.body;
   const json mo = rx->wait_for(
       [](const json& e) { return named(e, "deliver_sm") && !e.value("is_receipt", true); }, 20s);
@@ -515,8 +519,12 @@ TEST(SmppServerNpmClientTest, AConcatenatedSubmitIsJoinedIntoOneMessage) {
   std::string text;
   for (int i = 0; i < 8; ++i) text += "A long reminder, sent as parts. ";  // 8 × 32 = 256
   for (const std::string split : {"udh", "sar"}) {
-    esme->command({{"cmd", "submit"}, {"from", "+12025550100"}, {"to", "+12025550123"},
-                   {"text", text}, {"split", split}, {"tag", split}});
+    esme->command({{"cmd", "submit"},
+                   {"from", "+12025550100"},
+                   {"to", "+12025550123"},
+                   {"text", text},
+                   {"split", split},
+                   {"tag", split}});
     const json done = esme->wait_for(
         [&](const json& e) { return named(e, "submit_done") && e["tag"] == split; }, 20s);
     ASSERT_EQ(done["ok"], 2) << done.dump();
@@ -533,8 +541,13 @@ TEST(SmppServerNpmClientTest, SubmitsOverTheBindThroughputAreAnsweredThrottled) 
   SmppGateway g("bind_throughput = 5\n");
   auto esme = npm_esme(g, "transmitter", g.password);
   ASSERT_EQ(esme->wait_for_event("bind_resp", 20s)["command_status"], 0);
-  esme->command({{"cmd", "submit"}, {"from", "+12025550100"}, {"to", "+12025550123"},
-                 {"text", "burst"}, {"count", 30}, {"window", 30}, {"tag", "burst"}});
+  esme->command({{"cmd", "submit"},
+                 {"from", "+12025550100"},
+                 {"to", "+12025550123"},
+                 {"text", "burst"},
+                 {"count", 30},
+                 {"window", 30},
+                 {"tag", "burst"}});
   const json done = esme->wait_for(
       [](const json& e) { return named(e, "submit_done") && e["tag"] == "burst"; }, 20s);
   const int throttled = done["statuses"].value(std::to_string(smpp::status::kThrottled), 0);
@@ -552,8 +565,14 @@ TEST(SmppServerNpmClientTest, AMalformedPduIsNackedAndTheSessionGoesOn) {
   ASSERT_EQ(esme->wait_for_event("bind_resp", 20s)["command_status"], 0);
   // A submit_sm whose sm_length (200) runs past the PDU's end.
   // Header (length patched below), then 16 empty or zero mandatory fields, sm_length 200, "Hello".
-  std::string bad = "00000000" "00000004" "00000000" "00000063" + std::string(32, '0') +
-                    "c8" "48656c6c6f";
+  std::string bad =
+      "00000000"
+      "00000004"
+      "00000000"
+      "00000063" +
+      std::string(32, '0') +
+      "c8"
+      "48656c6c6f";
   // command_length: the real length.
   char len[24];
   std::snprintf(len, sizeof len, "%08x", static_cast<unsigned>(bad.size() / 2));
@@ -564,12 +583,56 @@ TEST(SmppServerNpmClientTest, AMalformedPduIsNackedAndTheSessionGoesOn) {
   EXPECT_EQ(nack["seq"], 0x63);
   esme->command({{"cmd", "enquire_link"}, {"tag", "alive"}});
   EXPECT_EQ(esme->wait_for_event("enquire_link_resp", 20s)["command_status"], 0);
-  esme->command({{"cmd", "submit"}, {"from", "+12025550100"}, {"to", "+12025550123"},
-                 {"text", "still bound"}, {"tag", "after"}});
+  esme->command({{"cmd", "submit"},
+                 {"from", "+12025550100"},
+                 {"to", "+12025550123"},
+                 {"text", "still bound"},
+                 {"tag", "after"}});
   EXPECT_EQ(esme->wait_for(
                 [](const json& e) { return named(e, "submit_sm_resp") && e["tag"] == "after"; },
                 20s)["command_status"],
             0);
+}
+
+TEST(SmppServerNpmClientTest, OverTlsTheCertificateIsCheckedAndSubmitsAndReceiptsFlow) {
+  TlsIdentity id;
+  TempDir certs;
+  id.write_cert(certs.file("cert.pem"));
+  id.write_key(certs.file("key.pem"));
+  SmppGateway g("tls_listen = \"127.0.0.1:0\"\ntls_cert_file = \"" + certs.file("cert.pem") +
+                "\"\ntls_key_file = \"" + certs.file("key.pem") + "\"\n");
+  std::smatch m;
+  const std::regex re("smpp: listening for TLS on [0-9.]+:([0-9]+)");
+  std::string log;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        log = g.gw.server_log();
+        return std::regex_search(log, m, re);
+      },
+      10s))
+      << log;
+  const std::string tls_port = m[1];
+  // The client checks the server's certificate against our CA (verification on).
+  NodePeer esme("smpp_esme.js", {"127.0.0.1", tls_port, g.system_id, g.password, "transceiver",
+                                 json{{"tls", true}, {"ca", certs.file("cert.pem")}}.dump()});
+  ASSERT_EQ(esme.wait_for_event("bind_resp", 20s)["command_status"], 0);
+  esme.command({{"cmd", "submit"},
+                {"from", "+12025550100"},
+                {"to", "+12025550123"},
+                {"text", "sent over TLS"},
+                {"registered_delivery", 1},
+                {"tag", "tls"}});
+  const json resp = esme.wait_for(
+      [](const json& e) { return named(e, "submit_sm_resp") && e["tag"] == "tls"; }, 20s);
+  ASSERT_EQ(resp["command_status"], 0) << resp.dump();
+  const json receipt = esme.wait_for(
+      [](const json& e) { return named(e, "deliver_sm") && e.value("is_receipt", false); }, 20s);
+  EXPECT_EQ(receipt["receipted_message_id"], resp["message_id"]);
+  // Plain SMPP on the TLS port gets no bind: the handshake fails and the session closes.
+  NodePeer plain_on_tls("smpp_esme.js",
+                        {"127.0.0.1", tls_port, g.system_id, g.password, "transceiver"});
+  plain_on_tls.wait_for_event("disconnect", 20s);
+  EXPECT_TRUE(plain_on_tls.events_named("bind_resp").empty());
 }
 
 }  // namespace

@@ -4,7 +4,9 @@
 //   BIND_TYPE: transceiver | transmitter | receiver | none (connect without binding; see `bind`).
 //   Options (defaults): system_type "", interface_version 0x34, addr_ton 0, addr_npi 0,
 //   address_range "", window 10 (default submit window), quiet false (no per-PDU submit_sm_resp /
-//   deliver_sm events), enquire_link_period_ms 0 (no automatic enquire_link).
+//   deliver_sm events), enquire_link_period_ms 0 (no automatic enquire_link), tls false (SMPP over
+//   TLS, the server's certificate checked against `ca`, a PEM file; its handshake done before
+//   `connected`).
 //   Events on stdout and commands on stdin are JSON lines. Every command prints
 //   {"event":"ack","cmd":CMD[,"tag":TAG]} once started, or instead {"event":"error","cmd":CMD,
 //   "tag":TAG,"error":...} when refused (e.g. a part over 254 octets without split); a command's
@@ -79,7 +81,10 @@ let closing = false;
 let deliverStatus = { n: 0, status: 0 };
 const jobs = new Set();
 
-const session = smpp.connect({ host, port: Number(portText), auto_enquire_link_period: opts.enquire_link_period_ms || 0 });
+const session = smpp.connect({
+  host, port: Number(portText), auto_enquire_link_period: opts.enquire_link_period_ms || 0,
+  ...(opts.tls ? { tls: true, ca: [require('fs').readFileSync(opts.ca)], rejectUnauthorized: true } : {}),
+});
 coalesceWrites(session.socket);
 
 function bind(type, sid, pw) {
@@ -94,7 +99,7 @@ function bind(type, sid, pw) {
   });
 }
 
-session.on('connect', () => {
+session.on(opts.tls ? 'secureConnect' : 'connect', () => {
   connected = true;
   out({ event: 'connected' });
   if (bindTypeArg !== 'none') {

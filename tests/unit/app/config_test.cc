@@ -70,8 +70,8 @@ TEST_F(ConfigTest, WrongTypesAndValuesAreRejected) {
   EXPECT_FALSE(load_config(write("[server]\nio_threads = 0\n"), {}).ok());
   EXPECT_FALSE(load_config(write("[messages]\ndefault_region = \"XX\"\n"), {}).ok());
   EXPECT_FALSE(load_config(write("[[numbers]]\nnumber = \"12345\"\n"), {}).ok());
-  EXPECT_FALSE(load_config(write("[[numbers]]\nnumber = \"+12025550100\"\nconnector = \"x\"\n"), {})
-                   .ok());
+  EXPECT_FALSE(
+      load_config(write("[[numbers]]\nnumber = \"+12025550100\"\nconnector = \"x\"\n"), {}).ok());
   EXPECT_FALSE(load_config(write("[server\n"), {}).ok());  // TOML syntax error
 }
 
@@ -98,7 +98,8 @@ TEST_F(ConfigTest, ConnectorSettingsExpandEnvironmentReferences) {
   EXPECT_EQ(c->connectors[0].values.at("delivery_delay_ms"), "5");
   unsetenv("SB_TEST_SIM_MISSING");
   auto missing = load_config(
-      write("[[connectors]]\nid = \"s\"\nprovider = \"sim\"\njournal = \"${SB_TEST_SIM_MISSING}\"\n"),
+      write(
+          "[[connectors]]\nid = \"s\"\nprovider = \"sim\"\njournal = \"${SB_TEST_SIM_MISSING}\"\n"),
       {});
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().field, "connectors[s].journal");
@@ -109,16 +110,43 @@ TEST_F(ConfigTest, ConnectorSettingsExpandEnvironmentReferences) {
 TEST_F(ConfigTest, AFloatWhereAnIntegerBelongsIsAnErrorNamingTheKey) {
   for (const char* v : {"7e80", "5.0", "-1e300"}) {
     auto setting = load_config(write(std::string("[[connectors]]\nid = \"s\"\nprovider = \"sim\"\n"
-                                                 "delivery_delay_ms = ") + v + "\n"),
+                                                 "delivery_delay_ms = ") +
+                                     v + "\n"),
                                {});
     ASSERT_FALSE(setting.ok()) << v;
     EXPECT_EQ(setting.error().field, "connectors[s].delivery_delay_ms") << v;
     auto timeout = load_config(write(std::string("[[connectors]]\nid = \"s\"\nprovider = \"sim\"\n"
-                                                 "timeout_ms = ") + v + "\n"),
+                                                 "timeout_ms = ") +
+                                     v + "\n"),
                                {});
     ASSERT_FALSE(timeout.ok()) << v;
     EXPECT_EQ(timeout.error().field, "connectors[0].timeout_ms") << v;  // read before the id
   }
+}
+
+TEST_F(ConfigTest, TheSmppServersListenersAreCheckedAndTlsNeedsItsCertificateAndKey) {
+  auto plain = load_config(write("[smpp]\nlisten = \"127.0.0.1:2775\"\n"), {});
+  ASSERT_TRUE(plain.ok()) << plain.error().message;
+  EXPECT_EQ(plain->smpp_listen, "127.0.0.1:2775");
+  EXPECT_EQ(plain->smpp_bind_throughput, 500);
+  for (const char* bad : {"2775", ":2775", "host:", "host:70000", "host:x"}) {
+    auto r = load_config(write(std::string("[smpp]\nlisten = \"") + bad + "\"\n"), {});
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().field, "smpp.listen") << bad;
+  }
+  auto no_cert = load_config(write("[smpp]\ntls_listen = \"0.0.0.0:3550\"\n"), {});
+  ASSERT_FALSE(no_cert.ok());
+  EXPECT_EQ(no_cert.error().field, "smpp.tls_cert_file");
+  auto no_key = load_config(
+      write("[smpp]\ntls_listen = \"0.0.0.0:3550\"\ntls_cert_file = \"/etc/c.pem\"\n"), {});
+  ASSERT_FALSE(no_key.ok());
+  EXPECT_EQ(no_key.error().field, "smpp.tls_key_file");
+  auto tls = load_config(write("[smpp]\ntls_listen = \"0.0.0.0:3550\"\ntls_cert_file = "
+                               "\"/etc/c.pem\"\ntls_key_file = \"/etc/k.pem\"\n"),
+                         {});
+  ASSERT_TRUE(tls.ok()) << tls.error().message;
+  EXPECT_EQ(tls->smpp_tls_listen, "0.0.0.0:3550");
+  EXPECT_TRUE(tls->smpp_listen.empty());
 }
 
 TEST_F(ConfigTest, NumbersAreNormalizedAndDefaultToTheFirstConnector) {

@@ -22,54 +22,16 @@
 
 #include "providers/transport/curl_client.h"
 #include "support/raw_http.h"
+#include "support/tls_identity.h"
 
 namespace sb::providers {
 namespace {
-
-// A self-signed certificate for 127.0.0.1 and its key.
-struct Identity {
-  EVP_PKEY* key = nullptr;
-  X509* cert = nullptr;
-  Identity() {
-    key = EVP_EC_gen("P-256");
-    cert = X509_new();
-    X509_set_version(cert, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-    X509_gmtime_adj(X509_getm_notBefore(cert), -60);
-    X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
-    X509_set_pubkey(cert, key);
-    X509_NAME* name = X509_get_subject_name(cert);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                               reinterpret_cast<const unsigned char*>("127.0.0.1"), -1, -1, 0);
-    X509_set_issuer_name(cert, name);
-    X509V3_CTX ctx;
-    X509V3_set_ctx_nodb(&ctx);
-    X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
-    for (const auto& [nid, value] : {std::pair{NID_subject_alt_name, "IP:127.0.0.1"},
-                                     std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
-      X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
-      X509_add_ext(cert, ext, -1);
-      X509_EXTENSION_free(ext);
-    }
-    X509_sign(cert, key, EVP_sha256());
-  }
-  ~Identity() {
-    X509_free(cert);
-    EVP_PKEY_free(key);
-  }
-  void write_cert(const std::string& path) const {
-    FILE* f = std::fopen(path.c_str(), "w");
-    ASSERT_NE(f, nullptr);
-    PEM_write_X509(f, cert);
-    std::fclose(f);
-  }
-};
 
 // Answers every request on a connection with 200 {} (keep-alive) until the client closes it;
 // one connection at a time. Records, per connection, whether its TLS session was resumed.
 class TlsServer {
  public:
-  explicit TlsServer(const Identity& id) : ctx_(SSL_CTX_new(TLS_server_method())) {
+  explicit TlsServer(const test::TlsIdentity& id) : ctx_(SSL_CTX_new(TLS_server_method())) {
     SSL_CTX_use_certificate(ctx_, id.cert);
     SSL_CTX_use_PrivateKey(ctx_, id.key);
     server_.emplace([this](int c) { on_connection(c); });
@@ -139,7 +101,7 @@ class CurlTlsTest : public ::testing::Test {
     r.timeout_ms = 5000;
     return r;
   }
-  Identity id_;
+  test::TlsIdentity id_;
   std::string ca_;
 };
 

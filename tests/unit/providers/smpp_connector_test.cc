@@ -31,6 +31,7 @@
 #include "providers/smpp/smpp_config.h"
 #include "smpp/pdu.h"
 #include "smpp/text.h"
+#include "support/tls_identity.h"
 
 namespace sb::providers::smpp {
 namespace {
@@ -250,49 +251,11 @@ class FakeSmsc {
 
 // ---- a TLS SMSC --------------------------------------------------------------------------------
 
-// A self-signed certificate for 127.0.0.1 and its key, made at start.
-struct Identity {
-  EVP_PKEY* key = nullptr;
-  X509* cert = nullptr;
-  Identity() {
-    key = EVP_EC_gen("P-256");
-    cert = X509_new();
-    X509_set_version(cert, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-    X509_gmtime_adj(X509_getm_notBefore(cert), -60);
-    X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
-    X509_set_pubkey(cert, key);
-    X509_NAME* name = X509_get_subject_name(cert);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                               reinterpret_cast<const unsigned char*>("127.0.0.1"), -1, -1, 0);
-    X509_set_issuer_name(cert, name);
-    X509V3_CTX ctx;
-    X509V3_set_ctx_nodb(&ctx);
-    X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
-    for (const auto& [nid, value] : {std::pair{NID_subject_alt_name, "IP:127.0.0.1"},
-                                     std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
-      X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
-      X509_add_ext(cert, ext, -1);
-      X509_EXTENSION_free(ext);
-    }
-    X509_sign(cert, key, EVP_sha256());
-  }
-  ~Identity() {
-    X509_free(cert);
-    EVP_PKEY_free(key);
-  }
-  void write_cert(const std::string& path) const {
-    FILE* f = std::fopen(path.c_str(), "w");
-    PEM_write_X509(f, cert);
-    std::fclose(f);
-  }
-};
-
 // A blocking SMSC over TLS on its own thread: answers binds, submits (id "TLS<n>"), enquire_link
 // and unbind; counts the handshakes that failed (a client refusing its certificate).
 class TlsSmsc {
  public:
-  explicit TlsSmsc(const Identity& id)
+  explicit TlsSmsc(const test::TlsIdentity& id)
       : ctx_(asio::ssl::context::tls_server),
         acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
     SSL_CTX_use_certificate(ctx_.native_handle(), id.cert);
@@ -1008,7 +971,7 @@ TEST_F(SmppTest, OversizedCommandLengthClosesTheSession) {
 // ---- TLS ----------------------------------------------------------------------------------------
 
 TEST(SmppTls, BindsAndSendsOverTlsWithTheCertificateVerified) {
-  Identity id;
+  test::TlsIdentity id;
   TlsSmsc smsc(id);
   const std::string ca =
       (std::filesystem::temp_directory_path() / ("smpp-ca-" + std::to_string(::getpid()) + ".pem"))
@@ -1032,7 +995,7 @@ TEST(SmppTls, BindsAndSendsOverTlsWithTheCertificateVerified) {
 }
 
 TEST(SmppTls, AnUntrustedCertificateIsRefusedByDefault) {
-  Identity id;
+  test::TlsIdentity id;
   TlsSmsc smsc(id);
   auto c = parse_config(settings(smsc.port(), {{"tls", "true"}}));  // the system's trust store
   ASSERT_TRUE(c);
