@@ -29,15 +29,17 @@ class SmppConnectorTest : public ::testing::Test {
     const std::string common = "host = \"127.0.0.1\"\nport = " + std::to_string(port_) +
                                "\npassword = \"secret\"\nreconnect_min_ms = 50\n"
                                "reconnect_max_ms = 200\ntimeout_ms = 5000\n";
-    gw_.emplace(Backend::kSqlite,
-                "[[connectors]]\nid = \"smsc\"\nprovider = \"smpp\"\nsystem_id = \"sb-main\"\n" +
-                    common + extra +
-                    "[[connectors]]\nid = \"smsc-latin\"\nprovider = \"smpp\"\n"
-                    "system_id = \"sb-latin\"\ndata_coding = \"latin1\"\nlong_messages = \"sar\"\n" +
-                    common + "[[numbers]]\nnumber = \"" + kNumber +
-                    "\"\naccount = \"acme\"\nconnector = \"smsc\"\n[[numbers]]\nnumber = \"" +
-                    kLatinNumber + "\"\naccount = \"acme\"\nconnector = \"smsc-latin\"\n"
-                    "[webhooks]\nsms_parts_timeout_ms = 3000\n");
+    gw_.emplace(
+        Backend::kSqlite,
+        "[[connectors]]\nid = \"smsc\"\nprovider = \"smpp\"\nsystem_id = \"sb-main\"\n" + common +
+            extra +
+            "[[connectors]]\nid = \"smsc-latin\"\nprovider = \"smpp\"\n"
+            "system_id = \"sb-latin\"\ndata_coding = \"latin1\"\nlong_messages = \"sar\"\n" +
+            common + "[[numbers]]\nnumber = \"" + kNumber +
+            "\"\naccount = \"acme\"\nconnector = \"smsc\"\n[[numbers]]\nnumber = \"" +
+            kLatinNumber +
+            "\"\naccount = \"acme\"\nconnector = \"smsc-latin\"\n"
+            "[webhooks]\nsms_parts_timeout_ms = 3000\n");
     key_ = gw_->create_key("acme");
     gw_->start();
     // Both connectors bind before anything is sent.
@@ -169,8 +171,13 @@ TEST_F(SmppConnectorTest, AReceiptWithoutSubAndDlvrdFieldsIsStillRead) {
 
 TEST_F(SmppConnectorTest, MobileOriginatedMessagesSingleAndConcatenatedOutOfOrderWithADuplicate) {
   start();
-  smsc_->command({{"cmd", "mo"}, {"from", kPhone}, {"to", kNumber}, {"text", "Hello there"},
-                  {"data_coding", 0}, {"tag", "single"}});
+  smsc_->command({{"cmd", "mo"},
+                  {"from", kPhone},
+                  {"to", kNumber},
+                  {"text", "Hello there"},
+                  {"data_coding", 0},
+                  {"system_id", "sb-main"},
+                  {"tag", "single"}});
   // 11 × 35 characters, UCS-2: 6 parts of 67.
   std::string long_text;
   for (int i = 0; i < 11; ++i) long_text += "Ünïcödé parts arrive in any order. ";
@@ -181,6 +188,7 @@ TEST_F(SmppConnectorTest, MobileOriginatedMessagesSingleAndConcatenatedOutOfOrde
                   {"data_coding", 8},
                   {"split", "udh8"},
                   {"order", {3, 1, 4, 2, 1, 6, 5}},
+                  {"system_id", "sb-main"},
                   {"tag", "parts"}});
   const json done = smsc_->wait_for(
       [](const json& e) { return named(e, "mo_done") && e["tag"] == "parts"; }, 20s);
@@ -209,8 +217,10 @@ TEST_F(SmppConnectorTest, APartStoredBeforeACrashIsJoinedWithTheRestAfterTheRest
   start();
   std::string text;
   for (int i = 0; i < 6; ++i) text += "Part of a message that outlives a crash. ";  // 246 chars
-  const json first = {{"cmd", "mo"},      {"from", kPhone},  {"to", kNumber},  {"text", text},
-                      {"data_coding", 0}, {"split", "udh8"}, {"ref", 77},      {"order", {1}},
+  // Both parts on the main connector's bind (parts are joined per connector).
+  const json first = {{"cmd", "mo"},   {"from", kPhone},   {"to", kNumber},
+                      {"text", text},  {"data_coding", 0}, {"split", "udh8"},
+                      {"ref", 77},     {"order", {1}},     {"system_id", "sb-main"},
                       {"tag", "first"}};
   smsc_->command(first);
   const json done = smsc_->wait_for(
