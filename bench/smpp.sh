@@ -142,7 +142,7 @@ start_switchboard() {
   local d="$1"
   mkdir -p "$d"
   cat > "$d/switchboard.toml"
-  key="$("$build/switchboard" keys create --account bench --config "$d/switchboard.toml" | tail -n 1)"
+  key="$("$build/switchboard" keys create --account bench --config "$d/switchboard.toml" 2> /dev/null | tail -n 1)"
   "$build/switchboard" serve --config "$d/switchboard.toml" > "$d/out.txt" 2> "$d/err.txt" &
   server_pid=$!
   pids+=("$server_pid")
@@ -204,7 +204,7 @@ if [ "$part" != accept ]; then
       echo "$r $mode $line" >> "$results"
     done
   done
-  echo "== delivery through SMPP to one fake SMSC (window $window, receipts for every message), ${duration}s of load"
+  echo "== delivery through SMPP to one fake SMSC (window $window, $([ "$receipts" = 1 ] && echo "a receipt for every message" || echo "no receipts")), ${duration}s of load"
   python3 - "$results" "$(getconf CLK_TCK)" <<'PY'
 import re, sys
 rows = {}
@@ -246,7 +246,7 @@ number = "+12025550100"
 account = "bench"
 connector = "sim"
 TOML
-  creds="$("$build/switchboard" smpp-credentials --account bench --json --config "$d/switchboard.toml" | tail -n 1)"
+  creds="$("$build/switchboard" smpp-credentials --account bench --json --config "$d/switchboard.toml" 2> /dev/null | tail -n 1)"
   sid="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["system_id"])' "$creds")"
   pw="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["password"])' "$creds")"
   wait_for "$d/err.txt" "smpp: listening on"
