@@ -37,6 +37,9 @@ using Stream = ssl::stream<tcp::socket>;
 
 // One submit_sm waiting for its response. Guarded by Impl::mu_.
 struct Pending {
+  // Its sender waits on this alone (under the connector's mutex): a response wakes one thread,
+  // not every sender.
+  std::condition_variable cv;
   bool done = false;
   bool lost = false;  // the session died before the response
   uint32_t status = 0;
@@ -186,6 +189,8 @@ struct SmppConnector::Impl {
 
   mutable std::mutex mu;
   std::condition_variable cv;  // any change a sender may wait for
+  // A window slot came free: one sender waiting for room is woken per slot.
+  std::condition_variable room_cv;
   bool started = false;
   bool stopping = false;
   double tokens = 1;
@@ -313,6 +318,7 @@ struct SmppConnector::Impl {
       last_refusal.clear();
     }
     cv.notify_all();
+    room_cv.notify_all();
     l.failures = 0;
     l.last_rx = Steady::now();
     log::info(fields(), "{}: bound as system_id {}{}", where(l), cfg.system_id,
@@ -372,7 +378,9 @@ struct SmppConnector::Impl {
       }
       (void)was_bound;
     }
+    for (auto& [seq, p] : lost) p->cv.notify_one();
     cv.notify_all();
+    room_cv.notify_all();
     l.rbuf.clear();
     l.wq.clear();
     l.writing = false;
@@ -571,10 +579,12 @@ struct SmppConnector::Impl {
 
   void on_submit_resp(Link& l, const wire::Pdu& p) {
     bool rebind = false;
+    std::shared_ptr<Pending> woken;
     {
       std::lock_guard lk(mu);
       auto it = l.inflight.find(p.sequence);
       if (it == l.inflight.end()) return;  // a response after its sender gave up: nothing to do
+      woken = it->second;
       Pending& pending = *it->second;
       pending.done = true;
       pending.status = p.command_id == wire::command::kGenericNack && p.command_status == 0
@@ -594,9 +604,13 @@ struct SmppConnector::Impl {
         rebind = true;
       }
     }
-    cv.notify_all();
-    if (rebind)
+    woken->cv.notify_one();
+    room_cv.notify_one();  // its slot is free
+    if (rebind) {
       fail(l, "submit_sm answered " + wire::status_name(p.command_status) + ": rebinding");
+    } else if (is_throttle(woken->status)) {
+      cv.notify_all();  // senders waiting for a token or a pause recompute their wake-up
+    }
   }
 
   // ---------------------------------------------------------------- io thread: writing
@@ -825,7 +839,7 @@ struct SmppConnector::Impl {
         pdu.sequence = best->alloc_seq();
         best->inflight[pdu.sequence] = pending;
         post_write(*best, best->gen, wire::encode(pdu));
-        if (!cv.wait_until(lk, deadline, [&] { return pending->done; })) {
+        if (!pending->cv.wait_until(lk, deadline, [&] { return pending->done; })) {
           log::warn({.message_id = message_id, .connector = cfg.id},
                     "message {}: no submit_sm_resp from {} within the send timeout", message_id,
                     cfg.id);
@@ -875,7 +889,8 @@ struct SmppConnector::Impl {
         const auto wait = std::chrono::duration<double>((1.0 - tokens) / cfg.throughput);
         wake = std::min(wake, now + std::chrono::duration_cast<Steady::duration>(wait));
       }
-      cv.wait_until(lk, wake);
+      // Room, a token, the pause's end, a bind or a close: whichever comes first.
+      (window_full && !pause_ends ? room_cv : cv).wait_until(lk, wake);
     }
   }
 
@@ -964,6 +979,7 @@ struct SmppConnector::Impl {
       stopping = true;
     }
     cv.notify_all();
+    room_cv.notify_all();
     if (io_thread.joinable()) {
       asio::post(io, [this] {
         for (auto& lp : links) {
@@ -986,6 +1002,7 @@ struct SmppConnector::Impl {
           }
         }
         cv.notify_all();
+        room_cv.notify_all();
       });
       {
         std::unique_lock lk(mu);
