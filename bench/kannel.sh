@@ -60,16 +60,8 @@ CONF
     pids+=("$carrier")
     for _ in $(seq 1 200); do curl -sf "$status" | grep -q "FAKE:$smsc (online" && break; sleep 0.05; done
   fi
-  /usr/sbin/smsbox -v 4 "$k/kannel.conf" > "$k/smsbox.out" 2>&1 &
-  local sb=$!
-  pids+=("$sb")
-  local probe="http://127.0.0.1:$sendsms/cgi-bin/sendsms?username=bench&password=bench&from=12025550100&to=14155550199&text=probe"
-  local ok=""
-  for _ in $(seq 1 200); do
-    if curl -sf "$probe" 2>/dev/null | grep -q "^[03]:"; then ok=1; break; fi
-    sleep 0.05
-  done
-  [ -n "$ok" ] || { echo "bench: kannel did not accept a message" >&2; tail -5 "$k"/*.out >&2; exit 1; }
+  start_smsbox "$k" "$sendsms"
+  local sb=$smsbox_pid
   local procs=("$bb" "$sb" $carrier)
   cpu() { local t=0 p; for p in "${procs[@]}"; do t=$(( t + $(cpu_of "$p") )); done; echo "$t"; }
   local c0 c1 load stored extra=""

@@ -28,3 +28,18 @@ kannel_conf() {
     printf 'group = sendsms-user\nusername = bench\npassword = bench\n'
   } > "$k/kannel.conf"
 }
+
+# Starts smsbox on DIR/kannel.conf and waits until its sendsms on SENDSMS accepts a probe
+# (EXTRA appended to the probe's query); sets smsbox_pid and adds it to pids.
+start_smsbox() {
+  local k="$1" sendsms="$2" extra="${3:-}"
+  /usr/sbin/smsbox -v 4 "$k/kannel.conf" > "$k/smsbox.out" 2>&1 &
+  smsbox_pid=$!
+  pids+=("$smsbox_pid")
+  local probe="http://127.0.0.1:$sendsms/cgi-bin/sendsms?username=bench&password=bench&from=12025550100&to=14155550199&text=probe$extra"
+  for _ in $(seq 1 200); do
+    curl -sf "$probe" 2>/dev/null | grep -q "^[03]:" && return 0
+    sleep 0.05
+  done
+  echo "bench: kannel did not accept a message" >&2; tail -5 "$k"/*.out >&2; exit 1
+}

@@ -111,16 +111,8 @@ CONF
   local bb=$!
   pids+=("$bb")
   wait_for "$dir/smsc.out" '"event":"bind"'
-  /usr/sbin/smsbox -v 4 "$k/kannel.conf" > "$k/smsbox.out" 2>&1 &
-  local sb=$!
-  pids+=("$sb")
-  local probe="http://127.0.0.1:$sendsms/cgi-bin/sendsms?username=bench&password=bench&from=12025550100&to=14155550199&text=probe$dlr_mask"
-  local ok=""
-  for _ in $(seq 1 200); do
-    if curl -sf "$probe" 2>/dev/null | grep -q "^[03]:"; then ok=1; break; fi
-    sleep 0.05
-  done
-  [ -n "$ok" ] || { echo "bench: kannel did not accept a message" >&2; tail -5 "$k"/*.out >&2; exit 1; }
+  start_smsbox "$k" "$sendsms" "$dlr_mask"
+  local sb=$smsbox_pid
   wait_done 1 > /dev/null
   local c0 c1 load start end answered
   c0=$(( $(cpu_of "$bb") + $(cpu_of "$sb") ))

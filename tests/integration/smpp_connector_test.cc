@@ -247,6 +247,33 @@ TEST_F(SmppConnectorTest, APartStoredBeforeACrashIsJoinedWithTheRestAfterTheRest
   EXPECT_EQ(inbound[0]["segments"], 2);
 }
 
+TEST_F(SmppConnectorTest, AConcatenatedMessageMissingAPartIsDeliveredWithWhatCameAfterTheTimeout) {
+  start();  // [webhooks] sms_parts_timeout_ms = 3000
+  std::string text;
+  for (int i = 0; i < 8; ++i) text += "Only some parts of this arrive. ";  // 256: 2 parts
+  smsc_->command({{"cmd", "mo"},
+                  {"from", kPhone},
+                  {"to", kNumber},
+                  {"text", text},
+                  {"data_coding", 0},
+                  {"split", "udh8"},
+                  {"order", {1}},
+                  {"system_id", "sb-main"},
+                  {"tag", "half"}});
+  smsc_->wait_for([](const json& e) { return named(e, "mo_done") && e["tag"] == "half"; }, 20s);
+  EXPECT_TRUE(gw_->get("/v1/messages?direction=inbound", key_).json["data"].empty());
+  json inbound;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        inbound = gw_->get("/v1/messages?direction=inbound", key_).json["data"];
+        return !inbound.empty();
+      },
+      20s));
+  ASSERT_EQ(inbound.size(), 1u);
+  EXPECT_EQ(inbound[0]["body"], text.substr(0, 153));  // part 1: 153 septets
+  EXPECT_EQ(inbound[0]["segments"], 1);
+}
+
 TEST_F(SmppConnectorTest, AThrottledSubmitIsRetriedAndAcceptedOnce) {
   start();
   smsc_->command({{"cmd", "throttle"}, {"n", 2}});
