@@ -30,10 +30,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-wait_listening() {  # FILE -> prints the URL
-  for _ in $(seq 1 200); do grep -q "listening on" "$1" 2>/dev/null && break; sleep 0.05; done
-  grep -o 'http://[0-9.:]*' "$1" | head -n 1
-}
+. bench/server_lib.sh
 
 "$build/bench/fake_provider" --delay-ms "$delay" --threads $((inflight * 2 + 16)) > "$dir/fake.txt" 2>&1 &
 fake_pid=$!
@@ -72,14 +69,6 @@ TOML
 config 0 > "$dir/accept.toml"
 config "$workers" > "$dir/dispatch.toml"
 
-start_server() {  # CONFIG
-  "$build/switchboard" serve --config "$1" > "$dir/out.txt" 2>> "$dir/err.txt" &
-  server_pid=$!
-  url="$(wait_listening "$dir/out.txt")"
-  [ -n "$url" ] || { cat "$dir/err.txt"; exit 1; }
-}
-stop_server() { kill -TERM "$server_pid"; wait "$server_pid" || true; server_pid=""; rm -f "$dir/out.txt"; }
-stats() { curl -s -H "Authorization: Bearer $key" "$url/v1/stats"; }
 # Messages not yet handed to the provider (the fake never reports delivery, so `sent` is final).
 unsent() {
   stats | grep -o '"\(accepted\|queued\|sending\)": *[0-9]*' | grep -o '[0-9]*$' | awk '{s+=$1} END {print s+0}'

@@ -1,13 +1,13 @@
 // OpenSSL-backed implementations of core/crypto.h.
 #include "core/crypto.h"
 
-#include <sodium.h>
-
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+#include <sodium.h>
 
 #include <memory>
 #include <stdexcept>
@@ -34,22 +34,48 @@ std::string sha256(std::string_view data) {
 }
 
 namespace {
-std::string hmac(const EVP_MD* md, std::string_view key, std::string_view data) {
+
+// HMAC() (EVP_Q_mac in OpenSSL 3) fetches the MAC and the digest from the provider registry,
+// locks included, and builds a context on every call: most of an HMAC over a webhook's ~1 KB.
+// The MAC is fetched once; each thread keeps one context per digest, set up once, and only
+// re-keys it.
+struct MacCtxDeleter {
+  void operator()(EVP_MAC_CTX* c) const { EVP_MAC_CTX_free(c); }
+};
+using MacCtx = std::unique_ptr<EVP_MAC_CTX, MacCtxDeleter>;
+
+MacCtx new_hmac_ctx(const char* digest) {
+  static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  MacCtx ctx(mac ? EVP_MAC_CTX_new(mac) : nullptr);
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", const_cast<char*>(digest), 0),
+                         OSSL_PARAM_construct_end()};
+  if (ctx && !EVP_MAC_CTX_set_params(ctx.get(), params)) ctx.reset();
+  return ctx;
+}
+
+std::string hmac(EVP_MAC_CTX* ctx, std::string_view key, std::string_view data) {
   unsigned char buf[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (!HMAC(md, key.data(), static_cast<int>(key.size()),
-            reinterpret_cast<const unsigned char*>(data.data()), data.size(), buf, &len)) {
+  size_t len = 0;
+  // An empty key is a valid HMAC key; OpenSSL wants a non-null pointer for it.
+  static const unsigned char kEmpty = 0;
+  const auto* k = key.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(key.data());
+  if (!ctx || !EVP_MAC_init(ctx, k, key.size(), nullptr) ||
+      !EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) ||
+      !EVP_MAC_final(ctx, buf, &len, sizeof buf)) {
     throw std::runtime_error("HMAC failed");
   }
   return std::string(reinterpret_cast<char*>(buf), len);
 }
+
 }  // namespace
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {
-  return hmac(EVP_sha256(), key, data);
+  thread_local MacCtx ctx = new_hmac_ctx("SHA256");
+  return hmac(ctx.get(), key, data);
 }
 std::string hmac_sha1(std::string_view key, std::string_view data) {
-  return hmac(EVP_sha1(), key, data);
+  thread_local MacCtx ctx = new_hmac_ctx("SHA1");
+  return hmac(ctx.get(), key, data);
 }
 
 std::string hex(std::string_view raw) {
@@ -87,12 +113,18 @@ std::optional<std::string> base64_decode(std::string_view text) {
   int bits = 0;
   for (char ch : text) {
     int v;
-    if (ch >= 'A' && ch <= 'Z') v = ch - 'A';
-    else if (ch >= 'a' && ch <= 'z') v = ch - 'a' + 26;
-    else if (ch >= '0' && ch <= '9') v = ch - '0' + 52;
-    else if (ch == '+') v = 62;
-    else if (ch == '/') v = 63;
-    else return std::nullopt;
+    if (ch >= 'A' && ch <= 'Z')
+      v = ch - 'A';
+    else if (ch >= 'a' && ch <= 'z')
+      v = ch - 'a' + 26;
+    else if (ch >= '0' && ch <= '9')
+      v = ch - '0' + 52;
+    else if (ch == '+')
+      v = 62;
+    else if (ch == '/')
+      v = 63;
+    else
+      return std::nullopt;
     acc = (acc << 6) | static_cast<uint32_t>(v);
     bits += 6;
     if (bits >= 8) {
@@ -114,8 +146,7 @@ bool ed25519_verify(std::string_view public_key, std::string_view message,
   bool ok = false;
   if (ctx != nullptr && EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, key) == 1) {
     ok = EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(signature.data()),
-                          signature.size(),
-                          reinterpret_cast<const unsigned char*>(message.data()),
+                          signature.size(), reinterpret_cast<const unsigned char*>(message.data()),
                           message.size()) == 1;
   }
   EVP_MD_CTX_free(ctx);

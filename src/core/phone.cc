@@ -6,11 +6,11 @@
 #include <algorithm>
 #include <array>
 #include <mutex>
-#include <unordered_map>
-#include <variant>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
+#include <unordered_map>
+#include <variant>
 
 #include "core/segments.h"
 #include "core/utf8.h"
@@ -287,16 +287,17 @@ namespace {
 // libphonenumber spends ~50-90 us per parse+validate (regex matching over region metadata), the
 // largest cost on the send path. Results depend only on (input, region), so they are cached:
 // 16 shards of at most 4096 entries each, a shard cleared when full (bounded, no LRU bookkeeping).
+template <typename Parsed>
 class ParseCache {
  public:
-  std::optional<std::variant<PhoneNumber, Problem>> find(const std::string& key) {
+  std::optional<std::variant<Parsed, Problem>> find(const std::string& key) {
     Shard& s = shard(key);
     std::lock_guard lk(s.mu);
     auto it = s.map.find(key);
     if (it == s.map.end()) return std::nullopt;
     return it->second;
   }
-  void put(const std::string& key, std::variant<PhoneNumber, Problem> v) {
+  void put(const std::string& key, std::variant<Parsed, Problem> v) {
     Shard& s = shard(key);
     std::lock_guard lk(s.mu);
     if (s.map.size() >= kShardCapacity) s.map.clear();
@@ -307,24 +308,30 @@ class ParseCache {
   static constexpr size_t kShardCapacity = 4096;
   struct Shard {
     std::mutex mu;
-    std::unordered_map<std::string, std::variant<PhoneNumber, Problem>> map;
+    std::unordered_map<std::string, std::variant<Parsed, Problem>> map;
   };
   Shard& shard(const std::string& key) { return shards_[std::hash<std::string>{}(key) % 16]; }
   std::array<Shard, 16> shards_;
 };
 
-ParseCache& parse_cache() {
-  static ParseCache cache;
+ParseCache<PhoneNumber>& parse_cache() {
+  static ParseCache<PhoneNumber> cache;
   return cache;
+}
+
+// The cache key of `input` read in `default_region` by one reader (`tag`).
+std::string cache_key(char tag, std::string_view input, std::string_view default_region) {
+  std::string key;
+  key.reserve(default_region.size() + 2 + input.size());
+  key.push_back(tag);
+  key.append(default_region).push_back('\x1f');
+  key.append(input);
+  return key;
 }
 
 Result<PhoneNumber> parse_cached(std::string_view input, std::string_view default_region,
                                  std::string_view field, bool details) {
-  std::string key;
-  key.reserve(default_region.size() + 2 + input.size());
-  key.push_back(details ? 'D' : 'E');
-  key.append(default_region).push_back('\x1f');
-  key.append(input);
+  const std::string key = cache_key(details ? 'D' : 'E', input, default_region);
   auto cached = parse_cache().find(key);
   if (!cached) {
     PhoneNumber out;
@@ -380,10 +387,21 @@ bool is_short_code(std::string_view d, std::string_view region) {
 
 Result<Address> parse_address(std::string_view input, std::string_view default_region,
                               AddressRole role, std::string_view field) {
-  Address out;
-  if (auto problem = classify(input, upper(default_region), Intent::kAddress, out)) {
-    return make_error(field, *problem);
+  // Cached as parse_phone is: every inbound message reads its sender, and the senders repeat.
+  static ParseCache<Address> cache;
+  const std::string key = cache_key('A', input, default_region);
+  auto cached = cache.find(key);
+  if (!cached) {
+    Address parsed;
+    if (auto problem = classify(input, upper(default_region), Intent::kAddress, parsed)) {
+      cached = *problem;
+    } else {
+      cached = std::move(parsed);
+    }
+    if (input.size() <= 64) cache.put(key, *cached);
   }
+  if (const auto* problem = std::get_if<Problem>(&*cached)) return make_error(field, *problem);
+  Address out = std::get<Address>(std::move(*cached));
   if (out.kind == AddressKind::kAlphanumeric && role == AddressRole::kRecipient) {
     return make_error(field, Problem{"alphanumeric_not_allowed",
                                      "an alphanumeric sender ID cannot receive messages"});

@@ -21,4 +21,12 @@ enum class TwilioParamOrder {
 std::string twilio_signature(std::string_view key, std::string_view url, const FormFields& params,
                              TwilioParamOrder order = TwilioParamOrder::kTwilio);
 
+// The same in two steps, for a verifier that tries several URLs (with and without the default
+// port) against one body: the parameters' part of the signed string (name1 + value1 + ...,
+// sorted as `order` says), built once, then the signature for each URL.
+std::string twilio_signed_params(const FormFields& params,
+                                 TwilioParamOrder order = TwilioParamOrder::kTwilio);
+std::string twilio_signature_of(std::string_view key, std::string_view url,
+                                std::string_view signed_params);
+
 }  // namespace sb

@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <map>
 #include <memory>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "core/ids.h"
 #include "core/log.h"
@@ -43,12 +43,14 @@ WebhookProcessor::WebhookProcessor(store::Store& store, const Clock& clock, cons
       gateway_(gateway),
       options_(options),
       statuses_(statuses),
+      // Deferred durability, as the outbox's: the fsync of one batch overlaps the next batch's
+      // writes; each provider hears its 2xx only once its webhook is on disk.
       writer_(
           "webhooks",
           [&store](std::vector<store::WebhookIngest>& batch) {
-            return store.webhooks().ingest(batch);
+            return store.webhooks().ingest(batch, store::Commit::kDeferred);
           },
-          nullptr) {}
+          nullptr, 1024, [&store] { store.webhooks().sync_deferred(); }) {}
 
 WebhookProcessor::~WebhookProcessor() { stop(); }
 
@@ -56,10 +58,11 @@ void WebhookProcessor::set_endpoints(std::vector<WebhookEndpoint> endpoints) {
   endpoints_.clear();
   for (auto& e : endpoints) {
     if (e.secrets.verification_disabled) {
-      spdlog::warn("webhooks: signature verification is DISABLED for connector {} "
-                   "(verify_webhooks = false): anyone who can reach /webhooks/{} can forge "
-                   "messages and statuses",
-                   e.connector, e.connector);
+      spdlog::warn(
+          "webhooks: signature verification is DISABLED for connector {} "
+          "(verify_webhooks = false): anyone who can reach /webhooks/{} can forge "
+          "messages and statuses",
+          e.connector, e.connector);
     }
     endpoints_.emplace(e.connector, std::move(e));
   }
@@ -119,12 +122,11 @@ WebhookProcessor::Routed WebhookProcessor::route(const std::string& connector,
   return r;
 }
 
-void WebhookProcessor::handle(const std::string& connector, const providers::WebhookRequest& req,
+void WebhookProcessor::handle(const std::string& connector, providers::WebhookRequest req,
                               Done done) {
   auto it = endpoints_.find(connector);
   if (it == endpoints_.end()) {
-    spdlog::warn("webhooks: request for unknown connector {} from {}", connector,
-                 req.remote_addr);
+    spdlog::warn("webhooks: request for unknown connector {} from {}", connector, req.remote_addr);
     engine_metrics().webhooks.with({"", "unknown_connector"}).inc();
     return done(Error::make("not_found", "no connector named " + connector, "connector"));
   }
@@ -145,8 +147,9 @@ void WebhookProcessor::handle(const std::string& connector, const providers::Web
     engine_metrics().webhooks.with({connector, "unreadable"}).inc();
     return done(parsed.error());
   }
-  store_event(connector, *parsed, req.header("content-type"), req.body,
-              providers::webhook_reply(ep.webhook, req), std::move(done));
+  providers::WebhookReply reply = providers::webhook_reply(ep.webhook, req);
+  store_event(connector, *parsed, req.header("content-type"), std::move(req.body), std::move(reply),
+              std::move(done));
 }
 
 void WebhookProcessor::inject_inbound(const std::string& connector, providers::InboundMessage in,
@@ -158,28 +161,28 @@ void WebhookProcessor::inject_inbound(const std::string& connector, providers::I
   ev.dedupe_key = in.provider_message_id + ":received";
   ev.event_type = "simulated.inbound";
   ev.inbound = std::move(in);
-  store_event(connector, ev, "application/json", payload, providers::WebhookReply{},
+  store_event(connector, ev, "application/json", std::move(payload), providers::WebhookReply{},
               std::move(done), /*answer_message=*/true);
 }
 
 void WebhookProcessor::on_inbound(const std::string& connector, providers::WebhookEvent event,
                                   std::string payload, std::function<void(bool stored)> done) {
-  store_event(connector, event, "text/plain", payload, providers::WebhookReply{},
+  store_event(connector, event, "text/plain", std::move(payload), providers::WebhookReply{},
               [done = std::move(done)](Result<providers::WebhookReply> r) { done(r.ok()); });
 }
 
 void WebhookProcessor::store_event(const std::string& connector, providers::WebhookEvent& ev,
-                                   const std::string& content_type, const std::string& payload,
+                                   std::string content_type, std::string payload,
                                    providers::WebhookReply ok, Done done, bool answer_message) {
   const TimeMs now = clock_.now_ms();
   store::WebhookIngest in;
   in.webhook.connector = connector;
-  in.webhook.dedupe_key = ev.dedupe_key;
+  in.webhook.dedupe_key = std::move(ev.dedupe_key);
   in.webhook.kind = std::string(kind_name(ev.kind));
-  in.webhook.event_type = ev.event_type;
+  in.webhook.event_type = std::move(ev.event_type);
   in.webhook.received_at = now;
-  in.webhook.content_type = content_type;
-  in.webhook.payload = payload;
+  in.webhook.content_type = std::move(content_type);
+  in.webhook.payload = std::move(payload);
 
   if (ev.kind == providers::WebhookEvent::Kind::kInbound) {
     Routed r = route(connector, ev.inbound, now);
@@ -208,42 +211,62 @@ void WebhookProcessor::store_event(const std::string& connector, providers::Webh
       in.inbound = std::move(r.message);
     }
   } else if (ev.kind == providers::WebhookEvent::Kind::kStatus) {
-    for (auto& s : ev.statuses) {
+    in.statuses = std::move(ev.statuses);
+    for (auto& s : in.statuses) {
       s.connector = connector;
       if (s.at == 0) s.at = now;
-      in.statuses.push_back(s);
     }
   }
 
-  auto shared = std::make_shared<store::WebhookIngest>(in);
-  writer_.submit(std::move(in), [this, connector, shared, ok = std::move(ok), answer_message,
-                                 done = std::move(done)](Result<store::WebhookIngestResult> r) mutable {
-    if (!r) {
-      log::error({.connector = connector},
-                 "webhooks: {} {} not stored ({}); answering 503 so the provider retries",
-                 connector, shared->webhook.event_type, r.error().message);
-      engine_metrics().webhooks.with({connector, "error"}).inc();
-      return done(Error::make("storage_unavailable",
-                              "the webhook could not be stored; retry later"));
-    }
-    after_commit(connector, *shared, *r);
-    if (answer_message && r->inbound) ok.body = to_json(*r->inbound).dump();
-    done(ok);
-  });
+  // What the answer needs once the batch is on disk; the payload and the message stay with the
+  // batch (the stored message comes back in the result).
+  Stored what;
+  what.connector = connector;
+  what.event_type = in.webhook.event_type;
+  what.dedupe_key = in.webhook.dedupe_key;
+  if (in.unrouted) {
+    what.unrouted = true;
+    what.unrouted_to = in.unrouted->to;
+    what.unrouted_provider_id = in.unrouted->provider_message_id;
+  }
+  if (in.part) {
+    what.part = true;
+    what.part_key = in.part->key;
+    what.part_text = in.part->text_part;
+    what.part_seq = in.part->seq;
+    what.part_total = in.part->total;
+  }
+  what.statuses = in.statuses;
+  writer_.submit(
+      std::move(in), [this, what = std::move(what), ok = std::move(ok), answer_message,
+                      done = std::move(done)](Result<store::WebhookIngestResult> r) mutable {
+        if (!r) {
+          log::error({.connector = what.connector},
+                     "webhooks: {} {} not stored ({}); answering 503 so the provider retries",
+                     what.connector, what.event_type, r.error().message);
+          engine_metrics().webhooks.with({what.connector, "error"}).inc();
+          return done(
+              Error::make("storage_unavailable", "the webhook could not be stored; retry later"));
+        }
+        after_commit(what, *r);
+        if (answer_message && r->inbound) ok.body = to_json(*r->inbound).dump();
+        done(std::move(ok));
+      });
 }
 
-void WebhookProcessor::after_commit(const std::string& connector, const store::WebhookIngest& in,
-                                    const store::WebhookIngestResult& stored) {
+void WebhookProcessor::after_commit(const Stored& in, const store::WebhookIngestResult& stored) {
+  const std::string& connector = in.connector;
   engine_metrics().webhooks.with({connector, stored.duplicate ? "duplicate" : "stored"}).inc();
   if (stored.duplicate) {
     log::info({.connector = connector}, "webhooks: {} {} key={} is a duplicate; already stored",
-              connector, in.webhook.event_type, in.webhook.dedupe_key);
+              connector, in.event_type, in.dedupe_key);
     return;
   }
   if (in.unrouted) {
-    spdlog::warn("webhooks: {} inbound message to {} matches no configured number; kept as "
-                 "unrouted (provider id {})",
-                 connector, in.unrouted->to, in.unrouted->provider_message_id);
+    spdlog::warn(
+        "webhooks: {} inbound message to {} matches no configured number; kept as "
+        "unrouted (provider id {})",
+        connector, in.unrouted_to, in.unrouted_provider_id);
   } else if (stored.inbound) {
     const Message& m = *stored.inbound;
     log::info({.message_id = m.id, .account = m.account, .connector = m.connector},
@@ -251,17 +274,17 @@ void WebhookProcessor::after_commit(const std::string& connector, const store::W
               connector, m.provider_message_id);
     count_message("inbound", Status::kReceived, connector);
     if (inbound_hook_) inbound_hook_(m);
-  } else if (in.part && in.part->total > 0) {
+  } else if (in.part && in.part_total > 0) {
     log::info({.connector = connector},
               "webhooks: {} buffered part {} of {} of a concatenated message (key {})", connector,
-              in.part->seq, in.part->total, in.part->key);
+              in.part_seq, in.part_total, in.part_key);
     // This part may complete its message: look now rather than at the next tick.
     std::lock_guard lk(mu_);
     wake_ = true;
     cv_.notify_all();
   } else if (in.part) {
     log::info({.connector = connector}, "webhooks: {} buffered a split-MMS {} part (key {})",
-              connector, in.part->text_part ? "text" : "media", in.part->key);
+              connector, in.part_text ? "text" : "media", in.part_key);
   }
   if (!in.statuses.empty()) statuses_.applied(in.statuses, stored.statuses, connector);
 }
@@ -346,8 +369,8 @@ void WebhookProcessor::flush_parts(TimeMs now) {
     } else {
       const bool has_text = std::any_of(group.begin(), group.end(),
                                         [](const store::InboundPart* p) { return p->text_part; });
-      const bool has_media = std::any_of(
-          group.begin(), group.end(), [](const store::InboundPart* p) { return !p->text_part; });
+      const bool has_media = std::any_of(group.begin(), group.end(),
+                                         [](const store::InboundPart* p) { return !p->text_part; });
       complete = has_text && has_media;
       due = (complete && now >= last + options_.mms_settle_ms) ||
             now >= first + options_.mms_timeout_ms;

@@ -42,7 +42,7 @@ struct WebhookOptions {
   int64_t sms_parts_timeout_ms = 60'000;
   // Raw payloads kept this long for audit; orphan reports wait this long for their message.
   int64_t retention_ms = 30LL * 86'400'000;
-  int64_t tick_ms = 500;                     // orphan matching and MMS expiry cadence
+  int64_t tick_ms = 500;  // orphan matching and MMS expiry cadence
   // Media re-hosting (docs/media.md): when set (the gateway's public URL), a routed inbound
   // message's media get ids and our URLs; pending media rows are stored with the message.
   std::string media_public_url;
@@ -70,8 +70,10 @@ class WebhookProcessor final : public providers::InboundSink {
   // the surface maps to its status: webhook_unverified, invalid_webhook (unreadable), not_found
   // (unknown connector), storage_unavailable (so the provider retries). `done` runs on this
   // thread for refusals, on the commit completion thread otherwise.
+  // The request's body becomes the stored payload (moved, not copied). Runs on the caller's
+  // thread without blocking: verification and parsing are CPU only, the commit is queued.
   using Done = std::function<void(Result<providers::WebhookReply>)>;
-  void handle(const std::string& connector, const providers::WebhookRequest& req, Done done);
+  void handle(const std::string& connector, providers::WebhookRequest req, Done done);
 
   // An inbound message a simulated carrier delivers (POST /v1/sim/inbound): stored and routed
   // exactly as a verified provider webhook carrying it would be (contacts, conversations,
@@ -86,8 +88,8 @@ class WebhookProcessor final : public providers::InboundSink {
   void on_inbound(const std::string& connector, providers::WebhookEvent event, std::string payload,
                   std::function<void(bool stored)> done) override;
 
-  // Background work: split-MMS and concatenated-SMS groups that are due, orphan statuses whose message is now known,
-  // and audit retention.
+  // Background work: split-MMS and concatenated-SMS groups that are due, orphan statuses whose
+  // message is now known, and audit retention.
   void start();
   void stop();
   // One pass of that work at the clock's now (tests call it directly).
@@ -101,12 +103,23 @@ class WebhookProcessor final : public providers::InboundSink {
   Routed route(const std::string& connector, const providers::InboundMessage& in, TimeMs now) const;
   void flush_parts(TimeMs now);
   void run();
-  // The part of handle after verification and parsing: route, store, answer.
+  // What a webhook's answer and log lines need once its batch is durable (the payload and the
+  // message itself stay with the batch).
+  struct Stored {
+    std::string connector, event_type, dedupe_key;
+    bool unrouted = false;
+    std::string unrouted_to, unrouted_provider_id;
+    bool part = false;  // a buffered piece of a message that arrives in several
+    std::string part_key;
+    bool part_text = false;
+    int part_seq = 0, part_total = 0;
+    std::vector<StatusReport> statuses;
+  };
+  // The part of handle after verification and parsing: route, store, answer. `ev` is consumed.
   void store_event(const std::string& connector, providers::WebhookEvent& ev,
-                   const std::string& content_type, const std::string& payload,
-                   providers::WebhookReply ok, Done done, bool answer_message = false);
-  void after_commit(const std::string& connector, const store::WebhookIngest& in,
-                    const store::WebhookIngestResult& stored);
+                   std::string content_type, std::string payload, providers::WebhookReply ok,
+                   Done done, bool answer_message = false);
+  void after_commit(const Stored& in, const store::WebhookIngestResult& stored);
 
   store::Store& store_;
   const Clock& clock_;

@@ -14,11 +14,11 @@ void register_webhooks(Router& router, engine::WebhookProcessor& processor,
     w.method = req.method;
     // Providers sign the URL they called: our public base plus the path and query as received.
     w.url = public_url + req.target;
-    w.headers = req.headers;
+    w.headers = std::move(req.headers);
     w.body = std::move(req.body);
     w.remote_addr = req.remote_address;
     if (auto it = req.params.find("segment"); it != req.params.end()) w.path_secret = it->second;
-    processor.handle(req.params.at("connector"), w,
+    processor.handle(req.params.at("connector"), std::move(w),
                      [reply = std::move(reply)](Result<providers::WebhookReply> out) {
                        // Refusals take the one error shape and status table; an accepted
                        // webhook gets the provider's own answer (Twilio's empty TwiML, say).
@@ -30,8 +30,10 @@ void register_webhooks(Router& router, engine::WebhookProcessor& processor,
                        reply(std::move(r));
                      });
   };
-  router.add("POST", "/webhooks/{connector}", handle);
-  router.add("POST", "/webhooks/{connector}/{segment}", handle);
+  // Inline: verification and parsing are CPU only and the commit is asynchronous (the webhook
+  // group commit replies), so a handler thread would only add two thread switches.
+  router.add("POST", "/webhooks/{connector}", handle, Run::kInline);
+  router.add("POST", "/webhooks/{connector}/{segment}", handle, Run::kInline);
 }
 
 }  // namespace sb::http

@@ -1,12 +1,20 @@
 // StatusRepository over the SQL context: the event log and the one apply path.
 #include "store/status_repository.h"
 
+#include <string>
+#include <string_view>
+
 #include "store/sql_context.h"
 #include "store/sql_repositories.h"
 #include "store/sql_transitions.h"
 
 namespace sb::store {
 namespace {
+
+// An orphan report whose message is now known (by its provider reference).
+constexpr std::string_view kOrphanHasMessage =
+    "EXISTS (SELECT 1 FROM messages m WHERE m.connector_id = o.connector_id AND "
+    "m.provider_message_id = o.provider_message_id)";
 
 class SqlStatusRepository final : public StatusRepository {
  public:
@@ -43,16 +51,18 @@ class SqlStatusRepository final : public StatusRepository {
 
   Result<std::vector<TransitionResult>> apply(const std::vector<Transition>& ts,
                                               ApplyOptions options) override {
-    return ctx_.write_tx([&](Connection& c) { return apply_transitions(c, ctx_.pg(), ts, options); },
-                         options.durable);
+    return ctx_.write_tx(
+        [&](Connection& c) { return apply_transitions(c, ctx_.pg(), ts, options); },
+        options.durable);
   }
 
   Result<std::vector<TransitionResult>> match_orphans() override {
-    // Look before taking the write lock: the table is almost always empty.
+    // Look before taking the write lock: the table is almost always empty. Orphans are the
+    // outer loop, each looked up in the messages' provider-id index: written as a join, SQLite
+    // (no statistics) walked that whole index every tick to probe an empty table.
     auto probe = ctx_.read([&](Connection& c) {
-      return c.query(
-          "SELECT 1 FROM orphan_statuses o JOIN messages m ON m.connector_id = o.connector_id "
-          "AND m.provider_message_id = o.provider_message_id LIMIT 1");
+      return c.query("SELECT 1 FROM orphan_statuses o WHERE " + std::string(kOrphanHasMessage) +
+                     " LIMIT 1");
     });
     if (!probe) return probe.error();
     if (probe->empty()) return std::vector<TransitionResult>{};
@@ -61,8 +71,8 @@ class SqlStatusRepository final : public StatusRepository {
       auto rows = c.query(
           "SELECT o.id, o.connector_id, o.provider_message_id, o.status, o.at, "
           "o.provider_status, o.error_code, o.error_message, o.webhook_event_id, o.detail "
-          "FROM orphan_statuses o JOIN messages m ON m.connector_id = o.connector_id AND "
-          "m.provider_message_id = o.provider_message_id ORDER BY o.at, o.id LIMIT 500");
+          "FROM orphan_statuses o WHERE " +
+          std::string(kOrphanHasMessage) + " ORDER BY o.at, o.id LIMIT 500");
       for (const auto& row : rows) {
         c.exec("DELETE FROM orphan_statuses WHERE id = $1", {row.i64(0)});
         if (c.changes() != 1) continue;  // another instance matched it
@@ -87,10 +97,12 @@ class SqlStatusRepository final : public StatusRepository {
   }
 
   Result<int64_t> prune_orphans(TimeMs before) override {
-    return ctx_.write_tx([&](Connection& c) {
-      c.exec("DELETE FROM orphan_statuses WHERE created_at < $1", {before});
-      return c.changes();
-    }, /*durable=*/false);
+    return ctx_.write_tx(
+        [&](Connection& c) {
+          c.exec("DELETE FROM orphan_statuses WHERE created_at < $1", {before});
+          return c.changes();
+        },
+        /*durable=*/false);
   }
 
  private:

@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/message.h"
 #include "core/result.h"
+#include "store/message_repository.h"
 #include "store/status_repository.h"
 
 namespace sb::store {
@@ -43,8 +44,8 @@ struct InboundPart {
   std::string connector;
   std::string key;
   bool text_part = false;
-  int seq = 0;    // concatenated SMS: 1-based; 0 for a split MMS
-  int total = 0;  // concatenated SMS: parts in the message; 0 for a split MMS
+  int seq = 0;      // concatenated SMS: 1-based; 0 for a split MMS
+  int total = 0;    // concatenated SMS: parts in the message; 0 for a split MMS
   Message message;  // the part, read as an inbound message (account and routing filled in)
   TimeMs received_at = 0;
 };
@@ -73,19 +74,28 @@ class WebhookRepository {
  public:
   virtual ~WebhookRepository() = default;
 
-  // Applies a batch of webhooks in one durable transaction (group commit); each one unless its
+  // Applies a batch of webhooks in one transaction (group commit); each one unless its
   // (connector, dedupe_key) was seen, earlier or in this batch. Results in input order.
   // Inbound messages stored to a number with a forward_url get a "forward" Delivery in the same
-  // transaction (nothing lost if the process dies right after the provider's 2xx).
-  virtual Result<std::vector<WebhookIngestResult>> ingest(std::vector<WebhookIngest>& batch) = 0;
-  // One webhook on its own.
+  // transaction (nothing lost if the process dies right after the provider's 2xx). The batch's
+  // status reports are applied together, after its inserts, in input order (the narrow apply:
+  // TransitionResult::message is not read). kDeferred: committed and visible now, on disk once
+  // sync_deferred() returns (the webhook group commit answers providers only then).
+  virtual Result<std::vector<WebhookIngestResult>> ingest(std::vector<WebhookIngest>& batch,
+                                                          Commit commit) = 0;
+  Result<std::vector<WebhookIngestResult>> ingest(std::vector<WebhookIngest>& batch) {
+    return ingest(batch, Commit::kDurable);
+  }
+  // One webhook on its own, durably.
   Result<WebhookIngestResult> ingest(WebhookIngest& in) {
     std::vector<WebhookIngest> one{in};
-    auto r = ingest(one);
+    auto r = ingest(one, Commit::kDurable);
     if (!r) return r.error();
     in = std::move(one.front());
     return std::move(r->front());
   }
+  // Returns once every kDeferred ingest so far is on disk.
+  virtual void sync_deferred() = 0;
   // Drops raw webhook payloads received before `before` (audit retention); returns how many.
   virtual Result<int64_t> prune(TimeMs before) = 0;
   // How many inbound messages are kept unrouted.
@@ -97,7 +107,7 @@ class WebhookRepository {
   // ingest's) in one durable transaction. Returns false, storing nothing, if any part was
   // already taken (another instance completed the group first).
   virtual Result<bool> complete_part_group(const std::vector<int64_t>& part_ids,
-                                          std::vector<Message>& messages) = 0;
+                                           std::vector<Message>& messages) = 0;
 };
 
 }  // namespace sb::store

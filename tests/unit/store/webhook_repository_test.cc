@@ -135,6 +135,64 @@ TEST_P(WebhookRepositoryTest, StatusBeforeTheProviderIdIsKnownIsKeptAndAppliedLa
   EXPECT_EQ(events.back().raw_payload, "Body=raw+SMx:sent");
 }
 
+TEST_P(WebhookRepositoryTest, ABatchIsDeduplicatedWithinItselfAndAppliesItsReportsInOrder) {
+  Message m = add(outbound(kAcctA, kT0));
+  ASSERT_EQ(claim(kT0).size(), 1u);
+  Transition sent;
+  sent.message_id = m.id;
+  sent.to = Status::kSent;
+  sent.at = kT0 + 1;
+  sent.provider_message_id = "SMb";
+  sent.connector = "tw";
+  ASSERT_TRUE(apply1(sent).applied);
+
+  // One group commit's batch: two reports for one message, an inbound message, a replay of the
+  // first report inside the same batch, and a report for an id nobody knows yet.
+  std::vector<WebhookIngest> batch;
+  batch.push_back(webhook("SMb:sent", "status", kT0 + 2));
+  batch.back().statuses = {report("SMb", Status::kSent, kT0 + 2, "sent")};
+  batch.push_back(webhook("SM9:received", "inbound", kT0 + 3));
+  batch.back().inbound = inbound_msg(kAcctA, kT0 + 3, "in the same batch");
+  batch.push_back(webhook("SMb:sent", "status", kT0 + 4));
+  batch.back().statuses = {report("SMb", Status::kSent, kT0 + 4, "sent")};
+  batch.push_back(webhook("SMb:delivered", "status", kT0 + 5));
+  batch.back().statuses = {report("SMb", Status::kDelivered, kT0 + 5, "delivered")};
+  batch.push_back(webhook("SMnobody:delivered", "status", kT0 + 6));
+  batch.back().statuses = {report("SMnobody", Status::kDelivered, kT0 + 6, "delivered")};
+  auto r = store_->webhooks().ingest(batch, Commit::kDeferred);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  store_->webhooks().sync_deferred();
+  ASSERT_EQ(r->size(), 5u);
+  EXPECT_FALSE((*r)[0].duplicate);
+  ASSERT_EQ((*r)[0].statuses.size(), 1u);
+  EXPECT_TRUE((*r)[0].statuses[0].found);
+  EXPECT_FALSE((*r)[0].statuses[0].applied);  // already sent
+  EXPECT_FALSE((*r)[1].duplicate);
+  ASSERT_TRUE((*r)[1].inbound.has_value());
+  EXPECT_TRUE((*r)[2].duplicate);
+  EXPECT_TRUE((*r)[2].statuses.empty());
+  ASSERT_EQ((*r)[3].statuses.size(), 1u);
+  EXPECT_TRUE((*r)[3].statuses[0].applied);
+  EXPECT_EQ((*r)[3].statuses[0].message_id, m.id);
+  EXPECT_EQ((*r)[3].statuses[0].status, Status::kDelivered);
+  ASSERT_EQ((*r)[4].statuses.size(), 1u);
+  EXPECT_TRUE((*r)[4].statuses[0].orphaned);
+
+  EXPECT_EQ(get(m.id).status, Status::kDelivered);
+  EXPECT_EQ(get((*r)[1].inbound->id).status, Status::kReceived);
+  // Each report's event keeps its own webhook's raw payload.
+  auto events = unwrap(store_->status().list_events(m.id));
+  ASSERT_GE(events.size(), 2u);
+  EXPECT_EQ(events[events.size() - 2].raw_payload, "Body=raw+SMb:sent");
+  EXPECT_EQ(events.back().raw_payload, "Body=raw+SMb:delivered");
+  EXPECT_TRUE(events.back().applied);
+
+  // A replay in a later batch is still a duplicate.
+  auto again = webhook("SMb:delivered", "status", kT0 + 7);
+  again.statuses = {report("SMb", Status::kDelivered, kT0 + 7, "delivered")};
+  EXPECT_TRUE(store_->webhooks().ingest(again).value().duplicate);
+}
+
 TEST_P(WebhookRepositoryTest, UnroutedInboundIsKeptForAnOperator) {
   EXPECT_EQ(unwrap(store_->webhooks().count_unrouted()), 0);
   auto in = webhook("SM9:received", "unrouted", kT0);
