@@ -8,7 +8,10 @@
 #   the server's log), LOG_LEVEL (the server's; default info accept-only, else warn), IO_THREADS (default 2),
 #   WRK_THREADS (the load generator's, default 2), WARMUP (s of unmeasured POST load first, on the
 #   same server and database; default 0), CONVERSATIONS (the sending number's setting: all, the
-#   default, threads every message into a conversation; inbound starts none, docs/numbers.md).
+#   default, threads every message into a conversation; inbound starts none, docs/numbers.md),
+#   METRICS (1: print the gateway's report and group-commit counters at the end),
+#   SIM_REPORTS (true, the default: the simulated carrier reports `sent` and `delivered` for every
+#   message; false: it only acknowledges each submit, as an SMPP route without receipts does).
 #   Accept-only runs end with the outbox's own latency summary (log level info): time waiting
 #   for the writer, in the commit, in the fsync, in all. TWILIO=1 adds a phase of the same length
 #   after the native one: POST …/Messages.json of the Twilio-compatible API (form-encoded, Basic
@@ -55,6 +58,7 @@ level = "${LOG_LEVEL:-$default_level}"
 id = "sim"
 provider = "sim"
 delivery_delay_ms = 0
+${SIM_REPORTS:+reports = $SIM_REPORTS}
 journal = "$dir/sim.jsonl"
 [[numbers]]
 number = "+12025550100"
@@ -75,7 +79,8 @@ url="$(grep -o 'http://[0-9.:]*' "$dir/out.txt" | head -n 1)"
 
 field() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" <<< "$2"; }
 stats() { curl -s -H "Authorization: Bearer $key" "$url/v1/stats"; }
-pending() { stats | python3 -c 'import json,sys; s=json.load(sys.stdin)["messages"]["by_status"]; print(sum(s.get(k,0) for k in ("accepted","queued","sending","sent")))'; }
+# Not yet where it ends: `sent` too while the carrier reports (without reports it ends there).
+pending() { stats | python3 -c 'import json,sys; s=json.load(sys.stdin)["messages"]["by_status"]; print(sum(s.get(k,0) for k in ("accepted","queued","sending") + (("sent",) if sys.argv[1] == "true" else ())))' "${SIM_REPORTS:-true}"; }
 
 if [ "${CONVERSATIONS:-all}" != all ]; then
   curl -sf -X PATCH -H "Authorization: Bearer $key" -H "Content-Type: application/json" \
@@ -185,6 +190,14 @@ PY
     python3 -c 'import sys; c=(int(sys.argv[2])-int(sys.argv[1]))/int(sys.argv[3]); print(f"server CPU:         {c:.1f} s, {c*1e6/(int(sys.argv[4])*int(sys.argv[5])):.0f} us per message")' \
       "$pcpu0" "$pcpu1" "$(getconf CLK_TCK)" "$EVENTS_RATE" "$duration"
   fi
+fi
+
+# METRICS=1: what the run did by the gateway's own counters (status reports by outcome: an
+# `unknown` one overtook the record of its send and was offered again; rows per group commit).
+if [ "${METRICS:-0}" = 1 ]; then
+  echo "== /metrics"
+  curl -s -H "Authorization: Bearer $key" "$url/metrics" |
+    grep -E '^switchboard_(receipts_total|group_commit_batch_size_(sum|count)|messages_total)' || true
 fi
 
 # Stop the server as an operator would (SIGTERM, graceful) and show its outbox summary.

@@ -12,10 +12,17 @@
 //   --order random draws each recipient at random from the pool instead of rotating through it
 //   as bench/run.sh does: every message then updates a conversation row on a random page, as
 //   traffic to many unrelated recipients would.
+// --lifecycle 1 takes every inserted batch through the rest of the delivery path as the
+//   dispatcher and a provider's reports do: claimed (batches of --claim, default 64), recorded
+//   `sent` with a provider id (relaxed, as the dispatcher does), then the provider's `sent` and
+//   `delivered` reports matched by that id (durable, as the status ingest does). It prints the
+//   process CPU time per message of each step: a figure other load on the machine hardly moves, for
+//   comparing two builds of the store.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <optional>
 #include <random>
@@ -33,6 +40,64 @@ namespace {
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+double cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+// The delivery path after the insert, for every message of one inserted batch; adds each step's
+// process CPU seconds to `cpu` (claim, sent, reports).
+bool deliver_batch(store::Store& st, const Clock& clock, int claim, int64_t& seq, double cpu[3]) {
+  for (;;) {
+    double c0 = cpu_seconds();
+    auto claimed = st.messages().claim_due("store_bench", clock.now_ms(), 60'000, claim);
+    if (!claimed) {
+      std::fprintf(stderr, "store_bench: claim: %s\n", claimed.error().message.c_str());
+      return false;
+    }
+    double c1 = cpu_seconds();
+    cpu[0] += c1 - c0;
+    if (claimed->empty()) return true;
+    std::vector<store::Transition> sent;
+    std::vector<store::ProviderStatus> reports;
+    for (const Message& m : *claimed) {
+      store::Transition t;
+      t.message_id = m.id;
+      t.to = Status::kSent;
+      t.at = clock.now_ms();
+      t.expect = Status::kSending;
+      t.connector = m.connector;
+      t.provider_message_id = "SIM" + std::to_string(++seq);
+      t.provider_status = "accepted";
+      sent.push_back(std::move(t));
+      for (Status s : {Status::kSent, Status::kDelivered}) {
+        store::ProviderStatus r;
+        r.connector = m.connector;
+        r.provider_message_id = *sent.back().provider_message_id;
+        r.status = s;
+        r.at = clock.now_ms();
+        r.provider_status = std::string(to_string(s));
+        reports.push_back(std::move(r));
+      }
+    }
+    c0 = cpu_seconds();
+    if (auto r = st.status().apply(sent, {.messages = false}); !r) {
+      std::fprintf(stderr, "store_bench: sent: %s\n", r.error().message.c_str());
+      return false;
+    }
+    c1 = cpu_seconds();
+    cpu[1] += c1 - c0;
+    std::vector<store::Transition> ts;
+    for (const auto& r : reports) ts.push_back(store::Transition::from_report(r));
+    if (auto r = st.status().apply(ts, {.messages = false, .durable = true}); !r) {
+      std::fprintf(stderr, "store_bench: reports: %s\n", r.error().message.c_str());
+      return false;
+    }
+    cpu[2] += cpu_seconds() - c1;
+  }
 }
 
 store::NewMessage make_message(int64_t n, int64_t slot, int pool, TimeMs now) {
@@ -66,8 +131,8 @@ store::NewMessage make_message(int64_t n, int64_t slot, int pool, TimeMs now) {
 
 int main(int argc, char** argv) {
   std::string url;
-  int batches = 2000, batch = 20, pool = 10000;
-  bool deferred = false, random_order = false;
+  int batches = 2000, batch = 20, pool = 10000, claim = 64;
+  bool deferred = false, random_order = false, lifecycle = false;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
     if (a == "--url")
@@ -82,6 +147,10 @@ int main(int argc, char** argv) {
       deferred = std::string(argv[i + 1]) == "deferred";
     else if (a == "--order")
       random_order = std::string(argv[i + 1]) == "random";
+    else if (a == "--claim")
+      claim = std::atoi(argv[i + 1]);
+    else if (a == "--lifecycle")
+      lifecycle = std::string(argv[i + 1]) == "1";
   }
   std::filesystem::path dir;
   if (url.empty()) {
@@ -122,22 +191,32 @@ int main(int argc, char** argv) {
   std::vector<double> lat;
   lat.reserve(batches);
   std::mt19937_64 rng(42);
+  if (lifecycle) {  // the warm-up's messages are delivered first, unmeasured
+    double ignored[3] = {0, 0, 0};
+    int64_t seq0 = 0;
+    if (!deliver_batch(st, clock, claim, seq0, ignored)) return 1;
+  }
+  int64_t provider_seq = 1'000'000'000;
+  double insert_cpu = 0, steps_cpu[3] = {0, 0, 0};
   const auto t0 = std::chrono::steady_clock::now();
   for (int k = 0; k < batches; ++k) {
     std::vector<store::NewMessage> b;
     b.reserve(batch);
     for (int i = 0; i < batch; ++i, ++n) {
-      b.push_back(make_message(n, random_order ? static_cast<int64_t>(rng()) : n, pool,
-                               clock.now_ms()));
+      b.push_back(
+          make_message(n, random_order ? static_cast<int64_t>(rng()) : n, pool, clock.now_ms()));
     }
     const auto t = std::chrono::steady_clock::now();
+    const double c0 = cpu_seconds();
     if (auto r =
             st.messages().insert(b, deferred ? store::Commit::kDeferred : store::Commit::kDurable);
         !r) {
       std::fprintf(stderr, "store_bench: %s\n", r.error().message.c_str());
       return 1;
     }
+    insert_cpu += cpu_seconds() - c0;
     lat.push_back(seconds_since(t) * 1e6);
+    if (lifecycle && !deliver_batch(st, clock, claim, provider_seq, steps_cpu)) return 1;
   }
   const double elapsed = seconds_since(t0);
   std::sort(lat.begin(), lat.end());
@@ -162,11 +241,20 @@ int main(int argc, char** argv) {
   }
 
   std::printf(
-      "insert_messages: %d batches of %d (pool %d, %s, %s commits): %.0f msg/s, %.1f us/msg, commit p50 %.0f us "
+      "insert_messages: %d batches of %d (pool %d, %s, %s commits): %.0f msg/s, %.1f us/msg, "
+      "commit p50 %.0f us "
       "p99 %.0f us\n",
       batches, batch, pool, random_order ? "random recipients" : "rotating recipients",
       deferred ? "deferred" : "durable", msgs / elapsed, elapsed / msgs * 1e6, lat[lat.size() / 2],
       lat[lat.size() * 99 / 100]);
+  if (lifecycle) {
+    const double per = 1e6 / msgs;
+    std::printf(
+        "lifecycle CPU per message: insert %.1f us, claim %.1f us, sent %.1f us, reports %.1f us; "
+        "all %.1f us\n",
+        insert_cpu * per, steps_cpu[0] * per, steps_cpu[1] * per, steps_cpu[2] * per,
+        (insert_cpu + steps_cpu[0] + steps_cpu[1] + steps_cpu[2]) * per);
+  }
   if (base_elapsed) {
     std::printf("baseline (bare rows, same commits): %.0f rows/s, %.1f us/row\n",
                 msgs / *base_elapsed, *base_elapsed / msgs * 1e6);

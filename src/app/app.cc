@@ -797,7 +797,8 @@ int serve(const Config& config, bool print_routes) {
   if (config.media_enabled) media_fetcher.start();
   events.start();
   engine::Retention retention(*st, services.messages, clock,
-                              {config.retention_redact_after_days * 86'400'000, 60'000, 500});
+                              {config.retention_redact_after_days * 86'400'000, 60'000, 500,
+                               new_id("ret_", clock.now_ms())});
   retention.start();
   batches.start();
 

@@ -1,23 +1,52 @@
 // Dispatcher workers, the send pool, and reconciliation.
-#include "core/thread_name.h"
 #include "engine/dispatcher.h"
-
-#include "core/smart_encoding.h"
-#include "engine/metrics.h"
-#include "engine/opt_outs.h"
 
 #include <spdlog/spdlog.h>
 
-#include "core/log.h"
-
 #include <atomic>
+#include <chrono>
+#include <cmath>
+#include <thread>
+#include <utility>
+
+#include "core/log.h"
+#include "core/smart_encoding.h"
+#include "core/thread_name.h"
+#include "engine/metrics.h"
+#include "engine/opt_outs.h"
 
 namespace sb::engine {
 namespace {
 // A send never leaves before its slot, nor before 1/rate after its number's previous one: a
 // carrier counting by the second never sees one more than the limit.
 constexpr TimeMs kSlotToleranceMs = 0;
+// How soon an idle worker looks again at due messages it could not claim (see worker_loop).
+constexpr int64_t kLockedRecheckMs = 50;
+
+// Shared send slots (a database several instances share, store::ClusterRepository). The
+// in-memory line cannot be used there: its places would be held for messages that another
+// instance ends up sending, and each instance's line would space only its own sends. A number's
+// slots come from its row instead, one statement per slot, in claim order (under the claim
+// order lock, so one instance still sends a number's messages in the order it claimed them).
+// A slot may be taken this far ahead: the message is held (its send thread waits) until then, so
+// the time a message takes from becoming due to being claimed does not move its send; a message
+// whose slot would be further off goes back to the queue until shortly before a slot frees.
+constexpr int64_t kSharedSlotHorizonMs = 250;
+// Shared slots are spaced 2 % wider than 1/rate: two instances' sends travel different paths
+// to the provider (send threads, connections), and the margin keeps the tens of milliseconds
+// one may lose against the other from putting one more than the limit into a carrier's second
+// (11 sends span 1,020 ms at 10/s). The number then sends at 98 % of its limit.
+constexpr double kSharedSlotMargin = 1.02;
+
+int64_t shared_slot_interval_ms(double rate_per_s) {
+  return static_cast<int64_t>(std::ceil(1000.0 * kSharedSlotMargin / rate_per_s));
 }
+
+// A cluster job's lease lasts one period of the job: whoever runs a pass holds the job for that
+// period, so the instances run it once a period between them, and a holder killed with -9 is
+// replaced within one period.
+constexpr std::string_view kReconciliationLease = "reconciliation";
+}  // namespace
 
 Dispatcher::Dispatcher(store::Store& store, std::map<std::string, providers::Connector*> connectors,
                        const Clock& clock, DispatcherOptions options, std::string owner,
@@ -86,9 +115,10 @@ void Dispatcher::check_health() {
     if (failure->kind == providers::FailureKind::kAuth) {
       // Credentials rejected: hold this connector's messages now rather than on each send.
       circuits_.at(id)->record(failure->kind, reason, now);
-      spdlog::error("connector {} ({}): credentials rejected at start ({} {}); its messages "
-                    "wait until a probe succeeds (see /readyz)",
-                    id, connector->provider(), failure->code, failure->message);
+      spdlog::error(
+          "connector {} ({}): credentials rejected at start ({} {}); its messages "
+          "wait until a probe succeeds (see /readyz)",
+          id, connector->provider(), failure->code, failure->message);
     } else {
       spdlog::warn("connector {} ({}): {}", id, connector->provider(), reason);
     }
@@ -143,6 +173,7 @@ void Dispatcher::worker_loop() {
       if (stopping_) return;
       seen = wake_seq_;
     }
+    const TimeMs claim_at = clock_.now_ms();
     const int claimed = run_once();
     // provider redactions ride on the claim loop, one worker per poll interval (also
     // under sustained load, so they never starve).
@@ -166,9 +197,16 @@ void Dispatcher::worker_loop() {
     // Unreadable, or readable but the claim failed (a full disk refuses writes, not reads: due
     // messages are there, and going straight back spun every worker at full speed, logging
     // thousands of failed claims a second): wait the poll interval and try again.
+    // A claim that found nothing although messages were due when it began: they are claimed by
+    // a transaction not committed yet (another instance's, skipped by SKIP LOCKED; they will be
+    // its), or were committed since (a wake then ends the wait at once). Looking again at once
+    // spun every idle worker of every other instance through empty claims until that commit.
     if (claimed >= 0) {
       if (auto due = store_.messages().next_due(); due && *due) {
-        wait_ms = std::clamp<int64_t>(**due - clock_.now_ms(), 0, options_.poll_interval_ms);
+        const int64_t least = claimed == 0 && **due <= claim_at
+                                  ? std::min<int64_t>(kLockedRecheckMs, options_.poll_interval_ms)
+                                  : 0;
+        wait_ms = std::clamp<int64_t>(**due - clock_.now_ms(), least, options_.poll_interval_ms);
       }
     }
     std::unique_lock lk(mu_);
@@ -217,6 +255,33 @@ void Dispatcher::run_parallel(std::vector<std::function<void()>>& tasks) {
   for (size_t i = 0; i < wrapped.size(); ++i) send_cv_.notify_one();
   std::unique_lock lk(done_mu);
   done_cv.wait(lk, [&] { return remaining == 0; });
+}
+
+void Dispatcher::SendGroup::add(std::function<void()> task) {
+  if (d_.send_threads_.empty()) {
+    task();
+    return;
+  }
+  {
+    std::lock_guard lk(mu_);
+    ++remaining_;
+  }
+  // A deque keeps the earlier tasks where the send threads point to them.
+  tasks_.emplace_back([this, task = std::move(task)] {
+    task();
+    std::lock_guard lk(mu_);
+    if (--remaining_ == 0) done_.notify_one();
+  });
+  {
+    std::lock_guard lk(d_.send_mu_);
+    d_.send_queue_.push_back(&tasks_.back());
+  }
+  d_.send_cv_.notify_one();
+}
+
+void Dispatcher::SendGroup::wait() {
+  std::unique_lock lk(mu_);
+  done_.wait(lk, [&] { return remaining_ == 0; });
 }
 
 providers::SendResult Dispatcher::attempt(const Message& m, providers::Connector& connector) {
@@ -278,7 +343,7 @@ store::Transition requeue(const Message& m, TimeMs now, TimeMs until, int attemp
 }  // namespace
 
 std::optional<store::Transition> Dispatcher::reroute(const Message& m, TimeMs now,
-                                                    const std::string& why, bool attempted) {
+                                                     const std::string& why, bool attempted) {
   // Never two senders: only a message no earlier attempt may have reached a provider with moves
   // (this claim's attempt, when made, was refused outright).
   if (!rerouter_ || m.pool.empty() || m.lease_expired || m.attempts != 1) return std::nullopt;
@@ -288,10 +353,9 @@ std::optional<store::Transition> Dispatcher::reroute(const Message& m, TimeMs no
   }
   auto move = rerouter_(m, down);
   if (!move) return std::nullopt;
-  store::Transition t =
-      requeue(m, now, now, attempted ? m.attempts : m.attempts - 1,
-              "rerouted from " + m.from + " (" + m.connector + ") to " + move->from + " (" +
-                  move->connector + "): " + why);
+  store::Transition t = requeue(m, now, now, attempted ? m.attempts : m.attempts - 1,
+                                "rerouted from " + m.from + " (" + m.connector + ") to " +
+                                    move->from + " (" + move->connector + "): " + why);
   t.from = move->from;
   t.connector = move->connector;
   t.event_type = "rerouted";
@@ -317,17 +381,40 @@ void count_transitions(const std::vector<Message>& claimed,
 
 int Dispatcher::run_once() {
   std::unique_lock claim_order(claim_order_mu_);
-  auto claimed =
-      store_.messages().claim_due(owner_, clock_.now_ms(), options_.lease_ms, options_.batch_size);
-  if (!claimed) {
-    spdlog::warn("dispatcher: claim failed: {}", claimed.error().message);
+  // Compliance: the opt-outs of the batch's recipients come with the claim, read in its
+  // transaction. A message meeting an opt-out recorded after it was created fails before any
+  // provider call; later ones were checked at accept time (only HELP / opt-in confirmations get
+  // through then).
+  auto claim = store_.messages().claim_due_with_opt_outs(owner_, clock_.now_ms(), options_.lease_ms,
+                                                         options_.batch_size);
+  if (!claim) {
+    spdlog::warn("dispatcher: claim failed: {}", claim.error().message);
     return -1;
   }
+  const std::vector<Message>* claimed = &claim->messages;
   if (claimed->empty()) return 0;
+  const std::vector<OptOut>& opt_outs = claim->opt_outs;
 
   const TimeMs now = clock_.now_ms();
   std::vector<store::Transition> outcomes;
   outcomes.reserve(claimed->size());
+  // If this write fails the leases expire and the messages are retried: the connectors' stable
+  // idempotency key (the message id) keeps a retry from creating a second message.
+  // Only what happened is needed back, not the messages: no full-row reads.
+  const auto record = [&](const std::vector<store::Transition>& ts) {
+    auto applied = store_.status().apply(ts, {.messages = false});
+    if (applied) count_transitions(*claimed, ts, *applied);
+    if (!applied) {
+      spdlog::error("dispatcher: could not record outcomes: {}", applied.error().message);
+    } else if (on_callbacks_queued_) {
+      for (const auto& r : *applied) {
+        if (r.callback_queued) {
+          on_callbacks_queued_();
+          break;
+        }
+      }
+    }
+  };
   // A message that waits (circuit open, throughput slot) gives its claim back without it
   // counting as an attempt, and the app hears nothing of it.
   const auto defer = [&](const Message& m, TimeMs until, std::string why) {
@@ -339,31 +426,61 @@ int Dispatcher::run_once() {
     providers::Connector* connector;
     std::optional<providers::SendResult> result;  // set once attempted
     double seconds = 0;                           // how long the attempt took
+    bool held = false;  // handed to a send thread to wait for its shared slot
   };
-  // Compliance: one read of the opt-out list per batch. A message meeting an opt-out recorded
-  // after it was created fails before any provider call; later ones were checked at accept time
-  // (only HELP / opt-in confirmations get through then).
-  std::vector<OptOut> opt_outs;
-  bool opt_outs_known = true;
-  {
-    std::vector<std::string> tos;
-    tos.reserve(claimed->size());
-    for (const Message& m : *claimed) tos.push_back(m.to);
-    if (auto found = store_.compliance().find_opt_outs(tos)) {
-      opt_outs = std::move(*found);
-    } else {
-      spdlog::warn("dispatcher: opt-out list unreadable ({}); batch deferred",
-                   found.error().message);
-      opt_outs_known = false;
-    }
-  }
-
   std::vector<Job> jobs;
-  for (const Message& m : *claimed) {
-    if (!opt_outs_known) {
-      defer(m, now + options_.poll_interval_ms, "opt-out list unavailable");
-      continue;
+  jobs.reserve(claimed->size());  // held sends refer to their jobs while more are added
+  const bool shared_slots = store_.cluster().shared();
+  SendGroup held(*this);  // sends waiting on the send threads for their shared slots
+  const auto send = [this](Job& j) {
+    const auto t0 = std::chrono::steady_clock::now();
+    j.result = attempt(*j.m, *j.connector);
+    j.seconds = seconds_since(t0);
+  };
+  const auto send_at = [&](SendGroup& group, Job& j, TimeMs slot, int64_t interval_ms) {
+    j.held = true;
+    {
+      std::lock_guard lk(turns_mu_);
+      turns_[j.m->from].slots.insert(slot);
     }
+    group.add([this, &send, &j, slot, interval_ms] {
+      if (const TimeMs wait = slot - clock_.now_ms(); wait > 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(wait));
+      }
+      if (j.connector->blocking_send()) {
+        // A network send starts at its slot, whatever its neighbours do: waiting for a late one
+        // would only bunch the two. Their requests may cross on the way (as any two requests
+        // closer than the network's jitter may).
+        {
+          std::lock_guard lk(turns_mu_);
+          Turns& turns = turns_[j.m->from];
+          turns.slots.erase(turns.slots.find(slot));
+          turns_cv_.notify_all();
+        }
+        send(j);
+        return;
+      }
+      // A connector answering at once (the simulated carrier) sends a number's held messages in
+      // slot order (their threads may wake in any order) and one interval apart, keeping the
+      // turn until it answered, so its sends are recorded in that order.
+      std::unique_lock lk(turns_mu_);
+      Turns& turns = turns_[j.m->from];  // map nodes stay where they are
+      turns_cv_.wait(lk, [&] { return *turns.slots.begin() == slot; });
+      if (const TimeMs wait = turns.last_start + interval_ms - clock_.now_ms(); wait > 0) {
+        lk.unlock();  // the turn stays this send's: its slot is still the first
+        std::this_thread::sleep_for(std::chrono::milliseconds(wait));
+        lk.lock();
+      }
+      turns.last_start = clock_.now_ms();
+      lk.unlock();
+      send(j);
+      lk.lock();
+      turns.slots.erase(turns.slots.find(slot));
+      turns_cv_.notify_all();
+    });
+  };
+
+  for (const Message& m : *claimed) {
     if (const auto* o = blocking_opt_out(opt_outs, m.account, m.from, m.to);
         o && o->created_at > m.created_at) {
       log::info({.message_id = m.id, .account = m.account, .connector = m.connector},
@@ -397,13 +514,13 @@ int Dispatcher::run_once() {
     }
     auto it = connectors_.find(m.connector);
     if (it == connectors_.end()) {
-      outcomes.push_back(decide(m,
-                                providers::SendFailure{providers::FailureKind::kAuth,
-                                                       "connector_unavailable",
-                                                       "connector '" + m.connector +
-                                                           "' is not configured",
-                                                       {}},
-                                now, options_.retry, jitter()));
+      outcomes.push_back(
+          decide(m,
+                 providers::SendFailure{providers::FailureKind::kAuth,
+                                        "connector_unavailable",
+                                        "connector '" + m.connector + "' is not configured",
+                                        {}},
+                 now, options_.retry, jitter()));
       limiter_.forget(m.id);
       continue;
     }
@@ -412,7 +529,7 @@ int Dispatcher::run_once() {
       std::shared_lock lk(throughput_mu_);
       if (auto t = throughput_.find(m.from); t != throughput_.end()) rate = t->second;
     }
-    if (rate > 0) {
+    if (rate > 0 && !shared_slots) {
       const auto admitted = limiter_.admit(m.from, m.id, rate, now, kSlotToleranceMs);
       if (!admitted.send) {  // keeps its place in the number's line
         defer(m, admitted.retry_at, "waiting for a throughput slot of " + m.from);
@@ -430,6 +547,30 @@ int Dispatcher::run_once() {
       defer(m, circuit.retry_at(now), why);
       continue;
     }
+    if (rate > 0 && shared_slots) {
+      // The last gate: a slot is taken only by a message that is about to be sent. At the time
+      // it is taken, not the batch's `now`: the batch's earlier reservations (a round trip each)
+      // may have taken tens of milliseconds, and a slot granted as "now" at a stale now would be
+      // sent that much after it, closer than 1/rate to the next one.
+      const int64_t interval_ms = shared_slot_interval_ms(rate);
+      auto slot = store_.cluster().reserve_send_slot(m.from, m.id, interval_ms, clock_.now_ms(),
+                                                     kSharedSlotHorizonMs);
+      if (!slot) {
+        spdlog::warn("dispatcher: send slots of {} unreadable ({}); message {} deferred", m.from,
+                     slot.error().message, m.id);
+        defer(m, now + options_.poll_interval_ms, "send slots unavailable");
+        continue;
+      }
+      if (!slot->at) {
+        defer(m, slot->retry_at, "waiting for a throughput slot of " + m.from);
+        continue;
+      }
+      jobs.push_back({&m, it->second, std::nullopt});
+      // On a send thread at once (not after the rest of the batch's reservations), waiting there
+      // for the slot: the send reaches the provider as close to its slot as it can.
+      send_at(held, jobs.back(), *slot->at, interval_ms);
+      continue;
+    }
     jobs.push_back({&m, it->second, std::nullopt});
   }
 
@@ -438,12 +579,8 @@ int Dispatcher::run_once() {
   // overlap (two requests closer together than the network's jitter may arrive either way).
   std::vector<std::function<void()>> tasks;
   tasks.reserve(jobs.size());
-  const auto send = [this](Job& j) {
-    const auto t0 = std::chrono::steady_clock::now();
-    j.result = attempt(*j.m, *j.connector);
-    j.seconds = seconds_since(t0);
-  };
   for (auto& j : jobs) {
+    if (j.held) continue;  // on a send thread, waiting for its shared slot
     if (j.connector->blocking_send()) {
       tasks.emplace_back([&send, &j] { send(j); });
     } else {
@@ -451,7 +588,16 @@ int Dispatcher::run_once() {
     }
   }
   claim_order.unlock();
+  if (held.size() > 0 && !outcomes.empty()) {
+    // Recorded before the held sends wait for their slots (up to the horizon): the messages
+    // sent back to wait for a slot must be due again at their places in the number's line, not
+    // once this batch is done, when messages placed after them (by other batches) may already
+    // have come back and taken the slots.
+    record(outcomes);
+    outcomes.clear();
+  }
   run_parallel(tasks);
+  held.wait();
 
   std::vector<std::pair<OptOut, std::string>> provider_opt_outs;  // with the message id
 
@@ -476,9 +622,8 @@ int Dispatcher::run_once() {
       provider_opt_outs.emplace_back(std::move(o), m.id);
     }
     if (failure && failure->sender_refused) {
-      if (auto moved = reroute(m, at, "refused the sender: " + failure->code + " " +
-                                          failure->message,
-                               true)) {
+      if (auto moved = reroute(
+              m, at, "refused the sender: " + failure->code + " " + failure->message, true)) {
         outcomes.push_back(std::move(*moved));
         continue;
       }
@@ -498,21 +643,7 @@ int Dispatcher::run_once() {
     }
     outcomes.push_back(std::move(t));
   }
-  // If this write fails the leases expire and the messages are retried: the connectors' stable
-  // idempotency key (the message id) keeps a retry from creating a second message.
-  // Only what happened is needed back, not the messages: no full-row reads.
-  auto applied = store_.status().apply(outcomes, {.messages = false});
-  if (applied) count_transitions(*claimed, outcomes, *applied);
-  if (!applied) {
-    spdlog::error("dispatcher: could not record outcomes: {}", applied.error().message);
-  } else if (on_callbacks_queued_) {
-    for (const auto& r : *applied) {
-      if (r.callback_queued) {
-        on_callbacks_queued_();
-        break;
-      }
-    }
-  }
+  record(outcomes);
   for (const auto& [o, message_id] : provider_opt_outs) {
     auto added = store_.compliance().add_opt_out(o, message_id);
     if (!added) {
@@ -528,11 +659,30 @@ int Dispatcher::run_once() {
   return static_cast<int>(claimed->size());
 }
 
+bool Dispatcher::hold_cluster_lease(std::string_view name, int64_t lease_ms) {
+  if (!store_.cluster().shared()) return true;  // one instance: nobody to share with
+  auto held = store_.cluster().try_lease(std::string(name), owner_, clock_.now_ms(), lease_ms);
+  if (!held) {
+    spdlog::warn("{}: lease unreadable, pass skipped: {}", name, held.error().message);
+    return false;
+  }
+  return *held;
+}
+
 int Dispatcher::reconcile_once() {
   if (!statuses_) return 0;
+  // One instance a period asks the providers: every instance asking about the same messages
+  // would multiply the status queries (each one a provider API call, some of them billed).
+  const int64_t lease_ms = std::max<int64_t>(options_.reconcile_interval_ms, 1'000);
+  if (!hold_cluster_lease(kReconciliationLease, lease_ms)) return 0;
   const TimeMs now = clock_.now_ms();
   int changed = 0;
+  bool first = true;
   for (const auto& [id, connector] : connectors_) {
+    // Renewed before each connector's queries: a pass longer than the lease keeps the job.
+    if (!std::exchange(first, false) && !hold_cluster_lease(kReconciliationLease, lease_ms)) {
+      break;
+    }
     auto stale = store_.messages().list_stale(id, Status::kSent, now - options_.reconcile_window_ms,
                                               now - options_.reconcile_after_ms, 100);
     if (!stale) {
@@ -618,10 +768,10 @@ int Dispatcher::redact_once() {
       const TimeMs since = m.redaction ? m.redaction->at : at;
       if (retryable && at - since < kRedactionGiveUpMs) {
         state = "pending";
-        const int64_t delay = f->kind == providers::FailureKind::kAuth
-                                  ? options_.retry.auth_retry_ms
-                              : f->retry_after_ms ? *f->retry_after_ms
-                                                  : backoff_ms(options_.retry, job.attempts, jitter());
+        const int64_t delay =
+            f->kind == providers::FailureKind::kAuth ? options_.retry.auth_retry_ms
+            : f->retry_after_ms                      ? *f->retry_after_ms
+                                : backoff_ms(options_.retry, job.attempts, jitter());
         retry_at = at + delay;
       } else {
         state = "failed";

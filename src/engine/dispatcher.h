@@ -13,9 +13,11 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <shared_mutex>
 #include <random>
+#include <set>
+#include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -33,16 +35,16 @@
 namespace sb::engine {
 
 struct DispatcherOptions {
-  int workers = 4;          // claiming threads
-  int batch_size = 64;      // messages per claim
-  int send_threads = 64;    // provider requests in flight at once (all connectors)
+  int workers = 4;        // claiming threads
+  int batch_size = 64;    // messages per claim
+  int send_threads = 64;  // provider requests in flight at once (all connectors)
   int64_t lease_ms = 60'000;
   int64_t poll_interval_ms = 500;  // also how soon another instance's messages are noticed
   RetryPolicy retry;
   CircuitOptions circuit;
-  int64_t reconcile_interval_ms = 60'000;     // 0 disables reconciliation
-  int64_t reconcile_after_ms = 600'000;       // query messages `sent` for longer than this
-  int64_t reconcile_window_ms = 86'400'000;   // ... but not older than this
+  int64_t reconcile_interval_ms = 60'000;    // 0 disables reconciliation
+  int64_t reconcile_after_ms = 600'000;      // query messages `sent` for longer than this
+  int64_t reconcile_window_ms = 86'400'000;  // ... but not older than this
   // Calls every connector's health_check once at start: rejected credentials open its circuit
   // (shown in /readyz) before the first message fails on them.
   bool health_check_at_start = true;
@@ -73,7 +75,9 @@ class Dispatcher {
   // Claims and processes one batch on the calling thread; returns how many were claimed, or -1
   // when the claim failed (the database refused it). (The workers' loop body; public for tests.)
   int run_once();
-  // One reconciliation pass over every connector; returns how many messages changed status.
+  // One reconciliation pass over every connector; returns how many messages changed status. On a
+  // shared database (PostgreSQL) the pass runs only on the instance holding the reconciliation
+  // lease (store::ClusterRepository), taken for one reconcile interval: 0 elsewhere.
   int reconcile_once();
 
   // one pass over due provider redactions (DELETE /v1/messages/{id}):
@@ -105,9 +109,28 @@ class Dispatcher {
   // whether it already holds it (see Connector::find_previous_send).
   providers::SendResult attempt(const Message& m, providers::Connector& connector);
   void worker_loop();
+  // True when this instance holds (took or renewed) the cluster lease `name` for `lease_ms`, or
+  // the database is not shared.
+  bool hold_cluster_lease(std::string_view name, int64_t lease_ms);
   void reconcile_loop();
   // Runs every task on the send threads and waits for all of them.
   void run_parallel(std::vector<std::function<void()>>& tasks);
+  // Tasks handed to the send threads each as it is added (run_parallel takes them all at once);
+  // wait() returns once every one has run. Used by one thread.
+  class SendGroup {
+   public:
+    explicit SendGroup(Dispatcher& d) : d_(d) {}
+    void add(std::function<void()> task);
+    size_t size() const { return tasks_.size(); }
+    void wait();
+
+   private:
+    Dispatcher& d_;
+    std::deque<std::function<void()>> tasks_;
+    std::mutex mu_;
+    std::condition_variable done_;
+    size_t remaining_ = 0;
+  };
   void send_thread_loop();
   double jitter();
   // The transition that moves `m` to another sender of its pool, or nullopt (not pooled, an
@@ -133,9 +156,18 @@ class Dispatcher {
   // a worker that claimed later cannot take a place ahead of one that claimed earlier. Inline
   // sends (the simulated carrier) run under it too; network sends are queued after it.
   std::mutex claim_order_mu_;
+  // Shared slots (a shared database) held on this instance's send threads, by number: their
+  // sends start in slot order, and one interval apart.
+  struct Turns {
+    std::multiset<TimeMs> slots;  // waiting to start
+    TimeMs last_start = 0;        // when the latest one started
+  };
+  std::mutex turns_mu_;
+  std::condition_variable turns_cv_;
+  std::unordered_map<std::string, Turns> turns_;  // by number (rate-limited ones only)
 
   std::mutex mu_;
-  std::condition_variable cv_;  // idle workers wait here, and only they (see wake())
+  std::condition_variable cv_;            // idle workers wait here, and only they (see wake())
   std::condition_variable reconcile_cv_;  // the reconciliation thread waits here
   uint64_t wake_seq_ = 0;
   bool stopping_ = false;

@@ -3,6 +3,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <utility>
+
 #include "core/ids.h"
 #include "core/thread_name.h"
 
@@ -10,7 +13,9 @@ namespace sb::engine {
 
 Retention::Retention(store::Store& store, MessageService& messages, const Clock& clock,
                      RetentionOptions options)
-    : store_(store), messages_(messages), clock_(clock), options_(options) {}
+    : store_(store), messages_(messages), clock_(clock), options_(std::move(options)) {
+  if (options_.owner.empty()) options_.owner = new_id("ret_", clock_.now_ms());
+}
 
 Retention::~Retention() { stop(); }
 
@@ -51,6 +56,18 @@ int Retention::run_once() {
   if (options_.redact_after_ms <= 0) return 0;
   const TimeMs before = clock_.now_ms() - options_.redact_after_ms;
   if (before <= 0) return 0;
+  if (store_.cluster().shared()) {
+    auto held = store_.cluster().try_lease("retention", options_.owner, clock_.now_ms(),
+                                           std::max<int64_t>(options_.interval_ms, 1'000));
+    if (!held) {
+      spdlog::warn("retention: lease unreadable, pass skipped: {}", held.error().message);
+      return 0;
+    }
+    if (!*held) {
+      cursor_.clear();  // the holder's passes move on; this instance starts over if it takes over
+      return 0;
+    }
+  }
   // Ids sort by creation time: every id created before `before` is below this one.
   const std::string bound = "msg_" + ulid_text(static_cast<unsigned __int128>(before) << 80);
   auto due = store_.messages().retention_candidates(cursor_, bound, options_.batch);

@@ -17,9 +17,11 @@
 namespace sb::engine {
 
 struct RetentionOptions {
-  int64_t redact_after_ms = 0;  // 0: keep content forever
+  int64_t redact_after_ms = 0;   // 0: keep content forever
   int64_t interval_ms = 60'000;  // between passes
   int batch = 500;               // messages per read
+  // This instance, as the holder of the retention lease on a shared database (empty: a new id).
+  std::string owner;
 };
 
 class Retention {
@@ -34,7 +36,9 @@ class Retention {
   // One pass: redacts what is due, from where the previous pass stopped (the first pass, and
   // any after a pass that found nothing due, start from the oldest message). Returns how many it
   // looked at (a full batch: more may be due). A message being handed to its provider is left
-  // for a later pass.
+  // for a later pass. On a shared database (PostgreSQL) only the instance holding the retention
+  // lease (taken for one interval, store::ClusterRepository) makes passes: two would redact the
+  // same messages, asking their providers twice to erase them.
   int run_once();
 
  private:

@@ -2,12 +2,12 @@
 #include "store/compliance_repository.h"
 
 #include <algorithm>
-
 #include <nlohmann/json.hpp>
 
 #include "core/ids.h"
 #include "store/sql_context.h"
 #include "store/sql_repositories.h"
+#include "store/sql_rows.h"
 
 namespace sb::store {
 namespace {
@@ -50,8 +50,7 @@ void insert_opt_out_event(Connection& c, const OptOut& o, const std::string& act
   c.exec(
       "INSERT INTO opt_out_events (account_id, number, scope, our_number, action, source, "
       "message_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-      {o.account, o.number, o.scope, o.our_number, action, source, null_if_empty(message_id),
-       at});
+      {o.account, o.number, o.scope, o.our_number, action, source, null_if_empty(message_id), at});
 }
 
 // Deletes the opt-out `o` with an opt_in event; false when a concurrent removal took it first.
@@ -62,6 +61,23 @@ bool remove_with_event(Connection& c, const OptOut& o, const std::string& source
   insert_opt_out_event(c, o, "opt_in", source, message_id, at);
   return true;
 }
+
+}  // namespace
+
+std::vector<OptOut> opt_outs_of(Connection& c, std::vector<std::string> numbers) {
+  std::sort(numbers.begin(), numbers.end());
+  numbers.erase(std::unique(numbers.begin(), numbers.end()), numbers.end());
+  std::vector<OptOut> out;
+  for_chunks(numbers.size(), [&](size_t from, size_t n) {
+    Params p;
+    p.reserve(n);
+    for (size_t i = from; i < from + n; ++i) p.emplace_back(numbers[i]);
+    for (const auto& row : c.query(find_opt_outs_sql(n), p)) out.push_back(row_to_opt_out(row));
+  });
+  return out;
+}
+
+namespace {
 
 class SqlComplianceRepository final : public ComplianceRepository {
  public:
@@ -76,29 +92,26 @@ class SqlComplianceRepository final : public ComplianceRepository {
           "INSERT INTO opt_outs (id, account_id, number, scope, our_number, source, created_at) "
           "VALUES ($1, $2, $3, $4, $5, $6, $7) "
           "ON CONFLICT (account_id, number, our_number) DO NOTHING",
-          {row.id, row.account, row.number, row.scope, row.our_number, row.source,
-           row.created_at});
+          {row.id, row.account, row.number, row.scope, row.our_number, row.source, row.created_at});
       if (c.changes() == 1) {
         out.created = true;
         out.opt_out = row;
         insert_opt_out_event(c, row, "opt_out", row.source, message_id, row.created_at);
         return out;
       }
-      auto rows = c.query(std::string(kOptOutSelect) +
-                              " WHERE account_id = $1 AND number = $2 AND our_number = $3",
-                          {row.account, row.number, row.our_number});
+      auto rows = c.query(
+          std::string(kOptOutSelect) + " WHERE account_id = $1 AND number = $2 AND our_number = $3",
+          {row.account, row.number, row.our_number});
       if (rows.empty()) throw DbError("opt-out conflict without a visible row");
       out.opt_out = row_to_opt_out(rows[0]);
       return out;
     });
   }
 
-  Result<std::vector<OptOut>> remove_opt_outs(const std::string& account,
-                                              const std::string& number,
+  Result<std::vector<OptOut>> remove_opt_outs(const std::string& account, const std::string& number,
                                               const std::optional<std::string>& our_number,
                                               const std::string& source,
-                                              const std::string& message_id,
-                                              TimeMs at) override {
+                                              const std::string& message_id, TimeMs at) override {
     return ctx_.write_tx([&](Connection& c) {
       std::vector<OptOut> removed;
       std::string sql = std::string(kOptOutSelect) + " WHERE account_id = $1 AND number = $2";
@@ -118,29 +131,15 @@ class SqlComplianceRepository final : public ComplianceRepository {
   Result<bool> remove_opt_out(const std::string& account, const std::string& id,
                               const std::string& source, TimeMs at) override {
     return ctx_.write_tx([&](Connection& c) {
-      auto rows = c.query(std::string(kOptOutSelect) + " WHERE account_id = $1 AND id = $2",
-                          {account, id});
+      auto rows =
+          c.query(std::string(kOptOutSelect) + " WHERE account_id = $1 AND id = $2", {account, id});
       return !rows.empty() && remove_with_event(c, row_to_opt_out(rows[0]), source, "", at);
     });
   }
 
   Result<std::vector<OptOut>> find_opt_outs(const std::vector<std::string>& numbers) override {
-    std::vector<std::string> unique(numbers);
-    std::sort(unique.begin(), unique.end());
-    unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
-    if (unique.empty()) return std::vector<OptOut>{};
-    return ctx_.read([&](Connection& c) {
-      std::vector<OptOut> out;
-      for_chunks(unique.size(), [&](size_t from, size_t n) {
-        Params p;
-        p.reserve(n);
-        for (size_t i = from; i < from + n; ++i) p.emplace_back(unique[i]);
-        for (const auto& row : c.query(find_opt_outs_sql(n), p)) {
-          out.push_back(row_to_opt_out(row));
-        }
-      });
-      return out;
-    });
+    if (numbers.empty()) return std::vector<OptOut>{};
+    return ctx_.read([&](Connection& c) { return opt_outs_of(c, numbers); });
   }
 
   Result<std::vector<OptOut>> list_opt_outs(const OptOutFilter& f) override {
@@ -199,9 +198,9 @@ class SqlComplianceRepository final : public ComplianceRepository {
   Result<std::vector<AutoReply>> list_auto_replies(const std::string& account) override {
     return ctx_.read([&](Connection& c) {
       std::vector<AutoReply> out;
-      for (const auto& r : c.query(std::string(kAutoReplySelect) +
-                                       " WHERE account_id = $1 ORDER BY priority DESC, id",
-                                   {account})) {
+      for (const auto& r : c.query(
+               std::string(kAutoReplySelect) + " WHERE account_id = $1 ORDER BY priority DESC, id",
+               {account})) {
         out.push_back(row_to_auto_reply(r));
       }
       return out;
@@ -214,9 +213,8 @@ class SqlComplianceRepository final : public ComplianceRepository {
           "UPDATE auto_replies SET our_number = $1, match_type = $2, pattern = $3, "
           "reply_body = $4, media_urls = $5, priority = $6, enabled = $7, updated_at = $8 "
           "WHERE account_id = $9 AND id = $10",
-          {a.our_number, a.match_type, a.pattern, a.reply_body,
-           nlohmann::json(a.media_urls).dump(), a.priority, int64_t{a.enabled}, a.updated_at,
-           a.account, a.id});
+          {a.our_number, a.match_type, a.pattern, a.reply_body, nlohmann::json(a.media_urls).dump(),
+           a.priority, int64_t{a.enabled}, a.updated_at, a.account, a.id});
       return c.changes() == 1;
     });
   }

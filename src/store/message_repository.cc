@@ -5,11 +5,10 @@
 
 #include <chrono>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 #include <utility>
-
-#include <nlohmann/json.hpp>
 
 #include "core/message_json.h"
 #include "store/migrations.h"
@@ -79,71 +78,70 @@ class SqlMessageRepository final : public MessageRepository {
   explicit SqlMessageRepository(SqlContext& ctx) : ctx_(ctx) {}
 
   using MessageRepository::insert;
-  Result<std::vector<InsertResult>> insert(std::vector<NewMessage>& batch,
-                                           Commit commit) override {
+  Result<std::vector<InsertResult>> insert(std::vector<NewMessage>& batch, Commit commit) override {
     using TxSync = SqlContext::TxSync;
     std::vector<InsertResult> out;
     std::string probe;  // a row this transaction creates: stored iff the commit took effect
     auto written = ctx_.write_tx_as(
         commit == Commit::kDeferred ? TxSync::kDeferred : TxSync::kDurable, [&](Connection& c) {
-      out.clear();
-      probe.clear();
-      out.reserve(batch.size());
-      std::map<std::pair<std::string, std::string>, size_t> seen;  // idempotency keys in batch
-      // Rows without an idempotency key cannot conflict: they, their events and their threads
-      // are written with multi-row statements after the loop (a handful of statements per batch
-      // instead of four per message).
-      std::vector<const Message*> bulk;
-      std::vector<const Message*> created;
-      std::vector<MessageEvent> events;
-      const std::set<std::string> joinable = existing_conversations(c, batch);
-      for (auto& nm : batch) {
-        Message& m = nm.message;
-        if (!m.idempotency_key.empty()) {
-          const auto key = std::make_pair(m.account, m.idempotency_key);
-          if (auto it = seen.find(key); it != seen.end()) {
-            const Message& earlier = out[it->second].message;
-            out.push_back({earlier.request_hash == m.request_hash ? InsertKind::kDuplicate
-                                                                  : InsertKind::kConflict,
-                           earlier});
-            continue;
+          out.clear();
+          probe.clear();
+          out.reserve(batch.size());
+          std::map<std::pair<std::string, std::string>, size_t> seen;  // idempotency keys in batch
+          // Rows without an idempotency key cannot conflict: they, their events and their threads
+          // are written with multi-row statements after the loop (a handful of statements per batch
+          // instead of four per message).
+          std::vector<const Message*> bulk;
+          std::vector<const Message*> created;
+          std::vector<MessageEvent> events;
+          const std::set<std::string> joinable = existing_conversations(c, batch);
+          for (auto& nm : batch) {
+            Message& m = nm.message;
+            if (!m.idempotency_key.empty()) {
+              const auto key = std::make_pair(m.account, m.idempotency_key);
+              if (auto it = seen.find(key); it != seen.end()) {
+                const Message& earlier = out[it->second].message;
+                out.push_back({earlier.request_hash == m.request_hash ? InsertKind::kDuplicate
+                                                                      : InsertKind::kConflict,
+                               earlier});
+                continue;
+              }
+              // Inserted unless the key exists (stored earlier, or committed meanwhile by another
+              // transaction on PostgreSQL); only then is the earlier row read. A new key, the usual
+              // case (and every row of a batch the first time), costs no read.
+              assign_conversation(m, joinable);
+              if (!insert_message_row(c, m)) {
+                auto existing = by_idempotency_key(c, m);
+                if (!existing) throw DbError("idempotency key conflict without a visible row");
+                out.push_back({existing->request_hash == m.request_hash ? InsertKind::kDuplicate
+                                                                        : InsertKind::kConflict,
+                               std::move(*existing)});
+                continue;
+              }
+              seen.emplace(key, out.size());
+            } else {
+              assign_conversation(m, joinable);
+              bulk.push_back(&m);
+            }
+            for (const auto& e : nm.events) {
+              events.push_back(e);
+              events.back().message_id = m.id;
+              events.back().account = m.account;
+            }
+            created.push_back(&m);
+            out.push_back({InsertKind::kCreated, m});
           }
-          // Inserted unless the key exists (stored earlier, or committed meanwhile by another
-          // transaction on PostgreSQL); only then is the earlier row read. A new key, the usual
-          // case (and every row of a batch the first time), costs no read.
-          assign_conversation(m, joinable);
-          if (!insert_message_row(c, m)) {
-            auto existing = by_idempotency_key(c, m);
-            if (!existing) throw DbError("idempotency key conflict without a visible row");
-            out.push_back({existing->request_hash == m.request_hash ? InsertKind::kDuplicate
-                                                                    : InsertKind::kConflict,
-                           std::move(*existing)});
-            continue;
-          }
-          seen.emplace(key, out.size());
-        } else {
-          assign_conversation(m, joinable);
-          bulk.push_back(&m);
-        }
-        for (const auto& e : nm.events) {
-          events.push_back(e);
-          events.back().message_id = m.id;
-          events.back().account = m.account;
-        }
-        created.push_back(&m);
-        out.push_back({InsertKind::kCreated, m});
-      }
-      for_chunks(bulk.size(), [&](size_t from, size_t n) {
-        Params p;
-        p.reserve(kMessageParams * n);
-        for (size_t i = from; i < from + n; ++i) append_message_params(p, *bulk[i]);
-        c.exec(insert_messages_sql(n), p);
-      });
-      insert_events(c, events);
-      thread_messages(c, created);
-      record_pool_senders(c, created);
-      if (!created.empty()) probe = created.front()->id;
-    });
+          for_chunks(bulk.size(), [&](size_t from, size_t n) {
+            Params p;
+            p.reserve(kMessageParams * n);
+            for (size_t i = from; i < from + n; ++i) append_message_params(p, *bulk[i]);
+            c.exec(insert_messages_sql(n), p);
+          });
+          insert_events(c, events);
+          thread_messages(c, created);
+          record_pool_senders(c, created);
+          if (!created.empty()) probe = created.front()->id;
+        });
     if (written) return out;
     if (written.error().code != "commit_unknown") return written.error();
     // Nothing new was written (only idempotent replays): the answers stand either way.
@@ -157,11 +155,12 @@ class SqlMessageRepository final : public MessageRepository {
   // row present means the transaction committed; absent, nothing was stored. No answer in time:
   // commit_unknown (503), which says so (a retry with the same Idempotency-Key is safe).
   Result<std::vector<InsertResult>> settle_unknown_commit(const std::string& probe,
-                                                         std::vector<InsertResult> out,
-                                                         const Error& unknown) {
-    spdlog::warn("store: the connection was lost while committing message {}; asking whether it "
-                 "was stored",
-                 probe);
+                                                          std::vector<InsertResult> out,
+                                                          const Error& unknown) {
+    spdlog::warn(
+        "store: the connection was lost while committing message {}; asking whether it "
+        "was stored",
+        probe);
     const auto deadline = std::chrono::steady_clock::now() + kSettleUnknownCommit;
     while (true) {
       auto found = ctx_.read([&](Connection& c) {
@@ -236,60 +235,81 @@ class SqlMessageRepository final : public MessageRepository {
 
   Result<std::vector<Message>> claim_due(const std::string& owner, TimeMs now, int64_t lease_ms,
                                          int limit) override {
+    auto r = claim(owner, now, lease_ms, limit, /*with_opt_outs=*/false);
+    if (!r) return r.error();
+    return std::move(r->messages);
+  }
+
+  Result<Claim> claim_due_with_opt_outs(const std::string& owner, TimeMs now, int64_t lease_ms,
+                                        int limit) override {
+    return claim(owner, now, lease_ms, limit, /*with_opt_outs=*/true);
+  }
+
+  Result<Claim> claim(const std::string& owner, TimeMs now, int64_t lease_ms, int limit,
+                      bool with_opt_outs) {
     // Idle workers poll: look before taking the (single, on SQLite) write lock.
     static const std::string probe = "SELECT 1 FROM messages WHERE " +
                                      std::string(kOutboxStatuses) +
                                      " AND next_attempt_at <= $1 LIMIT 1";
     if (!ctx_.due_exists(probe, now)) {
-      return std::vector<Message>{};
+      return Claim{};
     }
-    auto r = ctx_.write_tx([&](Connection& c) {
-      std::vector<Message> out;
-      static const std::string sqlite_sql =
-          select_messages_sql() +
-          " WHERE " + std::string(kOutboxStatuses) + " AND next_attempt_at <= $1 "
-          // id breaks ties in creation order (ids are monotonic): messages due in the same
-          // millisecond, e.g. two sends in a row from one number, leave in the order accepted.
-          "ORDER BY next_attempt_at, id LIMIT $2";
-      static const std::string pg_sql = sqlite_sql + " FOR UPDATE SKIP LOCKED";
-      auto rows = c.query(ctx_.pg() ? pg_sql : sqlite_sql, {now, int64_t{limit}});
-      std::vector<MessageEvent> events;
-      std::vector<std::string> ids;
-      events.reserve(rows.size());
-      ids.reserve(rows.size());
-      for (const auto& row : rows) {
-        Message m = row_to_message(row);
-        const bool reclaimed = m.status == Status::kSending;
-        const bool scheduled = m.status == Status::kScheduled;
-        m.status = Status::kSending;
-        m.lease_expired = reclaimed;
-        m.attempts += 1;
-        m.next_attempt_at = now + lease_ms;
-        m.updated_at = now;
-        MessageEvent e;
-        e.message_id = m.id;
-        e.account = m.account;
-        e.status = Status::kSending;
-        e.at = now;
-        e.applied = true;
-        e.detail = reclaimed   ? "lease expired; attempt " + std::to_string(m.attempts)
-                   : scheduled ? "scheduled time reached; attempt " + std::to_string(m.attempts)
-                               : "attempt " + std::to_string(m.attempts);
-        events.push_back(std::move(e));
-        ids.push_back(m.id);
-        out.push_back(std::move(m));
-      }
-      // The rows are locked (PostgreSQL) or the writer is single (SQLite), so attempts + 1 in
-      // SQL is the value computed above.
-      for_chunks(ids.size(), [&](size_t from, size_t n) {
-        Params p{now + lease_ms, owner, now};
-        p.reserve(3 + n);
-        for (size_t i = from; i < from + n; ++i) p.emplace_back(ids[i]);
-        c.exec(claim_update_sql(n), p);
-      });
-      insert_events(c, events);
-      return out;
-    }, /*durable=*/ctx_.pg());
+    auto r = ctx_.write_tx(
+        [&](Connection& c) {
+          Claim claim;
+          std::vector<Message>& out = claim.messages;
+          static const std::string sqlite_sql =
+              select_messages_sql() + " WHERE " + std::string(kOutboxStatuses) +
+              " AND next_attempt_at <= $1 "
+              // id breaks ties in creation order (ids are monotonic): messages due in the same
+              // millisecond, e.g. two sends in a row from one number, leave in the order accepted.
+              "ORDER BY next_attempt_at, id LIMIT $2";
+          static const std::string pg_sql = sqlite_sql + " FOR UPDATE SKIP LOCKED";
+          auto rows = c.query(ctx_.pg() ? pg_sql : sqlite_sql, {now, int64_t{limit}});
+          std::vector<MessageEvent> events;
+          std::vector<std::string> ids;
+          events.reserve(rows.size());
+          ids.reserve(rows.size());
+          for (const auto& row : rows) {
+            Message m = row_to_message(row);
+            const bool reclaimed = m.status == Status::kSending;
+            const bool scheduled = m.status == Status::kScheduled;
+            m.status = Status::kSending;
+            m.lease_expired = reclaimed;
+            m.attempts += 1;
+            m.next_attempt_at = now + lease_ms;
+            m.updated_at = now;
+            MessageEvent e;
+            e.message_id = m.id;
+            e.account = m.account;
+            e.status = Status::kSending;
+            e.at = now;
+            e.applied = true;
+            e.detail = reclaimed   ? "lease expired; attempt " + std::to_string(m.attempts)
+                       : scheduled ? "scheduled time reached; attempt " + std::to_string(m.attempts)
+                                   : "attempt " + std::to_string(m.attempts);
+            events.push_back(std::move(e));
+            ids.push_back(m.id);
+            out.push_back(std::move(m));
+          }
+          // The rows are locked (PostgreSQL) or the writer is single (SQLite), so attempts + 1 in
+          // SQL is the value computed above.
+          for_chunks(ids.size(), [&](size_t from, size_t n) {
+            Params p{now + lease_ms, owner, now};
+            p.reserve(3 + n);
+            for (size_t i = from; i < from + n; ++i) p.emplace_back(ids[i]);
+            c.exec(claim_update_sql(n), p);
+          });
+          insert_events(c, events);
+          if (with_opt_outs && !out.empty()) {
+            std::vector<std::string> to;
+            to.reserve(out.size());
+            for (const Message& m : out) to.push_back(m.to);
+            claim.opt_outs = opt_outs_of(c, std::move(to));
+          }
+          return claim;
+        },
+        /*durable=*/ctx_.pg());
     // The claim must outlive a crash of the database before its messages leave: a claim lost
     // after the send makes the message a first attempt again, sent without asking the provider.
     // PostgreSQL: a synchronous commit (found by tests/faults/pg_restarts.py: `-m immediate`
@@ -297,7 +317,7 @@ class SqlMessageRepository final : public MessageRepository {
     // twice). SQLite: the relaxed commit survives the process, and a claimed message may have
     // been inserted by a deferred commit that is not on disk yet: it must be before anyone
     // sends it.
-    if (r && !r->empty()) ctx_.sync_deferred();
+    if (r && !r->messages.empty()) ctx_.sync_deferred();
     return r;
   }
 
@@ -331,15 +351,18 @@ class SqlMessageRepository final : public MessageRepository {
     });
   }
 
-  Result<std::vector<Message>> list_stale(const std::string& connector, Status status,
-                                          TimeMs after, TimeMs before, int limit) override {
+  Result<std::vector<Message>> list_stale(const std::string& connector, Status status, TimeMs after,
+                                          TimeMs before, int limit) override {
     return ctx_.read([&](Connection& c) {
       std::vector<Message> out;
-      for (const auto& r : c.query(
-               select_messages_sql() +
-                   " WHERE connector_id = $1 AND status = $2 AND direction = 'outbound' AND "
-                   "updated_at >= $3 AND updated_at < $4 ORDER BY updated_at LIMIT $5",
-               {connector, std::string(to_string(status)), after, before, int64_t{limit}})) {
+      // The status as a literal (one of a closed set): only then can the planner prove the
+      // partial index messages_in_flight (WHERE status = 'sent') applies.
+      for (const auto& r :
+           c.query(select_messages_sql() + " WHERE connector_id = $1 AND status = '" +
+                       std::string(to_string(status)) +
+                       "' AND direction = 'outbound' AND "
+                       "updated_at >= $2 AND updated_at < $3 ORDER BY updated_at LIMIT $4",
+                   {connector, after, before, int64_t{limit}})) {
         out.push_back(row_to_message(r));
       }
       return out;
@@ -355,7 +378,8 @@ class SqlMessageRepository final : public MessageRepository {
       if (e->m.redaction) return {RedactOutcome::kAlreadyRedacted, e->m};
       if (e->m.status == Status::kSending) return {RedactOutcome::kInFlight, e->m};
       // Not handed to a provider yet: cancel, so the erased body is never sent.
-      if (e->m.direction == Direction::kOutbound && can_transition(e->m.status, Status::kCanceled)) {
+      if (e->m.direction == Direction::kOutbound &&
+          can_transition(e->m.status, Status::kCanceled)) {
         Transition t;
         t.message_id = id;
         t.to = Status::kCanceled;
@@ -426,11 +450,11 @@ class SqlMessageRepository final : public MessageRepository {
       const std::string& after_id, const std::string& before_id, int limit) override {
     return ctx_.read([&](Connection& c) {
       std::vector<std::pair<std::string, std::string>> out;
-      for (const auto& r : c.query(
-               "SELECT account_id, id FROM messages WHERE id > $1 AND id < $2 "
-               "AND redacted_at IS NULL AND status IN ('sent', 'delivered', 'undelivered', "
-               "'failed', 'canceled', 'expired', 'received') ORDER BY id LIMIT $3",
-               {after_id, before_id, int64_t{limit}})) {
+      for (const auto& r :
+           c.query("SELECT account_id, id FROM messages WHERE id > $1 AND id < $2 "
+                   "AND redacted_at IS NULL AND status IN ('sent', 'delivered', 'undelivered', "
+                   "'failed', 'canceled', 'expired', 'received') ORDER BY id LIMIT $3",
+                   {after_id, before_id, int64_t{limit}})) {
         out.emplace_back(r.str(0), r.str(1));
       }
       return out;

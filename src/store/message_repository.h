@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/compliance.h"
 #include "core/message.h"
 #include "core/result.h"
 
@@ -89,6 +90,16 @@ class MessageRepository {
   // lease until now + lease_ms, attempts + 1, and a `sending` event.
   virtual Result<std::vector<Message>> claim_due(const std::string& owner, TimeMs now,
                                                  int64_t lease_ms, int limit) = 0;
+  // claim_due, and in the same transaction every opt-out of the claimed messages' recipients
+  // (what the dispatcher checks before a send): one transaction on the writer, whose page cache
+  // stays warm, instead of a claim and then a read on a reader whose cache every commit
+  // invalidates.
+  struct Claim {
+    std::vector<Message> messages;
+    std::vector<OptOut> opt_outs;
+  };
+  virtual Result<Claim> claim_due_with_opt_outs(const std::string& owner, TimeMs now,
+                                                int64_t lease_ms, int limit) = 0;
   // Earliest next_attempt_at among queued/sending/scheduled messages, for the dispatcher's sleep.
   virtual Result<std::optional<TimeMs>> next_due() = 0;
   // The outbox's size and age at `now`: one read over the outbox index.

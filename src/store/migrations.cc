@@ -504,6 +504,32 @@ CREATE TABLE smpp_cursors (
   updated_at BIGINT NOT NULL
 );
 )SQL"},
+      {26, "shared send slots and cluster leases", R"SQL(
+CREATE TABLE sender_slots (
+  number TEXT PRIMARY KEY,
+  next_at BIGINT NOT NULL,
+  queue_at BIGINT NOT NULL,
+  granted_at BIGINT
+);
+CREATE TABLE sender_slot_places (
+  message_id TEXT PRIMARY KEY,
+  number TEXT NOT NULL,
+  place BIGINT NOT NULL
+);
+CREATE INDEX sender_slot_places_number ON sender_slot_places (number, place);
+CREATE TABLE cluster_leases (
+  name TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+)SQL"},
+      // Reconciliation asks about messages `sent` for a while, and only those: an index over
+      // `sending` too cost every message two more index writes (in at the claim, out at the
+      // send), and its IN-list predicate a temporary b-tree per write (see migration 14).
+      {27, "reconciliation index over sent messages only", R"SQL(
+DROP INDEX messages_in_flight;
+CREATE INDEX messages_in_flight ON messages (connector_id, updated_at) WHERE status = 'sent';
+)SQL"},
   };
   return kMigrations;
 }

@@ -20,10 +20,12 @@ class EventRepository;
 class UserRepository;
 class PoolRepository;
 class BatchRepository;
+class ClusterRepository;
 
 std::unique_ptr<MessageRepository> make_sql_message_repository(SqlContext& ctx);
 std::unique_ptr<PoolRepository> make_sql_pool_repository(SqlContext& ctx);
 std::unique_ptr<BatchRepository> make_sql_batch_repository(SqlContext& ctx);
+std::unique_ptr<ClusterRepository> make_sql_cluster_repository(SqlContext& ctx);
 std::unique_ptr<StatusRepository> make_sql_status_repository(SqlContext& ctx);
 std::unique_ptr<WebhookRepository> make_sql_webhook_repository(SqlContext& ctx);
 std::unique_ptr<ConversationRepository> make_sql_conversation_repository(SqlContext& ctx);

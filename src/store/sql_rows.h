@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/compliance.h"
 #include "core/media_record.h"
 #include "core/message.h"
 #include "store/db.h"
@@ -58,6 +59,10 @@ void insert_event(Connection& c, const MessageEvent& e);
 // Inserts event rows in input order (their ids keep that order) with multi-row statements;
 // moves their strings out and leaves `events` empty.
 void insert_events(Connection& c, std::vector<MessageEvent>& events);
+
+// Every opt-out of these numbers (any account, scope or sender; repeats allowed), read on `c`
+// (compliance_repository.cc, beside the rest of the opt-out SQL).
+std::vector<OptOut> opt_outs_of(Connection& c, std::vector<std::string> numbers);
 
 // A message's media items as stored in its `media` column (and a split-MMS part's payload).
 nlohmann::json media_json(const std::vector<MediaItem>& media);

@@ -2,9 +2,8 @@
 #include "store/sql_transitions.h"
 
 #include <algorithm>
-#include <numeric>
-
 #include <nlohmann/json.hpp>
+#include <numeric>
 
 #include "core/ids.h"
 #include "core/message_json.h"
@@ -102,8 +101,11 @@ TransitionWork::Entry& TransitionWork::remember(const Row& row, bool full) {
   const std::string id = row.str(0);
   if (auto it = by_id_.find(id); it != by_id_.end()) return entries_[it->second];
   by_id_.emplace(id, entries_.size());
-  entries_.push_back({full ? row_to_message(row) : row_to_state(row), full, false});
-  return entries_.back();
+  entries_.push_back({full ? row_to_message(row) : row_to_state(row), full, false, {}, {}});
+  Entry& e = entries_.back();
+  e.loaded_provider_message_id = e.m.provider_message_id;
+  e.loaded_connector = e.m.connector;
+  return e;
 }
 
 // The whole row under this transaction's changes so far (for a callback payload or a result).
@@ -152,6 +154,13 @@ TransitionWork::Step TransitionWork::apply(Entry& entry, const Transition& t) {
   const bool expected = !t.expect || *t.expect == m.status;
   Step out;
   out.applied = expected && can_transition(m.status, t.to);
+  // A repeat of the status the message already has that brings nothing else (no stored payload,
+  // no error, no event of its own): the provider confirming what the dispatcher recorded from its
+  // answer (a `sent` report after the send). The message row already says all it says.
+  if (!out.applied && m.status == t.to && t.webhook_event_id == 0 && t.error_code.empty() &&
+      t.error_message.empty() && t.event_type.empty()) {
+    return out;
+  }
 
   MessageEvent e;
   e.message_id = m.id;
@@ -165,9 +174,9 @@ TransitionWork::Step TransitionWork::apply(Entry& entry, const Transition& t) {
   e.detail = t.detail;
   if (!t.event_type.empty()) e.type = t.event_type;
   if (!out.applied && e.detail.empty()) {
-    e.detail = m.status == t.to ? "duplicate report; status unchanged"
-                                : "not applied: message is already " +
-                                      std::string(to_string(m.status));
+    e.detail = m.status == t.to
+                   ? "duplicate report; status unchanged"
+                   : "not applied: message is already " + std::string(to_string(m.status));
   }
   e.webhook_event_id = t.webhook_event_id;
   events_.push_back(std::move(e));
@@ -185,10 +194,11 @@ TransitionWork::Step TransitionWork::apply(Entry& entry, const Transition& t) {
     m.from = *t.from;
     c_.exec("UPDATE messages SET from_addr = $1 WHERE id = $2", {*t.from, m.id});
     // In a pool that keeps each recipient's sender, the recipient's sender moves with it.
-    c_.exec("UPDATE pool_senders SET number = $1, updated_at = $2 "
-            "WHERE pool_id = (SELECT pool_id FROM messages WHERE id = $3) "
-            "AND recipient = (SELECT to_addr FROM messages WHERE id = $3)",
-            {*t.from, t.at, m.id});
+    c_.exec(
+        "UPDATE pool_senders SET number = $1, updated_at = $2 "
+        "WHERE pool_id = (SELECT pool_id FROM messages WHERE id = $3) "
+        "AND recipient = (SELECT to_addr FROM messages WHERE id = $3)",
+        {*t.from, t.at, m.id});
   }
   if (t.attempts) m.attempts = *t.attempts;
   if (t.deferred_until) {  // quiet hours (v5); not one of the narrow state columns
@@ -211,8 +221,8 @@ TransitionWork::Step TransitionWork::apply(Entry& entry, const Transition& t) {
         "INSERT INTO deliveries (id, account_id, message_id, kind, url, payload, state, "
         "attempts, next_attempt_at, created_at, updated_at, format) "
         "VALUES ($1, $2, $3, 'status_callback', $4, $5, 'pending', 0, $6, $6, $6, $7)",
-        {new_id("dlv_", t.at), full.account, full.id, full.status_callback, payload.dump(),
-         t.at, null_if_empty(full.callback_format)});
+        {new_id("dlv_", t.at), full.account, full.id, full.status_callback, payload.dump(), t.at,
+         null_if_empty(full.callback_format)});
     out.callback_queued = true;
   }
   return out;
@@ -223,14 +233,24 @@ void TransitionWork::flush() {
     if (!e.dirty) continue;
     const Message& m = e.m;
     const bool in_outbox = m.status == Status::kQueued || m.status == Status::kSending;
+    const Value next = in_outbox ? Value(m.next_attempt_at) : Value(nullptr);
+    if (m.provider_message_id == e.loaded_provider_message_id &&
+        m.connector == e.loaded_connector) {
+      // The provider reference as it was (a report, a retry): SQLite then leaves its index be.
+      c_.exec(
+          "UPDATE messages SET status = $1, updated_at = $2, error_code = $3, error_message = $4, "
+          "next_attempt_at = $5, attempts = $6 WHERE id = $7",
+          {std::string(to_string(m.status)), m.updated_at, null_if_empty(m.error_code),
+           null_if_empty(m.error_message), next, int64_t{m.attempts}, m.id});
+      continue;
+    }
     c_.exec(
         "UPDATE messages SET status = $1, updated_at = $2, error_code = $3, error_message = $4, "
         "provider_message_id = $5, connector_id = $6, next_attempt_at = $7, attempts = $8 "
         "WHERE id = $9",
         {std::string(to_string(m.status)), m.updated_at, null_if_empty(m.error_code),
          null_if_empty(m.error_message), null_if_empty(m.provider_message_id),
-         null_if_empty(m.connector), in_outbox ? Value(m.next_attempt_at) : Value(nullptr),
-         int64_t{m.attempts}, m.id});
+         null_if_empty(m.connector), next, int64_t{m.attempts}, m.id});
   }
   insert_events(c_, events_);
 }
@@ -243,9 +263,9 @@ void keep_orphan(Connection& c, const Transition& t, TimeMs received_at) {
       "INSERT INTO orphan_statuses (connector_id, provider_message_id, status, at, "
       "provider_status, error_code, error_message, webhook_event_id, created_at, detail) "
       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-      {t.by_provider->connector, t.by_provider->provider_message_id,
-       std::string(to_string(t.to)), t.at, null_if_empty(t.provider_status),
-       null_if_empty(t.error_code), null_if_empty(t.error_message),
+      {t.by_provider->connector, t.by_provider->provider_message_id, std::string(to_string(t.to)),
+       t.at, null_if_empty(t.provider_status), null_if_empty(t.error_code),
+       null_if_empty(t.error_message),
        t.webhook_event_id ? Value(t.webhook_event_id) : Value(nullptr), received_at,
        null_if_empty(t.detail)});
 }

@@ -21,6 +21,10 @@ class TransitionWork {
     Message m;  // the transition's state columns only unless `full`
     bool full = false;
     bool dirty = false;
+    // The provider reference as read: flush() leaves the columns (and their index) alone when
+    // no transition changed them.
+    std::string loaded_provider_message_id;
+    std::string loaded_connector;
   };
   struct Step {
     bool applied = false;

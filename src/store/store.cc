@@ -24,7 +24,8 @@ Store::Store(std::unique_ptr<Driver> driver, const Clock& clock)
       events_(make_sql_event_repository(*ctx_)),
       users_(make_sql_user_repository(*ctx_)),
       pools_(make_sql_pool_repository(*ctx_)),
-      batches_(make_sql_batch_repository(*ctx_)) {}
+      batches_(make_sql_batch_repository(*ctx_)),
+      cluster_(make_sql_cluster_repository(*ctx_)) {}
 
 // The repositories go before the context they use.
 Store::~Store() = default;
@@ -52,8 +53,8 @@ Result<int> Store::migrate() {
       c->exec(db.begin_write_sql());
       try {
         if (pg) c->exec("SELECT pg_advisory_xact_lock(7262001)");
-        auto rows = c->query("SELECT 1 FROM schema_migrations WHERE version = $1",
-                             {int64_t{m.version}});
+        auto rows =
+            c->query("SELECT 1 FROM schema_migrations WHERE version = $1", {int64_t{m.version}});
         if (rows.empty()) {
           std::string sql(m.sql);
           const std::string autoid =

@@ -17,6 +17,7 @@
 #include "core/result.h"
 #include "store/account_repository.h"
 #include "store/batch_repository.h"
+#include "store/cluster_repository.h"
 #include "store/compliance_repository.h"
 #include "store/conversation_repository.h"
 #include "store/delivery_repository.h"
@@ -77,6 +78,8 @@ class Store {
   PoolRepository& pools() { return *pools_; }
   // Batches: their rows, failed rows, and their messages as a whole.
   BatchRepository& batches() { return *batches_; }
+  // Shared send slots and leases of instances on one database.
+  ClusterRepository& cluster() { return *cluster_; }
 
  private:
   std::unique_ptr<SqlContext> ctx_;
@@ -93,6 +96,7 @@ class Store {
   std::unique_ptr<UserRepository> users_;
   std::unique_ptr<PoolRepository> pools_;
   std::unique_ptr<BatchRepository> batches_;
+  std::unique_ptr<ClusterRepository> cluster_;
 };
 
 // Opens the store named by a database URL: sqlite:///abs/path, sqlite://rel/path, or

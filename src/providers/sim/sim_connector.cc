@@ -8,12 +8,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "core/crypto.h"
 #include "core/log.h"
+#include "core/message_json.h"
 #include "core/thread_name.h"
 #include "providers/webhook_util.h"
 
@@ -22,14 +24,16 @@ namespace sb::providers {
 using nlohmann::json;
 
 SimConnector::SimConnector(SimOptions options, const Clock& clock)
-    : options_(std::move(options)), clock_(clock) {
+    : options_(std::move(options)),
+      clock_(clock),
+      id_prefix_("SIM" + crypto::hex(crypto::random_bytes(8))) {
   if (!options_.journal_path.empty()) {
     const auto parent = std::filesystem::path(options_.journal_path).parent_path();
     std::error_code ec;
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
     replay_journal();
-    journal_fd_ = ::open(options_.journal_path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC,
-                         0644);
+    journal_fd_ =
+        ::open(options_.journal_path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
     if (journal_fd_ < 0) {
       throw std::runtime_error("sim connector " + options_.id + ": cannot open journal " +
                                options_.journal_path);
@@ -67,6 +71,7 @@ void SimConnector::replay_journal() {
         st.provider_id = j.value("provider_id", "");
         st.to = j.value("to", "");
         st.accepted_at = j.value("at", TimeMs{0});
+        if (!options_.reports) st.final_reported = true;  // finished once accepted
         key_by_provider_id_[st.provider_id] = j.value("key", "");
       }
     } else if (op == "report" || op == "report_abandoned") {
@@ -94,10 +99,10 @@ void SimConnector::replay_journal() {
   // Rewriting costs a pass over the file, so only when it at least halves it.
   if (forgotten_lines > 0 && forgotten_lines * 2 >= lines) {
     compact_journal(now);
-    spdlog::info("sim {}: journal compacted: {} messages finished more than {} h ago forgotten, "
-                 "{} of {} lines dropped",
-                 options_.id, forgotten, options_.retention_ms / 3'600'000, forgotten_lines,
-                 lines);
+    spdlog::info(
+        "sim {}: journal compacted: {} messages finished more than {} h ago forgotten, "
+        "{} of {} lines dropped",
+        options_.id, forgotten, options_.retention_ms / 3'600'000, forgotten_lines, lines);
   }
   std::vector<std::pair<TimeMs, std::string>> finished;
   for (const auto& [key, st] : keys_) {
@@ -185,13 +190,14 @@ TimeMs sim_report_retry_delay_ms(int tries) {
   // (delivery_delay_ms = 0): that record lands within milliseconds, so look again soon. Past
   // that, retry like a provider whose webhook failed.
   switch (tries) {
-    case 1: return 20;
-    case 2: return 100;
-    default: return 500;
+    case 1:
+      return 20;
+    case 2:
+      return 100;
+    default:
+      return 500;
   }
 }
-
-void SimConnector::journal(const std::string& line) { write_journal(line + "\n"); }
 
 void SimConnector::write_journal(const std::string& lines) {
   if (journal_fd_ < 0) return;
@@ -201,28 +207,69 @@ void SimConnector::write_journal(const std::string& lines) {
   }
 }
 
+namespace {
+
+// One journal line, written straight into a string (a submit per message sent and a report per
+// status: the simulated carrier's share of the delivery path): {"op":…, then the fields.
+class JournalLine {
+ public:
+  explicit JournalLine(std::string_view op) {
+    line_ = "{\"op\":";
+    append_json_string(line_, op);
+  }
+  JournalLine& add(std::string_view key, std::string_view value) {
+    field(key);
+    append_json_string(line_, value);
+    return *this;
+  }
+  JournalLine& add(std::string_view key, int64_t value) {
+    field(key);
+    line_ += std::to_string(value);
+    return *this;
+  }
+  // The line, closed and ended by a newline.
+  std::string done() {
+    line_ += "}\n";
+    return std::move(line_);
+  }
+
+ private:
+  void field(std::string_view key) {
+    line_ += ',';
+    append_json_string(line_, key);
+    line_ += ':';
+  }
+  std::string line_;
+};
+
+}  // namespace
+
 SendResult SimConnector::send(const Message& m, const std::string& key) {
   const TimeMs now = clock_.now_ms();
   std::lock_guard lk(mu_);
   KeyState& st = keys_[key];
   st.attempts += 1;
   st.last_at = now;
-  json entry = {{"op", "submit"},        {"key", key},     {"attempt", st.attempts},
-                {"message_id", m.id},    {"from", m.from}, {"to", m.to},
-                {"body", m.body},        {"media", m.media_urls.size()}, {"at", now}};
+  JournalLine entry("submit");
+  entry.add("key", key)
+      .add("attempt", st.attempts)
+      .add("message_id", m.id)
+      .add("from", m.from)
+      .add("to", m.to)
+      .add("body", m.body)
+      .add("media", static_cast<int64_t>(m.media_urls.size()))
+      .add("at", now);
   const auto refuse = [&](FailureKind kind, std::string code, std::string message,
                           std::optional<int64_t> retry_after = std::nullopt) -> SendResult {
-    entry["result"] = std::string(to_string(kind));
-    entry["code"] = code;
-    journal(entry.dump());
+    entry.add("result", to_string(kind)).add("code", code);
+    write_journal(entry.done());
     finished_.emplace_back(now, key);
     return SendFailure{kind, std::move(code), std::move(message), retry_after};
   };
 
   if (!st.provider_id.empty()) {
-    entry["result"] = "duplicate";
-    entry["provider_id"] = st.provider_id;
-    journal(entry.dump());
+    entry.add("result", "duplicate").add("provider_id", st.provider_id);
+    write_journal(entry.done());
     return SendAccepted{st.provider_id, "accepted"};
   }
   if (m.to == kSimInvalidNumber) {
@@ -237,13 +284,19 @@ SendResult SimConnector::send(const Message& m, const std::string& key) {
   if (m.to == kSimThrottled && st.attempts <= 1) {
     return refuse(FailureKind::kRateLimited, "20429", "Too Many Requests", 1000);
   }
-  st.provider_id = "SIM" + crypto::hex(crypto::random_bytes(16));
+  char count[17];
+  std::snprintf(count, sizeof count, "%016llx", static_cast<unsigned long long>(++ids_made_));
+  st.provider_id = id_prefix_ + count;
   st.to = m.to;
   st.accepted_at = now;
   key_by_provider_id_[st.provider_id] = key;
-  entry["result"] = "accepted";
-  entry["provider_id"] = st.provider_id;
-  journal(entry.dump());
+  entry.add("result", "accepted").add("provider_id", st.provider_id);
+  write_journal(entry.done());
+  if (!options_.reports) {  // nothing more will come for it
+    st.final_reported = true;
+    finished_.emplace_back(now, key);
+    return SendAccepted{st.provider_id, "accepted"};
+  }
   schedule_reports(key, st, now);
   cv_.notify_one();
   return SendAccepted{st.provider_id, "accepted"};
@@ -252,6 +305,7 @@ SendResult SimConnector::send(const Message& m, const std::string& key) {
 void SimConnector::schedule_reports(const std::string& /*key*/, KeyState& st, TimeMs now) {
   const TimeMs sent_at = std::max(now, st.accepted_at + options_.delivery_delay_ms / 2);
   const TimeMs final_at = std::max(now, st.accepted_at + options_.delivery_delay_ms);
+  const TimeMs first_offer = st.accepted_at + options_.first_report_after_ms;
   StatusReport r;
   r.connector = options_.id;
   r.provider_message_id = st.provider_id;
@@ -259,7 +313,7 @@ void SimConnector::schedule_reports(const std::string& /*key*/, KeyState& st, Ti
     r.status = Status::kSent;
     r.provider_status = "sent";
     r.at = sent_at;
-    pending_.push({sent_at, r, 0});
+    pending_.push({std::max(sent_at, first_offer), r, 0});
   }
   if (st.to == kSimUndelivered) {
     r.status = Status::kUndelivered;
@@ -271,7 +325,7 @@ void SimConnector::schedule_reports(const std::string& /*key*/, KeyState& st, Ti
     r.provider_status = "delivered";
   }
   r.at = final_at;
-  pending_.push({final_at, r, 0});
+  pending_.push({std::max(final_at, first_offer), r, 0});
 }
 
 void SimConnector::start(StatusSink& sink) {
@@ -301,7 +355,8 @@ void SimConnector::run_reporter() {
     const TimeMs now = clock_.now_ms();
     prune(now);
     if (pending_.empty() || pending_.top().due > now) {
-      const auto wait_ms = pending_.empty() ? TimeMs{200} : std::min<TimeMs>(200, pending_.top().due - now);
+      const auto wait_ms =
+          pending_.empty() ? TimeMs{200} : std::min<TimeMs>(200, pending_.top().due - now);
       cv_.wait_for(lk, std::chrono::milliseconds(wait_ms));
       continue;
     }
@@ -322,12 +377,11 @@ void SimConnector::run_reporter() {
       const bool ok = i < stored.size() && stored[i];
       auto key_it = key_by_provider_id_.find(p.report.provider_message_id);
       if (ok) {
-        lines += json{{"op", "report"},
-                      {"provider_id", p.report.provider_message_id},
-                      {"status", std::string(to_string(p.report.status))},
-                      {"at", now}}
-                     .dump();
-        lines += '\n';
+        lines += JournalLine("report")
+                     .add("provider_id", p.report.provider_message_id)
+                     .add("status", to_string(p.report.status))
+                     .add("at", now)
+                     .done();
         if (key_it != key_by_provider_id_.end()) {
           auto& st = keys_[key_it->second];
           if (p.report.status == Status::kSent) {
@@ -344,11 +398,11 @@ void SimConnector::run_reporter() {
       } else {
         log::warn({.connector = options_.id}, "sim {}: giving up on report {} for {}", options_.id,
                   to_string(p.report.status), p.report.provider_message_id);
-        journal(json{{"op", "report_abandoned"},
-                     {"provider_id", p.report.provider_message_id},
-                     {"status", std::string(to_string(p.report.status))},
-                     {"at", now}}
-                    .dump());
+        write_journal(JournalLine("report_abandoned")
+                          .add("provider_id", p.report.provider_message_id)
+                          .add("status", to_string(p.report.status))
+                          .add("at", now)
+                          .done());
       }
     }
     if (!lines.empty()) write_journal(lines);
@@ -367,6 +421,12 @@ Result<std::unique_ptr<Connector>> make_sim(const ConnectorSettings& s, Connecto
   SimOptions o;
   o.id = s.id;
   o.delivery_delay_ms = *delay;
+  if (auto r = s.values.find("reports"); r != s.values.end()) {
+    if (r->second != "true" && r->second != "false") {
+      return setting_error(s, "reports", "must be true or false");
+    }
+    o.reports = r->second == "true";
+  }
   o.retention_ms = *retention * 3'600'000;
   auto it = s.values.find("journal");
   o.journal_path = it != s.values.end() ? it->second : "var/sim-" + s.id + ".jsonl";
@@ -389,7 +449,7 @@ Result<WebhookEvent> parse_sim_webhook(const WebhookRequest&, TimeMs) {
 
 ProviderSpec sim_provider_spec() {
   return {.name = "sim",
-          .optional = {"delivery_delay_ms", "journal", "journal_retention_hours"},
+          .optional = {"delivery_delay_ms", "reports", "journal", "journal_retention_hours"},
           .make = make_sim,
           .webhook = {verify_sim_webhook, parse_sim_webhook, nullptr},
           .capabilities = kSimCapabilities};

@@ -23,14 +23,22 @@ namespace sb::providers {
 // The simulated carrier has no carrier (no throughput defaults), sends no webhooks, and manages
 // numbers by doing nothing: configuring succeeds and changes nothing, and it owns no numbers.
 // Inbound messages are made on demand (POST /v1/sim/inbound) and enter as a webhook's would.
-inline constexpr ProviderCapabilities kSimCapabilities{.number_webhooks = true,
-                                                       .carrier_throughput = false,
-                                                       .simulated_inbound = true};
+inline constexpr ProviderCapabilities kSimCapabilities{
+    .number_webhooks = true, .carrier_throughput = false, .simulated_inbound = true};
 
 struct SimOptions {
   std::string id = "sim";
   int64_t delivery_delay_ms = 1000;  // time from acceptance to the final report (sent at half)
-  std::string journal_path;          // empty: keep nothing across restarts
+  // False: the carrier only acknowledges each submit and never reports a status (an SMPP route
+  // without receipts; what Kannel's fakesmsc does). Its messages stay `sent`.
+  bool reports = true;
+  // Reports are offered no sooner than this after the submit was accepted, whatever the delay
+  // (they still carry their own times). At once (delivery_delay_ms = 0), a report usually
+  // overtook the dispatcher's record of the send, which lands with the rest of its batch a few
+  // milliseconds later: it met an unknown id and was offered again (18 % of all reports under
+  // load, each a transaction of its own). A carrier's receipt never comes that soon anyway.
+  int64_t first_report_after_ms = 20;
+  std::string journal_path;  // empty: keep nothing across restarts
   // A finished message (final report stored, or refused) is remembered, so that a repeated send
   // is recognised as a duplicate, until this long after its last send attempt or its final
   // report, whichever is later. Then it is forgotten: pruned from memory while running, and its
@@ -100,7 +108,6 @@ class SimConnector final : public Connector {
   // Forgets the finished messages whose retention has passed (under mu_). Only the front of
   // finished_ is looked at, so a pass costs what it forgets, not what is remembered.
   void prune(TimeMs now);
-  void journal(const std::string& line);
   void write_journal(const std::string& lines);  // whole lines, each ending in '\n'
   void schedule_reports(const std::string& key, KeyState& st, TimeMs now);
   void run_reporter();
@@ -120,11 +127,15 @@ class SimConnector final : public Connector {
   StatusSink* sink_ = nullptr;
   bool stopping_ = false;
   std::thread reporter_;
+  // Provider ids: a random prefix drawn at start, then a count (under mu_): unique across
+  // restarts without drawing random bytes for every message.
+  std::string id_prefix_;
+  uint64_t ids_made_ = 0;
 };
 
-// The registry row: keys delivery_delay_ms (default 1000, >= 0), journal (default
-// var/sim-<id>.jsonl), journal_retention_hours (default 24, >= 1); its webhooks refuse everything
-// (it sends none; unless verify_webhooks = false).
+// The registry row: keys delivery_delay_ms (default 1000, >= 0), reports (default true), journal
+// (default var/sim-<id>.jsonl), journal_retention_hours (default 24, >= 1); its webhooks refuse
+// everything (it sends none; unless verify_webhooks = false).
 ProviderSpec sim_provider_spec();
 
 }  // namespace sb::providers

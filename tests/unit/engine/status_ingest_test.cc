@@ -79,8 +79,8 @@ class StatusIngestTest : public ::testing::Test {
 
 TEST_F(StatusIngestTest, AReportThatOvertakesItsSendIsKeptAndAppliedOnceTheSendIsRecorded) {
   const std::string id = queued();
-  auto r = ingest_->ingest({report("P1", Status::kDelivered)}, StatusIngest::Unknown::kKeep,
-                           "smpp");
+  auto r =
+      ingest_->ingest({report("P1", Status::kDelivered)}, StatusIngest::Unknown::kKeep, "smpp");
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_FALSE(r->front().found);
   EXPECT_TRUE(r->front().orphaned);
@@ -91,7 +91,7 @@ TEST_F(StatusIngestTest, AReportThatOvertakesItsSendIsKeptAndAppliedOnceTheSendI
   const int before = wakes_;
   ingest_->tick(kRetentionMs);
   EXPECT_EQ(status_of(id), Status::kDelivered);
-  EXPECT_GT(wakes_, before);  // the delivered callback was queued
+  EXPECT_GT(wakes_, before);    // the delivered callback was queued
   ingest_->tick(kRetentionMs);  // applied once
   auto events = store_->status().list_events(id).value();
   EXPECT_EQ(std::count_if(events.begin(), events.end(),
@@ -109,7 +109,7 @@ TEST_F(StatusIngestTest, ASourceThatAsksAgainGetsNotStoredAndNothingIsKept) {
   EXPECT_EQ(status_of(id), Status::kDelivered);
 }
 
-TEST_F(StatusIngestTest, ARegressionOrRepeatIsRecordedAndChangesNothing) {
+TEST_F(StatusIngestTest, ARegressionIsRecordedARepeatIsNotAndNeitherChangesAnything) {
   const std::string id = queued();
   record_send(id, "P3");
   auto r = ingest_->ingest({report("P3", Status::kDelivered), report("P3", Status::kSent),
@@ -123,8 +123,10 @@ TEST_F(StatusIngestTest, ARegressionOrRepeatIsRecordedAndChangesNothing) {
   EXPECT_EQ(status_of(id), Status::kDelivered);
   auto events = store_->status().list_events(id).value();
   ASSERT_GE(events.size(), 3u);
-  EXPECT_FALSE(events[events.size() - 2].applied);
-  EXPECT_FALSE(events.back().applied);
+  EXPECT_EQ(events[events.size() - 2].status, Status::kDelivered);
+  EXPECT_TRUE(events[events.size() - 2].applied);
+  EXPECT_EQ(events.back().status, Status::kSent);  // the regression
+  EXPECT_FALSE(events.back().applied);             // the repeated `delivered`: not recorded
 }
 
 // A provider whose status lookup says the message failed with 30003 (what reconciliation asks).
@@ -156,7 +158,7 @@ TEST_F(StatusIngestTest, ReconciliationAnswersComeInThroughTheIngestWithTheirWor
   opt.workers = 0;
   opt.reconcile_after_ms = 600'000;
   Dispatcher dispatcher(*store_, {{"sim", &lookup}}, clock_, opt, "wrk_test");
-  clock_.advance(600'001);  // `sent` for longer than reconcile_after_ms
+  clock_.advance(600'001);                    // `sent` for longer than reconcile_after_ms
   EXPECT_EQ(dispatcher.reconcile_once(), 0);  // no ingest to hand answers to: nothing runs
   EXPECT_EQ(lookup.queries, 0);
 
@@ -169,15 +171,15 @@ TEST_F(StatusIngestTest, ReconciliationAnswersComeInThroughTheIngestWithTheirWor
   EXPECT_EQ(events.back().detail, "reconciled by status query");
   EXPECT_EQ(events.back().provider_status, "failed");
   EXPECT_EQ(store_->messages().get("acme", id).value()->error_code, "30003");
-  EXPECT_GT(wakes_, before);  // the failed callback was queued and the sender woken
+  EXPECT_GT(wakes_, before);                  // the failed callback was queued and the sender woken
   EXPECT_EQ(dispatcher.reconcile_once(), 0);  // final now: not asked again
 }
 
 TEST_F(StatusIngestTest, AnOrphanWhoseMessageNeverComesIsDroppedAfterTheRetention) {
   const std::string id = queued();
-  ASSERT_TRUE(ingest_->ingest({report("P5", Status::kDelivered)}, StatusIngest::Unknown::kKeep,
-                              "smpp")
-                  .ok());
+  ASSERT_TRUE(
+      ingest_->ingest({report("P5", Status::kDelivered)}, StatusIngest::Unknown::kKeep, "smpp")
+          .ok());
   clock_.advance(kRetentionMs + 1);
   ingest_->tick(kRetentionMs);  // dropped
   record_send(id, "P5");

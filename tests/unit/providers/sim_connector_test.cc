@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <thread>
@@ -108,9 +109,10 @@ TEST(SimConnectorTest, RetryDelaysStartShortThenSettle) {
   EXPECT_EQ(sim_report_retry_delay_ms(700), 500);
 }
 
-// With delivery_delay_ms = 0 the reports are due at once, before the dispatcher has stored the
-// provider id. The store learns it within milliseconds, so the second offer must come 20 ms
-// later on the carrier's clock, not after a provider-style half second.
+// With delivery_delay_ms = 0 the reports carry the acceptance time but are offered 20 ms after
+// it, by when the dispatcher has almost always stored the provider id. When it has not, the store
+// learns it within milliseconds, so the second offer must come 20 ms later on the carrier's
+// clock, not after a provider-style half second.
 TEST(SimConnectorTest, AReportThatOvertookTheSendIsOfferedAgainWithinMilliseconds) {
   ManualClock clock;
   SimOptions opt;
@@ -124,12 +126,13 @@ TEST(SimConnectorTest, AReportThatOvertookTheSendIsOfferedAgainWithinMillisecond
   const std::string pid = sent->provider_message_id;
   const TimeMs t0 = clock.now_ms();
 
-  // First offer: both reports (sent, delivered) meet an unknown id.
+  // First offer, 20 ms after the submit: both reports (sent, delivered) meet an unknown id.
+  clock.advance(20);
   auto offers = sink.wait_for_offers(2);
   ASSERT_EQ(offers.size(), 2u);
   for (const auto& o : offers) {
     EXPECT_EQ(o.provider_message_id, pid);
-    EXPECT_EQ(o.at, t0);
+    EXPECT_EQ(o.at, t0 + 20);
     EXPECT_FALSE(o.stored);
   }
 
@@ -137,7 +140,7 @@ TEST(SimConnectorTest, AReportThatOvertookTheSendIsOfferedAgainWithinMillisecond
   clock.advance(20);
   offers = sink.wait_for_offers(4);
   ASSERT_EQ(offers.size(), 4u) << "no second offer 20 ms after the first";
-  EXPECT_EQ(offers[2].at, t0 + 20);
+  EXPECT_EQ(offers[2].at, t0 + 40);
   EXPECT_FALSE(offers[3].stored);
 
   // The dispatcher's record lands; the third offer, 100 ms after the second, is stored.
@@ -147,7 +150,7 @@ TEST(SimConnectorTest, AReportThatOvertookTheSendIsOfferedAgainWithinMillisecond
   ASSERT_EQ(offers.size(), 6u) << "no third offer 100 ms after the second";
   std::set<Status> stored;
   for (size_t i = 4; i < 6; ++i) {
-    EXPECT_EQ(offers[i].at, t0 + 120);
+    EXPECT_EQ(offers[i].at, t0 + 140);
     EXPECT_TRUE(offers[i].stored);
     stored.insert(offers[i].status);
   }
@@ -176,6 +179,7 @@ class SimJournalTest : public ::testing::Test {
     char tmpl[] = "/tmp/sb_sim.XXXXXX";
     dir_ = mkdtemp(tmpl);
     opt_.delivery_delay_ms = 0;
+    opt_.first_report_after_ms = 0;  // reports at once: these tests are about the journal
     opt_.retention_ms = 3'600'000;
     opt_.journal_path = (dir_ / "sim.jsonl").string();
   }
@@ -275,6 +279,50 @@ TEST_F(SimJournalTest, ARunningCarrierPrunesFinishedMessagesPastRetention) {
   }
   EXPECT_EQ(sim.remembered(), 0u);
   sim.stop();
+}
+
+// `reports = false`: the carrier acknowledges the submit and reports nothing, then or after a
+// restart; the message is finished at once (a repeated send is still the same message), and each
+// journal line is one JSON object with the body escaped.
+TEST_F(SimJournalTest, ACarrierWithoutReportsOnlyAcknowledges) {
+  opt_.reports = false;
+  std::string pid;
+  {
+    SimConnector sim(opt_, clock_);
+    RecordingSink sink(clock_);
+    sink.store_all(true);
+    sim.start(sink);
+    Message m = outbound("msg_quiet", "+14155550123");
+    m.body = "a \"quoted\" body\nover two lines";
+    pid = accepted_id(sim.send(m, "msg_quiet"));
+    ASSERT_FALSE(pid.empty());
+    EXPECT_EQ(accepted_id(sim.send(m, "msg_quiet")), pid);
+    sim.stop();
+  }
+  SimConnector again(opt_, clock_);
+  RecordingSink sink(clock_);
+  sink.store_all(true);
+  again.start(sink);
+  EXPECT_EQ(accepted_id(again.send(outbound("msg_quiet", "+14155550123"), "msg_quiet")), pid);
+  // Finished at acceptance: forgotten once the retention has passed, which a message waiting for
+  // its final report never is (see the test above); and nothing was ever offered.
+  clock_.advance(opt_.retention_ms + 60'000);
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (again.remembered() != 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);  // the reporter looks at least every 200 ms
+  }
+  EXPECT_EQ(again.remembered(), 0u);
+  again.stop();
+  EXPECT_TRUE(sink.wait_for_offers(0).empty());
+  const auto lines = lines_of(opt_.journal_path);
+  ASSERT_EQ(lines.size(), 3u);
+  for (const auto& l : lines) {
+    const auto j = nlohmann::json::parse(l, nullptr, /*allow_exceptions=*/false);
+    ASSERT_TRUE(j.is_object()) << l;
+    EXPECT_EQ(j.value("op", ""), "submit");
+  }
+  EXPECT_EQ(nlohmann::json::parse(lines[0]).value("body", ""), "a \"quoted\" body\nover two lines");
+  EXPECT_EQ(nlohmann::json::parse(lines[1]).value("result", ""), "duplicate");
 }
 
 }  // namespace

@@ -75,9 +75,13 @@ TEST_P(StatusRepositoryTest, ApplyFollowsTheStateMachine) {
   EXPECT_EQ(stored.status, Status::kDelivered);
   EXPECT_EQ(stored.updated_at, now + 200);
   EXPECT_EQ(stored.provider_message_id, "SM123");
-  // Nor do other finals, or a repeat.
+  // Nor do other finals, or a repeat; a repeat that brings nothing new is not even recorded
+  // (the message row already says it), while a repeat with an error is.
   EXPECT_FALSE(apply1({.message_id = m.id, .to = Status::kFailed, .at = now + 400}).applied);
   EXPECT_FALSE(apply1({.message_id = m.id, .to = Status::kDelivered, .at = now + 500}).applied);
+  EXPECT_FALSE(
+      apply1({.message_id = m.id, .to = Status::kDelivered, .at = now + 600, .error_code = "30008"})
+          .applied);
   EXPECT_EQ(get(m.id).status, Status::kDelivered);
 
   auto ev = unwrap(store_->status().list_events(m.id));
@@ -93,6 +97,8 @@ TEST_P(StatusRepositoryTest, ApplyFollowsTheStateMachine) {
   EXPECT_EQ(ev[5].status, Status::kFailed);
   EXPECT_FALSE(ev[5].applied);
   EXPECT_FALSE(ev[6].applied);
+  EXPECT_EQ(ev[6].at, now + 600);
+  EXPECT_EQ(ev[6].error_code, "30008");
 
   r = apply1({.message_id = "msg_unknown", .to = Status::kSent, .at = now});
   EXPECT_FALSE(r.found);
@@ -361,10 +367,9 @@ TEST_P(StatusRepositoryTest, SummaryFormsApplyLikeTheFullForms) {
 
   auto ev = unwrap(store_->status().list_events(m.id));
   ASSERT_GE(ev.size(), 5u);
-  const std::vector<std::pair<Status, bool>> tail = {{Status::kSent, true},
-                                                     {Status::kSent, false},
-                                                     {Status::kDelivered, true},
-                                                     {Status::kSent, false}};
+  // The duplicate `sent` brought nothing new: not recorded; the late one after `delivered` is.
+  const std::vector<std::pair<Status, bool>> tail = {
+      {Status::kSent, true}, {Status::kDelivered, true}, {Status::kSent, false}};
   for (size_t i = 0; i < tail.size(); ++i) {
     const auto& e = ev[ev.size() - tail.size() + i];
     EXPECT_EQ(e.status, tail[i].first) << i;
