@@ -3,8 +3,9 @@
 -- formatted once in init so wrk spends its CPU sending rather than in Lua string formatting (on
 -- a 2-core machine the load generator's CPU is taken from the server under test). Each wrk thread
 -- starts at its own place in the list, so two threads do not send to the same recipient at the
--- same moment. `make(n, to)` returns request n (wrk.format) for recipient `to` given as digits
--- without the "+" (14155550000 …).
+-- same moment; SB_OFFSET (default 0) moves every thread's start, for several wrk processes
+-- (bench/scaleout.sh runs one per instance). `make(n, to)` returns request n (wrk.format) for
+-- recipient `to` given as digits without the "+" (14155550000 …).
 function rotate_requests(pool, make)
   local requests = {}
   local counter = 0
@@ -14,7 +15,7 @@ function rotate_requests(pool, make)
     threads = threads + 1
   end
   init = function(args)
-    counter = first or 0
+    counter = (first or 0) + tonumber(os.getenv("SB_OFFSET") or "0")
     for n = 0, pool - 1 do
       requests[n + 1] = make(n, string.format("1415%07d", 5550000 + n % 10000))
     end

@@ -104,14 +104,18 @@ class FakeSinch:
     provider accepted it, the gateway cannot know). Lookups may get 5xx, hangs and resets too.
     """
 
-    def __init__(self, hang_s=2.0, dlr_delay_s=0.3, seed=None):
+    def __init__(self, hang_s=2.0, dlr_delay_s=0.3, seed=None, send_latency_s=0.0, dlr_threads=4):
         self.lock = threading.Lock()
+        # Each send takes this long, half before the batch is created and half after (so a
+        # gateway killed mid-send leaves batches created and batches not yet created); 0: none.
+        self.send_latency_s = send_latency_s
         self.rng = random.Random(seed)
         self.chaos = Chaos()
         self.hang_s = hang_s
         self.dlr_delay_s = dlr_delay_s
         self.batches = {}  # batch id -> {ref, body, to}
         self.by_ref = {}  # client_reference -> [batch ids]
+        self.lookup_at = {}  # client_reference -> [times it was looked up]
         self.faults = {k: 0 for k in Chaos.KINDS}
         self.posts = 0  # every send request, answered or not
         self.lookups = 0
@@ -151,7 +155,7 @@ class FakeSinch:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         # Several senders, as a provider has: one would fall behind a gateway on PostgreSQL,
         # where each webhook is a synchronous commit.
-        for _ in range(4):
+        for _ in range(dlr_threads):
             threading.Thread(target=self.dlr_loop, daemon=True).start()
 
     def set_chaos(self, chaos):
@@ -221,9 +225,13 @@ class FakeSinch:
             return self.lookup(h, urllib.parse.parse_qs(parsed.query))
         if kind and kind != "lost":
             return self.misbehave(h, kind)
+        if self.send_latency_s:
+            time.sleep(self.send_latency_s / 2)
         batch = self.create(h, raw)
         if batch is None:
             return
+        if self.send_latency_s:
+            time.sleep(self.send_latency_s / 2)
         if kind == "lost":
             with self.lock:
                 self.faults["lost"] += 1
@@ -280,7 +288,7 @@ class FakeSinch:
             self.next_id += 1
             bid = "01FAULT%019d" % self.next_id
             self.batches[bid] = {"ref": ref, "body": b["body"], "to": b["to"][0],
-                                 "callback_url": b["callback_url"]}
+                                 "callback_url": b["callback_url"], "at": time.time()}
             self.by_ref.setdefault(ref, []).append(bid)
             heapq.heappush(self.dlr_queue, (time.time() + self.dlr_delay_s, bid))
             self.dlr_cv.notify_all()
@@ -297,6 +305,7 @@ class FakeSinch:
                 self.shape_error("lookup without %s" % needed)
         with self.lock:
             self.lookups += 1
+            self.lookup_at.setdefault(ref, []).append(time.time())
             ids = list(self.by_ref.get(ref, []))
             if ids:
                 self.lookup_found += 1
@@ -359,7 +368,9 @@ class FakeSinch:
 class Gateway:
     """switchboard serve on a fixed port (so clients find it again after a restart)."""
 
-    def __init__(self, workdir, database_url, fake_url, dispatcher=None, connector_timeout_ms=1000):
+    def __init__(self, workdir, database_url, fake_url, dispatcher=None, connector_timeout_ms=1000,
+                 public_url=None):
+        """`public_url`: where the provider's delivery reports go (default: this gateway)."""
         self.dir = workdir
         self.bin = os.environ.get("SWITCHBOARD_BIN", os.path.join(ROOT, "build", "switchboard"))
         if not os.access(self.bin, os.X_OK):
@@ -367,6 +378,7 @@ class Gateway:
                                   % self.bin)
         self.port = free_port()
         self.url = "http://127.0.0.1:%d" % self.port
+        self.public_url = public_url or self.url
         self.config = os.path.join(workdir, "switchboard.toml")
         d = {"lease_ms": 5000, "retry_base_ms": 200, "retry_max_ms": 2000,
              "circuit_open_ms": 1000, "health_check_at_start": "false",
@@ -376,7 +388,7 @@ class Gateway:
         with open(self.config, "w") as f:
             f.write(f"""[server]
 listen = "127.0.0.1:{self.port}"
-public_url = "{self.url}"
+public_url = "{self.public_url}"
 [database]
 url = "{database_url}"
 [accounts]
@@ -644,6 +656,28 @@ class Load:
                 return True
             time.sleep(0.05)
         return False
+
+
+class Loads:
+    """Several stopped Loads (one per gateway sharing a database) seen as one, for audit()."""
+
+    def __init__(self, loads):
+        self.accepted, self.by_token, self.unknown = {}, {}, set()
+        self.statuses, self.codes, self.refused, self.events = {}, {}, 0, []
+        for load in loads:
+            with load.lock:
+                self.accepted.update(load.accepted)
+                self.by_token.update(load.by_token)
+                self.unknown |= load.unknown
+                self.refused += load.refused
+                self.events += load.events
+                for k, v in load.statuses.items():
+                    self.statuses[k] = self.statuses.get(k, 0) + v
+                for k, v in load.codes.items():
+                    self.codes[k] = self.codes.get(k, 0) + v
+
+    def count(self, outcome):
+        return self.statuses.get(outcome, 0)
 
 
 # --------------------------------------------------------------------------------------------

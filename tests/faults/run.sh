@@ -10,12 +10,13 @@ build="${1:-build}"
 export SWITCHBOARD_BIN="${SWITCHBOARD_BIN:-$PWD/$build/switchboard}"
 out="${FAULT_OUT:-var/faults}"
 mkdir -p "$out"
-only="${FAULT_ONLY:-kill9_restarts kill9_restarts_pg chaos_provider pg_restarts sqlite_disk_full}"
+only="${FAULT_ONLY:-kill9_restarts kill9_restarts_pg chaos_provider pg_restarts sqlite_disk_full pg_instances}"
 
 started_pg=0
 cleanup() { if [ "$started_pg" = 1 ]; then scripts/test-postgres.sh stop >/dev/null 2>&1 || true; fi; }
 trap cleanup EXIT
-if [[ " $only " == *" kill9_restarts_pg "* ]] && [ -z "${SWITCHBOARD_TEST_PG_URL:-}" ]; then
+if [[ " $only " == *" kill9_restarts_pg "* || " $only " == *" pg_instances "* ]] &&
+  [ -z "${SWITCHBOARD_TEST_PG_URL:-}" ]; then
   if ! SWITCHBOARD_TEST_PG_URL="$(scripts/test-postgres.sh url 2>/dev/null)"; then
     SWITCHBOARD_TEST_PG_URL="$(scripts/test-postgres.sh start)"
     started_pg=1
