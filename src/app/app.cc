@@ -614,9 +614,9 @@ int serve(const Config& config, bool print_routes) {
   // Forwarding: a stored inbound message may have queued a forward in its
   // transaction; wake the sender, which also sends the app's replies through the gateway.
   callbacks.set_gateway(&gateway);
-  webhooks.set_inbound_hook([&automation, &callbacks](const Message& m) {
+  webhooks.set_inbound_hook([&automation, &callbacks](const Message& m, bool forward_queued) {
     automation.on_inbound(m);
-    callbacks.wake();
+    if (forward_queued) callbacks.wake();  // else it would only probe for nothing
   });
 
   // The engine operations every surface calls (docs/architecture.md).

@@ -273,7 +273,7 @@ void WebhookProcessor::after_commit(const Stored& in, const store::WebhookIngest
               "message {} received from {} to {} on {} (provider id {})", m.id, m.from, m.to,
               connector, m.provider_message_id);
     count_message("inbound", Status::kReceived, connector);
-    if (inbound_hook_) inbound_hook_(m);
+    if (inbound_hook_) inbound_hook_(m, stored.forward_queued);
   } else if (in.part && in.part_total > 0) {
     log::info({.connector = connector},
               "webhooks: {} buffered part {} of {} of a concatenated message (key {})", connector,
@@ -400,7 +400,7 @@ void WebhookProcessor::flush_parts(TimeMs now) {
                 "message {} received from {} to {} on {} ({})", m.id, m.from, m.to, key.first,
                 what);
       count_message("inbound", Status::kReceived, key.first);
-      if (inbound_hook_) inbound_hook_(m);
+      if (inbound_hook_) inbound_hook_(m, /*forward_queued=*/true);  // not reported: assume so
     }
   }
 }

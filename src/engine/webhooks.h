@@ -59,10 +59,10 @@ class WebhookProcessor final : public providers::InboundSink {
   void set_endpoints(std::vector<WebhookEndpoint> endpoints);
   // Runs after each inbound message is durably stored (once per message, never for a
   // duplicate), on the thread that stored it: where opt-out keywords, auto-replies and app
-  // forwarding hook in. Set before start().
-  void set_inbound_hook(std::function<void(const Message&)> hook) {
-    inbound_hook_ = std::move(hook);
-  }
+  // forwarding hook in. `forward_queued`: its number forwards, and the forward was queued with
+  // it (true when that is not known). Set before start().
+  using InboundHook = std::function<void(const Message&, bool forward_queued)>;
+  void set_inbound_hook(InboundHook hook) { inbound_hook_ = std::move(hook); }
   bool has_endpoint(const std::string& connector) const;
 
   // Verifies, parses and durably stores one webhook, then calls `done` with the provider's own
@@ -126,7 +126,7 @@ class WebhookProcessor final : public providers::InboundSink {
   const Gateway& gateway_;
   WebhookOptions options_;
   StatusIngest& statuses_;
-  std::function<void(const Message&)> inbound_hook_;
+  InboundHook inbound_hook_;
   std::map<std::string, WebhookEndpoint> endpoints_;
   GroupCommit<store::WebhookIngest, store::WebhookIngestResult> writer_;
 

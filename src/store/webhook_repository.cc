@@ -47,8 +47,9 @@ Message part_from_json(const nlohmann::json& j) {
   return m;
 }
 
-// Stores a routed inbound message with its `received` event, threads it, and queues its forward.
-void insert_inbound(Connection& c, Message& m, int64_t webhook_id) {
+// Stores a routed inbound message with its `received` event, threads it, and queues its forward;
+// true when a forward was queued.
+bool insert_inbound(Connection& c, Message& m, int64_t webhook_id) {
   assign_conversation(m);
   if (!insert_message_row(c, m)) throw DbError("inbound message id collision");
   insert_media_rows(c, m);  // media re-hosting (v11)
@@ -72,6 +73,7 @@ void insert_inbound(Connection& c, Message& m, int64_t webhook_id) {
       "COALESCE(forward_method, 'POST'), forward_format FROM numbers "
       "WHERE number = $4 AND account_id = $5 AND forward_url IS NOT NULL",
       {new_id("dlv_", m.created_at), m.id, m.created_at, m.to, m.account});
+  return c.changes() > 0;
 }
 
 class SqlWebhookRepository final : public WebhookRepository {
@@ -237,7 +239,7 @@ class SqlWebhookRepository final : public WebhookRepository {
     WebhookIngestResult out;
     const auto& w = in.webhook;
     if (in.inbound) {
-      insert_inbound(c, *in.inbound, webhook_id);
+      out.forward_queued = insert_inbound(c, *in.inbound, webhook_id);
       out.inbound = *in.inbound;
     }
     if (in.unrouted) {

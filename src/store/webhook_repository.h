@@ -66,6 +66,7 @@ struct WebhookIngest {
 struct WebhookIngestResult {
   bool duplicate = false;          // seen before: nothing was done
   std::optional<Message> inbound;  // the stored inbound message
+  bool forward_queued = false;     // its number forwards: a forward delivery was queued with it
   // Per report, with its message; found=false: kept as an orphan.
   std::vector<TransitionResult> statuses;
 };

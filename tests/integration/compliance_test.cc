@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 
+#include "core/clock.h"
 #include "providers/transport/http_util.h"
 #include "support/fake_provider.h"
 #include "support/gateway.h"
@@ -16,9 +19,9 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 
 constexpr char kAccountSid[] = "ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
-constexpr char kOurs[] = "+12025550100";     // acme, sim, MMS
-constexpr char kSlow[] = "+12025550160";     // acme, sim, one message per 5 s
-constexpr char kPhone[] = "+14155550123";    // the customer
+constexpr char kOurs[] = "+12025550100";   // acme, sim, MMS
+constexpr char kSlow[] = "+12025550160";   // acme, sim, one message per 5 s
+constexpr char kPhone[] = "+14155550123";  // the customer
 
 // Inbound arrives on a Twilio-shaped connector with verification off; replies leave through the
 // sim connector the numbers are configured on.
@@ -26,7 +29,9 @@ std::string compliance_toml() {
   return std::string("[[connectors]]\nid = \"inb\"\nprovider = \"twilio\"\n") +
          "base_url = \"http://127.0.0.1:9\"\naccount_sid = \"" + kAccountSid +
          "\"\nauth_token = \"unused\"\nverify_webhooks = false\n"
-         "[[numbers]]\nnumber = \"" + kSlow + "\"\naccount = \"acme\"\nconnector = \"sim\"\n"
+         "[[numbers]]\nnumber = \"" +
+         kSlow +
+         "\"\naccount = \"acme\"\nconnector = \"sim\"\n"
          "throughput = 0.2\n"
          "[compliance]\n"
          "[[compliance.languages]]\nlanguage = \"fr\"\nopt_out_keywords = [\"ARRET\", "
@@ -52,10 +57,8 @@ class ComplianceTest : public ::testing::TestWithParam<Backend> {
     char sid[40];
     std::snprintf(sid, sizeof sid, "SM%032d", ++n + static_cast<int>(::getpid() % 100000) * 1000);
     const std::string form = "MessageSid=" + std::string(sid) + "&AccountSid=" + kAccountSid +
-                             "&From=" + sb::url_encode(from) +
-                             "&To=" + sb::url_encode(to) +
-                             "&Body=" + sb::url_encode(body) +
-                             "&NumMedia=0&SmsStatus=received";
+                             "&From=" + sb::url_encode(from) + "&To=" + sb::url_encode(to) +
+                             "&Body=" + sb::url_encode(body) + "&NumMedia=0&SmsStatus=received";
     auto r = gw_->request("POST", "/webhooks/inb", "", form,
                           {{"Content-Type", "application/x-www-form-urlencoded"}});
     EXPECT_EQ(r.status, 200) << r.body;
@@ -150,22 +153,22 @@ TEST_P(ComplianceTest, OptOutApiAddsListsAndDeletesPerAccount) {
   EXPECT_EQ(bad.json["error"]["field"], "number");
   auto bad_scope = gw_->post_json("/v1/opt-outs", acme_, {{"number", kPhone}, {"scope", "all"}});
   EXPECT_EQ(bad_scope.json["error"]["code"], "invalid_scope");
-  auto not_ours = gw_->post_json(
-      "/v1/opt-outs", acme_, {{"number", kPhone}, {"our_number", "+12025550199"}});
+  auto not_ours =
+      gw_->post_json("/v1/opt-outs", acme_, {{"number", kPhone}, {"our_number", "+12025550199"}});
   EXPECT_EQ(not_ours.status, 422);
   EXPECT_EQ(not_ours.json["error"]["field"], "our_number");
 
   // Number scope: only that sender is refused.
-  auto added = gw_->post_json("/v1/opt-outs", acme_,
-                              {{"number", "(415) 555-0199"}, {"our_number", kOurs}});
+  auto added =
+      gw_->post_json("/v1/opt-outs", acme_, {{"number", "(415) 555-0199"}, {"our_number", kOurs}});
   ASSERT_EQ(added.status, 201) << added.body;
   EXPECT_EQ(added.json["scope"], "number");
   EXPECT_EQ(added.json["number"], "+14155550199");
   EXPECT_EQ(added.json["source"], "api");
-  EXPECT_EQ(gw_->post_json("/v1/opt-outs", acme_,
-                           {{"number", "+14155550199"}, {"our_number", kOurs}})
-                .status,
-            200);  // already there
+  EXPECT_EQ(
+      gw_->post_json("/v1/opt-outs", acme_, {{"number", "+14155550199"}, {"our_number", kOurs}})
+          .status,
+      200);  // already there
   EXPECT_EQ(send("+14155550199").status, 422);
   EXPECT_EQ(send("+14155550199", "+12025550101").status, 202);
   // Another account may still send to it.
@@ -173,16 +176,15 @@ TEST_P(ComplianceTest, OptOutApiAddsListsAndDeletesPerAccount) {
             202);
 
   for (int i = 0; i < 3; ++i) {
-    ASSERT_EQ(gw_->post_json("/v1/opt-outs", acme_,
-                             {{"number", "+1415555020" + std::to_string(i)}})
+    ASSERT_EQ(gw_->post_json("/v1/opt-outs", acme_, {{"number", "+1415555020" + std::to_string(i)}})
                   .status,
               201);
   }
   auto page = gw_->get("/v1/opt-outs?limit=2", acme_);
   ASSERT_EQ(page.json["data"].size(), 2u);
   ASSERT_TRUE(page.json["next_cursor"].is_string());
-  auto page2 = gw_->get(
-      "/v1/opt-outs?limit=2&cursor=" + page.json["next_cursor"].get<std::string>(), acme_);
+  auto page2 =
+      gw_->get("/v1/opt-outs?limit=2&cursor=" + page.json["next_cursor"].get<std::string>(), acme_);
   ASSERT_EQ(page2.json["data"].size(), 2u);
   EXPECT_TRUE(page2.json["next_cursor"].is_null());
 
@@ -202,6 +204,16 @@ TEST_P(ComplianceTest, QueuedMessageMeetingANewOptOutFailsAtDispatch) {
   auto second = send("+14155550300", kSlow);
   ASSERT_EQ(first.status, 202);
   ASSERT_EQ(second.status, 202);
+  // The opt-out must come after the message (opt-outs are compared by the millisecond, and one
+  // recorded in the message's own millisecond is taken as older): wait until the clock has
+  // left that millisecond.
+  const auto created = parse_rfc3339(second.json["created_at"].get<std::string>());
+  ASSERT_TRUE(created);
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (SystemClock::instance().now_ms() <= *created &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
   ASSERT_EQ(gw_->post_json("/v1/opt-outs", acme_, {{"number", "+14155550300"}}).status, 201);
   json m = gw_->wait_for_status(second.json["id"], acme_, "failed", 15s);
   ASSERT_EQ(m["status"], "failed") << m.dump();
@@ -216,13 +228,12 @@ TEST_P(ComplianceTest, AutoRepliesReferenceBehaviourAndKeywordPrecedence) {
   EXPECT_EQ(invalid.json["error"]["field"], "pattern");
 
   // The reference plugin: "hello" (any case) gets a greeting with an image; anything else a hint.
-  auto hello = gw_->post_json(
-      "/v1/auto-replies", acme_,
-      {{"match", "contains"},
-       {"pattern", "hello"},
-       {"body", "Hello! \xE2\x99\xA5\xEF\xB8\x8F"},
-       {"media_urls", {"https://example.com/hello.png"}},
-       {"priority", 10}});
+  auto hello = gw_->post_json("/v1/auto-replies", acme_,
+                              {{"match", "contains"},
+                               {"pattern", "hello"},
+                               {"body", "Hello! \xE2\x99\xA5\xEF\xB8\x8F"},
+                               {"media_urls", {"https://example.com/hello.png"}},
+                               {"priority", 10}});
   ASSERT_EQ(hello.status, 201) << hello.body;
   auto fallback = gw_->post_json("/v1/auto-replies", acme_,
                                  {{"match", "regex"},
@@ -257,8 +268,8 @@ TEST_P(ComplianceTest, AutoRepliesReferenceBehaviourAndKeywordPrecedence) {
 
   // PATCH disables the greeting: "hello" now gets the fallback.
   const std::string id = hello.json["id"];
-  auto patched = gw_->request("PATCH", "/v1/auto-replies/" + id, acme_,
-                              json{{"enabled", false}}.dump());
+  auto patched =
+      gw_->request("PATCH", "/v1/auto-replies/" + id, acme_, json{{"enabled", false}}.dump());
   ASSERT_EQ(patched.status, 200) << patched.body;
   EXPECT_EQ(patched.json["enabled"], false);
   EXPECT_EQ(gw_->request("PATCH", "/v1/auto-replies/" + id, other_, "{}").status, 404);
@@ -279,10 +290,10 @@ TEST_P(ComplianceTest, CsvImportReportsBadLinesAndExportRoundTrips) {
       "+14155550503,number,+12025550199,,\n"
       "+14155550504\n";
   // Bad lines are reported on stderr: merge it into the captured output.
-  auto r = run_command_with_input({"/bin/sh", "-c",
-                                   "\"$0\" opt-outs import --account acme --config \"$1\" 2>&1",
-                                   switchboard_bin(), gw_->config_path()},
-                                  csv);
+  auto r = run_command_with_input(
+      {"/bin/sh", "-c", "\"$0\" opt-outs import --account acme --config \"$1\" 2>&1",
+       switchboard_bin(), gw_->config_path()},
+      csv);
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("line 3:"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("line 5:"), std::string::npos) << r.out;

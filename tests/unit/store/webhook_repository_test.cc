@@ -297,7 +297,9 @@ TEST_P(WebhookRepositoryTest, InboundToAForwardingNumberQueuesAForwardWithTheMes
 
   auto in = webhook("SM1:received", "inbound", kT0 + 10);
   in.inbound = inbound_msg(kAcctA, kT0 + 10, "forward me");
-  ASSERT_TRUE(store_->webhooks().ingest(in).ok());
+  auto stored = store_->webhooks().ingest(in);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_TRUE(stored->forward_queued) << "the result says so: the forward sender is woken";
   auto ds = unwrap(store_->deliveries().list(in.inbound->id));
   ASSERT_EQ(ds.size(), 1u);
   EXPECT_EQ(ds[0].kind, "forward");
@@ -316,7 +318,9 @@ TEST_P(WebhookRepositoryTest, InboundToAForwardingNumberQueuesAForwardWithTheMes
   auto plain = webhook("SM2:received", "inbound", kT0 + 11);
   plain.inbound = inbound_msg(kAcctA, kT0 + 11, "no forward");
   plain.inbound->to = "+15550000009";
-  ASSERT_TRUE(store_->webhooks().ingest(plain).ok());
+  auto plain_stored = store_->webhooks().ingest(plain);
+  ASSERT_TRUE(plain_stored.ok());
+  EXPECT_FALSE(plain_stored->forward_queued) << "nothing to wake the forward sender for";
   EXPECT_TRUE(unwrap(store_->deliveries().list(plain.inbound->id)).empty());
 
   // A split MMS completed later is forwarded too.
