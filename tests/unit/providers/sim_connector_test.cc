@@ -185,6 +185,17 @@ class SimJournalTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
+  // Moves the carrier's clock past the retention and waits (real time, with a deadline) until
+  // the running reporter has forgotten every finished message; false if it has not.
+  bool forgotten_after_retention(const SimConnector& sim) {
+    clock_.advance(opt_.retention_ms + 60'000);
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (sim.remembered() != 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(5ms);  // the reporter looks at least every 200 ms
+    }
+    return sim.remembered() == 0;
+  }
+
   std::filesystem::path dir_;
   SimOptions opt_;
   ManualClock clock_;
@@ -272,12 +283,7 @@ TEST_F(SimJournalTest, ARunningCarrierPrunesFinishedMessagesPastRetention) {
   const std::string pid = accepted_id(sim.send(outbound("msg_a", "+14155550123"), "msg_a"));
   ASSERT_TRUE(sink.wait_for_stored(pid, 2));
   EXPECT_EQ(sim.remembered(), 1u);
-  clock_.advance(opt_.retention_ms + 60'000);
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (sim.remembered() != 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(5ms);  // the reporter looks at least every 200 ms
-  }
-  EXPECT_EQ(sim.remembered(), 0u);
+  EXPECT_TRUE(forgotten_after_retention(sim));
   sim.stop();
 }
 
@@ -306,12 +312,7 @@ TEST_F(SimJournalTest, ACarrierWithoutReportsOnlyAcknowledges) {
   EXPECT_EQ(accepted_id(again.send(outbound("msg_quiet", "+14155550123"), "msg_quiet")), pid);
   // Finished at acceptance: forgotten once the retention has passed, which a message waiting for
   // its final report never is (see the test above); and nothing was ever offered.
-  clock_.advance(opt_.retention_ms + 60'000);
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (again.remembered() != 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(5ms);  // the reporter looks at least every 200 ms
-  }
-  EXPECT_EQ(again.remembered(), 0u);
+  EXPECT_TRUE(forgotten_after_retention(again));
   again.stop();
   EXPECT_TRUE(sink.wait_for_offers(0).empty());
   const auto lines = lines_of(opt_.journal_path);
