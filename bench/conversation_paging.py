@@ -86,11 +86,17 @@ def seed(kind: str, db: str, template: str, n: int):
              "idempotency_key": "NULL", "request_hash": "NULL"}
     select = ", ".join(fresh.get(col, "m." + col) for col in cols)
     insert = f"INSERT INTO messages ({', '.join(cols)}) SELECT {select} "
+    # and each clone's state row (message_states: status, times, provider reference)
+    states = ("INSERT INTO message_states (message_id, status, updated_at, attempts, "
+              "next_attempt_at, lease_owner, connector_id, provider_message_id, error_code, "
+              "error_message) SELECT s.id, m.status, s.t, m.attempts, m.next_attempt_at, "
+              "m.lease_owner, m.connector_id, NULL, m.error_code, m.error_message ")
     if kind == "sqlite":
         with c:
             c.execute("CREATE TEMP TABLE seed (id TEXT, t BIGINT)")
             c.executemany("INSERT INTO seed VALUES (?, ?)", zip(ids, times))
             c.execute(insert + "FROM seed s, messages m WHERE m.id = ?", (template,))
+            c.execute(states + "FROM seed s, message_states m WHERE m.message_id = ?", (template,))
             c.execute("UPDATE conversations SET outbound_count = outbound_count + ? "
                       "WHERE id = (SELECT conversation_id FROM messages WHERE id = ?)",
                       (n - 1, template))
@@ -101,6 +107,7 @@ def seed(kind: str, db: str, template: str, n: int):
         psql(db, "CREATE TEMP TABLE seed (id TEXT, t BIGINT);\n"
                  f"COPY seed FROM STDIN;\n{rows}\n\\.\n"
                  f"{insert} FROM seed s, messages m WHERE m.id = '{template}';\n"
+                 f"{states} FROM seed s, message_states m WHERE m.message_id = '{template}';\n"
                  f"UPDATE conversations SET outbound_count = outbound_count + {n - 1} "
                  f"WHERE id = (SELECT conversation_id FROM messages WHERE id = '{template}');\n"
                  "ANALYZE;\n")
@@ -111,13 +118,13 @@ def plans(kind: str, db: str, account: str, conv: str, cursor: str, number: str)
     # The store's statements (message_repository.cc MessageRepository::list), with this run's values.
     queries = {
         "after (oldest first)":
-            f"SELECT id FROM messages WHERE account_id = '{account}' AND id > '{cursor}' "
+            f"SELECT id FROM messages JOIN message_states ON message_id = id WHERE account_id = '{account}' AND id > '{cursor}' "
             f"AND conversation_id = '{conv}' ORDER BY id LIMIT 101",
         "before (newest first)":
-            f"SELECT id FROM messages WHERE account_id = '{account}' AND id < '{cursor}' "
+            f"SELECT id FROM messages JOIN message_states ON message_id = id WHERE account_id = '{account}' AND id < '{cursor}' "
             f"AND conversation_id = '{conv}' ORDER BY id DESC LIMIT 101",
         "GET /v1/messages?number=":
-            f"SELECT id FROM messages WHERE account_id = '{account}' AND (CASE WHEN direction = "
+            f"SELECT id FROM messages JOIN message_states ON message_id = id WHERE account_id = '{account}' AND (CASE WHEN direction = "
             f"'outbound' THEN from_addr ELSE to_addr END) = '{number}' ORDER BY id DESC LIMIT 51",
     }
     out = {}

@@ -36,33 +36,19 @@ conns="${CONNECTIONS:-50}"
 read -r -a configs <<< "${CONFIGS:-1 2 3}"
 scripts/setup.sh bench
 . bench/kannel_lib.sh
+. bench/pg_lib.sh
 
 dir="$(mktemp -d)"
-pgdir="$dir/pg"
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  SWITCHBOARD_PG_DIR="$pgdir" scripts/test-postgres.sh stop > /dev/null 2>&1 || true
+  pg_private_stop
   [ "${KEEP:-0}" = 1 ] && echo "bench: kept $dir" >&2 || rm -rf "$dir"
 }
 trap cleanup EXIT
 
-admin="$(SWITCHBOARD_PG_DIR="$pgdir" SWITCHBOARD_PG_PORTS="${PG_PORTS:-55600-55700}" scripts/test-postgres.sh start)"
-postmaster="$(head -n 1 "$pgdir/data/postmaster.pid")"
-psql_() { psql -X -q -At "$@"; }
-echo "== PostgreSQL (private): $admin, postmaster $postmaster" >&2
-
-# CPU ticks of the PostgreSQL server: the postmaster, its live children, and those it reaped.
-pg_cpu() {
-  local t c v
-  t="$(awk '{print $14 + $15 + $16 + $17}' "/proc/$postmaster/stat")"
-  for c in $(ps -o pid= --ppid "$postmaster"); do
-    v="$(cpu_of "$c" 2> /dev/null)" || v=0
-    t=$(( t + ${v:-0} ))
-  done
-  echo "$t"
-}
+pg_private_start "$dir"
 
 # One configuration: N instances on a fresh database; prints one "RESULT ..." line.
 run_config() {
@@ -161,8 +147,8 @@ TOML
   # The database: messages by status, and delivered events per message.
   local by_status total delivered events_delivered delivered_twice
   total="$(psql_ "$db_url" -c "SELECT count(*) FROM messages")"
-  delivered="$(psql_ "$db_url" -c "SELECT count(*) FROM messages WHERE status = 'delivered'")"
-  by_status="$(psql_ "$db_url" -c "SELECT string_agg(status || ':' || n, ',') FROM (SELECT status, count(*) n FROM messages GROUP BY 1 ORDER BY 1) s")"
+  delivered="$(psql_ "$db_url" -c "SELECT count(*) FROM message_states WHERE status = 'delivered'")"
+  by_status="$(psql_ "$db_url" -c "SELECT string_agg(status || ':' || n, ',') FROM (SELECT status, count(*) n FROM message_states GROUP BY 1 ORDER BY 1) s")"
   events_delivered="$(psql_ "$db_url" -c "SELECT count(*) FROM message_events WHERE status = 'delivered' AND applied = 1")"
   delivered_twice="$(psql_ "$db_url" -c "SELECT count(*) FROM (SELECT message_id FROM message_events WHERE status = 'delivered' AND applied = 1 GROUP BY 1 HAVING count(*) > 1) d")"
   # Claims: a claim stamps its messages' `sending` events with one time, under its owner (two

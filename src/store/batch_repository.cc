@@ -68,23 +68,23 @@ class SqlBatchRepository final : public BatchRepository {
                              const std::string& status, TimeMs now) override {
     // Durable: the sync covers the chunks committed before it too (WAL order on both drivers).
     return ctx_.write_tx([&](Connection& c) {
-      c.exec("UPDATE batches SET status = $1, total = $2, chunks = $3, updated_at = $4 "
-             "WHERE id = $5 AND status = 'uploading'",
-             {status, total, int64_t{chunks}, now, batch_id});
+      c.exec(
+          "UPDATE batches SET status = $1, total = $2, chunks = $3, updated_at = $4 "
+          "WHERE id = $5 AND status = 'uploading'",
+          {status, total, int64_t{chunks}, now, batch_id});
     });
   }
 
   Result<void> discard_upload(const std::string& batch_id) override {
-    return ctx_.write_tx(
-        [&](Connection& c) { delete_batch(c, batch_id); }, /*durable=*/false);
+    return ctx_.write_tx([&](Connection& c) { delete_batch(c, batch_id); }, /*durable=*/false);
   }
 
   Result<int> discard_stale_uploads(TimeMs created_before) override {
     return ctx_.write_tx(
         [&](Connection& c) {
-          auto rows = c.query(
-              "SELECT id FROM batches WHERE status = 'uploading' AND created_at < $1",
-              {created_before});
+          auto rows =
+              c.query("SELECT id FROM batches WHERE status = 'uploading' AND created_at < $1",
+                      {created_before});
           for (const auto& r : rows) delete_batch(c, r.str(0));
           return static_cast<int>(rows.size());
         },
@@ -157,9 +157,10 @@ class SqlBatchRepository final : public BatchRepository {
            int64_t{seq}, owner});
       if (moved.empty()) return false;
       for (const auto& e : errors) {
-        c.exec("INSERT INTO batch_errors (batch_id, row_number, field, code, message) "
-               "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (batch_id, row_number) DO NOTHING",
-               {batch_id, e.row, e.field, e.code, e.message});
+        c.exec(
+            "INSERT INTO batch_errors (batch_id, row_number, field, code, message) "
+            "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (batch_id, row_number) DO NOTHING",
+            {batch_id, e.row, e.field, e.code, e.message});
       }
       return true;
     });
@@ -182,8 +183,8 @@ class SqlBatchRepository final : public BatchRepository {
   Result<std::map<std::string, int64_t>> message_counts(const std::string& batch_id) override {
     return ctx_.read([&](Connection& c) {
       std::map<std::string, int64_t> out;
-      for (const auto& r : c.query("SELECT status, COUNT(*) FROM messages WHERE batch_id = $1 "
-                                   "GROUP BY status",
+      for (const auto& r : c.query("SELECT status, COUNT(*) FROM " + std::string(kMessagesFrom) +
+                                       " WHERE batch_id = $1 GROUP BY status",
                                    {batch_id})) {
         out[r.str(0)] = r.i64(1);
       }
@@ -212,9 +213,10 @@ class SqlBatchRepository final : public BatchRepository {
       if (std::find(from.begin(), from.end(), b->status) == from.end()) return b;
       const std::string paused_from = to == "paused" ? b->status : "";
       // Whoever held the lease stops at its next advance (the status no longer matches).
-      c.exec("UPDATE batches SET status = $1, paused_from = $2, updated_at = $3, "
-             "lease_owner = NULL, lease_until = NULL WHERE id = $4",
-             {to, null_if_empty(paused_from), now, id});
+      c.exec(
+          "UPDATE batches SET status = $1, paused_from = $2, updated_at = $3, "
+          "lease_owner = NULL, lease_until = NULL WHERE id = $4",
+          {to, null_if_empty(paused_from), now, id});
       b->status = to;
       b->paused_from = paused_from;
       b->updated_at = now;
@@ -225,8 +227,9 @@ class SqlBatchRepository final : public BatchRepository {
   Result<int64_t> hold_messages(const std::string& batch_id) override {
     return ctx_.write_tx([&](Connection& c) {
       return static_cast<int64_t>(
-          c.query("UPDATE messages SET next_attempt_at = $1 WHERE batch_id = $2 AND "
-                  "status IN ('queued', 'scheduled') RETURNING id",
+          c.query("UPDATE message_states SET next_attempt_at = $1 WHERE message_id IN "
+                  "(SELECT id FROM messages WHERE batch_id = $2) AND "
+                  "status IN ('queued', 'scheduled') RETURNING message_id",
                   {kHeldUntil, batch_id})
               .size());
     });
@@ -235,9 +238,11 @@ class SqlBatchRepository final : public BatchRepository {
   Result<int64_t> release_messages(const std::string& batch_id, TimeMs now) override {
     return ctx_.write_tx([&](Connection& c) {
       return static_cast<int64_t>(
-          c.query("UPDATE messages SET next_attempt_at = CASE WHEN send_at IS NOT NULL AND "
-                  "send_at > $1 THEN send_at ELSE $1 END WHERE batch_id = $2 AND "
-                  "status IN ('queued', 'scheduled') AND next_attempt_at = $3 RETURNING id",
+          c.query("UPDATE message_states SET next_attempt_at = CASE WHEN m.send_at IS NOT NULL "
+                  "AND m.send_at > $1 THEN m.send_at ELSE $1 END FROM messages m "
+                  "WHERE m.id = message_states.message_id AND m.batch_id = $2 AND "
+                  "message_states.status IN ('queued', 'scheduled') AND "
+                  "message_states.next_attempt_at = $3 RETURNING message_states.message_id",
                   {now, batch_id, kHeldUntil})
               .size());
     });
@@ -246,10 +251,10 @@ class SqlBatchRepository final : public BatchRepository {
   Result<std::vector<Message>> unsent_messages(const std::string& batch_id, int limit) override {
     return ctx_.read([&](Connection& c) {
       std::vector<Message> out;
-      for (const auto& r : c.query(select_messages_sql() +
-                                       " WHERE batch_id = $1 AND status IN ('queued', "
-                                       "'scheduled') LIMIT $2",
-                                   {batch_id, int64_t{limit}})) {
+      for (const auto& r :
+           c.query(select_messages_sql() + " WHERE batch_id = $1 AND status IN ('queued', "
+                                           "'scheduled') LIMIT $2",
+                   {batch_id, int64_t{limit}})) {
         out.push_back(row_to_message(r));
       }
       return out;
@@ -277,9 +282,10 @@ class SqlBatchRepository final : public BatchRepository {
                          const std::string& data) override {
     return ctx_.write_tx(
         [&](Connection& c) {
-          c.exec("INSERT INTO batch_events (batch_id, account_id, type, at, data) "
-                 "VALUES ($1, $2, $3, $4, $5)",
-                 {b.id, b.account, type, at, data});
+          c.exec(
+              "INSERT INTO batch_events (batch_id, account_id, type, at, data) "
+              "VALUES ($1, $2, $3, $4, $5)",
+              {b.id, b.account, type, at, data});
         },
         /*durable=*/false);
   }
@@ -287,9 +293,10 @@ class SqlBatchRepository final : public BatchRepository {
   Result<bool> finish(const std::string& batch_id, const std::string& from, const std::string& to,
                       TimeMs now) override {
     return ctx_.write_tx([&](Connection& c) {
-      return !c.query("UPDATE batches SET status = $1, finished_at = $2, updated_at = $2 "
-                      "WHERE id = $3 AND status = $4 RETURNING id",
-                      {to, now, batch_id, from})
+      return !c.query(
+                   "UPDATE batches SET status = $1, finished_at = $2, updated_at = $2 "
+                   "WHERE id = $3 AND status = $4 RETURNING id",
+                   {to, now, batch_id, from})
                   .empty();
     });
   }

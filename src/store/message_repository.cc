@@ -36,8 +36,8 @@ const std::string& claim_update_sql(size_t n) {
       in += i ? ", $" : "$";
       in += std::to_string(4 + i);
     }
-    return "UPDATE messages SET status = 'sending', attempts = attempts + 1, "
-           "next_attempt_at = $1, lease_owner = $2, updated_at = $3 WHERE id IN (" +
+    return "UPDATE message_states SET status = 'sending', attempts = attempts + 1, "
+           "next_attempt_at = $1, lease_owner = $2, updated_at = $3 WHERE message_id IN (" +
            in + ")";
   });
   return sql(n);
@@ -131,12 +131,7 @@ class SqlMessageRepository final : public MessageRepository {
             created.push_back(&m);
             out.push_back({InsertKind::kCreated, m});
           }
-          for_chunks(bulk.size(), [&](size_t from, size_t n) {
-            Params p;
-            p.reserve(kMessageParams * n);
-            for (size_t i = from; i < from + n; ++i) append_message_params(p, *bulk[i]);
-            c.exec(insert_messages_sql(n), p);
-          });
+          insert_messages(c, bulk);
           insert_events(c, events);
           thread_messages(c, created);
           record_pool_senders(c, created);
@@ -224,9 +219,9 @@ class SqlMessageRepository final : public MessageRepository {
   Result<std::map<std::string, int64_t>> count_by_status(const std::string& account) override {
     return ctx_.read([&](Connection& c) {
       std::map<std::string, int64_t> out;
-      for (const auto& r :
-           c.query("SELECT status, COUNT(*) FROM messages WHERE account_id = $1 GROUP BY status",
-                   {account})) {
+      for (const auto& r : c.query("SELECT status, COUNT(*) FROM " + std::string(kMessagesFrom) +
+                                       " WHERE account_id = $1 GROUP BY status",
+                                   {account})) {
         out[r.str(0)] = r.i64(1);
       }
       return out;
@@ -248,7 +243,7 @@ class SqlMessageRepository final : public MessageRepository {
   Result<Claim> claim(const std::string& owner, TimeMs now, int64_t lease_ms, int limit,
                       bool with_opt_outs) {
     // Idle workers poll: look before taking the (single, on SQLite) write lock.
-    static const std::string probe = "SELECT 1 FROM messages WHERE " +
+    static const std::string probe = "SELECT 1 FROM message_states WHERE " +
                                      std::string(kOutboxStatuses) +
                                      " AND next_attempt_at <= $1 LIMIT 1";
     if (!ctx_.due_exists(probe, now)) {
@@ -263,8 +258,11 @@ class SqlMessageRepository final : public MessageRepository {
               " AND next_attempt_at <= $1 "
               // id breaks ties in creation order (ids are monotonic): messages due in the same
               // millisecond, e.g. two sends in a row from one number, leave in the order accepted.
-              "ORDER BY next_attempt_at, id LIMIT $2";
-          static const std::string pg_sql = sqlite_sql + " FOR UPDATE SKIP LOCKED";
+              // (message_id is the id, in the order of the outbox index's entries.)
+              "ORDER BY next_attempt_at, message_id LIMIT $2";
+          // Only the state rows are locked: a lock is a write to the row it takes.
+          static const std::string pg_sql =
+              sqlite_sql + " FOR UPDATE OF message_states SKIP LOCKED";
           auto rows = c.query(ctx_.pg() ? pg_sql : sqlite_sql, {now, int64_t{limit}});
           std::vector<MessageEvent> events;
           std::vector<std::string> ids;
@@ -324,7 +322,7 @@ class SqlMessageRepository final : public MessageRepository {
   Result<std::optional<TimeMs>> next_due() override {
     return ctx_.read([&](Connection& c) -> std::optional<TimeMs> {
       static const std::string sql =
-          "SELECT MIN(next_attempt_at) FROM messages WHERE " + std::string(kOutboxStatuses);
+          "SELECT MIN(next_attempt_at) FROM message_states WHERE " + std::string(kOutboxStatuses);
       auto rows = c.query(sql);
       if (rows.empty() || rows[0].is_null(0)) return std::nullopt;
       return rows[0].i64(0);
@@ -339,8 +337,8 @@ class SqlMessageRepository final : public MessageRepository {
           "MIN(CASE WHEN status = 'scheduled' AND next_attempt_at > $1 THEN NULL "
           "WHEN status = 'scheduled' THEN next_attempt_at ELSE created_at END), "
           "SUM(CASE WHEN status = 'scheduled' AND next_attempt_at > $1 THEN 1 ELSE 0 END) "
-          "FROM messages WHERE " +
-          std::string(kOutboxStatuses);
+          "FROM " +
+          std::string(kMessagesFrom) + " WHERE " + std::string(kOutboxStatuses);
       OutboxStats out;
       auto rows = c.query(sql, {now});
       if (rows.empty()) return out;
@@ -356,7 +354,7 @@ class SqlMessageRepository final : public MessageRepository {
     return ctx_.read([&](Connection& c) {
       std::vector<Message> out;
       // The status as a literal (one of a closed set): only then can the planner prove the
-      // partial index messages_in_flight (WHERE status = 'sent') applies.
+      // partial index message_states_in_flight (WHERE status = 'sent') applies.
       for (const auto& r :
            c.query(select_messages_sql() + " WHERE connector_id = $1 AND status = '" +
                        std::string(to_string(status)) +
@@ -451,9 +449,10 @@ class SqlMessageRepository final : public MessageRepository {
     return ctx_.read([&](Connection& c) {
       std::vector<std::pair<std::string, std::string>> out;
       for (const auto& r :
-           c.query("SELECT account_id, id FROM messages WHERE id > $1 AND id < $2 "
-                   "AND redacted_at IS NULL AND status IN ('sent', 'delivered', 'undelivered', "
-                   "'failed', 'canceled', 'expired', 'received') ORDER BY id LIMIT $3",
+           c.query("SELECT account_id, id FROM " + std::string(kMessagesFrom) +
+                       " WHERE id > $1 AND id < $2 "
+                       "AND redacted_at IS NULL AND status IN ('sent', 'delivered', 'undelivered', "
+                       "'failed', 'canceled', 'expired', 'received') ORDER BY id LIMIT $3",
                    {after_id, before_id, int64_t{limit}})) {
         out.emplace_back(r.str(0), r.str(1));
       }
@@ -468,7 +467,8 @@ class SqlMessageRepository final : public MessageRepository {
         "SELECT 1 FROM messages WHERE redaction_state = 'pending' AND redaction_next_at <= $1 "
         "LIMIT 1",
         "SELECT " + std::string(kMessageColumns) + ", " + std::string(kRedactionColumns) +
-            ", redaction_attempts FROM messages WHERE redaction_state = 'pending' "
+            ", redaction_attempts FROM " + std::string(kMessagesFrom) +
+            " WHERE redaction_state = 'pending' "
             "AND redaction_next_at <= $1 ORDER BY redaction_next_at LIMIT $2",
         now, limit, /*durable=*/false, [&](Connection& c, const Row& row) {
           RedactionJob j{row_to_message(row), static_cast<int>(row.i64(36)) + 1};

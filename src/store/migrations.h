@@ -1,4 +1,5 @@
-// Versioned schema migrations, shared by both dialects ({{autoid}} is the one spelling that differs).
+// Versioned schema migrations, shared by both dialects ({{autoid}} and {{without_rowid}} are the
+// spellings that differ).
 #pragma once
 
 #include <string_view>
@@ -14,11 +15,11 @@ struct Migration {
 
 const std::vector<Migration>& migrations();
 
-// The WHERE of the partial index messages_outbox (migration 14), which every query meant to use
-// that index repeats verbatim: SQLite takes a partial index only for a query whose WHERE implies
-// its predicate, judged by comparing expressions. OR rather than IN: SQLite evaluates an IN
-// list of more than two constants through a temporary b-tree, built afresh by every execution of
-// every statement that inserts or updates a messages row (measured ~3.5 us per UPDATE).
+// The WHERE of the partial index message_states_outbox (migrations 14 and 28), which every query
+// meant to use that index repeats verbatim: SQLite takes a partial index only for a query whose
+// WHERE implies its predicate, judged by comparing expressions. OR rather than IN: SQLite evaluates
+// an IN list of more than two constants through a temporary b-tree, built afresh by every execution
+// of every statement that inserts or updates a row of the table (measured ~3.5 us per UPDATE).
 inline constexpr std::string_view kOutboxStatuses =
     "(status = 'queued' OR status = 'sending' OR status = 'scheduled')";
 

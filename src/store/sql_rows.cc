@@ -10,7 +10,8 @@ namespace sb::store {
 
 const std::string& select_messages_sql() {
   static const std::string s = "SELECT " + std::string(kMessageColumns) + ", " +
-                               std::string(kRedactionColumns) + " FROM messages";
+                               std::string(kRedactionColumns) + " FROM " +
+                               std::string(kMessagesFrom);
   return s;
 }
 
@@ -63,6 +64,16 @@ Message row_to_message(const Row& r) {
   return m;
 }
 
+namespace {
+
+// The messages table's columns, in the order append_message_params writes them.
+constexpr std::string_view kMessageRowColumns =
+    "id, account_id, direction, from_addr, to_addr, body, media_urls, segments, encoding, "
+    "created_at, metadata, status_callback, validity_period_s, idempotency_key, request_hash, "
+    "conversation_id, media, send_at, category, deferred_until, max_price, smart_encoding, "
+    "callback_format, pool_id, batch_id";
+constexpr size_t kMessageRowParams = 25;
+
 void append_message_params(Params& p, const Message& m) {
   p.emplace_back(m.id);
   p.emplace_back(m.account);
@@ -71,20 +82,12 @@ void append_message_params(Params& p, const Message& m) {
   p.emplace_back(m.to);
   p.emplace_back(m.body);
   p.emplace_back(nlohmann::json(m.media_urls).dump());
-  p.emplace_back(std::string(to_string(m.status)));
   p.emplace_back(int64_t{m.segments});
   p.emplace_back(std::string(to_string(m.encoding)));
   p.emplace_back(m.created_at);
-  p.emplace_back(m.updated_at);
-  p.emplace_back(null_if_empty(m.error_code));
-  p.emplace_back(null_if_empty(m.error_message));
   p.emplace_back(nlohmann::json(m.metadata).dump());
-  p.emplace_back(null_if_empty(m.connector));
-  p.emplace_back(null_if_empty(m.provider_message_id));
   p.emplace_back(null_if_empty(m.status_callback));
   p.emplace_back(opt(m.validity_period_s));
-  p.emplace_back(int64_t{m.attempts});
-  p.emplace_back(m.next_attempt_at ? Value(m.next_attempt_at) : Value(nullptr));
   p.emplace_back(null_if_empty(m.idempotency_key));
   p.emplace_back(null_if_empty(m.request_hash));
   p.emplace_back(null_if_empty(m.conversation_id));
@@ -101,23 +104,70 @@ void append_message_params(Params& p, const Message& m) {
   p.emplace_back(null_if_empty(m.batch));            // v23
 }
 
-const std::string& insert_messages_sql(size_t rows) {
+// The message_states table's columns, in the order append_state_params writes them.
+constexpr std::string_view kStateRowColumns =
+    "message_id, status, updated_at, attempts, next_attempt_at, connector_id, "
+    "provider_message_id, error_code, error_message";
+constexpr size_t kStateRowParams = 9;
+
+void append_state_params(Params& p, const Message& m) {
+  p.emplace_back(m.id);
+  p.emplace_back(std::string(to_string(m.status)));
+  p.emplace_back(m.updated_at);
+  p.emplace_back(int64_t{m.attempts});
+  p.emplace_back(m.next_attempt_at ? Value(m.next_attempt_at) : Value(nullptr));
+  p.emplace_back(null_if_empty(m.connector));
+  p.emplace_back(null_if_empty(m.provider_message_id));
+  p.emplace_back(null_if_empty(m.error_code));
+  p.emplace_back(null_if_empty(m.error_message));
+}
+
+const std::string& insert_message_rows_sql(size_t rows) {
   static const ChunkedSql sql([](size_t k) {
-    return "INSERT INTO messages (" + std::string(kMessageColumns) + ") VALUES " +
-           placeholders(k, kMessageParams);
+    return "INSERT INTO messages (" + std::string(kMessageRowColumns) + ") VALUES " +
+           placeholders(k, kMessageRowParams);
   });
   return sql(rows);
 }
 
+const std::string& insert_state_rows_sql(size_t rows) {
+  static const ChunkedSql sql([](size_t k) {
+    return "INSERT INTO message_states (" + std::string(kStateRowColumns) + ") VALUES " +
+           placeholders(k, kStateRowParams);
+  });
+  return sql(rows);
+}
+
+// Multi-row INSERTs of one of a message's two rows for each of `messages`: `params` columns
+// each, appended by `append`, into the statement `sql(rows)`.
+void insert_rows(Connection& c, const std::vector<const Message*>& messages, size_t params,
+                 const std::string& (*sql)(size_t), void (*append)(Params&, const Message&)) {
+  for_chunks(messages.size(), [&](size_t from, size_t n) {
+    Params p;
+    p.reserve(params * n);
+    for (size_t i = from; i < from + n; ++i) append(p, *messages[i]);
+    c.exec(sql(n), p);
+  });
+}
+
+}  // namespace
+
+void insert_messages(Connection& c, const std::vector<const Message*>& messages) {
+  insert_rows(c, messages, kMessageRowParams, insert_message_rows_sql, append_message_params);
+  insert_rows(c, messages, kStateRowParams, insert_state_rows_sql, append_state_params);
+}
+
 bool insert_message_row(Connection& c, const Message& m) {
   Params p;
-  p.reserve(kMessageParams);
+  p.reserve(kMessageRowParams);
   append_message_params(p, m);
-  c.exec(insert_messages_sql(1) +
+  c.exec(insert_message_rows_sql(1) +
              " ON CONFLICT (account_id, idempotency_key) "
              "WHERE idempotency_key IS NOT NULL DO NOTHING",
          p);
-  return c.changes() == 1;
+  if (c.changes() != 1) return false;
+  insert_rows(c, {&m}, kStateRowParams, insert_state_rows_sql, append_state_params);
+  return true;
 }
 
 void insert_event(Connection& c, const MessageEvent& e) {
@@ -128,8 +178,7 @@ void insert_event(Connection& c, const MessageEvent& e) {
       {e.message_id, e.type, std::string(to_string(e.status)), e.at, int64_t{e.applied},
        null_if_empty(e.provider_status), null_if_empty(e.error_code),
        null_if_empty(e.error_message), null_if_empty(e.detail),
-       e.webhook_event_id ? Value(e.webhook_event_id) : Value(nullptr),
-       null_if_empty(e.account)});
+       e.webhook_event_id ? Value(e.webhook_event_id) : Value(nullptr), null_if_empty(e.account)});
 }
 
 void insert_events(Connection& c, std::vector<MessageEvent>& events) {

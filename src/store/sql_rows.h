@@ -15,6 +15,12 @@
 
 namespace sb::store {
 
+// A message is two rows: `messages`, what it is (written once; redaction erases its content), and
+// `message_states`, where it is (the row its status changes write; migration 28).
+inline constexpr std::string_view kMessagesFrom = "messages JOIN message_states ON message_id = id";
+
+// The columns of a message as read from kMessagesFrom (their names are unique to one of the two
+// tables, so a WHERE after it needs no table names).
 inline constexpr std::string_view kMessageColumns =
     "id, account_id, direction, from_addr, to_addr, body, media_urls, status, segments, encoding, "
     "created_at, updated_at, error_code, error_message, metadata, connector_id, "
@@ -30,28 +36,24 @@ inline constexpr std::string_view kMessageColumns =
     "pool_id, "
     // v23: the batch the message is a row of
     "batch_id";
-// The columns of kMessageColumns, the parameters of a message row.
-inline constexpr size_t kMessageParams = 33;
 
 // read with every message, never inserted (a new message is unredacted).
 inline constexpr std::string_view kRedactionColumns =
     "redacted_at, redaction_state, redaction_error";
 
-// "SELECT <kMessageColumns>, <kRedactionColumns> FROM messages".
+// "SELECT <kMessageColumns>, <kRedactionColumns> FROM <kMessagesFrom>".
 const std::string& select_messages_sql();
 
 // A message from a row of kMessageColumns (and kRedactionColumns when present).
 Message row_to_message(const Row& r);
 
-// The parameters of a message row, in kMessageColumns order.
-void append_message_params(Params& p, const Message& m);
+// Inserts new messages (both rows of each) with multi-row statements. None may have an
+// idempotency key another stored message has (see insert_message_row).
+void insert_messages(Connection& c, const std::vector<const Message*>& messages);
 
-// INSERT INTO messages for `rows` rows (one of kChunkSizes).
-const std::string& insert_messages_sql(size_t rows);
-
-// Inserts one message row; returns false, inserting nothing, when (account, idempotency_key)
-// already exists. The conflict waits for a concurrent inserter of the same key to commit or roll
-// back.
+// Inserts one message (both rows); returns false, inserting nothing, when (account,
+// idempotency_key) already exists. The conflict waits for a concurrent inserter of the same key
+// to commit or roll back.
 bool insert_message_row(Connection& c, const Message& m);
 
 // Inserts one event row.

@@ -4,6 +4,7 @@
 
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/message.h"
@@ -38,12 +39,17 @@ class TransitionWork {
   // nullptr when there is no such message.
   Entry* load(const Transition& t, bool full);
   Entry* load(const std::string& id, bool full);
+  // Reads (and locks) the messages of all of `ts` not read yet, a statement per chunk rather
+  // than one per message: by provider reference first, then by id, each in id order. load()
+  // then finds them, or knows they do not exist, without asking the database again.
+  void preload(const std::vector<Transition>& ts, bool full);
 
   // Applies one transition to the entry's in-memory state: the event row is queued either way,
   // a status callback delivery is inserted at once; the row itself is written by flush().
   Step apply(Entry& entry, const Transition& t);
 
-  // Writes each changed message once (its final state in this transaction) and all event rows.
+  // Writes each changed message's state once (its final state in this transaction), a statement
+  // per chunk of messages, and all event rows.
   void flush();
 
  private:
@@ -54,6 +60,8 @@ class TransitionWork {
   const bool pg_;
   std::unordered_map<std::string, size_t> by_id_;
   std::unordered_map<std::string, size_t> by_provider_;  // connector '\n' provider id
+  // ids and provider references preload() found no message for
+  std::unordered_set<std::string> absent_ids_, absent_refs_;
   std::vector<Entry> entries_;
   std::vector<MessageEvent> events_;
 };

@@ -13,7 +13,7 @@ namespace {
 
 // An orphan report whose message is now known (by its provider reference).
 constexpr std::string_view kOrphanHasMessage =
-    "EXISTS (SELECT 1 FROM messages m WHERE m.connector_id = o.connector_id AND "
+    "EXISTS (SELECT 1 FROM message_states m WHERE m.connector_id = o.connector_id AND "
     "m.provider_message_id = o.provider_message_id)";
 
 class SqlStatusRepository final : public StatusRepository {

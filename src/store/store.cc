@@ -30,7 +30,7 @@ Store::Store(std::unique_ptr<Driver> driver, const Clock& clock)
 // The repositories go before the context they use.
 Store::~Store() = default;
 
-Result<int> Store::migrate() {
+Result<int> Store::migrate(int up_to) {
   Driver& db = ctx_->driver();
   const bool pg = ctx_->pg();
   try {
@@ -50,6 +50,7 @@ Result<int> Store::migrate() {
     }
     int version = 0;
     for (const auto& m : migrations()) {
+      if (m.version > up_to) break;
       c->exec(db.begin_write_sql());
       try {
         if (pg) c->exec("SELECT pg_advisory_xact_lock(7262001)");
@@ -57,14 +58,17 @@ Result<int> Store::migrate() {
             c->query("SELECT 1 FROM schema_migrations WHERE version = $1", {int64_t{m.version}});
         if (rows.empty()) {
           std::string sql(m.sql);
-          const std::string autoid =
-              pg ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT";
           // Plain replace, not std::regex: GCC 12 -O3 + sanitizers warns inside <regex>.
-          static constexpr std::string_view kAutoid = "{{autoid}}";
-          for (size_t at = sql.find(kAutoid); at != std::string::npos;
-               at = sql.find(kAutoid, at + autoid.size())) {
-            sql.replace(at, kAutoid.size(), autoid);
-          }
+          const auto spell = [&sql](std::string_view word, const std::string& as) {
+            for (size_t at = sql.find(word); at != std::string::npos;
+                 at = sql.find(word, at + as.size())) {
+              sql.replace(at, word.size(), as);
+            }
+          };
+          spell("{{autoid}}", pg ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT");
+          // A table keyed by a text id with small rows: one b-tree on SQLite, not a rowid
+          // table and an index on the key.
+          spell("{{without_rowid}}", pg ? "" : " WITHOUT ROWID");
           c->exec_script(sql);
           c->exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
                   {int64_t{m.version}, std::string(m.name), ctx_->clock().now_ms()});

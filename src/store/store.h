@@ -10,6 +10,7 @@
 #pragma once
 
 #include <functional>
+#include <limits>
 #include <memory>
 #include <string>
 
@@ -42,8 +43,9 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  // Applies pending migrations; returns the resulting schema version.
-  Result<int> migrate();
+  // Applies pending migrations (those up to version `up_to`: a test of a data migration stops
+  // before it); returns the resulting schema version.
+  Result<int> migrate(int up_to = std::numeric_limits<int>::max());
   // The schema's version (0: not migrated, or unreadable).
   int schema_version();
   // Cheap connectivity check for /readyz.

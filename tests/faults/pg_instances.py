@@ -200,12 +200,12 @@ def main():
         # The killed instance's claim owner: the lease_owner of messages it sent.
         with fake.lock:
             its = [b["ref"] for b in fake.batches.values() if marker in b["callback_url"]][-50:]
-        owners = sql(db.url, "SELECT lease_owner, count(*) FROM messages WHERE id IN (%s) "
+        owners = sql(db.url, "SELECT lease_owner, count(*) FROM message_states WHERE message_id IN (%s) "
                      "GROUP BY 1 ORDER BY 2 DESC" % quoted(its))
         owner = owners[0][0]
         # Kill it while it holds claims (messages claimed, at the fake or on their way).
         deadline = time.time() + 30
-        while int(sql(db.url, "SELECT count(*) FROM messages WHERE status = 'sending' AND "
+        while int(sql(db.url, "SELECT count(*) FROM message_states WHERE status = 'sending' AND "
                       "lease_owner = '%s'" % owner)[0][0]) < 3:
             if time.time() > deadline:
                 raise fl.CampaignFailure("instance %d never held 3 claims at once" % VICTIM)
@@ -214,12 +214,12 @@ def main():
         t_kill = time.time()
         victim_load.stop()  # the balancer takes it out; its unanswered requests stay "unknown"
         held = {r[0]: int(r[1]) for r in sql(
-            db.url, "SELECT id, next_attempt_at FROM messages WHERE status = 'sending' AND "
+            db.url, "SELECT message_id, next_attempt_at FROM message_states WHERE status = 'sending' AND "
             "lease_owner = '%s'" % owner)}
         with victim_load.lock:
             victim_ids = list(victim_load.accepted)
         at_kill = {r[0]: int(r[1]) for r in sql(
-            db.url, "SELECT status, count(*) FROM messages WHERE id IN (%s) GROUP BY 1" %
+            db.url, "SELECT status, count(*) FROM message_states WHERE message_id IN (%s) GROUP BY 1" %
             quoted(victim_ids))} if victim_ids else {}
         fl.log("pg_instances: instance %d killed holding %d claims; its accepted messages by "
                "status at the kill: %s" % (VICTIM, len(held), at_kill))
@@ -287,7 +287,7 @@ def main():
     if twice:
         problems.append("%d messages recorded delivered more than once: %s" % (len(twice),
                                                                                twice[:10]))
-    delivered_rows = int(sql(db.url, "SELECT count(*) FROM messages WHERE status = 'delivered'")[0][0])
+    delivered_rows = int(sql(db.url, "SELECT count(*) FROM message_states WHERE status = 'delivered'")[0][0])
     with fake.lock:
         by_instance = {}
         for b in fake.batches.values():

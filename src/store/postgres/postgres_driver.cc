@@ -1,14 +1,22 @@
-// PostgreSQL driver over libpq: a bounded pool of connections; text-format parameters.
+// PostgreSQL driver over libpq: a bounded pool of connections; text-format parameters;
+// statements prepared once per connection.
 #include <libpq-fe.h>
 
 #include <condition_variable>
 #include <mutex>
+#include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "store/db.h"
 
 namespace sb::store {
 namespace {
+
+// Statements a connection keeps prepared. The store's SQL is a fixed set of strings (multi-row
+// statements come in a few chunk sizes), a few hundred at most; past the bound a statement is
+// parsed and planned at each execution, as every one was before.
+constexpr size_t kMaxPrepared = 1'000;
 
 class PgConnection final : public Connection {
  public:
@@ -75,33 +83,55 @@ class PgConnection final : public Connection {
         values[i] = std::get<std::string>(params[i]).c_str();
       }
     }
-    PGresult* r = PQexecParams(conn_, std::string(sql).c_str(), static_cast<int>(params.size()),
-                               nullptr, values.data(), nullptr, nullptr, 0);
+    const int n = static_cast<int>(params.size());
+    const std::string* name = prepared(sql, n);
+    PGresult* r = name ? PQexecPrepared(conn_, name->c_str(), n, values.data(), nullptr, nullptr, 0)
+                       : PQexecParams(conn_, std::string(sql).c_str(), n, nullptr, values.data(),
+                                      nullptr, nullptr, 0);
     check(r);
     return r;
   }
 
-  void check(PGresult* r) {
+  // The name `sql` is prepared under on this connection, preparing it the first time: the server
+  // parses and plans a statement once per connection rather than at every execution (a plan
+  // PostgreSQL keeps is generic only when it costs no more than planning each time). Protocol-
+  // level preparation outlives a transaction that rolls back; a broken connection is dropped
+  // with its statements. nullptr past kMaxPrepared.
+  const std::string* prepared(std::string_view sql, int params) {
+    if (auto it = prepared_.find(std::string(sql)); it != prepared_.end()) return &it->second;
+    if (prepared_.size() >= kMaxPrepared) return nullptr;
+    std::string name = "sb" + std::to_string(prepared_.size());
+    std::string text(sql);
+    check(PQprepare(conn_, name.c_str(), text.c_str(), params, nullptr), /*keep=*/false);
+    return &prepared_.emplace(std::move(text), std::move(name)).first->second;
+  }
+
+  // Throws the error `r` reports, if any; otherwise leaves it to the caller, or frees it
+  // unless `keep`.
+  void check(PGresult* r, bool keep = true) {
     const auto st = PQresultStatus(r);
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY) {
-      std::string msg = PQresultErrorMessage(r);
-      if (msg.empty()) msg = PQerrorMessage(conn_);
-      const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-      const std::string_view code = state ? state : "";
-      const bool disk_full = code == "53100";
-      // Connection exceptions (08...), the server shutting down (57P01-57P03), or a connection
-      // that is simply gone (no SQLSTATE).
-      const bool lost = !healthy() || code.substr(0, 2) == "08" || code == "57P01" ||
-                        code == "57P02" || code == "57P03";
-      PQclear(r);
-      if (disk_full) throw DiskFull("PostgreSQL: " + msg);
-      if (lost) throw DbUnreachable("PostgreSQL: " + msg);
-      throw DbError("PostgreSQL: " + msg);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY) {
+      if (!keep) PQclear(r);
+      return;
     }
+    std::string msg = PQresultErrorMessage(r);
+    if (msg.empty()) msg = PQerrorMessage(conn_);
+    const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    const std::string_view code = state ? state : "";
+    const bool disk_full = code == "53100";
+    // Connection exceptions (08...), the server shutting down (57P01-57P03), or a connection
+    // that is simply gone (no SQLSTATE).
+    const bool lost = !healthy() || code.substr(0, 2) == "08" || code == "57P01" ||
+                      code == "57P02" || code == "57P03";
+    PQclear(r);
+    if (disk_full) throw DiskFull("PostgreSQL: " + msg);
+    if (lost) throw DbUnreachable("PostgreSQL: " + msg);
+    throw DbError("PostgreSQL: " + msg);
   }
 
   PGconn* conn_ = nullptr;
   int64_t changes_ = 0;
+  std::unordered_map<std::string, std::string> prepared_;  // SQL → statement name
 };
 
 class PgDriver final : public Driver {

@@ -280,6 +280,55 @@ TEST_P(StatusRepositoryTest, ApplyProviderStatusMatchesConnectorAndProviderId) {
   EXPECT_EQ(stored.error_message, "Unknown destination");
 }
 
+// A batch larger than one statement's chunk (64): every message found by its reference or id,
+// each written once with its own values, results in input order (PostgreSQL reads and writes
+// such a batch a chunk at a time).
+TEST_P(StatusRepositoryTest, ABatchOfManyReportsFindsAndWritesEveryMessage) {
+  const TimeMs now = kT0 + 1000;
+  constexpr int kMessages = 70;  // 64 + 4 + 1 + 1
+  std::vector<Message> ms;
+  for (int i = 0; i < kMessages; ++i) ms.push_back(add(outbound(kAcctA, kT0 + i)));
+  ASSERT_EQ(claim(now).size(), static_cast<size_t>(kMessages));
+  std::vector<Transition> sent;
+  for (int i = 0; i < kMessages; ++i) {
+    Transition t{.message_id = ms[i].id, .to = Status::kSent, .at = now + i};
+    t.provider_message_id = "SM-" + std::to_string(i);
+    t.connector = i % 2 ? "sim" : "twilio";
+    sent.push_back(t);
+  }
+  auto r = apply(sent);
+  ASSERT_EQ(r.size(), static_cast<size_t>(kMessages));
+  for (int i = 0; i < kMessages; ++i) EXPECT_TRUE(r[i].applied) << i;
+
+  // Reports in reverse order, with one unknown reference in the middle and an error on some.
+  std::vector<ProviderStatus> reports;
+  for (int i = kMessages - 1; i >= 0; --i) {
+    ProviderStatus p{.connector = i % 2 ? "sim" : "twilio",
+                     .provider_message_id = "SM-" + std::to_string(i),
+                     .status = i % 3 ? Status::kDelivered : Status::kUndelivered,
+                     .at = now + 100 + i};
+    if (i % 3 == 0) p.error_code = "E" + std::to_string(i);
+    reports.push_back(p);
+    if (i == kMessages / 2) reports.push_back({.connector = "sim", .provider_message_id = "SM-X"});
+  }
+  auto applied = store_->status().apply(from_reports(reports), {.messages = false});
+  ASSERT_TRUE(applied.ok()) << applied.error().message;
+  ASSERT_EQ(applied->size(), reports.size());
+  for (size_t k = 0; k < reports.size(); ++k) {
+    const bool unknown = reports[k].provider_message_id == "SM-X";
+    EXPECT_EQ((*applied)[k].found, !unknown) << k;
+    EXPECT_EQ((*applied)[k].applied, !unknown) << k;
+  }
+  for (int i = 0; i < kMessages; ++i) {
+    const Message m = get(ms[i].id);
+    EXPECT_EQ(m.status, i % 3 ? Status::kDelivered : Status::kUndelivered) << i;
+    EXPECT_EQ(m.updated_at, now + 100 + i) << i;
+    EXPECT_EQ(m.provider_message_id, "SM-" + std::to_string(i)) << i;
+    EXPECT_EQ(m.connector, i % 2 ? "sim" : "twilio") << i;
+    EXPECT_EQ(m.error_code, i % 3 ? "" : "E" + std::to_string(i)) << i;
+  }
+}
+
 // Without the messages (ApplyOptions::messages false), apply answers found/applied/callback with
 // the same effects: several reports for one message in one batch apply in order, each with its
 // event row.

@@ -7,6 +7,9 @@
 
 #include <cstdlib>
 #include <random>
+#include <string_view>
+
+#include "store/db.h"
 
 namespace sb {
 void PrintTo(Status s, std::ostream* os) { *os << to_string(s); }
@@ -252,6 +255,14 @@ std::unique_ptr<Store> StoreContractTest::open(const std::string& url) {
   EXPECT_TRUE(s.ok()) << url << ": " << s.error().message;
   if (!s.ok()) return nullptr;
   return std::move(s).value();
+}
+
+void StoreContractTest::exec_sql(const std::string& url, const std::string& sql) {
+  constexpr std::string_view kSqlite = "sqlite://";
+  std::unique_ptr<Driver> d = url.starts_with(kSqlite)
+                                  ? make_sqlite_driver(url.substr(kSqlite.size()))
+                                  : make_postgres_driver(url, 1);
+  d->writer()->exec_script(sql);
 }
 
 Store& StoreContractTest::another_instance() {

@@ -94,6 +94,9 @@ class StoreContractTest : public testing::TestWithParam<Backend> {
   std::unique_ptr<Store> open(const std::string& url);
   // Another Store on the same database (a second gateway instance), closed at teardown.
   Store& another_instance();
+  // Runs SQL statements on the database at `url` outside any repository (rows as an older
+  // schema had them, for a test of a data migration).
+  void exec_sql(const std::string& url, const std::string& sql);
 
   std::vector<InsertResult> insert(std::vector<NewMessage> batch);
   // Inserts one message (with an event for its initial status) and returns it.
