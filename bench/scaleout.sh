@@ -154,7 +154,7 @@ TOML
   # Claims: a claim stamps its messages' `sending` events with one time, under its owner (two
   # claims of one instance in the same millisecond count once).
   local claims
-  claims="$(psql_ "$db_url" -c "SELECT count(*) FROM (SELECT DISTINCT e.at, m.lease_owner FROM message_events e JOIN messages m ON m.id = e.message_id WHERE e.status = 'sending') c")"
+  claims="$(psql_ "$db_url" -c "SELECT count(*) FROM (SELECT DISTINCT e.at, m.lease_owner FROM message_events e JOIN message_states m ON m.message_id = e.message_id WHERE e.status = 'sending') c")"
   psql_ "$admin" -c "DROP DATABASE $db WITH (FORCE)" > /dev/null
   echo "round $round, $n instance(s): messages by status $by_status" >&2
 
