@@ -358,15 +358,22 @@ TEST_F(SqliteDriverTest, DurableTransactionsSyncWithTheWriterReleased) {
   EXPECT_EQ(d.held_, 0) << "the fsync ran while the transaction still held the writer";
 }
 
+// The admin URL of the test PostgreSQL, or empty (the test then skips, or fails under
+// SWITCHBOARD_REQUIRE_PG=1).
+std::string test_pg_url() {
+  const char* url = std::getenv("SWITCHBOARD_TEST_PG_URL");
+  if (url && *url) return url;
+  const char* required = std::getenv("SWITCHBOARD_REQUIRE_PG");
+  if (required && std::string(required) == "1")
+    ADD_FAILURE() << "SWITCHBOARD_TEST_PG_URL is not set";
+  return "";
+}
+
 // PostgreSQL has no deferral: a deferred transaction must commit durably there (a relaxed one
 // runs with synchronous_commit off, and nothing would sync it later).
 TEST(PostgresDriverTest, DeferredTransactionsAreDurable) {
-  const char* url = std::getenv("SWITCHBOARD_TEST_PG_URL");
-  if (!url || !*url) {
-    const char* required = std::getenv("SWITCHBOARD_REQUIRE_PG");
-    if (required && std::string(required) == "1") FAIL() << "SWITCHBOARD_TEST_PG_URL is not set";
-    GTEST_SKIP() << "SWITCHBOARD_TEST_PG_URL is not set (scripts/test-postgres.sh start)";
-  }
+  const std::string url = test_pg_url();
+  if (url.empty()) GTEST_SKIP() << "SWITCHBOARD_TEST_PG_URL is not set";
   auto d = make_postgres_driver(url, 1);
   const auto setting_in = [&](const std::function<void(Connection&)>& begin) {
     auto c = d->writer();
@@ -378,6 +385,33 @@ TEST(PostgresDriverTest, DeferredTransactionsAreDurable) {
   EXPECT_EQ(setting_in([&](Connection& c) { d->begin(c, /*durable=*/false); }), "off");
   EXPECT_EQ(setting_in([&](Connection& c) { d->begin_deferred(c); }), "on");
   d->sync_deferred();  // nothing to do, and no error
+}
+
+// Statements are prepared once per connection and run by name. A statement prepared inside a
+// transaction that rolled back still runs (preparation is not transactional); one the server
+// refuses is an error that leaves the connection usable; past the bound of prepared statements
+// the rest still run (unprepared), with the right results.
+TEST(PostgresDriverTest, PreparedStatementsOutliveRollbacksErrorsAndTheirBound) {
+  const std::string url = test_pg_url();
+  if (url.empty()) GTEST_SKIP() << "SWITCHBOARD_TEST_PG_URL is not set";
+  auto d = make_postgres_driver(url, 1);  // one connection: every lease is the same one
+  const std::string add = "SELECT CAST($1 AS BIGINT) + 1";
+  {
+    auto c = d->writer();
+    c->exec("BEGIN");
+    EXPECT_EQ(c->query(add, {int64_t{1}}).at(0).i64(0), 2);
+    c->exec("ROLLBACK");
+    EXPECT_EQ(c->query(add, {int64_t{2}}).at(0).i64(0), 3);
+    EXPECT_THROW(c->query("SELECT no_such_column FROM pg_class WHERE oid = $1", {int64_t{1}}),
+                 DbError);
+    EXPECT_EQ(c->query(add, {int64_t{3}}).at(0).i64(0), 4);
+  }
+  auto c = d->reader();
+  for (int64_t i = 0; i < 1'100; ++i) {
+    const std::string sql = "SELECT CAST($1 AS BIGINT) + " + std::to_string(i);
+    ASSERT_EQ(c->query(sql, {int64_t{1}}).at(0).i64(0), 1 + i) << sql;
+  }
+  EXPECT_EQ(c->query(add, {int64_t{4}}).at(0).i64(0), 5);  // still prepared, still right
 }
 
 }  // namespace
